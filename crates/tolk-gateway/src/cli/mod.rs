@@ -1,0 +1,48 @@
+//! The integrator command line. Each subcommand group lives in its own
+//! module; their output formats and exit codes are a contract that scripts
+//! rely on, documented in the README.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod sdp;
+mod sip;
+
+/// Tolk: a SIP, H.323 and WebRTC gateway with an SRTP media relay.
+#[derive(Debug, Parser)]
+#[command(name = "tolk", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect SDP and compute offer/answer results.
+    #[command(subcommand)]
+    Sdp(sdp::SdpCommand),
+    /// Inspect SIP messages.
+    #[command(subcommand)]
+    Sip(sip::SipCommand),
+}
+
+/// Parses the process arguments and runs the chosen subcommand.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Sdp(command) => sdp::run(command),
+        Command::Sip(command) => sip::run(command),
+    }
+}
+
+/// Reads a file named on the command line, or standard input for `-`.
+pub(crate) fn read_input(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+        Ok(buf)
+    } else {
+        std::fs::read(path)
+    }
+}

@@ -1,0 +1,4 @@
+//! The Tolk gateway: composes the protocol crates into legs, bridges and
+//! routes, and hosts the `tolk` command line for integrators.
+
+pub mod cli;

@@ -1,0 +1,1 @@
+//! tolk-media (being written: see the repository's issues).

@@ -1,0 +1,1 @@
+//! tolk-relay (being written: see the repository's issues).

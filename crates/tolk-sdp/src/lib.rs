@@ -1,0 +1,1 @@
+//! tolk-sdp (being written: see the repository's issues).

@@ -1,0 +1,1 @@
+//! tolk-sip (being written: see the repository's issues).
