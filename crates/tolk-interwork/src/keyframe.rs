@@ -1,0 +1,114 @@
+//! Keyframe requests in their signalling forms. A receiver that lost video
+//! asks the sender for a new intra picture; each protocol asks differently:
+//!
+//! - RTCP PLI or FIR (RFC 4585 / RFC 5104), in the media path,
+//! - SIP INFO with an `application/media_control+xml` body (RFC 5168),
+//! - H.245 `miscellaneousCommand` `videoFastUpdatePicture`.
+//!
+//! The call model carries one event, [`KeyframeRequest`]; each leg adapter
+//! turns it into the form its peer understands.
+
+/// The content type of an RFC 5168 media control body.
+pub const MEDIA_CONTROL_CONTENT_TYPE: &str = "application/media_control+xml";
+
+/// A request for a new intra-coded picture on a video stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct KeyframeRequest;
+
+/// The RFC 5168 section 3 body asking the peer's encoder for a picture
+/// fast update.
+pub const PICTURE_FAST_UPDATE_BODY: &str = concat!(
+    "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n",
+    "<media_control>\r\n",
+    "  <vc_primitive>\r\n",
+    "    <to_encoder>\r\n",
+    "      <picture_fast_update/>\r\n",
+    "    </to_encoder>\r\n",
+    "  </vc_primitive>\r\n",
+    "</media_control>\r\n",
+);
+
+impl KeyframeRequest {
+    /// Recognises an RFC 5168 INFO body: a `media_control` document whose
+    /// `to_encoder` primitive holds `picture_fast_update`. Whitespace,
+    /// attribute order and an optional stream id are tolerated because
+    /// room systems format it in many ways; anything else is not a request.
+    pub fn from_info_body(content_type: &str, body: &[u8]) -> Option<Self> {
+        let content_type = content_type.split(';').next().unwrap_or("").trim();
+        if !content_type.eq_ignore_ascii_case(MEDIA_CONTROL_CONTENT_TYPE) {
+            return None;
+        }
+        let text = std::str::from_utf8(body).ok()?;
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let media_control = compact.find("<media_control>")?;
+        let to_encoder = media_control + compact[media_control..].find("<to_encoder>")?;
+        let end = to_encoder + compact[to_encoder..].find("</to_encoder>")?;
+        let primitive = &compact[to_encoder..end];
+        let asks_update = primitive.contains("<picture_fast_update/>")
+            || primitive.contains("<picture_fast_update></picture_fast_update>");
+        asks_update.then_some(KeyframeRequest)
+    }
+
+    /// The INFO body for this request.
+    pub fn info_body(self) -> &'static str {
+        PICTURE_FAST_UPDATE_BODY
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn recognises_its_own_body() {
+        assert_eq!(
+            KeyframeRequest::from_info_body(
+                MEDIA_CONTROL_CONTENT_TYPE,
+                KeyframeRequest.info_body().as_bytes()
+            ),
+            Some(KeyframeRequest)
+        );
+    }
+
+    #[test]
+    fn recognises_compact_and_stream_tagged_forms() {
+        let compact = b"<?xml version=\"1.0\"?><media_control><vc_primitive><stream_id>1</stream_id><to_encoder><picture_fast_update></picture_fast_update></to_encoder></vc_primitive></media_control>";
+        assert_eq!(
+            KeyframeRequest::from_info_body(
+                "Application/Media_Control+XML; charset=utf-8",
+                compact
+            ),
+            Some(KeyframeRequest)
+        );
+    }
+
+    #[test]
+    fn ignores_other_bodies() {
+        let other = b"<media_control><general_error>x</general_error></media_control>";
+        assert_eq!(
+            KeyframeRequest::from_info_body(MEDIA_CONTROL_CONTENT_TYPE, other),
+            None
+        );
+        assert_eq!(
+            KeyframeRequest::from_info_body(
+                "application/dtmf-relay",
+                PICTURE_FAST_UPDATE_BODY.as_bytes()
+            ),
+            None
+        );
+        let outside =
+            b"<picture_fast_update/><media_control><to_encoder></to_encoder></media_control>";
+        assert_eq!(
+            KeyframeRequest::from_info_body(MEDIA_CONTROL_CONTENT_TYPE, outside),
+            None
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bodies_never_panic(body in ".{0,300}") {
+            let _ = KeyframeRequest::from_info_body(MEDIA_CONTROL_CONTENT_TYPE, body.as_bytes());
+        }
+    }
+}
