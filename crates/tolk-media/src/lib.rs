@@ -1,1 +1,33 @@
-//! tolk-media (being written: see the repository's issues).
+//! RTP/RTCP packets, RFC 4733 telephone-events, codec registry and
+//! transcoding hooks for Tolk.
+//!
+//! Everything here is a pure function of bytes and state: no sockets, no
+//! clocks. A relay's per-packet loop looks like this:
+//!
+//! ```
+//! use tolk_media::demux::{classify, PacketKind};
+//! use tolk_media::rtp::{RtpBuilder, RtpHeaderMut, RtpPacket};
+//!
+//! # let mut datagram = vec![0u8; 200];
+//! # let len = RtpBuilder { payload_type: 111, payload: &[1; 100], ..Default::default() }
+//! #     .write_to(&mut datagram)?;
+//! # datagram.truncate(len);
+//! match classify(&datagram) {
+//!     PacketKind::Rtp => {
+//!         let packet = RtpPacket::parse(&datagram)?;
+//!         let outgoing_pt = if packet.payload_type() == 111 { 96 } else { packet.payload_type() };
+//!         let mut header = RtpHeaderMut::new(&mut datagram)?;
+//!         header.set_payload_type(outgoing_pt);
+//!     }
+//!     PacketKind::Rtcp => { /* tolk_media::rtcp::parse_compound(&datagram) */ }
+//!     _ => { /* STUN, DTLS or junk: not media */ }
+//! }
+//! # Ok::<(), tolk_media::Error>(())
+//! ```
+
+pub mod demux;
+mod error;
+pub mod rtp;
+mod wire;
+
+pub use error::Error;
