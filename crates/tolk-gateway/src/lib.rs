@@ -2,3 +2,4 @@
 //! routes, and hosts the `tolk` command line for integrators.
 
 pub mod cli;
+pub mod config;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod config;
 mod sdp;
 mod sip;
 
@@ -25,16 +26,18 @@ enum Command {
     /// Inspect SIP messages.
     #[command(subcommand)]
     Sip(sip::SipCommand),
+    /// Check configuration files.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
 }
 
 /// Parses the process arguments and runs the chosen subcommand.
-// Transitional until the subcommand groups have their first commands.
-#[allow(unreachable_code, unused_variables)]
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Sdp(command) => sdp::run(command),
         Command::Sip(command) => sip::run(command),
+        Command::Config(command) => config::run(command),
     }
 }
 

@@ -1,0 +1,86 @@
+//! Per-peer media policy: what a leg to that peer may negotiate.
+
+use serde::Deserialize;
+
+/// Whether a leg's media must, may or must not be SRTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SrtpPolicy {
+    /// Offer and accept only SRTP (SDES or DTLS); plain RTP offers get 488.
+    Required,
+    /// Offer SRTP and accept either, as the peer prefers.
+    #[default]
+    Optional,
+    /// Plain RTP only: for old systems that cannot encrypt.
+    Off,
+}
+
+/// How DTMF reaches a peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DtmfMode {
+    /// RFC 4733 telephone-events in the media stream.
+    #[default]
+    Rfc4733,
+    /// SIP INFO with an `application/dtmf-relay` body.
+    Info,
+}
+
+/// The media policy of one peer (or of callers that match none).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaPolicy {
+    /// SRTP requirement.
+    #[serde(default)]
+    pub srtp: SrtpPolicy,
+    /// Codecs the leg may use, by encoding name (case-insensitive), in
+    /// order of preference; empty means every codec Tolk knows.
+    #[serde(default)]
+    pub codecs: Vec<String>,
+    /// Whether audio may be transcoded when the two legs share no codec.
+    #[serde(default = "yes")]
+    pub transcoding: bool,
+    /// How DTMF is sent to this peer.
+    #[serde(default)]
+    pub dtmf: DtmfMode,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for MediaPolicy {
+    fn default() -> Self {
+        MediaPolicy {
+            srtp: SrtpPolicy::default(),
+            codecs: Vec::new(),
+            transcoding: true,
+            dtmf: DtmfMode::default(),
+        }
+    }
+}
+
+/// Encoding names Tolk can negotiate (and, for audio, transcode).
+pub const KNOWN_CODECS: &[&str] = &[
+    "opus",
+    "pcmu",
+    "pcma",
+    "g722",
+    "l16",
+    "telephone-event",
+    "h264",
+    "vp8",
+    "vp9",
+    "rtx",
+];
+
+impl MediaPolicy {
+    /// The first codec name that Tolk does not know, if any.
+    pub fn unknown_codec(&self) -> Option<&str> {
+        self.codecs.iter().map(String::as_str).find(|name| {
+            !KNOWN_CODECS
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(name))
+        })
+    }
+}

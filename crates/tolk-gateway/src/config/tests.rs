@@ -1,0 +1,133 @@
+use super::*;
+
+const MINIMAL: &str = r#"
+[[listen]]
+transport = "udp"
+address = "127.0.0.1:5060"
+
+[media]
+address = "127.0.0.1"
+ports = "20000-20099"
+
+[[route]]
+target = "echo"
+"#;
+
+fn error_of(text: &str) -> String {
+    Config::parse(text)
+        .expect_err("must be refused")
+        .to_string()
+}
+
+#[test]
+fn embedded_default_is_what_the_readme_promises() {
+    let config = Config::embedded_default().expect("default parses");
+    let sockets: Vec<_> = config
+        .listeners
+        .iter()
+        .map(|l| (l.transport, l.address.to_string()))
+        .collect();
+    assert_eq!(
+        sockets,
+        [
+            (Transport::Udp, "127.0.0.1:5060".to_owned()),
+            (Transport::Tcp, "127.0.0.1:5060".to_owned()),
+            (Transport::Tls, "127.0.0.1:5061".to_owned()),
+        ]
+    );
+    assert_eq!(
+        config.admin.map(|a| a.address.to_string()).as_deref(),
+        Some("127.0.0.1:8080")
+    );
+    assert_eq!(config.default_policy.srtp, SrtpPolicy::Optional);
+    assert!(config.default_policy.transcoding);
+    assert!(config.registrar.is_some());
+    let echo = config
+        .dial_plan
+        .route("echo", "127.0.0.1")
+        .expect("echo routed");
+    assert_eq!(echo.target, Target::Echo);
+    let user = config
+        .dial_plan
+        .route("alice", "127.0.0.1")
+        .expect("user routed");
+    assert_eq!(user.target, Target::Registrar);
+}
+
+#[test]
+fn minimal_file_gets_defaults() {
+    let config = Config::parse(MINIMAL).expect("valid");
+    assert_eq!(config.node.name, "tolk");
+    assert_eq!(config.media.port_range(), Some(20000..=20099));
+    assert_eq!(config.media.timeout_secs, 60);
+    assert!(config.admin.is_none());
+    assert!(config.summary().contains("1 listener(s)"));
+}
+
+#[test]
+fn syntax_errors_carry_the_line() {
+    let message = error_of("[[listen]]\ntransport = \"udp\"\naddress = 5060\n");
+    assert!(message.contains("line 3"), "{message}");
+    let typo = error_of(&MINIMAL.replace("[media]", "[media]\nport = 1"));
+    assert!(typo.contains("unknown field `port`"), "{typo}");
+}
+
+#[test]
+fn semantic_errors_name_the_field() {
+    for (text, field) in [
+        (MINIMAL.replace("20000-20099", "20099-20000"), "media.ports"),
+        (MINIMAL.replace("\"udp\"", "\"sctp\""), "transport"),
+        (
+            MINIMAL.replace("target = \"echo\"", "target = \"peer:x\""),
+            "route[0].target",
+        ),
+        (
+            MINIMAL.replace(
+                "[media]",
+                "[[listen]]\ntransport = \"udp\"\naddress = \"127.0.0.1:5060\"\n[media]",
+            ),
+            "listen[1].address",
+        ),
+        (
+            format!("{MINIMAL}\n[default_policy]\ncodecs = [\"opus\", \"amr\"]\n"),
+            "default_policy.codecs",
+        ),
+        (
+            format!(
+                "{MINIMAL}\n[[peer]]\nname = \"a\"\naddress = \"127.0.0.1:5070\"\n[[peer]]\nname = \"a\"\naddress = \"127.0.0.1:5071\"\n"
+            ),
+            "peer[1].name",
+        ),
+        (
+            MINIMAL.replace("\"udp\"", "\"tls\"\ncertificate = \"cert.pem\""),
+            "listen[0].certificate",
+        ),
+        (MINIMAL.replace("[[route]]\ntarget = \"echo\"", ""), "route"),
+    ] {
+        let message = error_of(&text);
+        assert!(message.contains(field), "expected `{field}` in: {message}");
+    }
+}
+
+#[test]
+fn tcp_and_udp_may_share_an_address() {
+    let text = MINIMAL.replace(
+        "[media]",
+        "[[listen]]\ntransport = \"tcp\"\naddress = \"127.0.0.1:5060\"\n[media]",
+    );
+    assert_eq!(Config::parse(&text).expect("valid").listeners.len(), 2);
+}
+
+#[test]
+fn peers_and_their_policies() {
+    let text = format!(
+        "{MINIMAL}\n[[peer]]\nname = \"room\"\naddress = \"[::1]:5080\"\ntransport = \"tcp\"\n[peer.media]\nsrtp = \"off\"\ncodecs = [\"PCMA\", \"h264\"]\ntranscoding = false\ndtmf = \"info\"\n"
+    );
+    let config = Config::parse(&text).expect("valid");
+    let peer = config.peers.first().expect("one peer");
+    assert_eq!(peer.address.to_string(), "[::1]:5080");
+    assert_eq!(peer.transport, Transport::Tcp);
+    assert_eq!(peer.media.srtp, SrtpPolicy::Off);
+    assert_eq!(peer.media.dtmf, DtmfMode::Info);
+    assert!(!peer.media.transcoding);
+}
