@@ -26,7 +26,12 @@
 //! # Ok(()) }
 //! ```
 
+mod drop;
 mod error;
+pub mod latch;
+pub mod pipeline;
+pub mod rewrite;
 pub mod srtp;
 
+pub use drop::{DropCounts, DropReason};
 pub use error::{Error, Result};
