@@ -1,0 +1,216 @@
+//! The gateway's counters and their Prometheus text exposition.
+//!
+//! Counters are atomics so that the signalling and media paths update them
+//! without a lock; the per-label families (failures by cause, drops by
+//! reason) are small maps touched once per failed call or per relay stats
+//! snapshot, never per packet.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+/// Everything `/metrics` reports.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    active_calls: AtomicI64,
+    call_setups: AtomicU64,
+    call_failures: Mutex<BTreeMap<u16, u64>>,
+    relay_packets: AtomicU64,
+    relay_bytes: AtomicU64,
+    relay_drops: Mutex<BTreeMap<String, u64>>,
+    srtp_auth_failures: AtomicU64,
+    transcoded_streams: AtomicI64,
+}
+
+/// A relay statistics delta, as the relay reports it per interval.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RelayDelta {
+    /// Packets forwarded.
+    pub packets: u64,
+    /// Bytes forwarded.
+    pub bytes: u64,
+    /// Packets dropped, by reason.
+    pub drops: Vec<(String, u64)>,
+    /// SRTP/SRTCP packets that failed authentication.
+    pub srtp_auth_failures: u64,
+}
+
+impl Metrics {
+    /// A call was set up (answered on both legs).
+    pub fn call_started(&self) {
+        self.call_setups.fetch_add(1, Ordering::Relaxed);
+        self.active_calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An answered call ended.
+    pub fn call_ended(&self) {
+        self.active_calls.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A call attempt failed with this final status.
+    pub fn call_failed(&self, status: u16) {
+        if let Ok(mut failures) = self.call_failures.lock() {
+            *failures.entry(status).or_default() += 1;
+        }
+    }
+
+    /// A transcoding stream started (`+1`) or stopped (`-1`).
+    pub fn transcoded_streams_changed(&self, delta: i64) {
+        self.transcoded_streams.fetch_add(delta, Ordering::Relaxed);
+    }
+
+    /// Adds a relay statistics delta.
+    pub fn add_relay(&self, delta: &RelayDelta) {
+        self.relay_packets
+            .fetch_add(delta.packets, Ordering::Relaxed);
+        self.relay_bytes.fetch_add(delta.bytes, Ordering::Relaxed);
+        self.srtp_auth_failures
+            .fetch_add(delta.srtp_auth_failures, Ordering::Relaxed);
+        if let Ok(mut drops) = self.relay_drops.lock() {
+            for (reason, count) in &delta.drops {
+                *drops.entry(reason.clone()).or_default() += count;
+            }
+        }
+    }
+
+    /// Calls currently up.
+    pub fn active_calls(&self) -> i64 {
+        self.active_calls.load(Ordering::Relaxed)
+    }
+
+    /// The Prometheus text exposition (format 0.0.4).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let mut family = |name: &str, kind: &str, help: &str, samples: &[(String, String)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, value) in samples {
+                let _ = writeln!(out, "{name}{labels} {value}");
+            }
+        };
+        let plain = |value: String| vec![(String::new(), value)];
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed).to_string();
+
+        family(
+            "tolk_active_calls",
+            "gauge",
+            "Calls currently up.",
+            &plain(self.active_calls().to_string()),
+        );
+        family(
+            "tolk_call_setups_total",
+            "counter",
+            "Calls answered on both legs.",
+            &plain(load(&self.call_setups)),
+        );
+        let failures: Vec<_> = self
+            .call_failures
+            .lock()
+            .map(|map| {
+                map.iter()
+                    .map(|(status, n)| (format!("{{status=\"{status}\"}}"), n.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        family(
+            "tolk_call_failures_total",
+            "counter",
+            "Call attempts that failed, by final SIP status.",
+            &failures,
+        );
+        family(
+            "tolk_relay_packets_total",
+            "counter",
+            "Media packets forwarded by the relay.",
+            &plain(load(&self.relay_packets)),
+        );
+        family(
+            "tolk_relay_bytes_total",
+            "counter",
+            "Media bytes forwarded by the relay.",
+            &plain(load(&self.relay_bytes)),
+        );
+        let drops: Vec<_> = self
+            .relay_drops
+            .lock()
+            .map(|map| {
+                map.iter()
+                    .map(|(reason, n)| {
+                        (format!("{{reason=\"{}\"}}", escape(reason)), n.to_string())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        family(
+            "tolk_relay_drops_total",
+            "counter",
+            "Media packets dropped by the relay, by reason.",
+            &drops,
+        );
+        family(
+            "tolk_srtp_auth_failures_total",
+            "counter",
+            "SRTP/SRTCP packets that failed authentication.",
+            &plain(load(&self.srtp_auth_failures)),
+        );
+        family(
+            "tolk_transcoded_streams",
+            "gauge",
+            "Media streams currently transcoded.",
+            &plain(self.transcoded_streams.load(Ordering::Relaxed).to_string()),
+        );
+        out
+    }
+}
+
+/// Escapes a label value per the exposition format.
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_every_family_with_help_and_type() {
+        let metrics = Metrics::default();
+        metrics.call_started();
+        metrics.call_started();
+        metrics.call_ended();
+        metrics.call_failed(488);
+        metrics.call_failed(488);
+        metrics.call_failed(404);
+        metrics.add_relay(&RelayDelta {
+            packets: 10,
+            bytes: 1720,
+            drops: vec![("replayed".into(), 2), ("auth \"failed\"".into(), 1)],
+            srtp_auth_failures: 1,
+        });
+        let text = metrics.render();
+        for line in [
+            "tolk_active_calls 1",
+            "tolk_call_setups_total 2",
+            "tolk_call_failures_total{status=\"404\"} 1",
+            "tolk_call_failures_total{status=\"488\"} 2",
+            "tolk_relay_packets_total 10",
+            "tolk_relay_bytes_total 1720",
+            "tolk_relay_drops_total{reason=\"replayed\"} 2",
+            "tolk_relay_drops_total{reason=\"auth \\\"failed\\\"\"} 1",
+            "tolk_srtp_auth_failures_total 1",
+            "tolk_transcoded_streams 0",
+            "# TYPE tolk_active_calls gauge",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing `{line}` in\n{text}"
+            );
+        }
+        let helps = text.lines().filter(|l| l.starts_with("# HELP")).count();
+        let types = text.lines().filter(|l| l.starts_with("# TYPE")).count();
+        assert_eq!((helps, types), (8, 8));
+    }
+}
