@@ -1,0 +1,247 @@
+//! Typed access to header values (RFC 3261 section 20 and extensions).
+//!
+//! Typed values borrow from the message: reading one copies nothing.
+//! Single-valued headers come back as `Result<Option<T>>` (absent is
+//! `Ok(None)`, a second field is [`Error::DuplicateHeader`]); list
+//! headers come back as a [`TypedIter`] over every comma-separated value
+//! of every field, so all Via hops are reachable.
+
+mod auth;
+mod cseq;
+mod list;
+mod media;
+mod name_addr;
+mod reason;
+mod scalar;
+mod via;
+
+pub use auth::{Auth, AuthParams};
+pub use cseq::{CSeq, RAck};
+pub use list::TypedIter;
+pub use media::MediaType;
+pub use name_addr::{Contact, NameAddr};
+pub use reason::{Reason, SipDate};
+pub use scalar::{RetryAfter, SessionExpires};
+pub use via::{BRANCH_MAGIC_COOKIE, Via};
+
+use crate::error::Error;
+use crate::message::{Headers, names};
+use crate::syntax::Scanner;
+use list::{ItemParser, single};
+
+fn token<'a>(s: &mut Scanner<'a>) -> Result<&'a str, crate::error::Fault> {
+    s.token("token")
+}
+
+impl Headers {
+    fn one<'h, T>(
+        &'h self,
+        name: &'static str,
+        item: ItemParser<'h, T>,
+    ) -> Result<Option<T>, Error> {
+        self.get_one(name)?.map(|f| single(f, item)).transpose()
+    }
+
+    fn list<'h, T>(
+        &'h self,
+        name: &'static str,
+        item: ItemParser<'h, T>,
+        allow_empty: bool,
+    ) -> TypedIter<'h, T> {
+        TypedIter::new(self.iter(), name, item, allow_empty)
+    }
+
+    /// Every Via value, top first.
+    pub fn vias(&self) -> TypedIter<'_, Via<'_>> {
+        self.list(names::VIA, via::via, false)
+    }
+
+    /// The top Via value.
+    pub fn top_via(&self) -> Result<Via<'_>, Error> {
+        self.vias()
+            .next()
+            .unwrap_or(Err(Error::MissingHeader(names::VIA)))
+    }
+
+    /// From.
+    pub fn from(&self) -> Result<NameAddr<'_>, Error> {
+        self.one(names::FROM, name_addr::name_addr)?
+            .ok_or(Error::MissingHeader(names::FROM))
+    }
+
+    /// To.
+    pub fn to(&self) -> Result<NameAddr<'_>, Error> {
+        self.one(names::TO, name_addr::name_addr)?
+            .ok_or(Error::MissingHeader(names::TO))
+    }
+
+    /// Call-ID.
+    pub fn call_id(&self) -> Result<&str, Error> {
+        self.one(names::CALL_ID, cseq::call_id)?
+            .ok_or(Error::MissingHeader(names::CALL_ID))
+    }
+
+    /// CSeq.
+    pub fn cseq(&self) -> Result<CSeq<'_>, Error> {
+        self.one(names::CSEQ, cseq::cseq)?
+            .ok_or(Error::MissingHeader(names::CSEQ))
+    }
+
+    /// Max-Forwards.
+    pub fn max_forwards(&self) -> Result<Option<u8>, Error> {
+        self.one(names::MAX_FORWARDS, scalar::max_forwards)
+    }
+
+    /// Every Contact value (`*` is [`Contact::Wildcard`]).
+    pub fn contacts(&self) -> TypedIter<'_, Contact<'_>> {
+        self.list(names::CONTACT, name_addr::contact, false)
+    }
+
+    /// Every Route value, in order.
+    pub fn routes(&self) -> TypedIter<'_, NameAddr<'_>> {
+        self.list(names::ROUTE, name_addr::route, false)
+    }
+
+    /// Every Record-Route value, in order.
+    pub fn record_routes(&self) -> TypedIter<'_, NameAddr<'_>> {
+        self.list(names::RECORD_ROUTE, name_addr::route, false)
+    }
+
+    /// Content-Type.
+    pub fn content_type(&self) -> Result<Option<MediaType<'_>>, Error> {
+        self.one(names::CONTENT_TYPE, media::media_type)
+    }
+
+    /// Content-Length.
+    pub fn content_length(&self) -> Result<Option<u32>, Error> {
+        self.one(names::CONTENT_LENGTH, scalar::content_length)
+    }
+
+    /// Content-Encoding codings.
+    pub fn content_encoding(&self) -> TypedIter<'_, &str> {
+        self.list(names::CONTENT_ENCODING, token, true)
+    }
+
+    /// Every Accept media range (an empty Accept header yields none).
+    pub fn accept(&self) -> TypedIter<'_, MediaType<'_>> {
+        self.list(names::ACCEPT, media::media_type, true)
+    }
+
+    /// Allow: method names.
+    pub fn allow(&self) -> TypedIter<'_, &str> {
+        self.list(names::ALLOW, token, true)
+    }
+
+    /// Require: option tags.
+    pub fn require(&self) -> TypedIter<'_, &str> {
+        self.list(names::REQUIRE, token, true)
+    }
+
+    /// Proxy-Require: option tags.
+    pub fn proxy_require(&self) -> TypedIter<'_, &str> {
+        self.list(names::PROXY_REQUIRE, token, true)
+    }
+
+    /// Supported: option tags.
+    pub fn supported(&self) -> TypedIter<'_, &str> {
+        self.list(names::SUPPORTED, token, true)
+    }
+
+    /// Unsupported: option tags.
+    pub fn unsupported(&self) -> TypedIter<'_, &str> {
+        self.list(names::UNSUPPORTED, token, true)
+    }
+
+    /// Expires (seconds).
+    pub fn expires(&self) -> Result<Option<u32>, Error> {
+        self.one(names::EXPIRES, scalar::delta_seconds)
+    }
+
+    /// Min-Expires (seconds).
+    pub fn min_expires(&self) -> Result<Option<u32>, Error> {
+        self.one(names::MIN_EXPIRES, scalar::delta_seconds)
+    }
+
+    /// Session-Expires (RFC 4028).
+    pub fn session_expires(&self) -> Result<Option<SessionExpires<'_>>, Error> {
+        self.one(names::SESSION_EXPIRES, scalar::session_expires)
+    }
+
+    /// Min-SE (RFC 4028), in seconds; parameters are ignored.
+    pub fn min_se(&self) -> Result<Option<u32>, Error> {
+        self.one(names::MIN_SE, |s| {
+            scalar::session_expires(s).map(|se| se.delta)
+        })
+    }
+
+    /// RSeq (RFC 3262).
+    pub fn rseq(&self) -> Result<Option<u32>, Error> {
+        self.one(names::RSEQ, scalar::delta_seconds)
+    }
+
+    /// RAck (RFC 3262).
+    pub fn rack(&self) -> Result<Option<RAck<'_>>, Error> {
+        self.one(names::RACK, cseq::rack)
+    }
+
+    /// Every Reason value (RFC 3326).
+    pub fn reasons(&self) -> TypedIter<'_, Reason<'_>> {
+        self.list(names::REASON, reason::reason, false)
+    }
+
+    /// Retry-After.
+    pub fn retry_after(&self) -> Result<Option<RetryAfter<'_>>, Error> {
+        self.one(names::RETRY_AFTER, scalar::retry_after)
+    }
+
+    /// Date.
+    pub fn date(&self) -> Result<Option<SipDate>, Error> {
+        self.one(names::DATE, reason::date)
+    }
+
+    /// Authorization credentials, one per field.
+    pub fn authorization(&self) -> impl Iterator<Item = Result<Auth<'_>, Error>> {
+        self.auth_fields(names::AUTHORIZATION)
+    }
+
+    /// Proxy-Authorization credentials, one per field.
+    pub fn proxy_authorization(&self) -> impl Iterator<Item = Result<Auth<'_>, Error>> {
+        self.auth_fields(names::PROXY_AUTHORIZATION)
+    }
+
+    /// WWW-Authenticate challenges, one per field.
+    pub fn www_authenticate(&self) -> impl Iterator<Item = Result<Auth<'_>, Error>> {
+        self.auth_fields(names::WWW_AUTHENTICATE)
+    }
+
+    /// Proxy-Authenticate challenges, one per field.
+    pub fn proxy_authenticate(&self) -> impl Iterator<Item = Result<Auth<'_>, Error>> {
+        self.auth_fields(names::PROXY_AUTHENTICATE)
+    }
+
+    fn auth_fields(&self, name: &'static str) -> impl Iterator<Item = Result<Auth<'_>, Error>> {
+        self.get_all(name).map(|f| single(f, auth::auth))
+    }
+}
+
+/// Parses one field of a single-valued header that every message must
+/// get right (From, To, Call-ID, CSeq, Max-Forwards, Content-Type, Date);
+/// returns the CSeq when the field is one.
+pub(crate) fn check_field(field: &crate::message::HeaderField) -> Result<Option<CSeq<'_>>, Error> {
+    let name = field.name();
+    let is = |n: &str| names::same_header(name, n);
+    if is(names::FROM) || is(names::TO) {
+        single(field, name_addr::name_addr)?;
+    } else if is(names::CALL_ID) {
+        single(field, cseq::call_id)?;
+    } else if is(names::CSEQ) {
+        return single(field, cseq::cseq).map(Some);
+    } else if is(names::MAX_FORWARDS) {
+        single(field, scalar::max_forwards)?;
+    } else if is(names::CONTENT_TYPE) {
+        single(field, media::media_type)?;
+    } else if is(names::DATE) {
+        single(field, reason::date)?;
+    }
+    Ok(None)
+}

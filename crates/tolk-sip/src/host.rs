@@ -1,0 +1,163 @@
+//! Hosts and ports (RFC 3261 section 25.1 `hostport`, with RFC 5118's
+//! IPv6 rules): domain names, IPv4 addresses and bracketed IPv6 references.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::error::Fault;
+use crate::syntax::Scanner;
+
+/// The host part of a SIP URI or a Via sent-by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host<'a> {
+    /// A domain name, as written.
+    Domain(&'a str),
+    /// A dotted-quad IPv4 address.
+    Ipv4(Ipv4Addr),
+    /// An IPv6 reference: the text between the brackets, as written.
+    /// RFC 5118 section 4.10 asks receivers to tolerate the three-colon
+    /// form that RFC 3261's ABNF allows, so the text is kept.
+    Ipv6(&'a str),
+}
+
+impl Host<'_> {
+    /// The IP address, when the host is one.
+    pub fn ip(&self) -> Option<std::net::IpAddr> {
+        match self {
+            Host::Domain(_) => None,
+            Host::Ipv4(v4) => Some((*v4).into()),
+            Host::Ipv6(text) => ipv6(text).map(Into::into),
+        }
+    }
+}
+
+impl std::fmt::Display for Host<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Host::Domain(name) => f.write_str(name),
+            Host::Ipv4(v4) => write!(f, "{v4}"),
+            Host::Ipv6(text) => write!(f, "[{text}]"),
+        }
+    }
+}
+
+/// Reads an IPv6 address, accepting RFC 3261's `::` `:` IPv4 spelling.
+pub(crate) fn ipv6(text: &str) -> Option<Ipv6Addr> {
+    if let Ok(addr) = text.parse() {
+        return Some(addr);
+    }
+    // "2001:db8:::192.0.2.1": drop the third colon and try again.
+    let at = text.find(":::")?;
+    let (head, tail) = text.split_at(at + 2);
+    let tail = tail.strip_prefix(':')?;
+    if !tail.contains('.') {
+        return None;
+    }
+    let mut buf = [0u8; 64];
+    let joined = buf.get_mut(..head.len() + tail.len())?;
+    let (a, b) = joined.split_at_mut(head.len());
+    a.copy_from_slice(head.as_bytes());
+    b.copy_from_slice(tail.as_bytes());
+    std::str::from_utf8(joined).ok()?.parse().ok()
+}
+
+/// Checks a domain name: dot-separated labels of letters, digits and
+/// hyphens, not starting or ending with a hyphen, with an optional final dot.
+fn domain(text: &str) -> bool {
+    let body = text.strip_suffix('.').unwrap_or(text);
+    !body.is_empty()
+        && body.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && body
+            .rsplit('.')
+            .next()
+            .is_some_and(|top| top.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()))
+}
+
+/// Parses a host at the scanner.
+pub(crate) fn host<'a>(s: &mut Scanner<'a>) -> Result<Host<'a>, Fault> {
+    let start = s.pos();
+    if s.eat(b'[') {
+        let inner = s.take_while(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        let text = crate::syntax::text(inner, start, "IPv6 address")?;
+        if ipv6(text).is_none() {
+            return Err(Fault {
+                at: start,
+                expected: "IPv6 address inside '[' ']'",
+            });
+        }
+        s.expect(b']', "']' closing an IPv6 reference")?;
+        return Ok(Host::Ipv6(text));
+    }
+    let raw = s.take_while(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    let text = crate::syntax::text(raw, start, "host name")?;
+    if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') && !text.is_empty() {
+        return text.parse::<Ipv4Addr>().map(Host::Ipv4).map_err(|_| Fault {
+            at: start,
+            expected: "IPv4 address",
+        });
+    }
+    if domain(text) {
+        Ok(Host::Domain(text))
+    } else {
+        Err(Fault {
+            at: start,
+            expected: "host name, IPv4 address or '[' IPv6 reference",
+        })
+    }
+}
+
+/// Parses an optional `:port` at the scanner.
+pub(crate) fn port(s: &mut Scanner<'_>) -> Result<Option<u16>, Fault> {
+    if !s.eat(b':') {
+        return Ok(None);
+    }
+    let start = s.pos();
+    let digits = s.take_while(|b| b.is_ascii_digit());
+    std::str::from_utf8(digits)
+        .ok()
+        .and_then(|d| d.parse::<u16>().ok())
+        .map(Some)
+        .ok_or(Fault {
+            at: start,
+            expected: "port number 0-65535 after ':'",
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<(Host<'_>, Option<u16>), Fault> {
+        let mut s = Scanner::new(text.as_bytes());
+        let h = host(&mut s)?;
+        let p = port(&mut s)?;
+        s.finish("end")?;
+        Ok((h, p))
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(parse("example.com").unwrap().0, Host::Domain("example.com"));
+        assert_eq!(parse("192.0.2.1:5060").unwrap().1, Some(5060));
+        assert_eq!(
+            parse("[2001:db8::10]:5070").unwrap(),
+            (Host::Ipv6("2001:db8::10"), Some(5070))
+        );
+        assert!(
+            parse("[2001:db8::10:5070]").is_ok(),
+            "RFC 5118 4.3: valid, no port"
+        );
+        assert!(parse("[2001:db8:::192.0.2.1]").is_ok(), "RFC 5118 4.10");
+        assert!(parse("[::ffff:192.0.2.128]").is_ok());
+        assert!(parse("2001:db8::10").is_err(), "RFC 5118 4.2");
+        assert!(parse("300.1.1.1").is_err());
+        assert!(parse("-bad.example").is_err());
+        assert!(parse("host:99999").is_err());
+    }
+}

@@ -1,0 +1,39 @@
+//! The header checks every parsed message passes: the headers that
+//! identify transactions and dialogs, and those that steer routing and
+//! content handling, must follow their grammar (RFC 4475 section 3.1.2),
+//! and a request's CSeq method must be its method (RFC 3261 section
+//! 8.1.1.5). Whether a header is present, or present once, is the UAS
+//! core's business (see [`crate::uas_checks`]), so that it can answer
+//! with a reason.
+
+use super::Message;
+use crate::error::{Error, Fault};
+use crate::header::{TypedIter, check_field};
+
+pub(crate) fn validate(message: &Message) -> Result<(), Error> {
+    fn all<T>(mut iter: TypedIter<'_, T>) -> Result<(), Error> {
+        iter.try_for_each(|item| item.map(drop))
+    }
+    let headers = message.headers();
+    all(headers.vias())?;
+    all(headers.contacts())?;
+    all(headers.routes())?;
+    all(headers.record_routes())?;
+    all(headers.require())?;
+    all(headers.proxy_require())?;
+    all(headers.supported())?;
+    for field in headers.iter() {
+        let Some(cseq) = check_field(field)? else {
+            continue;
+        };
+        if let Message::Request(request) = message {
+            if cseq.method != request.method().as_str() {
+                return Err(field.error(Fault {
+                    at: 0,
+                    expected: "CSeq method equal to the request method",
+                }));
+            }
+        }
+    }
+    Ok(())
+}
