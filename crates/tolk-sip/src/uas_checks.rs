@@ -456,6 +456,10 @@ impl Salvage {
             }
         };
         for (index, &(s, e)) in lines.iter().enumerate().skip(1) {
+            let line = head.get(s..e).unwrap_or_default();
+            if line.is_empty() || line == b"\r" {
+                break; // the end of the header section, even with bare LF
+            }
             match (head.get(s), field.as_mut()) {
                 (Some(b' ' | b'\t'), Some((_, to, _))) => *to = e,
                 _ => {

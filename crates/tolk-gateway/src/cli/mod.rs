@@ -42,7 +42,6 @@ pub fn main() -> ExitCode {
 }
 
 /// Reads a file named on the command line, or standard input for `-`.
-#[allow(dead_code)]
 pub(crate) fn read_input(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     if path.as_os_str() == "-" {
         let mut buf = Vec::new();

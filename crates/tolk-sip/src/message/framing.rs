@@ -89,8 +89,8 @@ pub struct StreamFramer {
     buf: BytesMut,
     /// How far the search for the end of the header section has got.
     searched: usize,
-    /// A parsed head waiting for its body: (head, body length).
-    pending: Option<(Head, usize)>,
+    /// A parsed head waiting for its body: (head, body length, lines in the head).
+    pending: Option<(Head, usize, usize)>,
     failed: Option<Error>,
 }
 
@@ -125,13 +125,31 @@ impl StreamFramer {
         result
     }
 
+    /// The error to report when the peer closes the stream: `None` when
+    /// nothing is left over, [`Error::Truncated`] when a message was cut off.
+    pub fn end_of_stream(&self) -> Option<Error> {
+        let (head_len, head_lines) = self
+            .pending
+            .as_ref()
+            .map_or((0, 0), |(head, _, lines)| (head.body_start, *lines));
+        let leftover = self.buf.len() + head_len;
+        (leftover > 0).then(|| Error::Truncated {
+            line: 1 + head_lines + memchr::memchr_iter(b'\n', &self.buf).count(),
+            offset: leftover,
+            expected: match self.pending {
+                Some(_) => "as many body octets as Content-Length declares",
+                None => "an empty line ending the header section",
+            },
+        })
+    }
+
     fn advance(&mut self) -> Result<Option<Frame>, Error> {
-        if let Some((_, body_len)) = &self.pending {
+        if let Some((_, body_len, _)) = &self.pending {
             if self.buf.len() < *body_len {
                 return Ok(None);
             }
             let body = self.buf.split_to(*body_len).freeze();
-            let Some((head, _)) = self.pending.take() else {
+            let Some((head, ..)) = self.pending.take() else {
                 return Ok(None);
             };
             return Message::from_parts(head, body).map(|m| Some(Frame::Message(m)));
@@ -166,7 +184,8 @@ impl StreamFramer {
         if end.saturating_add(body_len) > self.limits.max_message_bytes {
             return Err(self.too_large());
         }
-        self.pending = Some((head, body_len));
+        let lines = memchr::memchr_iter(b'\n', &head_bytes).count();
+        self.pending = Some((head, body_len, lines));
         self.advance()
     }
 
