@@ -27,6 +27,7 @@
 
 pub mod demux;
 mod error;
+pub mod rtcp;
 pub mod rtp;
 mod wire;
 
