@@ -1,0 +1,257 @@
+//! Reading `a=` lines into the typed model.
+//!
+//! Known attributes become typed fields. A known attribute that appears
+//! where only one is allowed (a second `a=mid`), or that names a payload
+//! type not on the m-line, is kept in `other` as written, so nothing a
+//! peer sent is lost. A known attribute whose value does not read is an
+//! error that says what was expected.
+
+use crate::model::{
+    Attribute, Candidate, Crypto, Direction, ExtMap, Fingerprint, Fmtp, Group, MediaDescription,
+    Msid, PayloadType, Rtcp, RtpMap, SessionDescription, Setup, Ssrc, SsrcGroup,
+};
+
+/// What was expected in an attribute value.
+#[derive(Debug)]
+pub(crate) struct AttributeError(pub String);
+
+impl AttributeError {
+    fn new(name: &str, expected: &str) -> Self {
+        AttributeError(format!("{expected} in a={name}"))
+    }
+}
+
+/// Applies one session-level attribute.
+pub(crate) fn apply_session(
+    session: &mut SessionDescription,
+    attribute: sdp_types::Attribute,
+) -> Result<(), AttributeError> {
+    let sdp_types::Attribute {
+        attribute: name,
+        value,
+    } = attribute;
+    let fail = |expected| AttributeError::new(&name, expected);
+    let keep = match (name.to_ascii_lowercase().as_str(), value.as_deref()) {
+        ("group", Some(value)) => {
+            let mut fields = value.split_ascii_whitespace();
+            let semantics = fields.next().ok_or_else(|| fail("group semantics"))?;
+            session.groups.push(Group {
+                semantics: semantics.to_owned(),
+                mids: fields.map(str::to_owned).collect(),
+            });
+            false
+        }
+        ("ice-lite", None) if !session.ice_lite => {
+            session.ice_lite = true;
+            false
+        }
+        ("ice-ufrag", Some(value)) => set_once(&mut session.ice.ufrag, value),
+        ("ice-pwd", Some(value)) => set_once(&mut session.ice.pwd, value),
+        ("ice-options", Some(value)) if session.ice.options.is_empty() => {
+            session.ice.options = value.split_ascii_whitespace().map(str::to_owned).collect();
+            false
+        }
+        ("fingerprint", Some(value)) => {
+            session
+                .fingerprints
+                .push(Fingerprint::parse(value).map_err(fail)?);
+            false
+        }
+        ("setup", Some(value)) if session.setup.is_none() => {
+            session.setup = Some(Setup::parse(value).map_err(fail)?);
+            false
+        }
+        ("extmap", Some(value)) => {
+            session.extmaps.push(ExtMap::parse(value).map_err(fail)?);
+            false
+        }
+        (token, None) if session.direction.is_none() && Direction::from_token(token).is_some() => {
+            session.direction = Direction::from_token(token);
+            false
+        }
+        _ => true,
+    };
+    if keep {
+        session.other.push(Attribute { name, value });
+    }
+    Ok(())
+}
+
+/// Applies one media-level attribute.
+pub(crate) fn apply_media(
+    media: &mut MediaDescription,
+    attribute: sdp_types::Attribute,
+) -> Result<(), AttributeError> {
+    let sdp_types::Attribute {
+        attribute: name,
+        value,
+    } = attribute;
+    let fail = |expected| AttributeError::new(&name, expected);
+    let is_rtp = media.protocol.is_rtp();
+    let keep = match (name.to_ascii_lowercase().as_str(), value.as_deref()) {
+        ("rtpmap", Some(value)) if is_rtp => {
+            let (pt, rtpmap) = parse_rtpmap(value).map_err(fail)?;
+            match media.formats.iter_mut().find(|format| format.pt == pt) {
+                Some(format) if format.rtpmap.is_none() => {
+                    format.rtpmap = Some(rtpmap);
+                    false
+                }
+                _ => true,
+            }
+        }
+        ("fmtp", Some(value)) if is_rtp => {
+            let (pt, params) = value.split_once(' ').unwrap_or((value, ""));
+            let pt = PayloadType::parse(pt).ok_or_else(|| fail("a payload type"))?;
+            match media.formats.iter_mut().find(|format| format.pt == pt) {
+                Some(format) if format.fmtp.is_none() => {
+                    format.fmtp = Some(Fmtp(params.to_owned()));
+                    false
+                }
+                _ => true,
+            }
+        }
+        ("rtcp-fb", Some(value)) if is_rtp => {
+            let (pt, feedback) = value
+                .split_once(' ')
+                .ok_or_else(|| fail("`<payload type> <feedback>`"))?;
+            if pt == "*" {
+                media.rtcp_fb_all.push(feedback.to_owned());
+                false
+            } else {
+                let pt = PayloadType::parse(pt).ok_or_else(|| fail("a payload type or `*`"))?;
+                match media.formats.iter_mut().find(|format| format.pt == pt) {
+                    Some(format) => {
+                        format.rtcp_fb.push(feedback.to_owned());
+                        false
+                    }
+                    None => true,
+                }
+            }
+        }
+        ("rtcp", Some(value)) if media.rtcp.is_none() => {
+            media.rtcp = Some(Rtcp::parse(value).map_err(fail)?);
+            false
+        }
+        ("ice-ufrag", Some(value)) => set_once(&mut media.ice.ufrag, value),
+        ("ice-pwd", Some(value)) => set_once(&mut media.ice.pwd, value),
+        ("ice-options", Some(value)) if media.ice.options.is_empty() => {
+            media.ice.options = value.split_ascii_whitespace().map(str::to_owned).collect();
+            false
+        }
+        ("candidate", Some(value)) => {
+            media
+                .candidates
+                .push(Candidate::parse(value).map_err(fail)?);
+            false
+        }
+        ("end-of-candidates", None) => set_flag(&mut media.end_of_candidates),
+        ("fingerprint", Some(value)) => {
+            media
+                .fingerprints
+                .push(Fingerprint::parse(value).map_err(fail)?);
+            false
+        }
+        ("setup", Some(value)) if media.setup.is_none() => {
+            media.setup = Some(Setup::parse(value).map_err(fail)?);
+            false
+        }
+        ("mid", Some(value)) => set_once(&mut media.mid, value),
+        ("extmap", Some(value)) => {
+            media.extmaps.push(ExtMap::parse(value).map_err(fail)?);
+            false
+        }
+        ("msid", Some(value)) => {
+            media.msids.push(Msid::parse(value).map_err(fail)?);
+            false
+        }
+        ("rtcp-mux", None) => set_flag(&mut media.rtcp_mux),
+        ("rtcp-rsize", None) => set_flag(&mut media.rtcp_rsize),
+        ("crypto", Some(value)) => {
+            media.crypto.push(Crypto::parse(value).map_err(fail)?);
+            false
+        }
+        // Some clients write fractional ptimes; those stay as written.
+        ("ptime", Some(value)) if media.ptime.is_none() => match value.trim().parse() {
+            Ok(ms) => {
+                media.ptime = Some(ms);
+                false
+            }
+            Err(_) => true,
+        },
+        ("maxptime", Some(value)) if media.maxptime.is_none() => match value.trim().parse() {
+            Ok(ms) => {
+                media.maxptime = Some(ms);
+                false
+            }
+            Err(_) => true,
+        },
+        ("ssrc-group", Some(value)) => {
+            media
+                .ssrc_groups
+                .push(SsrcGroup::parse(value).map_err(fail)?);
+            false
+        }
+        ("ssrc", Some(value)) => {
+            media.ssrcs.push(Ssrc::parse(value).map_err(fail)?);
+            false
+        }
+        (token, None) if media.direction.is_none() && Direction::from_token(token).is_some() => {
+            media.direction = Direction::from_token(token);
+            false
+        }
+        _ => true,
+    };
+    if keep {
+        media.other.push(Attribute { name, value });
+    }
+    Ok(())
+}
+
+/// Reads `<pt> <encoding>/<clock rate>[/<channels>]`.
+pub(crate) fn parse_rtpmap(value: &str) -> Result<(PayloadType, RtpMap), &'static str> {
+    let (pt, encoding) = value
+        .trim()
+        .split_once(' ')
+        .ok_or("`<payload type> <encoding>/<clock rate>`")?;
+    let pt = PayloadType::parse(pt).ok_or("a payload type 0-127")?;
+    let mut parts = encoding.trim().split('/');
+    let name = parts
+        .next()
+        .filter(|name| !name.is_empty())
+        .ok_or("an encoding name")?;
+    let clock_rate = parts
+        .next()
+        .and_then(|rate| rate.parse().ok())
+        .ok_or("`<encoding>/<clock rate>` with a numeric clock rate")?;
+    let channels = match parts.next() {
+        Some(channels) => Some(channels.parse().map_err(|_| "a numeric channel count")?),
+        None => None,
+    };
+    if parts.next().is_some() {
+        return Err("end of rtpmap after the channel count");
+    }
+    Ok((
+        pt,
+        RtpMap {
+            encoding: name.to_owned(),
+            clock_rate,
+            channels,
+        },
+    ))
+}
+
+/// Stores the first value; later ones are kept as written.
+fn set_once(slot: &mut Option<String>, value: &str) -> bool {
+    if slot.is_some() {
+        return true;
+    }
+    *slot = Some(value.to_owned());
+    false
+}
+
+/// Sets a flag attribute; a repeated one is kept as written.
+fn set_flag(flag: &mut bool) -> bool {
+    let seen = *flag;
+    *flag = true;
+    seen
+}

@@ -1,0 +1,352 @@
+//! Proptest strategies that generate session descriptions in the form the
+//! printer writes (canonical tokens, no line breaks).
+
+use proptest::collection::vec;
+use proptest::option;
+use proptest::prelude::*;
+use tolk_sdp::model::*;
+
+fn token() -> impl Strategy<Value = String> {
+    "[a-zA-Z0-9][a-zA-Z0-9+_.-]{0,8}"
+}
+
+fn text() -> impl Strategy<Value = String> {
+    "[a-zA-Z0-9][ a-zA-Z0-9+/_.:;=-]{0,16}"
+}
+
+fn address() -> impl Strategy<Value = Address> {
+    prop_oneof![
+        any::<[u8; 4]>().prop_map(|ip| Address::ip(std::net::Ipv4Addr::from(ip).into())),
+        any::<[u16; 8]>().prop_map(|ip| Address::ip(std::net::Ipv6Addr::from(ip).into())),
+        Just(Address::ip(std::net::Ipv4Addr::UNSPECIFIED.into())),
+    ]
+}
+
+fn direction() -> impl Strategy<Value = Direction> {
+    prop_oneof![
+        Just(Direction::SendRecv),
+        Just(Direction::SendOnly),
+        Just(Direction::RecvOnly),
+        Just(Direction::Inactive),
+    ]
+}
+
+fn setup() -> impl Strategy<Value = Setup> {
+    prop_oneof![
+        Just(Setup::Active),
+        Just(Setup::Passive),
+        Just(Setup::ActPass),
+        Just(Setup::HoldConn),
+    ]
+}
+
+fn bandwidth() -> impl Strategy<Value = Bandwidth> {
+    (
+        prop_oneof![Just("AS"), Just("TIAS"), Just("CT")],
+        0u64..10_000_000,
+    )
+        .prop_map(|(kind, value)| Bandwidth {
+            kind: kind.to_owned(),
+            value,
+        })
+}
+
+fn fingerprint() -> impl Strategy<Value = Fingerprint> {
+    (
+        prop_oneof![Just("sha-256"), Just("SHA-256"), Just("sha-1")],
+        vec(any::<u8>(), 1..32),
+    )
+        .prop_map(|(hash, bytes)| Fingerprint {
+            hash: hash.to_owned(),
+            value: bytes
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect::<Vec<_>>()
+                .join(":"),
+        })
+}
+
+fn extmap() -> impl Strategy<Value = ExtMap> {
+    (
+        1u16..255,
+        option::of(direction()),
+        token(),
+        option::of(token()),
+    )
+        .prop_map(|(id, direction, uri, attributes)| ExtMap {
+            id,
+            direction,
+            uri,
+            attributes,
+        })
+}
+
+fn ice() -> impl Strategy<Value = IceParams> {
+    (option::of(token()), option::of(token()), vec(token(), 0..3)).prop_map(
+        |(ufrag, pwd, options)| IceParams {
+            ufrag,
+            pwd,
+            options,
+        },
+    )
+}
+
+/// Attributes no level reads as typed.
+fn unknown_attribute() -> impl Strategy<Value = Attribute> {
+    (
+        prop_oneof![
+            Just("x-custom"),
+            Just("label"),
+            Just("content"),
+            Just("rid"),
+            Just("simulcast"),
+            Just("rtcp-xr"),
+            Just("msid-semantic"),
+        ],
+        option::of(text()),
+    )
+        .prop_map(|(name, value)| Attribute {
+            name: name.to_owned(),
+            value,
+        })
+}
+
+fn crypto() -> impl Strategy<Value = Crypto> {
+    (
+        any::<u32>(),
+        prop_oneof![
+            Just(CryptoSuite::AesCm128HmacSha1_80),
+            Just(CryptoSuite::AesCm128HmacSha1_32),
+            Just(CryptoSuite::Aes256CmHmacSha1_80),
+            Just(CryptoSuite::AeadAes128Gcm),
+            Just(CryptoSuite::Other("F8_128_HMAC_SHA1_80".to_owned())),
+        ],
+        vec("inline:[a-zA-Z0-9+/]{8,40}(\\|2\\^31)?", 1..3),
+        vec(prop_oneof![Just("UNENCRYPTED_SRTCP"), Just("KDR=1")], 0..2),
+    )
+        .prop_map(|(tag, suite, keys, params)| Crypto {
+            tag,
+            suite,
+            keys,
+            session_params: params.into_iter().map(str::to_owned).collect(),
+        })
+}
+
+fn candidate() -> impl Strategy<Value = Candidate> {
+    (
+        token(),
+        1u16..3,
+        prop_oneof![Just("udp"), Just("tcp")],
+        any::<u32>(),
+        address(),
+        any::<u16>(),
+        prop_oneof![Just("host"), Just("srflx"), Just("relay")],
+        vec(token(), 0..4),
+    )
+        .prop_map(
+            |(foundation, component, transport, priority, address, port, kind, extensions)| {
+                Candidate {
+                    foundation,
+                    component,
+                    transport: transport.to_owned(),
+                    priority,
+                    address: address.address,
+                    port,
+                    kind: kind.to_owned(),
+                    extensions,
+                }
+            },
+        )
+}
+
+fn formats() -> impl Strategy<Value = Vec<Format>> {
+    vec(
+        (
+            0u8..=127,
+            option::of((
+                "[a-zA-Z][a-zA-Z0-9-]{0,8}",
+                1u32..200_000,
+                option::of(1u16..9),
+            )),
+            option::of(text()),
+            vec("[a-z]{1,6}( [a-z]{1,4})?", 0..3),
+        ),
+        1..6,
+    )
+    .prop_map(|formats| {
+        let mut seen = std::collections::HashSet::new();
+        formats
+            .into_iter()
+            .filter(|(pt, ..)| seen.insert(*pt))
+            .map(|(pt, rtpmap, fmtp, rtcp_fb)| Format {
+                pt: PayloadType(pt),
+                rtpmap: rtpmap.map(|(encoding, clock_rate, channels)| RtpMap {
+                    encoding,
+                    clock_rate,
+                    channels,
+                }),
+                fmtp: fmtp.map(Fmtp),
+                rtcp_fb,
+            })
+            .collect()
+    })
+}
+
+fn media() -> impl Strategy<Value = MediaDescription> {
+    let head = (
+        prop_oneof![
+            Just(MediaKind::Audio),
+            Just(MediaKind::Video),
+            Just(MediaKind::Text)
+        ],
+        any::<u16>(),
+        option::of(1u16..4),
+        prop_oneof![
+            Just(TransportProtocol::RtpAvp),
+            Just(TransportProtocol::RtpAvpf),
+            Just(TransportProtocol::RtpSavp),
+            Just(TransportProtocol::RtpSavpf),
+            Just(TransportProtocol::UdpTlsRtpSavp),
+            Just(TransportProtocol::UdpTlsRtpSavpf),
+        ],
+        formats(),
+        option::of(token()),
+        option::of(address()),
+        vec(bandwidth(), 0..2),
+    );
+    let transport = (
+        option::of((any::<u16>(), option::of(address()))),
+        ice(),
+        vec(candidate(), 0..3),
+        any::<bool>(),
+        vec(fingerprint(), 0..2),
+        option::of(setup()),
+        option::of(token()),
+        vec(extmap(), 0..3),
+    );
+    let rtp = (
+        option::of(direction()),
+        vec((token(), option::of(token())), 0..2),
+        any::<(bool, bool)>(),
+        vec(crypto(), 0..3),
+        vec("[a-z]{1,6}( [a-z]{1,4})?", 0..2),
+        option::of(1u32..200),
+        option::of(1u32..200),
+    );
+    let sources = (
+        vec(("[A-Z]{2,4}", vec(any::<u32>(), 0..3)), 0..2),
+        vec((any::<u32>(), "[a-z]{1,6}", option::of(text())), 0..3),
+        vec(unknown_attribute(), 0..4),
+    );
+    (head, transport, rtp, sources).prop_map(
+        |(
+            (kind, port, port_count, protocol, formats, title, connection, bandwidths),
+            (rtcp, ice, candidates, end_of_candidates, fingerprints, setup, mid, extmaps),
+            (direction, msids, (rtcp_mux, rtcp_rsize), crypto, rtcp_fb_all, ptime, maxptime),
+            (ssrc_groups, ssrcs, other),
+        )| {
+            let mut media = MediaDescription::new(kind, port, protocol);
+            media.port_count = port_count;
+            media.formats = formats;
+            media.title = title;
+            media.connection = connection;
+            media.bandwidths = bandwidths;
+            media.rtcp = rtcp.map(|(port, address)| Rtcp { port, address });
+            media.ice = ice;
+            media.candidates = candidates;
+            media.end_of_candidates = end_of_candidates;
+            media.fingerprints = fingerprints;
+            media.setup = setup;
+            media.mid = mid;
+            media.extmaps = extmaps;
+            media.direction = direction;
+            media.msids = msids
+                .into_iter()
+                .map(|(stream, track)| Msid { stream, track })
+                .collect();
+            media.rtcp_mux = rtcp_mux;
+            media.rtcp_rsize = rtcp_rsize;
+            media.crypto = crypto;
+            media.rtcp_fb_all = rtcp_fb_all;
+            media.ptime = ptime;
+            media.maxptime = maxptime;
+            media.ssrc_groups = ssrc_groups
+                .into_iter()
+                .map(|(semantics, ssrcs)| SsrcGroup { semantics, ssrcs })
+                .collect();
+            media.ssrcs = ssrcs
+                .into_iter()
+                .map(|(ssrc, attribute, value)| Ssrc {
+                    ssrc,
+                    attribute,
+                    value,
+                })
+                .collect();
+            media.other = other;
+            media
+        },
+    )
+}
+
+/// A generated session description.
+pub fn session() -> impl Strategy<Value = SessionDescription> {
+    let head = (
+        token(),
+        "[0-9]{1,19}",
+        any::<u64>(),
+        address(),
+        prop_oneof![Just("-".to_owned()), token()],
+        option::of(text()),
+        option::of(address()),
+        vec(bandwidth(), 0..2),
+        vec((any::<u64>(), any::<u64>()), 1..3),
+    );
+    let attributes = (
+        vec(
+            (prop_oneof![Just("BUNDLE"), Just("LS")], vec(token(), 0..3)),
+            0..2,
+        ),
+        any::<bool>(),
+        ice(),
+        vec(fingerprint(), 0..2),
+        option::of(setup()),
+        option::of(direction()),
+        vec(extmap(), 0..2),
+        vec(unknown_attribute(), 0..3),
+    );
+    (head, attributes, vec(media(), 0..4)).prop_map(
+        |(
+            (user, id, version, origin, name, information, connection, bandwidths, times),
+            (groups, ice_lite, ice, fingerprints, setup, direction, extmaps, other),
+            media,
+        )| {
+            let mut session = SessionDescription::new(Origin {
+                username: user,
+                session_id: id,
+                session_version: version,
+                address: origin,
+            });
+            session.session_name = name;
+            session.information = information;
+            session.connection = connection;
+            session.bandwidths = bandwidths;
+            session.times = times;
+            session.groups = groups
+                .into_iter()
+                .map(|(semantics, mids)| Group {
+                    semantics: semantics.to_owned(),
+                    mids,
+                })
+                .collect();
+            session.ice_lite = ice_lite;
+            session.ice = ice;
+            session.fingerprints = fingerprints;
+            session.setup = setup;
+            session.direction = direction;
+            session.extmaps = extmaps;
+            session.other = other;
+            session.media = media;
+            session
+        },
+    )
+}
