@@ -27,11 +27,17 @@
 //! ```
 
 mod drop;
+mod endpoint;
 mod error;
 pub mod latch;
 pub mod pipeline;
+mod ports;
 pub mod rewrite;
+mod session;
 pub mod srtp;
 
 pub use drop::{DropCounts, DropReason};
+pub use endpoint::{Endpoint, EndpointStats, LegKeys, LegUpdate};
 pub use error::{Error, Result};
+pub use ports::PortAllocator;
+pub use session::{Event, Session, SessionId, SessionPolicy, SessionStats, Side, Verdict};

@@ -1,0 +1,163 @@
+//! One leg's side of a session: where its peer is, how its media is
+//! protected, what it expects to receive, and its counters.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::drop::DropCounts;
+use crate::error::Result;
+use crate::latch::{Latch, LatchPolicy};
+use crate::pipeline::{Crypto, EgressPlan};
+use crate::srtp::{SrtpKey, new_context};
+
+/// The keys of one leg: `rx` unprotects what its peer sends, `tx` protects
+/// what the relay sends to it. `None` means plain RTP in that direction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LegKeys {
+    /// The peer's sending key (from its offer or answer).
+    pub rx: Option<SrtpKey>,
+    /// The relay's sending key toward this peer (the relay chooses it).
+    pub tx: Option<SrtpKey>,
+}
+
+/// A change to one leg as offer/answer proceeds; `None` fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct LegUpdate {
+    /// The peer's RTP address from signalling. Clears latches.
+    pub remote: Option<SocketAddr>,
+    /// The peer's RTCP address when not muxed (default: RTP port + 1).
+    pub remote_rtcp: Option<SocketAddr>,
+    /// New keys (replaces both directions' contexts).
+    pub keys: Option<LegKeys>,
+    /// Plain-RTP latching policy.
+    pub latch: Option<LatchPolicy>,
+    /// Silence after which another source may take over a latch.
+    pub relatch_after: Option<Duration>,
+    /// Payload types and stream rewrite for packets sent to this leg.
+    pub plan: Option<EgressPlan>,
+}
+
+/// Counters of one endpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EndpointStats {
+    /// Packets received on the endpoint's sockets.
+    pub packets_in: u64,
+    /// Bytes received.
+    pub bytes_in: u64,
+    /// Packets from this leg forwarded to the other leg.
+    pub forwarded: u64,
+    /// Bytes forwarded (after the transform).
+    pub bytes_forwarded: u64,
+    /// Packets received that were dropped, per reason.
+    pub drops: DropCounts,
+    /// Time of the first packet accepted from this leg.
+    pub first_packet: Option<Instant>,
+    /// Time of the latest packet accepted from this leg.
+    pub last_packet: Option<Instant>,
+}
+
+/// One leg's endpoint state.
+#[derive(Debug)]
+pub struct Endpoint {
+    pub(crate) rtcp_mux: bool,
+    pub(crate) rtp_latch: Latch,
+    pub(crate) rtcp_latch: Latch,
+    pub(crate) rx: Crypto,
+    pub(crate) tx: Crypto,
+    pub(crate) plan: EgressPlan,
+    pub(crate) stats: EndpointStats,
+    pub(crate) auth_failures: u64,
+}
+
+impl Endpoint {
+    /// A plain endpoint with no peer yet.
+    pub fn new(rtcp_mux: bool) -> Self {
+        Self {
+            rtcp_mux,
+            rtp_latch: Latch::new(LatchPolicy::default(), false),
+            rtcp_latch: Latch::new(LatchPolicy::default(), false),
+            rx: Crypto::Plain,
+            tx: Crypto::Plain,
+            plan: EgressPlan::default(),
+            stats: EndpointStats::default(),
+            auth_failures: 0,
+        }
+    }
+
+    /// True when RTP and RTCP share one port.
+    pub fn rtcp_mux(&self) -> bool {
+        self.rtcp_mux
+    }
+
+    /// Applies a signalling update.
+    pub fn update(&mut self, u: LegUpdate) -> Result<()> {
+        if let Some(keys) = u.keys {
+            self.rx = crypto(keys.rx.as_ref())?;
+            self.tx = crypto(keys.tx.as_ref())?;
+            let authenticated = self.rx.is_srtp();
+            self.rtp_latch.set_authenticated(authenticated);
+            self.rtcp_latch.set_authenticated(authenticated);
+        }
+        if let Some(policy) = u.latch {
+            let authenticated = self.rx.is_srtp();
+            for l in [&mut self.rtp_latch, &mut self.rtcp_latch] {
+                let mut fresh = Latch::new(policy, authenticated);
+                fresh.set_signalled(l.destination());
+                *l = fresh;
+            }
+        }
+        if let Some(after) = u.relatch_after {
+            self.rtp_latch.set_relatch_after(after);
+            self.rtcp_latch.set_relatch_after(after);
+        }
+        if let Some(remote) = u.remote {
+            self.rtp_latch.set_signalled(Some(remote));
+            let rtcp = u.remote_rtcp.unwrap_or_else(|| {
+                let mut a = remote;
+                a.set_port(remote.port().wrapping_add(1));
+                a
+            });
+            self.rtcp_latch.set_signalled(Some(rtcp));
+        } else if let Some(rtcp) = u.remote_rtcp {
+            self.rtcp_latch.set_signalled(Some(rtcp));
+        }
+        if let Some(plan) = u.plan {
+            self.plan = plan;
+        }
+        Ok(())
+    }
+
+    /// The latch for packets on the RTP (or muxed) or the RTCP socket.
+    pub(crate) fn latch(&self, rtcp_socket: bool) -> &Latch {
+        if rtcp_socket && !self.rtcp_mux {
+            &self.rtcp_latch
+        } else {
+            &self.rtp_latch
+        }
+    }
+
+    pub(crate) fn latch_mut(&mut self, rtcp_socket: bool) -> &mut Latch {
+        if rtcp_socket && !self.rtcp_mux {
+            &mut self.rtcp_latch
+        } else {
+            &mut self.rtp_latch
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> EndpointStats {
+        self.stats
+    }
+
+    /// The peer's latched RTP source, if any.
+    pub fn latched(&self) -> Option<SocketAddr> {
+        self.rtp_latch.latched()
+    }
+}
+
+fn crypto(key: Option<&SrtpKey>) -> Result<Crypto> {
+    Ok(match key {
+        Some(k) => Crypto::Srtp(new_context(k)?),
+        None => Crypto::Plain,
+    })
+}

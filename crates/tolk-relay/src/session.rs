@@ -1,0 +1,302 @@
+//! A call's relay session: two endpoints (A and B), forwarding between them,
+//! events and timeouts. A pure state machine: packets and time go in,
+//! verdicts and events come out; the I/O layer owns the sockets.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::drop::DropReason;
+use crate::endpoint::{Endpoint, EndpointStats, LegUpdate};
+use crate::error::Result;
+use crate::pipeline::{self, PacketClass};
+
+/// Identifies a session within a relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(pub u64);
+
+/// One of a session's two legs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The caller's leg.
+    A,
+    /// The callee's leg.
+    B,
+}
+
+impl Side {
+    /// The other leg.
+    pub fn other(self) -> Side {
+        match self {
+            Side::A => Side::B,
+            Side::B => Side::A,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Side::A => 0,
+            Side::B => 1,
+        }
+    }
+}
+
+/// What to do with a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Send `buf[..len]` to `to` from `side`'s socket (its RTCP socket when `rtcp_socket`).
+    Forward {
+        /// The leg whose socket sends it.
+        side: Side,
+        /// True to send from that leg's separate RTCP socket.
+        rtcp_socket: bool,
+        /// Destination address.
+        to: SocketAddr,
+        /// Length after the transform.
+        len: usize,
+    },
+    /// Dropped, and counted under this reason.
+    Drop(DropReason),
+}
+
+/// Something the session's owner should know about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The first packet from a leg was accepted.
+    FirstPacket {
+        /// The session.
+        session: SessionId,
+        /// The leg.
+        side: Side,
+        /// Its source.
+        from: SocketAddr,
+    },
+    /// A leg's media source was latched or moved (NAT rebinding).
+    Latched {
+        /// The session.
+        session: SessionId,
+        /// The leg.
+        side: Side,
+        /// The new source.
+        to: SocketAddr,
+    },
+    /// No media accepted from either leg for the configured time.
+    Timeout {
+        /// The session.
+        session: SessionId,
+        /// Time since the last accepted packet (or since creation).
+        silent_for: Duration,
+    },
+    /// A leg's SRTP authentication failures reached a multiple of the threshold.
+    AuthFailures {
+        /// The session.
+        session: SessionId,
+        /// The leg.
+        side: Side,
+        /// Failures so far.
+        count: u64,
+    },
+}
+
+/// Session-wide policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Silence after which [`Event::Timeout`] is raised.
+    pub timeout: Duration,
+    /// Authentication failures per [`Event::AuthFailures`].
+    pub auth_failure_threshold: u64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            auth_failure_threshold: 10,
+        }
+    }
+}
+
+/// Both endpoints' counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Leg A's endpoint.
+    pub a: EndpointStats,
+    /// Leg B's endpoint.
+    pub b: EndpointStats,
+}
+
+/// A relay session.
+#[derive(Debug)]
+pub struct Session {
+    id: SessionId,
+    policy: SessionPolicy,
+    endpoints: [Endpoint; 2],
+    created: Instant,
+    timed_out: bool,
+    events: VecDeque<Event>,
+}
+
+impl Session {
+    /// A session with two endpoints; `rtcp_mux` per side (A, B).
+    pub fn new(id: SessionId, now: Instant, rtcp_mux: [bool; 2], policy: SessionPolicy) -> Self {
+        Self {
+            id,
+            policy,
+            endpoints: rtcp_mux.map(Endpoint::new),
+            created: now,
+            timed_out: false,
+            events: VecDeque::with_capacity(8),
+        }
+    }
+
+    /// The session's id.
+    pub fn id(&self) -> SessionId {
+        self.id
+    }
+
+    /// One endpoint.
+    pub fn endpoint(&self, side: Side) -> &Endpoint {
+        &self.endpoints[side.index()]
+    }
+
+    /// Applies a signalling update to one leg.
+    pub fn update(&mut self, side: Side, update: LegUpdate) -> Result<()> {
+        self.endpoints[side.index()].update(update)
+    }
+
+    /// Both endpoints' counters.
+    pub fn stats(&self) -> SessionStats {
+        SessionStats {
+            a: self.endpoints[0].stats,
+            b: self.endpoints[1].stats,
+        }
+    }
+
+    /// A packet `buf[..len]` arrived from `src` on `side`'s RTP (or muxed)
+    /// socket, or on its RTCP socket when `rtcp_socket`. Transforms it in
+    /// place for the other leg and says where it goes.
+    pub fn handle_packet(
+        &mut self,
+        now: Instant,
+        side: Side,
+        rtcp_socket: bool,
+        src: SocketAddr,
+        buf: &mut [u8],
+        len: usize,
+    ) -> Verdict {
+        let verdict = self.forward(now, side, rtcp_socket, src, buf, len);
+        let from = &mut self.endpoints[side.index()];
+        from.stats.packets_in += 1;
+        from.stats.bytes_in += len as u64;
+        match verdict {
+            Verdict::Forward { len, .. } => {
+                from.stats.forwarded += 1;
+                from.stats.bytes_forwarded += len as u64;
+            }
+            Verdict::Drop(reason) => {
+                from.stats.drops.add(reason);
+                if reason == DropReason::AuthFailed {
+                    from.auth_failures += 1;
+                    let threshold = self.policy.auth_failure_threshold.max(1);
+                    if from.auth_failures % threshold == 0 {
+                        self.events.push_back(Event::AuthFailures {
+                            session: self.id,
+                            side,
+                            count: from.auth_failures,
+                        });
+                    }
+                }
+            }
+        }
+        verdict
+    }
+
+    fn forward(
+        &mut self,
+        now: Instant,
+        side: Side,
+        rtcp_socket: bool,
+        src: SocketAddr,
+        buf: &mut [u8],
+        len: usize,
+    ) -> Verdict {
+        let [a, b] = &mut self.endpoints;
+        let (from, to) = match side {
+            Side::A => (a, b),
+            Side::B => (b, a),
+        };
+        if !from.latch(rtcp_socket).admits(src, now) {
+            return Verdict::Drop(DropReason::SourceNotLatched);
+        }
+        let (len, class) = match pipeline::forward(&mut from.rx, &mut to.tx, &to.plan, buf, len) {
+            Ok(done) => done,
+            Err(reason) => return Verdict::Drop(reason),
+        };
+        // Accepted (and, for SRTP, authenticated): now the source may latch.
+        if from.latch_mut(rtcp_socket).accept(src, now) {
+            self.events.push_back(Event::Latched {
+                session: self.id,
+                side,
+                to: src,
+            });
+        }
+        if from.stats.first_packet.is_none() {
+            from.stats.first_packet = Some(now);
+            self.events.push_back(Event::FirstPacket {
+                session: self.id,
+                side,
+                from: src,
+            });
+        }
+        from.stats.last_packet = Some(now);
+        self.timed_out = false;
+        let rtcp_out = class == PacketClass::Rtcp && !to.rtcp_mux;
+        match to.latch(rtcp_out).destination() {
+            Some(dst) => Verdict::Forward {
+                side: side.other(),
+                rtcp_socket: rtcp_out,
+                to: dst,
+                len,
+            },
+            None => Verdict::Drop(DropReason::NoDestination),
+        }
+    }
+
+    /// Checks the silence timer; raises [`Event::Timeout`] once per silence.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let last = self
+            .endpoints
+            .iter()
+            .filter_map(|e| e.stats.last_packet)
+            .max()
+            .unwrap_or(self.created);
+        let silent_for = now.saturating_duration_since(last);
+        if !self.timed_out && silent_for >= self.policy.timeout {
+            self.timed_out = true;
+            self.events.push_back(Event::Timeout {
+                session: self.id,
+                silent_for,
+            });
+        }
+    }
+
+    /// When [`Session::handle_timeout`] should next be called.
+    pub fn poll_timeout(&self) -> Instant {
+        let last = self
+            .endpoints
+            .iter()
+            .filter_map(|e| e.stats.last_packet)
+            .max()
+            .unwrap_or(self.created);
+        last + self.policy.timeout
+    }
+
+    /// The next pending event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests;
