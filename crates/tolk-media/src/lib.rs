@@ -25,7 +25,9 @@
 //! # Ok::<(), tolk_media::Error>(())
 //! ```
 
+pub mod clock;
 pub mod demux;
+pub mod dtmf;
 mod error;
 pub mod rtcp;
 pub mod rtp;

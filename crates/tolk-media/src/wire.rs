@@ -45,6 +45,12 @@ impl<'a> Reader<'a> {
         Ok(self.bytes(1)?.first().copied().unwrap_or(0))
     }
 
+    pub(crate) fn u16(&mut self) -> Result<u16, crate::Error> {
+        let v = u16_at(self.buf, self.at).ok_or_else(|| self.short(2))?;
+        self.at += 2;
+        Ok(v)
+    }
+
     pub(crate) fn u32(&mut self) -> Result<u32, crate::Error> {
         let v = u32_at(self.buf, self.at).ok_or_else(|| self.short(4))?;
         self.at += 4;
