@@ -31,6 +31,7 @@ pub mod dtmf;
 mod error;
 pub mod rtcp;
 pub mod rtp;
+pub mod stats;
 mod wire;
 
 pub use error::Error;
