@@ -54,6 +54,8 @@ mod syntax;
 pub mod uas_checks;
 pub mod uri;
 
+/// Messages are parsed from and printed to [`bytes::Bytes`].
+pub use bytes::Bytes;
 pub use error::Error;
 pub use message::{
     Frame, HeaderField, Headers, Limits, Message, Method, Request, RequestBuilder, Response,
