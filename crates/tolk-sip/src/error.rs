@@ -64,6 +64,16 @@ pub enum Error {
     /// A builder was given something that cannot be put on the wire.
     #[error("cannot build message: {0}")]
     Build(&'static str),
+    /// A command the current state does not allow (a response after the
+    /// final one, a CANCEL of a non-INVITE, ...).
+    #[error("not allowed now: {0}")]
+    InvalidState(&'static str),
+    /// A command named a transaction or dialog that no longer exists.
+    #[error("no such transaction or dialog")]
+    NoSuchTransaction,
+    /// A transport failed (socket, connection or TLS error).
+    #[error("transport: {0}")]
+    Transport(String),
 }
 
 impl Error {

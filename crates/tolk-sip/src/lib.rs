@@ -51,6 +51,8 @@ pub mod host;
 pub mod message;
 pub mod params;
 mod syntax;
+pub mod transaction;
+pub mod transport;
 pub mod uas_checks;
 pub mod uri;
 
