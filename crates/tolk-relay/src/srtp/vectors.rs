@@ -232,3 +232,25 @@ fn unknown_ssrc_flood_is_bounded() {
     let n = tx.protect_rtp(&mut buf, plain.len()).unwrap();
     assert_eq!(rx.unprotect_rtp(&mut buf, n).unwrap(), plain.len());
 }
+
+#[test]
+fn tamper_after_replay_is_an_auth_failure() {
+    let (mut tx, mut rx) = pair(SrtpProfile::AesCm128HmacSha1_80);
+    let mut one = [0u8; 1500];
+    let p1 = rtp(1, 5, 7);
+    one[..p1.len()].copy_from_slice(&p1);
+    let n1 = tx.protect_rtp(&mut one, p1.len()).unwrap();
+    let mut two = [0u8; 1500];
+    two[..p1.len()].copy_from_slice(&rtp(2, 5, 7));
+    let n2 = tx.protect_rtp(&mut two, p1.len()).unwrap();
+    let mut b = one;
+    rx.unprotect_rtp(&mut b, n1).unwrap();
+    let mut b = one;
+    assert!(matches!(
+        rx.unprotect_rtp(&mut b, n1),
+        Err(Error::Replayed { .. })
+    ));
+    two[15] ^= 0x40;
+    let r = rx.unprotect_rtp(&mut two, n2);
+    assert!(matches!(r, Err(Error::AuthFailed)), "{r:?}");
+}

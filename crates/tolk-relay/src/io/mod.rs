@@ -1,0 +1,269 @@
+//! The relay's I/O: worker threads sized to the cores, each running batched
+//! `recvmmsg`/`sendmmsg` over the sockets of its share of the sessions, and
+//! [`Relay`], the thread-safe control handle the gateway holds.
+
+mod socket;
+mod sys;
+mod worker;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use mio::{Poll, Waker};
+
+use worker::{Command, WAKER, Worker};
+
+use crate::endpoint::LegUpdate;
+use crate::error::{Error, Result};
+use crate::ports::PortAllocator;
+use crate::session::{Event, Session, SessionId, SessionPolicy, SessionStats, Side};
+
+/// How a relay is set up.
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    /// Local port range, inclusive.
+    pub ports: (u16, u16),
+    /// Worker threads; 0 means one per available core.
+    pub workers: usize,
+    /// Timeouts and thresholds for every session.
+    pub policy: SessionPolicy,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            ports: (30000, 39999),
+            workers: 0,
+            policy: SessionPolicy::default(),
+        }
+    }
+}
+
+/// How to open one leg's endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointSpec {
+    /// Local address to bind (IPv4 or IPv6).
+    pub ip: IpAddr,
+    /// One port for RTP and RTCP (RFC 5761) instead of a pair.
+    pub rtcp_mux: bool,
+}
+
+/// One endpoint's local addresses, for the SDP the gateway writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalEndpoint {
+    /// RTP (and muxed RTCP) address.
+    pub rtp: SocketAddr,
+    /// RTCP address (equal to `rtp` when muxed).
+    pub rtcp: SocketAddr,
+}
+
+/// A created session's id and local endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The session's id.
+    pub id: SessionId,
+    /// Leg A's local endpoint.
+    pub a: LocalEndpoint,
+    /// Leg B's local endpoint.
+    pub b: LocalEndpoint,
+}
+
+struct WorkerHandle {
+    commands: Sender<Command>,
+    waker: Waker,
+    thread: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+struct Placement {
+    worker: usize,
+    ports: [(u16, bool); 2],
+}
+
+/// A running relay: create sessions, update legs as offer/answer proceeds,
+/// read counters and events, delete. Cheap to share (`Arc<Relay>`).
+pub struct Relay {
+    workers: Vec<WorkerHandle>,
+    ports: Mutex<PortAllocator>,
+    placements: Mutex<HashMap<SessionId, Placement>>,
+    events: Mutex<Option<Receiver<Event>>>,
+    policy: SessionPolicy,
+    next_id: AtomicU64,
+    next_worker: AtomicUsize,
+}
+
+impl Relay {
+    /// Starts the worker threads.
+    pub fn start(config: RelayConfig) -> Result<Self> {
+        let n = match config.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let (events_tx, events_rx) = mpsc::channel();
+        let mut workers = Vec::with_capacity(n);
+        for i in 0..n {
+            let poll = Poll::new()?;
+            let waker = Waker::new(poll.registry(), WAKER)?;
+            let (tx, rx) = mpsc::channel();
+            let events = events_tx.clone();
+            // Built on its own thread: the syscall headers hold raw pointers.
+            let thread = std::thread::Builder::new()
+                .name(format!("tolk-relay-{i}"))
+                .spawn(move || Worker::new(poll, rx, events).run())?;
+            workers.push(WorkerHandle {
+                commands: tx,
+                waker,
+                thread: Some(thread),
+            });
+        }
+        Ok(Self {
+            workers,
+            ports: Mutex::new(PortAllocator::new(config.ports.0, config.ports.1)),
+            placements: Mutex::new(HashMap::new()),
+            events: Mutex::new(Some(events_rx)),
+            policy: config.policy,
+            next_id: AtomicU64::new(1),
+            next_worker: AtomicUsize::new(0),
+        })
+    }
+
+    /// The event stream (first packet, latching, timeouts, auth failures);
+    /// `None` after the first call.
+    pub fn take_events(&self) -> Option<Receiver<Event>> {
+        lock(&self.events).take()
+    }
+
+    /// Creates a session with one endpoint per leg, bound from the port range.
+    pub fn create_session(&self, a: EndpointSpec, b: EndpointSpec) -> Result<SessionInfo> {
+        let (bound_a, bound_b) = {
+            let mut ports = lock(&self.ports);
+            let bound_a = socket::bind_endpoint(&mut ports, a.ip, a.rtcp_mux)?;
+            match socket::bind_endpoint(&mut ports, b.ip, b.rtcp_mux) {
+                Ok(bound_b) => (bound_a, bound_b),
+                Err(e) => {
+                    let port = bound_a.rtp.local_addr()?.port();
+                    ports.release(port, !a.rtcp_mux);
+                    return Err(e);
+                }
+            }
+        };
+        let local = |b: &socket::BoundEndpoint| -> Result<LocalEndpoint> {
+            let rtp = b.rtp.local_addr()?;
+            let rtcp = match &b.rtcp {
+                Some(s) => s.local_addr()?,
+                None => rtp,
+            };
+            Ok(LocalEndpoint { rtp, rtcp })
+        };
+        let id = SessionId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let info = SessionInfo {
+            id,
+            a: local(&bound_a)?,
+            b: local(&bound_b)?,
+        };
+        let worker = self.next_worker.fetch_add(1, Ordering::Relaxed) % self.workers.len().max(1);
+        let session = Session::new(id, Instant::now(), [a.rtcp_mux, b.rtcp_mux], self.policy);
+        let placement = Placement {
+            worker,
+            ports: [
+                (info.a.rtp.port(), !a.rtcp_mux),
+                (info.b.rtp.port(), !b.rtcp_mux),
+            ],
+        };
+        let result = self.call(worker, |reply| {
+            Command::Add(Box::new(session), [bound_a, bound_b], reply)
+        });
+        match result.and_then(|r| r) {
+            Ok(()) => {
+                lock(&self.placements).insert(id, placement);
+                Ok(info)
+            }
+            Err(e) => {
+                self.release(&placement);
+                Err(e)
+            }
+        }
+    }
+
+    /// Sets or replaces a leg's remote address, keys, latching or media plan.
+    pub fn update(&self, id: SessionId, side: Side, update: LegUpdate) -> Result<()> {
+        let worker = self.worker_of(id)?;
+        self.call(worker, |reply| {
+            Command::Update(id, side, Box::new(update), reply)
+        })?
+    }
+
+    /// A session's counters.
+    pub fn stats(&self, id: SessionId) -> Result<SessionStats> {
+        let worker = self.worker_of(id)?;
+        self.call(worker, |reply| Command::Stats(id, reply))?
+            .ok_or(Error::Unknown("session"))
+    }
+
+    /// Deletes a session, closing its sockets and freeing its ports; returns its final counters.
+    pub fn delete(&self, id: SessionId) -> Result<SessionStats> {
+        let placement = lock(&self.placements)
+            .remove(&id)
+            .ok_or(Error::Unknown("session"))?;
+        let stats = self.call(placement.worker, |reply| Command::Remove(id, reply));
+        self.release(&placement);
+        stats?.ok_or(Error::Unknown("session"))
+    }
+
+    /// Sessions alive.
+    pub fn session_count(&self) -> usize {
+        lock(&self.placements).len()
+    }
+
+    /// Ids of the sessions alive.
+    pub fn session_ids(&self) -> Vec<SessionId> {
+        lock(&self.placements).keys().copied().collect()
+    }
+
+    fn worker_of(&self, id: SessionId) -> Result<usize> {
+        lock(&self.placements)
+            .get(&id)
+            .map(|p| p.worker)
+            .ok_or(Error::Unknown("session"))
+    }
+
+    fn release(&self, placement: &Placement) {
+        let mut ports = lock(&self.ports);
+        for (port, pair) in placement.ports {
+            ports.release(port, pair);
+        }
+    }
+
+    fn call<T>(&self, worker: usize, command: impl FnOnce(SyncSender<T>) -> Command) -> Result<T> {
+        let w = self.workers.get(worker).ok_or(Error::Unknown("worker"))?;
+        let (tx, rx) = mpsc::sync_channel(1);
+        w.commands
+            .send(command(tx))
+            .map_err(|_| std::io::Error::other("relay worker stopped"))?;
+        w.waker.wake()?;
+        rx.recv()
+            .map_err(|_| std::io::Error::other("relay worker stopped").into())
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        for w in &self.workers {
+            let _ = w.commands.send(Command::Shutdown);
+            let _ = w.waker.wake();
+        }
+        for w in &mut self.workers {
+            if let Some(t) = w.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

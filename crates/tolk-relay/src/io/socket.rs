@@ -1,0 +1,60 @@
+//! Binding an endpoint's local sockets from the port range.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+
+use socket2::{Domain, Socket, Type};
+
+use crate::error::Result;
+use crate::ports::PortAllocator;
+
+/// Kernel receive buffer per socket: absorbs bursts between worker wakeups.
+const RECV_BUFFER: usize = 1 << 20;
+
+/// An endpoint's bound sockets: RTP (or muxed), and RTCP unless muxed.
+#[derive(Debug)]
+pub struct BoundEndpoint {
+    /// The RTP (or RTP+RTCP) socket.
+    pub rtp: UdpSocket,
+    /// The RTCP socket, on RTP port + 1, when not muxed.
+    pub rtcp: Option<UdpSocket>,
+}
+
+fn bind(ip: IpAddr, port: u16) -> io::Result<UdpSocket> {
+    let addr = SocketAddr::new(ip, port);
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, None)?;
+    if ip.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    // Best effort: the kernel caps it at net.core.rmem_max.
+    let _ = socket.set_recv_buffer_size(RECV_BUFFER);
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
+}
+
+/// Allocates a port (pair) and binds it on `ip`, skipping ports the OS refuses.
+pub fn bind_endpoint(
+    ports: &mut PortAllocator,
+    ip: IpAddr,
+    rtcp_mux: bool,
+) -> Result<BoundEndpoint> {
+    let mut bound = None;
+    ports.allocate(!rtcp_mux, |port| {
+        let rtp = match bind(ip, port) {
+            Ok(s) => s,
+            Err(_) => return false,
+        };
+        let rtcp = if rtcp_mux {
+            None
+        } else {
+            match port.checked_add(1).map(|p| bind(ip, p)) {
+                Some(Ok(s)) => Some(s),
+                _ => return false,
+            }
+        };
+        bound = Some(BoundEndpoint { rtp, rtcp });
+        true
+    })?;
+    bound.ok_or_else(|| io::Error::other("port allocator accepted an unbound port").into())
+}
