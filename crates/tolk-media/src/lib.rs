@@ -26,6 +26,7 @@
 //! ```
 
 pub mod clock;
+pub mod codec;
 pub mod demux;
 pub mod dtmf;
 mod error;
