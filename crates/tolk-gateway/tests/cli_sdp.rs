@@ -74,3 +74,125 @@ fn inspect_of_binary_garbage_does_not_panic() {
     assert_eq!(output.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn answer_prints_a_webrtc_answer_that_parses() {
+    let file = vector("webrtc-av-offer.sdp");
+    let output = tolk(&[
+        "sdp",
+        "answer",
+        "--profile",
+        "webrtc",
+        &file.to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let answer = tolk_sdp::parse(&output.stdout).expect("the answer is SDP");
+    assert_eq!(answer.media.len(), 2);
+    assert_eq!(answer.bundle(), Some(&["0".to_owned(), "1".to_owned()][..]));
+    assert!(answer.ice_lite);
+    let video = &answer.media[1];
+    assert_eq!(video.setup, Some(tolk_sdp::model::Setup::Active));
+    let pts: Vec<u8> = video.formats.iter().map(|f| f.pt.0).collect();
+    assert_eq!(pts, [96, 97, 106, 107]);
+    // No --fingerprint: the note says the fingerprint is not a certificate's.
+    assert!(text(&output.stderr).contains("fingerprint is random"));
+}
+
+#[test]
+fn answer_uses_the_given_fingerprint_address_and_port() {
+    let file = vector("webrtc-av-offer.sdp");
+    let fingerprint = format!("sha-256 {}", ["0A"; 32].join(":"));
+    let output = tolk(&[
+        "sdp",
+        "answer",
+        "--profile",
+        "webrtc",
+        "--address",
+        "192.0.2.5",
+        "--port",
+        "41000",
+        "--fingerprint",
+        &fingerprint,
+        &file.to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains(&format!("a=fingerprint:{fingerprint}\r\n")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("c=IN IP4 192.0.2.5\r\n"));
+    assert!(stdout.contains("m=audio 41000 "));
+    assert!(output.stderr.is_empty());
+}
+
+#[test]
+fn answer_of_a_sip_message_with_sdes() {
+    let file = vector("room-system-sdes.invite.sip");
+    let output = tolk(&[
+        "sdp",
+        "answer",
+        "--profile",
+        "sip-video",
+        &file.to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("m=audio 30000 RTP/SAVP 9 0 8 101\r\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"));
+    assert!(stdout.contains("m=video 30002 RTP/SAVPF 97 98\r\n"));
+}
+
+#[test]
+fn answer_failure_is_488_with_a_warning_code() {
+    let file = vector("rfc4317-audio-dtmf-lf.sdp");
+    let output = tolk(&[
+        "sdp",
+        "answer",
+        "--profile",
+        "webrtc",
+        &file.to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with("488 Not Acceptable Here\n"), "{stderr}");
+    assert!(stderr.contains("Warning: 302 tolk \"m=0 audio: incompatible transport: RTP/AVP: plain RTP offered but SRTP is required\""), "{stderr}");
+
+    let file = vector("rfc3264-av-offer.sdp");
+    let output = tolk(&[
+        "sdp",
+        "answer",
+        "--profile",
+        "sip-video",
+        &file.to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn answer_parse_error_unknown_profile_and_missing_file() {
+    let file = vector("bad-payload-type.sdp");
+    let output = tolk(&[
+        "sdp",
+        "answer",
+        "--profile",
+        "sip-audio",
+        &file.to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("line 5"));
+    let output = tolk(&[
+        "sdp",
+        "answer",
+        "--profile",
+        "nope",
+        &file.to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = tolk(&["sdp", "answer", "--profile", "webrtc", "/nonexistent.sdp"]);
+    assert_eq!(output.status.code(), Some(2));
+}

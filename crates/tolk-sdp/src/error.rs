@@ -1,5 +1,7 @@
 //! The crate's error type.
 
+use crate::negotiate::NegotiationError;
+
 /// Everything that can go wrong in `tolk-sdp`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -7,6 +9,9 @@ pub enum Error {
     /// The text is not a session description we can read.
     #[error(transparent)]
     Parse(#[from] ParseError),
+    /// The offer or answer cannot be negotiated (SIP 488 with a Warning).
+    #[error(transparent)]
+    Negotiation(#[from] NegotiationError),
 }
 
 /// A session description that does not parse: where, and what was

@@ -26,12 +26,17 @@
 //! ```
 
 mod body;
+pub mod codec;
 mod error;
 pub mod model;
+pub mod negotiate;
 mod parse;
 mod print;
 
 pub use body::SdpBody;
 pub use error::{Error, ParseError};
 pub use model::SessionDescription;
+pub use negotiate::{
+    Answer, Capabilities, LocalMedia, NegotiationError, answer, offer, process_answer,
+};
 pub use parse::parse;

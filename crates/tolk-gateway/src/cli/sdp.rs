@@ -4,14 +4,22 @@
 //! standard input). Exit codes: 0 success; 1 the SDP does not parse (the
 //! error names its line) or the offer is not acceptable (488 and Warning
 //! code on stderr); 2 FILE cannot be read or the arguments are wrong.
+//!
+//! The answer's per-call inputs (ICE credentials, SDES keys, session id)
+//! are fresh random values; the DTLS fingerprint is `--fingerprint` when
+//! given. Without it the answer carries the digest of no certificate (a
+//! note on stderr says so): the command shows a negotiation, it is not a
+//! DTLS identity.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
+use rand::Rng as _;
 use tolk_sdp::SdpBody;
-use tolk_sdp::model::{MediaDescription, SessionDescription};
+use tolk_sdp::model::{Fingerprint, MediaDescription, MediaKind, SessionDescription};
+use tolk_sdp::negotiate::profiles;
 
 /// `tolk sdp` subcommands.
 #[derive(Debug, Subcommand)]
@@ -22,11 +30,171 @@ pub(crate) enum SdpCommand {
         /// An SDP body or a SIP message with one (`-` for stdin).
         file: PathBuf,
     },
+    /// Answer the offer in FILE with a built-in capability profile; print
+    /// the answer SDP, or the 488 reason and Warning code on stderr.
+    Answer {
+        /// The capability profile to answer with.
+        #[arg(long, value_enum)]
+        profile: Profile,
+        /// The address to receive media on (default: loopback of the
+        /// offer's address family).
+        #[arg(long)]
+        address: Option<std::net::IpAddr>,
+        /// The first media port; m-line N gets PORT + 2N.
+        #[arg(long, default_value_t = 30000)]
+        port: u16,
+        /// Our DTLS certificate fingerprint, e.g. `sha-256 AB:CD:...`.
+        #[arg(long)]
+        fingerprint: Option<String>,
+        /// An SDP offer or a SIP message with one (`-` for stdin).
+        file: PathBuf,
+    },
+}
+
+/// The built-in profiles.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Profile {
+    /// Browsers: Opus, G.711, VP8, H.264; DTLS-SRTP, BUNDLE, rtcp-mux, ICE-lite.
+    Webrtc,
+    /// SIP video: G.722, G.711, H.264 pm0/pm1; SDES optional.
+    SipVideo,
+    /// SIP audio: G.711, G.722; SDES optional.
+    SipAudio,
 }
 
 pub(crate) fn run(command: SdpCommand) -> ExitCode {
     match command {
         SdpCommand::Inspect { file } => inspect(&file),
+        SdpCommand::Answer {
+            profile,
+            address,
+            port,
+            fingerprint,
+            file,
+        } => answer(profile, address, port, fingerprint.as_deref(), &file),
+    }
+}
+
+fn answer(
+    profile: Profile,
+    address: Option<std::net::IpAddr>,
+    port: u16,
+    fingerprint: Option<&str>,
+    file: &std::path::Path,
+) -> ExitCode {
+    let fingerprint = match fingerprint.map(Fingerprint::parse).transpose() {
+        Ok(fingerprint) => fingerprint,
+        Err(expected) => {
+            eprintln!("--fingerprint: expected {expected}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(input) = read(file) else {
+        return ExitCode::from(2);
+    };
+    let offer = match SdpBody::find(&input).parse() {
+        Ok(offer) => offer,
+        Err(error) => {
+            eprintln!("{}: {error}", file.display());
+            return ExitCode::from(1);
+        }
+    };
+    let caps = match profile {
+        Profile::Webrtc => profiles::webrtc(),
+        Profile::SipVideo => profiles::sip_video(),
+        Profile::SipAudio => profiles::sip_audio(),
+    };
+    let ipv6 = offer
+        .connection
+        .iter()
+        .chain(offer.media.iter().filter_map(|m| m.connection.as_ref()))
+        .any(|c| c.address_type == tolk_sdp::model::AddressType::Ip6);
+    let address = address.unwrap_or(if ipv6 {
+        std::net::Ipv6Addr::LOCALHOST.into()
+    } else {
+        std::net::Ipv4Addr::LOCALHOST.into()
+    });
+    let given = fingerprint.is_some();
+    let mut local = RandomLocal {
+        address,
+        base_port: port,
+        fingerprint: fingerprint.unwrap_or_else(random_fingerprint),
+    };
+    match tolk_sdp::answer(&offer, &caps, &mut local) {
+        Ok(answer) => {
+            let dtls = answer
+                .description
+                .media
+                .iter()
+                .any(|m| !m.fingerprints.is_empty());
+            if dtls && !given {
+                eprintln!("note: no --fingerprint given; the answer's fingerprint is random");
+            }
+            print!("{}", answer.description);
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!(
+                "{} Not Acceptable Here",
+                tolk_sdp::NegotiationError::SIP_STATUS
+            );
+            let text = error.to_string().replace('"', "'");
+            eprintln!("Warning: {} tolk \"{text}\"", error.warning().code());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Fresh random per-call inputs for the answer.
+struct RandomLocal {
+    address: std::net::IpAddr,
+    base_port: u16,
+    fingerprint: Fingerprint,
+}
+
+impl tolk_sdp::LocalMedia for RandomLocal {
+    fn address(&self) -> std::net::IpAddr {
+        self.address
+    }
+
+    fn port(&mut self, index: usize, _kind: &MediaKind) -> u16 {
+        let offset = u16::try_from(index.saturating_mul(2)).unwrap_or(u16::MAX);
+        self.base_port.saturating_add(offset)
+    }
+
+    fn session_id(&mut self) -> u64 {
+        rand::rng().random_range(1..i64::MAX as u64)
+    }
+
+    fn ice_credentials(&mut self) -> (String, String) {
+        (random_token(8), random_token(24))
+    }
+
+    fn fingerprint(&self) -> Option<Fingerprint> {
+        Some(self.fingerprint.clone())
+    }
+
+    fn srtp_key_material(&mut self, len: usize) -> Vec<u8> {
+        let mut bytes = vec![0; len];
+        rand::rng().fill(bytes.as_mut_slice());
+        bytes
+    }
+}
+
+fn random_token(len: usize) -> String {
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+fn random_fingerprint() -> Fingerprint {
+    let bytes: [u8; 32] = rand::rng().random();
+    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    Fingerprint {
+        hash: "sha-256".to_owned(),
+        value: hex.join(":"),
     }
 }
 

@@ -1,0 +1,170 @@
+//! Codec selection for one offered m-line (RFC 3264 §6.1): the offered
+//! formats we share, in the offerer's order and with its payload types,
+//! plus the rtx and telephone-event formats bound to them.
+
+use super::capabilities::Capabilities;
+use super::{NegotiatedCodec, Reason, RtxPayloadTypes};
+use crate::codec::{self, Special};
+use crate::model::{Fmtp, Format, MediaDescription, MediaKind, PayloadType, RtpMap};
+
+/// The answer's formats and what they mean.
+pub(crate) struct Selection {
+    /// The answer's formats in offer order.
+    pub formats: Vec<Format>,
+    /// Feedback for every format that we also support.
+    pub rtcp_fb_all: Vec<String>,
+    /// The media codecs (rtx bound).
+    pub codecs: Vec<NegotiatedCodec>,
+    /// The telephone-event formats.
+    pub telephone_events: Vec<NegotiatedCodec>,
+}
+
+/// Selects the codecs of `offered` that `caps` shares.
+pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<Selection, Reason> {
+    let kind = &offered.kind;
+    let mut selection = Selection {
+        formats: Vec::new(),
+        rtcp_fb_all: Vec::new(),
+        codecs: Vec::new(),
+        telephone_events: Vec::new(),
+    };
+    // Media codecs first, so rtx and telephone-event can refer to them.
+    let mut accepted: Vec<(PayloadType, Option<PayloadType>)> = Vec::new();
+    for format in &offered.formats {
+        let Some(encoding) = format.encoding() else {
+            continue;
+        };
+        if codec::special(&encoding) != Special::Media {
+            continue;
+        }
+        let Some(cap) = caps.codecs_of(kind).find(|cap| {
+            codec::same_codec(
+                &encoding,
+                format.fmtp.as_ref(),
+                &cap.encoding,
+                cap.fmtp.as_ref(),
+            )
+        }) else {
+            continue;
+        };
+        let fmtp = codec::answer_fmtp(format, &encoding, cap.fmtp.as_ref());
+        let feedback = shared(&format.rtcp_fb, &cap.rtcp_fb);
+        accepted.push((format.pt, cap.rtx_pt));
+        selection.codecs.push(NegotiatedCodec {
+            encoding: encoding.clone(),
+            fmtp: fmtp.clone(),
+            send_pt: format.pt,
+            recv_pt: format.pt,
+            rtx: None,
+        });
+        for fb in offered.rtcp_fb_all.iter() {
+            if cap.rtcp_fb.contains(fb) && !selection.rtcp_fb_all.contains(fb) {
+                selection.rtcp_fb_all.push(fb.clone());
+            }
+        }
+        selection.formats.push(Format {
+            pt: format.pt,
+            rtpmap: Some(encoding),
+            fmtp,
+            rtcp_fb: feedback,
+        });
+    }
+    if selection.codecs.is_empty() {
+        return Err(no_common_codec(offered, caps));
+    }
+    let audio_rates: Vec<u32> = selection
+        .codecs
+        .iter()
+        .filter(|_| *kind == MediaKind::Audio)
+        .map(|codec| codec.encoding.clock_rate)
+        .collect();
+    for format in &offered.formats {
+        let Some(encoding) = format.encoding() else {
+            continue;
+        };
+        match codec::special(&encoding) {
+            Special::Media => {}
+            Special::Rtx => {
+                let Some(apt) = codec::rtx_apt(format) else {
+                    continue;
+                };
+                let bound = accepted.iter().any(|(pt, rtx)| *pt == apt && rtx.is_some());
+                let Some(codec) = selection.codecs.iter_mut().find(|c| c.recv_pt == apt) else {
+                    continue;
+                };
+                if !bound || codec.encoding.clock_rate != encoding.clock_rate {
+                    continue;
+                }
+                codec.rtx = Some(RtxPayloadTypes {
+                    send_pt: format.pt,
+                    recv_pt: format.pt,
+                });
+                selection.formats.push(Format {
+                    pt: format.pt,
+                    rtpmap: Some(encoding),
+                    fmtp: Some(Fmtp(format!("apt={apt}"))),
+                    rtcp_fb: Vec::new(),
+                });
+            }
+            Special::TelephoneEvent => {
+                if caps.telephone_events.is_empty() || !audio_rates.contains(&encoding.clock_rate) {
+                    continue;
+                }
+                let fmtp = Some(Fmtp("0-15".to_owned()));
+                selection.telephone_events.push(NegotiatedCodec {
+                    encoding: encoding.clone(),
+                    fmtp: fmtp.clone(),
+                    send_pt: format.pt,
+                    recv_pt: format.pt,
+                    rtx: None,
+                });
+                selection.formats.push(Format {
+                    pt: format.pt,
+                    rtpmap: Some(encoding),
+                    fmtp,
+                    rtcp_fb: Vec::new(),
+                });
+            }
+        }
+    }
+    // Keep the offerer's order (RFC 3264 §6.1).
+    let position = |pt: PayloadType| offered.formats.iter().position(|f| f.pt == pt);
+    selection.formats.sort_by_key(|format| position(format.pt));
+    Ok(selection)
+}
+
+fn shared(offered: &[String], ours: &[String]) -> Vec<String> {
+    offered
+        .iter()
+        .filter(|fb| ours.iter().any(|our| our.eq_ignore_ascii_case(fb)))
+        .cloned()
+        .collect()
+}
+
+/// Codecs worth naming in a failure message (not FEC, RED, CN, rtx or
+/// telephone-event).
+fn nameable(encoding: &RtpMap) -> bool {
+    codec::special(encoding) == Special::Media
+        && !["red", "ulpfec", "flexfec-03", "CN"]
+            .iter()
+            .any(|name| encoding.is(name))
+}
+
+pub(crate) fn no_common_codec(offered: &MediaDescription, caps: &Capabilities) -> Reason {
+    let offered_names = offered
+        .formats
+        .iter()
+        .filter_map(|format| {
+            let encoding = format.encoding()?;
+            nameable(&encoding).then(|| codec::describe(&encoding, format.fmtp.as_ref()))
+        })
+        .collect();
+    let local = caps
+        .codecs_of(&offered.kind)
+        .map(|cap| codec::describe(&cap.encoding, cap.fmtp.as_ref()))
+        .collect();
+    Reason::NoCommonCodec {
+        offered: offered_names,
+        local,
+    }
+}

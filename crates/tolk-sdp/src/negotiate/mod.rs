@@ -1,0 +1,27 @@
+//! RFC 3264 offer/answer against local capabilities.
+//!
+//! - [`answer`]: answer a peer's offer; per m-line accept or reject.
+//! - [`offer`] and [`process_answer`]: the offerer's side.
+//! - [`profiles`]: built-in capability sets (`webrtc`, `sip-video`,
+//!   `sip-audio`).
+//!
+//! Both sides produce a [`Negotiation`], which [`crate::plan`] turns into a
+//! media plan when two legs are bridged.
+
+mod answer;
+mod capabilities;
+mod codecs;
+mod error;
+mod offer;
+pub mod profiles;
+mod result;
+mod transport;
+
+pub use answer::{Answer, answer};
+pub use capabilities::{Capabilities, CodecCapability, LocalMedia, SecurityPolicy, SrtpPolicy};
+pub use error::{NegotiationError, Reason, Rejection, WarningCode};
+pub use offer::{offer, process_answer};
+pub use result::{
+    AcceptedMedia, Keying, MediaState, NegotiatedCodec, NegotiatedMedia, Negotiation,
+    RtxPayloadTypes,
+};
