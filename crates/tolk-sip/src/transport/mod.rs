@@ -73,6 +73,16 @@ pub struct Transmit {
     pub bytes: Bytes,
 }
 
+#[cfg(feature = "tokio")]
+mod driver;
+#[cfg(feature = "tokio")]
+mod stream;
+#[cfg(feature = "tokio")]
+pub mod tls;
+
+#[cfg(feature = "tokio")]
+pub use driver::{Driver, DriverConfig, DriverHandle, SansIo};
+
 #[cfg(test)]
 mod tests {
     use super::*;
