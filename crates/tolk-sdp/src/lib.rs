@@ -31,6 +31,7 @@ mod error;
 pub mod model;
 pub mod negotiate;
 mod parse;
+pub mod plan;
 mod print;
 
 pub use body::SdpBody;
