@@ -33,6 +33,7 @@ mod error;
 pub mod rtcp;
 pub mod rtp;
 pub mod stats;
+pub mod transcode;
 mod wire;
 
 pub use error::Error;

@@ -1,0 +1,307 @@
+//! One direction of a transcoded call leg: RTP in one format, RTP out in
+//! another, re-framed to the output packet time, resampled, with its own
+//! sequence numbers and timestamps, and telephone-events carried across or
+//! inserted.
+
+use std::collections::VecDeque;
+
+use crate::Error;
+use crate::clock::{TimestampMapper, rescale};
+use crate::codec::{AudioDecoder, AudioEncoder, CodecFormat, CodecRegistry};
+use crate::dtmf::{EventGenerator, EventPacket, EventRateConverter};
+use crate::rtp::{RtpBuilder, RtpPacket};
+
+use super::resample::Resampler;
+
+/// Longest gap (lost packets or silence suppression) filled by the
+/// decoder's concealment; a longer one restarts the stream.
+pub const MAX_CONCEAL_MS: u32 = 120;
+
+/// One side of the pipeline as negotiated in SDP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegFormat {
+    /// The audio codec.
+    pub codec: CodecFormat,
+    /// Its payload type.
+    pub payload_type: u8,
+    /// The telephone-event payload type, when negotiated; its clock rate
+    /// must be the audio codec's clock rate.
+    pub telephone_event: Option<u8>,
+}
+
+/// How to build a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineConfig {
+    /// What arrives.
+    pub input: LegFormat,
+    /// What leaves.
+    pub output: LegFormat,
+    /// Output packet time in ms (10, 20, 30 or 40; the codec must accept it).
+    pub packet_ms: u32,
+    /// SSRC of the output stream.
+    pub ssrc: u32,
+    /// First output sequence number (random per RFC 3550).
+    pub first_sequence: u16,
+    /// First output timestamp (random per RFC 3550).
+    pub first_timestamp: u32,
+}
+
+/// Decode, resample, re-frame, encode; see the module docs.
+pub struct AudioPipeline {
+    config: PipelineConfig,
+    decoder: Box<dyn AudioDecoder>,
+    encoder: Box<dyn AudioEncoder>,
+    resampler: Resampler,
+    /// Encoder-rate samples per output frame.
+    frame_samples: usize,
+    /// Output RTP ticks per output frame.
+    frame_ticks: u32,
+    decoded: Vec<i16>,
+    pending: Vec<i16>,
+    /// Input timestamp expected next, once started.
+    expected: Option<u32>,
+    /// Input-to-output timestamp mapping, fixed by the first packet.
+    mapper: Option<TimestampMapper>,
+    events_in: Option<EventRateConverter>,
+    /// Output timestamp of `pending[0]`.
+    next_timestamp: u32,
+    next_sequence: u16,
+    mark_next: bool,
+    events_out: VecDeque<EventPacket>,
+    packets: VecDeque<Vec<u8>>,
+    payload: Vec<u8>,
+}
+
+impl std::fmt::Debug for AudioPipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AudioPipeline")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AudioPipeline {
+    /// Builds the pipeline with codecs from `registry`.
+    pub fn new(registry: &CodecRegistry, config: PipelineConfig) -> Result<Self, Error> {
+        let decoder = registry.audio_decoder(&config.input.codec)?;
+        let encoder = registry.audio_encoder(&config.output.codec)?;
+        let resampler = Resampler::new(decoder.sample_rate(), encoder.sample_rate())?;
+        let frame_samples = (encoder.sample_rate() * config.packet_ms / 1000) as usize;
+        if !matches!(config.packet_ms, 10 | 20 | 30 | 40) || !encoder.supports_frame(frame_samples)
+        {
+            return Err(Error::Codec {
+                codec: config.output.codec.to_string(),
+                reason: format!("{} ms packets are not supported", config.packet_ms),
+            });
+        }
+        let frame_ticks = config.output.codec.clock_rate * config.packet_ms / 1000;
+        Ok(AudioPipeline {
+            next_timestamp: config.first_timestamp,
+            next_sequence: config.first_sequence,
+            config,
+            decoder,
+            encoder,
+            resampler,
+            frame_samples,
+            frame_ticks,
+            decoded: Vec::new(),
+            pending: Vec::new(),
+            expected: None,
+            mapper: None,
+            events_in: None,
+            mark_next: true,
+            events_out: VecDeque::new(),
+            packets: VecDeque::new(),
+            payload: Vec::new(),
+        })
+    }
+
+    /// Feeds one received RTP packet. Late or duplicate packets are
+    /// dropped; an undecodable payload is concealed and reported.
+    pub fn push_rtp(&mut self, packet: &RtpPacket<'_>) -> Result<(), Error> {
+        let ts = packet.timestamp();
+        let mapper = *self.mapper.get_or_insert_with(|| {
+            TimestampMapper::new(
+                self.config.input.codec.clock_rate,
+                ts,
+                self.config.output.codec.clock_rate,
+                self.config.first_timestamp,
+            )
+        });
+        if Some(packet.payload_type()) == self.config.input.telephone_event {
+            return self.forward_event(mapper, packet);
+        }
+        if packet.payload_type() != self.config.input.payload_type {
+            return Err(Error::malformed(
+                "RTP payload type",
+                "one of the pipeline's input payload types",
+            ));
+        }
+        let in_rate = self.config.input.codec.clock_rate;
+        let dec_rate = self.decoder.sample_rate();
+        self.decoded.clear();
+        if let Some(expected) = self.expected {
+            let gap = ts.wrapping_sub(expected) as i32;
+            if gap < 0 {
+                return Ok(()); // Late or duplicate: no jitter buffer here.
+            }
+            let gap = gap as u32;
+            if gap > in_rate * MAX_CONCEAL_MS / 1000 {
+                self.restart(mapper.map(ts));
+            } else if gap > 0 {
+                let samples = rescale(u64::from(gap), in_rate, dec_rate) as usize;
+                self.decoder.conceal(samples, &mut self.decoded);
+            }
+        }
+        if packet.marker() {
+            self.mark_next = true;
+        }
+        let before = self.decoded.len();
+        let result = self.decoder.decode(packet.payload(), &mut self.decoded);
+        if result.is_err() {
+            // Stand in for the packet with what it most likely held.
+            self.decoded.truncate(before);
+            let samples =
+                self.frame_samples * dec_rate as usize / self.encoder.sample_rate() as usize;
+            self.decoder.conceal(samples, &mut self.decoded);
+        }
+        let produced = (self.decoded.len() - before) as u64;
+        self.expected = Some(ts.wrapping_add(rescale(produced, dec_rate, in_rate) as u32));
+        self.resampler.process(&self.decoded, &mut self.pending);
+        self.emit_frames()?;
+        result
+    }
+
+    /// Queues a telephone-event generated here (DTMF from signalling),
+    /// sent in place of audio from the next output frame on.
+    pub fn insert_event(&mut self, code: u8, duration_ms: u32, volume: u8) {
+        let rate = self.config.output.codec.clock_rate;
+        let duration = rate * duration_ms / 1000;
+        let generator = EventGenerator::new(rate, self.config.packet_ms);
+        let start = self.next_timestamp;
+        self.events_out
+            .extend(generator.packets(code, volume, start, duration));
+    }
+
+    /// The next output packet, if one is ready.
+    pub fn poll_packet(&mut self) -> Option<Vec<u8>> {
+        self.packets.pop_front()
+    }
+
+    fn restart(&mut self, output_timestamp: u32) {
+        // Send what is buffered, padded with silence, then jump.
+        if !self.pending.is_empty() {
+            self.pending.resize(self.frame_samples, 0);
+            let _ = self.emit_frames();
+        }
+        self.pending.clear();
+        self.next_timestamp = output_timestamp;
+        self.mark_next = true;
+    }
+
+    fn emit_frames(&mut self) -> Result<(), Error> {
+        let pending = std::mem::take(&mut self.pending);
+        let mut chunks = pending.chunks_exact(self.frame_samples);
+        let result = chunks.try_for_each(|frame| self.emit_frame(frame));
+        let consumed = pending.len() - chunks.remainder().len();
+        self.pending = pending;
+        self.pending.drain(..consumed);
+        result
+    }
+
+    fn emit_frame(&mut self, frame: &[i16]) -> Result<(), Error> {
+        if let Some(event) = self.events_out.pop_front() {
+            // RFC 4733: the event replaces the audio it overlaps; the end
+            // repeats go out with the last update.
+            self.send_event(event)?;
+            while let Some(end) = (event.event.end)
+                .then(|| self.events_out.front().copied())
+                .flatten()
+                .filter(|e| e.event.end)
+            {
+                self.events_out.pop_front();
+                self.send_event(end)?;
+            }
+        } else {
+            let mut payload = std::mem::take(&mut self.payload);
+            payload.clear();
+            let encoded = self.encoder.encode(frame, &mut payload);
+            let sent = encoded.and_then(|()| {
+                let marker = std::mem::take(&mut self.mark_next);
+                self.send(
+                    marker,
+                    self.config.output.payload_type,
+                    self.next_timestamp,
+                    &payload,
+                )
+            });
+            self.payload = payload;
+            sent?;
+        }
+        self.next_timestamp = self.next_timestamp.wrapping_add(self.frame_ticks);
+        Ok(())
+    }
+
+    fn forward_event(
+        &mut self,
+        mapper: TimestampMapper,
+        packet: &RtpPacket<'_>,
+    ) -> Result<(), Error> {
+        let Some(out_pt) = self.config.output.telephone_event else {
+            return Ok(()); // The other leg cannot take events: drop them.
+        };
+        let (from, to) = (
+            self.config.input.codec.clock_rate,
+            self.config.output.codec.clock_rate,
+        );
+        let converter = self
+            .events_in
+            .get_or_insert_with(|| EventRateConverter::new(from, to, mapper));
+        let mut payload = [0u8; 4];
+        // Packed events are rare; the first block carries the event in progress.
+        let block = crate::dtmf::parse_payload(packet.payload())?
+            .first()
+            .copied()
+            .ok_or(Error::malformed(
+                "telephone-event payload",
+                "one event block",
+            ))?;
+        let out = converter.convert(&EventPacket {
+            marker: packet.marker(),
+            timestamp: packet.timestamp(),
+            event: block,
+        });
+        payload.copy_from_slice(&out.event.to_bytes());
+        self.send(out.marker, out_pt, out.timestamp, &payload)
+    }
+
+    fn send_event(&mut self, event: EventPacket) -> Result<(), Error> {
+        let Some(pt) = self.config.output.telephone_event else {
+            return Ok(());
+        };
+        self.send(event.marker, pt, event.timestamp, &event.event.to_bytes())
+    }
+
+    fn send(
+        &mut self,
+        marker: bool,
+        payload_type: u8,
+        timestamp: u32,
+        payload: &[u8],
+    ) -> Result<(), Error> {
+        let builder = RtpBuilder {
+            marker,
+            payload_type,
+            sequence_number: self.next_sequence,
+            timestamp,
+            ssrc: self.config.ssrc,
+            payload,
+            ..Default::default()
+        };
+        let mut buf = vec![0; builder.encoded_len()?];
+        builder.write_to(&mut buf)?;
+        self.next_sequence = self.next_sequence.wrapping_add(1);
+        self.packets.push_back(buf);
+        Ok(())
+    }
+}

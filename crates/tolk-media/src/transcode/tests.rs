@@ -1,0 +1,234 @@
+//! Pipeline behaviour: framing, timestamps, markers, events, bad input.
+
+use super::*;
+use crate::codec::{CodecFormat, CodecRegistry};
+use crate::dtmf::{DetectedEvent, EventDetector, EventGenerator};
+use crate::rtp::{RtpBuilder, RtpPacket};
+use proptest::prelude::*;
+
+fn leg(codec: CodecFormat, payload_type: u8) -> LegFormat {
+    LegFormat {
+        codec,
+        payload_type,
+        telephone_event: Some(101),
+    }
+}
+
+fn pipeline(input: LegFormat, output: LegFormat, packet_ms: u32) -> AudioPipeline {
+    let config = PipelineConfig {
+        input,
+        output,
+        packet_ms,
+        ssrc: 7,
+        first_sequence: 65530,
+        first_timestamp: u32::MAX - 1000,
+    };
+    AudioPipeline::new(&CodecRegistry::with_builtins(), config).unwrap()
+}
+
+fn push(
+    p: &mut AudioPipeline,
+    pt: u8,
+    seq: u16,
+    ts: u32,
+    marker: bool,
+    payload: &[u8],
+) -> Result<(), crate::Error> {
+    let mut buf = vec![0; 12 + payload.len()];
+    RtpBuilder {
+        marker,
+        payload_type: pt,
+        sequence_number: seq,
+        timestamp: ts,
+        payload,
+        ..Default::default()
+    }
+    .write_to(&mut buf)
+    .unwrap();
+    p.push_rtp(&RtpPacket::parse(&buf).unwrap())
+}
+
+fn drain(p: &mut AudioPipeline) -> Vec<Vec<u8>> {
+    std::iter::from_fn(|| p.poll_packet()).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever the input packet times and small losses, output frames are
+    /// back to back: sequence +1, timestamp + one frame, and as many frames
+    /// as the input (gaps included) fills.
+    #[test]
+    fn reframing_keeps_counts_and_timestamps(
+        sizes in prop::collection::vec(prop::sample::select(vec![10u32, 20, 30, 40]), 1..40),
+        lost in prop::collection::vec(any::<bool>(), 40),
+        out_ms in prop::sample::select(vec![10u32, 20, 30, 40]),
+        out_rate in prop::sample::select(vec![8000u32, 16000, 48000]),
+    ) {
+        let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::l16(out_rate), 96), out_ms);
+        let mut ts = 1000u32;
+        let mut sent_ms = 0;
+        for (i, ms) in sizes.iter().enumerate() {
+            // Lose at most one packet in a row, never the first or last.
+            let drop = i > 0 && i + 1 < sizes.len() && lost[i] && !lost[i - 1];
+            if !drop {
+                push(&mut p, 0, i as u16, ts, false, &vec![0x55; (8 * ms) as usize]).unwrap();
+            }
+            ts = ts.wrapping_add(8 * ms);
+            sent_ms += ms;
+        }
+        let out = drain(&mut p);
+        prop_assert_eq!(out.len() as u32, sent_ms / out_ms);
+        let frame_ticks = out_rate * out_ms / 1000;
+        for (i, bytes) in out.iter().enumerate() {
+            let pkt = RtpPacket::parse(bytes).unwrap();
+            prop_assert_eq!(pkt.sequence_number(), 65530u16.wrapping_add(i as u16));
+            prop_assert_eq!(pkt.timestamp(), (u32::MAX - 1000).wrapping_add(frame_ticks * i as u32));
+            prop_assert_eq!(pkt.payload().len() as u32, 2 * frame_ticks);
+            prop_assert_eq!(pkt.marker(), i == 0);
+            prop_assert_eq!(pkt.ssrc(), 7);
+        }
+    }
+}
+
+#[test]
+fn a_long_gap_restarts_with_a_marker_and_a_mapped_timestamp() {
+    let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::pcma(), 8), 20);
+    push(&mut p, 0, 1, 0, true, &[0xff; 160]).unwrap();
+    push(&mut p, 0, 2, 160, false, &[0xff; 80]).unwrap();
+    // One second of silence suppression, then a new talkspurt.
+    push(&mut p, 0, 3, 8240, true, &[0xff; 160]).unwrap();
+    let out: Vec<_> = drain(&mut p);
+    let parsed: Vec<_> = out.iter().map(|b| RtpPacket::parse(b).unwrap()).collect();
+    let base = u32::MAX - 1000;
+    let summary: Vec<(bool, u32)> = parsed
+        .iter()
+        .map(|p| (p.marker(), p.timestamp().wrapping_sub(base)))
+        .collect();
+    // The half frame before the gap is flushed padded with silence.
+    assert_eq!(summary, [(true, 0), (false, 160), (true, 8240)]);
+}
+
+#[test]
+fn inserted_digits_replace_audio_and_end_three_times() {
+    let mut p = pipeline(
+        leg(CodecFormat::pcmu(), 0),
+        leg(CodecFormat::opus(), 111),
+        20,
+    );
+    p.insert_event(5, 100, 10);
+    for i in 0..10u16 {
+        push(&mut p, 0, i, 160 * u32::from(i), false, &[0xff; 160]).unwrap();
+    }
+    let out = drain(&mut p);
+    let parsed: Vec<_> = out.iter().map(|b| RtpPacket::parse(b).unwrap()).collect();
+    let events: Vec<_> = parsed.iter().filter(|p| p.payload_type() == 101).collect();
+    assert_eq!(events.len(), 7); // 5 updates, the last as end, plus 2 repeats
+    let mut detector = EventDetector::new();
+    for e in &events {
+        assert_eq!(e.timestamp(), u32::MAX - 1000);
+        detector.handle_packet(e.timestamp(), e.payload()).unwrap();
+    }
+    assert_eq!(
+        detector.poll_event(),
+        Some(DetectedEvent::Started {
+            code: 5,
+            timestamp: u32::MAX - 1000
+        })
+    );
+    assert!(matches!(
+        detector.poll_event(),
+        Some(DetectedEvent::Ended {
+            duration: 4800,
+            confirmed: true,
+            ..
+        })
+    ));
+    // Audio resumes after the event, one frame later per update.
+    let audio: Vec<_> = parsed.iter().filter(|p| p.payload_type() == 111).collect();
+    let summary: Vec<_> = parsed
+        .iter()
+        .map(|p| {
+            (
+                p.payload_type(),
+                p.timestamp().wrapping_sub(u32::MAX - 1000),
+                p.marker(),
+            )
+        })
+        .collect();
+    assert_eq!(audio.len(), 5, "{summary:?}");
+    assert_eq!(audio[0].timestamp().wrapping_sub(u32::MAX - 1000), 5 * 960);
+    let seqs: Vec<u16> = parsed.iter().map(|p| p.sequence_number()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
+}
+
+#[test]
+fn received_events_cross_from_8_to_48_khz() {
+    let mut p = pipeline(
+        leg(CodecFormat::pcmu(), 0),
+        leg(CodecFormat::opus(), 111),
+        20,
+    );
+    push(&mut p, 0, 1, 8000, false, &[0xff; 160]).unwrap();
+    let events = EventGenerator::new(8000, 20).packets(9, 10, 8160, 800);
+    for (seq, e) in (2..).zip(events) {
+        push(&mut p, 101, seq, e.timestamp, e.marker, &e.event.to_bytes()).unwrap();
+    }
+    let mut detector = EventDetector::new();
+    for bytes in drain(&mut p) {
+        let pkt = RtpPacket::parse(&bytes).unwrap();
+        if pkt.payload_type() == 101 {
+            detector
+                .handle_packet(pkt.timestamp(), pkt.payload())
+                .unwrap();
+        }
+    }
+    let start = (u32::MAX - 1000).wrapping_add(960);
+    assert_eq!(
+        detector.poll_event(),
+        Some(DetectedEvent::Started {
+            code: 9,
+            timestamp: start
+        })
+    );
+    assert!(matches!(
+        detector.poll_event(),
+        Some(DetectedEvent::Ended { duration: 4800, .. })
+    ));
+}
+
+#[test]
+fn garbage_and_loss_into_opus_give_concealment_not_a_crash() {
+    let mut p = pipeline(
+        leg(CodecFormat::opus(), 111),
+        leg(CodecFormat::pcmu(), 0),
+        20,
+    );
+    let mut ts = 0u32;
+    for i in 0..50u16 {
+        let junk: Vec<u8> = (0..(i * 7 % 60))
+            .map(|b| (b as u8).wrapping_mul(31).wrapping_add(i as u8))
+            .collect();
+        let _ = push(&mut p, 111, i, ts, false, &junk);
+        ts = ts.wrapping_add(if i % 5 == 0 { 1920 } else { 960 });
+    }
+    let out = drain(&mut p);
+    assert!(!out.is_empty());
+    for bytes in out {
+        assert_eq!(RtpPacket::parse(&bytes).unwrap().payload().len(), 160);
+    }
+    assert!(push(&mut p, 99, 60, ts, false, &[1]).is_err());
+}
+
+#[test]
+fn unsupported_packet_times_are_refused() {
+    let config = PipelineConfig {
+        input: leg(CodecFormat::pcmu(), 0),
+        output: leg(CodecFormat::opus(), 111),
+        packet_ms: 30,
+        ssrc: 1,
+        first_sequence: 0,
+        first_timestamp: 0,
+    };
+    assert!(AudioPipeline::new(&CodecRegistry::with_builtins(), config).is_err());
+}
