@@ -45,6 +45,7 @@
 //! # Ok::<(), tolk_sip::Error>(())
 //! ```
 
+pub mod dialog;
 pub mod error;
 pub mod header;
 pub mod host;
@@ -53,6 +54,7 @@ pub mod params;
 mod syntax;
 pub mod transaction;
 pub mod transport;
+pub mod ua;
 pub mod uas_checks;
 pub mod uri;
 

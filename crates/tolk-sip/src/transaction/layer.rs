@@ -379,6 +379,11 @@ impl TransactionLayer {
         self.entries.get(&id.0).map(|e| e.machine.state())
     }
 
+    /// Where transaction `id` sends (client: requests; server: responses).
+    pub fn target(&self, id: TransactionId) -> Option<Target> {
+        self.entries.get(&id.0).map(|e| e.target)
+    }
+
     /// The request of transaction `id` (sent or received).
     pub fn request(&self, id: TransactionId) -> Option<&Request> {
         self.entries.get(&id.0).map(|e| &e.request)

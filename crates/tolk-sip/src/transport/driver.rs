@@ -38,7 +38,7 @@ pub trait SansIo: Send + 'static {
     /// Time passed.
     fn handle_timeout(&mut self, now: Instant);
     /// Sending to `target` failed.
-    fn handle_transport_error(&mut self, target: Target);
+    fn handle_transport_error(&mut self, now: Instant, target: Target);
     /// The next message to send.
     fn poll_transmit(&mut self) -> Option<Transmit>;
     /// The next event.
@@ -67,7 +67,7 @@ impl SansIo for TransactionLayer {
     fn handle_timeout(&mut self, now: Instant) {
         TransactionLayer::handle_timeout(self, now);
     }
-    fn handle_transport_error(&mut self, target: Target) {
+    fn handle_transport_error(&mut self, _now: Instant, target: Target) {
         TransactionLayer::handle_transport_error(self, target);
     }
     fn poll_transmit(&mut self) -> Option<Transmit> {
@@ -294,7 +294,7 @@ impl<C: SansIo> Task<C> {
             StreamEvent::Closed { target, failed } => {
                 self.connections.remove(&target);
                 if failed {
-                    self.core.handle_transport_error(target);
+                    self.core.handle_transport_error(now(), target);
                 }
             }
         }
@@ -310,7 +310,7 @@ impl<C: SansIo> Task<C> {
                         None => false,
                     };
                     if !sent {
-                        self.core.handle_transport_error(t.target);
+                        self.core.handle_transport_error(now(), t.target);
                     }
                 }
                 Transport::Tcp | Transport::Tls => self.send_stream(t),

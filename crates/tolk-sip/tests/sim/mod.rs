@@ -38,6 +38,21 @@ impl Node for tolk_sip::transaction::TransactionLayer {
     }
 }
 
+impl Node for tolk_sip::ua::UserAgent {
+    fn input(&mut self, now: Instant, transport: Transport, source: SocketAddr, bytes: Bytes) {
+        self.handle_input(now, transport, source, bytes);
+    }
+    fn timeout(&mut self, now: Instant) {
+        self.handle_timeout(now);
+    }
+    fn transmit(&mut self) -> Option<Transmit> {
+        self.poll_transmit()
+    }
+    fn next_timeout(&mut self) -> Option<Instant> {
+        self.poll_timeout()
+    }
+}
+
 struct InFlight {
     at: Instant,
     from: SocketAddr,
@@ -119,6 +134,20 @@ impl Net {
             .partition(|f| f.at <= now);
         self.flight = later;
         for f in due {
+            if std::env::var_os("SIM_TRACE").is_some() {
+                let text = String::from_utf8_lossy(&f.transmit.bytes);
+                let cseq = text
+                    .lines()
+                    .find(|l| l.starts_with("CSeq"))
+                    .unwrap_or_default();
+                let first = text.lines().next().unwrap_or_default();
+                eprintln!(
+                    "{:?} {} -> {}: {first} [{cseq}]",
+                    now - self.start,
+                    f.from,
+                    f.transmit.target.addr
+                );
+            }
             if let Some(i) = self.addrs.iter().position(|a| *a == f.transmit.target.addr) {
                 nodes[i].input(now, f.transmit.target.transport, f.from, f.transmit.bytes);
             }

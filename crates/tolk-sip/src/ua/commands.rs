@@ -1,0 +1,370 @@
+//! What the user asks of the user agent: place a call, answer, hang up,
+//! renegotiate, and send or answer any other request.
+
+use std::cmp::Reverse;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::{EndReason, Purpose, Unacked, UserAgent};
+use crate::Error;
+use crate::dialog::{Dialog, DialogId, DialogState, Role};
+use crate::message::{Method, Request, Response, names};
+use crate::transaction::TransactionId;
+use crate::transport::Target;
+
+const SDP: &str = "application/sdp";
+
+/// A call to place with [`UserAgent::invite`].
+#[derive(Debug, Clone)]
+pub struct Invite {
+    /// Our name-addr, without tag (`<sip:gateway@192.0.2.1>`).
+    pub from: String,
+    /// The callee's name-addr (`<sip:bob@example.com>`).
+    pub to: String,
+    /// The Request-URI.
+    pub request_uri: String,
+    /// Where the INVITE goes (the next hop).
+    pub target: Target,
+    /// The SDP offer (empty for a late offer).
+    pub sdp: Bytes,
+    /// Extra header fields (name, value), e.g. preloaded Route.
+    pub headers: Vec<(String, String)>,
+}
+
+impl UserAgent {
+    /// Places a call: sends the INVITE and returns its dialog id. Then
+    /// expect [`super::UaEvent::Progress`], [`super::UaEvent::Answered`]
+    /// (the ACK is sent for you) or [`super::UaEvent::Terminated`].
+    pub fn invite(&mut self, now: Instant, invite: Invite) -> Result<DialogId, Error> {
+        let transport = invite.target.transport;
+        let contact = self
+            .contact(transport)
+            .ok_or(Error::InvalidState("no local address for this transport"))?;
+        let call_id = format!("{}@tolk", self.layer.token());
+        let tag = self.layer.token();
+        let dialog = Dialog::for_uac(
+            call_id.clone(),
+            tag.clone(),
+            invite.from.clone(),
+            invite.to.clone(),
+            invite.request_uri.clone(),
+            invite.target,
+        );
+        let mut b = Request::builder(Method::Invite, &invite.request_uri)
+            .header(names::MAX_FORWARDS, 70)
+            .header(names::FROM, format!("{};tag={tag}", invite.from))
+            .header(names::TO, &invite.to)
+            .header(names::CALL_ID, &call_id)
+            .header(names::CSEQ, "1 INVITE")
+            .header(names::CONTACT, contact)
+            .header(names::ALLOW, self.allow());
+        for (name, value) in &invite.headers {
+            b = b.header(name, value);
+        }
+        if !self.config.product.is_empty() {
+            b = b.header(names::USER_AGENT, &self.config.product);
+        }
+        if !invite.sdp.is_empty() {
+            b = b.body(SDP, invite.sdp);
+        }
+        let request = b.build()?;
+        let tx = self.layer.send_request(now, request, invite.target)?;
+        let id = self.new_dialog_id();
+        self.insert_call(id, dialog);
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.pending_out = Some((tx, 1));
+        }
+        self.client_txs.insert(tx, (Some(id), Purpose::Invite));
+        self.pump(now);
+        Ok(id)
+    }
+
+    /// Answers the INVITE (or re-INVITE) pending in `dialog` with `code`:
+    /// 180/183 (with `sdp` for early media), 2xx with the SDP answer
+    /// (retransmitted until the ACK), or 300-699 to refuse.
+    pub fn answer(
+        &mut self,
+        now: Instant,
+        dialog: DialogId,
+        code: u16,
+        sdp: Bytes,
+    ) -> Result<(), Error> {
+        let contact = {
+            let call = self.calls.get(&dialog).ok_or(Error::NoSuchTransaction)?;
+            self.contact(call.dialog.transport())
+        };
+        let call = self
+            .calls
+            .get_mut(&dialog)
+            .ok_or(Error::NoSuchTransaction)?;
+        let (tx, request) = call
+            .pending_in
+            .clone()
+            .ok_or(Error::InvalidState("no INVITE to answer in this dialog"))?;
+        let initial = call.dialog.state != DialogState::Confirmed;
+        let mut b = Response::for_request(&request, code).to_tag(&call.dialog.local_tag);
+        if (101..300).contains(&code) {
+            if initial {
+                for field in request.headers().get_all(names::RECORD_ROUTE) {
+                    b = b.field(field.clone());
+                }
+            }
+            if let Some(contact) = contact {
+                b = b.header(names::CONTACT, contact);
+            }
+        }
+        if !self.config.product.is_empty() {
+            b = b.header(names::SERVER, &self.config.product);
+        }
+        if !sdp.is_empty() {
+            b = b.body(SDP, sdp);
+        }
+        let response = b.build()?;
+        self.layer.send_response(now, tx, response.clone())?;
+        match code {
+            100..=199 => {
+                if code > 100 && call.dialog.state == DialogState::Initial {
+                    call.dialog.state = DialogState::Early;
+                }
+            }
+            200..=299 => {
+                call.pending_in = None;
+                call.dialog.state = DialogState::Confirmed;
+                let timers = self.config.layer.timers;
+                let cseq = request.headers().cseq()?.seq;
+                call.unacked = Some(Unacked {
+                    tx,
+                    response,
+                    cseq,
+                    next: now + timers.t1,
+                    interval: timers.t1,
+                    give_up: now + timers.timeout(),
+                });
+                self.timers.push(Reverse((now + timers.t1, dialog)));
+            }
+            _ => {
+                call.pending_in = None;
+                self.server_invites.remove(&tx);
+                if initial {
+                    self.end(dialog, EndReason::Rejected(code));
+                }
+            }
+        }
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Ends `dialog` the way its state allows: BYE once confirmed,
+    /// CANCEL while our INVITE is unanswered, 603 Decline for an
+    /// incoming call not yet answered.
+    pub fn hangup(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {
+        let call = self.calls.get(&dialog).ok_or(Error::NoSuchTransaction)?;
+        match (call.dialog.role, call.dialog.state) {
+            (_, DialogState::Confirmed) => self.bye(now, dialog),
+            (Role::Uac, _) => self.cancel(now, dialog),
+            (Role::Uas, _) => self.answer(now, dialog, 603, Bytes::new()),
+        }
+    }
+
+    /// Sends BYE in a confirmed dialog; [`super::UaEvent::Terminated`]
+    /// follows when it is answered or times out.
+    pub fn bye(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {
+        let call = self
+            .calls
+            .get_mut(&dialog)
+            .ok_or(Error::NoSuchTransaction)?;
+        if call.dialog.state != DialogState::Confirmed {
+            return Err(Error::InvalidState("BYE needs a confirmed dialog"));
+        }
+        call.dialog.state = DialogState::Terminated;
+        call.unacked = None;
+        let seq = call.dialog.next_seq();
+        let bye = call.dialog.request(Method::Bye, seq, None, None)?;
+        let target = call.dialog.next_target();
+        let tx = self.layer.send_request(now, bye, target)?;
+        self.client_txs.insert(tx, (Some(dialog), Purpose::Bye));
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Cancels our INVITE in `dialog` (RFC 3261 section 9.1); the call
+    /// ends with [`EndReason::Rejected`]`(487)` when the peer confirms.
+    pub fn cancel(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {
+        let call = self.calls.get(&dialog).ok_or(Error::NoSuchTransaction)?;
+        let (tx, _) = call
+            .pending_out
+            .ok_or(Error::InvalidState("no INVITE of ours is pending"))?;
+        self.layer.cancel(now, tx)?;
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Sends a re-INVITE with a new offer. A 491 (glare) comes back as
+    /// [`super::UaEvent::ReinviteResult`]; an incoming re-INVITE while
+    /// ours is pending gets 491 from the core.
+    pub fn reinvite(&mut self, now: Instant, dialog: DialogId, sdp: Bytes) -> Result<(), Error> {
+        let contact = {
+            let call = self.calls.get(&dialog).ok_or(Error::NoSuchTransaction)?;
+            self.contact(call.dialog.transport())
+        };
+        let call = self
+            .calls
+            .get_mut(&dialog)
+            .ok_or(Error::NoSuchTransaction)?;
+        if call.dialog.state != DialogState::Confirmed {
+            return Err(Error::InvalidState("re-INVITE needs a confirmed dialog"));
+        }
+        if call.pending_out.is_some() || call.pending_in.is_some() {
+            return Err(Error::InvalidState(
+                "an INVITE is already pending in this dialog",
+            ));
+        }
+        let seq = call.dialog.next_seq();
+        let body = (!sdp.is_empty()).then_some((SDP, sdp));
+        let request = call
+            .dialog
+            .request(Method::Invite, seq, contact.as_deref(), body)?;
+        let target = call.dialog.next_target();
+        let tx = self.layer.send_request(now, request, target)?;
+        call.pending_out = Some((tx, seq));
+        self.client_txs
+            .insert(tx, (Some(dialog), Purpose::Reinvite));
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Sends `method` (UPDATE, INFO, MESSAGE, OPTIONS, ...) inside
+    /// `dialog`; the answer arrives as [`super::UaEvent::Response`].
+    pub fn request(
+        &mut self,
+        now: Instant,
+        dialog: DialogId,
+        method: Method,
+        body: Option<(&str, Bytes)>,
+    ) -> Result<TransactionId, Error> {
+        if matches!(
+            method,
+            Method::Invite | Method::Ack | Method::Cancel | Method::Bye
+        ) {
+            return Err(Error::InvalidState(
+                "use invite/reinvite, cancel or bye for this method",
+            ));
+        }
+        let contact = {
+            let call = self.calls.get(&dialog).ok_or(Error::NoSuchTransaction)?;
+            self.contact(call.dialog.transport())
+        };
+        let call = self
+            .calls
+            .get_mut(&dialog)
+            .ok_or(Error::NoSuchTransaction)?;
+        let seq = call.dialog.next_seq();
+        let refresh = (method == Method::Update)
+            .then_some(())
+            .and(contact.as_deref());
+        let request = call.dialog.request(method, seq, refresh, body)?;
+        let target = call.dialog.next_target();
+        let tx = self.layer.send_request(now, request, target)?;
+        self.client_txs.insert(tx, (Some(dialog), Purpose::Other));
+        self.pump(now);
+        Ok(tx)
+    }
+
+    /// Sends a request outside any dialog (OPTIONS, MESSAGE, REGISTER);
+    /// the answer arrives as [`super::UaEvent::Response`].
+    pub fn send_request(
+        &mut self,
+        now: Instant,
+        request: Request,
+        target: Target,
+    ) -> Result<TransactionId, Error> {
+        if matches!(
+            request.method(),
+            Method::Invite | Method::Ack | Method::Cancel
+        ) {
+            return Err(Error::InvalidState("use invite or cancel for this method"));
+        }
+        let tx = self.layer.send_request(now, request, target)?;
+        self.client_txs.insert(tx, (None, Purpose::Other));
+        self.pump(now);
+        Ok(tx)
+    }
+
+    /// Answers a request announced by [`super::UaEvent::Request`].
+    pub fn respond(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        code: u16,
+        body: Option<(&str, Bytes)>,
+    ) -> Result<(), Error> {
+        let request = self.layer.request(id).ok_or(Error::NoSuchTransaction)?;
+        let tag = self.layer_token_for(request);
+        let mut b = Response::for_request(request, code).to_tag(&tag);
+        if let Some((content_type, body)) = body {
+            b = b.body(content_type, body);
+        }
+        let response = b.build()?;
+        self.layer.send_response(now, id, response)?;
+        self.pump(now);
+        Ok(())
+    }
+
+    /// The tag for a response: the request's own To tag when in a dialog.
+    fn layer_token_for(&self, request: &Request) -> String {
+        request
+            .headers()
+            .to()
+            .ok()
+            .and_then(|to| to.tag().map(str::to_owned))
+            .unwrap_or_else(|| format!("{:x}", request.headers().call_id().map(fnv).unwrap_or(0)))
+    }
+
+    pub(super) fn allow(&self) -> String {
+        self.config
+            .policy
+            .allowed
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// RFC 3261 13.3.1.4: resend our 2xx (T1 doubling to T2) until the
+    /// ACK; after 64*T1 give up and end the dialog with BYE.
+    pub(super) fn retransmit_2xx(&mut self, now: Instant, dialog: DialogId) {
+        let Some(call) = self.calls.get_mut(&dialog) else {
+            return;
+        };
+        let Some(unacked) = &mut call.unacked else {
+            return;
+        };
+        if unacked.next > now {
+            return; // a stale timer entry
+        }
+        if now >= unacked.give_up {
+            call.unacked = None;
+            let _ = self.bye(now, dialog);
+            if let Some(call) = self.calls.get(&dialog) {
+                if call.dialog.state == DialogState::Terminated {
+                    self.end(dialog, EndReason::NoAck);
+                }
+            }
+            return;
+        }
+        let _ = self
+            .layer
+            .send_response(now, unacked.tx, unacked.response.clone());
+        unacked.interval = (unacked.interval * 2).min(self.config.layer.timers.t2);
+        unacked.next = (now + unacked.interval).min(unacked.give_up);
+        self.timers.push(Reverse((unacked.next, dialog)));
+    }
+}
+
+/// A stable tag for a stateless-looking answer outside a dialog.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}

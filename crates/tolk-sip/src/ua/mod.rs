@@ -1,0 +1,387 @@
+//! The user agent core (RFC 3261 sections 8, 12-15): both halves of a
+//! B2BUA leg on top of the [`TransactionLayer`]. The transaction user
+//! speaks in dialogs: [`UaEvent::IncomingCall`] in, [`UserAgent::answer`]
+//! out; [`UserAgent::invite`] out, [`UaEvent::Answered`] in. The core
+//! does the protocol work: 100 Trying, To tags, Contact, Record-Route,
+//! 2xx retransmission until the ACK, the ACK for a 2xx, CANCEL and 487,
+//! 481/491/500 answers, BYE, and forked 2xx (acknowledged, then ended).
+
+mod commands;
+mod incoming;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::dialog::{Dialog, DialogId};
+use crate::message::{Message, Request, Response};
+use crate::transaction::{LayerConfig, TransactionId, TransactionLayer};
+use crate::transport::{Target, Transmit, Transport};
+use crate::uas_checks::Policy;
+
+pub use commands::Invite;
+
+/// Settings of a [`UserAgent`].
+#[derive(Debug, Clone)]
+pub struct UaConfig {
+    /// Transaction layer settings (timers, limits, seed).
+    pub layer: LayerConfig,
+    /// User part of our Contact URIs.
+    pub contact_user: String,
+    /// What the UAS core serves (methods, extensions, bodies).
+    pub policy: Policy,
+    /// Value of the User-Agent / Server headers (none when empty).
+    pub product: String,
+}
+
+impl Default for UaConfig {
+    fn default() -> Self {
+        UaConfig {
+            layer: LayerConfig::default(),
+            contact_user: "tolk".into(),
+            policy: Policy::default(),
+            product: String::new(),
+        }
+    }
+}
+
+/// Why a dialog ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndReason {
+    /// The peer sent BYE.
+    RemoteBye,
+    /// We sent BYE (answered or not).
+    LocalBye,
+    /// The INVITE was rejected with this status (by us or the peer).
+    Rejected(u16),
+    /// The peer cancelled its INVITE (we answered 487).
+    Cancelled,
+    /// No ACK came for our 2xx within 64*T1 (we sent BYE).
+    NoAck,
+    /// Our INVITE got no final response (Timer B) or the transport failed.
+    Timeout,
+}
+
+/// What the user agent tells its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UaEvent {
+    /// A new INVITE: answer with [`UserAgent::answer`].
+    IncomingCall {
+        /// The new dialog.
+        dialog: DialogId,
+        /// The INVITE.
+        request: Request,
+        /// Its body (the SDP offer; empty for a late offer).
+        sdp: Bytes,
+    },
+    /// A provisional response to our INVITE (180, 183 ...).
+    Progress {
+        /// The dialog.
+        dialog: DialogId,
+        /// The response (its body may carry early media SDP).
+        response: Response,
+    },
+    /// A 2xx to our INVITE; the ACK has gone out.
+    Answered {
+        /// The dialog.
+        dialog: DialogId,
+        /// The 2xx (its body is the SDP answer).
+        response: Response,
+    },
+    /// The ACK for our 2xx arrived: the call is up.
+    Confirmed {
+        /// The dialog.
+        dialog: DialogId,
+        /// The ACK (a body is the answer to a late offer).
+        ack: Request,
+    },
+    /// A re-INVITE in a dialog: answer with [`UserAgent::answer`].
+    Reinvite {
+        /// The dialog.
+        dialog: DialogId,
+        /// The re-INVITE.
+        request: Request,
+        /// Its body (new offer; empty asks us for an offer).
+        sdp: Bytes,
+    },
+    /// The final response to our re-INVITE (a 2xx was acknowledged; 491
+    /// means glare: try again later).
+    ReinviteResult {
+        /// The dialog.
+        dialog: DialogId,
+        /// The response.
+        response: Response,
+    },
+    /// Any other request (UPDATE, INFO, MESSAGE, OPTIONS in a dialog,
+    /// REGISTER, MESSAGE outside one): answer with [`UserAgent::respond`].
+    Request {
+        /// The dialog it belongs to, if any.
+        dialog: Option<DialogId>,
+        /// The server transaction.
+        id: TransactionId,
+        /// The request.
+        request: Request,
+    },
+    /// A response to a request sent with [`UserAgent::request`] or
+    /// [`UserAgent::send_request`].
+    Response {
+        /// The dialog, if any.
+        dialog: Option<DialogId>,
+        /// The client transaction.
+        id: TransactionId,
+        /// The response.
+        response: Response,
+    },
+    /// A request sent with [`UserAgent::request`] or
+    /// [`UserAgent::send_request`] got no final response.
+    TimedOut {
+        /// The dialog, if any.
+        dialog: Option<DialogId>,
+        /// The client transaction.
+        id: TransactionId,
+    },
+    /// The dialog is gone; its id is no longer valid.
+    Terminated {
+        /// The dialog.
+        dialog: DialogId,
+        /// Why.
+        reason: EndReason,
+    },
+}
+
+/// What a client transaction is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Invite,
+    Reinvite,
+    Bye,
+    /// The BYE ending a forked branch we did not keep.
+    ForkBye,
+    Other,
+}
+
+/// Our 2xx awaiting its ACK (RFC 3261 13.3.1.4).
+#[derive(Debug, Clone)]
+struct Unacked {
+    tx: TransactionId,
+    response: Response,
+    cseq: u32,
+    next: Instant,
+    interval: Duration,
+    give_up: Instant,
+}
+
+/// A dialog and the INVITE work in flight in it.
+#[derive(Debug, Clone)]
+struct Call {
+    dialog: Dialog,
+    /// An INVITE we received and have not finally answered.
+    pending_in: Option<(TransactionId, Request)>,
+    /// Our INVITE awaiting its final response, and its CSeq.
+    pending_out: Option<(TransactionId, u32)>,
+    unacked: Option<Unacked>,
+    /// The ACK for the 2xx to our last INVITE, resent on 2xx retransmissions.
+    ack: Option<(u32, Request)>,
+}
+
+/// The user agent core, sans-IO. Drive it like the transaction layer:
+/// inputs, then drain [`UserAgent::poll_transmit`] and
+/// [`UserAgent::poll_event`], then sleep until [`UserAgent::poll_timeout`].
+#[derive(Debug)]
+pub struct UserAgent {
+    layer: TransactionLayer,
+    config: UaConfig,
+    next_dialog: u64,
+    calls: HashMap<DialogId, Call>,
+    /// (Call-ID, local tag) to dialog.
+    by_tags: HashMap<(String, String), DialogId>,
+    client_txs: HashMap<TransactionId, (Option<DialogId>, Purpose)>,
+    server_invites: HashMap<TransactionId, DialogId>,
+    events: VecDeque<UaEvent>,
+    timers: BinaryHeap<Reverse<(Instant, DialogId)>>,
+}
+
+impl UserAgent {
+    /// A user agent with no dialogs.
+    pub fn new(config: UaConfig) -> Self {
+        UserAgent {
+            layer: TransactionLayer::new(config.layer.clone()),
+            config,
+            next_dialog: 1,
+            calls: HashMap::new(),
+            by_tags: HashMap::new(),
+            client_txs: HashMap::new(),
+            server_invites: HashMap::new(),
+            events: VecDeque::new(),
+            timers: BinaryHeap::new(),
+        }
+    }
+
+    /// Declares the local address of `transport` (Via and Contact).
+    pub fn set_local_addr(&mut self, transport: Transport, addr: SocketAddr) {
+        self.layer.set_local_addr(transport, addr);
+    }
+
+    /// The dialog `id`, while it exists.
+    pub fn dialog(&self, id: DialogId) -> Option<&Dialog> {
+        self.calls.get(&id).map(|c| &c.dialog)
+    }
+
+    /// How many dialogs exist.
+    pub fn dialog_count(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// The transaction layer underneath (for inspection).
+    pub fn transactions(&self) -> &TransactionLayer {
+        &self.layer
+    }
+
+    /// A datagram arrived.
+    pub fn handle_input(
+        &mut self,
+        now: Instant,
+        transport: Transport,
+        source: SocketAddr,
+        bytes: Bytes,
+    ) {
+        self.layer.handle_input(now, transport, source, bytes);
+        self.pump(now);
+    }
+
+    /// A framed stream message arrived.
+    pub fn handle_message(&mut self, now: Instant, source: Target, message: Message) {
+        self.layer.handle_message(now, source, message);
+        self.pump(now);
+    }
+
+    /// Runs every timer due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.layer.handle_timeout(now);
+        while let Some(Reverse((at, dialog))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            self.retransmit_2xx(now, dialog);
+        }
+        self.pump(now);
+    }
+
+    /// Sending to `target` failed.
+    pub fn handle_transport_error(&mut self, now: Instant, target: Target) {
+        self.layer.handle_transport_error(target);
+        self.pump(now);
+    }
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.layer.poll_transmit()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<UaEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`UserAgent::handle_timeout`] should next run.
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        let ours = self.timers.peek().map(|Reverse((at, _))| *at);
+        [self.layer.poll_timeout(), ours]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    fn new_dialog_id(&mut self) -> DialogId {
+        let id = DialogId(self.next_dialog);
+        self.next_dialog += 1;
+        id
+    }
+
+    /// Our Contact for `transport`: `<sip:user@addr;transport=...>`.
+    fn contact(&self, transport: Transport) -> Option<String> {
+        let addr = self.layer.local_addr(transport)?;
+        let param = match transport {
+            Transport::Udp => "",
+            Transport::Tcp => ";transport=tcp",
+            Transport::Tls => ";transport=tls",
+        };
+        Some(format!("<sip:{}@{addr}{param}>", self.config.contact_user))
+    }
+
+    fn insert_call(&mut self, id: DialogId, dialog: Dialog) {
+        let key = (dialog.call_id.clone(), dialog.local_tag.clone());
+        self.by_tags.insert(key, id);
+        self.calls.insert(
+            id,
+            Call {
+                dialog,
+                pending_in: None,
+                pending_out: None,
+                unacked: None,
+                ack: None,
+            },
+        );
+    }
+
+    /// Forgets dialog `id` and tells the user why it ended.
+    fn end(&mut self, id: DialogId, reason: EndReason) {
+        if let Some(call) = self.calls.remove(&id) {
+            self.by_tags
+                .remove(&(call.dialog.call_id, call.dialog.local_tag));
+            self.events
+                .push_back(UaEvent::Terminated { dialog: id, reason });
+        }
+    }
+
+    /// The dialog a request or ACK belongs to: Call-ID and To tag.
+    fn find(&self, request: &Request) -> Option<DialogId> {
+        let h = request.headers();
+        let call_id = h.call_id().ok()?;
+        let to_tag = h.to().ok()?.tag()?;
+        self.by_tags
+            .get(&(call_id.to_owned(), to_tag.to_owned()))
+            .copied()
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl crate::transport::SansIo for UserAgent {
+    type Event = UaEvent;
+    fn set_local_addr(&mut self, transport: Transport, addr: SocketAddr) {
+        UserAgent::set_local_addr(self, transport, addr);
+    }
+    fn handle_input(
+        &mut self,
+        now: Instant,
+        transport: Transport,
+        source: SocketAddr,
+        bytes: Bytes,
+    ) {
+        UserAgent::handle_input(self, now, transport, source, bytes);
+    }
+    fn handle_message(&mut self, now: Instant, source: Target, message: Message) {
+        UserAgent::handle_message(self, now, source, message);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        UserAgent::handle_timeout(self, now);
+    }
+    fn handle_transport_error(&mut self, now: Instant, target: Target) {
+        UserAgent::handle_transport_error(self, now, target);
+    }
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        UserAgent::poll_transmit(self)
+    }
+    fn poll_event(&mut self) -> Option<UaEvent> {
+        UserAgent::poll_event(self)
+    }
+    fn poll_timeout(&mut self) -> Option<Instant> {
+        UserAgent::poll_timeout(self)
+    }
+}

@@ -1,0 +1,421 @@
+//! The user agent core end to end over the simulated network: calls,
+//! CANCEL, BYE, re-INVITE glare, in-dialog requests, route sets, forking.
+
+#![allow(clippy::unwrap_used)] // test helpers fail loudly
+
+mod sim;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use sim::Net;
+use tolk_sip::dialog::DialogId;
+use tolk_sip::transaction::LayerConfig;
+use tolk_sip::transport::{Target, Transport};
+use tolk_sip::ua::{EndReason, Invite, UaConfig, UaEvent, UserAgent};
+use tolk_sip::{Message, Method, names};
+
+const ALICE: &str = "192.0.2.1:5060";
+const BOB: &str = "192.0.2.2:5060";
+const OFFER: &[u8] = b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+const ANSWER: &[u8] = b"v=0\r\no=- 2 1 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n";
+
+fn addr(text: &str) -> SocketAddr {
+    text.parse().unwrap()
+}
+
+fn ua(local: &str, seed: u64) -> UserAgent {
+    let mut ua = UserAgent::new(UaConfig {
+        layer: LayerConfig {
+            seed,
+            ..LayerConfig::default()
+        },
+        ..UaConfig::default()
+    });
+    ua.set_local_addr(Transport::Udp, addr(local));
+    ua
+}
+
+fn call_bob(net: &Net, alice: &mut UserAgent) -> DialogId {
+    alice
+        .invite(
+            net.now,
+            Invite {
+                from: "<sip:alice@example.com>".into(),
+                to: "<sip:bob@example.com>".into(),
+                request_uri: format!("sip:bob@{BOB}"),
+                target: Target {
+                    transport: Transport::Udp,
+                    addr: addr(BOB),
+                },
+                sdp: Bytes::from_static(OFFER),
+                headers: vec![],
+            },
+        )
+        .unwrap()
+}
+
+/// Steps the network until `done` holds or nothing is left to happen;
+/// `bob_reacts` answers Bob's events. Returns Alice's and Bob's events.
+fn run(
+    net: &mut Net,
+    alice: &mut UserAgent,
+    bob: &mut UserAgent,
+    mut bob_reacts: impl FnMut(&mut UserAgent, std::time::Instant, &UaEvent),
+    mut done: impl FnMut(&[UaEvent], &[UaEvent]) -> bool,
+) -> (Vec<UaEvent>, Vec<UaEvent>) {
+    let (mut a, mut b) = (vec![], vec![]);
+    while net.elapsed() < Duration::from_secs(300) && !done(&a, &b) {
+        let more = net.step(&mut [alice, bob]);
+        while let Some(e) = bob.poll_event() {
+            bob_reacts(bob, net.now, &e);
+            b.push(e);
+        }
+        a.extend(std::iter::from_fn(|| alice.poll_event()));
+        if !more {
+            break;
+        }
+    }
+    (a, b)
+}
+
+fn answer_calls(bob: &mut UserAgent, now: std::time::Instant, e: &UaEvent) {
+    match e {
+        UaEvent::IncomingCall { dialog, .. } => {
+            bob.answer(now, *dialog, 180, Bytes::new()).unwrap();
+            bob.answer(now, *dialog, 200, Bytes::from_static(ANSWER))
+                .unwrap();
+        }
+        UaEvent::Reinvite { dialog, .. } => bob
+            .answer(now, *dialog, 200, Bytes::from_static(ANSWER))
+            .unwrap(),
+        UaEvent::Request { id, .. } => bob.respond(now, *id, 200, None).unwrap(),
+        _ => {}
+    }
+}
+
+fn terminated(events: &[UaEvent]) -> Option<EndReason> {
+    events.iter().find_map(|e| match e {
+        UaEvent::Terminated { reason, .. } => Some(*reason),
+        _ => None,
+    })
+}
+
+#[test]
+fn calls_complete_at_20_percent_loss() {
+    let mut lost = 0;
+    for seed in 0..100 {
+        let mut net = Net::new(seed, 0.2, vec![addr(ALICE), addr(BOB)]);
+        let (mut alice, mut bob) = (ua(ALICE, seed), ua(BOB, seed + 500));
+        let d = call_bob(&net, &mut alice);
+        let (a, b) = run(&mut net, &mut alice, &mut bob, answer_calls, |a, b| {
+            a.iter().any(|e| matches!(e, UaEvent::Answered { .. }))
+                && b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. }))
+        });
+        let answer = a.iter().find_map(|e| match e {
+            UaEvent::Answered { response, .. } => Some(response.body().clone()),
+            _ => None,
+        });
+        assert_eq!(answer.as_deref(), Some(ANSWER), "seed {seed}: {a:?}");
+        let offer = b.iter().find_map(|e| match e {
+            UaEvent::IncomingCall { sdp, .. } => Some(sdp.clone()),
+            _ => None,
+        });
+        assert_eq!(offer.as_deref(), Some(OFFER), "seed {seed}");
+        assert!(
+            b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. })),
+            "seed {seed}: ACK arrived"
+        );
+
+        alice.bye(net.now, d).unwrap();
+        let (a, b) = run(&mut net, &mut alice, &mut bob, answer_calls, |a, b| {
+            terminated(a).is_some() && terminated(b).is_some()
+        });
+        assert_eq!(terminated(&a), Some(EndReason::LocalBye), "seed {seed}");
+        assert_eq!(terminated(&b), Some(EndReason::RemoteBye), "seed {seed}");
+        assert_eq!((alice.dialog_count(), bob.dialog_count()), (0, 0));
+        // Let every transaction run out.
+        run(&mut net, &mut alice, &mut bob, answer_calls, |_, _| false);
+        assert!(
+            alice.transactions().is_empty() && bob.transactions().is_empty(),
+            "seed {seed}"
+        );
+        lost += net.dropped;
+    }
+    assert!(lost > 100, "datagrams were lost: {lost}");
+}
+
+#[test]
+fn cancel_ends_both_sides() {
+    let mut net = Net::new(3, 0.0, vec![addr(ALICE), addr(BOB)]);
+    let (mut alice, mut bob) = (ua(ALICE, 1), ua(BOB, 2));
+    let d = call_bob(&net, &mut alice);
+    let ring = |bob: &mut UserAgent, now, e: &UaEvent| {
+        if let UaEvent::IncomingCall { dialog, .. } = e {
+            bob.answer(now, *dialog, 180, Bytes::new()).unwrap();
+        }
+    };
+    run(&mut net, &mut alice, &mut bob, ring, |a, _| {
+        a.iter().any(|e| matches!(e, UaEvent::Progress { .. }))
+    });
+    alice.cancel(net.now, d).unwrap();
+    let (a, b) = run(&mut net, &mut alice, &mut bob, ring, |a, b| {
+        terminated(a).is_some() && terminated(b).is_some()
+    });
+    assert_eq!(terminated(&b), Some(EndReason::Cancelled));
+    assert_eq!(terminated(&a), Some(EndReason::Rejected(487)));
+}
+
+#[test]
+fn reinvite_glare_gets_491_on_both_sides_then_a_retry_succeeds() {
+    let mut net = Net::new(4, 0.0, vec![addr(ALICE), addr(BOB)]);
+    let (mut alice, mut bob) = (ua(ALICE, 1), ua(BOB, 2));
+    let d = call_bob(&net, &mut alice);
+    let (_, b) = run(&mut net, &mut alice, &mut bob, answer_calls, |_, b| {
+        b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. }))
+    });
+    let UaEvent::IncomingCall { dialog: bd, .. } = b[0] else {
+        panic!()
+    };
+    alice
+        .reinvite(net.now, d, Bytes::from_static(OFFER))
+        .unwrap();
+    bob.reinvite(net.now, bd, Bytes::from_static(ANSWER))
+        .unwrap();
+    // The two re-INVITEs cross on the wire.
+    let (from_alice, from_bob) = (alice.poll_transmit().unwrap(), bob.poll_transmit().unwrap());
+    bob.handle_input(net.now, Transport::Udp, addr(ALICE), from_alice.bytes);
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), from_bob.bytes);
+    let results = |events: &[UaEvent]| -> Vec<u16> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                UaEvent::ReinviteResult { response, .. } => Some(response.code()),
+                _ => None,
+            })
+            .collect()
+    };
+    let (a, b) = run(
+        &mut net,
+        &mut alice,
+        &mut bob,
+        |_, _, _| {},
+        |a, b| !results(a).is_empty() && !results(b).is_empty(),
+    );
+    assert_eq!(
+        (results(&a), results(&b)),
+        (vec![491], vec![491]),
+        "{a:#?} {b:#?}"
+    );
+    // RFC 3261 14.1: the owner of the Call-ID retries after 2.1-4 s.
+    net.now += Duration::from_millis(2500);
+    alice
+        .reinvite(net.now, d, Bytes::from_static(OFFER))
+        .unwrap();
+    let (a, b) = run(&mut net, &mut alice, &mut bob, answer_calls, |a, _| {
+        !results(a).is_empty()
+    });
+    assert_eq!(results(&a), [200]);
+    assert!(b.iter().any(|e| matches!(e, UaEvent::Reinvite { .. })));
+}
+
+#[test]
+fn info_update_message_and_options_inside_the_dialog() {
+    let mut net = Net::new(5, 0.0, vec![addr(ALICE), addr(BOB)]);
+    let (mut alice, mut bob) = (ua(ALICE, 1), ua(BOB, 2));
+    let d = call_bob(&net, &mut alice);
+    run(&mut net, &mut alice, &mut bob, answer_calls, |a, _| {
+        a.iter().any(|e| matches!(e, UaEvent::Answered { .. }))
+    });
+    let body = (
+        "application/media_control+xml",
+        Bytes::from_static(b"<media_control/>"),
+    );
+    for method in [
+        Method::Info,
+        Method::Update,
+        Method::Message,
+        Method::Options,
+    ] {
+        let tx = alice
+            .request(net.now, d, method.clone(), Some(body.clone()))
+            .unwrap();
+        let (a, b) = run(&mut net, &mut alice, &mut bob, answer_calls, |a, _| {
+            a.iter().any(|e| matches!(e, UaEvent::Response { id, response, .. } if *id == tx && response.code() == 200))
+        });
+        assert!(
+            a.iter().any(|e| matches!(e, UaEvent::Response { .. })),
+            "{method}"
+        );
+        let seen = b.iter().any(|e| matches!(e, UaEvent::Request { dialog: Some(_), request, .. } if *request.method() == method));
+        assert!(seen, "{method} reached Bob's user inside the dialog");
+    }
+}
+
+fn parse_transmit(bytes: &Bytes) -> Message {
+    Message::parse(bytes.clone()).unwrap()
+}
+
+#[test]
+fn out_of_dialog_options_is_answered_by_the_core_and_stray_requests_get_481() {
+    let now = Net::new(1, 0.0, vec![]).now;
+    let mut bob = ua(BOB, 2);
+    let options = "OPTIONS sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKo1\r\n\
+        Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:bob@y>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\n\
+        Content-Length: 0\r\n\r\n";
+    bob.handle_input(now, Transport::Udp, addr(ALICE), Bytes::from(options));
+    let Message::Response(ok) = parse_transmit(&bob.poll_transmit().unwrap().bytes) else {
+        panic!()
+    };
+    assert_eq!(ok.code(), 200);
+    assert!(ok.headers().allow().any(|m| m.unwrap() == "INVITE"));
+    assert!(bob.poll_event().is_none());
+
+    let bye = options
+        .replace("OPTIONS", "BYE")
+        .replace("<sip:bob@y>", "<sip:bob@y>;tag=nope")
+        .replace("z9hG4bKo1", "z9hG4bKo2");
+    bob.handle_input(now, Transport::Udp, addr(ALICE), Bytes::from(bye));
+    let Message::Response(r) = parse_transmit(&bob.poll_transmit().unwrap().bytes) else {
+        panic!()
+    };
+    assert_eq!(r.code(), 481);
+}
+
+#[test]
+fn record_route_is_echoed_and_in_dialog_requests_loose_route() {
+    let now = Net::new(1, 0.0, vec![]).now;
+    let mut bob = ua(BOB, 2);
+    let invite = format!(
+        "INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.50;branch=z9hG4bKp1\r\n\
+         Record-Route: <sip:192.0.2.50;lr>\r\nMax-Forwards: 69\r\nFrom: <sip:a@x>;tag=a9\r\n\
+         To: <sip:bob@y>\r\nCall-ID: rr1\r\nCSeq: 1 INVITE\r\nContact: <sip:a@192.0.2.1>\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n",
+        OFFER.len()
+    ) + std::str::from_utf8(OFFER).unwrap();
+    bob.handle_input(
+        now,
+        Transport::Udp,
+        addr("192.0.2.50:5060"),
+        Bytes::from(invite),
+    );
+    bob.poll_transmit().unwrap(); // 100 Trying
+    let Some(UaEvent::IncomingCall { dialog, .. }) = bob.poll_event() else {
+        panic!()
+    };
+    bob.answer(now, dialog, 200, Bytes::from_static(ANSWER))
+        .unwrap();
+    let Message::Response(ok) = parse_transmit(&bob.poll_transmit().unwrap().bytes) else {
+        panic!()
+    };
+    assert_eq!(
+        ok.headers().record_routes().count(),
+        1,
+        "Record-Route copied into the 2xx"
+    );
+    assert!(ok.headers().contacts().next().is_some());
+    let tag = ok.headers().to().unwrap().tag().unwrap().to_owned();
+
+    let ack = format!(
+        "ACK sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.50;branch=z9hG4bKp2\r\n\
+         Route: <sip:192.0.2.50;lr>\r\nMax-Forwards: 69\r\nFrom: <sip:a@x>;tag=a9\r\n\
+         To: <sip:bob@y>;tag={tag}\r\nCall-ID: rr1\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
+    );
+    bob.handle_input(
+        now,
+        Transport::Udp,
+        addr("192.0.2.50:5060"),
+        Bytes::from(ack),
+    );
+    assert!(matches!(bob.poll_event(), Some(UaEvent::Confirmed { .. })));
+
+    bob.bye(now, dialog).unwrap();
+    let t = bob.poll_transmit().unwrap();
+    assert_eq!(
+        t.target.addr,
+        addr("192.0.2.50:5060"),
+        "sent to the first route"
+    );
+    let Message::Request(bye) = parse_transmit(&t.bytes) else {
+        panic!()
+    };
+    assert_eq!(
+        bye.uri_str(),
+        "sip:a@192.0.2.1",
+        "loose routing keeps the remote target"
+    );
+    assert_eq!(bye.headers().routes().count(), 1);
+    assert_eq!(bye.headers().to().unwrap().tag(), Some("a9"));
+}
+
+#[test]
+fn a_second_fork_is_acknowledged_and_ended_with_bye() {
+    let mut net = Net::new(1, 0.0, vec![]);
+    let mut alice = ua(ALICE, 1);
+    let d = call_bob(&net, &mut alice);
+    let Message::Request(invite) = parse_transmit(&alice.poll_transmit().unwrap().bytes) else {
+        panic!()
+    };
+    let ok = |tag: &str, contact: &str| {
+        tolk_sip::Response::for_request(&invite, 200)
+            .to_tag(tag)
+            .header(names::CONTACT, contact)
+            .body("application/sdp", Bytes::from_static(ANSWER))
+            .build()
+            .unwrap()
+            .to_bytes()
+    };
+    net.now += Duration::from_millis(30);
+    alice.handle_input(
+        net.now,
+        Transport::Udp,
+        addr(BOB),
+        ok("fork1", "<sip:b@192.0.2.2>"),
+    );
+    assert!(matches!(alice.poll_event(), Some(UaEvent::Answered { dialog, .. }) if dialog == d));
+    let Message::Request(ack) = parse_transmit(&alice.poll_transmit().unwrap().bytes) else {
+        panic!()
+    };
+    assert_eq!(ack.method(), &Method::Ack);
+
+    alice.handle_input(
+        net.now,
+        Transport::Udp,
+        addr("192.0.2.3:5060"),
+        ok("fork2", "<sip:b@192.0.2.3>"),
+    );
+    assert!(
+        alice.poll_event().is_none(),
+        "the second fork is handled by the core"
+    );
+    let sent: Vec<(SocketAddr, Message)> = std::iter::from_fn(|| alice.poll_transmit())
+        .map(|t| (t.target.addr, parse_transmit(&t.bytes)))
+        .collect();
+    let methods: Vec<&str> = sent
+        .iter()
+        .filter_map(|(_, m)| m.as_request())
+        .map(|r| r.method().as_str())
+        .collect();
+    assert_eq!(methods, ["ACK", "BYE"]);
+    assert!(
+        sent.iter().all(|(a, m)| *a == addr("192.0.2.3:5060")
+            && m.headers().to().unwrap().tag() == Some("fork2"))
+    );
+    assert_eq!(alice.dialog(d).unwrap().remote_tag(), Some("fork1"));
+}
+
+#[test]
+fn a_2xx_without_ack_is_resent_then_the_call_is_ended() {
+    let mut net = Net::new(1, 1.0, vec![addr(ALICE), addr(BOB)]);
+    let (mut alice, mut bob) = (ua(ALICE, 1), ua(BOB, 2));
+    call_bob(&net, &mut alice);
+    // Deliver the INVITE by hand, then lose everything.
+    let invite = alice.poll_transmit().unwrap();
+    bob.handle_input(net.now, Transport::Udp, addr(ALICE), invite.bytes);
+    let (_, b) = run(&mut net, &mut alice, &mut bob, answer_calls, |_, b| {
+        terminated(b).is_some()
+    });
+    assert_eq!(terminated(&b), Some(EndReason::NoAck));
+    assert!(net.elapsed() >= Duration::from_secs(32) && net.elapsed() < Duration::from_secs(33));
+}
