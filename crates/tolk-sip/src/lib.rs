@@ -45,12 +45,14 @@
 //! # Ok::<(), tolk_sip::Error>(())
 //! ```
 
+pub mod auth;
 pub mod dialog;
 pub mod error;
 pub mod header;
 pub mod host;
 pub mod message;
 pub mod params;
+pub mod registrar;
 mod syntax;
 pub mod transaction;
 pub mod transport;

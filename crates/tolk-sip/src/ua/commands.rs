@@ -311,6 +311,24 @@ impl UserAgent {
         Ok(())
     }
 
+    /// Sends a response built elsewhere (a registrar's 200, a Digest
+    /// 401) to a request announced by [`super::UaEvent::Request`].
+    pub fn respond_with(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        response: Response,
+    ) -> Result<(), Error> {
+        self.layer.send_response(now, id, response)?;
+        self.pump(now);
+        Ok(())
+    }
+
+    /// A fresh random token (tags, Call-IDs, client nonces).
+    pub fn token(&mut self) -> String {
+        self.layer.token()
+    }
+
     /// The tag for a response: the request's own To tag when in a dialog.
     fn layer_token_for(&self, request: &Request) -> String {
         request

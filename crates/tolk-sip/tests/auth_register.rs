@@ -1,0 +1,114 @@
+//! REGISTER with Digest (SHA-256) between two user agents over the
+//! simulated lossy network: client, challenge, registrar, expiry.
+
+#![allow(clippy::unwrap_used)] // test helpers fail loudly
+
+mod sim;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use sim::Net;
+use tolk_sip::Method;
+use tolk_sip::auth::{AuthOutcome, Credentials, DigestServer};
+use tolk_sip::registrar::{RegisterClient, RegisterOutcome, Registrar};
+use tolk_sip::transaction::LayerConfig;
+use tolk_sip::transport::{Target, Transport};
+use tolk_sip::ua::{UaConfig, UaEvent, UserAgent};
+
+fn addr(text: &str) -> SocketAddr {
+    text.parse().unwrap()
+}
+
+fn ua(local: &str, seed: u64) -> UserAgent {
+    let mut ua = UserAgent::new(UaConfig {
+        layer: LayerConfig {
+            seed,
+            ..LayerConfig::default()
+        },
+        ..UaConfig::default()
+    });
+    ua.set_local_addr(Transport::Udp, addr(local));
+    ua
+}
+
+#[test]
+fn register_with_digest_at_20_percent_loss() {
+    for seed in 0..30 {
+        let (phone, server_addr) = ("192.0.2.10:5060", "192.0.2.1:5060");
+        let mut net = Net::new(seed, 0.2, vec![addr(phone), addr(server_addr)]);
+        let (mut client_ua, mut server_ua) = (ua(phone, seed), ua(server_addr, seed + 99));
+        let digest = DigestServer::new("tolk.example", net.now, seed);
+        let mut registrar = Registrar::new();
+        let creds = Credentials {
+            username: "alice".into(),
+            password: "wonderland".into(),
+        };
+        let mut client = RegisterClient::new(
+            "sip:tolk.example",
+            "<sip:alice@tolk.example>",
+            "sip:alice@192.0.2.10:5060",
+            600,
+            Some(creds),
+            "reg-call",
+            "reg-tag",
+        );
+        let target = Target {
+            transport: Transport::Udp,
+            addr: addr(server_addr),
+        };
+        client_ua
+            .send_request(net.now, client.request().unwrap(), target)
+            .unwrap();
+        let mut registered = None;
+        let mut challenges = 0;
+        while registered.is_none() && net.elapsed() < Duration::from_secs(120) {
+            if !net.step(&mut [&mut client_ua, &mut server_ua]) {
+                break;
+            }
+            while let Some(event) = server_ua.poll_event() {
+                if let UaEvent::Request { id, request, .. } = event {
+                    assert_eq!(request.method(), &Method::Register);
+                    let tag = server_ua.token();
+                    let lookup = |user: &str| (user == "alice").then(|| "wonderland".to_owned());
+                    let response = match digest.verify(net.now, &request, &tag, lookup).unwrap() {
+                        AuthOutcome::Authorized { .. } => {
+                            registrar.register(net.now, &request, &tag).unwrap()
+                        }
+                        AuthOutcome::Challenge(challenge) => {
+                            challenges += 1;
+                            challenge
+                        }
+                    };
+                    server_ua.respond_with(net.now, id, response).unwrap();
+                }
+            }
+            while let Some(event) = client_ua.poll_event() {
+                match event {
+                    UaEvent::Response { response, .. } => match client
+                        .on_response(net.now, &response, "c1")
+                    {
+                        RegisterOutcome::Retry(retry) => {
+                            client_ua.send_request(net.now, retry, target).unwrap();
+                        }
+                        RegisterOutcome::Registered { expires, .. } => registered = Some(expires),
+                        RegisterOutcome::Pending => {}
+                        RegisterOutcome::Failed(code) => panic!("seed {seed}: failed with {code}"),
+                    },
+                    UaEvent::TimedOut { .. } => panic!("seed {seed}: timed out"),
+                    _ => {}
+                }
+            }
+        }
+        assert_eq!(registered, Some(600), "seed {seed}");
+        assert_eq!(challenges, 1, "seed {seed}: one challenge, then success");
+        let bound = registrar.lookup(net.now, "sip:alice@tolk.example");
+        assert_eq!(bound.len(), 1);
+        assert_eq!(bound[0].contact, "sip:alice@192.0.2.10:5060");
+        assert!(
+            registrar
+                .lookup(net.now + Duration::from_secs(601), "sip:alice@tolk.example")
+                .is_empty()
+        );
+    }
+}
