@@ -256,3 +256,12 @@ fn real_linphone_g729_has_fmtp_without_rtpmap_and_avpf_attributes_on_savp() {
     assert_eq!(audio.crypto.len(), 4);
     assert_eq!(audio.crypto[3].suite, CryptoSuite::Aes256CmHmacSha1_32);
 }
+
+#[test]
+fn missing_time_line_reads_as_t_0_0_and_round_trips() {
+    // Found by the sdp_parse fuzz target.
+    let text = b"v=0\r\no=a 1 2 IN IP4 192.0.2.1\r\ns=-\r\na=sendonly\r\n";
+    let description = tolk_sdp::parse(text).expect("parses");
+    assert_eq!(description.times, [(0, 0)]);
+    assert_eq!(tolk_sdp::parse(&description.to_bytes()), Ok(description));
+}

@@ -44,11 +44,14 @@ pub fn parse(input: &[u8]) -> Result<SessionDescription, ParseError> {
             .error(input, expected)
         })?;
     description.bandwidths = session.bandwidths.into_iter().map(bandwidth).collect();
-    description.times = session
-        .times
-        .iter()
-        .map(|time| (time.start_time, time.stop_time))
-        .collect();
+    // A missing `t=` means `t=0 0` (sdp-types writes that back too).
+    if !session.times.is_empty() {
+        description.times = session
+            .times
+            .iter()
+            .map(|time| (time.start_time, time.stop_time))
+            .collect();
+    }
     for (ordinal, attribute) in session.attributes.into_iter().enumerate() {
         attributes::apply_session(&mut description, attribute).map_err(|error| {
             Site {
