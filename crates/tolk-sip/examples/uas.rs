@@ -1,0 +1,141 @@
+//! A SIP user agent server built on tolk-sip: answers every INVITE with
+//! 200 and an SDP answer, every other request (INFO, MESSAGE, ...) with
+//! 200; BYE, CANCEL and OPTIONS are handled by the UA core.
+//!
+//! ```text
+//! cargo run -p tolk-sip --example uas -- --udp 127.0.0.1:5070 --tcp 127.0.0.1:5070
+//! ```
+//!
+//! It prints its bound addresses, then one line per ended call, and runs
+//! until killed (or for `--seconds N`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tolk_sip::transport::{Driver, DriverConfig, DriverHandle, Transport};
+use tolk_sip::ua::{UaConfig, UaEvent, UserAgent};
+
+/// The SDP answer: PCMU on a fixed port (this example relays no media).
+pub const ANSWER_SDP: &str = "v=0\r\no=tolk 1 1 IN IP4 127.0.0.1\r\ns=tolk\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+/// What the server did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    /// Calls answered with 200.
+    pub answered: u64,
+    /// Dialogs that ended.
+    pub ended: u64,
+}
+
+/// Serves the events of a running user agent until the driver stops,
+/// or until `calls` dialogs have ended.
+pub async fn serve(
+    handle: DriverHandle<UserAgent>,
+    mut events: UnboundedReceiver<UaEvent>,
+    verbose: bool,
+    calls: Option<u64>,
+) -> Stats {
+    let mut stats = Stats::default();
+    while let Some(event) = events.recv().await {
+        match event {
+            UaEvent::IncomingCall { dialog, .. } | UaEvent::Reinvite { dialog, .. } => {
+                let answer = Bytes::from_static(ANSWER_SDP.as_bytes());
+                let answered = handle
+                    .with(move |ua, now| ua.answer(now, dialog, 200, answer))
+                    .await;
+                if matches!(answered, Ok(Ok(()))) {
+                    stats.answered += 1;
+                }
+            }
+            UaEvent::Request { id, .. } => {
+                let _ = handle
+                    .with(move |ua, now| ua.respond(now, id, 200, None))
+                    .await;
+            }
+            UaEvent::Terminated { dialog, reason } => {
+                stats.ended += 1;
+                if verbose {
+                    println!("{dialog} ended: {reason:?}");
+                }
+                if calls.is_some_and(|n| stats.ended >= n) {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    stats
+}
+
+/// Starts a user agent on the given addresses.
+pub async fn start(
+    udp: Option<SocketAddr>,
+    tcp: Option<SocketAddr>,
+) -> Result<(DriverHandle<UserAgent>, UnboundedReceiver<UaEvent>), tolk_sip::Error> {
+    let config = DriverConfig {
+        udp,
+        tcp,
+        ..DriverConfig::default()
+    };
+    Driver::spawn(UserAgent::new(UaConfig::default()), config).await
+}
+
+/// Command-line options.
+struct Args {
+    udp: Option<SocketAddr>,
+    tcp: Option<SocketAddr>,
+    seconds: Option<u64>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = std::env::args().skip(1);
+    let (mut udp, mut tcp, mut seconds) = (None, None, None);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or(format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--udp" => udp = Some(value.parse().map_err(|e| format!("--udp: {e}"))?),
+            "--tcp" => tcp = Some(value.parse().map_err(|e| format!("--tcp: {e}"))?),
+            "--seconds" => seconds = Some(value.parse().map_err(|e| format!("--seconds: {e}"))?),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    if udp.is_none() && tcp.is_none() {
+        udp = "127.0.0.1:5070".parse().ok();
+    }
+    Ok(Args { udp, tcp, seconds })
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let Args { udp, tcp, seconds } = match parse_args() {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("uas: {e}\nusage: uas [--udp ADDR] [--tcp ADDR] [--seconds N]");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let (handle, events) = match start(udp, tcp).await {
+        Ok(started) => started,
+        Err(e) => {
+            eprintln!("uas: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    for transport in [Transport::Udp, Transport::Tcp] {
+        if let Some(addr) = handle.local_addr(transport) {
+            println!("listening {transport} {addr}");
+        }
+    }
+    let served = serve(handle, events, true, None);
+    match seconds {
+        Some(s) => {
+            let _ = tokio::time::timeout(Duration::from_secs(s), served).await;
+        }
+        None => {
+            served.await;
+        }
+    }
+    std::process::ExitCode::SUCCESS
+}

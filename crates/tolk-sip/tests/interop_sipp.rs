@@ -1,0 +1,234 @@
+//! Interop with sipp (Debian `sip-tester`) on loopback, 1,000 calls per
+//! direction and transport, zero failures:
+//!
+//! - sipp UAC -> the `uas` example (its code, run in-process), UDP and TCP;
+//! - Tolk UAC -> sipp UAS, UDP and TCP.
+//!
+//! Skips with a notice when sipp is not installed. Ports 27100-27199.
+
+#![allow(clippy::unwrap_used)] // test helpers fail loudly
+
+#[path = "../examples/uas.rs"]
+#[allow(dead_code)]
+mod uas;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::process::Command;
+use tolk_sip::transport::{Driver, DriverConfig, Target, Transport};
+use tolk_sip::ua::{EndReason, Invite, UaConfig, UaEvent, UserAgent};
+
+const CALLS: u32 = 1000;
+
+fn sipp() -> Option<PathBuf> {
+    tolk_testkit::peer("sipp")
+}
+
+/// Runs sipp with `args` (bounded by `timeout`), returns its exit code.
+async fn run_sipp(sipp: &PathBuf, args: &[String], seconds: u64) -> i32 {
+    let mut child = Command::new("timeout")
+        .arg(seconds.to_string())
+        .arg(sipp)
+        .args(args)
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    child.wait().await.unwrap().code().unwrap_or(-1)
+}
+
+fn transport_flag(transport: Transport) -> &'static str {
+    match transport {
+        Transport::Udp => "u1",
+        _ => "t1",
+    }
+}
+
+async fn sipp_uac_to_example_uas(transport: Transport, sipp_port: u16) {
+    let Some(sipp) = sipp() else { return };
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let (udp, tcp) = match transport {
+        Transport::Udp => (Some(any), None),
+        _ => (None, Some(any)),
+    };
+    let (handle, events) = uas::start(udp, tcp).await.unwrap();
+    let server = handle.local_addr(transport).unwrap();
+    let served = tokio::spawn(uas::serve(handle, events, false, Some(u64::from(CALLS))));
+    let args: Vec<String> = [
+        "-sn",
+        "uac",
+        &server.to_string(),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &sipp_port.to_string(),
+        "-t",
+        transport_flag(transport),
+        "-m",
+        &CALLS.to_string(),
+        "-r",
+        "200",
+        "-l",
+        "100",
+        "-d",
+        "0",
+        "-nostdin",
+        "-timeout",
+        "100",
+        "-timeout_error",
+        "-max_socket",
+        "100",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let code = run_sipp(&sipp, &args, 110).await;
+    assert_eq!(
+        code, 0,
+        "sipp UAC over {transport}: every call must succeed (exit 0)"
+    );
+    let stats = tokio::time::timeout(Duration::from_secs(10), served)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stats.answered, stats.ended),
+        (u64::from(CALLS), u64::from(CALLS)),
+        "{transport}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sipp_uac_to_tolk_uas_over_udp() {
+    sipp_uac_to_example_uas(Transport::Udp, 27101).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sipp_uac_to_tolk_uas_over_tcp() {
+    sipp_uac_to_example_uas(Transport::Tcp, 27102).await;
+}
+
+const OFFER: &str = "v=0\r\no=tolk 1 1 IN IP4 127.0.0.1\r\ns=tolk\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n";
+
+async fn tolk_uac_to_sipp_uas(transport: Transport, sipp_port: u16) {
+    let Some(sipp) = sipp() else { return };
+    let args: Vec<String> = [
+        "-sn",
+        "uas",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &sipp_port.to_string(),
+        "-t",
+        transport_flag(transport),
+        "-m",
+        &CALLS.to_string(),
+        "-nostdin",
+        "-timeout",
+        "100",
+        "-timeout_error",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let sipp_run = tokio::spawn(async move { run_sipp(&sipp, &args, 110).await });
+    tokio::time::sleep(Duration::from_millis(500)).await; // sipp binds its port
+
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let config = match transport {
+        Transport::Udp => DriverConfig {
+            udp: Some(any),
+            ..DriverConfig::default()
+        },
+        _ => DriverConfig {
+            tcp: Some(any),
+            ..DriverConfig::default()
+        },
+    };
+    let (ua, mut events) = Driver::spawn(UserAgent::new(UaConfig::default()), config)
+        .await
+        .unwrap();
+    let target = Target {
+        transport,
+        addr: SocketAddr::from(([127, 0, 0, 1], sipp_port)),
+    };
+    let place = |n: u32| {
+        let ua = ua.clone();
+        async move {
+            let invite = Invite {
+                from: "<sip:tolk@127.0.0.1>".into(),
+                to: "<sip:service@127.0.0.1>".into(),
+                request_uri: format!("sip:service@127.0.0.1:{sipp_port}"),
+                target,
+                sdp: Bytes::from_static(OFFER.as_bytes()),
+                headers: vec![],
+            };
+            ua.with(move |ua, now| ua.invite(now, invite))
+                .await
+                .unwrap()
+                .unwrap();
+            n
+        }
+    };
+    let window = 50;
+    let mut placed = 0;
+    while placed < window {
+        placed = place(placed).await + 1;
+    }
+    let (mut ok, mut failed) = (0u32, 0u32);
+    let outcome = tokio::time::timeout(Duration::from_secs(100), async {
+        while ok + failed < CALLS {
+            match events.recv().await.unwrap() {
+                UaEvent::Answered { dialog, .. } => {
+                    ua.with(move |ua, now| ua.bye(now, dialog))
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+                UaEvent::Terminated { reason, .. } => {
+                    if reason == EndReason::LocalBye {
+                        ok += 1;
+                    } else {
+                        failed += 1;
+                    }
+                    if placed < CALLS {
+                        placed = place(placed).await + 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert!(
+        outcome.is_ok(),
+        "calls finished in time ({ok} ok, {failed} failed)"
+    );
+    assert_eq!(
+        (ok, failed),
+        (CALLS, 0),
+        "Tolk UAC -> sipp UAS over {transport}"
+    );
+    assert_eq!(
+        sipp_run.await.unwrap(),
+        0,
+        "sipp UAS over {transport} saw every call succeed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tolk_uac_to_sipp_uas_over_udp() {
+    tolk_uac_to_sipp_uas(Transport::Udp, 27111).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tolk_uac_to_sipp_uas_over_tcp() {
+    tolk_uac_to_sipp_uas(Transport::Tcp, 27112).await;
+}
