@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Fault};
 use crate::message::HeaderField;
+use crate::message::headers::HeaderMatch;
 use crate::syntax::Scanner;
 
 /// Reads one element of a list at the scanner.
@@ -13,7 +14,7 @@ pub(crate) type ItemParser<'h, T> = fn(&mut Scanner<'h>) -> Result<T, Fault>;
 /// naming its line and byte.
 pub struct TypedIter<'h, T> {
     fields: std::slice::Iter<'h, HeaderField>,
-    name: &'static str,
+    name: HeaderMatch<'static>,
     item: ItemParser<'h, T>,
     current: Option<(&'h HeaderField, Scanner<'h>)>,
     allow_empty: bool,
@@ -29,7 +30,7 @@ impl<'h, T> TypedIter<'h, T> {
     ) -> Self {
         TypedIter {
             fields,
-            name,
+            name: HeaderMatch::new(name),
             item,
             current: None,
             allow_empty,
@@ -74,7 +75,8 @@ impl<'h, T> Iterator for TypedIter<'h, T> {
                     Err(fault) => self.fail(field, fault),
                 };
             }
-            let field = self.fields.by_ref().find(|f| f.is(self.name))?;
+            let name = self.name;
+            let field = self.fields.by_ref().find(|f| name.matches(f))?;
             if field.value().is_empty() && !self.allow_empty {
                 return self.fail(
                     field,

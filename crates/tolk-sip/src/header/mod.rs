@@ -224,24 +224,61 @@ impl Headers {
     }
 }
 
-/// Parses one field of a single-valued header that every message must
-/// get right (From, To, Call-ID, CSeq, Max-Forwards, Content-Type, Date);
-/// returns the CSeq when the field is one.
+/// Checks one field of a header every message must get right: the
+/// lists Via, Contact, Route, Record-Route, Require, Proxy-Require and
+/// Supported, and the single values From, To, Call-ID, CSeq,
+/// Max-Forwards, Content-Type and Date. Returns the CSeq when the field
+/// is one.
 pub(crate) fn check_field(field: &crate::message::HeaderField) -> Result<Option<CSeq<'_>>, Error> {
-    let name = field.name();
-    let is = |n: &str| names::same_header(name, n);
-    if is(names::FROM) || is(names::TO) {
-        single(field, name_addr::name_addr)?;
-    } else if is(names::CALL_ID) {
-        single(field, cseq::call_id)?;
-    } else if is(names::CSEQ) {
-        return single(field, cseq::cseq).map(Some);
-    } else if is(names::MAX_FORWARDS) {
-        single(field, scalar::max_forwards)?;
-    } else if is(names::CONTENT_TYPE) {
-        single(field, media::media_type)?;
-    } else if is(names::DATE) {
-        single(field, reason::date)?;
+    const VIA: u8 = names::index(names::VIA);
+    const CONTACT: u8 = names::index(names::CONTACT);
+    const ROUTE: u8 = names::index(names::ROUTE);
+    const RECORD_ROUTE: u8 = names::index(names::RECORD_ROUTE);
+    const REQUIRE: u8 = names::index(names::REQUIRE);
+    const PROXY_REQUIRE: u8 = names::index(names::PROXY_REQUIRE);
+    const SUPPORTED: u8 = names::index(names::SUPPORTED);
+    const FROM: u8 = names::index(names::FROM);
+    const TO: u8 = names::index(names::TO);
+    const CALL_ID: u8 = names::index(names::CALL_ID);
+    const CSEQ: u8 = names::index(names::CSEQ);
+    const MAX_FORWARDS: u8 = names::index(names::MAX_FORWARDS);
+    const CONTENT_TYPE: u8 = names::index(names::CONTENT_TYPE);
+    const DATE: u8 = names::index(names::DATE);
+    fn each<'h, T>(
+        field: &'h crate::message::HeaderField,
+        name: &'static str,
+        item: ItemParser<'h, T>,
+        allow_empty: bool,
+    ) -> Result<(), Error> {
+        TypedIter::new(std::slice::from_ref(field).iter(), name, item, allow_empty)
+            .try_for_each(|r| r.map(drop))
+    }
+    match field.known() {
+        0 => {}
+        VIA => each(field, names::VIA, via::via, false)?,
+        CONTACT => each(field, names::CONTACT, name_addr::contact, false)?,
+        ROUTE => each(field, names::ROUTE, name_addr::route, false)?,
+        RECORD_ROUTE => each(field, names::RECORD_ROUTE, name_addr::route, false)?,
+        REQUIRE => each(field, names::REQUIRE, token, true)?,
+        PROXY_REQUIRE => each(field, names::PROXY_REQUIRE, token, true)?,
+        SUPPORTED => each(field, names::SUPPORTED, token, true)?,
+        FROM | TO => {
+            single(field, name_addr::name_addr)?;
+        }
+        CALL_ID => {
+            single(field, cseq::call_id)?;
+        }
+        CSEQ => return single(field, cseq::cseq).map(Some),
+        MAX_FORWARDS => {
+            single(field, scalar::max_forwards)?;
+        }
+        CONTENT_TYPE => {
+            single(field, media::media_type)?;
+        }
+        DATE => {
+            single(field, reason::date)?;
+        }
+        _ => {}
     }
     Ok(None)
 }

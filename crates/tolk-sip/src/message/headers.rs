@@ -3,7 +3,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::names::same_header;
+use super::names;
 use crate::error::{Error, Fault};
 
 /// One header field: `name HCOLON value`, folding and spacing as written.
@@ -18,6 +18,8 @@ pub struct HeaderField {
     line: u32,
     /// Byte offset of the field in its message.
     offset: u32,
+    /// Index of a known header name (see `names::index_of`), 0 if unknown.
+    known: u8,
 }
 
 impl HeaderField {
@@ -43,6 +45,7 @@ impl HeaderField {
             value_end: value_start + len32(value.len())?,
             line: 0,
             offset: 0,
+            known: names::index_of(name.as_bytes()),
         })
     }
 
@@ -79,6 +82,7 @@ impl HeaderField {
             value_end: u32::try_from(value_end).map_err(|_| too_long())?,
             line: u32::try_from(line).map_err(|_| too_long())?,
             offset: u32::try_from(offset).map_err(|_| too_long())?,
+            known: names::index_of(raw.get(..name_end).unwrap_or_default()),
             raw,
         })
     }
@@ -104,12 +108,17 @@ impl HeaderField {
 
     /// True when the field is the header `name` (compact forms match).
     pub fn is(&self, name: &str) -> bool {
-        same_header(self.name(), name)
+        HeaderMatch::new(name).matches(self)
     }
 
     /// The whole field as written, without the final CRLF.
     pub fn as_bytes(&self) -> &[u8] {
         &self.raw
+    }
+
+    /// The field's known-header index (0 for names Tolk does not know).
+    pub(crate) fn known(&self) -> u8 {
+        self.known
     }
 
     /// 1-based line of the field in the message it was parsed from.
@@ -125,6 +134,30 @@ impl HeaderField {
             expected: fault.expected,
         }
         .locate(&self.raw, self.offset as usize, self.line.max(1) as usize)
+    }
+}
+
+/// Compares fields against one header name, looked up once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeaderMatch<'n> {
+    name: &'n str,
+    known: u8,
+}
+
+impl<'n> HeaderMatch<'n> {
+    pub(crate) fn new(name: &'n str) -> Self {
+        HeaderMatch {
+            name,
+            known: names::index_of(name.as_bytes()),
+        }
+    }
+
+    pub(crate) fn matches(&self, field: &HeaderField) -> bool {
+        if self.known != 0 {
+            field.known == self.known
+        } else {
+            field.known == 0 && field.name().eq_ignore_ascii_case(self.name)
+        }
     }
 }
 
@@ -167,12 +200,14 @@ impl Headers {
 
     /// The fields of header `name`, in order.
     pub fn get_all<'h>(&'h self, name: &'h str) -> impl Iterator<Item = &'h HeaderField> + 'h {
-        self.fields.iter().filter(move |f| f.is(name))
+        let want = HeaderMatch::new(name);
+        self.fields.iter().filter(move |f| want.matches(f))
     }
 
     /// The first field of header `name`.
     pub fn get(&self, name: &str) -> Option<&HeaderField> {
-        self.fields.iter().find(|f| f.is(name))
+        let want = HeaderMatch::new(name);
+        self.fields.iter().find(|f| want.matches(f))
     }
 
     /// The only field of header `name`: `Ok(None)` when absent, an error

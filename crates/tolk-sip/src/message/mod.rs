@@ -4,7 +4,7 @@
 mod builder;
 mod framing;
 mod head;
-mod headers;
+pub(crate) mod headers;
 mod method;
 pub mod names;
 mod validate;

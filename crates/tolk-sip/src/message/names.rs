@@ -6,6 +6,8 @@
 macro_rules! names {
     ($($(#[$doc:meta])* $id:ident = $text:literal;)*) => {
         $($(#[$doc])* pub const $id: &str = $text;)*
+        /// Every name above, in order; a field's index into it is found once.
+        const ALL: &[&str] = &[$($text),*];
     };
 }
 
@@ -141,6 +143,81 @@ pub fn expand_compact(name: &str) -> Option<&'static str> {
     })
 }
 
+/// The index (as [`index_of`] gives it) of one of the constants above,
+/// computed at compile time.
+pub(crate) const fn index(name: &str) -> u8 {
+    let mut i = 0;
+    while i < ALL.len() {
+        let (a, b) = (ALL[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return (i + 1) as u8;
+            }
+        }
+        i += 1;
+    }
+    0
+}
+
+/// Slot of a name in [`TABLE`]: a hash of its length and its first and
+/// last octets, case-folded.
+const fn slot(name: &[u8]) -> usize {
+    let (Some(first), Some(last)) = (name.first(), name.last()) else {
+        return 0;
+    };
+    (name.len() * 31 + first.to_ascii_lowercase() as usize * 7 + last.to_ascii_lowercase() as usize)
+        & 255
+}
+
+/// Open-addressing table from [`slot`] to index in [`ALL`] plus one.
+const TABLE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < ALL.len() {
+        let mut at = slot(ALL[i].as_bytes());
+        while table[at] != 0 {
+            at = (at + 1) & 255;
+        }
+        table[at] = (i + 1) as u8;
+        i += 1;
+    }
+    table
+};
+
+/// A header's position in [`ALL`] plus one, or 0 for a name not listed.
+pub(crate) fn index_of(name: &[u8]) -> u8 {
+    let name = match name {
+        [c] => match std::str::from_utf8(std::slice::from_ref(c))
+            .ok()
+            .and_then(expand_compact)
+        {
+            Some(long) => long.as_bytes(),
+            None => name,
+        },
+        _ => name,
+    };
+    let mut at = slot(name);
+    loop {
+        let Some(&entry) = TABLE.get(at) else {
+            return 0;
+        };
+        if entry == 0 {
+            return 0;
+        }
+        let known = ALL
+            .get(usize::from(entry) - 1)
+            .map_or(&b""[..], |k| k.as_bytes());
+        if known.eq_ignore_ascii_case(name) {
+            return entry;
+        }
+        at = (at + 1) & 255;
+    }
+}
+
 /// True when two header names denote the same header: case-insensitive,
 /// with compact forms matching their long forms.
 pub fn same_header(a: &str, b: &str) -> bool {
@@ -152,6 +229,22 @@ pub fn same_header(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indexes() {
+        assert_eq!(index_of(b"v"), index_of(b"VIA"));
+        assert_ne!(index_of(b"Via"), 0);
+        assert_eq!(index_of(b"C%6Fntact"), 0);
+        assert!(ALL.len() < 200, "the table keeps free slots");
+        for (i, name) in ALL.iter().enumerate() {
+            assert_eq!(
+                usize::from(index_of(name.to_ascii_uppercase().as_bytes())),
+                i + 1,
+                "{name}"
+            );
+            assert_eq!(index(name), index_of(name.as_bytes()));
+        }
+    }
 
     #[test]
     fn compact_forms_match() {

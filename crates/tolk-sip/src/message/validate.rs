@@ -8,21 +8,10 @@
 
 use super::Message;
 use crate::error::{Error, Fault};
-use crate::header::{TypedIter, check_field};
+use crate::header::check_field;
 
 pub(crate) fn validate(message: &Message) -> Result<(), Error> {
-    fn all<T>(mut iter: TypedIter<'_, T>) -> Result<(), Error> {
-        iter.try_for_each(|item| item.map(drop))
-    }
-    let headers = message.headers();
-    all(headers.vias())?;
-    all(headers.contacts())?;
-    all(headers.routes())?;
-    all(headers.record_routes())?;
-    all(headers.require())?;
-    all(headers.proxy_require())?;
-    all(headers.supported())?;
-    for field in headers.iter() {
+    for field in message.headers().iter() {
         let Some(cseq) = check_field(field)? else {
             continue;
         };
