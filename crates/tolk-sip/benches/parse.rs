@@ -3,6 +3,9 @@
 //! `parse_and_read_keys` also reads what a transaction layer needs first
 //! (top Via branch, Call-ID, CSeq, From tag).
 
+// criterion_group! generates an undocumented function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use bytes::Bytes;

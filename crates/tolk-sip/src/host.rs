@@ -60,31 +60,67 @@ pub(crate) fn ipv6(text: &str) -> Option<Ipv6Addr> {
     std::str::from_utf8(joined).ok()?.parse().ok()
 }
 
-/// Checks a domain name: dot-separated labels of letters, digits and
-/// hyphens, not starting or ending with a hyphen, with an optional final dot.
-fn domain(text: &str) -> bool {
-    let body = text.strip_suffix('.').unwrap_or(text);
-    !body.is_empty()
-        && body.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-        && body
-            .rsplit('.')
-            .next()
-            .is_some_and(|top| top.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()))
+/// What one pass over a host's octets found.
+enum Shape {
+    /// Only digits and dots: an IPv4 address or nothing.
+    Numeric,
+    /// Labels of letters, digits and hyphens, the last starting with a letter.
+    Domain,
+    Invalid,
+}
+
+/// Classifies a run of host octets (letters, digits, '-' and '.') in
+/// one pass: dot-separated labels, none empty or starting or ending with
+/// a hyphen, an optional final dot.
+fn shape(text: &[u8]) -> Shape {
+    let body = text.strip_suffix(b".").unwrap_or(text);
+    let (mut prev, mut label_start, mut numeric) = (b'.', b'.', true);
+    for &b in body {
+        match b {
+            b'.' if prev == b'.' || prev == b'-' => return Shape::Invalid,
+            b'-' if prev == b'.' => return Shape::Invalid,
+            b'.' => {}
+            _ => {
+                numeric &= b.is_ascii_digit();
+                if prev == b'.' {
+                    label_start = b;
+                }
+            }
+        }
+        prev = b;
+    }
+    if body.is_empty() || prev == b'.' || prev == b'-' {
+        Shape::Invalid
+    } else if numeric {
+        Shape::Numeric
+    } else if label_start.is_ascii_alphabetic() {
+        Shape::Domain
+    } else {
+        Shape::Invalid
+    }
+}
+
+/// `IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT`, each
+/// at most 255 (leading zeros allowed, as the ABNF does).
+fn ipv4(text: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = text.split(|&b| b == b'.');
+    for octet in &mut octets {
+        let part = parts.next().filter(|p| (1..=3).contains(&p.len()))?;
+        let value = part.iter().try_fold(0u16, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u16::from(d - b'0'))
+        })?;
+        *octet = u8::try_from(value).ok()?;
+    }
+    parts.next().is_none().then(|| Ipv4Addr::from(octets))
 }
 
 /// Parses a host at the scanner.
 pub(crate) fn host<'a>(s: &mut Scanner<'a>) -> Result<Host<'a>, Fault> {
     let start = s.pos();
     if s.eat(b'[') {
-        let inner = s.take_while(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
-        let text = crate::syntax::text(inner, start, "IPv6 address")?;
+        s.take_while(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        let text = s.text(start + 1, s.pos(), "IPv6 address")?;
         if ipv6(text).is_none() {
             return Err(Fault {
                 at: start,
@@ -94,21 +130,15 @@ pub(crate) fn host<'a>(s: &mut Scanner<'a>) -> Result<Host<'a>, Fault> {
         s.expect(b']', "']' closing an IPv6 reference")?;
         return Ok(Host::Ipv6(text));
     }
-    let raw = s.take_while(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-    let text = crate::syntax::text(raw, start, "host name")?;
-    if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') && !text.is_empty() {
-        return text.parse::<Ipv4Addr>().map(Host::Ipv4).map_err(|_| Fault {
-            at: start,
-            expected: "IPv4 address",
-        });
-    }
-    if domain(text) {
-        Ok(Host::Domain(text))
-    } else {
-        Err(Fault {
-            at: start,
-            expected: "host name, IPv4 address or '[' IPv6 reference",
-        })
+    let raw = s.take_while(crate::syntax::is_host);
+    let fault = |expected| Fault {
+        at: start,
+        expected,
+    };
+    match shape(raw) {
+        Shape::Numeric => ipv4(raw).map(Host::Ipv4).ok_or(fault("IPv4 address")),
+        Shape::Domain => s.text(start, s.pos(), "host name").map(Host::Domain),
+        Shape::Invalid => Err(fault("host name, IPv4 address or '[' IPv6 reference")),
     }
 }
 

@@ -29,7 +29,7 @@ impl<'a> Params<'a> {
     /// the quotes of a quoted string.
     pub fn iter(&self) -> ParamIter<'a> {
         ParamIter {
-            scanner: Scanner::new(self.raw.as_bytes()),
+            scanner: Scanner::from_text(self.raw),
         }
     }
 
@@ -74,7 +74,9 @@ impl<'a> Iterator for ParamIter<'a> {
         }
         let name_start = s.pos();
         let name = s.take_while(|b| !matches!(b, b'=' | b';' | b' ' | b'\t' | b'\r' | b'\n'));
-        let name = std::str::from_utf8(name).ok()?;
+        let name = s
+            .text(name_start, name_start + name.len(), "parameter name")
+            .ok()?;
         if !s.separator(b'=') {
             return Some((name, None));
         }
@@ -84,8 +86,7 @@ impl<'a> Iterator for ParamIter<'a> {
         } else {
             s.take_while(|b| !matches!(b, b';' | b' ' | b'\t' | b'\r' | b'\n'));
         }
-        let value = std::str::from_utf8(s.slice(value_start, s.pos())).ok()?;
-        debug_assert!(name_start <= value_start);
+        let value = s.text(value_start, s.pos(), "parameter value").ok()?;
         Some((name, Some(value)))
     }
 }
@@ -95,11 +96,23 @@ impl<'a> Iterator for ParamIter<'a> {
 /// (including IPv6 references, and bare IPv6 addresses as RFC 5118 asks
 /// receivers to tolerate in Via `received`) or quoted strings.
 pub(crate) fn header_params<'a>(s: &mut Scanner<'a>) -> Result<Params<'a>, crate::error::Fault> {
+    header_params_checked(s, |_, _| Ok(()))
+}
+
+/// Like [`header_params`], with `check` applied to each `(name, value)`
+/// as it is read (a header's own value rules).
+pub(crate) fn header_params_checked<'a>(
+    s: &mut Scanner<'a>,
+    check: impl Fn(&str, Option<&str>) -> Result<(), &'static str>,
+) -> Result<Params<'a>, crate::error::Fault> {
     let start = s.pos();
     let mut end = start;
     while s.separator(b';') {
-        s.token("parameter name after ';'")?;
+        let at = s.pos();
+        let name = s.token("parameter name after ';'")?;
+        let mut value = None;
         if s.separator(b'=') {
+            let value_start = s.pos();
             if s.peek() == Some(b'"') {
                 s.quoted_string()?;
             } else {
@@ -109,11 +122,13 @@ pub(crate) fn header_params<'a>(s: &mut Scanner<'a>) -> Result<Params<'a>, crate
                     return Err(s.fault("parameter value after '='"));
                 }
             }
+            value = Some(s.text(value_start, s.pos(), "parameter value")?);
         }
+        check(name, value).map_err(|expected| crate::error::Fault { at, expected })?;
         end = s.pos();
     }
     s.set_pos(end);
-    let raw = crate::syntax::text(s.slice(start, end), start, "UTF-8 parameters")?;
+    let raw = s.text(start, end, "UTF-8 parameters")?;
     Ok(Params::new(raw))
 }
 

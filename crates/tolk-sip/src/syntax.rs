@@ -107,6 +107,11 @@ pub(crate) fn is_param(b: u8) -> bool {
 pub(crate) fn is_header(b: u8) -> bool {
     has(b, HEADER)
 }
+/// Characters of a host name or IPv4 address.
+pub(crate) fn is_host(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
+}
+
 /// `uric` characters (absolute URIs of other schemes).
 pub(crate) fn is_uric(b: u8) -> bool {
     has(b, URIC)
@@ -118,7 +123,7 @@ pub(crate) fn all_token(s: &[u8]) -> bool {
 }
 
 /// Checks `%HH` escapes in a URI component whose other octets satisfy `ok`.
-pub(crate) fn escaped_run(s: &[u8], ok: fn(u8) -> bool) -> Result<(), usize> {
+pub(crate) fn escaped_run(s: &[u8], ok: impl Fn(u8) -> bool) -> Result<(), usize> {
     let mut i = 0;
     while let Some(&b) = s.get(i) {
         if b == b'%' {
@@ -148,12 +153,51 @@ pub(crate) fn text<'a>(s: &'a [u8], at: usize, expected: &'static str) -> Result
 #[derive(Debug, Clone)]
 pub(crate) struct Scanner<'a> {
     input: &'a [u8],
+    /// The input as text, when it is UTF-8: slices of it need no
+    /// validation of their own.
+    text: Option<&'a str>,
     pos: usize,
 }
 
 impl<'a> Scanner<'a> {
+    /// A scanner over octets; validated once as UTF-8 up front.
     pub(crate) fn new(input: &'a [u8]) -> Self {
-        Scanner { input, pos: 0 }
+        Scanner {
+            input,
+            text: std::str::from_utf8(input).ok(),
+            pos: 0,
+        }
+    }
+
+    /// A scanner over octets that will not be read as text.
+    pub(crate) fn octets(input: &'a [u8]) -> Self {
+        Scanner {
+            input,
+            text: None,
+            pos: 0,
+        }
+    }
+
+    /// A scanner over text.
+    pub(crate) fn from_text(text: &'a str) -> Self {
+        Scanner {
+            input: text.as_bytes(),
+            text: Some(text),
+            pos: 0,
+        }
+    }
+
+    /// The octets `from..to` as text.
+    pub(crate) fn text(
+        &self,
+        from: usize,
+        to: usize,
+        expected: &'static str,
+    ) -> Result<&'a str, Fault> {
+        match self.text {
+            Some(t) => t.get(from..to).ok_or(Fault { at: from, expected }),
+            None => text(self.slice(from, to), from, expected),
+        }
     }
 
     pub(crate) fn pos(&self) -> usize {
@@ -239,6 +283,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Consumes the longest run of octets satisfying `pred`.
+    #[inline]
     pub(crate) fn take_while(&mut self, pred: impl Fn(u8) -> bool) -> &'a [u8] {
         let start = self.pos;
         while self.peek().is_some_and(&pred) {
@@ -250,11 +295,10 @@ impl<'a> Scanner<'a> {
     /// One `token`.
     pub(crate) fn token(&mut self, expected: &'static str) -> Result<&'a str, Fault> {
         let start = self.pos;
-        let t = self.take_while(is_token);
-        if t.is_empty() {
+        if self.take_while(is_token).is_empty() {
             return Err(self.fault(expected));
         }
-        text(t, start, expected)
+        self.text(start, self.pos, expected)
     }
 
     /// A `quoted-string`, returned with its quotes and escapes as written.
@@ -273,11 +317,7 @@ impl<'a> Scanner<'a> {
                 _ => return Err(self.fault("'\"' closing a quoted string")),
             }
         }
-        text(
-            self.slice(start, self.pos),
-            start,
-            "UTF-8 text in a quoted string",
-        )
+        self.text(start, self.pos, "UTF-8 text in a quoted string")
     }
 
     /// Fails unless only white space remains.

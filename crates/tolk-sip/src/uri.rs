@@ -137,7 +137,7 @@ pub(crate) fn parse(text: &str) -> Result<Uri<'_>, Fault> {
 
 fn sip(text: &str, start: usize, secure: bool) -> Result<SipUri<'_>, Fault> {
     let bytes = text.as_bytes();
-    let mut s = Scanner::new(bytes);
+    let mut s = Scanner::from_text(text);
     s.set_pos(start);
     let (mut user, mut password) = (None, None);
     if let Some(at) = memchr::memchr(b'@', s.rest()) {
@@ -160,13 +160,13 @@ fn sip(text: &str, start: usize, secure: bool) -> Result<SipUri<'_>, Fault> {
             at: start + i,
             expected: "user part character",
         })?;
-        user = Some(syntax::text(u, start, "user part")?);
+        user = Some(s.text(start, start + u.len(), "user part")?);
         if let Some((c, p)) = p {
             syntax::escaped_run(p, syntax::is_password).map_err(|i| Fault {
                 at: start + c + 1 + i,
                 expected: "password character",
             })?;
-            password = Some(syntax::text(p, start + c + 1, "password")?);
+            password = Some(s.text(start + c + 1, start + c + 1 + p.len(), "password")?);
         }
         s.set_pos(userinfo_end + 1);
     }
@@ -212,7 +212,7 @@ fn sip(text: &str, start: usize, secure: bool) -> Result<SipUri<'_>, Fault> {
                 expected: "URI header character",
             },
         )?;
-        headers = Some(syntax::text(h, at, "URI headers")?);
+        headers = Some(s.text(at, at + h.len(), "URI headers")?);
         s.set_pos(bytes.len());
     }
     if !s.at_end() {
@@ -231,7 +231,7 @@ fn sip(text: &str, start: usize, secure: bool) -> Result<SipUri<'_>, Fault> {
 }
 
 fn tel(text: &str, start: usize) -> Result<TelUri<'_>, Fault> {
-    let mut s = Scanner::new(text.as_bytes());
+    let mut s = Scanner::from_text(text);
     s.set_pos(start);
     let number = s.take_while(|b| {
         b.is_ascii_hexdigit() || matches!(b, b'+' | b'*' | b'#' | b'-' | b'.' | b'(' | b')')
@@ -239,7 +239,7 @@ fn tel(text: &str, start: usize) -> Result<TelUri<'_>, Fault> {
     if number.is_empty() {
         return Err(s.fault("telephone number after 'tel:'"));
     }
-    let number = syntax::text(number, start, "telephone number")?;
+    let number = s.text(start, start + number.len(), "telephone number")?;
     let params_start = s.pos();
     while s.eat(b';') {
         let at = s.pos();

@@ -43,7 +43,7 @@ impl<'a> AuthParams<'a> {
 
     /// Each `(name, value)`, values with their quotes.
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        let mut s = Scanner::new(self.raw.as_bytes());
+        let mut s = Scanner::from_text(self.raw);
         let mut first = true;
         std::iter::from_fn(move || {
             if !first && !s.separator(b',') {
@@ -67,7 +67,7 @@ fn auth_param<'a>(s: &mut Scanner<'a>) -> Result<(&'a str, &'a str), Fault> {
     } else {
         s.token("auth parameter value")?;
     }
-    let value = crate::syntax::text(s.slice(start, s.pos()), start, "auth parameter value")?;
+    let value = s.text(start, s.pos(), "auth parameter value")?;
     Ok((name, value))
 }
 
@@ -81,7 +81,7 @@ pub(crate) fn auth<'a>(s: &mut Scanner<'a>) -> Result<Auth<'a>, Fault> {
     while s.separator(b',') {
         auth_param(s)?;
     }
-    let raw = crate::syntax::text(s.slice(start, s.pos()), start, "auth parameters")?;
+    let raw = s.text(start, s.pos(), "auth parameters")?;
     Ok(Auth {
         scheme,
         params: AuthParams { raw },

@@ -84,7 +84,7 @@ pub(crate) fn call_id<'a>(s: &mut Scanner<'a>) -> Result<&'a str, Fault> {
     if s.eat(b'@') {
         word(s)?;
     }
-    syntax::text(s.slice(start, s.pos()), start, "Call-ID")
+    s.text(start, s.pos(), "Call-ID")
 }
 
 #[cfg(test)]

@@ -24,13 +24,13 @@ pub struct TypedIter<'h, T> {
 impl<'h, T> TypedIter<'h, T> {
     pub(crate) fn new(
         fields: std::slice::Iter<'h, HeaderField>,
-        name: &'static str,
+        name: HeaderMatch<'static>,
         item: ItemParser<'h, T>,
         allow_empty: bool,
     ) -> Self {
         TypedIter {
             fields,
-            name: HeaderMatch::new(name),
+            name,
             item,
             current: None,
             allow_empty,

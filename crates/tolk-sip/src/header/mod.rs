@@ -25,9 +25,17 @@ pub use scalar::{RetryAfter, SessionExpires};
 pub use via::{BRANCH_MAGIC_COOKIE, Via};
 
 use crate::error::Error;
+use crate::message::headers::HeaderMatch;
 use crate::message::{Headers, names};
 use crate::syntax::Scanner;
 use list::{ItemParser, single};
+
+/// The compile-time match for header constant `names::$name`.
+macro_rules! known {
+    ($name:ident) => {
+        const { HeaderMatch::known(names::$name) }
+    };
+}
 
 fn token<'a>(s: &mut Scanner<'a>) -> Result<&'a str, crate::error::Fault> {
     s.token("token")
@@ -36,15 +44,17 @@ fn token<'a>(s: &mut Scanner<'a>) -> Result<&'a str, crate::error::Fault> {
 impl Headers {
     fn one<'h, T>(
         &'h self,
-        name: &'static str,
+        name: HeaderMatch<'static>,
         item: ItemParser<'h, T>,
     ) -> Result<Option<T>, Error> {
-        self.get_one(name)?.map(|f| single(f, item)).transpose()
+        self.get_one_matching(name)?
+            .map(|f| single(f, item))
+            .transpose()
     }
 
     fn list<'h, T>(
         &'h self,
-        name: &'static str,
+        name: HeaderMatch<'static>,
         item: ItemParser<'h, T>,
         allow_empty: bool,
     ) -> TypedIter<'h, T> {
@@ -53,7 +63,7 @@ impl Headers {
 
     /// Every Via value, top first.
     pub fn vias(&self) -> TypedIter<'_, Via<'_>> {
-        self.list(names::VIA, via::via, false)
+        self.list(known!(VIA), via::via, false)
     }
 
     /// The top Via value.
@@ -65,138 +75,138 @@ impl Headers {
 
     /// From.
     pub fn from(&self) -> Result<NameAddr<'_>, Error> {
-        self.one(names::FROM, name_addr::name_addr)?
+        self.one(known!(FROM), name_addr::name_addr)?
             .ok_or(Error::MissingHeader(names::FROM))
     }
 
     /// To.
     pub fn to(&self) -> Result<NameAddr<'_>, Error> {
-        self.one(names::TO, name_addr::name_addr)?
+        self.one(known!(TO), name_addr::name_addr)?
             .ok_or(Error::MissingHeader(names::TO))
     }
 
     /// Call-ID.
     pub fn call_id(&self) -> Result<&str, Error> {
-        self.one(names::CALL_ID, cseq::call_id)?
+        self.one(known!(CALL_ID), cseq::call_id)?
             .ok_or(Error::MissingHeader(names::CALL_ID))
     }
 
     /// CSeq.
     pub fn cseq(&self) -> Result<CSeq<'_>, Error> {
-        self.one(names::CSEQ, cseq::cseq)?
+        self.one(known!(CSEQ), cseq::cseq)?
             .ok_or(Error::MissingHeader(names::CSEQ))
     }
 
     /// Max-Forwards.
     pub fn max_forwards(&self) -> Result<Option<u8>, Error> {
-        self.one(names::MAX_FORWARDS, scalar::max_forwards)
+        self.one(known!(MAX_FORWARDS), scalar::max_forwards)
     }
 
     /// Every Contact value (`*` is [`Contact::Wildcard`]).
     pub fn contacts(&self) -> TypedIter<'_, Contact<'_>> {
-        self.list(names::CONTACT, name_addr::contact, false)
+        self.list(known!(CONTACT), name_addr::contact, false)
     }
 
     /// Every Route value, in order.
     pub fn routes(&self) -> TypedIter<'_, NameAddr<'_>> {
-        self.list(names::ROUTE, name_addr::route, false)
+        self.list(known!(ROUTE), name_addr::route, false)
     }
 
     /// Every Record-Route value, in order.
     pub fn record_routes(&self) -> TypedIter<'_, NameAddr<'_>> {
-        self.list(names::RECORD_ROUTE, name_addr::route, false)
+        self.list(known!(RECORD_ROUTE), name_addr::route, false)
     }
 
     /// Content-Type.
     pub fn content_type(&self) -> Result<Option<MediaType<'_>>, Error> {
-        self.one(names::CONTENT_TYPE, media::media_type)
+        self.one(known!(CONTENT_TYPE), media::media_type)
     }
 
     /// Content-Length.
     pub fn content_length(&self) -> Result<Option<u32>, Error> {
-        self.one(names::CONTENT_LENGTH, scalar::content_length)
+        self.one(known!(CONTENT_LENGTH), scalar::content_length)
     }
 
     /// Content-Encoding codings.
     pub fn content_encoding(&self) -> TypedIter<'_, &str> {
-        self.list(names::CONTENT_ENCODING, token, true)
+        self.list(known!(CONTENT_ENCODING), token, true)
     }
 
     /// Every Accept media range (an empty Accept header yields none).
     pub fn accept(&self) -> TypedIter<'_, MediaType<'_>> {
-        self.list(names::ACCEPT, media::media_type, true)
+        self.list(known!(ACCEPT), media::media_type, true)
     }
 
     /// Allow: method names.
     pub fn allow(&self) -> TypedIter<'_, &str> {
-        self.list(names::ALLOW, token, true)
+        self.list(known!(ALLOW), token, true)
     }
 
     /// Require: option tags.
     pub fn require(&self) -> TypedIter<'_, &str> {
-        self.list(names::REQUIRE, token, true)
+        self.list(known!(REQUIRE), token, true)
     }
 
     /// Proxy-Require: option tags.
     pub fn proxy_require(&self) -> TypedIter<'_, &str> {
-        self.list(names::PROXY_REQUIRE, token, true)
+        self.list(known!(PROXY_REQUIRE), token, true)
     }
 
     /// Supported: option tags.
     pub fn supported(&self) -> TypedIter<'_, &str> {
-        self.list(names::SUPPORTED, token, true)
+        self.list(known!(SUPPORTED), token, true)
     }
 
     /// Unsupported: option tags.
     pub fn unsupported(&self) -> TypedIter<'_, &str> {
-        self.list(names::UNSUPPORTED, token, true)
+        self.list(known!(UNSUPPORTED), token, true)
     }
 
     /// Expires (seconds).
     pub fn expires(&self) -> Result<Option<u32>, Error> {
-        self.one(names::EXPIRES, scalar::delta_seconds)
+        self.one(known!(EXPIRES), scalar::delta_seconds)
     }
 
     /// Min-Expires (seconds).
     pub fn min_expires(&self) -> Result<Option<u32>, Error> {
-        self.one(names::MIN_EXPIRES, scalar::delta_seconds)
+        self.one(known!(MIN_EXPIRES), scalar::delta_seconds)
     }
 
     /// Session-Expires (RFC 4028).
     pub fn session_expires(&self) -> Result<Option<SessionExpires<'_>>, Error> {
-        self.one(names::SESSION_EXPIRES, scalar::session_expires)
+        self.one(known!(SESSION_EXPIRES), scalar::session_expires)
     }
 
     /// Min-SE (RFC 4028), in seconds; parameters are ignored.
     pub fn min_se(&self) -> Result<Option<u32>, Error> {
-        self.one(names::MIN_SE, |s| {
+        self.one(known!(MIN_SE), |s| {
             scalar::session_expires(s).map(|se| se.delta)
         })
     }
 
     /// RSeq (RFC 3262).
     pub fn rseq(&self) -> Result<Option<u32>, Error> {
-        self.one(names::RSEQ, scalar::delta_seconds)
+        self.one(known!(RSEQ), scalar::delta_seconds)
     }
 
     /// RAck (RFC 3262).
     pub fn rack(&self) -> Result<Option<RAck<'_>>, Error> {
-        self.one(names::RACK, cseq::rack)
+        self.one(known!(RACK), cseq::rack)
     }
 
     /// Every Reason value (RFC 3326).
     pub fn reasons(&self) -> TypedIter<'_, Reason<'_>> {
-        self.list(names::REASON, reason::reason, false)
+        self.list(known!(REASON), reason::reason, false)
     }
 
     /// Retry-After.
     pub fn retry_after(&self) -> Result<Option<RetryAfter<'_>>, Error> {
-        self.one(names::RETRY_AFTER, scalar::retry_after)
+        self.one(known!(RETRY_AFTER), scalar::retry_after)
     }
 
     /// Date.
     pub fn date(&self) -> Result<Option<SipDate>, Error> {
-        self.one(names::DATE, reason::date)
+        self.one(known!(DATE), reason::date)
     }
 
     /// Authorization credentials, one per field.
@@ -246,7 +256,7 @@ pub(crate) fn check_field(field: &crate::message::HeaderField) -> Result<Option<
     const DATE: u8 = names::index(names::DATE);
     fn each<'h, T>(
         field: &'h crate::message::HeaderField,
-        name: &'static str,
+        name: HeaderMatch<'static>,
         item: ItemParser<'h, T>,
         allow_empty: bool,
     ) -> Result<(), Error> {
@@ -255,13 +265,13 @@ pub(crate) fn check_field(field: &crate::message::HeaderField) -> Result<Option<
     }
     match field.known() {
         0 => {}
-        VIA => each(field, names::VIA, via::via, false)?,
-        CONTACT => each(field, names::CONTACT, name_addr::contact, false)?,
-        ROUTE => each(field, names::ROUTE, name_addr::route, false)?,
-        RECORD_ROUTE => each(field, names::RECORD_ROUTE, name_addr::route, false)?,
-        REQUIRE => each(field, names::REQUIRE, token, true)?,
-        PROXY_REQUIRE => each(field, names::PROXY_REQUIRE, token, true)?,
-        SUPPORTED => each(field, names::SUPPORTED, token, true)?,
+        VIA => each(field, known!(VIA), via::via, false)?,
+        CONTACT => each(field, known!(CONTACT), name_addr::contact, false)?,
+        ROUTE => each(field, known!(ROUTE), name_addr::route, false)?,
+        RECORD_ROUTE => each(field, known!(RECORD_ROUTE), name_addr::route, false)?,
+        REQUIRE => each(field, known!(REQUIRE), token, true)?,
+        PROXY_REQUIRE => each(field, known!(PROXY_REQUIRE), token, true)?,
+        SUPPORTED => each(field, known!(SUPPORTED), token, true)?,
         FROM | TO => {
             single(field, name_addr::name_addr)?;
         }

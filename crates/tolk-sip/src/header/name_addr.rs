@@ -99,7 +99,7 @@ pub(crate) fn name_addr<'a>(s: &mut Scanner<'a>) -> Result<NameAddr<'a>, Fault> 
             s.skip_lws();
         }
         if end > start && s.peek() == Some(b'<') {
-            display_name = Some(syntax::text(s.slice(start, end), start, "display name")?);
+            display_name = Some(s.text(start, end, "display name")?);
         } else {
             s.set_pos(start);
         }
@@ -107,7 +107,7 @@ pub(crate) fn name_addr<'a>(s: &mut Scanner<'a>) -> Result<NameAddr<'a>, Fault> 
     let (uri, bracketed) = if s.eat(b'<') {
         let at = s.pos();
         let close = memchr::memchr(b'>', s.rest()).ok_or(s.fault("'>' closing the URI"))?;
-        let text = syntax::text(s.slice(at, at + close), at, "URI")?;
+        let text = s.text(at, at + close, "URI")?;
         let uri = uri::parse(text).map_err(|f| Fault {
             at: at + f.at,
             expected: f.expected,
@@ -117,13 +117,14 @@ pub(crate) fn name_addr<'a>(s: &mut Scanner<'a>) -> Result<NameAddr<'a>, Fault> 
     } else {
         let at = s.pos();
         let raw = s.take_while(|b| !matches!(b, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n'));
+        let end = s.pos();
         if let Some(q) = memchr::memchr(b'?', raw) {
             return Err(Fault {
                 at: at + q,
                 expected: "angle brackets around a URI with '?' headers",
             });
         }
-        let text = syntax::text(raw, at, "URI")?;
+        let text = s.text(at, end, "URI")?;
         let uri = uri::parse(text).map_err(|f| Fault {
             at: at + f.at,
             expected: f.expected,

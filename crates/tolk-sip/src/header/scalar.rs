@@ -106,7 +106,7 @@ fn comment<'a>(s: &mut Scanner<'a>) -> Result<&'a str, Fault> {
         }
         s.set_pos(s.pos() + 1);
     }
-    crate::syntax::text(s.slice(start, s.pos()), start, "UTF-8 comment")
+    s.text(start, s.pos(), "UTF-8 comment")
 }
 
 #[cfg(test)]

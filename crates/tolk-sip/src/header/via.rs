@@ -106,12 +106,7 @@ pub(crate) fn via<'a>(s: &mut Scanner<'a>) -> Result<Via<'a>, Fault> {
     } else {
         None
     };
-    let params_at = s.pos();
-    let params = params::header_params(s)?;
-    check_params(&params).map_err(|expected| Fault {
-        at: params_at,
-        expected,
-    })?;
+    let params = params::header_params_checked(s, check_param)?;
     Ok(Via {
         protocol,
         version,
@@ -123,36 +118,35 @@ pub(crate) fn via<'a>(s: &mut Scanner<'a>) -> Result<Via<'a>, Fault> {
 }
 
 /// The value rules of RFC 3261's via-params.
-fn check_params(params: &Params<'_>) -> Result<(), &'static str> {
-    for (name, value) in params.iter() {
-        let is = |n: &str| name.eq_ignore_ascii_case(n);
-        let ok = if is("ttl") {
-            value.is_some_and(|v| v.parse::<u8>().is_ok())
-        } else if is("rport") {
-            value.is_none_or(|v| v.parse::<u16>().is_ok())
-        } else if is("received") {
-            value.is_some_and(|v| {
-                let bare = v
-                    .strip_prefix('[')
-                    .and_then(|v| v.strip_suffix(']'))
-                    .unwrap_or(v);
-                bare.parse::<std::net::Ipv4Addr>().is_ok() || host::ipv6(bare).is_some()
-            })
-        } else if is("maddr") {
-            value.is_some_and(|v| {
-                let mut s = Scanner::new(v.as_bytes());
-                host::host(&mut s).is_ok() && s.at_end()
-            })
-        } else if is("branch") {
-            value.is_some_and(|v| crate::syntax::all_token(v.as_bytes()))
-        } else {
-            true
-        };
-        if !ok {
-            return Err("a valid Via parameter value (ttl, rport, received, maddr, branch)");
-        }
+fn check_param(name: &str, value: Option<&str>) -> Result<(), &'static str> {
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    let ok = if is("branch") {
+        value.is_some_and(|v| crate::syntax::all_token(v.as_bytes()))
+    } else if is("rport") {
+        value.is_none_or(|v| v.parse::<u16>().is_ok())
+    } else if is("received") {
+        value.is_some_and(|v| {
+            let bare = v
+                .strip_prefix('[')
+                .and_then(|v| v.strip_suffix(']'))
+                .unwrap_or(v);
+            bare.parse::<std::net::Ipv4Addr>().is_ok() || host::ipv6(bare).is_some()
+        })
+    } else if is("ttl") {
+        value.is_some_and(|v| v.parse::<u8>().is_ok())
+    } else if is("maddr") {
+        value.is_some_and(|v| {
+            let mut s = Scanner::from_text(v);
+            host::host(&mut s).is_ok() && s.at_end()
+        })
+    } else {
+        true
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err("a valid Via parameter value (ttl, rport, received, maddr, branch)")
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -5,13 +5,15 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::head::{self, Head, Limits};
+use super::headers::HeaderMatch;
 use super::{Message, names};
 use crate::error::Error;
 
 /// The body length Content-Length declares, if any. Several
 /// Content-Length fields make the framing ambiguous (RFC 4475 3.3.9).
 fn declared_length(head: &Head) -> Result<Option<usize>, Error> {
-    let mut fields = head.headers.get_all(names::CONTENT_LENGTH);
+    const CONTENT_LENGTH: HeaderMatch<'static> = HeaderMatch::known(names::CONTENT_LENGTH);
+    let mut fields = head.headers.iter().filter(|f| CONTENT_LENGTH.matches(f));
     let Some(first) = fields.next() else {
         return Ok(None);
     };

@@ -44,7 +44,9 @@ pub(crate) struct Head {
 
 /// Where the header section ends: the offset just past its empty line.
 pub(crate) fn head_end(buf: &[u8]) -> Option<usize> {
-    memchr::memmem::find(buf, b"\r\n\r\n").map(|at| at + 4)
+    static EMPTY_LINE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n\r\n"));
+    EMPTY_LINE.find(buf).map(|at| at + 4)
 }
 
 /// Parses the start line and header section of `buf`.

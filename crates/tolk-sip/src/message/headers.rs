@@ -52,9 +52,11 @@ impl HeaderField {
     /// Splits one unfolded-or-folded field line into name and value.
     /// `raw` runs from the name to the end of the value, without CRLF.
     pub(crate) fn parse(raw: Bytes, line: usize, offset: usize) -> Result<Self, Error> {
-        let mut s = crate::syntax::Scanner::new(&raw);
+        let mut s = crate::syntax::Scanner::octets(&raw);
         let located = |f: Fault| f.locate(&raw, offset, line);
-        s.token("header name").map_err(located)?;
+        if s.take_while(crate::syntax::is_token).is_empty() {
+            return Err(located(s.fault("header name")));
+        }
         let name_end = s.pos();
         while matches!(s.peek(), Some(b' ' | b'\t')) {
             s.set_pos(s.pos() + 1);
@@ -145,6 +147,18 @@ pub(crate) struct HeaderMatch<'n> {
 }
 
 impl<'n> HeaderMatch<'n> {
+    /// A match for one of the `names` constants, looked up at compile time.
+    pub(crate) const fn known(name: &'static str) -> HeaderMatch<'static> {
+        HeaderMatch {
+            name,
+            known: names::index(name),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &'n str {
+        self.name
+    }
+
     pub(crate) fn new(name: &'n str) -> Self {
         HeaderMatch {
             name,
@@ -213,7 +227,15 @@ impl Headers {
     /// The only field of header `name`: `Ok(None)` when absent, an error
     /// when it appears more than once.
     pub fn get_one(&self, name: &'static str) -> Result<Option<&HeaderField>, Error> {
-        let mut all = self.get_all(name);
+        self.get_one_matching(HeaderMatch::new(name))
+    }
+
+    pub(crate) fn get_one_matching(
+        &self,
+        want: HeaderMatch<'static>,
+    ) -> Result<Option<&HeaderField>, Error> {
+        let name = want.name();
+        let mut all = self.fields.iter().filter(|f| want.matches(f));
         let first = all.next();
         if all.next().is_some() {
             return Err(Error::DuplicateHeader(name));

@@ -211,7 +211,8 @@ pub(crate) fn index_of(name: &[u8]) -> u8 {
         let known = ALL
             .get(usize::from(entry) - 1)
             .map_or(&b""[..], |k| k.as_bytes());
-        if known.eq_ignore_ascii_case(name) {
+        // Most senders spell names as the RFCs do: try the exact bytes first.
+        if known == name || known.eq_ignore_ascii_case(name) {
             return entry;
         }
         at = (at + 1) & 255;
