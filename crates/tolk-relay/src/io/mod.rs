@@ -2,6 +2,7 @@
 //! `recvmmsg`/`sendmmsg` over the sockets of its share of the sessions, and
 //! [`Relay`], the thread-safe control handle the gateway holds.
 
+mod bare;
 mod socket;
 mod sys;
 mod worker;
@@ -16,6 +17,7 @@ use std::time::Instant;
 
 use mio::{Poll, Waker};
 
+pub use bare::BareForwarder;
 use worker::{Command, WAKER, Worker};
 
 use crate::endpoint::LegUpdate;

@@ -254,3 +254,43 @@ fn tamper_after_replay_is_an_auth_failure() {
     let r = rx.unprotect_rtp(&mut two, n2);
     assert!(matches!(r, Err(Error::AuthFailed)), "{r:?}");
 }
+
+/// Found by the `srtp_unprotect` fuzz target: a one-byte extension element
+/// running past the packet made the `rtp` crate panic inside webrtc-srtp.
+#[test]
+fn extension_element_past_the_end_is_refused_not_a_panic() {
+    let packet = [
+        0x91, 0xff, 0xbd, 0xff, 0xff, 0xff, 0x00, 0x0a, 0x73, 0x3f, 0x00, 0x20, 0x6f, 0x00, 0x00,
+        0xff, 0x10, 0x00, 0x00, 0x02, 0x01, 0x8b, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    ];
+    for profile in SrtpProfile::ALL {
+        let (mut tx, mut rx) = pair(profile);
+        let mut buf = [0u8; 1500];
+        buf[..packet.len()].copy_from_slice(&packet);
+        assert!(matches!(
+            rx.unprotect_rtp(&mut buf, packet.len()),
+            Err(Error::NotRtp)
+        ));
+        assert!(matches!(
+            tx.protect_rtp(&mut buf, packet.len()),
+            Err(Error::NotRtp)
+        ));
+        // The same shape with a one-byte element overrunning the end.
+        let mut tail = [
+            0x90, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xBE, 0xDE, 0, 1, 0x1f, 0, 0, 0,
+        ];
+        assert!(matches!(
+            tx.protect_rtp(&mut [0; 1500], 0),
+            Err(Error::Truncated { .. })
+        ));
+        let mut big = [0u8; 1500];
+        big[..tail.len()].copy_from_slice(&tail);
+        assert!(matches!(
+            tx.protect_rtp(&mut big, tail.len()),
+            Err(Error::NotRtp)
+        ));
+        tail[16] = 0x10; // a 1-byte element that fits: accepted
+        big[..tail.len()].copy_from_slice(&tail);
+        assert!(tx.protect_rtp(&mut big, tail.len()).is_ok());
+    }
+}

@@ -6,6 +6,8 @@
 //!   unchecked and would panic on short packets);
 //! - SRTCP without the E flag refused (the crate returns such packets
 //!   unauthenticated);
+//! - RTP header extensions whose elements run past the packet refused
+//!   (the `rtp` crate's parser would panic on them, see [`extension_fits`]);
 //! - a bound on per-SSRC state: the crate creates state for any SSRC it is
 //!   shown, authenticated or not, so a flood of random SSRCs would grow it
 //!   without limit.
@@ -95,6 +97,9 @@ impl SrtpContext for WebrtcSrtp {
 
     fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
         let ssrc = be32(input(buf, len, RTP_HEADER)?, 8);
+        if !extension_fits(input(buf, len, 0)?) {
+            return Err(Error::NotRtp);
+        }
         let out_len = len + self.profile().rtp_overhead();
         check_room(buf, out_len)?;
         self.admit(ssrc, false)?;
@@ -111,6 +116,9 @@ impl SrtpContext for WebrtcSrtp {
             input(buf, len, RTP_HEADER + self.profile().rtp_overhead())?,
             8,
         );
+        if !extension_fits(input(buf, len, 0)?) {
+            return Err(Error::NotRtp);
+        }
         self.admit(ssrc, false)?;
         let out = self.ctx.decrypt_rtp(input(buf, len, 0)?).map_err(map_err)?;
         self.rtp_ssrcs.authenticate(ssrc);
@@ -150,6 +158,63 @@ impl SrtpContext for WebrtcSrtp {
         self.rtcp_ssrcs.authenticate(ssrc);
         copy_back(buf, &out)
     }
+}
+
+/// True unless the packet's RFC 8285 extension elements would make the
+/// `rtp` crate (0.17) read past the end of the packet. Its parser walks
+/// elements with unchecked `Buf` reads, which panic; this mirrors exactly
+/// that walk (one-byte profile 0xBEDE, two-byte profile 0x1000), with
+/// checked arithmetic, so such packets are refused before the call.
+/// tolk-media's own view validates elements by the RFC's rules, which
+/// differ in one corner (one-byte id 0 with a length), hence this mirror.
+fn extension_fits(packet: &[u8]) -> bool {
+    let Some(&first) = packet.first() else {
+        return false;
+    };
+    if first & 0x10 == 0 {
+        return true;
+    }
+    let start = RTP_HEADER + 4 * usize::from(first & 0x0f);
+    let (Some(profile), Some(words)) = (be16(packet, start), be16(packet, start + 2)) else {
+        return true; // the rtp crate reports this as an error itself
+    };
+    let end = start + 4 + 4 * usize::from(words);
+    let mut at = start + 4;
+    let one_byte = match profile {
+        0xBEDE => true,
+        0x1000 => false,
+        _ => return true,
+    };
+    while at < end {
+        let Some(&b) = packet.get(at) else {
+            return true;
+        };
+        at += 1;
+        if b == 0 {
+            continue;
+        }
+        let len = if one_byte {
+            if b >> 4 == 0x0f {
+                return true;
+            }
+            usize::from(b & 0x0f) + 1
+        } else {
+            let Some(&len) = packet.get(at) else {
+                return false;
+            };
+            at += 1;
+            usize::from(len)
+        };
+        at += len;
+        if at > packet.len() {
+            return false;
+        }
+    }
+    true
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
 }
 
 /// `buf[..len]`, provided it holds at least `min` bytes.
