@@ -160,10 +160,11 @@ impl SrtpContext for WebrtcSrtp {
     }
 }
 
-/// True unless the packet's RFC 8285 extension elements would make the
-/// `rtp` crate (0.17) read past the end of the packet. Its parser walks
-/// elements with unchecked `Buf` reads, which panic; this mirrors exactly
-/// that walk (one-byte profile 0xBEDE, two-byte profile 0x1000), with
+/// True unless the packet's RFC 8285 extension elements run past the
+/// extension block. The `rtp` crate (0.17) walks elements with unchecked
+/// `Buf` reads (which panic past the packet) and sizes the header from the
+/// elements (so webrtc-srtp slices out of bounds past the block); this
+/// mirrors exactly that walk (one-byte profile 0xBEDE, two-byte profile 0x1000), with
 /// checked arithmetic, so such packets are refused before the call.
 /// tolk-media's own view validates elements by the RFC's rules, which
 /// differ in one corner (one-byte id 0 with a length), hence this mirror.
@@ -206,7 +207,9 @@ fn extension_fits(packet: &[u8]) -> bool {
             usize::from(len)
         };
         at += len;
-        if at > packet.len() {
+        // Past the block, the crate would misjudge the header's size (and
+        // slice out of bounds); past the packet, its reads would panic.
+        if at > end {
             return false;
         }
     }
