@@ -24,6 +24,17 @@
 //! }
 //! # Ok::<(), tolk_media::Error>(())
 //! ```
+//!
+//! Modules, in the order a packet meets them:
+//!
+//! - [`demux`]: STUN/DTLS/RTP/RTCP on one port (RFC 7983, RFC 5761)
+//! - [`rtp`]: packet view, in-place rewrite, builder, RFC 8285 extensions
+//! - [`rtcp`]: compound packets, feedback, keyframe requests (RFC 3550, 4585, 5104, 5506)
+//! - [`dtmf`]: RFC 4733 telephone-events
+//! - [`stats`]: RFC 3550 appendix A reception statistics and SR/RR generation
+//! - [`codec`]: the transcoding hooks, registry and built-in codecs
+//! - [`transcode`]: the per-leg pipeline and resampler
+//! - [`clock`]: timestamp mapping between legs' RTP clocks
 
 pub mod clock;
 pub mod codec;

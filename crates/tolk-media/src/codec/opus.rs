@@ -1,12 +1,15 @@
 //! Opus (RFC 6716, RTP format RFC 7587) through libopus. Tolk runs it mono
-//! at 48 kHz: SDP always says `opus/48000/2`, and a mono decoder mixes a
-//! stereo stream down.
+//! (SDP always says `opus/48000/2`; a mono decoder mixes stereo down), at
+//! 48 kHz unless the pipeline asks for 8, 12, 16 or 24 kHz PCM, which
+//! libopus produces and takes natively. The RTP clock stays 48 kHz.
 
 use super::format::CodecFormat;
 use super::traits::{AudioDecoder, AudioEncoder};
 use crate::Error;
 
 const RATE: u32 = 48000;
+/// PCM rates libopus works at.
+const RATES: [u32; 5] = [8000, 12000, 16000, 24000, 48000];
 /// The longest packet Opus allows: 120 ms at 48 kHz.
 const MAX_FRAME: usize = 5760;
 /// Payload room for one frame; libopus needs far less at voice bitrates.
@@ -24,6 +27,7 @@ fn codec_error(e: opus::Error) -> Error {
 /// A libopus decoder.
 pub struct OpusDecoder {
     inner: opus::Decoder,
+    rate: u32,
     scratch: Vec<i16>,
 }
 
@@ -38,6 +42,7 @@ impl OpusDecoder {
     pub fn new() -> Result<Self, Error> {
         Ok(OpusDecoder {
             inner: opus::Decoder::new(RATE, opus::Channels::Mono).map_err(codec_error)?,
+            rate: RATE,
             scratch: vec![0; MAX_FRAME],
         })
     }
@@ -45,7 +50,21 @@ impl OpusDecoder {
 
 impl AudioDecoder for OpusDecoder {
     fn sample_rate(&self) -> u32 {
-        RATE
+        self.rate
+    }
+
+    fn prefer_sample_rate(&mut self, rate: u32) -> bool {
+        if !RATES.contains(&rate) {
+            return false;
+        }
+        match opus::Decoder::new(rate, opus::Channels::Mono) {
+            Ok(inner) => {
+                self.inner = inner;
+                self.rate = rate;
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>) -> Result<(), Error> {
@@ -62,9 +81,10 @@ impl AudioDecoder for OpusDecoder {
 
     fn conceal(&mut self, samples: usize, out: &mut Vec<i16>) {
         // libopus conceals in multiples of 2.5 ms; pad the rest with silence.
+        let quantum = self.rate as usize / 400;
         let mut remaining = samples;
-        while remaining >= 120 {
-            let chunk = remaining.min(MAX_FRAME) / 120 * 120;
+        while remaining >= quantum {
+            let chunk = remaining.min(MAX_FRAME) / quantum * quantum;
             let Some(buf) = self.scratch.get_mut(..chunk) else {
                 break;
             };
@@ -83,6 +103,8 @@ impl AudioDecoder for OpusDecoder {
 /// A libopus encoder for voice.
 pub struct OpusEncoder {
     inner: opus::Encoder,
+    rate: u32,
+    bitrate: i32,
     scratch: Vec<u8>,
 }
 
@@ -96,30 +118,51 @@ impl OpusEncoder {
     /// A mono 48 kHz VoIP encoder; `maxaveragebitrate` in the format's
     /// fmtp (RFC 7587 section 6.1) caps the bitrate.
     pub fn new(format: &CodecFormat) -> Result<Self, Error> {
-        let mut inner = opus::Encoder::new(RATE, opus::Channels::Mono, opus::Application::Voip)
-            .map_err(codec_error)?;
         let bitrate = format
             .fmtp_param("maxaveragebitrate")
             .and_then(|v| v.parse::<i32>().ok())
             .map_or(DEFAULT_BITRATE, |cap| cap.clamp(6000, 510_000));
+        Ok(OpusEncoder {
+            inner: Self::libopus(RATE, bitrate)?,
+            rate: RATE,
+            bitrate,
+            scratch: vec![0; MAX_PAYLOAD],
+        })
+    }
+
+    fn libopus(rate: u32, bitrate: i32) -> Result<opus::Encoder, Error> {
+        let mut inner = opus::Encoder::new(rate, opus::Channels::Mono, opus::Application::Voip)
+            .map_err(codec_error)?;
         inner
             .set_bitrate(opus::Bitrate::Bits(bitrate))
             .map_err(codec_error)?;
-        Ok(OpusEncoder {
-            inner,
-            scratch: vec![0; MAX_PAYLOAD],
-        })
+        Ok(inner)
     }
 }
 
 impl AudioEncoder for OpusEncoder {
     fn sample_rate(&self) -> u32 {
-        RATE
+        self.rate
+    }
+
+    fn prefer_sample_rate(&mut self, rate: u32) -> bool {
+        if !RATES.contains(&rate) {
+            return false;
+        }
+        match Self::libopus(rate, self.bitrate) {
+            Ok(inner) => {
+                self.inner = inner;
+                self.rate = rate;
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     fn supports_frame(&self, samples: usize) -> bool {
-        // 2.5, 5, 10, 20, 40 and 60 ms.
-        matches!(samples, 120 | 240 | 480 | 960 | 1920 | 2880)
+        // 2.5, 5, 10, 20, 40 and 60 ms, counted in 2.5 ms quanta.
+        let quantum = self.rate as usize / 400;
+        samples % quantum == 0 && matches!(samples / quantum, 1 | 2 | 4 | 8 | 16 | 24)
     }
 
     fn encode(&mut self, pcm: &[i16], out: &mut Vec<u8>) -> Result<(), Error> {
@@ -153,6 +196,22 @@ mod tests {
         assert_eq!(pcm.len(), 1920);
         dec.conceal(100, &mut pcm);
         assert_eq!(pcm.len(), 2020);
+    }
+
+    #[test]
+    fn runs_at_8_khz_when_asked() {
+        let mut enc = OpusEncoder::new(&CodecFormat::opus()).unwrap();
+        let mut dec = OpusDecoder::new().unwrap();
+        assert!(enc.prefer_sample_rate(8000) && dec.prefer_sample_rate(8000));
+        assert!(!enc.prefer_sample_rate(44100));
+        assert!(enc.supports_frame(160) && !enc.supports_frame(960));
+        let mut payload = Vec::new();
+        enc.encode(&[0; 160], &mut payload).unwrap();
+        let mut pcm = Vec::new();
+        dec.decode(&payload, &mut pcm).unwrap();
+        assert_eq!(pcm.len(), 160);
+        dec.conceal(160, &mut pcm);
+        assert_eq!(pcm.len(), 320);
     }
 
     #[test]

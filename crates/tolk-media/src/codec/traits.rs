@@ -9,6 +9,13 @@ pub trait AudioDecoder: Send {
     /// Sample rate of the PCM this decoder produces.
     fn sample_rate(&self) -> u32;
 
+    /// Asks the decoder to produce PCM at `rate` instead, before the first
+    /// packet, so that a pipeline can skip resampling; returns whether it
+    /// did. Decoders with one output rate keep the default.
+    fn prefer_sample_rate(&mut self, rate: u32) -> bool {
+        rate == self.sample_rate()
+    }
+
     /// Decodes one RTP payload, appending its samples to `out`.
     fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>) -> Result<(), Error>;
 
@@ -23,6 +30,12 @@ pub trait AudioDecoder: Send {
 pub trait AudioEncoder: Send {
     /// Sample rate of the PCM this encoder takes.
     fn sample_rate(&self) -> u32;
+
+    /// Asks the encoder to take PCM at `rate` instead, before the first
+    /// frame; returns whether it did (see [`AudioDecoder::prefer_sample_rate`]).
+    fn prefer_sample_rate(&mut self, rate: u32) -> bool {
+        rate == self.sample_rate()
+    }
 
     /// True when one payload can carry a frame of `samples` samples.
     fn supports_frame(&self, samples: usize) -> bool {

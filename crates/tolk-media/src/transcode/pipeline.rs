@@ -83,8 +83,13 @@ impl std::fmt::Debug for AudioPipeline {
 impl AudioPipeline {
     /// Builds the pipeline with codecs from `registry`.
     pub fn new(registry: &CodecRegistry, config: PipelineConfig) -> Result<Self, Error> {
-        let decoder = registry.audio_decoder(&config.input.codec)?;
-        let encoder = registry.audio_encoder(&config.output.codec)?;
+        let mut decoder = registry.audio_decoder(&config.input.codec)?;
+        let mut encoder = registry.audio_encoder(&config.output.codec)?;
+        // Let a codec that can work at the other side's rate do so (Opus
+        // at 8 kHz facing G.711): no resampling, less work for the codec.
+        if !decoder.prefer_sample_rate(encoder.sample_rate()) {
+            encoder.prefer_sample_rate(decoder.sample_rate());
+        }
         let resampler = Resampler::new(decoder.sample_rate(), encoder.sample_rate())?;
         let frame_samples = (encoder.sample_rate() * config.packet_ms / 1000) as usize;
         if !matches!(config.packet_ms, 10 | 20 | 30 | 40) || !encoder.supports_frame(frame_samples)

@@ -15,8 +15,11 @@ pub struct Resampler {
     mode: Mode,
     /// Filter coefficients at the higher rate.
     taps: Vec<f32>,
-    /// Most recent input samples, newest last.
+    /// Recent input samples, newest last; the filter reads the last
+    /// `window` of them. Grows to twice the window, then slides back once,
+    /// so each sample is copied O(1) times.
     history: Vec<f32>,
+    window: usize,
     /// Input samples seen modulo the decimation factor.
     phase: usize,
 }
@@ -56,14 +59,17 @@ impl Resampler {
         } else {
             low_pass(ratio)
         };
-        let history_len = match mode {
+        let window = match mode {
             Mode::Up(l) => taps.len().div_ceil(l),
             _ => taps.len(),
         };
+        let mut history = Vec::with_capacity(2 * window);
+        history.resize(window, 0.0);
         Ok(Resampler {
             mode,
             taps,
-            history: vec![0.0; history_len],
+            history,
+            window,
             phase: 0,
         })
     }
@@ -92,7 +98,7 @@ impl Resampler {
                             .iter()
                             .skip(phase)
                             .step_by(l)
-                            .zip(self.history.iter().rev())
+                            .zip(self.recent().iter().rev())
                             .map(|(h, x)| h * x)
                             .sum();
                         out.push(to_i16(acc * l as f32));
@@ -108,7 +114,7 @@ impl Resampler {
                         let acc: f32 = self
                             .taps
                             .iter()
-                            .zip(self.history.iter().rev())
+                            .zip(self.recent().iter().rev())
                             .map(|(h, x)| h * x)
                             .sum();
                         out.push(to_i16(acc));
@@ -119,10 +125,17 @@ impl Resampler {
     }
 
     fn push(&mut self, x: i16) {
-        self.history.copy_within(1.., 0);
-        if let Some(last) = self.history.last_mut() {
-            *last = f32::from(x);
+        if self.history.len() == 2 * self.window {
+            self.history.copy_within(self.window.., 0);
+            self.history.truncate(self.window);
         }
+        self.history.push(f32::from(x));
+    }
+
+    /// The last `window` input samples, oldest first.
+    fn recent(&self) -> &[f32] {
+        let start = self.history.len().saturating_sub(self.window);
+        self.history.get(start..).unwrap_or_default()
     }
 }
 
