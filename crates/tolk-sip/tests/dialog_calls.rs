@@ -419,3 +419,18 @@ fn a_2xx_without_ack_is_resent_then_the_call_is_ended() {
     assert_eq!(terminated(&b), Some(EndReason::NoAck));
     assert!(net.elapsed() >= Duration::from_secs(32) && net.elapsed() < Duration::from_secs(33));
 }
+
+#[test]
+fn extensions_the_core_does_not_implement_are_refused_with_420() {
+    let now = Net::new(1, 0.0, vec![]).now;
+    let mut bob = ua(BOB, 2);
+    let invite = "INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKe1\r\n\
+        Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:bob@y>\r\nCall-ID: e1\r\nCSeq: 1 INVITE\r\n\
+        Require: 100rel\r\nContact: <sip:a@192.0.2.1>\r\nContent-Length: 0\r\n\r\n";
+    bob.handle_input(now, Transport::Udp, addr(ALICE), Bytes::from(invite));
+    let codes: Vec<u16> = std::iter::from_fn(|| bob.poll_transmit())
+        .filter_map(|t| parse_transmit(&t.bytes).as_response().map(|r| r.code()))
+        .collect();
+    assert_eq!(codes, [100, 420]);
+    assert!(bob.poll_event().is_none());
+}

@@ -204,8 +204,13 @@ impl Dialog {
     }
 
     /// Where in-dialog requests go: the next hop when it names an IP
-    /// address, else where the peer was last reached.
+    /// address, else where the peer was last reached. Without a route
+    /// set, a TCP or TLS peer is reached over its connection (a client
+    /// behind NAT cannot accept a new one; RFC 5923 reuse).
     pub(crate) fn next_target(&self) -> Target {
+        if self.route_set.is_empty() && self.peer.transport.is_reliable() {
+            return self.peer;
+        }
         let next = routing(&self.route_set, &self.remote_target).next_hop;
         uri_target(&next, self.peer.transport).unwrap_or(self.peer)
     }

@@ -1,6 +1,27 @@
 //! RFC 3261 section 18: transports. The sans-IO part names the transport
 //! a message travels on and what the endpoint wants sent; the tokio
 //! drivers (feature `tokio`) move the bytes.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), tolk_sip::Error> {
+//! use tolk_sip::transport::{Driver, DriverConfig};
+//! use tolk_sip::ua::{UaConfig, UaEvent, UserAgent};
+//!
+//! let config = DriverConfig {
+//!     udp: Some("0.0.0.0:5060".parse().expect("address")),
+//!     tcp: Some("0.0.0.0:5060".parse().expect("address")),
+//!     ..DriverConfig::default()
+//! };
+//! let (ua, mut events) = Driver::spawn(UserAgent::new(UaConfig::default()), config).await?;
+//! while let Some(event) = events.recv().await {
+//!     if let UaEvent::IncomingCall { dialog, sdp, .. } = event {
+//!         let answer = sdp; // negotiate here
+//!         ua.with(move |ua, now| ua.answer(now, dialog, 200, answer)).await??;
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 use std::net::SocketAddr;
 

@@ -74,6 +74,7 @@ impl UserAgent {
         self.insert_call(id, dialog);
         if let Some(call) = self.calls.get_mut(&id) {
             call.pending_out = Some((tx, 1));
+            call.transactions.push(tx);
         }
         self.client_txs.insert(tx, (Some(id), Purpose::Invite));
         self.pump(now);
@@ -130,6 +131,7 @@ impl UserAgent {
             }
             200..=299 => {
                 call.pending_in = None;
+                self.server_invites.remove(&tx);
                 call.dialog.state = DialogState::Confirmed;
                 let timers = self.config.layer.timers;
                 let cseq = request.headers().cseq()?.seq;
@@ -228,6 +230,7 @@ impl UserAgent {
         let target = call.dialog.next_target();
         let tx = self.layer.send_request(now, request, target)?;
         call.pending_out = Some((tx, seq));
+        call.transactions.push(tx);
         self.client_txs
             .insert(tx, (Some(dialog), Purpose::Reinvite));
         self.pump(now);

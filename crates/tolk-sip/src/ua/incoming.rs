@@ -63,6 +63,7 @@ impl UserAgent {
                     self.insert_call(d, dialog);
                     if let Some(call) = self.calls.get_mut(&d) {
                         call.pending_in = Some((id, request.clone()));
+                        call.transactions.push(id);
                     }
                     self.server_invites.insert(id, d);
                     let sdp = request.body().clone();
@@ -119,6 +120,7 @@ impl UserAgent {
             Method::Invite => {
                 call.dialog.refresh_target(&request);
                 call.pending_in = Some((id, request.clone()));
+                call.transactions.push(id);
                 self.server_invites.insert(id, d);
                 let sdp = request.body().clone();
                 self.events.push_back(UaEvent::Reinvite {

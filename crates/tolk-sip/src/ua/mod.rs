@@ -5,6 +5,58 @@
 //! does the protocol work: 100 Trying, To tags, Contact, Record-Route,
 //! 2xx retransmission until the ACK, the ACK for a 2xx, CANCEL and 487,
 //! 481/491/500 answers, BYE, and forked 2xx (acknowledged, then ended).
+//!
+//! # Run loop
+//!
+//! Feed datagrams with [`UserAgent::handle_input`] (stream messages with
+//! [`UserAgent::handle_message`]), call [`UserAgent::handle_timeout`] at
+//! [`UserAgent::poll_timeout`], and after every input or command drain
+//! [`UserAgent::poll_transmit`] and [`UserAgent::poll_event`]. The
+//! [`crate::transport::Driver`] does all of that on tokio sockets. Two
+//! user agents joined by hand:
+//!
+//! ```
+//! use std::time::Instant;
+//! use bytes::Bytes;
+//! use tolk_sip::transport::{Target, Transport};
+//! use tolk_sip::ua::{EndReason, Invite, UaConfig, UaEvent, UserAgent};
+//!
+//! let (a, b) = ("192.0.2.1:5060".parse()?, "192.0.2.2:5060".parse()?);
+//! let mut alice = UserAgent::new(UaConfig::default());
+//! alice.set_local_addr(Transport::Udp, a);
+//! let mut bob = UserAgent::new(UaConfig::default());
+//! bob.set_local_addr(Transport::Udp, b);
+//! let deliver = |from: &mut UserAgent, source, to: &mut UserAgent, now| {
+//!     while let Some(t) = from.poll_transmit() {
+//!         to.handle_input(now, t.target.transport, source, t.bytes);
+//!     }
+//! };
+//! let now = Instant::now();
+//!
+//! let call = alice.invite(now, Invite {
+//!     from: "<sip:alice@example.com>".into(),
+//!     to: "<sip:bob@example.com>".into(),
+//!     request_uri: "sip:bob@192.0.2.2".into(),
+//!     target: Target { transport: Transport::Udp, addr: b },
+//!     sdp: Bytes::from_static(b"v=0\r\n"),
+//!     headers: vec![],
+//! })?;
+//! deliver(&mut alice, a, &mut bob, now);
+//! let Some(UaEvent::IncomingCall { dialog, sdp, .. }) = bob.poll_event() else { panic!() };
+//! assert_eq!(&sdp[..], b"v=0\r\n");
+//! bob.answer(now, dialog, 200, Bytes::from_static(b"v=0\r\n"))?;
+//! deliver(&mut bob, b, &mut alice, now); // 100 Trying, 200 OK
+//! assert!(matches!(alice.poll_event(), Some(UaEvent::Answered { .. })));
+//! deliver(&mut alice, a, &mut bob, now); // the ACK, sent by the core
+//! assert!(matches!(bob.poll_event(), Some(UaEvent::Confirmed { .. })));
+//!
+//! alice.bye(now, call)?;
+//! deliver(&mut alice, a, &mut bob, now);
+//! assert!(matches!(bob.poll_event(), Some(UaEvent::Terminated { reason: EndReason::RemoteBye, .. })));
+//! deliver(&mut bob, b, &mut alice, now);
+//! assert!(matches!(alice.poll_event(), Some(UaEvent::Terminated { reason: EndReason::LocalBye, .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod commands;
 mod incoming;
@@ -38,11 +90,19 @@ pub struct UaConfig {
 }
 
 impl Default for UaConfig {
+    /// Contact user `tolk`; the UAS checks' default policy less what this
+    /// core does not implement yet (PRACK/100rel, session timers), so
+    /// that a peer requiring them gets 420 instead of a broken call.
     fn default() -> Self {
+        let mut policy = Policy::default();
+        policy
+            .allowed
+            .retain(|m| *m != crate::message::Method::Prack);
+        policy.supported.clear();
         UaConfig {
             layer: LayerConfig::default(),
             contact_user: "tolk".into(),
-            policy: Policy::default(),
+            policy,
             product: String::new(),
         }
     }
@@ -187,6 +247,9 @@ struct Call {
     unacked: Option<Unacked>,
     /// The ACK for the 2xx to our last INVITE, resent on 2xx retransmissions.
     ack: Option<(u32, Request)>,
+    /// Every transaction of this dialog the maps refer to, forgotten
+    /// with it.
+    transactions: Vec<TransactionId>,
 }
 
 /// The user agent core, sans-IO. Drive it like the transaction layer:
@@ -235,6 +298,11 @@ impl UserAgent {
     /// How many dialogs exist.
     pub fn dialog_count(&self) -> usize {
         self.calls.len()
+    }
+
+    /// True when no dialog, and no request of ours, is being tracked.
+    pub fn is_idle(&self) -> bool {
+        self.calls.is_empty() && self.client_txs.is_empty() && self.server_invites.is_empty()
     }
 
     /// The transaction layer underneath (for inspection).
@@ -326,6 +394,7 @@ impl UserAgent {
                 pending_out: None,
                 unacked: None,
                 ack: None,
+                transactions: Vec::new(),
             },
         );
     }
