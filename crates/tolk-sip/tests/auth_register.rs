@@ -112,3 +112,68 @@ fn register_with_digest_at_20_percent_loss() {
         );
     }
 }
+
+#[test]
+fn invite_challenged_by_digest_is_resent_with_credentials() {
+    let (alice_addr, bob_addr) = ("192.0.2.10:5060", "192.0.2.1:5060");
+    let mut net = Net::new(9, 0.2, vec![addr(alice_addr), addr(bob_addr)]);
+    let (mut alice, mut bob) = (ua(alice_addr, 1), ua(bob_addr, 2));
+    let digest = DigestServer::new("trunk.example", net.now, 3);
+    let invite = tolk_sip::ua::Invite {
+        from: "<sip:alice@trunk.example>".into(),
+        to: "<sip:bob@trunk.example>".into(),
+        request_uri: "sip:bob@192.0.2.1".into(),
+        target: Target {
+            transport: Transport::Udp,
+            addr: addr(bob_addr),
+        },
+        sdp: bytes::Bytes::from_static(b"v=0\r\n"),
+        headers: vec![],
+        credentials: Some(Credentials {
+            username: "alice".into(),
+            password: "trunkpw".into(),
+        }),
+    };
+    let call = alice.invite(net.now, invite).unwrap();
+    let (mut challenged, mut answered) = (0, None);
+    while answered.is_none() && net.elapsed() < Duration::from_secs(60) {
+        if !net.step(&mut [&mut alice, &mut bob]) {
+            break;
+        }
+        while let Some(event) = bob.poll_event() {
+            if let UaEvent::IncomingCall {
+                dialog, request, ..
+            } = event
+            {
+                let tag = bob.token();
+                let lookup = |user: &str| (user == "alice").then(|| "trunkpw".to_owned());
+                match digest.verify(net.now, &request, &tag, lookup).unwrap() {
+                    AuthOutcome::Authorized { .. } => bob
+                        .answer(net.now, dialog, 200, request.body().clone())
+                        .unwrap(),
+                    AuthOutcome::Challenge(challenge) => {
+                        challenged += 1;
+                        bob.reject_with(net.now, dialog, challenge).unwrap();
+                    }
+                }
+            }
+        }
+        while let Some(event) = alice.poll_event() {
+            match event {
+                UaEvent::Answered { dialog, .. } => answered = Some(dialog),
+                UaEvent::Terminated { reason, .. } => panic!("call ended: {reason:?}"),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(challenged, 1);
+    assert_eq!(
+        answered,
+        Some(call),
+        "the same dialog id survives the challenge"
+    );
+    assert_eq!(
+        alice.dialog(call).unwrap().local_tag(),
+        alice.dialog(call).unwrap().local_tag()
+    );
+}

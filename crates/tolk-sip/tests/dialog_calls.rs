@@ -51,6 +51,7 @@ fn call_bob(net: &Net, alice: &mut UserAgent) -> DialogId {
                 },
                 sdp: Bytes::from_static(OFFER),
                 headers: vec![],
+                credentials: None,
             },
         )
         .unwrap()

@@ -169,6 +169,7 @@ async fn tolk_uac_to_sipp_uas(transport: Transport, sipp_port: u16) {
                 target,
                 sdp: Bytes::from_static(OFFER.as_bytes()),
                 headers: vec![],
+                credentials: None,
             };
             ua.with(move |ua, now| ua.invite(now, invite))
                 .await

@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::{EndReason, Purpose, Unacked, UserAgent};
 use crate::Error;
+use crate::auth::Credentials;
 use crate::dialog::{Dialog, DialogId, DialogState, Role};
 use crate::message::{Method, Request, Response, names};
 use crate::transaction::TransactionId;
@@ -30,6 +31,9 @@ pub struct Invite {
     pub sdp: Bytes,
     /// Extra header fields (name, value), e.g. preloaded Route.
     pub headers: Vec<(String, String)>,
+    /// Credentials for a 401/407 challenge (a SIP trunk's account); the
+    /// INVITE is resent once per challenge with Digest (RFC 8760).
+    pub credentials: Option<Credentials>,
 }
 
 impl UserAgent {
@@ -75,6 +79,7 @@ impl UserAgent {
         if let Some(call) = self.calls.get_mut(&id) {
             call.pending_out = Some((tx, 1));
             call.transactions.push(tx);
+            call.credentials = invite.credentials;
         }
         self.client_txs.insert(tx, (Some(id), Purpose::Invite));
         self.pump(now);
@@ -152,6 +157,37 @@ impl UserAgent {
                     self.end(dialog, EndReason::Rejected(code));
                 }
             }
+        }
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Refuses the INVITE pending in `dialog` with a response built
+    /// elsewhere (a [`crate::auth::DigestServer`] 401, a 3xx with
+    /// Contacts); a refused initial INVITE ends the dialog.
+    pub fn reject_with(
+        &mut self,
+        now: Instant,
+        dialog: DialogId,
+        response: Response,
+    ) -> Result<(), Error> {
+        let code = response.code();
+        if code < 300 {
+            return Err(Error::InvalidState("reject_with sends 300-699 responses"));
+        }
+        let call = self
+            .calls
+            .get_mut(&dialog)
+            .ok_or(Error::NoSuchTransaction)?;
+        let (tx, _) = call
+            .pending_in
+            .take()
+            .ok_or(Error::InvalidState("no INVITE to answer in this dialog"))?;
+        let initial = call.dialog.state != DialogState::Confirmed;
+        self.server_invites.remove(&tx);
+        self.layer.send_response(now, tx, response)?;
+        if initial {
+            self.end(dialog, EndReason::Rejected(code));
         }
         self.pump(now);
         Ok(())

@@ -225,6 +225,9 @@ impl UserAgent {
             .to()
             .ok()
             .and_then(|t| t.tag().map(str::to_owned));
+        if matches!(code, 401 | 407) && self.retry_with_credentials(now, id, d, &response) {
+            return;
+        }
         let Some(call) = self.calls.get_mut(&d) else {
             if (200..300).contains(&code) {
                 self.ack_and_bye(now, id, &response); // answered after we gave up
@@ -268,6 +271,47 @@ impl UserAgent {
                 self.end(d, EndReason::Rejected(code));
             }
         }
+    }
+
+    /// RFC 3261 22.2: answers a challenge to our INVITE once (again only
+    /// for `stale=true`), in a new transaction with the next CSeq.
+    fn retry_with_credentials(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        d: DialogId,
+        response: &Response,
+    ) -> bool {
+        let stale = crate::auth::Challenge::from_response(response).is_some_and(|c| c.stale);
+        let cnonce = self.layer.token();
+        let Some(invite) = self.layer.request(id).cloned() else {
+            return false;
+        };
+        let Some(call) = self.calls.get_mut(&d) else {
+            return false;
+        };
+        let Some(credentials) = &call.credentials else {
+            return false;
+        };
+        if call.answered_challenge && !stale {
+            return false;
+        }
+        let Ok(retry) = crate::auth::authorize(&invite, response, credentials, &cnonce) else {
+            return false;
+        };
+        let Ok(seq) = retry.headers().cseq().map(|c| c.seq) else {
+            return false;
+        };
+        let target = call.dialog.peer;
+        let Ok(tx) = self.layer.send_request(now, retry, target) else {
+            return false;
+        };
+        call.dialog.local_seq = seq;
+        call.pending_out = Some((tx, seq));
+        call.answered_challenge = true;
+        call.transactions.push(tx);
+        self.client_txs.insert(tx, (Some(d), Purpose::Invite));
+        true
     }
 
     fn reinvite_response(&mut self, d: DialogId, response: Response) {

@@ -40,6 +40,7 @@
 //!     target: Target { transport: Transport::Udp, addr: b },
 //!     sdp: Bytes::from_static(b"v=0\r\n"),
 //!     headers: vec![],
+//!     credentials: None,
 //! })?;
 //! deliver(&mut alice, a, &mut bob, now);
 //! let Some(UaEvent::IncomingCall { dialog, sdp, .. }) = bob.poll_event() else { panic!() };
@@ -250,6 +251,10 @@ struct Call {
     /// Every transaction of this dialog the maps refer to, forgotten
     /// with it.
     transactions: Vec<TransactionId>,
+    /// Credentials for challenges to our INVITE, and whether the last
+    /// INVITE already answered one.
+    credentials: Option<crate::auth::Credentials>,
+    answered_challenge: bool,
 }
 
 /// The user agent core, sans-IO. Drive it like the transaction layer:
@@ -395,6 +400,8 @@ impl UserAgent {
                 unacked: None,
                 ack: None,
                 transactions: Vec::new(),
+                credentials: None,
+                answered_challenge: false,
             },
         );
     }
