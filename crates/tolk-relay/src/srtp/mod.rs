@@ -12,7 +12,9 @@
 //! (RFC 3711 section 3.2.3 keys state by SSRC within it). Replay protection
 //! is always on.
 
+mod inplace;
 mod profile;
+mod replay;
 pub mod sdes;
 mod webrtc;
 
@@ -21,6 +23,7 @@ mod reference;
 #[cfg(test)]
 mod vectors;
 
+pub use inplace::InPlaceSrtp;
 pub use profile::{SrtpKey, SrtpProfile};
 pub use webrtc::WebrtcSrtp;
 
@@ -47,7 +50,11 @@ pub trait SrtpContext: Send {
     fn unprotect_rtcp(&mut self, buf: &mut [u8], len: usize) -> Result<usize>;
 }
 
-/// Creates the default implementation for a key (replay protection on).
+/// Creates the default implementation for a key (replay protection on):
+/// [`InPlaceSrtp`] for the AES-CM profiles, [`WebrtcSrtp`] for GCM.
 pub fn new_context(key: &SrtpKey) -> Result<Box<dyn SrtpContext>> {
-    Ok(Box::new(WebrtcSrtp::new(key)?))
+    Ok(match key.profile() {
+        SrtpProfile::AeadAes128Gcm => Box::new(WebrtcSrtp::new(key)?),
+        _ => Box::new(InPlaceSrtp::new(key)?),
+    })
 }

@@ -305,3 +305,165 @@ fn extension_element_past_the_end_is_refused_not_a_panic() {
         assert!(tx.protect_rtp(&mut big, tail.len()).is_ok());
     }
 }
+
+// The in-place implementation: the same vectors, and interoperation with
+// webrtc-srtp in both directions.
+
+use super::InPlaceSrtp;
+
+const CM_PROFILES: [(SrtpProfile, usize); 2] = [
+    (SrtpProfile::AesCm128HmacSha1_80, 10),
+    (SrtpProfile::AesCm128HmacSha1_32, 4),
+];
+
+#[test]
+fn inplace_matches_reference_including_rollover() {
+    for (profile, tag) in CM_PROFILES {
+        let mut ctx = InPlaceSrtp::new(&b3_key(profile)).unwrap();
+        let (mk, ms) = (arr::<16>(MASTER_KEY), arr::<14>(MASTER_SALT));
+        for (i, seq) in (65530u16..=65535).chain(0..5).enumerate() {
+            let plain = rtp(seq, 0xCAFE_BABE, 160);
+            let mut buf = [0u8; 1500];
+            buf[..plain.len()].copy_from_slice(&plain);
+            let n = ctx.protect_rtp(&mut buf, plain.len()).unwrap();
+            let roc = u32::from(i >= 6);
+            assert_eq!(
+                buf[..n],
+                protect_rtp(&mk, &ms, roc, &plain, tag)[..],
+                "seq {seq}"
+            );
+        }
+    }
+}
+
+/// RTP with two CSRCs and a one-byte header extension.
+fn rich_rtp(seq: u16) -> Vec<u8> {
+    let mut p = vec![0x92, 0x60];
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&[0, 0, 0, 160, 0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 2]);
+    p.extend_from_slice(&[0xBE, 0xDE, 0, 1, 0x10, 0xAA, 0, 0]);
+    p.extend(std::iter::repeat_n(0x77, 33));
+    p
+}
+
+#[test]
+fn inplace_and_webrtc_interoperate_both_ways() {
+    for (profile, _) in CM_PROFILES {
+        let key = b3_key(profile);
+        let directions: [(Box<dyn SrtpContext>, Box<dyn SrtpContext>); 2] = [
+            (
+                Box::new(InPlaceSrtp::new(&key).unwrap()),
+                Box::new(WebrtcSrtp::new(&key).unwrap()),
+            ),
+            (
+                Box::new(WebrtcSrtp::new(&key).unwrap()),
+                Box::new(InPlaceSrtp::new(&key).unwrap()),
+            ),
+        ];
+        for (mut tx, mut rx) in directions {
+            for seq in (65000u16..=65535).chain(0..600).step_by(7) {
+                for plain in [rtp(seq, 0x1234, 100), rich_rtp(seq)] {
+                    let mut buf = [0u8; 1500];
+                    buf[..plain.len()].copy_from_slice(&plain);
+                    let n = tx.protect_rtp(&mut buf, plain.len()).unwrap();
+                    let m = rx.unprotect_rtp(&mut buf, n).unwrap();
+                    assert_eq!(buf[..m], plain[..], "{profile} seq {seq}");
+                }
+            }
+            for i in 0..50u8 {
+                let sr = [
+                    0x80, 200, 0, 6, 0, 0, 0, 42, i, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+                    15, 16, 17, 18, 19,
+                ];
+                let mut buf = [0u8; 1500];
+                buf[..sr.len()].copy_from_slice(&sr);
+                let n = tx.protect_rtcp(&mut buf, sr.len()).unwrap();
+                let m = rx.unprotect_rtcp(&mut buf, n).unwrap();
+                assert_eq!(buf[..m], sr, "{profile} rtcp {i}");
+            }
+        }
+    }
+}
+
+#[test]
+fn inplace_rejects_tamper_replay_short_and_unencrypted() {
+    for (profile, tag) in CM_PROFILES {
+        let key = b3_key(profile);
+        let mut tx = InPlaceSrtp::new(&key).unwrap();
+        let mut rx = InPlaceSrtp::new(&key).unwrap();
+        let plain = rtp(1, 9, 50);
+        let mut sent = [0u8; 1500];
+        sent[..plain.len()].copy_from_slice(&plain);
+        let n = tx.protect_rtp(&mut sent, plain.len()).unwrap();
+        assert_eq!(n, plain.len() + tag);
+        for byte in [0, 5, 20, n - 1] {
+            let mut bad = sent;
+            bad[byte] ^= 0x04;
+            assert!(
+                rx.unprotect_rtp(&mut bad, n).is_err(),
+                "{profile} byte {byte}"
+            );
+        }
+        let mut ok = sent;
+        assert_eq!(rx.unprotect_rtp(&mut ok, n).unwrap(), plain.len());
+        let mut again = sent;
+        assert!(matches!(
+            rx.unprotect_rtp(&mut again, n),
+            Err(Error::Replayed { ssrc: 9, .. })
+        ));
+        for len in 0..12 + tag {
+            assert!(matches!(
+                rx.unprotect_rtp(&mut sent.clone(), len),
+                Err(Error::Truncated { .. })
+            ));
+        }
+        let mut buf = [0u8; 1500];
+        buf[..8].copy_from_slice(&[0x80, 201, 0, 1, 0, 0, 0, 42]);
+        let n = tx.protect_rtcp(&mut buf, 8).unwrap();
+        let mut plain_rtcp = buf;
+        plain_rtcp[n - 14] &= 0x7f;
+        assert!(matches!(
+            rx.unprotect_rtcp(&mut plain_rtcp, n),
+            Err(Error::SrtcpUnencrypted)
+        ));
+        let mut tampered = buf;
+        tampered[9] ^= 1;
+        assert!(matches!(
+            rx.unprotect_rtcp(&mut tampered, n),
+            Err(Error::AuthFailed)
+        ));
+        let mut good = buf;
+        assert_eq!(rx.unprotect_rtcp(&mut good, n).unwrap(), 8);
+        assert!(matches!(
+            rx.unprotect_rtcp(&mut buf, n),
+            Err(Error::Replayed { .. })
+        ));
+        assert!(matches!(
+            rx.unprotect_rtcp(&mut [0u8; 1500], 21),
+            Err(Error::Truncated { .. })
+        ));
+    }
+}
+
+#[test]
+fn inplace_bounds_unknown_ssrc_state() {
+    let key = b3_key(SrtpProfile::AesCm128HmacSha1_80);
+    let (mut tx, mut rx) = (
+        InPlaceSrtp::new(&key).unwrap(),
+        InPlaceSrtp::new(&key).unwrap(),
+    );
+    for ssrc in 0..1000u32 {
+        let mut junk = [0u8; 1500];
+        junk[..40].copy_from_slice(&rtp(1, ssrc, 28));
+        assert!(matches!(
+            rx.unprotect_rtp(&mut junk, 40),
+            Err(Error::AuthFailed)
+        ));
+    }
+    let mut buf = [0u8; 1500];
+    let plain = rtp(5, 7, 20);
+    buf[..plain.len()].copy_from_slice(&plain);
+    let n = tx.protect_rtp(&mut buf, plain.len()).unwrap();
+    rx.unprotect_rtp(&mut buf, n).unwrap();
+    assert!(InPlaceSrtp::new(&b3_key(SrtpProfile::AeadAes128Gcm)).is_err());
+}

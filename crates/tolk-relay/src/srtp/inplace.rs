@@ -1,0 +1,303 @@
+//! A zero-allocation [`SrtpContext`] for the AES-CM/HMAC-SHA1 profiles
+//! (RFC 3711 sections 4.1.1, 4.2.1, 4.3): packets are authenticated,
+//! decrypted and encrypted where they lie in the receive buffer.
+//!
+//! Built from RustCrypto's `aes`, `ctr` and `hmac` primitives; the keyed
+//! AES and HMAC states are computed once per context and copied (not
+//! re-derived) per packet. Cross-checked against [`super::WebrtcSrtp`] and
+//! RFC 3711 Appendix B in `vectors.rs`.
+
+use aes::Aes128;
+use aes::cipher::{InnerIvInit, KeyInit, StreamCipher, generic_array::GenericArray};
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
+use tolk_media::rtp::RtpPacket;
+
+use super::replay::{ReplayWindow, WINDOW};
+use super::{SrtpContext, SrtpKey, SrtpProfile};
+use crate::error::{Error, Result};
+
+type HmacSha1 = Hmac<Sha1>;
+type Ctr = ctr::Ctr128BE<Aes128>;
+
+/// Distinct SSRCs one context keeps state for (per RTP and per RTCP).
+const MAX_SSRCS: usize = super::webrtc::MAX_SSRCS;
+const RTCP_TAG: usize = 10;
+const E_INDEX: usize = 4;
+
+/// Session keys for one of SRTP or SRTCP.
+#[derive(Clone)]
+struct SessionKeys {
+    cipher: Aes128,
+    salt: [u8; 14],
+    auth: HmacSha1,
+}
+
+impl SessionKeys {
+    /// Section 4.3.1 with key_derivation_rate 0: labels (enc, auth, salt).
+    fn derive(key: &SrtpKey, labels: [u8; 3]) -> Result<Self> {
+        let master = Aes128::new(GenericArray::from_slice(key.master_key()));
+        let kdf = |label: u8, out: &mut [u8]| {
+            let mut iv = [0u8; 16];
+            for (d, s) in iv.iter_mut().zip(key.master_salt()) {
+                *d = *s;
+            }
+            iv[7] ^= label;
+            out.fill(0);
+            keystream(&master, &iv).apply_keystream(out);
+        };
+        let (mut enc, mut auth, mut salt) = ([0u8; 16], [0u8; 20], [0u8; 14]);
+        kdf(labels[0], &mut enc);
+        kdf(labels[1], &mut auth);
+        kdf(labels[2], &mut salt);
+        Ok(Self {
+            cipher: Aes128::new(GenericArray::from_slice(&enc)),
+            salt,
+            auth: <HmacSha1 as Mac>::new_from_slice(&auth)
+                .map_err(|_| Error::Srtp("HMAC key".into()))?,
+        })
+    }
+
+    /// Applies the AES-CM keystream for (SSRC, index): section 4.1.1's
+    /// IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (index * 2^16).
+    fn crypt(&self, ssrc: u32, index: u64, data: &mut [u8]) {
+        let mut iv = [0u8; 16];
+        iv[..14].copy_from_slice(&self.salt);
+        for (d, s) in iv[4..8].iter_mut().zip(ssrc.to_be_bytes()) {
+            *d ^= s;
+        }
+        for (d, s) in iv[8..14].iter_mut().zip(&index.to_be_bytes()[2..]) {
+            *d ^= s;
+        }
+        keystream(&self.cipher, &iv).apply_keystream(data);
+    }
+
+    fn mac(&self, parts: [&[u8]; 2]) -> HmacSha1 {
+        let mut mac = self.auth.clone();
+        for p in parts {
+            mac.update(p);
+        }
+        mac
+    }
+}
+
+/// AES-CM from an already expanded key: no key schedule per packet.
+fn keystream(cipher: &Aes128, iv: &[u8; 16]) -> Ctr {
+    let core = ctr::CtrCore::<Aes128, ctr::flavors::Ctr128BE>::inner_iv_init(
+        cipher.clone(),
+        GenericArray::from_slice(iv),
+    );
+    Ctr::from_core(core)
+}
+
+/// Per-SSRC state: the receive window, or the send index.
+#[derive(Clone, Copy, Default)]
+struct Stream {
+    ssrc: u32,
+    window: ReplayWindow,
+    authenticated: bool,
+}
+
+/// Zero-allocation SRTP/SRTCP for `AES_CM_128_HMAC_SHA1_80` and `_32`.
+pub struct InPlaceSrtp {
+    profile: SrtpProfile,
+    rtp: SessionKeys,
+    rtcp: SessionKeys,
+    rtp_streams: Vec<Stream>,
+    rtcp_streams: Vec<Stream>,
+}
+
+impl InPlaceSrtp {
+    /// A context for an AES-CM key; other profiles are refused.
+    pub fn new(key: &SrtpKey) -> Result<Self> {
+        let profile = key.profile();
+        if profile == SrtpProfile::AeadAes128Gcm {
+            return Err(Error::UnsupportedSuite(profile.sdes_name().to_owned()));
+        }
+        Ok(Self {
+            profile,
+            rtp: SessionKeys::derive(key, [0, 1, 2])?,
+            rtcp: SessionKeys::derive(key, [3, 4, 5])?,
+            rtp_streams: Vec::with_capacity(MAX_SSRCS),
+            rtcp_streams: Vec::with_capacity(MAX_SSRCS),
+        })
+    }
+
+    fn rtp_tag(&self) -> usize {
+        self.profile.rtp_overhead()
+    }
+}
+
+/// The stream for `ssrc`, created within the budget: once any stream has
+/// authenticated, new SSRCs beyond it are refused; before, the oldest
+/// never-authenticated entry is recycled.
+fn stream(streams: &mut Vec<Stream>, ssrc: u32) -> Result<&mut Stream> {
+    let at = match streams.iter().position(|s| s.ssrc == ssrc) {
+        Some(i) => i,
+        None if streams.len() < MAX_SSRCS => {
+            streams.push(Stream {
+                ssrc,
+                ..Stream::default()
+            });
+            streams.len() - 1
+        }
+        None => {
+            let i = streams
+                .iter()
+                .position(|s| !s.authenticated)
+                .ok_or(Error::TooManySsrcs(ssrc))?;
+            streams[i] = Stream {
+                ssrc,
+                ..Stream::default()
+            };
+            i
+        }
+    };
+    streams.get_mut(at).ok_or(Error::TooManySsrcs(ssrc))
+}
+
+/// The RTP header's length. The padding count is in the (encrypted) last
+/// byte, so the header is read with the P bit masked.
+fn header_len(packet: &mut [u8]) -> Result<usize> {
+    let first = *packet
+        .first()
+        .ok_or(Error::Truncated { len: 0, needed: 12 })?;
+    packet[0] = first & !0x20;
+    let parsed = RtpPacket::parse(packet).map(|p| p.header_len());
+    packet[0] = first;
+    parsed.map_err(|e| match e {
+        tolk_media::Error::Truncated {
+            needed, available, ..
+        } => Error::Truncated {
+            len: available,
+            needed,
+        },
+        _ => Error::NotRtp,
+    })
+}
+
+fn room(buf: &[u8], needed: usize) -> Result<()> {
+    if needed > buf.len() {
+        return Err(Error::Oversized {
+            len: needed,
+            capacity: buf.len(),
+        });
+    }
+    Ok(())
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    let mut w = [0; 4];
+    if let Some(s) = b.get(at..at + 4) {
+        w.copy_from_slice(s);
+    }
+    u32::from_be_bytes(w)
+}
+
+impl SrtpContext for InPlaceSrtp {
+    fn profile(&self) -> SrtpProfile {
+        self.profile
+    }
+
+    fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
+        let tag = self.rtp_tag();
+        room(buf, len + tag)?;
+        let packet = &mut buf[..len];
+        let hl = header_len(packet)?;
+        let (ssrc, seq) = (be32(packet, 8), u16::from_be_bytes([packet[2], packet[3]]));
+        let s = stream(&mut self.rtp_streams, ssrc)?;
+        let index = s.window.estimate_rtp_index(seq);
+        if index >> 48 != 0 {
+            return Err(Error::KeyExhausted);
+        }
+        if s.window.check(index) {
+            s.window.accept(index);
+        }
+        s.authenticated = true;
+        self.rtp.crypt(ssrc, index, &mut packet[hl..]);
+        let roc = ((index >> 16) as u32).to_be_bytes();
+        let mac = self.rtp.mac([packet, &roc]).finalize().into_bytes();
+        buf[len..len + tag].copy_from_slice(&mac[..tag]);
+        Ok(len + tag)
+    }
+
+    fn unprotect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
+        let tag = self.rtp_tag();
+        if len < 12 + tag {
+            return Err(Error::Truncated {
+                len,
+                needed: 12 + tag,
+            });
+        }
+        room(buf, len)?;
+        let body = len - tag;
+        let hl = header_len(&mut buf[..body])?;
+        let (ssrc, seq) = (be32(buf, 8), u16::from_be_bytes([buf[2], buf[3]]));
+        let s = stream(&mut self.rtp_streams, ssrc)?;
+        let index = s.window.estimate_rtp_index(seq);
+        if !s.window.check(index) {
+            return Err(Error::Replayed {
+                ssrc,
+                index: u64::from(seq),
+            });
+        }
+        let roc = ((index >> 16) as u32).to_be_bytes();
+        let (packet, received_tag) = buf[..len].split_at_mut(body);
+        self.rtp
+            .mac([packet, &roc])
+            .verify_truncated_left(received_tag)
+            .map_err(|_| Error::AuthFailed)?;
+        s.window.accept(index);
+        s.authenticated = true;
+        self.rtp.crypt(ssrc, index, &mut packet[hl..]);
+        Ok(body)
+    }
+
+    fn protect_rtcp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
+        if len < 8 {
+            return Err(Error::Truncated { len, needed: 8 });
+        }
+        room(buf, len + E_INDEX + RTCP_TAG)?;
+        let ssrc = be32(buf, 4);
+        let s = stream(&mut self.rtcp_streams, ssrc)?;
+        let index = s.window.highest().map_or(1, |h| h + 1) & 0x7fff_ffff;
+        s.window.accept(index);
+        s.authenticated = true;
+        self.rtcp.crypt(ssrc, index, &mut buf[8..len]);
+        buf[len..len + E_INDEX].copy_from_slice(&((index as u32) | 0x8000_0000).to_be_bytes());
+        let end = len + E_INDEX;
+        let mac = self.rtcp.mac([&buf[..end], &[]]).finalize().into_bytes();
+        buf[end..end + RTCP_TAG].copy_from_slice(&mac[..RTCP_TAG]);
+        Ok(end + RTCP_TAG)
+    }
+
+    fn unprotect_rtcp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
+        let needed = 8 + E_INDEX + RTCP_TAG;
+        if len < needed {
+            return Err(Error::Truncated { len, needed });
+        }
+        room(buf, len)?;
+        let body = len - RTCP_TAG - E_INDEX;
+        let word = be32(buf, body);
+        if word & 0x8000_0000 == 0 {
+            return Err(Error::SrtcpUnencrypted);
+        }
+        let index = u64::from(word & 0x7fff_ffff);
+        let ssrc = be32(buf, 4);
+        let s = stream(&mut self.rtcp_streams, ssrc)?;
+        if !s.window.check(index) {
+            return Err(Error::Replayed { ssrc, index });
+        }
+        let (signed, received_tag) = buf[..len].split_at_mut(len - RTCP_TAG);
+        self.rtcp
+            .mac([signed, &[]])
+            .verify_truncated_left(received_tag)
+            .map_err(|_| Error::AuthFailed)?;
+        s.window.accept(index);
+        s.authenticated = true;
+        self.rtcp.crypt(ssrc, index, &mut signed[8..body]);
+        Ok(body)
+    }
+}
+
+const _: () = assert!(WINDOW >= 64, "RFC 3711 section 3.3.2 asks for at least 64");
