@@ -116,7 +116,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
-    fn answers_keep_the_offer_shape(offer in support::strategies::offer()) {
+    fn answers_keep_the_offer_shape(offer in support::offers::offer()) {
         for profile in profiles::PROFILE_NAMES {
             check(&offer, profile)?;
         }

@@ -170,7 +170,7 @@ proptest! {
     /// Every codec of each leg appears in the plan exactly as passthrough,
     /// transcode or unsupported.
     #[test]
-    fn every_codec_is_planned(a in support::strategies::offer(), b in support::strategies::offer()) {
+    fn every_codec_is_planned(a in support::offers::offer(), b in support::offers::offer()) {
         let (Ok(a), Ok(b)) = (answer_with(&a, "sip-video"), answer_with(&b, "webrtc")) else {
             return Ok(());
         };

@@ -31,7 +31,7 @@ pub(crate) fn apply_session(
         value,
     } = attribute;
     let fail = |expected| AttributeError::new(&name, expected);
-    let keep = match (name.to_ascii_lowercase().as_str(), value.as_deref()) {
+    let keep = match (canonical(&name), value.as_deref()) {
         ("group", Some(value)) => {
             let mut fields = value.split_ascii_whitespace();
             let semantics = fields.next().ok_or_else(|| fail("group semantics"))?;
@@ -88,7 +88,7 @@ pub(crate) fn apply_media(
     } = attribute;
     let fail = |expected| AttributeError::new(&name, expected);
     let is_rtp = media.protocol.is_rtp();
-    let keep = match (name.to_ascii_lowercase().as_str(), value.as_deref()) {
+    let keep = match (canonical(&name), value.as_deref()) {
         ("rtpmap", Some(value)) if is_rtp => {
             let (pt, rtpmap) = parse_rtpmap(value).map_err(fail)?;
             match media.formats.iter_mut().find(|format| format.pt == pt) {
@@ -238,6 +238,47 @@ pub(crate) fn parse_rtpmap(value: &str) -> Result<(PayloadType, RtpMap), &'stati
             channels,
         },
     ))
+}
+
+/// The attribute names read as typed, in their canonical case.
+const KNOWN: [&str; 27] = [
+    "rtpmap",
+    "fmtp",
+    "rtcp-fb",
+    "rtcp",
+    "ice-ufrag",
+    "ice-pwd",
+    "ice-options",
+    "ice-lite",
+    "candidate",
+    "end-of-candidates",
+    "fingerprint",
+    "setup",
+    "mid",
+    "extmap",
+    "msid",
+    "rtcp-mux",
+    "rtcp-rsize",
+    "crypto",
+    "ptime",
+    "maxptime",
+    "ssrc-group",
+    "ssrc",
+    "group",
+    "sendrecv",
+    "sendonly",
+    "recvonly",
+    "inactive",
+];
+
+/// The canonical name of a known attribute (names are case-insensitive),
+/// or `""` for any other; no allocation on this hot path.
+fn canonical(name: &str) -> &'static str {
+    KNOWN
+        .iter()
+        .find(|known| known.len() == name.len() && known.eq_ignore_ascii_case(name))
+        .copied()
+        .unwrap_or("")
 }
 
 /// Stores the first value; later ones are kept as written.

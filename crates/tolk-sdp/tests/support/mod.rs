@@ -2,6 +2,7 @@
 //! generated session descriptions.
 #![allow(dead_code)]
 
+pub mod offers;
 pub mod strategies;
 
 use std::path::PathBuf;

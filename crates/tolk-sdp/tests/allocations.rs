@@ -1,0 +1,72 @@
+//! Allocation counts (dhat) for parsing and answering the browser-shaped
+//! offer, beside plain `sdp-types` parsing; figures go to BENCHMARKS.md.
+//! Run with `--nocapture` to see them.
+
+use tolk_sdp::model::{Fingerprint, MediaKind};
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+const OFFER: &[u8] = include_bytes!("vectors/webrtc-av-offer.sdp");
+
+struct Local;
+
+impl tolk_sdp::LocalMedia for Local {
+    fn address(&self) -> std::net::IpAddr {
+        std::net::Ipv4Addr::new(192, 0, 2, 1).into()
+    }
+    fn port(&mut self, _index: usize, _kind: &MediaKind) -> u16 {
+        40000
+    }
+    fn session_id(&mut self) -> u64 {
+        1
+    }
+    fn ice_credentials(&mut self) -> (String, String) {
+        (
+            "allocufrag".to_owned(),
+            "allocpasswordallocpassw".to_owned(),
+        )
+    }
+    fn fingerprint(&self) -> Option<Fingerprint> {
+        Some(Fingerprint {
+            hash: "sha-256".to_owned(),
+            value: ["AB"; 32].join(":"),
+        })
+    }
+    fn srtp_key_material(&mut self, len: usize) -> Vec<u8> {
+        vec![7; len]
+    }
+}
+
+/// Allocations (blocks, bytes) made by `f`.
+fn count<T>(f: impl FnOnce() -> T) -> (u64, u64) {
+    let before = dhat::HeapStats::get();
+    let result = f();
+    let after = dhat::HeapStats::get();
+    drop(result);
+    (
+        after.total_blocks - before.total_blocks,
+        after.total_bytes - before.total_bytes,
+    )
+}
+
+#[test]
+fn allocations_per_offer_answer() {
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let caps = tolk_sdp::negotiate::profiles::webrtc();
+    let baseline = count(|| sdp_types::Session::parse(OFFER));
+    let parse = count(|| tolk_sdp::parse(OFFER));
+    let offer = tolk_sdp::parse(OFFER).expect("offer");
+    let answer = count(|| tolk_sdp::answer(&offer, &caps, &mut Local));
+    let both = count(|| {
+        let offer = tolk_sdp::parse(OFFER).ok()?;
+        tolk_sdp::answer(&offer, &caps, &mut Local).ok()
+    });
+    println!("allocations (blocks, bytes): sdp-types parse {baseline:?}");
+    println!("allocations (blocks, bytes): tolk parse {parse:?}");
+    println!("allocations (blocks, bytes): answer only {answer:?}");
+    println!("allocations (blocks, bytes): parse + answer {both:?}");
+    // Regression guards, with headroom over the figures in BENCHMARKS.md.
+    assert!(baseline.0 > 0 && parse.0 >= baseline.0);
+    assert!(both.0 < 4 * baseline.0, "{both:?} vs {baseline:?}");
+}
