@@ -7,7 +7,6 @@ use super::codecs::{self, Selection};
 use super::transport::{self, answer_keying};
 use super::{
     AcceptedMedia, Keying, MediaState, NegotiatedMedia, Negotiation, NegotiationError, Reason,
-    Rejection,
 };
 use crate::model::{
     Address, Direction, Format, Group, MediaDescription, Origin, SessionDescription,
@@ -84,7 +83,7 @@ pub fn answer(
                 line.rtcp_mux = rtcp_mux;
                 line.rtcp_rsize = media.rtcp_rsize && media.protocol.has_feedback();
                 if caps.legacy_hold && !direction.receives() {
-                    line.connection = Some(Address::ip(unspecified(&ours)));
+                    line.connection = Some(Address::ip(transport::unspecified_like(&ours)));
                 }
                 if ice {
                     line.candidates.push(transport::host_candidate(&ours, port));
@@ -121,19 +120,7 @@ pub fn answer(
         });
     }
     if negotiation.accepted().next().is_none() {
-        let rejections = negotiation
-            .media
-            .into_iter()
-            .filter_map(|media| match media.state {
-                MediaState::Rejected(reason) => Some(Rejection {
-                    index: media.index,
-                    kind: media.kind,
-                    reason,
-                }),
-                MediaState::Accepted(_) => None,
-            })
-            .collect();
-        return Err(NegotiationError { rejections });
+        return Err(NegotiationError::nothing_accepted(negotiation));
     }
     Ok(Answer {
         description,
@@ -223,12 +210,5 @@ pub(crate) fn write_keying(
             line.fingerprints.extend(local.fingerprint());
             line.setup = Some(*role);
         }
-    }
-}
-
-fn unspecified(ours: &Address) -> std::net::IpAddr {
-    match ours.to_ip() {
-        Some(std::net::IpAddr::V6(_)) => std::net::Ipv6Addr::UNSPECIFIED.into(),
-        _ => std::net::Ipv4Addr::UNSPECIFIED.into(),
     }
 }

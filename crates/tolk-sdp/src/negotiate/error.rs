@@ -124,6 +124,23 @@ impl NegotiationError {
     /// `488 Not Acceptable Here`.
     pub const SIP_STATUS: u16 = 488;
 
+    /// The error for a negotiation that accepted no m-line.
+    pub(crate) fn nothing_accepted(negotiation: super::Negotiation) -> Self {
+        let rejections = negotiation
+            .media
+            .into_iter()
+            .filter_map(|media| match media.state {
+                super::MediaState::Rejected(reason) => Some(Rejection {
+                    index: media.index,
+                    kind: media.kind,
+                    reason,
+                }),
+                super::MediaState::Accepted(_) => None,
+            })
+            .collect();
+        NegotiationError { rejections }
+    }
+
     /// The Warning code: that of the first rejection that says more than
     /// "disabled".
     pub fn warning(&self) -> WarningCode {

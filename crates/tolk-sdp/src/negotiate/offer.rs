@@ -50,7 +50,7 @@ pub fn offer(
         line.formats = offered_formats(caps, kind);
         line.direction = Some(caps.direction);
         if caps.legacy_hold && !caps.direction.receives() {
-            line.connection = Some(Address::ip(unspecified(&ours)));
+            line.connection = Some(Address::ip(transport::unspecified_like(&ours)));
         }
         if caps.bundle || caps.ice {
             line.mid = Some(index.to_string());
@@ -128,13 +128,6 @@ fn offered_formats(caps: &Capabilities, kind: &MediaKind) -> Vec<Format> {
     formats
 }
 
-fn unspecified(ours: &Address) -> std::net::IpAddr {
-    match ours.to_ip() {
-        Some(std::net::IpAddr::V6(_)) => std::net::Ipv6Addr::UNSPECIFIED.into(),
-        _ => std::net::Ipv4Addr::UNSPECIFIED.into(),
-    }
-}
-
 /// Reads the answer to our `offer`: what was agreed per m-line. Fails when
 /// the answer does not fit the offer or accepts nothing.
 pub fn process_answer(
@@ -174,19 +167,7 @@ pub fn process_answer(
         });
     }
     if negotiation.accepted().next().is_none() {
-        let rejections = negotiation
-            .media
-            .into_iter()
-            .filter_map(|media| match media.state {
-                MediaState::Rejected(reason) => Some(Rejection {
-                    index: media.index,
-                    kind: media.kind,
-                    reason,
-                }),
-                MediaState::Accepted(_) => None,
-            })
-            .collect();
-        return Err(NegotiationError { rejections });
+        return Err(NegotiationError::nothing_accepted(negotiation));
     }
     Ok(negotiation)
 }

@@ -158,3 +158,11 @@ pub(crate) fn check_address(
     }
     Ok(())
 }
+
+/// The unspecified address of `ours`'s family, for RFC 2543 hold.
+pub(crate) fn unspecified_like(ours: &Address) -> std::net::IpAddr {
+    match ours.to_ip() {
+        Some(std::net::IpAddr::V6(_)) => std::net::Ipv6Addr::UNSPECIFIED.into(),
+        _ => std::net::Ipv4Addr::UNSPECIFIED.into(),
+    }
+}
