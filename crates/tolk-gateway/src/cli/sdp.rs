@@ -130,7 +130,7 @@ fn answer(
             if dtls && !given {
                 eprintln!("note: no --fingerprint given; the answer's fingerprint is random");
             }
-            print!("{}", answer.description);
+            emit(&answer.description.to_bytes());
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -204,7 +204,7 @@ fn inspect(file: &std::path::Path) -> ExitCode {
     };
     match SdpBody::find(&input).parse() {
         Ok(description) => {
-            print!("{}", summary(&description));
+            emit(summary(&description).as_bytes());
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -212,6 +212,13 @@ fn inspect(file: &std::path::Path) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not a reason to panic.
+fn emit(bytes: &[u8]) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes).and_then(|()| stdout.flush());
 }
 
 fn read(file: &std::path::Path) -> Option<Vec<u8>> {
