@@ -30,6 +30,9 @@ pub use format::CodecFormat;
 pub use g711::{G711, Law};
 pub use g722::{G722Decoder, G722Encoder};
 pub use l16::L16;
-pub use opus::{DEFAULT_BITRATE as OPUS_DEFAULT_BITRATE, OpusDecoder, OpusEncoder};
+pub use opus::{
+    COMPLEXITY as OPUS_COMPLEXITY, DEFAULT_BITRATE as OPUS_DEFAULT_BITRATE, OpusDecoder,
+    OpusEncoder,
+};
 pub use registry::{AudioCodecFactory, CodecRegistry, VideoCodecFactory};
 pub use traits::{AudioDecoder, AudioEncoder, VideoFrame, VideoTranscoder};
