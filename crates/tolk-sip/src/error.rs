@@ -61,6 +61,9 @@ pub enum Error {
     /// A header that may appear once appears more than once.
     #[error("more than one {0} header")]
     DuplicateHeader(&'static str),
+    /// rsip cannot represent this message faithfully (the `rsip` feature).
+    #[error("rsip cannot represent the message: {0}")]
+    Unrepresentable(String),
     /// A builder was given something that cannot be put on the wire.
     #[error("cannot build message: {0}")]
     Build(&'static str),

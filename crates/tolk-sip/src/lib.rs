@@ -44,6 +44,9 @@
 //! assert_eq!(request.to_bytes(), datagram);
 //! # Ok::<(), tolk_sip::Error>(())
 //! ```
+//!
+//! With the `rsip` feature, `rsip_compat::{to_rsip, from_rsip}` convert
+//! to and from `rsip::SipMessage`, refusing what rsip cannot represent.
 
 pub mod auth;
 pub mod dialog;
@@ -53,6 +56,8 @@ pub mod host;
 pub mod message;
 pub mod params;
 pub mod registrar;
+#[cfg(feature = "rsip")]
+pub mod rsip_compat;
 mod syntax;
 pub mod transaction;
 pub mod transport;
