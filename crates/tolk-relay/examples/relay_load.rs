@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tolk_relay::srtp::{SrtpContext, SrtpKey, SrtpProfile, WebrtcSrtp};
+use tolk_relay::srtp::{SrtpContext, SrtpKey, SrtpProfile, new_context};
 use tolk_relay::{BareForwarder, EndpointSpec, LegKeys, LegUpdate, Relay, RelayConfig, Side};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -141,13 +141,19 @@ fn drive(
     let receiver = std::thread::spawn(move || {
         let mut latencies = Vec::with_capacity(1 << 20);
         let mut buf = [0u8; 2048];
-        let mut rx_ctx = rx_key.map(|k| WebrtcSrtp::new(&k).unwrap());
+        // One receive context per stream, as each stream is its own SRTP session.
+        let mut rx_ctxs: std::collections::HashMap<u32, Box<dyn SrtpContext>> =
+            std::collections::HashMap::new();
         sink.set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
         loop {
             match sink.recv(&mut buf) {
                 Ok(mut n) => {
-                    if let Some(ctx) = rx_ctx.as_mut() {
+                    if let Some(k) = rx_key.as_ref() {
+                        let ssrc = u32::from_be_bytes(buf[8..12].try_into().unwrap());
+                        let ctx = rx_ctxs
+                            .entry(ssrc)
+                            .or_insert_with(|| new_context(k).unwrap());
                         match ctx.unprotect_rtp(&mut buf, n) {
                             Ok(m) => n = m,
                             Err(_) => continue,
@@ -168,9 +174,9 @@ fn drive(
         }
     });
 
-    let mut ctxs: Vec<Option<WebrtcSrtp>> = targets
+    let mut ctxs: Vec<Option<Box<dyn SrtpContext>>> = targets
         .iter()
-        .map(|_| keys.map(|k| WebrtcSrtp::new(k).unwrap()))
+        .map(|_| keys.map(|k| new_context(k).unwrap()))
         .collect();
     let mut buf = [0u8; 2048];
     let len = 12 + a.payload.max(8);

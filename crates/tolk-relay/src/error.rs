@@ -4,9 +4,8 @@ use std::io;
 
 /// Everything that can go wrong in the relay.
 ///
-/// Packet-path errors map one to one onto a [`crate::DropReason`] (see
-/// [`Error::drop_reason`]): a relay never answers a bad packet, it counts
-/// and drops it.
+/// Packet-path errors map onto a [`crate::DropReason`] (`From<&Error>`):
+/// a relay never answers a bad packet, it counts and drops it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

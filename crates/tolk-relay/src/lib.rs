@@ -4,8 +4,65 @@
 //! authenticated and decrypted, rewritten, re-encrypted for the other leg,
 //! and nothing unauthenticated is ever forwarded.
 //!
-//! The SRTP layer is a trait, [`srtp::SrtpContext`], that transforms packets
-//! in place in the relay's receive buffer:
+//! # Running a relay
+//!
+//! [`Relay`] owns worker threads (one per core by default) that run batched
+//! `recvmmsg`/`sendmmsg` loops; the gateway drives it through a small API as
+//! offer/answer proceeds, and reads [`Event`]s:
+//!
+//! ```
+//! use std::net::{Ipv4Addr, UdpSocket};
+//! use tolk_relay::srtp::{SrtpKey, SrtpProfile};
+//! use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, RelayConfig, Side};
+//!
+//! # fn main() -> tolk_relay::Result<()> {
+//! let relay = Relay::start(RelayConfig { ports: (48000, 48099), workers: 1, ..Default::default() })?;
+//! let events = relay.take_events().expect("first call");
+//!
+//! // An offer arrives: one endpoint per leg, local ports for the SDP we send.
+//! let spec = EndpointSpec { ip: Ipv4Addr::LOCALHOST.into(), rtcp_mux: true };
+//! let call = relay.create_session(spec, spec)?;
+//!
+//! // Caller A offered SDES-SRTP; callee B speaks plain RTP.
+//! let a_key = SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[1; 16], &[2; 14])?;
+//! let our_key = SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[3; 16], &[4; 14])?;
+//! let (caller, callee) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+//! relay.update(call.id, Side::A, LegUpdate {
+//!     remote: Some(caller.local_addr()?),
+//!     keys: Some(LegKeys { rx: Some(a_key), tx: Some(our_key) }),
+//!     ..Default::default()
+//! })?;
+//! // B's answer arrives.
+//! relay.update(call.id, Side::B, LegUpdate { remote: Some(callee.local_addr()?), ..Default::default() })?;
+//!
+//! // B's RTP reaches A as SRTP (RTP header 12 bytes + payload + 10-byte tag).
+//! callee.send_to(&[0x80, 0, 0, 1, 0, 0, 0, 160, 0, 0, 0, 7, 0xab], call.b.rtp)?;
+//! let mut buf = [0u8; 1500];
+//! caller.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
+//! assert_eq!(caller.recv(&mut buf)?, 13 + 10);
+//! assert!(events.recv_timeout(std::time::Duration::from_secs(2)).is_ok()); // first packet from B
+//!
+//! let totals = relay.delete(call.id)?;
+//! assert_eq!(totals.b.forwarded, 1);
+//! # Ok(()) }
+//! ```
+//!
+//! # Layers
+//!
+//! - [`srtp`]: SRTP/SRTCP behind the [`srtp::SrtpContext`] trait, which
+//!   transforms packets in place in the receive buffer: [`srtp::InPlaceSrtp`]
+//!   (AES-CM profiles, no allocation) and [`srtp::WebrtcSrtp`] (on
+//!   `webrtc-srtp`, used for AEAD_AES_128_GCM); SDES `inline:` keys in
+//!   [`srtp::sdes`].
+//! - [`pipeline`]: one direction's per-packet work as a pure function
+//!   (demux, unprotect, validate, [`rewrite`], protect) returning the new
+//!   length or a [`DropReason`].
+//! - [`latch`]: symmetric-RTP latching rules; [`Session`]: two endpoints,
+//!   stats, events and timeouts, driven with time as an input.
+//! - [`Relay`]: sockets from a port range, worker threads, control API; its
+//!   syscalls live in one module (`io/sys.rs`), the crate's only `unsafe`.
+//!
+//! The per-packet path in isolation:
 //!
 //! ```
 //! use tolk_relay::srtp::{new_context, SrtpKey, SrtpProfile};

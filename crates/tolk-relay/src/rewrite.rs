@@ -1,6 +1,6 @@
 //! RTP header rewrites from the media plan: payload-type map and optional
 //! SSRC / sequence / timestamp rewrite, in place through `tolk-media`'s
-//! [`RtpHeaderMut`](tolk_media::rtp::RtpHeaderMut).
+//! [`tolk_media::rtp::RtpHeaderMut`].
 
 use tolk_media::rtp::RtpHeaderMut;
 
