@@ -4,14 +4,16 @@
 //! 1. demultiplex RTP from RTCP and junk (RFC 7983, RFC 5761 section 4);
 //! 2. unprotect with the source leg's SRTP context, if any (authenticate,
 //!    replay-check, decrypt);
-//! 3. validate the RTP header and rewrite it for the destination leg
-//!    (payload-type map, optional SSRC/sequence/timestamp rewrite);
+//! 3. validate the RTP header (or every packet of an RTCP compound) and
+//!    rewrite it for the destination leg (payload-type map, optional
+//!    SSRC/sequence/timestamp rewrite, the same SSRC as RTCP sender);
 //! 4. protect with the destination leg's SRTP context, if any.
 //!
 //! The combinations give the four direction transforms: SRTP->RTP,
 //! RTP->SRTP, SRTP->SRTP re-keyed, and plain.
 
 use tolk_media::demux::{PacketKind, classify};
+use tolk_media::rtcp::{BYE, PSFB, RR, RTPFB, SDES, SR, raw_packets};
 use tolk_media::rtp::{RtpHeaderMut, RtpPacket};
 
 use crate::drop::DropReason;
@@ -77,7 +79,7 @@ pub fn forward(
     let packet = buf.get(..len).ok_or(DropReason::Oversized)?;
     match classify(packet) {
         PacketKind::Rtp => rtp(rx, tx, plan, buf, len).map(|n| (n, PacketClass::Rtp)),
-        PacketKind::Rtcp => rtcp(rx, tx, buf, len).map(|n| (n, PacketClass::Rtcp)),
+        PacketKind::Rtcp => rtcp(rx, tx, plan, buf, len).map(|n| (n, PacketClass::Rtcp)),
         PacketKind::Stun | PacketKind::Dtls | PacketKind::Zrtp | PacketKind::TurnChannel => {
             Err(DropReason::NotRtp)
         }
@@ -111,19 +113,58 @@ fn rtp(
     }
 }
 
-fn rtcp(rx: &mut Crypto, tx: &mut Crypto, buf: &mut [u8], len: usize) -> Result<usize, DropReason> {
+fn rtcp(
+    rx: &mut Crypto,
+    tx: &mut Crypto,
+    plan: &EgressPlan,
+    buf: &mut [u8],
+    len: usize,
+) -> Result<usize, DropReason> {
     let len = match rx {
         Crypto::Plain => len,
         Crypto::Srtp(ctx) => ctx
             .unprotect_rtcp(buf, len)
             .map_err(|e| DropReason::from(&e))?,
     };
+    let compound = buf.get(..len).ok_or(DropReason::Oversized)?;
     if len < RTCP_MIN {
         return Err(DropReason::Truncated);
+    }
+    for packet in raw_packets(compound) {
+        packet.map_err(|e| DropReason::from(&e))?;
+    }
+    if let Some(ssrc) = plan.rewrite.and_then(|r| r.ssrc) {
+        rewrite_rtcp_sender(buf, len, ssrc);
     }
     match tx {
         Crypto::Plain => Ok(len),
         Crypto::Srtp(ctx) => ctx.protect_rtcp(buf, len).map_err(|e| DropReason::from(&e)),
+    }
+}
+
+/// Gives every packet of a (validated) compound the stream's new SSRC as
+/// its sender: the first word after the header of SR, RR, SDES (first
+/// chunk), BYE (first source) and RTP/PS feedback, so the far leg sees
+/// reports from the same SSRC as the media. Media-source SSRCs inside report
+/// blocks and feedback refer to the other direction and pass unchanged.
+fn rewrite_rtcp_sender(buf: &mut [u8], len: usize, ssrc: u32) {
+    let mut at = 0;
+    while at < len {
+        let Some(Ok(p)) = buf.get(at..len).and_then(|rest| raw_packets(rest).next()) else {
+            return;
+        };
+        let names_a_sender = match p.packet_type {
+            SR | RR | RTPFB | PSFB => true,
+            SDES | BYE => p.count > 0,
+            _ => false,
+        };
+        let (total, has_word) = (p.bytes.len(), p.body.len() >= 4);
+        if names_a_sender && has_word {
+            if let Some(word) = buf.get_mut(at + 4..at + 8) {
+                word.copy_from_slice(&ssrc.to_be_bytes());
+            }
+        }
+        at += total;
     }
 }
 

@@ -2,6 +2,7 @@ use proptest::prelude::*;
 use tolk_media::rtp::{RtpBuilder, RtpPacket};
 
 use super::*;
+use crate::rewrite::StreamRewrite;
 use crate::srtp::{SrtpKey, SrtpProfile, WebrtcSrtp};
 
 const BUF: usize = 1500;
@@ -221,4 +222,45 @@ proptest! {
         prop_assert_eq!(p.payload(), &payload[..]);
         prop_assert_eq!(p.sequence_number(), seq);
     }
+}
+
+#[test]
+fn rtcp_compound_is_validated_and_gets_the_new_sender_ssrc() {
+    // RR (sender 7, one report block about SSRC 99) + SDES (chunk for 7, empty item list) + PLI.
+    let mut compound = vec![0x81, 201, 0, 7, 0, 0, 0, 7, 0, 0, 0, 99];
+    compound.extend_from_slice(&[0; 20]);
+    compound.extend_from_slice(&[0x81, 202, 0, 2, 0, 0, 0, 7, 0, 0, 0, 0]);
+    compound.extend_from_slice(&[0x81, 206, 0, 2, 0, 0, 0, 7, 0, 0, 0, 99]);
+    let plan = EgressPlan {
+        payload_types: PayloadTypeMap::identity(),
+        rewrite: Some(StreamRewrite {
+            ssrc: Some(0xABCD),
+            ..Default::default()
+        }),
+    };
+    let mut buf = [0u8; BUF];
+    buf[..compound.len()].copy_from_slice(&compound);
+    let (n, class) = forward(
+        &mut Crypto::Plain,
+        &mut Crypto::Plain,
+        &plan,
+        &mut buf,
+        compound.len(),
+    )
+    .unwrap();
+    assert_eq!((n, class), (compound.len(), PacketClass::Rtcp));
+    let new = 0xABCDu32.to_be_bytes();
+    assert_eq!(buf[4..8], new, "RR sender");
+    assert_eq!(buf[8..12], [0, 0, 0, 99], "report block source unchanged");
+    assert_eq!(buf[36..40], new, "SDES chunk");
+    assert_eq!(buf[48..52], new, "PLI sender");
+    assert_eq!(buf[52..56], [0, 0, 0, 99], "PLI media source unchanged");
+
+    // A length that runs past the datagram is dropped, not forwarded.
+    let mut bad = [0u8; BUF];
+    bad[..12].copy_from_slice(&[0x80, 201, 0, 9, 0, 0, 0, 7, 0, 0, 0, 0]);
+    assert_eq!(
+        forward(&mut Crypto::Plain, &mut Crypto::Plain, &plan, &mut bad, 12),
+        Err(DropReason::Truncated)
+    );
 }
