@@ -97,6 +97,8 @@ pub mod srtp;
 pub use drop::{DropCounts, DropReason};
 pub use endpoint::{Endpoint, EndpointStats, LegKeys, LegUpdate};
 pub use error::{Error, Result};
-pub use io::{BareForwarder, EndpointSpec, LocalEndpoint, Relay, RelayConfig, SessionInfo};
+pub use io::{
+    BareForwarder, EVENT_QUEUE, EndpointSpec, LocalEndpoint, Relay, RelayConfig, SessionInfo,
+};
 pub use ports::PortAllocator;
 pub use session::{Event, Session, SessionId, SessionPolicy, SessionStats, Side, Verdict};

@@ -25,6 +25,9 @@ use crate::error::{Error, Result};
 use crate::ports::PortAllocator;
 use crate::session::{Event, Session, SessionId, SessionPolicy, SessionStats, Side};
 
+/// Events kept for the owner before new ones are dropped.
+pub const EVENT_QUEUE: usize = 65_536;
+
 /// How a relay is set up.
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
@@ -105,7 +108,8 @@ impl Relay {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
-        let (events_tx, events_rx) = mpsc::channel();
+        // Bounded: an owner that never reads events costs memory, not a leak.
+        let (events_tx, events_rx) = mpsc::sync_channel(EVENT_QUEUE);
         let mut workers = Vec::with_capacity(n);
         for i in 0..n {
             let poll = Poll::new()?;
@@ -134,7 +138,8 @@ impl Relay {
     }
 
     /// The event stream (first packet, latching, timeouts, auth failures);
-    /// `None` after the first call.
+    /// `None` after the first call. At most [`EVENT_QUEUE`] events wait;
+    /// beyond that new events are dropped, media never waits for them.
     pub fn take_events(&self) -> Option<Receiver<Event>> {
         lock(&self.events).take()
     }

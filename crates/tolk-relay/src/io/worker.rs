@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::UdpSocket as StdUdpSocket;
 use std::os::fd::AsRawFd;
-use std::sync::mpsc::{Receiver, Sender, SyncSender};
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use mio::net::UdpSocket;
@@ -57,7 +57,7 @@ struct SessionEntry {
 pub struct Worker {
     poll: Poll,
     commands: Receiver<Command>,
-    events: Sender<Event>,
+    events: SyncSender<Event>,
     sockets: Vec<Option<SocketEntry>>,
     sessions: Vec<Option<SessionEntry>>,
     by_id: HashMap<SessionId, usize>,
@@ -70,7 +70,7 @@ pub struct Worker {
 
 impl Worker {
     /// A worker around an existing poll (whose registry made the waker).
-    pub fn new(poll: Poll, commands: Receiver<Command>, events: Sender<Event>) -> Self {
+    pub fn new(poll: Poll, commands: Receiver<Command>, events: SyncSender<Event>) -> Self {
         Self {
             poll,
             commands,
@@ -250,7 +250,8 @@ impl Worker {
                 }
             }
             while let Some(ev) = se.session.poll_event() {
-                let _ = self.events.send(ev);
+                // A full queue (nobody reading) drops the event, never blocks media.
+                let _ = self.events.try_send(ev);
             }
             self.flush();
             if n < BATCH {
@@ -282,7 +283,8 @@ impl Worker {
         for se in self.sessions.iter_mut().flatten() {
             se.session.handle_timeout(now);
             while let Some(ev) = se.session.poll_event() {
-                let _ = self.events.send(ev);
+                // A full queue (nobody reading) drops the event, never blocks media.
+                let _ = self.events.try_send(ev);
             }
         }
     }
