@@ -29,10 +29,11 @@
 
 use bytes::Bytes;
 
+mod salvage;
+use salvage::Salvage;
+
 use crate::error::Error;
-use crate::message::{
-    HeaderField, Headers, Message, Method, Request, Response, ResponseBuilder, names,
-};
+use crate::message::{Headers, Message, Method, Request, Response, ResponseBuilder, names};
 use crate::uri::Uri;
 
 /// What Tolk's UAS core serves.
@@ -395,80 +396,5 @@ pub fn reject_unparsable(raw: &Bytes, error: &Error) -> Verdict {
         .map_or(Verdict::Drop, Verdict::Reject)
 }
 
-/// What can be read from a message that did not parse: the method, and
-/// the fields a response copies, as written.
-struct Salvage {
-    method: Option<Method>,
-    copied: Vec<HeaderField>,
-}
-
-impl Salvage {
-    fn read(raw: &Bytes) -> Salvage {
-        let head_end = memchr::memmem::find(raw, b"\r\n\r\n").unwrap_or(raw.len());
-        let head = raw.slice(..head_end);
-        let mut lines = Vec::new();
-        let mut start = 0;
-        while start < head.len() {
-            let end = memchr::memchr(b'\n', head.get(start..).unwrap_or_default())
-                .map_or(head.len(), |lf| start + lf);
-            lines.push((start, end));
-            start = end + 1;
-        }
-        let method = lines.first().and_then(|&(s, e)| {
-            let line = head.get(s..e)?;
-            let token = line.split(|&b| b == b' ').next()?;
-            if token.starts_with(b"SIP/") {
-                return None;
-            }
-            std::str::from_utf8(token).ok().and_then(Method::from_token)
-        });
-        let mut copied = Vec::new();
-        let mut field: Option<(usize, usize, usize)> = None;
-        let flush = |field: Option<(usize, usize, usize)>, copied: &mut Vec<HeaderField>| {
-            let Some((from, to, line)) = field else {
-                return;
-            };
-            let to = if head.get(to.wrapping_sub(1)) == Some(&b'\r') {
-                to - 1
-            } else {
-                to
-            };
-            let raw = head.slice(from..to.max(from));
-            let bare_lf = memchr::memchr_iter(b'\n', &raw)
-                .any(|lf| raw.get(lf.wrapping_sub(1)) != Some(&b'\r'));
-            if bare_lf {
-                return;
-            }
-            let Ok(f) = HeaderField::parse(raw, line, from) else {
-                return;
-            };
-            let copy = [
-                names::VIA,
-                names::FROM,
-                names::TO,
-                names::CALL_ID,
-                names::CSEQ,
-            ]
-            .iter()
-            .any(|n| f.is(n));
-            if copy {
-                copied.push(f);
-            }
-        };
-        for (index, &(s, e)) in lines.iter().enumerate().skip(1) {
-            let line = head.get(s..e).unwrap_or_default();
-            if line.is_empty() || line == b"\r" {
-                break; // the end of the header section, even with bare LF
-            }
-            match (head.get(s), field.as_mut()) {
-                (Some(b' ' | b'\t'), Some((_, to, _))) => *to = e,
-                _ => {
-                    flush(field.take(), &mut copied);
-                    field = Some((s, e, index + 1));
-                }
-            }
-        }
-        flush(field, &mut copied);
-        Salvage { method, copied }
-    }
-}
+#[cfg(test)]
+mod tests;
