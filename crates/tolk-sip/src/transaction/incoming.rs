@@ -9,7 +9,8 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::TransactionKey;
-use super::layer::{CancelState, Entry, TransactionEvent, TransactionId, TransactionLayer};
+use super::event::{TransactionEvent, TransactionId};
+use super::layer::{CancelState, Entry, TransactionLayer};
 use super::machine::Machine;
 use super::{InviteServer, NonInviteServer, RequestAction, RequestParts, ResponseAction};
 use crate::Error;

@@ -9,6 +9,7 @@
 mod build;
 mod client_invite;
 mod client_non_invite;
+mod event;
 mod incoming;
 mod key;
 mod layer;
@@ -21,8 +22,9 @@ mod via;
 
 pub use client_invite::InviteClientState;
 pub use client_non_invite::NonInviteClientState;
+pub use event::{LayerConfig, TransactionEvent, TransactionId};
 pub use key::{MAGIC_COOKIE, RequestParts, TransactionKey};
-pub use layer::{LayerConfig, TransactionEvent, TransactionId, TransactionLayer};
+pub use layer::TransactionLayer;
 pub use machine::TransactionState;
 pub use server_invite::InviteServerState;
 pub use server_non_invite::NonInviteServerState;

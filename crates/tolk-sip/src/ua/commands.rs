@@ -387,36 +387,6 @@ impl UserAgent {
             .collect::<Vec<_>>()
             .join(", ")
     }
-
-    /// RFC 3261 13.3.1.4: resend our 2xx (T1 doubling to T2) until the
-    /// ACK; after 64*T1 give up and end the dialog with BYE.
-    pub(super) fn retransmit_2xx(&mut self, now: Instant, dialog: DialogId) {
-        let Some(call) = self.calls.get_mut(&dialog) else {
-            return;
-        };
-        let Some(unacked) = &mut call.unacked else {
-            return;
-        };
-        if unacked.next > now {
-            return; // a stale timer entry
-        }
-        if now >= unacked.give_up {
-            call.unacked = None;
-            let _ = self.bye(now, dialog);
-            if let Some(call) = self.calls.get(&dialog) {
-                if call.dialog.state == DialogState::Terminated {
-                    self.end(dialog, EndReason::NoAck);
-                }
-            }
-            return;
-        }
-        let _ = self
-            .layer
-            .send_response(now, unacked.tx, unacked.response.clone());
-        unacked.interval = (unacked.interval * 2).min(self.config.layer.timers.t2);
-        unacked.next = (now + unacked.interval).min(unacked.give_up);
-        self.timers.push(Reverse((unacked.next, dialog)));
-    }
 }
 
 /// A stable tag for a stateless-looking answer outside a dialog.

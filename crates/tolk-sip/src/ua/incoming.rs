@@ -1,7 +1,8 @@
 //! What the transaction layer reports, turned into dialog work: new
-//! calls, in-dialog requests (RFC 3261 12.2.2), ACKs for our 2xx,
-//! responses to our INVITEs (13.2.2, with forking), CANCEL (9.2).
+//! calls, in-dialog requests (RFC 3261 12.2.2), our 2xx resent until its
+//! ACK (13.3.1.4), CANCEL (9.2); responses go on to `responses.rs`.
 
+use std::cmp::Reverse;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -167,6 +168,36 @@ impl UserAgent {
         }
     }
 
+    /// RFC 3261 13.3.1.4: resend our 2xx (T1 doubling to T2) until the
+    /// ACK; after 64*T1 give up and end the dialog with BYE.
+    pub(super) fn retransmit_2xx(&mut self, now: Instant, dialog: DialogId) {
+        let Some(call) = self.calls.get_mut(&dialog) else {
+            return;
+        };
+        let Some(unacked) = &mut call.unacked else {
+            return;
+        };
+        if unacked.next > now {
+            return; // a stale timer entry
+        }
+        if now >= unacked.give_up {
+            call.unacked = None;
+            let _ = self.bye(now, dialog);
+            if let Some(call) = self.calls.get(&dialog) {
+                if call.dialog.state == DialogState::Terminated {
+                    self.end(dialog, EndReason::NoAck);
+                }
+            }
+            return;
+        }
+        let _ = self
+            .layer
+            .send_response(now, unacked.tx, unacked.response.clone());
+        unacked.interval = (unacked.interval * 2).min(self.config.layer.timers.t2);
+        unacked.next = (now + unacked.interval).min(unacked.give_up);
+        self.timers.push(Reverse((unacked.next, dialog)));
+    }
+
     /// The ACK for a 2xx of ours (RFC 3261 13.3.1.4): stop resending.
     fn on_ack(&mut self, ack: Request) {
         let Some(d) = self.find(&ack) else { return };
@@ -209,176 +240,6 @@ impl UserAgent {
                 response,
             }),
         }
-    }
-
-    /// RFC 3261 13.2.2: responses to our initial INVITE.
-    fn invite_response(
-        &mut self,
-        now: Instant,
-        id: TransactionId,
-        d: DialogId,
-        response: Response,
-    ) {
-        let code = response.code();
-        let to_tag = response
-            .headers()
-            .to()
-            .ok()
-            .and_then(|t| t.tag().map(str::to_owned));
-        if matches!(code, 401 | 407) && self.retry_with_credentials(now, id, d, &response) {
-            return;
-        }
-        let Some(call) = self.calls.get_mut(&d) else {
-            if (200..300).contains(&code) {
-                self.ack_and_bye(now, id, &response); // answered after we gave up
-            }
-            return;
-        };
-        match code {
-            100 => {}
-            101..=199 => {
-                if to_tag.is_some() && call.dialog.state == DialogState::Initial {
-                    let _ = call.dialog.learn_from_response(&response);
-                    call.dialog.state = DialogState::Early;
-                }
-                self.events.push_back(UaEvent::Progress {
-                    dialog: d,
-                    response,
-                });
-            }
-            200..=299 if call.dialog.state == DialogState::Confirmed => {
-                if to_tag.as_deref() == call.dialog.remote_tag() {
-                    self.resend_ack(d);
-                } else {
-                    self.ack_and_bye(now, id, &response); // another fork answered
-                }
-            }
-            200..=299 => {
-                let _ = call.dialog.learn_from_response(&response);
-                call.dialog.state = DialogState::Confirmed;
-                let seq = call.pending_out.take().map_or(1, |(_, seq)| seq);
-                if let Ok(ack) = call.dialog.request(Method::Ack, seq, None, None) {
-                    call.ack = Some((seq, ack));
-                }
-                self.resend_ack(d);
-                self.events.push_back(UaEvent::Answered {
-                    dialog: d,
-                    response,
-                });
-            }
-            _ => {
-                call.pending_out = None;
-                self.end(d, EndReason::Rejected(code));
-            }
-        }
-    }
-
-    /// RFC 3261 22.2: answers a challenge to our INVITE once (again only
-    /// for `stale=true`), in a new transaction with the next CSeq.
-    fn retry_with_credentials(
-        &mut self,
-        now: Instant,
-        id: TransactionId,
-        d: DialogId,
-        response: &Response,
-    ) -> bool {
-        let stale = crate::auth::Challenge::from_response(response).is_some_and(|c| c.stale);
-        let cnonce = self.layer.token();
-        let Some(invite) = self.layer.request(id).cloned() else {
-            return false;
-        };
-        let Some(call) = self.calls.get_mut(&d) else {
-            return false;
-        };
-        let Some(credentials) = &call.credentials else {
-            return false;
-        };
-        if call.answered_challenge && !stale {
-            return false;
-        }
-        let Ok(retry) = crate::auth::authorize(&invite, response, credentials, &cnonce) else {
-            return false;
-        };
-        let Ok(seq) = retry.headers().cseq().map(|c| c.seq) else {
-            return false;
-        };
-        let target = call.dialog.peer;
-        let Ok(tx) = self.layer.send_request(now, retry, target) else {
-            return false;
-        };
-        call.dialog.local_seq = seq;
-        call.pending_out = Some((tx, seq));
-        call.answered_challenge = true;
-        call.transactions.push(tx);
-        self.client_txs.insert(tx, (Some(d), Purpose::Invite));
-        true
-    }
-
-    fn reinvite_response(&mut self, d: DialogId, response: Response) {
-        let code = response.code();
-        let Some(call) = self.calls.get_mut(&d) else {
-            return;
-        };
-        let seq = response.headers().cseq().map(|c| c.seq).unwrap_or(0);
-        match code {
-            100..=199 => {}
-            200..=299 if call.pending_out.is_none() => {
-                if call.ack.as_ref().is_some_and(|(s, _)| *s == seq) {
-                    self.resend_ack(d); // a retransmitted 2xx
-                }
-            }
-            _ => {
-                call.pending_out = None;
-                if (200..300).contains(&code) {
-                    let _ = call.dialog.learn_from_response(&response);
-                    if let Ok(ack) = call.dialog.request(Method::Ack, seq, None, None) {
-                        call.ack = Some((seq, ack));
-                    }
-                    self.resend_ack(d);
-                }
-                self.events.push_back(UaEvent::ReinviteResult {
-                    dialog: d,
-                    response,
-                });
-            }
-        }
-    }
-
-    fn resend_ack(&mut self, d: DialogId) {
-        let Some(call) = self.calls.get(&d) else {
-            return;
-        };
-        if let Some((_, ack)) = &call.ack {
-            let _ = self.layer.send_ack(ack.clone(), call.dialog.next_target());
-        }
-    }
-
-    /// RFC 3261 13.2.2.4: a 2xx we will not keep (a second fork, or one
-    /// after we ended the call) is acknowledged and then ended with BYE.
-    fn ack_and_bye(&mut self, now: Instant, id: TransactionId, response: &Response) {
-        let Some(invite) = self.layer.request(id).cloned() else {
-            return;
-        };
-        let Ok(mut dialog) = stray_dialog(&invite, response, self.layer_peer(id)) else {
-            return;
-        };
-        let Ok(seq) = invite.headers().cseq().map(|c| c.seq) else {
-            return;
-        };
-        dialog.state = DialogState::Confirmed;
-        let target = dialog.next_target();
-        if let Ok(ack) = dialog.request(Method::Ack, seq, None, None) {
-            let _ = self.layer.send_ack(ack, target);
-        }
-        if let Ok(bye) = dialog.request(Method::Bye, seq.saturating_add(1), None, None) {
-            if let Ok(tx) = self.layer.send_request(now, bye, target) {
-                self.client_txs.insert(tx, (None, Purpose::ForkBye));
-            }
-        }
-    }
-
-    fn layer_peer(&self, id: TransactionId) -> Option<Target> {
-        self.layer.target(id)
     }
 
     /// RFC 3261 9.2: the peer cancelled its INVITE; answer it with 487.
@@ -427,28 +288,6 @@ impl UserAgent {
             _ => self.events.push_back(UaEvent::TimedOut { dialog, id }),
         }
     }
-}
-
-/// A dialog for a 2xx to `invite` that no call owns.
-fn stray_dialog(
-    invite: &Request,
-    response: &Response,
-    peer: Option<Target>,
-) -> Result<Dialog, crate::Error> {
-    let h = invite.headers();
-    let from = h.from()?;
-    let to = h.to()?;
-    let peer = peer.ok_or(crate::Error::NoSuchTransaction)?;
-    let mut dialog = Dialog::for_uac(
-        h.call_id()?.to_owned(),
-        from.tag().unwrap_or_default().to_owned(),
-        crate::dialog::without_tag(&from),
-        crate::dialog::without_tag(&to),
-        invite.uri_str().to_owned(),
-        peer,
-    );
-    dialog.learn_from_response(response)?;
-    Ok(dialog)
 }
 
 impl UasState for UserAgent {

@@ -60,7 +60,9 @@
 //! ```
 
 mod commands;
+mod event;
 mod incoming;
+mod responses;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -76,6 +78,7 @@ use crate::transport::{Target, Transmit, Transport};
 use crate::uas_checks::Policy;
 
 pub use commands::Invite;
+pub use event::{EndReason, UaEvent};
 
 /// Settings of a [`UserAgent`].
 #[derive(Debug, Clone)]
@@ -107,112 +110,6 @@ impl Default for UaConfig {
             product: String::new(),
         }
     }
-}
-
-/// Why a dialog ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum EndReason {
-    /// The peer sent BYE.
-    RemoteBye,
-    /// We sent BYE (answered or not).
-    LocalBye,
-    /// The INVITE was rejected with this status (by us or the peer).
-    Rejected(u16),
-    /// The peer cancelled its INVITE (we answered 487).
-    Cancelled,
-    /// No ACK came for our 2xx within 64*T1 (we sent BYE).
-    NoAck,
-    /// Our INVITE got no final response (Timer B) or the transport failed.
-    Timeout,
-}
-
-/// What the user agent tells its user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum UaEvent {
-    /// A new INVITE: answer with [`UserAgent::answer`].
-    IncomingCall {
-        /// The new dialog.
-        dialog: DialogId,
-        /// The INVITE.
-        request: Request,
-        /// Its body (the SDP offer; empty for a late offer).
-        sdp: Bytes,
-    },
-    /// A provisional response to our INVITE (180, 183 ...).
-    Progress {
-        /// The dialog.
-        dialog: DialogId,
-        /// The response (its body may carry early media SDP).
-        response: Response,
-    },
-    /// A 2xx to our INVITE; the ACK has gone out.
-    Answered {
-        /// The dialog.
-        dialog: DialogId,
-        /// The 2xx (its body is the SDP answer).
-        response: Response,
-    },
-    /// The ACK for our 2xx arrived: the call is up.
-    Confirmed {
-        /// The dialog.
-        dialog: DialogId,
-        /// The ACK (a body is the answer to a late offer).
-        ack: Request,
-    },
-    /// A re-INVITE in a dialog: answer with [`UserAgent::answer`].
-    Reinvite {
-        /// The dialog.
-        dialog: DialogId,
-        /// The re-INVITE.
-        request: Request,
-        /// Its body (new offer; empty asks us for an offer).
-        sdp: Bytes,
-    },
-    /// The final response to our re-INVITE (a 2xx was acknowledged; 491
-    /// means glare: try again later).
-    ReinviteResult {
-        /// The dialog.
-        dialog: DialogId,
-        /// The response.
-        response: Response,
-    },
-    /// Any other request (UPDATE, INFO, MESSAGE, OPTIONS in a dialog,
-    /// REGISTER, MESSAGE outside one): answer with [`UserAgent::respond`].
-    Request {
-        /// The dialog it belongs to, if any.
-        dialog: Option<DialogId>,
-        /// The server transaction.
-        id: TransactionId,
-        /// The request.
-        request: Request,
-    },
-    /// A response to a request sent with [`UserAgent::request`] or
-    /// [`UserAgent::send_request`].
-    Response {
-        /// The dialog, if any.
-        dialog: Option<DialogId>,
-        /// The client transaction.
-        id: TransactionId,
-        /// The response.
-        response: Response,
-    },
-    /// A request sent with [`UserAgent::request`] or
-    /// [`UserAgent::send_request`] got no final response.
-    TimedOut {
-        /// The dialog, if any.
-        dialog: Option<DialogId>,
-        /// The client transaction.
-        id: TransactionId,
-    },
-    /// The dialog is gone; its id is no longer valid.
-    Terminated {
-        /// The dialog.
-        dialog: DialogId,
-        /// Why.
-        reason: EndReason,
-    },
 }
 
 /// What a client transaction is for.
