@@ -1,8 +1,9 @@
-//! Requests the transaction layer builds itself: the ACK for a 300-699
-//! response (RFC 3261 section 17.1.1.3) and the CANCEL (section 9.1).
+//! Messages the transaction layer builds itself: the ACK for a 300-699
+//! response (RFC 3261 section 17.1.1.3), the CANCEL (section 9.1) and
+//! the 100 Trying of an INVITE server transaction (17.2.1).
 
 use crate::Error;
-use crate::message::{Method, Request, Response, names};
+use crate::message::{Headers, Method, Request, Response, names};
 
 /// RFC 3261 17.1.1.3: Request-URI, Call-ID, From, CSeq number and the
 /// top Via (same branch) of the INVITE, the response's To (with its
@@ -20,6 +21,29 @@ pub(crate) fn ack_for_non_2xx(invite: &Request, response: &Response) -> Result<R
 /// From, To, CSeq number, top Via and Route headers.
 pub(crate) fn cancel_for(invite: &Request) -> Result<Request, Error> {
     copy_of(invite, Method::Cancel, None)
+}
+
+/// RFC 3261 8.2.6: the 100 Trying, its fields copied as received (no
+/// To tag). Built without a print-and-parse round trip: every field
+/// comes from a request that already parsed.
+pub(crate) fn trying(invite: &Request) -> Result<Response, Error> {
+    let mut headers = Headers::new();
+    for field in invite.headers().iter() {
+        let copied = [
+            names::VIA,
+            names::FROM,
+            names::TO,
+            names::CALL_ID,
+            names::CSEQ,
+        ]
+        .iter()
+        .any(|n| field.is(n));
+        if copied {
+            headers.push(field.clone());
+        }
+    }
+    headers.append(names::CONTENT_LENGTH, "0")?;
+    Response::unchecked(100, "Trying", headers)
 }
 
 fn copy_of(
@@ -95,6 +119,20 @@ Content-Length: 0
         assert_eq!(h.cseq().unwrap().method, "ACK");
         assert_eq!(h.routes().count(), 1);
         assert!(ack.body().is_empty());
+    }
+
+    #[test]
+    fn trying_parses_and_matches_the_builder() {
+        let Message::Request(invite) = parse(INVITE) else {
+            panic!()
+        };
+        let fast = trying(&invite).unwrap().to_bytes();
+        let built = Response::for_request(&invite, 100)
+            .build()
+            .unwrap()
+            .to_bytes();
+        assert_eq!(fast, built);
+        assert!(Message::parse(fast).is_ok());
     }
 
     #[test]

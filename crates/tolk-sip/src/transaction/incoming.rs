@@ -131,7 +131,7 @@ impl TransactionLayer {
         if invite {
             // RFC 3261 17.2.1: a 100 Trying at once, so the client stops
             // retransmitting whatever the TU takes to answer.
-            if let Ok(trying) = Response::for_request(&request, 100).build() {
+            if let Ok(trying) = super::build::trying(&request) {
                 let _ = self.send_response(now, id, trying);
             }
         }
