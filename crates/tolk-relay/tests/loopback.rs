@@ -313,3 +313,30 @@ fn a_thousand_concurrent_sessions() {
         assert_eq!(relay.delete(s.id).unwrap().a.forwarded, 1);
     }
 }
+
+#[test]
+fn an_icmp_error_on_a_socket_does_not_stall_it() {
+    let relay = relay(41600, 41699);
+    let (a, b) = (peer(), peer());
+    let closed = peer().local_addr().unwrap(); // the socket is dropped: nothing listens
+    let info = session(&relay, &a, &b);
+    relay
+        .update(
+            info.id,
+            Side::B,
+            LegUpdate {
+                remote: Some(closed),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    // A -> relay -> closed port (an ICMP unreachable comes back).
+    let (buf, n) = rtp(1, 1, b"to nowhere");
+    a.send_to(&buf[..n], info.a.rtp).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    // B's peer (latching from its real address) sends one packet: it must still reach A.
+    let (buf, n) = rtp(1, 2, b"still flows");
+    b.send_to(&buf[..n], info.b.rtp).unwrap();
+    let (got, _) = recv(&a).expect("B's socket keeps working after the error");
+    assert_eq!(RtpPacket::parse(&got).unwrap().payload(), b"still flows");
+}

@@ -217,8 +217,11 @@ impl Worker {
                 entry.rtcp,
             );
             let n = match self.mmsg.recv(fd, &mut self.slots) {
-                Ok(0) | Err(_) => return,
+                Ok(0) => return,
                 Ok(n) => n,
+                // A transient error (a pending socket error is reported once
+                // and cleared, ENOMEM passes): try again within this turn.
+                Err(_) => continue,
             };
             let Some(Some(se)) = self.sessions.get_mut(sidx) else {
                 return;
