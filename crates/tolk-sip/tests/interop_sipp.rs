@@ -2,7 +2,9 @@
 //! direction and transport, zero failures:
 //!
 //! - sipp UAC -> the `uas` example (its code, run in-process), UDP and TCP;
-//! - Tolk UAC -> sipp UAS, UDP and TCP.
+//! - Tolk UAC -> sipp UAS, UDP and TCP;
+//! - sipp REGISTER with Digest (MD5: sipp 3.6 has no SHA-256) -> the
+//!   example's registrar, 100 registrations.
 //!
 //! Skips with a notice when sipp is not installed. Ports 27100-27199.
 
@@ -60,7 +62,13 @@ async fn sipp_uac_to_example_uas(transport: Transport, sipp_port: u16) {
     };
     let (handle, events) = uas::start(udp, tcp).await.unwrap();
     let server = handle.local_addr(transport).unwrap();
-    let served = tokio::spawn(uas::serve(handle, events, false, Some(u64::from(CALLS))));
+    let served = tokio::spawn(uas::serve(
+        handle,
+        events,
+        false,
+        Some(u64::from(CALLS)),
+        None,
+    ));
     let args: Vec<String> = [
         "-sn",
         "uac",
@@ -232,4 +240,52 @@ async fn tolk_uac_to_sipp_uas_over_udp() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tolk_uac_to_sipp_uas_over_tcp() {
     tolk_uac_to_sipp_uas(Transport::Tcp, 27112).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sipp_register_with_digest_to_tolk_registrar() {
+    let Some(sipp) = sipp() else { return };
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let (handle, events) = uas::start(Some(any), None).await.unwrap();
+    let server = handle.local_addr(Transport::Udp).unwrap();
+    let registration = uas::Registration::new("alice", "wonderland");
+    let served = tokio::spawn(uas::serve(
+        handle,
+        events,
+        false,
+        Some(100),
+        Some(registration),
+    ));
+    let scenario =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sipp/register_digest.xml");
+    let args: Vec<String> = [
+        &server.to_string(),
+        "-sf",
+        &scenario.display().to_string(),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        "27121",
+        "-m",
+        "100",
+        "-r",
+        "100",
+        "-nostdin",
+        "-timeout",
+        "60",
+        "-timeout_error",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(
+        run_sipp(&sipp, &args, 70).await,
+        0,
+        "every REGISTER got its challenge and then 200"
+    );
+    let stats = tokio::time::timeout(Duration::from_secs(10), served)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stats.registered, 100);
 }
