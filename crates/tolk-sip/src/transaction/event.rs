@@ -14,7 +14,7 @@ pub struct TransactionId(pub(crate) u64);
 pub enum TransactionEvent {
     /// A new request created server transaction `id` (for an INVITE a
     /// 100 Trying has gone out). Answer with
-    /// [`TransactionLayer::send_response`].
+    /// [`TransactionLayer::send_response`](super::TransactionLayer::send_response).
     Request {
         /// The server transaction.
         id: TransactionId,
@@ -59,7 +59,7 @@ pub enum TransactionEvent {
     },
 }
 
-/// Settings of a [`TransactionLayer`].
+/// Settings of a [`TransactionLayer`](super::TransactionLayer).
 #[derive(Debug, Clone)]
 pub struct LayerConfig {
     /// T1, T2 and T4.

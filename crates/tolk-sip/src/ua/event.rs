@@ -29,7 +29,7 @@ pub enum EndReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UaEvent {
-    /// A new INVITE: answer with [`UserAgent::answer`].
+    /// A new INVITE: answer with [`UserAgent::answer`](super::UserAgent::answer).
     IncomingCall {
         /// The new dialog.
         dialog: DialogId,
@@ -59,7 +59,7 @@ pub enum UaEvent {
         /// The ACK (a body is the answer to a late offer).
         ack: Request,
     },
-    /// A re-INVITE in a dialog: answer with [`UserAgent::answer`].
+    /// A re-INVITE in a dialog: answer with [`UserAgent::answer`](super::UserAgent::answer).
     Reinvite {
         /// The dialog.
         dialog: DialogId,
@@ -77,7 +77,7 @@ pub enum UaEvent {
         response: Response,
     },
     /// Any other request (UPDATE, INFO, MESSAGE, OPTIONS in a dialog,
-    /// REGISTER, MESSAGE outside one): answer with [`UserAgent::respond`].
+    /// REGISTER, MESSAGE outside one): answer with [`UserAgent::respond`](super::UserAgent::respond).
     Request {
         /// The dialog it belongs to, if any.
         dialog: Option<DialogId>,
@@ -86,8 +86,8 @@ pub enum UaEvent {
         /// The request.
         request: Request,
     },
-    /// A response to a request sent with [`UserAgent::request`] or
-    /// [`UserAgent::send_request`].
+    /// A response to a request sent with [`UserAgent::request`](super::UserAgent::request) or
+    /// [`UserAgent::send_request`](super::UserAgent::send_request).
     Response {
         /// The dialog, if any.
         dialog: Option<DialogId>,
@@ -96,8 +96,8 @@ pub enum UaEvent {
         /// The response.
         response: Response,
     },
-    /// A request sent with [`UserAgent::request`] or
-    /// [`UserAgent::send_request`] got no final response.
+    /// A request sent with [`UserAgent::request`](super::UserAgent::request) or
+    /// [`UserAgent::send_request`](super::UserAgent::send_request) got no final response.
     TimedOut {
         /// The dialog, if any.
         dialog: Option<DialogId>,
