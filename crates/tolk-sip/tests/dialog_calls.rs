@@ -435,3 +435,54 @@ fn extensions_the_core_does_not_implement_are_refused_with_420() {
     assert_eq!(codes, [100, 420]);
     assert!(bob.poll_event().is_none());
 }
+
+#[test]
+fn late_offer_gets_its_answer_in_the_users_ack() {
+    let mut net = Net::new(6, 0.0, vec![addr(ALICE), addr(BOB)]);
+    let (mut alice, mut bob) = (ua(ALICE, 1), ua(BOB, 2));
+    let invite = Invite {
+        from: "<sip:alice@example.com>".into(),
+        to: "<sip:bob@example.com>".into(),
+        request_uri: format!("sip:bob@{BOB}"),
+        target: Target {
+            transport: Transport::Udp,
+            addr: addr(BOB),
+        },
+        sdp: Bytes::new(),
+        headers: vec![],
+        credentials: None,
+    };
+    let d = alice.invite(net.now, invite).unwrap();
+    let offer_in_200 = |bob: &mut UserAgent, now, e: &UaEvent| {
+        if let UaEvent::IncomingCall { dialog, sdp, .. } = e {
+            assert!(sdp.is_empty(), "a late offer");
+            bob.answer(now, *dialog, 200, Bytes::from_static(OFFER))
+                .unwrap();
+        }
+    };
+    let (a, _) = run(&mut net, &mut alice, &mut bob, offer_in_200, |a, _| {
+        a.iter().any(|e| matches!(e, UaEvent::Answered { .. }))
+    });
+    let offer = a.iter().find_map(|e| match e {
+        UaEvent::Answered { response, .. } => Some(response.body().clone()),
+        _ => None,
+    });
+    assert_eq!(offer.as_deref(), Some(OFFER));
+    alice.ack(net.now, d, Bytes::from_static(ANSWER)).unwrap();
+    assert!(
+        alice.ack(net.now, d, Bytes::new()).is_err(),
+        "one ACK per 2xx"
+    );
+    let (_, b) = run(
+        &mut net,
+        &mut alice,
+        &mut bob,
+        |_, _, _| {},
+        |_, b| b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. })),
+    );
+    let ack_body = b.iter().find_map(|e| match e {
+        UaEvent::Confirmed { ack, .. } => Some(ack.body().clone()),
+        _ => None,
+    });
+    assert_eq!(ack_body.as_deref(), Some(ANSWER));
+}

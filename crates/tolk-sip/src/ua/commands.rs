@@ -27,7 +27,8 @@ pub struct Invite {
     pub request_uri: String,
     /// Where the INVITE goes (the next hop).
     pub target: Target,
-    /// The SDP offer (empty for a late offer).
+    /// The SDP offer; empty for a late offer, whose answer then goes in
+    /// the ACK ([`UserAgent::ack`]).
     pub sdp: Bytes,
     /// Extra header fields (name, value), e.g. preloaded Route.
     pub headers: Vec<(String, String)>,
@@ -158,6 +159,25 @@ impl UserAgent {
                 }
             }
         }
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Sends the ACK with the SDP answer after [`super::UaEvent::Answered`]
+    /// for a late-offer INVITE (RFC 3264 section 4: the 2xx offered).
+    pub fn ack(&mut self, now: Instant, dialog: DialogId, sdp: Bytes) -> Result<(), Error> {
+        let call = self
+            .calls
+            .get_mut(&dialog)
+            .ok_or(Error::NoSuchTransaction)?;
+        let seq = call
+            .late_ack_seq
+            .take()
+            .ok_or(Error::InvalidState("no 2xx awaits an ACK from the user"))?;
+        let body = (!sdp.is_empty()).then_some((SDP, sdp));
+        let ack = call.dialog.request(Method::Ack, seq, None, body)?;
+        call.ack = Some((seq, ack));
+        self.resend_ack(dialog);
         self.pump(now);
         Ok(())
     }

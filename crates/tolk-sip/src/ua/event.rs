@@ -45,7 +45,9 @@ pub enum UaEvent {
         /// The response (its body may carry early media SDP).
         response: Response,
     },
-    /// A 2xx to our INVITE; the ACK has gone out.
+    /// A 2xx to our INVITE; the ACK has gone out, unless our INVITE was
+    /// a late offer: then answer the 2xx's offer with
+    /// [`UserAgent::ack`](super::UserAgent::ack).
     Answered {
         /// The dialog.
         dialog: DialogId,

@@ -152,6 +152,8 @@ struct Call {
     /// INVITE already answered one.
     credentials: Option<crate::auth::Credentials>,
     answered_challenge: bool,
+    /// CSeq of a 2xx to our late-offer INVITE awaiting the user's ACK.
+    late_ack_seq: Option<u32>,
 }
 
 /// The user agent core, sans-IO. Drive it like the transaction layer:
@@ -299,6 +301,7 @@ impl UserAgent {
                 transactions: Vec::new(),
                 credentials: None,
                 answered_challenge: false,
+                late_ack_seq: None,
             },
         );
     }

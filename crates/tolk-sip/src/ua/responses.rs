@@ -57,10 +57,16 @@ impl UserAgent {
                 let _ = call.dialog.learn_from_response(&response);
                 call.dialog.state = DialogState::Confirmed;
                 let seq = call.pending_out.take().map_or(1, |(_, seq)| seq);
-                if let Ok(ack) = call.dialog.request(Method::Ack, seq, None, None) {
-                    call.ack = Some((seq, ack));
+                // A late offer (our INVITE had no body): the 2xx carries
+                // the offer and the user's ACK the answer (UserAgent::ack).
+                let late_offer = self.layer.request(id).is_some_and(|r| r.body().is_empty());
+                call.late_ack_seq = late_offer.then_some(seq);
+                if !late_offer {
+                    if let Ok(ack) = call.dialog.request(Method::Ack, seq, None, None) {
+                        call.ack = Some((seq, ack));
+                    }
+                    self.resend_ack(d);
                 }
-                self.resend_ack(d);
                 self.events.push_back(UaEvent::Answered {
                     dialog: d,
                     response,
@@ -144,7 +150,7 @@ impl UserAgent {
         }
     }
 
-    fn resend_ack(&mut self, d: DialogId) {
+    pub(super) fn resend_ack(&mut self, d: DialogId) {
         let Some(call) = self.calls.get(&d) else {
             return;
         };
