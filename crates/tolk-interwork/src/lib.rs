@@ -6,6 +6,8 @@
 //! holds the vocabulary those events use and the tables that translate
 //! protocol values into it, kept as data and tested as data:
 //!
+//! - [`LegEvent`] / [`LegCommand`]: what a leg reports and is told,
+//!   whatever protocol it speaks,
 //! - [`Cause`]: Q.850 causes, with SIP status mapping per RFC 3398
 //!   ([`status_for_cause`], [`cause_for_status`]),
 //! - [`Digit`] / [`DtmfEvent`]: DTMF between RFC 4733 codes, SIP INFO
@@ -26,11 +28,13 @@
 //! # Ok::<(), tolk_interwork::Error>(())
 //! ```
 
+mod call;
 mod cause;
 mod dtmf;
 mod keyframe;
 mod sip_cause;
 
+pub use call::{LegCommand, LegEvent, LegId, MediaWarning, Party, Protocol};
 pub use cause::{Cause, CauseClass};
 pub use dtmf::{DEFAULT_DURATION, DTMF_CONTENT_TYPE, DTMF_RELAY_CONTENT_TYPE, Digit, DtmfEvent};
 pub use keyframe::{KeyframeRequest, MEDIA_CONTROL_CONTENT_TYPE, PICTURE_FAST_UPDATE_BODY};

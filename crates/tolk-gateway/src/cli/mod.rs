@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod config;
+mod run;
 mod sdp;
 mod sip;
 
@@ -20,6 +21,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the gateway (embedded default configuration without --config).
+    Run(run::RunArgs),
     /// Inspect SDP and compute offer/answer results.
     #[command(subcommand)]
     Sdp(sdp::SdpCommand),
@@ -35,6 +38,7 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run(args) => run::run(args),
         Command::Sdp(command) => sdp::run(command),
         Command::Sip(command) => sip::run(command),
         Command::Config(command) => config::run(command),
