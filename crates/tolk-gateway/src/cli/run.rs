@@ -20,6 +20,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tolk_relay::latch::LatchPolicy;
 use tolk_relay::{EndpointSpec, LegUpdate, Relay, RelayConfig, SessionId, SessionPolicy, Side};
 use tolk_sdp::negotiate::profiles;
+use tolk_sip::dialog::DialogId;
 use tolk_sip::registrar::Registrar;
 use tolk_sip::transport::tls::Identity;
 use tolk_sip::transport::{Driver, DriverConfig, DriverHandle};
@@ -182,7 +183,8 @@ async fn handle_events(
     node: &Node,
 ) {
     let mut registrar = Registrar::new();
-    let mut echoes: std::collections::HashMap<String, SessionId> = std::collections::HashMap::new();
+    let mut echoes: std::collections::HashMap<DialogId, SessionId> =
+        std::collections::HashMap::new();
     let mut tags = 0u64;
     while let Some(event) = events.recv().await {
         match event {
@@ -207,7 +209,7 @@ async fn handle_events(
                     None => (404, Bytes::new(), None),
                 };
                 if let Some(session) = session {
-                    echoes.insert(dialog.to_string(), session);
+                    echoes.insert(dialog, session);
                     node.metrics.call_started();
                 } else {
                     node.metrics.call_failed(code);
@@ -248,7 +250,7 @@ async fn handle_events(
                     .await;
             }
             UaEvent::Terminated { dialog, .. } => {
-                if let Some(session) = echoes.remove(&dialog.to_string()) {
+                if let Some(session) = echoes.remove(&dialog) {
                     if let Ok(stats) = relay.delete(session) {
                         node.metrics.add_relay(&crate::metrics::RelayDelta {
                             packets: stats.a.forwarded + stats.b.forwarded,
