@@ -25,23 +25,8 @@ fn cpu_ns() -> u64 {
         .expect("/proc/thread-self/schedstat (Linux with schedstats)")
 }
 
-fn leg(codec: CodecFormat, payload_type: u8) -> LegFormat {
-    LegFormat {
-        codec,
-        payload_type,
-        telephone_event: None,
-    }
-}
-
 fn pipeline(from: &LegFormat, to: &LegFormat) -> AudioPipeline {
-    let config = PipelineConfig {
-        input: from.clone(),
-        output: to.clone(),
-        packet_ms: 20,
-        ssrc: 1,
-        first_sequence: 0,
-        first_timestamp: 0,
-    };
+    let config = PipelineConfig::new(from.clone(), to.clone());
     AudioPipeline::new(&CodecRegistry::with_builtins(), config).expect("pipeline")
 }
 
@@ -121,9 +106,9 @@ fn main() {
         "| call | A -> B per 20 ms frame | B -> A per 20 ms frame | one core per call | vs baseline |"
     );
     println!("| --- | --- | --- | --- | --- |");
-    let pcmu = leg(CodecFormat::pcmu(), 0);
-    let opus = leg(CodecFormat::opus(), 111);
-    let g722 = leg(CodecFormat::g722(), 9);
+    let pcmu = LegFormat::new(CodecFormat::pcmu(), 0);
+    let opus = LegFormat::new(CodecFormat::opus(), 111);
+    let g722 = LegFormat::new(CodecFormat::g722(), 9);
     report(
         "Opus <-> PCMU",
         direction(&opus, &pcmu),

@@ -13,24 +13,12 @@ use tolk_media::codec::{CodecFormat, CodecRegistry};
 use tolk_media::rtp::{RtpBuilder, RtpHeaderMut, RtpPacket};
 use tolk_media::transcode::{AudioPipeline, LegFormat, PipelineConfig};
 
-fn leg(codec: CodecFormat, payload_type: u8) -> LegFormat {
-    LegFormat {
-        codec,
-        payload_type,
-        telephone_event: None,
-    }
-}
-
 fn pipeline(from: LegFormat, to: LegFormat) -> AudioPipeline {
-    let config = PipelineConfig {
-        input: from,
-        output: to,
-        packet_ms: 20,
-        ssrc: 1,
-        first_sequence: 0,
-        first_timestamp: 0,
-    };
-    AudioPipeline::new(&CodecRegistry::with_builtins(), config).expect("pipeline")
+    AudioPipeline::new(
+        &CodecRegistry::with_builtins(),
+        PipelineConfig::new(from, to),
+    )
+    .expect("pipeline")
 }
 
 /// Speech-band test signal: two tones, as 20 ms PCM at `rate`.
@@ -85,9 +73,9 @@ fn direction(c: &mut Criterion, name: &str, from: LegFormat, to: LegFormat) {
 }
 
 fn benches(c: &mut Criterion) {
-    let pcmu = || leg(CodecFormat::pcmu(), 0);
-    let opus = || leg(CodecFormat::opus(), 111);
-    let g722 = || leg(CodecFormat::g722(), 9);
+    let pcmu = || LegFormat::new(CodecFormat::pcmu(), 0);
+    let opus = || LegFormat::new(CodecFormat::opus(), 111);
+    let g722 = || LegFormat::new(CodecFormat::g722(), 9);
 
     let frame8k: Vec<u8> = vec![0x55; 160];
     c.bench_function("frame/baseline_memcpy_160", |b| {

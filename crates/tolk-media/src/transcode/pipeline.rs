@@ -46,6 +46,33 @@ pub struct PipelineConfig {
     pub first_timestamp: u32,
 }
 
+impl LegFormat {
+    /// `codec` at `payload_type`, without telephone-events.
+    pub fn new(codec: CodecFormat, payload_type: u8) -> Self {
+        Self {
+            codec,
+            payload_type,
+            telephone_event: None,
+        }
+    }
+}
+
+impl PipelineConfig {
+    /// From `input` to `output` in 20 ms packets, the output stream
+    /// starting at SSRC 1, sequence 0 and timestamp 0; set the fields for
+    /// a real call (RFC 3550 wants them random).
+    pub fn new(input: LegFormat, output: LegFormat) -> Self {
+        Self {
+            input,
+            output,
+            packet_ms: 20,
+            ssrc: 1,
+            first_sequence: 0,
+            first_timestamp: 0,
+        }
+    }
+}
+
 /// Decode, resample, re-frame, encode; see the module docs.
 pub struct AudioPipeline {
     config: PipelineConfig,

@@ -223,12 +223,8 @@ fn garbage_and_loss_into_opus_give_concealment_not_a_crash() {
 #[test]
 fn unsupported_packet_times_are_refused() {
     let config = PipelineConfig {
-        input: leg(CodecFormat::pcmu(), 0),
-        output: leg(CodecFormat::opus(), 111),
         packet_ms: 30,
-        ssrc: 1,
-        first_sequence: 0,
-        first_timestamp: 0,
+        ..PipelineConfig::new(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::opus(), 111))
     };
     assert!(AudioPipeline::new(&CodecRegistry::with_builtins(), config).is_err());
 }
