@@ -56,7 +56,7 @@ fn bench(c: &mut Criterion) {
     });
     let plan = EgressPlan {
         payload_types: PayloadTypeMap::from_pairs([(0, 8)]),
-        rewrite: None,
+        ..Default::default()
     };
     let cases: [(&str, Option<&SrtpKey>, Crypto, Crypto); 4] = [
         ("plain_pt_rewrite", None, Crypto::Plain, Crypto::Plain),

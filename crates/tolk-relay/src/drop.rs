@@ -30,11 +30,13 @@ pub enum DropReason {
     Malformed,
     /// The key's index space is exhausted: the leg must be re-keyed.
     KeyExhausted,
+    /// The transcoding hook rejected the packet (unexpected payload type, undecodable).
+    Transcode,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 12] = [
+    pub const ALL: [DropReason; 13] = [
         DropReason::Truncated,
         DropReason::NotRtp,
         DropReason::WrongVersion,
@@ -47,6 +49,7 @@ impl DropReason {
         DropReason::NoDestination,
         DropReason::Malformed,
         DropReason::KeyExhausted,
+        DropReason::Transcode,
     ];
 
     /// A stable label for statistics output.
@@ -64,6 +67,7 @@ impl DropReason {
             DropReason::NoDestination => "no-destination",
             DropReason::Malformed => "malformed",
             DropReason::KeyExhausted => "key-exhausted",
+            DropReason::Transcode => "transcode",
         }
     }
 
@@ -152,7 +156,7 @@ mod tests {
         for (i, r) in DropReason::ALL.into_iter().enumerate() {
             assert_eq!(c.get(r), i as u64 + 1, "{}", r.label());
         }
-        assert_eq!(c.total(), (1..=12).sum::<u64>());
-        assert_eq!(c.iter().count(), 12);
+        assert_eq!(c.total(), (1..=13).sum::<u64>());
+        assert_eq!(c.iter().count(), 13);
     }
 }

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::latch::{Latch, LatchPolicy};
 use crate::pipeline::{Crypto, EgressPlan};
 use crate::srtp::{SrtpKey, new_context};
+use crate::transform::Transcoding;
 
 /// The keys of one leg: `rx` unprotects what its peer sends, `tx` protects
 /// what the relay sends to it. `None` means plain RTP in that direction.
@@ -33,7 +34,8 @@ pub struct LegUpdate {
     pub latch: Option<LatchPolicy>,
     /// Silence after which another source may take over a latch.
     pub relatch_after: Option<Duration>,
-    /// Payload types and stream rewrite for packets sent to this leg.
+    /// Payload types, stream rewrite and transcoding for packets sent to
+    /// this leg. Setting a plan that transcodes starts a fresh transform.
     pub plan: Option<EgressPlan>,
 }
 
@@ -54,6 +56,8 @@ pub struct EndpointStats {
     pub first_packet: Option<Instant>,
     /// Time of the latest packet accepted from this leg.
     pub last_packet: Option<Instant>,
+    /// True when the media sent to this leg is transcoded.
+    pub transcoding: bool,
 }
 
 /// One leg's endpoint state.
@@ -65,6 +69,7 @@ pub struct Endpoint {
     pub(crate) rx: Crypto,
     pub(crate) tx: Crypto,
     pub(crate) plan: EgressPlan,
+    pub(crate) transcoding: Option<Transcoding>,
     pub(crate) stats: EndpointStats,
     pub(crate) auth_failures: u64,
 }
@@ -79,6 +84,7 @@ impl Endpoint {
             rx: Crypto::Plain,
             tx: Crypto::Plain,
             plan: EgressPlan::default(),
+            transcoding: None,
             stats: EndpointStats::default(),
             auth_failures: 0,
         }
@@ -91,9 +97,19 @@ impl Endpoint {
 
     /// Applies a signalling update.
     pub fn update(&mut self, u: LegUpdate) -> Result<()> {
-        if let Some(keys) = u.keys {
-            self.rx = crypto(keys.rx.as_ref())?;
-            self.tx = crypto(keys.tx.as_ref())?;
+        // Everything that can fail comes first, so a failed update changes nothing.
+        let transcoding = match u.plan.as_ref().map(|p| p.transcode.as_ref()) {
+            Some(Some(t)) => Some(Some(t.build()?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let keys = match u.keys {
+            Some(keys) => Some((crypto(keys.rx.as_ref())?, crypto(keys.tx.as_ref())?)),
+            None => None,
+        };
+        if let Some((rx, tx)) = keys {
+            self.rx = rx;
+            self.tx = tx;
             let authenticated = self.rx.is_srtp();
             self.rtp_latch.set_authenticated(authenticated);
             self.rtcp_latch.set_authenticated(authenticated);
@@ -123,6 +139,10 @@ impl Endpoint {
         }
         if let Some(plan) = u.plan {
             self.plan = plan;
+        }
+        if let Some(transcoding) = transcoding {
+            self.stats.transcoding = transcoding.is_some();
+            self.transcoding = transcoding;
         }
         Ok(())
     }

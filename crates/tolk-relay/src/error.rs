@@ -80,6 +80,9 @@ pub enum Error {
     /// An unknown session or endpoint id.
     #[error("unknown {0}")]
     Unknown(&'static str),
+    /// A transcoding hook could not be built (unknown codec, bad packet time).
+    #[error("transcoder: {0}")]
+    Media(#[from] tolk_media::Error),
     /// A socket or thread operation failed.
     #[error("I/O: {0}")]
     Io(#[from] io::Error),

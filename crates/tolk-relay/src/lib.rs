@@ -16,7 +16,7 @@
 //! use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, RelayConfig, Side};
 //!
 //! # fn main() -> tolk_relay::Result<()> {
-//! let relay = Relay::start(RelayConfig { ports: (48000, 48099), workers: 1, ..Default::default() })?;
+//! let relay = Relay::start(RelayConfig { ports: (46700, 46799), workers: 1, ..Default::default() })?;
 //! let events = relay.take_events().expect("first call");
 //!
 //! // An offer arrives: one endpoint per leg, local ports for the SDP we send.
@@ -57,6 +57,9 @@
 //! - [`pipeline`]: one direction's per-packet work as a pure function
 //!   (demux, unprotect, validate, [`rewrite`], protect) returning the new
 //!   length or a [`DropReason`].
+//! - [`transform`]: the transcoding hook ([`transform::MediaTransform`])
+//!   a plan can put into a direction, with the adapter for `tolk-media`'s
+//!   audio pipeline.
 //! - [`latch`]: symmetric-RTP latching rules; [`Session`]: two endpoints,
 //!   stats, events and timeouts, driven with time as an input.
 //! - [`Relay`]: sockets from a port range, worker threads, control API; its
@@ -93,6 +96,7 @@ mod ports;
 pub mod rewrite;
 mod session;
 pub mod srtp;
+pub mod transform;
 
 pub use drop::{DropCounts, DropReason};
 pub use endpoint::{Endpoint, EndpointStats, LegKeys, LegUpdate};

@@ -10,7 +10,10 @@
 //! 4. protect with the destination leg's SRTP context, if any.
 //!
 //! The combinations give the four direction transforms: SRTP->RTP,
-//! RTP->SRTP, SRTP->SRTP re-keyed, and plain.
+//! RTP->SRTP, SRTP->SRTP re-keyed, and plain. When the destination's plan
+//! transcodes, [`transcode_packet`] replaces step 3 for RTP: the decrypted packet
+//! goes to the stream's [`crate::transform::MediaTransform`], and what it
+//! returns is protected for the destination leg instead.
 
 use tolk_media::demux::{PacketKind, classify};
 use tolk_media::rtcp::{BYE, PSFB, RR, RTPFB, SDES, SR, raw_packets};
@@ -19,6 +22,7 @@ use tolk_media::rtp::{RtpHeaderMut, RtpPacket};
 use crate::drop::DropReason;
 use crate::rewrite::{self, PayloadTypeMap, StreamRewrite};
 use crate::srtp::SrtpContext;
+use crate::transform::{Transcode, Transcoding};
 
 /// An RTCP packet's fixed header plus sender SSRC.
 const RTCP_MIN: usize = 8;
@@ -56,6 +60,10 @@ pub struct EgressPlan {
     pub payload_types: PayloadTypeMap,
     /// Optional SSRC/sequence/timestamp rewrite.
     pub rewrite: Option<StreamRewrite>,
+    /// Transcode RTP for this leg instead of forwarding it: the transform
+    /// chooses the output's payload types and stream identity, so
+    /// `payload_types` and `rewrite` then apply to RTCP only.
+    pub transcode: Option<Transcode>,
 }
 
 /// RTP or RTCP: what a forwarded packet was.
@@ -65,6 +73,48 @@ pub enum PacketClass {
     Rtp,
     /// An RTCP compound packet.
     Rtcp,
+}
+
+/// Where a forwarded packet's bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forwarded {
+    /// Transformed in place: `buf[..len]`.
+    InPlace(usize, PacketClass),
+    /// Transcoded: this many RTP packets wait in the transcoding's outbox.
+    Transcoded(usize),
+}
+
+/// Like [`forward`], but RTP goes through `transcoding` (built from the
+/// plan's [`Transcode`]); its output packets are protected in the outbox.
+pub fn transcode_packet(
+    rx: &mut Crypto,
+    tx: &mut Crypto,
+    plan: &EgressPlan,
+    transcoding: &mut Transcoding,
+    buf: &mut [u8],
+    len: usize,
+) -> Result<Forwarded, DropReason> {
+    let packet = buf.get(..len).ok_or(DropReason::Oversized)?;
+    if classify(packet) != PacketKind::Rtp {
+        return forward(rx, tx, plan, buf, len).map(|(n, class)| Forwarded::InPlace(n, class));
+    }
+    let len = match rx {
+        Crypto::Plain => len,
+        Crypto::Srtp(ctx) => ctx
+            .unprotect_rtp(buf, len)
+            .map_err(|e| DropReason::from(&e))?,
+    };
+    let packet = buf.get(..len).ok_or(DropReason::Oversized)?;
+    let packet = RtpPacket::parse(packet).map_err(|e| DropReason::from(&e))?;
+    let count = transcoding.process(&packet)?;
+    if let Crypto::Srtp(ctx) = tx {
+        for (slot, len) in transcoding.outbox_mut().slots_mut().take(count) {
+            *len = ctx
+                .protect_rtp(slot, *len)
+                .map_err(|e| DropReason::from(&e))?;
+        }
+    }
+    Ok(Forwarded::Transcoded(count))
 }
 
 /// Transforms the packet in `buf[..len]` in place for the destination leg;
@@ -170,3 +220,5 @@ fn rewrite_rtcp_sender(buf: &mut [u8], len: usize, ssrc: u32) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transcode_tests;

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use crate::drop::DropReason;
 use crate::endpoint::{Endpoint, EndpointStats, LegUpdate};
 use crate::error::Result;
-use crate::pipeline::{self, PacketClass};
+use crate::pipeline::{self, Forwarded, PacketClass};
+use crate::transform::Outbox;
 
 /// Identifies a session within a relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -54,6 +55,16 @@ pub enum Verdict {
         to: SocketAddr,
         /// Length after the transform.
         len: usize,
+    },
+    /// Send the `packets` waiting in [`Session::outbox`]`(side)` to `to`
+    /// from `side`'s RTP socket: the transcoded output of the packet.
+    Transcoded {
+        /// The leg whose socket sends them.
+        side: Side,
+        /// Destination address.
+        to: SocketAddr,
+        /// Packets waiting (may be zero while the transform buffers).
+        packets: usize,
     },
     /// Dropped, and counted under this reason.
     Drop(DropReason),
@@ -165,6 +176,22 @@ impl Session {
         self.endpoints[side.index()].update(update)
     }
 
+    /// The transcoded packets a [`Verdict::Transcoded`] for `side` refers to.
+    pub fn outbox(&self, side: Side) -> Option<&Outbox> {
+        self.endpoints[side.index()]
+            .transcoding
+            .as_ref()
+            .map(|t| t.outbox())
+    }
+
+    /// Directions whose media is transcoded (0, 1 or 2).
+    pub fn transcoded_streams(&self) -> usize {
+        self.endpoints
+            .iter()
+            .filter(|e| e.transcoding.is_some())
+            .count()
+    }
+
     /// Both endpoints' counters.
     pub fn stats(&self) -> SessionStats {
         SessionStats {
@@ -186,6 +213,12 @@ impl Session {
         len: usize,
     ) -> Verdict {
         let verdict = self.forward(now, side, rtcp_socket, src, buf, len);
+        let transcoded_bytes = match verdict {
+            Verdict::Transcoded { side: to, .. } => self
+                .outbox(to)
+                .map_or(0, |o| o.iter().map(<[u8]>::len).sum::<usize>()),
+            _ => 0,
+        };
         let from = &mut self.endpoints[side.index()];
         from.stats.packets_in += 1;
         from.stats.bytes_in += len as u64;
@@ -193,6 +226,10 @@ impl Session {
             Verdict::Forward { len, .. } => {
                 from.stats.forwarded += 1;
                 from.stats.bytes_forwarded += len as u64;
+            }
+            Verdict::Transcoded { .. } => {
+                from.stats.forwarded += 1;
+                from.stats.bytes_forwarded += transcoded_bytes as u64;
             }
             Verdict::Drop(reason) => {
                 from.stats.drops.add(reason);
@@ -229,7 +266,12 @@ impl Session {
         if !from.latch(rtcp_socket).admits(src, now) {
             return Verdict::Drop(DropReason::SourceNotLatched);
         }
-        let (len, class) = match pipeline::forward(&mut from.rx, &mut to.tx, &to.plan, buf, len) {
+        let forwarded = match &mut to.transcoding {
+            Some(t) => pipeline::transcode_packet(&mut from.rx, &mut to.tx, &to.plan, t, buf, len),
+            None => pipeline::forward(&mut from.rx, &mut to.tx, &to.plan, buf, len)
+                .map(|(n, class)| Forwarded::InPlace(n, class)),
+        };
+        let forwarded = match forwarded {
             Ok(done) => done,
             Err(reason) => return Verdict::Drop(reason),
         };
@@ -251,6 +293,19 @@ impl Session {
         }
         from.stats.last_packet = Some(now);
         self.timed_out = false;
+        let (len, class) = match forwarded {
+            Forwarded::InPlace(len, class) => (len, class),
+            Forwarded::Transcoded(packets) => {
+                return match to.latch(false).destination() {
+                    Some(dst) => Verdict::Transcoded {
+                        side: side.other(),
+                        to: dst,
+                        packets,
+                    },
+                    None => Verdict::Drop(DropReason::NoDestination),
+                };
+            }
+        };
         let rtcp_out = class == PacketClass::Rtcp && !to.rtcp_mux;
         match to.latch(rtcp_out).destination() {
             Some(dst) => Verdict::Forward {

@@ -88,7 +88,7 @@ fn session_path(srtp_in: Option<&SrtpKey>) -> f64 {
 /// Allocations per packet through the worker thread's recvmmsg/sendmmsg loop.
 fn worker_path() -> f64 {
     let relay = Relay::start(RelayConfig {
-        ports: (46000, 46099),
+        ports: (46900, 46999),
         workers: 1,
         ..Default::default()
     })

@@ -85,7 +85,7 @@ fn key(b: u8) -> SrtpKey {
 
 #[test]
 fn srtp_in_rtp_out_and_back_with_independent_decrypt() {
-    let relay = relay(41000, 41099);
+    let relay = relay(46100, 46199);
     let (a, b) = (peer(), peer());
     let info = session(&relay, &a, &b);
     let (a_sends, relay_sends_a) = (key(1), key(2));
@@ -133,7 +133,7 @@ fn srtp_in_rtp_out_and_back_with_independent_decrypt() {
 
 #[test]
 fn replayed_and_tampered_packets_are_dropped_and_counted() {
-    let relay = relay(41100, 41199);
+    let relay = relay(46200, 46299);
     let (a, b) = (peer(), peer());
     let info = session(&relay, &a, &b);
     let k = key(3);
@@ -174,7 +174,7 @@ fn replayed_and_tampered_packets_are_dropped_and_counted() {
 
 #[test]
 fn latching_symmetric_rtp_and_foreign_sources() {
-    let relay = relay(41200, 41299);
+    let relay = relay(46300, 46399);
     let (a, b, nat_a, intruder) = (peer(), peer(), peer(), peer());
     let info = session(&relay, &a, &b);
     // A's media really comes from another port (NAT): it latches there.
@@ -197,7 +197,7 @@ fn latching_symmetric_rtp_and_foreign_sources() {
 
 #[test]
 fn rtcp_pair_on_one_leg_mux_on_the_other() {
-    let relay = relay(41300, 41399);
+    let relay = relay(46400, 46499);
     let (a, a_rtcp, b) = (peer(), peer(), peer());
     let info = relay.create_session(spec(false), spec(true)).unwrap();
     assert_eq!(info.a.rtcp.port(), info.a.rtp.port() + 1);
@@ -241,7 +241,7 @@ fn rtcp_pair_on_one_leg_mux_on_the_other() {
 
 #[test]
 fn silence_raises_a_timeout_event_and_delete_frees_ports() {
-    let relay = relay(41400, 41403);
+    let relay = relay(46500, 46503);
     let events = relay.take_events().unwrap();
     let (a, b) = (peer(), peer());
     let first = session(&relay, &a, &b);
@@ -270,7 +270,7 @@ fn ipv6_endpoints() {
         return;
     };
     b.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
-    let relay = relay(41500, 41599);
+    let relay = relay(46550, 46599);
     let a = peer();
     let v6 = EndpointSpec {
         ip: "::1".parse().unwrap(),
@@ -297,7 +297,7 @@ fn ipv6_endpoints() {
 
 #[test]
 fn a_thousand_concurrent_sessions() {
-    let relay = relay(42000, 45999);
+    let relay = relay(47000, 49999);
     let (a, b) = (peer(), peer());
     let sessions: Vec<SessionInfo> = (0..1000).map(|_| session(&relay, &a, &b)).collect();
     let mut expected = HashSet::new();
@@ -322,7 +322,7 @@ fn a_thousand_concurrent_sessions() {
 
 #[test]
 fn an_icmp_error_on_a_socket_does_not_stall_it() {
-    let relay = relay(41600, 41699);
+    let relay = relay(46600, 46699);
     let (a, b) = (peer(), peer());
     let closed = peer().local_addr().unwrap(); // the socket is dropped: nothing listens
     let info = session(&relay, &a, &b);

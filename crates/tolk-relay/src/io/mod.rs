@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -99,6 +99,7 @@ pub struct Relay {
     policy: SessionPolicy,
     next_id: AtomicU64,
     next_worker: AtomicUsize,
+    transcoded: Arc<AtomicUsize>,
 }
 
 impl Relay {
@@ -110,16 +111,18 @@ impl Relay {
         };
         // Bounded: an owner that never reads events costs memory, not a leak.
         let (events_tx, events_rx) = mpsc::sync_channel(EVENT_QUEUE);
+        let transcoded = Arc::new(AtomicUsize::new(0));
         let mut workers = Vec::with_capacity(n);
         for i in 0..n {
             let poll = Poll::new()?;
             let waker = Waker::new(poll.registry(), WAKER)?;
             let (tx, rx) = mpsc::channel();
             let events = events_tx.clone();
+            let gauge = Arc::clone(&transcoded);
             // Built on its own thread: the syscall headers hold raw pointers.
             let thread = std::thread::Builder::new()
                 .name(format!("tolk-relay-{i}"))
-                .spawn(move || Worker::new(poll, rx, events).run())?;
+                .spawn(move || Worker::new(poll, rx, events, gauge).run())?;
             workers.push(WorkerHandle {
                 commands: tx,
                 waker,
@@ -134,6 +137,7 @@ impl Relay {
             policy: config.policy,
             next_id: AtomicU64::new(1),
             next_worker: AtomicUsize::new(0),
+            transcoded,
         })
     }
 
@@ -224,6 +228,12 @@ impl Relay {
     /// Sessions alive.
     pub fn session_count(&self) -> usize {
         lock(&self.placements).len()
+    }
+
+    /// Directions (one per session leg receiving it) whose media is
+    /// transcoded right now, across all sessions.
+    pub fn transcoded_streams(&self) -> usize {
+        self.transcoded.load(Ordering::Relaxed)
     }
 
     /// Ids of the sessions alive.

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::io;
 use std::net::UdpSocket as StdUdpSocket;
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
@@ -58,6 +60,8 @@ pub struct Worker {
     poll: Poll,
     commands: Receiver<Command>,
     events: SyncSender<Event>,
+    /// Transcoded directions across the relay (a gauge the owner reads).
+    transcoded: Arc<AtomicUsize>,
     sockets: Vec<Option<SocketEntry>>,
     sessions: Vec<Option<SessionEntry>>,
     by_id: HashMap<SessionId, usize>,
@@ -70,11 +74,17 @@ pub struct Worker {
 
 impl Worker {
     /// A worker around an existing poll (whose registry made the waker).
-    pub fn new(poll: Poll, commands: Receiver<Command>, events: SyncSender<Event>) -> Self {
+    pub fn new(
+        poll: Poll,
+        commands: Receiver<Command>,
+        events: SyncSender<Event>,
+        transcoded: Arc<AtomicUsize>,
+    ) -> Self {
         Self {
             poll,
             commands,
             events,
+            transcoded,
             sockets: Vec::new(),
             sessions: Vec::new(),
             by_id: HashMap::new(),
@@ -133,7 +143,14 @@ impl Worker {
                 }
                 Command::Update(id, side, update, reply) => {
                     let result = match self.entry(id) {
-                        Some(e) => e.session.update(side, *update),
+                        Some(e) => {
+                            let before = e.session.transcoded_streams();
+                            let result = e.session.update(side, *update);
+                            let after = e.session.transcoded_streams();
+                            self.transcoded.fetch_add(after, Ordering::Relaxed);
+                            self.transcoded.fetch_sub(before, Ordering::Relaxed);
+                            result
+                        }
                         None => Err(Error::Unknown("session")),
                     };
                     let _ = reply.send(result);
@@ -196,6 +213,8 @@ impl Worker {
     fn remove(&mut self, id: SessionId) -> Option<SessionStats> {
         let idx = self.by_id.remove(&id)?;
         let entry = self.sessions.get_mut(idx)?.take()?;
+        self.transcoded
+            .fetch_sub(entry.session.transcoded_streams(), Ordering::Relaxed);
         for t in entry.tokens.iter().flatten().flatten() {
             if let Some(mut s) = self.sockets.get_mut(*t).and_then(Option::take) {
                 let _ = self.poll.registry().deregister(&mut s.socket);
@@ -239,17 +258,33 @@ impl Worker {
                 let verdict =
                     se.session
                         .handle_packet(now, side, rtcp, src, &mut self.slots.bufs[i], len);
-                if let Verdict::Forward {
-                    side: out_side,
-                    rtcp_socket,
-                    to,
-                    len,
-                } = verdict
-                {
-                    if let Some(tok) = se.tokens[side_index(out_side)][usize::from(rtcp_socket)] {
-                        self.out.push(Outgoing { slot: i, len, to });
-                        self.out_sockets.push(tok);
+                match verdict {
+                    Verdict::Forward {
+                        side: out_side,
+                        rtcp_socket,
+                        to,
+                        len,
+                    } => {
+                        let tok = se.tokens[side_index(out_side)][usize::from(rtcp_socket)];
+                        if let Some(tok) = tok {
+                            self.out.push(Outgoing { slot: i, len, to });
+                            self.out_sockets.push(tok);
+                        }
                     }
+                    Verdict::Transcoded {
+                        side: out_side, to, ..
+                    } => {
+                        // Audio rates (50 packets/s per call): one send each is
+                        // cheap beside the codec work that made them.
+                        let tok = se.tokens[side_index(out_side)][0];
+                        let socket = tok.and_then(|t| self.sockets.get(t)?.as_ref());
+                        if let (Some(entry), Some(outbox)) = (socket, se.session.outbox(out_side)) {
+                            for packet in outbox.iter() {
+                                let _ = entry.socket.send_to(packet, to);
+                            }
+                        }
+                    }
+                    Verdict::Drop(_) => {}
                 }
             }
             while let Some(ev) = se.session.poll_event() {

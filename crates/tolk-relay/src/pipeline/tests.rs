@@ -40,7 +40,7 @@ fn plain_passthrough_with_payload_type_map() {
     let (mut buf, n) = rtp_packet(1, 0, b"hello");
     let plan = EgressPlan {
         payload_types: PayloadTypeMap::from_pairs([(0, 8)]),
-        rewrite: None,
+        ..Default::default()
     };
     let (m, class) = forward(&mut Crypto::Plain, &mut Crypto::Plain, &plan, &mut buf, n).unwrap();
     assert_eq!((m, class), (n, PacketClass::Rtp));
@@ -237,6 +237,7 @@ fn rtcp_compound_is_validated_and_gets_the_new_sender_ssrc() {
             ssrc: Some(0xABCD),
             ..Default::default()
         }),
+        ..Default::default()
     };
     let mut buf = [0u8; BUF];
     buf[..compound.len()].copy_from_slice(&compound);

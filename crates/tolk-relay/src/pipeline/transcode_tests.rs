@@ -1,0 +1,132 @@
+//! The transcoding branch of the pipeline, with a toy transform.
+
+use tolk_media::rtp::{RtpBuilder, RtpPacket};
+
+use super::*;
+use crate::srtp::{SrtpKey, SrtpProfile, WebrtcSrtp};
+use crate::transform::{MediaTransform, Outbox, TransformFactory};
+
+/// Splits every packet's payload into two packets of PT 99, and refuses PT 13.
+#[derive(Debug)]
+struct Halves;
+
+impl MediaTransform for Halves {
+    fn process(&mut self, rtp: &RtpPacket<'_>, out: &mut Outbox) -> Result<(), DropReason> {
+        if rtp.payload_type() == 13 {
+            return Err(DropReason::Transcode);
+        }
+        let (first, second) = rtp.payload().split_at(rtp.payload().len() / 2);
+        for (i, half) in [first, second].into_iter().enumerate() {
+            let mut buf = [0u8; 256];
+            let n = RtpBuilder {
+                payload_type: 99,
+                sequence_number: rtp.sequence_number().wrapping_mul(2).wrapping_add(i as u16),
+                ssrc: 0x0dd,
+                payload: half,
+                ..Default::default()
+            }
+            .write_to(&mut buf)
+            .map_err(|e| DropReason::from(&e))?;
+            out.push(&buf[..n])?;
+        }
+        Ok(())
+    }
+}
+
+impl TransformFactory for Halves {
+    fn build(&self) -> crate::Result<Box<dyn MediaTransform>> {
+        Ok(Box::new(Halves))
+    }
+}
+
+fn key(byte: u8) -> SrtpKey {
+    SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[byte; 16], &[byte; 14]).unwrap()
+}
+
+fn packet(seq: u16, pt: u8, payload: &[u8]) -> ([u8; 1500], usize) {
+    let mut buf = [0u8; 1500];
+    let n = RtpBuilder {
+        payload_type: pt,
+        sequence_number: seq,
+        payload,
+        ..Default::default()
+    }
+    .write_to(&mut buf)
+    .unwrap();
+    (buf, n)
+}
+
+#[test]
+fn decrypted_rtp_goes_through_the_transform_and_out_protected() {
+    let (a, b) = (key(1), key(2));
+    let transcode = Transcode::new(Halves);
+    let plan = EgressPlan {
+        transcode: Some(transcode.clone()),
+        ..Default::default()
+    };
+    let mut state = transcode.build().unwrap();
+    let (mut rx, mut tx) = (
+        Crypto::Srtp(Box::new(WebrtcSrtp::new(&a).unwrap())),
+        Crypto::Srtp(Box::new(WebrtcSrtp::new(&b).unwrap())),
+    );
+    let (mut buf, n) = packet(1, 0, b"abcdef");
+    let n = WebrtcSrtp::new(&a)
+        .unwrap()
+        .protect_rtp(&mut buf, n)
+        .unwrap();
+    let got = transcode_packet(&mut rx, &mut tx, &plan, &mut state, &mut buf, n);
+    assert_eq!(got, Ok(Forwarded::Transcoded(2)));
+
+    let mut peer = WebrtcSrtp::new(&b).unwrap();
+    let halves: Vec<Vec<u8>> = state.outbox().iter().map(<[u8]>::to_vec).collect();
+    for (mut srtp, expect) in halves.into_iter().zip([&b"abc"[..], b"def"]) {
+        let len = srtp.len();
+        let m = peer.unprotect_rtp(&mut srtp, len).unwrap();
+        let p = RtpPacket::parse(&srtp[..m]).unwrap();
+        assert_eq!((p.payload_type(), p.payload()), (99, expect));
+    }
+
+    // A packet the transform refuses is dropped under its reason, outbox empty.
+    let (mut buf, n) = packet(2, 13, b"cn");
+    let n = WebrtcSrtp::new(&a)
+        .unwrap()
+        .protect_rtp(&mut buf, n)
+        .unwrap();
+    let got = transcode_packet(&mut rx, &mut tx, &plan, &mut state, &mut buf, n);
+    assert_eq!(got, Err(DropReason::Transcode));
+    assert!(state.outbox().is_empty());
+
+    // A tampered packet never reaches the transform.
+    let (mut buf, n) = packet(3, 0, b"xy");
+    let n = WebrtcSrtp::new(&a)
+        .unwrap()
+        .protect_rtp(&mut buf, n)
+        .unwrap();
+    buf[n - 1] ^= 1;
+    let got = transcode_packet(&mut rx, &mut tx, &plan, &mut state, &mut buf, n);
+    assert_eq!(got, Err(DropReason::AuthFailed));
+}
+
+#[test]
+fn rtcp_in_a_transcoded_direction_is_forwarded_in_place() {
+    let transcode = Transcode::new(Halves);
+    let plan = EgressPlan {
+        transcode: Some(transcode.clone()),
+        ..Default::default()
+    };
+    let mut state = transcode.build().unwrap();
+    let rr = [0x80, 201, 0, 1, 0, 0, 0, 7];
+    let mut buf = [0u8; 1500];
+    buf[..rr.len()].copy_from_slice(&rr);
+    let got = transcode_packet(
+        &mut Crypto::Plain,
+        &mut Crypto::Plain,
+        &plan,
+        &mut state,
+        &mut buf,
+        rr.len(),
+    );
+    assert_eq!(got, Ok(Forwarded::InPlace(rr.len(), PacketClass::Rtcp)));
+    assert_eq!(plan, plan.clone(), "a recipe equals its clones");
+    assert_ne!(plan.transcode, Some(Transcode::new(Halves)));
+}

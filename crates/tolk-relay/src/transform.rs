@@ -1,0 +1,133 @@
+//! The transcoding hook: when the egress plan says a stream must be
+//! transcoded, the pipeline hands each authenticated, decrypted RTP packet
+//! to the destination leg's [`MediaTransform`] and forwards what it returns,
+//! protected for that leg, instead of the packet itself.
+//!
+//! A plan carries a [`Transcode`]: a shareable recipe (a [`TransformFactory`])
+//! from which the endpoint builds its own per-stream transform state each
+//! time the plan is set. [`AudioTranscode`] is the recipe for `tolk-media`'s
+//! [`AudioPipeline`](tolk_media::transcode::AudioPipeline) (G.711, G.722,
+//! Opus and any registered codec).
+//!
+//! ```
+//! use tolk_media::codec::{CodecFormat, CodecRegistry};
+//! use tolk_media::transcode::{LegFormat, PipelineConfig};
+//! use tolk_relay::pipeline::EgressPlan;
+//! use tolk_relay::transform::Transcode;
+//!
+//! // Leg A speaks PCMU; what goes to leg B becomes Opus on payload type 111.
+//! let config = PipelineConfig::new(
+//!     LegFormat::new(CodecFormat::pcmu(), 0),
+//!     LegFormat::new(CodecFormat::opus(), 111),
+//! );
+//! let to_b = EgressPlan {
+//!     transcode: Some(Transcode::audio(CodecRegistry::with_builtins(), config)),
+//!     ..Default::default()
+//! };
+//! assert!(to_b.transcode.is_some());
+//! ```
+
+mod audio;
+mod outbox;
+
+use std::fmt;
+use std::sync::Arc;
+
+use tolk_media::rtp::RtpPacket;
+
+pub use audio::{AudioTranscode, AudioTranscoder};
+pub use outbox::{OUTBOX_PACKETS, Outbox, PACKET_MAX};
+
+use crate::drop::DropReason;
+use crate::error::Result;
+
+/// One direction's per-stream transform (a transcoder).
+pub trait MediaTransform: Send {
+    /// Takes one authenticated, decrypted and validated RTP packet from the
+    /// source leg and appends the RTP packets for the destination leg to
+    /// `out` (none while it buffers, several when it re-frames). An `Err`
+    /// drops the input packet under that reason and discards `out`.
+    fn process(&mut self, rtp: &RtpPacket<'_>, out: &mut Outbox) -> Result<(), DropReason>;
+}
+
+/// Builds a fresh [`MediaTransform`] for one stream.
+pub trait TransformFactory: Send + Sync + fmt::Debug {
+    /// A new transform, with no stream state yet.
+    fn build(&self) -> Result<Box<dyn MediaTransform>>;
+}
+
+/// A plan's transcoding recipe: cheap to clone, equal only to itself.
+#[derive(Clone)]
+pub struct Transcode(Arc<dyn TransformFactory>);
+
+impl Transcode {
+    /// A recipe from any factory (e.g. a vendor's own transcoder).
+    pub fn new(factory: impl TransformFactory + 'static) -> Self {
+        Self(Arc::new(factory))
+    }
+
+    /// Audio transcoding with `tolk-media`'s pipeline and codecs from `registry`.
+    pub fn audio(
+        registry: tolk_media::codec::CodecRegistry,
+        config: tolk_media::transcode::PipelineConfig,
+    ) -> Self {
+        Self::new(AudioTranscode { registry, config })
+    }
+
+    /// Builds the per-stream state.
+    pub fn build(&self) -> Result<Transcoding> {
+        Ok(Transcoding {
+            transform: self.0.build()?,
+            outbox: Outbox::default(),
+        })
+    }
+}
+
+impl fmt::Debug for Transcode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Transcode").field(&self.0).finish()
+    }
+}
+
+impl PartialEq for Transcode {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Transcode {}
+
+/// A live transform with the outbox its output waits in until sent.
+pub struct Transcoding {
+    transform: Box<dyn MediaTransform>,
+    outbox: Outbox,
+}
+
+impl Transcoding {
+    /// Runs the transform on one packet; the output is in [`Transcoding::outbox`].
+    pub fn process(&mut self, rtp: &RtpPacket<'_>) -> Result<usize, DropReason> {
+        self.outbox.clear();
+        let result = self.transform.process(rtp, &mut self.outbox);
+        if result.is_err() {
+            self.outbox.clear();
+        }
+        result.map(|()| self.outbox.len())
+    }
+
+    /// The packets the last [`Transcoding::process`] produced.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    pub(crate) fn outbox_mut(&mut self) -> &mut Outbox {
+        &mut self.outbox
+    }
+}
+
+impl fmt::Debug for Transcoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transcoding")
+            .field("queued", &self.outbox.len())
+            .finish_non_exhaustive()
+    }
+}
