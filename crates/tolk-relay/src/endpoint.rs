@@ -70,6 +70,8 @@ pub struct Endpoint {
     pub(crate) tx: Crypto,
     pub(crate) plan: EgressPlan,
     pub(crate) transcoding: Option<Transcoding>,
+    /// The SSRC of this leg's RTP as it arrived (before any rename).
+    pub(crate) rtp_ssrc: Option<u32>,
     pub(crate) stats: EndpointStats,
     pub(crate) auth_failures: u64,
 }
@@ -85,6 +87,7 @@ impl Endpoint {
             tx: Crypto::Plain,
             plan: EgressPlan::default(),
             transcoding: None,
+            rtp_ssrc: None,
             stats: EndpointStats::default(),
             auth_failures: 0,
         }

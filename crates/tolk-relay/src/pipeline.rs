@@ -6,7 +6,8 @@
 //!    replay-check, decrypt);
 //! 3. validate the RTP header (or every packet of an RTCP compound) and
 //!    rewrite it for the destination leg (payload-type map, optional
-//!    SSRC/sequence/timestamp rewrite, the same SSRC as RTCP sender);
+//!    SSRC/sequence/timestamp rewrite; RTCP gets the same renames, both
+//!    ways, through [`crate::rewrite::rtcp`]);
 //! 4. protect with the destination leg's SRTP context, if any.
 //!
 //! The combinations give the four direction transforms: SRTP->RTP,
@@ -16,10 +17,11 @@
 //! returns is protected for the destination leg instead.
 
 use tolk_media::demux::{PacketKind, classify};
-use tolk_media::rtcp::{BYE, PSFB, RR, RTPFB, SDES, SR, raw_packets};
+use tolk_media::rtcp::raw_packets;
 use tolk_media::rtp::{RtpHeaderMut, RtpPacket};
 
 use crate::drop::DropReason;
+use crate::rewrite::rtcp::RtcpSsrcMap;
 use crate::rewrite::{self, PayloadTypeMap, StreamRewrite};
 use crate::srtp::SrtpContext;
 use crate::transform::{Transcode, Transcoding};
@@ -84,19 +86,21 @@ pub enum Forwarded {
     Transcoded(usize),
 }
 
-/// Like [`forward`], but RTP goes through `transcoding` (built from the
+/// Like [`forward_with`], but RTP goes through `transcoding` (built from the
 /// plan's [`Transcode`]); its output packets are protected in the outbox.
 pub fn transcode_packet(
     rx: &mut Crypto,
     tx: &mut Crypto,
     plan: &EgressPlan,
+    back: Option<(u32, u32)>,
     transcoding: &mut Transcoding,
     buf: &mut [u8],
     len: usize,
 ) -> Result<Forwarded, DropReason> {
     let packet = buf.get(..len).ok_or(DropReason::Oversized)?;
     if classify(packet) != PacketKind::Rtp {
-        return forward(rx, tx, plan, buf, len).map(|(n, class)| Forwarded::InPlace(n, class));
+        return forward_with(rx, tx, plan, back, buf, len)
+            .map(|(n, class)| Forwarded::InPlace(n, class));
     }
     let len = match rx {
         Crypto::Plain => len,
@@ -126,10 +130,28 @@ pub fn forward(
     buf: &mut [u8],
     len: usize,
 ) -> Result<(usize, PacketClass), DropReason> {
+    forward_with(rx, tx, plan, None, buf, len)
+}
+
+/// [`forward`], with `back`: how the source leg sees the destination's own
+/// stream, `(renamed, original)`, so RTCP about it is renamed back (see
+/// [`crate::rewrite::rtcp`]).
+pub fn forward_with(
+    rx: &mut Crypto,
+    tx: &mut Crypto,
+    plan: &EgressPlan,
+    back: Option<(u32, u32)>,
+    buf: &mut [u8],
+    len: usize,
+) -> Result<(usize, PacketClass), DropReason> {
     let packet = buf.get(..len).ok_or(DropReason::Oversized)?;
+    let map = RtcpSsrcMap {
+        sender: plan.rewrite.and_then(|r| r.ssrc),
+        source: back,
+    };
     match classify(packet) {
         PacketKind::Rtp => rtp(rx, tx, plan, buf, len).map(|n| (n, PacketClass::Rtp)),
-        PacketKind::Rtcp => rtcp(rx, tx, plan, buf, len).map(|n| (n, PacketClass::Rtcp)),
+        PacketKind::Rtcp => rtcp(rx, tx, &map, buf, len).map(|n| (n, PacketClass::Rtcp)),
         PacketKind::Stun | PacketKind::Dtls | PacketKind::Zrtp | PacketKind::TurnChannel => {
             Err(DropReason::NotRtp)
         }
@@ -166,7 +188,7 @@ fn rtp(
 fn rtcp(
     rx: &mut Crypto,
     tx: &mut Crypto,
-    plan: &EgressPlan,
+    map: &RtcpSsrcMap,
     buf: &mut [u8],
     len: usize,
 ) -> Result<usize, DropReason> {
@@ -183,38 +205,12 @@ fn rtcp(
     for packet in raw_packets(compound) {
         packet.map_err(|e| DropReason::from(&e))?;
     }
-    if let Some(ssrc) = plan.rewrite.and_then(|r| r.ssrc) {
-        rewrite_rtcp_sender(buf, len, ssrc);
+    if !map.is_identity() {
+        rewrite::rtcp::apply(&mut buf[..len], map);
     }
     match tx {
         Crypto::Plain => Ok(len),
         Crypto::Srtp(ctx) => ctx.protect_rtcp(buf, len).map_err(|e| DropReason::from(&e)),
-    }
-}
-
-/// Gives every packet of a (validated) compound the stream's new SSRC as
-/// its sender: the first word after the header of SR, RR, SDES (first
-/// chunk), BYE (first source) and RTP/PS feedback, so the far leg sees
-/// reports from the same SSRC as the media. Media-source SSRCs inside report
-/// blocks and feedback refer to the other direction and pass unchanged.
-fn rewrite_rtcp_sender(buf: &mut [u8], len: usize, ssrc: u32) {
-    let mut at = 0;
-    while at < len {
-        let Some(Ok(p)) = buf.get(at..len).and_then(|rest| raw_packets(rest).next()) else {
-            return;
-        };
-        let names_a_sender = match p.packet_type {
-            SR | RR | RTPFB | PSFB => true,
-            SDES | BYE => p.count > 0,
-            _ => false,
-        };
-        let (total, has_word) = (p.bytes.len(), p.body.len() >= 4);
-        if names_a_sender && has_word {
-            if let Some(word) = buf.get_mut(at + 4..at + 8) {
-                word.copy_from_slice(&ssrc.to_be_bytes());
-            }
-        }
-        at += total;
     }
 }
 

@@ -1,6 +1,9 @@
 //! RTP header rewrites from the media plan: payload-type map and optional
 //! SSRC / sequence / timestamp rewrite, in place through `tolk-media`'s
-//! [`tolk_media::rtp::RtpHeaderMut`].
+//! [`tolk_media::rtp::RtpHeaderMut`]; the matching SSRC renames inside
+//! RTCP in [`rtcp`].
+
+pub mod rtcp;
 
 use tolk_media::rtp::RtpHeaderMut;
 

@@ -266,9 +266,17 @@ impl Session {
         if !from.latch(rtcp_socket).admits(src, now) {
             return Verdict::Drop(DropReason::SourceNotLatched);
         }
+        // The SSRC before any rename (the SRTP header is in the clear); kept if this is RTP.
+        let ssrc_in = buf
+            .get(8..12)
+            .and_then(|w| w.try_into().ok())
+            .map(u32::from_be_bytes);
+        // How `from` sees `to`'s stream, to rename RTCP about it back.
+        let back = from.plan.rewrite.and_then(|r| r.ssrc).zip(to.rtp_ssrc);
+        let (rx, tx, plan) = (&mut from.rx, &mut to.tx, &to.plan);
         let forwarded = match &mut to.transcoding {
-            Some(t) => pipeline::transcode_packet(&mut from.rx, &mut to.tx, &to.plan, t, buf, len),
-            None => pipeline::forward(&mut from.rx, &mut to.tx, &to.plan, buf, len)
+            Some(t) => pipeline::transcode_packet(rx, tx, plan, back, t, buf, len),
+            None => pipeline::forward_with(rx, tx, plan, back, buf, len)
                 .map(|(n, class)| Forwarded::InPlace(n, class)),
         };
         let forwarded = match forwarded {
@@ -292,6 +300,9 @@ impl Session {
             });
         }
         from.stats.last_packet = Some(now);
+        if !matches!(forwarded, Forwarded::InPlace(_, PacketClass::Rtcp)) {
+            from.rtp_ssrc = ssrc_in;
+        }
         self.timed_out = false;
         let (len, class) = match forwarded {
             Forwarded::InPlace(len, class) => (len, class),
@@ -353,5 +364,7 @@ impl Session {
     }
 }
 
+#[cfg(test)]
+mod rtcp_tests;
 #[cfg(test)]
 mod tests;

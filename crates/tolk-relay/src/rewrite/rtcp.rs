@@ -1,0 +1,119 @@
+//! SSRC renames inside RTCP, so that both legs see one consistent set of
+//! streams when the relay rewrites SSRCs.
+//!
+//! If the relay renames leg X's stream `x` to `x'` on its way to leg Y, Y
+//! reports on (and asks keyframes of) `x'`. On the way back to X those
+//! references must read `x` again, while Y's own reports get the sender
+//! SSRC its media got on the way to X. The places an SSRC names a stream
+//! (RFC 3550 section 6.4, RFC 4585 section 6.1, RFC 5104 section 4.2-4.3):
+//!
+//! | packet            | sender word | source words                     |
+//! |-------------------|-------------|----------------------------------|
+//! | SR, RR            | yes         | each report block's first word   |
+//! | SDES, BYE         | first chunk / first source | -                 |
+//! | RTPFB, PSFB       | yes         | media source; FIR, TMMBR, TMMBN entries; REMB's SSRC list |
+//!
+//! XR and APP are left alone: their block layouts are per type.
+
+use tolk_media::rtcp::{BYE, FMT_AFB, FMT_FIR, PSFB, RR, RTPFB, SDES, SR, raw_packets};
+
+/// Report block length (RFC 3550 section 6.4.1).
+const REPORT_BLOCK: usize = 24;
+/// Sender info length in an SR.
+const SENDER_INFO: usize = 20;
+/// FIR / TMMBR / TMMBN entry length (RFC 5104 section 4.2, 4.3).
+const FCI_ENTRY: usize = 8;
+const FMT_TMMBR: u8 = 3;
+const FMT_TMMBN: u8 = 4;
+
+/// How SSRCs in RTCP headed to one leg are renamed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RtcpSsrcMap {
+    /// The reporter's new SSRC: the rename its media gets toward this leg.
+    pub sender: Option<u32>,
+    /// `(as the reporter saw it, as this leg sent it)`: references to the
+    /// destination's own stream, renamed back.
+    pub source: Option<(u32, u32)>,
+}
+
+impl RtcpSsrcMap {
+    /// True when nothing is renamed.
+    pub fn is_identity(&self) -> bool {
+        self.sender.is_none() && self.source.is_none_or(|(from, to)| from == to)
+    }
+}
+
+/// Applies `map` to every packet of a validated compound in `buf`; a
+/// packet that does not parse ends the walk (validation happens before).
+pub fn apply(buf: &mut [u8], map: &RtcpSsrcMap) {
+    let mut at = 0;
+    while at < buf.len() {
+        let Some(Ok(p)) = buf.get(at..).and_then(|rest| raw_packets(rest).next()) else {
+            return;
+        };
+        let (kind, count, total, body_end) =
+            (p.packet_type, p.count, p.bytes.len(), 4 + p.body.len());
+        let remb = kind == PSFB && count == FMT_AFB && p.body.get(8..12) == Some(b"REMB");
+        let remb_ssrcs = p.body.get(12).copied().map_or(0, usize::from);
+        let Some(packet) = buf.get_mut(at..at + body_end) else {
+            return;
+        };
+        let names_a_sender = match kind {
+            SR | RR | RTPFB | PSFB => true,
+            SDES | BYE => count > 0,
+            _ => false,
+        };
+        if let (true, Some(ssrc)) = (names_a_sender, map.sender) {
+            set(packet, 4, ssrc);
+        }
+        if let Some(pair) = map.source {
+            let blocks = usize::from(count);
+            match kind {
+                SR => rename_each(packet, 8 + SENDER_INFO, REPORT_BLOCK, blocks, pair),
+                RR => rename_each(packet, 8, REPORT_BLOCK, blocks, pair),
+                RTPFB | PSFB => {
+                    rename(packet, 8, pair);
+                    // For feedback the count field is the FMT.
+                    let entries = (kind == PSFB && count == FMT_FIR)
+                        || (kind == RTPFB && matches!(count, FMT_TMMBR | FMT_TMMBN));
+                    if entries {
+                        rename_each(packet, 12, FCI_ENTRY, usize::MAX, pair);
+                    } else if remb {
+                        rename_each(packet, 20, 4, remb_ssrcs, pair);
+                    }
+                }
+                _ => {}
+            }
+        }
+        at += total;
+    }
+}
+
+/// Renames the word at `first`, `first + stride`, ... (at most `n`, within the packet).
+fn rename_each(packet: &mut [u8], first: usize, stride: usize, n: usize, pair: (u32, u32)) {
+    let mut at = first;
+    for _ in 0..n {
+        if at + 4 > packet.len() {
+            return;
+        }
+        rename(packet, at, pair);
+        at += stride;
+    }
+}
+
+fn rename(packet: &mut [u8], at: usize, (from, to): (u32, u32)) {
+    if let Some(word) = packet.get_mut(at..at + 4) {
+        if *word == from.to_be_bytes() {
+            word.copy_from_slice(&to.to_be_bytes());
+        }
+    }
+}
+
+fn set(packet: &mut [u8], at: usize, ssrc: u32) {
+    if let Some(word) = packet.get_mut(at..at + 4) {
+        word.copy_from_slice(&ssrc.to_be_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests;
