@@ -4,4 +4,5 @@
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod gateway;
 pub mod metrics;

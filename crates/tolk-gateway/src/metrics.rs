@@ -21,6 +21,8 @@ pub struct Metrics {
     relay_drops: Mutex<BTreeMap<String, u64>>,
     srtp_auth_failures: AtomicU64,
     transcoded_streams: AtomicI64,
+    sip_dialogs: AtomicU64,
+    relay_sessions: AtomicU64,
 }
 
 /// A relay statistics delta, as the relay reports it per interval.
@@ -72,6 +74,12 @@ impl Metrics {
                 *drops.entry(reason.clone()).or_default() += count;
             }
         }
+    }
+
+    /// The resources held now: SIP dialogs and relay sessions.
+    pub fn set_resources(&self, sip_dialogs: u64, relay_sessions: u64) {
+        self.sip_dialogs.store(sip_dialogs, Ordering::Relaxed);
+        self.relay_sessions.store(relay_sessions, Ordering::Relaxed);
     }
 
     /// Calls currently up.
@@ -159,6 +167,18 @@ impl Metrics {
             "Media streams currently transcoded.",
             &plain(self.transcoded_streams.load(Ordering::Relaxed).to_string()),
         );
+        family(
+            "tolk_sip_dialogs",
+            "gauge",
+            "SIP dialogs held (sampled each second).",
+            &plain(load(&self.sip_dialogs)),
+        );
+        family(
+            "tolk_relay_sessions",
+            "gauge",
+            "Media relay sessions held (sampled each second).",
+            &plain(load(&self.relay_sessions)),
+        );
         out
     }
 }
@@ -211,6 +231,6 @@ mod tests {
         }
         let helps = text.lines().filter(|l| l.starts_with("# HELP")).count();
         let types = text.lines().filter(|l| l.starts_with("# TYPE")).count();
-        assert_eq!((helps, types), (8, 8));
+        assert_eq!((helps, types), (10, 10));
     }
 }

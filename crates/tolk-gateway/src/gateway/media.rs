@@ -1,0 +1,434 @@
+//! A bridged call's media: each leg negotiated with `tolk-sdp` under its
+//! own policy, one relay session anchoring both, and the media plan that
+//! sets the relay's remotes, SRTP keys and payload-type rewrites.
+//!
+//! The caller's offer is checked against its policy first (488 at once if
+//! nothing fits), the callee is offered only codecs the caller can take
+//! (so media passes through without transcoding), and the caller's
+//! answer is written once the callee has answered, restricted to what
+//! the callee chose.
+
+use std::net::{IpAddr, SocketAddr};
+
+use tolk_interwork::MediaWarning;
+use tolk_relay::latch::LatchPolicy;
+use tolk_relay::pipeline::EgressPlan;
+use tolk_relay::rewrite::PayloadTypeMap;
+use tolk_relay::srtp::SrtpKey;
+use tolk_relay::srtp::sdes::CryptoAttribute;
+use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, SessionId, SessionInfo, Side};
+use tolk_sdp::model::{Direction, MediaKind, RtpMap};
+use tolk_sdp::negotiate::{AcceptedMedia, Keying, Negotiation};
+use tolk_sdp::plan::{CodecPlan, EventPlan, MediaPlan};
+use tolk_sdp::{Capabilities, NegotiationError, SessionDescription};
+
+use super::policy::{RelayPorts, capabilities};
+use crate::config::MediaPolicy;
+
+/// Why a call's media cannot be set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaError {
+    /// Nothing acceptable: 488 with this Warning.
+    NotAcceptable(MediaWarning),
+    /// The relay has no room (ports exhausted): 503.
+    Resources(String),
+}
+
+impl MediaError {
+    fn from_negotiation(error: &NegotiationError) -> Self {
+        MediaError::NotAcceptable(warning_for(error))
+    }
+}
+
+/// The 488 Warning for a failed negotiation.
+pub(super) fn warning_for(error: &NegotiationError) -> MediaWarning {
+    MediaWarning {
+        code: error.warning().code(),
+        text: error.to_string(),
+    }
+}
+
+/// One leg's side of the negotiation.
+#[derive(Debug)]
+struct LegMedia {
+    caps: Capabilities,
+    /// Our last description sent to this leg (offer or answer).
+    local: Option<SessionDescription>,
+    /// Our offer awaiting this leg's answer.
+    pending_offer: Option<SessionDescription>,
+    negotiation: Option<Negotiation>,
+}
+
+impl LegMedia {
+    fn new(policy: &MediaPolicy) -> Self {
+        LegMedia {
+            caps: capabilities(policy),
+            local: None,
+            pending_offer: None,
+            negotiation: None,
+        }
+    }
+
+    fn audio(&self) -> Option<&AcceptedMedia> {
+        first_audio(self.negotiation.as_ref()?)
+    }
+
+    /// Keeps the o= line of our earlier descriptions with a new version
+    /// (RFC 3264 section 8).
+    fn versioned(&self, mut description: SessionDescription) -> SessionDescription {
+        if let Some(previous) = &self.local {
+            description.origin = previous.origin.clone();
+            description.origin.session_version += 1;
+        }
+        description
+    }
+}
+
+/// The media of one bridged call (leg A the caller, leg B the callee).
+#[derive(Debug)]
+pub struct CallMedia {
+    session: SessionInfo,
+    ip: IpAddr,
+    a_offer: SessionDescription,
+    a: LegMedia,
+    b: LegMedia,
+    plan: Option<MediaPlan>,
+}
+
+impl CallMedia {
+    /// Checks the caller's offer against `a_policy`, allocates the relay
+    /// session and prepares the callee's offer under `b_policy`.
+    pub fn new(
+        relay: &Relay,
+        ip: IpAddr,
+        a_policy: &MediaPolicy,
+        b_policy: &MediaPolicy,
+        a_offer: SessionDescription,
+    ) -> Result<Self, MediaError> {
+        let a = LegMedia::new(a_policy);
+        let mut b = LegMedia::new(b_policy);
+        let precheck = tolk_sdp::answer(&a_offer, &a.caps, &mut RelayPorts::new(ip, 9))
+            .map_err(|e| MediaError::from_negotiation(&e))?;
+        let acceptable: Vec<RtpMap> = first_audio(&precheck.negotiation)
+            .map(|m| m.codecs.iter().map(|c| c.encoding.clone()).collect())
+            .unwrap_or_default();
+        let before: Vec<String> = b
+            .caps
+            .codecs
+            .iter()
+            .map(|c| c.encoding.to_string())
+            .collect();
+        b.caps
+            .codecs
+            .retain(|cap| acceptable.iter().any(|e| same_codec(e, &cap.encoding)));
+        if b.caps.codecs.is_empty() {
+            let offered: Vec<String> = acceptable.iter().map(ToString::to_string).collect();
+            return Err(MediaError::NotAcceptable(MediaWarning {
+                code: 305,
+                text: format!(
+                    "no common codec: caller offers {}; callee allows {}",
+                    offered.join(", "),
+                    before.join(", ")
+                ),
+            }));
+        }
+        let spec = EndpointSpec {
+            ip,
+            rtcp_mux: false,
+        };
+        let session = relay
+            .create_session(spec, spec)
+            .map_err(|e| MediaError::Resources(e.to_string()))?;
+        let offer = tolk_sdp::offer(
+            &b.caps,
+            &[MediaKind::Audio],
+            &mut RelayPorts::new(ip, session.b.rtp.port()),
+        );
+        b.local = Some(offer.clone());
+        b.pending_offer = Some(offer);
+        Ok(CallMedia {
+            session,
+            ip,
+            a_offer,
+            a,
+            b,
+            plan: None,
+        })
+    }
+
+    /// The relay session.
+    pub fn session(&self) -> SessionId {
+        self.session.id
+    }
+
+    /// The offer for the callee.
+    pub fn b_offer(&self) -> Option<&SessionDescription> {
+        self.b.pending_offer.as_ref()
+    }
+
+    /// The callee answered (in a 183 or the 2xx): reads its answer, sets
+    /// the relay and returns the caller's answer (the same one every time
+    /// once written, as the caller's dialog has one answer).
+    pub fn b_answered(
+        &mut self,
+        relay: &Relay,
+        answer: &SessionDescription,
+    ) -> Result<SessionDescription, MediaError> {
+        if let Some(offer) = &self.b.pending_offer {
+            let negotiation = tolk_sdp::process_answer(offer, answer)
+                .map_err(|e| MediaError::from_negotiation(&e))?;
+            self.b.negotiation = Some(negotiation);
+        }
+        if let Some(local) = &self.a.local {
+            let local = local.clone();
+            self.apply(relay)?;
+            return Ok(local);
+        }
+        let chosen: Vec<RtpMap> = self
+            .b
+            .audio()
+            .map(|m| m.codecs.iter().map(|c| c.encoding.clone()).collect())
+            .unwrap_or_default();
+        let mut caps = self.a.caps.clone();
+        caps.codecs
+            .retain(|cap| chosen.iter().any(|e| same_codec(e, &cap.encoding)));
+        let port = self.session.a.rtp.port();
+        let answer = tolk_sdp::answer(&self.a_offer, &caps, &mut RelayPorts::new(self.ip, port))
+            .map_err(|e| MediaError::from_negotiation(&e))?;
+        self.a.negotiation = Some(answer.negotiation);
+        self.a.local = Some(answer.description.clone());
+        self.apply(relay)?;
+        Ok(answer.description)
+    }
+
+    /// A leg re-offers mid-call (hold, resume, new address). Answers it
+    /// with the codecs in use and sets the relay; returns the answer and,
+    /// when the leg's direction changed, the re-offer for the other leg.
+    pub fn reoffered(
+        &mut self,
+        relay: &Relay,
+        side: Side,
+        offer: &SessionDescription,
+    ) -> Result<(SessionDescription, Option<SessionDescription>), MediaError> {
+        let other_codecs: Vec<RtpMap> = self
+            .leg(side.other())
+            .audio()
+            .map(|m| m.codecs.iter().map(|c| c.encoding.clone()).collect())
+            .unwrap_or_default();
+        let old_direction = self.leg(side).audio().map(|m| m.direction);
+        let port = self.local_port(side);
+        let ip = self.ip;
+        let leg = self.leg_mut(side);
+        let mut caps = leg.caps.clone();
+        caps.codecs
+            .retain(|cap| other_codecs.iter().any(|e| same_codec(e, &cap.encoding)));
+        let answer = tolk_sdp::answer(offer, &caps, &mut RelayPorts::new(ip, port))
+            .map_err(|e| MediaError::from_negotiation(&e))?;
+        let description = leg.versioned(answer.description);
+        leg.local = Some(description.clone());
+        leg.negotiation = Some(answer.negotiation);
+        let new_direction = leg.audio().map(|m| m.direction);
+        self.apply(relay)?;
+        let reoffer = match (old_direction, new_direction) {
+            (Some(old), Some(new)) if old != new => {
+                Some(self.reoffer(side.other(), new.reversed()))
+            }
+            _ => None,
+        };
+        Ok((description, reoffer))
+    }
+
+    /// Our re-offer to `side` with the codecs in use and `direction`.
+    fn reoffer(&mut self, side: Side, direction: Direction) -> SessionDescription {
+        let port = self.local_port(side);
+        let ip = self.ip;
+        let leg = self.leg_mut(side);
+        let mut caps = leg.caps.clone();
+        if let Some(codecs) = leg.audio().map(|m| m.codecs.clone()) {
+            caps.codecs.retain(|cap| {
+                codecs
+                    .iter()
+                    .any(|c| same_codec(&c.encoding, &cap.encoding))
+            });
+        }
+        caps.direction = direction;
+        let offer = tolk_sdp::offer(&caps, &[MediaKind::Audio], &mut RelayPorts::new(ip, port));
+        let offer = leg.versioned(offer);
+        leg.local = Some(offer.clone());
+        leg.pending_offer = Some(offer.clone());
+        offer
+    }
+
+    /// The answer to our mid-call re-offer arrived.
+    pub fn reoffer_answered(
+        &mut self,
+        relay: &Relay,
+        side: Side,
+        answer: &SessionDescription,
+    ) -> Result<(), MediaError> {
+        let leg = self.leg_mut(side);
+        let Some(offer) = leg.pending_offer.take() else {
+            return Ok(());
+        };
+        let negotiation = tolk_sdp::process_answer(&offer, answer)
+            .map_err(|e| MediaError::from_negotiation(&e))?;
+        leg.negotiation = Some(negotiation);
+        self.apply(relay)
+    }
+
+    /// Plans the bridge and hands both legs' remotes, keys and payload
+    /// types to the relay.
+    fn apply(&mut self, relay: &Relay) -> Result<(), MediaError> {
+        let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
+            return Ok(());
+        };
+        let plan = tolk_sdp::plan::plan(a, b, |_, _| false);
+        let audio = plan.lines.iter().find(|l| l.kind == MediaKind::Audio);
+        let passes = audio.is_some_and(|line| {
+            line.codecs
+                .iter()
+                .any(|c| matches!(c, CodecPlan::Passthrough { .. }))
+        });
+        if !passes {
+            return Err(MediaError::NotAcceptable(MediaWarning {
+                code: 305,
+                text: "the two legs share no audio codec".into(),
+            }));
+        }
+        let (mut to_a, mut to_b) = (PayloadTypeMap::identity(), PayloadTypeMap::identity());
+        if let Some(line) = audio {
+            for codec in &line.codecs {
+                if let CodecPlan::Passthrough { a_to_b, b_to_a, .. } = codec {
+                    to_b.set(a_to_b.from.0, a_to_b.to.0);
+                    to_a.set(b_to_a.from.0, b_to_a.to.0);
+                }
+            }
+            if let EventPlan::Passthrough { a_to_b, b_to_a, .. } = &line.telephone_event {
+                to_b.set(a_to_b.from.0, a_to_b.to.0);
+                to_a.set(b_to_a.from.0, b_to_a.to.0);
+            }
+        }
+        for (side, negotiation, payload_types) in [(Side::A, a, to_a), (Side::B, b, to_b)] {
+            let update = leg_update(negotiation, payload_types)?;
+            relay
+                .update(self.session.id, side, update)
+                .map_err(|e| MediaError::Resources(e.to_string()))?;
+        }
+        self.plan = Some(plan);
+        Ok(())
+    }
+
+    /// A leg's negotiated codecs (`PCMU/8000`) and media protection.
+    pub fn describe(&self, side: Side) -> (Vec<String>, String) {
+        self.leg(side)
+            .negotiation
+            .as_ref()
+            .map(describe)
+            .unwrap_or_default()
+    }
+
+    /// Frees the relay session; its final counters.
+    pub fn release(&self, relay: &Relay) -> Option<tolk_relay::SessionStats> {
+        relay.delete(self.session.id).ok()
+    }
+
+    fn leg(&self, side: Side) -> &LegMedia {
+        match side {
+            Side::A => &self.a,
+            Side::B => &self.b,
+        }
+    }
+
+    fn leg_mut(&mut self, side: Side) -> &mut LegMedia {
+        match side {
+            Side::A => &mut self.a,
+            Side::B => &mut self.b,
+        }
+    }
+
+    fn local_port(&self, side: Side) -> u16 {
+        match side {
+            Side::A => self.session.a.rtp.port(),
+            Side::B => self.session.b.rtp.port(),
+        }
+    }
+}
+
+/// A negotiation's audio codecs (`PCMU/8000`) and media protection.
+pub(super) fn describe(negotiation: &Negotiation) -> (Vec<String>, String) {
+    let Some(audio) = first_audio(negotiation) else {
+        return (Vec::new(), String::new());
+    };
+    let codecs = audio
+        .codecs
+        .iter()
+        .chain(&audio.telephone_events)
+        .map(|c| c.encoding.to_string())
+        .collect();
+    (codecs, keying_name(&audio.keying, audio.protocol.as_str()))
+}
+
+/// The relay settings of one leg from its negotiation.
+pub(super) fn leg_update(
+    negotiation: &Negotiation,
+    payload_types: PayloadTypeMap,
+) -> Result<LegUpdate, MediaError> {
+    let audio = first_audio(negotiation);
+    let remote = audio
+        .and_then(|m| m.remote.as_ref())
+        .and_then(|(address, port)| Some(SocketAddr::new(address.to_ip()?, *port)))
+        .filter(|addr| !addr.ip().is_unspecified() && addr.port() != 0);
+    let keys = match audio.map(|m| &m.keying) {
+        Some(Keying::Sdes { local, remote, .. }) => LegKeys {
+            rx: Some(sdes_key(&remote.to_string())?),
+            tx: Some(sdes_key(&local.to_string())?),
+        },
+        _ => LegKeys::default(),
+    };
+    Ok(LegUpdate {
+        remote,
+        keys: Some(keys),
+        latch: Some(LatchPolicy::LatchFirst),
+        plan: Some(EgressPlan {
+            payload_types,
+            rewrite: None,
+        }),
+        ..LegUpdate::default()
+    })
+}
+
+fn sdes_key(crypto_line: &str) -> Result<SrtpKey, MediaError> {
+    CryptoAttribute::parse(crypto_line)
+        .map(|attribute| attribute.key)
+        .map_err(|e| {
+            MediaError::NotAcceptable(MediaWarning {
+                code: 302,
+                text: format!("unusable SDES key: {e}"),
+            })
+        })
+}
+
+fn first_audio(negotiation: &Negotiation) -> Option<&AcceptedMedia> {
+    negotiation
+        .accepted()
+        .find(|(index, _)| {
+            negotiation
+                .media
+                .iter()
+                .any(|m| m.index == *index && m.kind == MediaKind::Audio)
+        })
+        .map(|(_, media)| media)
+}
+
+/// Same encoding name (case-insensitive) and clock rate.
+fn same_codec(a: &RtpMap, b: &RtpMap) -> bool {
+    a.encoding.eq_ignore_ascii_case(&b.encoding) && a.clock_rate == b.clock_rate
+}
+
+fn keying_name(keying: &Keying, protocol: &str) -> String {
+    match keying {
+        Keying::Plain => protocol.to_owned(),
+        Keying::Sdes { suite, .. } => format!("SDES {suite}"),
+        Keying::Dtls { .. } => "DTLS-SRTP".to_owned(),
+    }
+}

@@ -1,0 +1,343 @@
+//! The embeddable gateway: a [`Gateway`] is built from a [`Config`] and a
+//! [`Router`] (the configuration's dial plan unless a vendor supplies its
+//! own), and [`Gateway::start`] runs SIP, the media relay, the registrar
+//! and the admin API on the current tokio runtime.
+//!
+//! ```no_run
+//! use tolk_gateway::config::Config;
+//! use tolk_gateway::gateway::Gateway;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let running = Gateway::new(Config::embedded_default()?).start().await?;
+//! // ... later, on SIGTERM: no new calls, wait for the calls up to end.
+//! running.drain();
+//! running.finished().await;
+//! # Ok(()) }
+//! ```
+//!
+//! One task owns the calls: it reads the user agent's events through the
+//! SIP leg adapter ([`sip_leg`]), the relay's events (media timeouts) and
+//! admin commands, and drives the [`bridge`].
+
+pub mod bridge;
+pub mod echo;
+pub mod media;
+pub mod node;
+pub mod policy;
+pub mod registrar;
+pub mod router;
+pub mod sip_leg;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tolk_interwork::LegEvent;
+use tolk_relay::{Relay, RelayConfig, SessionPolicy};
+use tolk_sip::Method;
+use tolk_sip::transport::tls::Identity;
+use tolk_sip::transport::{Driver, DriverConfig, Transport};
+use tolk_sip::ua::{UaConfig, UaEvent, UserAgent};
+
+use crate::admin;
+use crate::config::{self, Config};
+use bridge::Bridge;
+use node::Control;
+pub use node::Node;
+pub use router::{CallRequest, Router};
+use sip_leg::{SipInput, SipLegs};
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GatewayError {
+    /// A SIP listener could not start.
+    #[error("cannot start SIP: {0}")]
+    Sip(String),
+    /// The media relay could not start.
+    #[error("cannot start the media relay: {0}")]
+    Relay(String),
+    /// The admin API could not listen.
+    #[error("cannot start the admin API: {0}")]
+    Admin(String),
+    /// The configuration cannot run.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+/// A gateway to start: configuration and router.
+pub struct Gateway {
+    config: Config,
+    router: Arc<dyn Router>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway").finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    /// A gateway routing by `config`'s dial plan.
+    pub fn new(config: Config) -> Self {
+        let router = Arc::new(config.dial_plan.clone());
+        Gateway { config, router }
+    }
+
+    /// Routes calls with `router` instead of the dial plan.
+    pub fn with_router(mut self, router: impl Router) -> Self {
+        self.router = Arc::new(router);
+        self
+    }
+
+    /// Binds every listener and starts serving on the current runtime.
+    pub async fn start(self) -> Result<Running, GatewayError> {
+        let config = Arc::new(self.config);
+        let (handle, events) = start_sip(&config).await?;
+        let range = config
+            .media
+            .port_range()
+            .ok_or_else(|| GatewayError::Config("media.ports is invalid".into()))?;
+        let relay = Relay::start(RelayConfig {
+            ports: (*range.start(), *range.end()),
+            workers: 0,
+            policy: SessionPolicy {
+                timeout: Duration::from_secs(config.media.timeout_secs),
+                ..SessionPolicy::default()
+            },
+        })
+        .map_err(|e| GatewayError::Relay(e.to_string()))?;
+        let relay = Arc::new(relay);
+        let (control_tx, control) = mpsc::unbounded_channel();
+        let node = Arc::new(Node::new(relay.clone(), control_tx));
+        let admin = match &config.admin {
+            Some(admin) => {
+                let listener = tokio::net::TcpListener::bind(admin.address)
+                    .await
+                    .map_err(|e| GatewayError::Admin(format!("{}: {e}", admin.address)))?;
+                let address = listener.local_addr().ok();
+                let app = admin::router(node.clone());
+                tokio::spawn(async move { axum::serve(listener, app).await });
+                address
+            }
+            None => None,
+        };
+        let sip_addrs = [Transport::Udp, Transport::Tcp, Transport::Tls]
+            .into_iter()
+            .filter_map(|t| handle.local_addr(t).map(|a| (t, a)))
+            .collect();
+        let relay_events = relay_events(&relay);
+        let bridge = Bridge::new(
+            config.clone(),
+            self.router,
+            SipLegs::new(handle),
+            relay,
+            node.clone(),
+        );
+        let drain_timeout = Duration::from_secs(config.node.drain_timeout_secs);
+        let task = tokio::spawn(event_loop(
+            bridge,
+            events,
+            relay_events,
+            control,
+            drain_timeout,
+        ));
+        Ok(Running {
+            sip: sip_addrs,
+            admin,
+            node,
+            task,
+        })
+    }
+}
+
+/// A started gateway.
+#[derive(Debug)]
+pub struct Running {
+    sip: Vec<(Transport, SocketAddr)>,
+    admin: Option<SocketAddr>,
+    node: Arc<Node>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// The bound SIP address of `transport`.
+    pub fn sip_addr(&self, transport: Transport) -> Option<SocketAddr> {
+        self.sip
+            .iter()
+            .find(|(t, _)| *t == transport)
+            .map(|(_, a)| *a)
+    }
+
+    /// The bound admin API address.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin
+    }
+
+    /// The node: call table, metrics, drain state.
+    pub fn node(&self) -> &Arc<Node> {
+        &self.node
+    }
+
+    /// Starts a graceful drain (what SIGTERM does).
+    pub fn drain(&self) {
+        self.node.drain();
+    }
+
+    /// Waits until a drain has finished.
+    pub async fn finished(self) {
+        let _ = self.task.await;
+    }
+
+    /// Stops at once: calls are not hung up.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+async fn start_sip(
+    config: &Config,
+) -> Result<
+    (
+        tolk_sip::transport::DriverHandle<UserAgent>,
+        mpsc::UnboundedReceiver<UaEvent>,
+    ),
+    GatewayError,
+> {
+    let listen = |transport| {
+        config
+            .listeners
+            .iter()
+            .find(|l| l.transport == transport)
+            .map(|l| l.address)
+    };
+    let tls = listen(config::Transport::Tls);
+    let tls_server = match tls {
+        Some(_) => {
+            let identity = Identity::self_signed(&["localhost", "127.0.0.1"])
+                .map_err(|e| GatewayError::Sip(e.to_string()))?;
+            Some(
+                identity
+                    .server_config()
+                    .map_err(|e| GatewayError::Sip(e.to_string()))?,
+            )
+        }
+        None => None,
+    };
+    let driver = DriverConfig {
+        udp: listen(config::Transport::Udp),
+        tcp: listen(config::Transport::Tcp),
+        tls,
+        tls_server,
+        ..Default::default()
+    };
+    let ua_config = UaConfig {
+        product: format!("tolk/{}", env!("CARGO_PKG_VERSION")),
+        ..UaConfig::default()
+    };
+    Driver::spawn(UserAgent::new(ua_config), driver)
+        .await
+        .map_err(|e| GatewayError::Sip(e.to_string()))
+}
+
+/// The relay's events on a tokio channel (its own channel blocks).
+fn relay_events(relay: &Relay) -> mpsc::UnboundedReceiver<tolk_relay::Event> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    if let Some(events) = relay.take_events() {
+        std::thread::spawn(move || {
+            while let Ok(event) = events.recv() {
+                if tx.send(event).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    rx
+}
+
+async fn event_loop(
+    mut bridge: Bridge,
+    mut events: mpsc::UnboundedReceiver<UaEvent>,
+    mut relay_events: mpsc::UnboundedReceiver<tolk_relay::Event>,
+    mut control: mpsc::UnboundedReceiver<Control>,
+    drain_timeout: Duration,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut drain_deadline: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => sip_event(&mut bridge, event).await,
+                None => break,
+            },
+            Some(event) = relay_events.recv() => {
+                if let tolk_relay::Event::Timeout { session, .. } = event {
+                    bridge.media_timeout(session).await;
+                }
+            }
+            Some(command) = control.recv() => match command {
+                Control::HangUp(id) => {
+                    bridge.hang_up(&id, tolk_interwork::Cause::NORMAL_CALL_CLEARING, None).await;
+                }
+                Control::Drain => {
+                    drain_deadline.get_or_insert_with(|| Instant::now() + drain_timeout);
+                }
+            },
+            _ = tick.tick() => {
+                let now = Instant::now();
+                bridge.registrar.expire(now);
+                bridge.reap(now);
+                bridge.update_resources().await;
+                if let Some(deadline) = drain_deadline {
+                    if bridge.call_count() == 0 {
+                        break;
+                    }
+                    if now >= deadline {
+                        bridge.hang_up_all().await;
+                    }
+                    if now >= deadline + Duration::from_secs(5) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn sip_event(bridge: &mut Bridge, event: UaEvent) {
+    match bridge.sip.translate(event).await {
+        SipInput::Incoming {
+            leg,
+            event: LegEvent::Incoming { from, to, offer },
+            source,
+        } => bridge.incoming(leg, from, to, offer, source).await,
+        SipInput::Incoming { .. } | SipInput::Handled => {}
+        SipInput::Leg(leg, event) => bridge.leg_event(leg, event).await,
+        SipInput::Request(id, request) => {
+            let handle = bridge.sip.handle().clone();
+            let response = match request.method() {
+                Method::Register => bridge.registrar.answer(Instant::now(), &request),
+                _ => None,
+            };
+            let _ = match response {
+                Some(response) => {
+                    handle
+                        .with(move |ua, now| ua.respond_with(now, id, response))
+                        .await
+                }
+                None => {
+                    let code = if *request.method() == Method::Register {
+                        500
+                    } else {
+                        200
+                    };
+                    handle
+                        .with(move |ua, now| ua.respond(now, id, code, None))
+                        .await
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! From a peer's [`MediaPolicy`] to the SDP engine's [`Capabilities`],
+//! and the per-call inputs ([`RelayPorts`]) the engine asks for.
+
+use std::net::IpAddr;
+
+use tolk_sdp::Capabilities;
+use tolk_sdp::model::{CryptoSuite, Fingerprint, MediaKind};
+use tolk_sdp::negotiate::{SrtpPolicy as SdpSrtp, profiles};
+
+use crate::config::{MediaPolicy, SrtpPolicy};
+
+/// What a leg under `policy` may negotiate: SIP audio (G.711, G.722,
+/// telephone-event) filtered and ordered by the policy's codec list, the
+/// SRTP requirement, SDES suites the relay implements, no rtcp-mux (the
+/// relay gives each leg an RTP and an RTCP port).
+pub fn capabilities(policy: &MediaPolicy) -> Capabilities {
+    let mut caps = profiles::sip_audio();
+    caps.rtcp_mux = false;
+    caps.rtcp_feedback = false;
+    caps.security.srtp = match policy.srtp {
+        SrtpPolicy::Required => SdpSrtp::Required,
+        SrtpPolicy::Optional => SdpSrtp::Optional,
+        SrtpPolicy::Off => SdpSrtp::Disabled,
+    };
+    caps.security.sdes_suites = vec![
+        CryptoSuite::AeadAes128Gcm,
+        CryptoSuite::AesCm128HmacSha1_80,
+        CryptoSuite::AesCm128HmacSha1_32,
+    ];
+    if !policy.codecs.is_empty() {
+        let rank = |name: &str| {
+            policy
+                .codecs
+                .iter()
+                .position(|wanted| wanted.eq_ignore_ascii_case(name))
+        };
+        caps.codecs.retain(|c| rank(&c.encoding.encoding).is_some());
+        caps.codecs
+            .sort_by_key(|c| rank(&c.encoding.encoding).unwrap_or(usize::MAX));
+        if rank("telephone-event").is_none() {
+            caps.telephone_events.clear();
+        }
+    }
+    caps
+}
+
+/// The per-call inputs of one negotiation: our media address, the relay
+/// port of the leg, and fresh randomness for session ids and SDES keys.
+#[derive(Debug, Clone, Copy)]
+pub struct RelayPorts {
+    ip: IpAddr,
+    port: u16,
+}
+
+impl RelayPorts {
+    /// Media on `ip`:`port`.
+    pub fn new(ip: IpAddr, port: u16) -> Self {
+        RelayPorts { ip, port }
+    }
+}
+
+impl tolk_sdp::LocalMedia for RelayPorts {
+    fn address(&self) -> IpAddr {
+        self.ip
+    }
+    fn port(&mut self, _index: usize, _kind: &MediaKind) -> u16 {
+        self.port
+    }
+    fn session_id(&mut self) -> u64 {
+        rand::random::<u32>().into()
+    }
+    fn ice_credentials(&mut self) -> (String, String) {
+        (String::new(), String::new())
+    }
+    fn fingerprint(&self) -> Option<Fingerprint> {
+        None
+    }
+    fn srtp_key_material(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| rand::random::<u8>()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_orders_and_filters_codecs_and_maps_srtp() {
+        let policy = MediaPolicy {
+            codecs: vec!["PCMA".into(), "pcmu".into()],
+            srtp: SrtpPolicy::Required,
+            ..MediaPolicy::default()
+        };
+        let caps = capabilities(&policy);
+        let names: Vec<&str> = caps
+            .codecs
+            .iter()
+            .map(|c| c.encoding.encoding.as_str())
+            .collect();
+        assert_eq!(names, ["PCMA", "PCMU"]);
+        assert!(caps.telephone_events.is_empty());
+        assert_eq!(caps.security.srtp, SdpSrtp::Required);
+        let open = capabilities(&MediaPolicy::default());
+        assert_eq!(open.codecs.len(), 3);
+        assert_eq!(open.telephone_events.len(), 1);
+    }
+}

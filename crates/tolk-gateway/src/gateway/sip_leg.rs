@@ -1,0 +1,489 @@
+//! The SIP leg adapter: turns the user agent's dialog events into
+//! call-model [`LegEvent`]s and carries out [`LegCommand`]s on dialogs, so
+//! that the bridge never sees a SIP message.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use bytes::Bytes;
+use tolk_interwork::{
+    Cause, DTMF_RELAY_CONTENT_TYPE, DtmfEvent, KeyframeRequest, LegCommand, LegEvent, LegId,
+    MEDIA_CONTROL_CONTENT_TYPE, MediaWarning, Party, cause_for_status, status_for_cause,
+};
+use tolk_sdp::SessionDescription;
+use tolk_sip::dialog::DialogId;
+use tolk_sip::message::names;
+use tolk_sip::transaction::TransactionId;
+use tolk_sip::transport::{DriverHandle, Target};
+use tolk_sip::ua::{EndReason, Invite, UaEvent, UserAgent};
+use tolk_sip::{Method, Request, Response, Uri};
+
+const SDP: &str = "application/sdp";
+
+/// What the adapter made of one user-agent event.
+#[derive(Debug)]
+pub enum SipInput {
+    /// A call-model event on a leg.
+    Leg(LegId, LegEvent),
+    /// A new incoming call on a new leg; `source` is the caller's
+    /// signalling host (top Via), for matching configured peers.
+    Incoming {
+        /// The new leg.
+        leg: LegId,
+        /// `LegEvent::Incoming`.
+        event: LegEvent,
+        /// The top Via's host address.
+        source: Option<IpAddr>,
+    },
+    /// A request outside any call (REGISTER, OPTIONS, MESSAGE).
+    Request(TransactionId, Request),
+    /// Nothing for the bridge (already answered or not of interest).
+    Handled,
+}
+
+/// A mid-call offer awaiting our answer: in a re-INVITE or an UPDATE.
+#[derive(Debug, Clone, Copy)]
+enum PendingUpdate {
+    Reinvite,
+    Update(TransactionId),
+}
+
+#[derive(Debug)]
+struct SipLeg {
+    dialog: DialogId,
+    /// The initial INVITE while it awaits a final answer.
+    invite: Option<Request>,
+    pending_update: Option<PendingUpdate>,
+}
+
+/// The SIP legs of a gateway, on one user agent.
+#[derive(Debug)]
+pub struct SipLegs {
+    handle: DriverHandle<UserAgent>,
+    legs: HashMap<LegId, SipLeg>,
+    by_dialog: HashMap<DialogId, LegId>,
+    next_leg: u64,
+}
+
+impl SipLegs {
+    /// The adapter over a running user agent.
+    pub fn new(handle: DriverHandle<UserAgent>) -> Self {
+        SipLegs {
+            handle,
+            legs: HashMap::new(),
+            by_dialog: HashMap::new(),
+            next_leg: 1,
+        }
+    }
+
+    /// The user agent's handle.
+    pub fn handle(&self) -> &DriverHandle<UserAgent> {
+        &self.handle
+    }
+
+    /// How many SIP legs exist.
+    pub fn len(&self) -> usize {
+        self.legs.len()
+    }
+
+    /// True when no SIP leg exists.
+    pub fn is_empty(&self) -> bool {
+        self.legs.is_empty()
+    }
+
+    fn new_leg(&mut self, dialog: DialogId, invite: Option<Request>) -> LegId {
+        let leg = LegId(self.next_leg);
+        self.next_leg += 1;
+        self.legs.insert(
+            leg,
+            SipLeg {
+                dialog,
+                invite,
+                pending_update: None,
+            },
+        );
+        self.by_dialog.insert(dialog, leg);
+        leg
+    }
+
+    /// Translates one user-agent event; answers what needs no bridge
+    /// (unreadable INFO bodies, malformed offers) itself.
+    pub async fn translate(&mut self, event: UaEvent) -> SipInput {
+        match event {
+            UaEvent::IncomingCall {
+                dialog,
+                request,
+                sdp,
+            } => {
+                let offer = match parse_body(&sdp) {
+                    Ok(offer) => offer,
+                    Err(reason) => {
+                        let response = Response::for_request(&request, 400).reason(&reason);
+                        self.reject_dialog(dialog, response).await;
+                        return SipInput::Handled;
+                    }
+                };
+                let source = request
+                    .headers()
+                    .top_via()
+                    .ok()
+                    .and_then(|via| via.host.ip());
+                let event = LegEvent::Incoming {
+                    from: party(request.headers().from().ok().map(|f| f.uri.to_string())),
+                    to: party(Some(request.uri_str().to_owned())),
+                    offer,
+                };
+                let leg = self.new_leg(dialog, Some(request));
+                SipInput::Incoming { leg, event, source }
+            }
+            UaEvent::Progress { dialog, response } => match self.by_dialog.get(&dialog) {
+                Some(&leg) => match parse_body(response.body()) {
+                    Ok(early_media) => SipInput::Leg(leg, LegEvent::Progress { early_media }),
+                    Err(_) => SipInput::Leg(leg, LegEvent::Progress { early_media: None }),
+                },
+                None => SipInput::Handled,
+            },
+            UaEvent::Answered { dialog, response } => {
+                let Some(&leg) = self.by_dialog.get(&dialog) else {
+                    return SipInput::Handled;
+                };
+                match parse_body(response.body()) {
+                    Ok(Some(answer)) => SipInput::Leg(leg, LegEvent::Answered { answer }),
+                    _ => SipInput::Leg(
+                        leg,
+                        LegEvent::Ended {
+                            cause: Cause::BEARER_CAPABILITY_NOT_IMPLEMENTED,
+                            warning: Some(MediaWarning {
+                                code: 399,
+                                text: "the callee's answer carries no readable SDP".into(),
+                            }),
+                        },
+                    ),
+                }
+            }
+            UaEvent::Confirmed { .. } => SipInput::Handled,
+            UaEvent::Reinvite {
+                dialog,
+                request,
+                sdp,
+            } => {
+                let Some(&leg) = self.by_dialog.get(&dialog) else {
+                    return SipInput::Handled;
+                };
+                match parse_body(&sdp) {
+                    Ok(Some(offer)) => {
+                        if let Some(state) = self.legs.get_mut(&leg) {
+                            state.pending_update = Some(PendingUpdate::Reinvite);
+                        }
+                        SipInput::Leg(leg, LegEvent::Updated { offer })
+                    }
+                    // An offer-less re-INVITE (a session refresh) or a
+                    // malformed one: refused, the media stays as it is.
+                    _ => {
+                        let code = if sdp.is_empty() { 488 } else { 400 };
+                        let _ = self
+                            .handle
+                            .with(move |ua, now| ua.answer(now, dialog, code, Bytes::new()))
+                            .await;
+                        let _ = request;
+                        SipInput::Handled
+                    }
+                }
+            }
+            UaEvent::ReinviteResult { dialog, response } => {
+                let Some(&leg) = self.by_dialog.get(&dialog) else {
+                    return SipInput::Handled;
+                };
+                if (200..300).contains(&response.code()) {
+                    match parse_body(response.body()) {
+                        Ok(Some(answer)) => SipInput::Leg(leg, LegEvent::UpdateAnswered { answer }),
+                        _ => SipInput::Handled,
+                    }
+                } else {
+                    let cause = cause_for_status(response.code(), warning_code(&response))
+                        .unwrap_or(Cause::NORMAL_UNSPECIFIED);
+                    SipInput::Leg(leg, LegEvent::UpdateRejected { cause })
+                }
+            }
+            UaEvent::Request {
+                dialog: Some(dialog),
+                id,
+                request,
+            } => match self.by_dialog.get(&dialog).copied() {
+                Some(leg) => self.in_dialog(leg, id, request).await,
+                None => {
+                    self.respond(id, 481, None).await;
+                    SipInput::Handled
+                }
+            },
+            UaEvent::Request {
+                dialog: None,
+                id,
+                request,
+            } => SipInput::Request(id, request),
+            UaEvent::Terminated { dialog, reason } => {
+                let Some(leg) = self.by_dialog.remove(&dialog) else {
+                    return SipInput::Handled;
+                };
+                self.legs.remove(&leg);
+                let cause = match reason {
+                    EndReason::Rejected(code) => {
+                        cause_for_status(code, None).unwrap_or(Cause::NORMAL_CALL_CLEARING)
+                    }
+                    EndReason::Timeout | EndReason::NoAck => Cause::RECOVERY_ON_TIMER_EXPIRY,
+                    _ => Cause::NORMAL_CALL_CLEARING,
+                };
+                SipInput::Leg(
+                    leg,
+                    LegEvent::Ended {
+                        cause,
+                        warning: None,
+                    },
+                )
+            }
+            _ => SipInput::Handled,
+        }
+    }
+
+    /// A request inside a call's dialog: UPDATE offers, INFO key presses
+    /// and picture updates; anything else is simply acknowledged.
+    async fn in_dialog(&mut self, leg: LegId, id: TransactionId, request: Request) -> SipInput {
+        let content_type = request
+            .headers()
+            .get(names::CONTENT_TYPE)
+            .and_then(|f| f.value_str())
+            .unwrap_or("")
+            .to_owned();
+        match request.method() {
+            Method::Update if !request.body().is_empty() => match parse_body(request.body()) {
+                Ok(Some(offer)) => {
+                    if let Some(state) = self.legs.get_mut(&leg) {
+                        state.pending_update = Some(PendingUpdate::Update(id));
+                    }
+                    SipInput::Leg(leg, LegEvent::Updated { offer })
+                }
+                _ => {
+                    self.respond(id, 400, None).await;
+                    SipInput::Handled
+                }
+            },
+            Method::Info
+                if KeyframeRequest::from_info_body(&content_type, request.body()).is_some() =>
+            {
+                self.respond(id, 200, None).await;
+                SipInput::Leg(leg, LegEvent::KeyframeRequested)
+            }
+            Method::Info if !request.body().is_empty() => {
+                match DtmfEvent::from_info_body(&content_type, request.body()) {
+                    Ok(event) => {
+                        self.respond(id, 200, None).await;
+                        SipInput::Leg(leg, LegEvent::Dtmf(event))
+                    }
+                    Err(_) => {
+                        // RFC 6086: an Info-Package body we do not read is 415.
+                        self.respond(id, 415, None).await;
+                        SipInput::Handled
+                    }
+                }
+            }
+            _ => {
+                self.respond(id, 200, None).await;
+                SipInput::Handled
+            }
+        }
+    }
+
+    /// Places the outgoing call of leg `leg`; returns the new leg.
+    pub async fn dial(&mut self, invite: Invite) -> Result<LegId, String> {
+        let dialog = self
+            .handle
+            .with(move |ua, now| ua.invite(now, invite))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        Ok(self.new_leg(dialog, None))
+    }
+
+    /// Refuses the unanswered incoming call on `leg` with `code` and
+    /// extra header fields (Warning, Retry-After).
+    pub async fn reject(&mut self, leg: LegId, code: u16, headers: Vec<(&'static str, String)>) {
+        let Some(state) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        let Some(invite) = state.invite.take() else {
+            return;
+        };
+        let mut response = Response::for_request(&invite, code);
+        for (name, value) in headers {
+            response = response.header(name, value);
+        }
+        let dialog = state.dialog;
+        self.reject_dialog(dialog, response).await;
+    }
+
+    async fn reject_dialog(&self, dialog: DialogId, response: tolk_sip::message::ResponseBuilder) {
+        let _ = self
+            .handle
+            .with(move |ua, now| {
+                let tag = ua.dialog(dialog)?.local_tag().to_owned();
+                let response = response.to_tag(&tag).build().ok()?;
+                ua.reject_with(now, dialog, response).ok()
+            })
+            .await;
+    }
+
+    async fn respond(&self, id: TransactionId, code: u16, body: Option<(&'static str, Bytes)>) {
+        let _ = self
+            .handle
+            .with(move |ua, now| ua.respond(now, id, code, body))
+            .await;
+    }
+
+    /// Carries out `command` on `leg`'s dialog. Commands for a leg that
+    /// has ended are dropped: the other side already knows.
+    pub async fn command(&mut self, leg: LegId, command: LegCommand) {
+        let Some(state) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        let dialog = state.dialog;
+        match command {
+            LegCommand::Progress { early_media } => {
+                let (code, sdp) = match early_media {
+                    Some(sdp) => (183, Bytes::from(sdp.to_bytes())),
+                    None => (180, Bytes::new()),
+                };
+                let _ = self
+                    .handle
+                    .with(move |ua, now| ua.answer(now, dialog, code, sdp))
+                    .await;
+            }
+            LegCommand::Answer { answer } => {
+                state.invite = None;
+                let sdp = Bytes::from(answer.to_bytes());
+                let _ = self
+                    .handle
+                    .with(move |ua, now| ua.answer(now, dialog, 200, sdp))
+                    .await;
+            }
+            LegCommand::Update { offer } => {
+                let sdp = Bytes::from(offer.to_bytes());
+                let _ = self
+                    .handle
+                    .with(move |ua, now| ua.reinvite(now, dialog, sdp))
+                    .await;
+            }
+            LegCommand::AnswerUpdate { answer } => {
+                let sdp = Bytes::from(answer.to_bytes());
+                match state.pending_update.take() {
+                    Some(PendingUpdate::Reinvite) => {
+                        let _ = self
+                            .handle
+                            .with(move |ua, now| ua.answer(now, dialog, 200, sdp))
+                            .await;
+                    }
+                    Some(PendingUpdate::Update(id)) => {
+                        self.respond(id, 200, Some((SDP, sdp))).await
+                    }
+                    None => {}
+                }
+            }
+            LegCommand::RejectUpdate { cause, .. } => {
+                let code = status_for_cause(cause).unwrap_or(488);
+                match state.pending_update.take() {
+                    Some(PendingUpdate::Reinvite) => {
+                        let _ = self
+                            .handle
+                            .with(move |ua, now| ua.answer(now, dialog, code, Bytes::new()))
+                            .await;
+                    }
+                    Some(PendingUpdate::Update(id)) => self.respond(id, code, None).await,
+                    None => {}
+                }
+            }
+            LegCommand::Dtmf(event) => {
+                let body = Bytes::from(event.to_dtmf_relay_body());
+                self.info(dialog, DTMF_RELAY_CONTENT_TYPE, body).await;
+            }
+            LegCommand::RequestKeyframe => {
+                let body = Bytes::from_static(KeyframeRequest.info_body().as_bytes());
+                self.info(dialog, MEDIA_CONTROL_CONTENT_TYPE, body).await;
+            }
+            LegCommand::Hangup { cause, warning } => {
+                if state.invite.is_some() {
+                    let code = status_for_cause(cause).unwrap_or(480);
+                    let headers = warning
+                        .map(|w| vec![(names::WARNING, warning_value(&w))])
+                        .unwrap_or_default();
+                    self.reject(leg, code, headers).await;
+                } else {
+                    let _ = self
+                        .handle
+                        .with(move |ua, now| ua.hangup(now, dialog))
+                        .await;
+                }
+            }
+            LegCommand::Dial { .. } => {}
+        }
+    }
+
+    async fn info(&self, dialog: DialogId, content_type: &'static str, body: Bytes) {
+        let _ = self
+            .handle
+            .with(move |ua, now| ua.request(now, dialog, Method::Info, Some((content_type, body))))
+            .await;
+    }
+}
+
+/// A Warning header value (RFC 3261 section 20.43).
+pub fn warning_value(warning: &MediaWarning) -> String {
+    format!(
+        "{} tolk \"{}\"",
+        warning.code,
+        warning.text.replace(['"', '\\'], "'")
+    )
+}
+
+/// The first Warning code of a response.
+fn warning_code(response: &Response) -> Option<u16> {
+    let value = response.headers().get(names::WARNING)?.value_str()?;
+    value.split_ascii_whitespace().next()?.parse().ok()
+}
+
+/// An SDP body, `None` when empty; the reason when unreadable.
+fn parse_body(body: &[u8]) -> Result<Option<SessionDescription>, String> {
+    if body.is_empty() {
+        return Ok(None);
+    }
+    tolk_sdp::parse(body)
+        .map(Some)
+        .map_err(|e| format!("Bad Request: SDP {e}"))
+}
+
+/// A party from a SIP or tel URI (user and host).
+fn party(uri: Option<String>) -> Party {
+    let Some(uri) = uri else {
+        return Party::default();
+    };
+    match Uri::parse(&uri) {
+        Ok(Uri::Sip(sip)) => Party {
+            display_name: None,
+            user: sip.user.unwrap_or("").to_owned(),
+            host: sip.host.to_string(),
+        },
+        Ok(Uri::Tel(tel)) => Party {
+            display_name: None,
+            user: tel.number.to_owned(),
+            host: String::new(),
+        },
+        _ => Party::default(),
+    }
+}
+
+/// Where the outgoing INVITE goes.
+#[derive(Debug, Clone)]
+pub struct SipDestination {
+    /// The Request-URI.
+    pub request_uri: String,
+    /// The next hop.
+    pub target: Target,
+}

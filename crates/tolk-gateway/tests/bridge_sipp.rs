@@ -1,0 +1,464 @@
+//! The B2BUA end to end with real peers: sipp callers -> `tolk run` ->
+//! sipp callees (echoing RTP), on loopback. Each scenario counts the
+//! node's resources (calls, SIP dialogs, relay sessions) back to zero.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `tolk run` child process with its admin port.
+struct Tolk {
+    child: Child,
+    admin: u16,
+    dir: PathBuf,
+}
+
+impl Drop for Tolk {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Tolk {
+    fn start(name: &str, config: &str, admin: u16) -> Tolk {
+        let dir = std::env::temp_dir().join(format!("tolk-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("tolk.toml"), config).expect("config");
+        std::fs::write(dir.join("tone.ulaw"), tone()).expect("tone");
+        let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sipp");
+        for entry in std::fs::read_dir(scenarios).expect("scenarios") {
+            let path = entry.expect("entry").path();
+            std::fs::copy(&path, dir.join(path.file_name().expect("name"))).expect("copy");
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tolk"))
+            .args(["run", "--config"])
+            .arg(dir.join("tolk.toml"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starts tolk");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = lines
+            .by_ref()
+            .take(20)
+            .map_while(Result::ok)
+            .any(|line| line.starts_with("tolk: ready"));
+        // Keep reading so that later output never blocks the child.
+        std::thread::spawn(move || lines.for_each(drop));
+        let tolk = Tolk { child, admin, dir };
+        assert!(ready, "tolk run did not report ready");
+        tolk
+    }
+
+    fn http(&self, method: &str, path: &str) -> String {
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", self.admin)).expect("admin API");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        .expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        response
+    }
+
+    /// A metric's value (0 when absent).
+    fn metric(&self, name: &str) -> u64 {
+        self.http("GET", "/metrics")
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Waits until calls, SIP dialogs and relay sessions are all zero.
+    fn assert_idle(&self) {
+        let names = [
+            "tolk_active_calls",
+            "tolk_sip_dialogs",
+            "tolk_relay_sessions",
+        ];
+        let idle = wait_for(Duration::from_secs(10), || {
+            names.iter().all(|name| self.metric(name) == 0)
+        });
+        let calls = self.http("GET", "/calls");
+        assert!(
+            idle && calls.ends_with("[]"),
+            "resources left: {:?} calls {calls}",
+            names.map(|n| (n, self.metric(n)))
+        );
+    }
+
+    fn sipp(&self, sipp: &Path, args: &[&str]) -> std::process::ExitStatus {
+        Command::new("timeout")
+            .arg("120")
+            .arg(sipp)
+            .args(args)
+            .args(["-nostdin", "-timeout", "100s", "-timeout_error"])
+            .current_dir(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("runs sipp")
+    }
+
+    /// The sipp caller scenario (`caller.xml`) in a thread.
+    fn caller(
+        &self,
+        sipp: &Path,
+        user: &str,
+        tolk_port: u16,
+        port: u16,
+        media_port: u16,
+        extra: &[&str],
+    ) -> std::thread::JoinHandle<std::process::ExitStatus> {
+        let mut command = Command::new("timeout");
+        command
+            .arg("100")
+            .arg(sipp)
+            .args(["-sf", "caller.xml", "-s", user])
+            .arg(format!("127.0.0.1:{tolk_port}"))
+            .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
+            .args(["-p", &port.to_string(), "-mp", &media_port.to_string()])
+            .args(extra)
+            .args(["-nostdin", "-timeout", "90s", "-timeout_error"])
+            .current_dir(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        std::thread::spawn(move || command.status().expect("runs sipp caller"))
+    }
+
+    /// A sipp callee (built-in `uas` scenario) echoing RTP, in the background.
+    fn callee(&self, sipp: &Path, port: u16, media_port: u16) -> Running {
+        let child = Command::new(sipp)
+            .args([
+                "-sn",
+                "uas",
+                "-i",
+                "127.0.0.1",
+                "-mi",
+                "127.0.0.1",
+                "-rtp_echo",
+            ])
+            .args(["-p", &port.to_string(), "-mp", &media_port.to_string()])
+            .args(["-nostdin", "-timeout", "110s"])
+            .current_dir(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("runs sipp callee");
+        Running(child)
+    }
+}
+
+/// A background peer, stopped when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    done()
+}
+
+/// One second of a 440 Hz tone in G.711 mu-law (ITU-T G.711 encoding).
+fn tone() -> Vec<u8> {
+    (0..8000)
+        .map(|n| {
+            let phase = 2.0 * std::f64::consts::PI * 440.0 * f64::from(n) / 8000.0;
+            mu_law((phase.sin() * 8000.0) as i16)
+        })
+        .collect()
+}
+
+fn mu_law(sample: i16) -> u8 {
+    const BIAS: i32 = 0x84;
+    let sign = if sample < 0 { 0x80 } else { 0 };
+    let magnitude = (i32::from(sample).abs().min(32635) + BIAS) as u32;
+    let exponent = (31 - magnitude.leading_zeros()).saturating_sub(7).min(7);
+    let mantissa = (magnitude >> (exponent + 3)) & 0x0f;
+    !(sign | (exponent << 4) as u8 | mantissa as u8)
+}
+
+/// Sends one SIP request over UDP and returns the first final response.
+fn request(to: u16, from: u16, message: &str) -> String {
+    let socket = UdpSocket::bind(("127.0.0.1", from)).expect("bind");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    socket
+        .send_to(message.as_bytes(), ("127.0.0.1", to))
+        .expect("send");
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = socket.recv(&mut buf).expect("a response");
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if !text.starts_with("SIP/2.0 1") {
+            return text;
+        }
+    }
+}
+
+fn invite(user: &str, to: u16, from: u16, codec: (u8, &str)) -> String {
+    let sdp = format!(
+        "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio 33990 RTP/AVP {pt}\r\na=rtpmap:{pt} {name}/8000\r\n",
+        pt = codec.0,
+        name = codec.1
+    );
+    format!(
+        "INVITE sip:{user}@127.0.0.1:{to} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:{from};branch=z9hG4bK{user}{from}\r\n\
+         From: <sip:t@127.0.0.1>;tag=t{from}\r\nTo: <sip:{user}@127.0.0.1>\r\n\
+         Call-ID: {user}-{from}@t\r\nCSeq: 1 INVITE\r\nContact: <sip:t@127.0.0.1:{from}>\r\n\
+         Max-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
+    )
+}
+
+fn config(sip: u16, admin: u16, ports: &str, extra: &str) -> String {
+    format!(
+        r#"
+[node]
+drain_timeout_secs = 20
+
+[[listen]]
+transport = "udp"
+address = "127.0.0.1:{sip}"
+
+[admin]
+address = "127.0.0.1:{admin}"
+
+[media]
+address = "127.0.0.1"
+ports = "{ports}"
+timeout_secs = 3
+
+[registrar]
+domains = ["127.0.0.1"]
+{extra}
+"#
+    )
+}
+
+#[test]
+fn a_registered_callee_gets_the_callers_media_through_the_relay() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = "[[route]]\nuser = \".+\"\ntarget = \"registrar\"\n";
+    let tolk = Tolk::start(
+        "bridge-reg",
+        &config(27320, 27381, "31000-31199", routes),
+        27381,
+    );
+    let _callee = tolk.callee(&sipp, 27322, 33000);
+    let status = tolk.sipp(
+        &sipp,
+        &[
+            "-sf",
+            "register.xml",
+            "-s",
+            "bob",
+            "127.0.0.1:27320",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            "27324",
+            "-key",
+            "contact_port",
+            "27322",
+            "-m",
+            "1",
+        ],
+    );
+    assert!(status.success(), "REGISTER failed: {status}");
+
+    let caller = tolk.caller(
+        &sipp,
+        "bob",
+        27320,
+        27323,
+        33100,
+        &["-m", "3", "-r", "3", "-d", "3000"],
+    );
+    // While the calls are up, media flows both ways on both legs.
+    let flowing = wait_for(Duration::from_secs(10), || {
+        let calls = tolk.http("GET", "/calls");
+        let Some(json) = calls.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()) else {
+            return false;
+        };
+        let Ok(calls) = serde_json::from_str::<serde_json::Value>(&json) else {
+            return false;
+        };
+        calls.as_array().is_some_and(|calls| {
+            calls.iter().any(|call| {
+                let legs = call["legs"].as_array().cloned().unwrap_or_default();
+                legs.len() == 2
+                    && legs.iter().all(|leg| {
+                        leg["packets_in"].as_u64().unwrap_or(0) > 10
+                            && leg["packets_out"].as_u64().unwrap_or(0) > 10
+                            && leg["codecs"][0] == "PCMU/8000"
+                    })
+            })
+        })
+    });
+    let status = caller.join().expect("caller thread");
+    assert!(
+        flowing,
+        "no media both ways: {}",
+        tolk.http("GET", "/calls")
+    );
+    assert!(
+        status.success(),
+        "sipp caller reported failed calls: {status}"
+    );
+    assert_eq!(tolk.metric("tolk_call_setups_total"), 3);
+    assert!(tolk.metric("tolk_relay_packets_total") > 100);
+    tolk.assert_idle();
+}
+
+#[test]
+fn refusals_carry_the_right_status() {
+    let routes = r#"
+[[peer]]
+name = "alaw"
+address = "127.0.0.1:27349"
+media = { codecs = ["pcma"], transcoding = false }
+
+[[route]]
+user = "^alaw$"
+target = "peer:alaw"
+
+[[route]]
+user = "^bob$"
+target = "registrar"
+"#;
+    let tolk = Tolk::start(
+        "bridge-refuse",
+        &config(27340, 27383, "31200-31299", routes),
+        27383,
+    );
+    let no_route = request(27340, 27341, &invite("nobody", 27340, 27341, (0, "PCMU")));
+    assert!(no_route.starts_with("SIP/2.0 404"), "{no_route}");
+    let unregistered = request(27340, 27342, &invite("bob", 27340, 27342, (0, "PCMU")));
+    assert!(unregistered.starts_with("SIP/2.0 480"), "{unregistered}");
+    let no_codec = request(27340, 27343, &invite("alaw", 27340, 27343, (0, "PCMU")));
+    assert!(no_codec.starts_with("SIP/2.0 488"), "{no_codec}");
+    assert!(no_codec.contains("\r\nWarning: 305 "), "{no_codec}");
+    let bad_sdp = invite("alaw", 27340, 27344, (0, "PCMU")).replace("v=0", "v=x");
+    let bad_sdp = request(27340, 27344, &bad_sdp);
+    assert!(bad_sdp.starts_with("SIP/2.0 400"), "{bad_sdp}");
+    let metrics = tolk.http("GET", "/metrics");
+    for line in [
+        "tolk_call_failures_total{status=\"404\"} 1",
+        "tolk_call_failures_total{status=\"480\"} 1",
+        "tolk_call_failures_total{status=\"488\"} 1",
+    ] {
+        assert!(metrics.contains(line), "missing {line} in {metrics}");
+    }
+    tolk.assert_idle();
+}
+
+#[test]
+fn silent_media_ends_the_call_and_sigterm_drains() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = r#"
+[[peer]]
+name = "callee"
+address = "127.0.0.1:27352"
+
+[[route]]
+user = ".+"
+target = "peer:callee"
+"#;
+    let tolk = Tolk::start(
+        "bridge-timeout",
+        &config(27350, 27384, "31300-31399", routes),
+        27384,
+    );
+    let _callee = tolk.callee(&sipp, 27352, 33200);
+    // No media from the caller: the relay's timeout (3 s) ends the call
+    // with a BYE to both legs, which the caller scenario expects.
+    let status = tolk.sipp(
+        &sipp,
+        &[
+            "-sf",
+            "callee_hangs_up_on_bye.xml",
+            "-s",
+            "svc",
+            "127.0.0.1:27350",
+            "-i",
+            "127.0.0.1",
+            "-mi",
+            "127.0.0.1",
+            "-p",
+            "27353",
+            "-mp",
+            "33300",
+            "-m",
+            "1",
+        ],
+    );
+    assert!(
+        status.success(),
+        "the silent call was not torn down: {status}"
+    );
+    tolk.assert_idle();
+
+    // SIGTERM during a call: new calls get 503 with Retry-After, the call
+    // up continues to its end, then the node exits.
+    let caller = tolk.caller(
+        &sipp,
+        "svc",
+        27350,
+        27355,
+        33400,
+        &["-m", "1", "-d", "4000"],
+    );
+    assert!(wait_for(Duration::from_secs(5), || tolk
+        .metric("tolk_active_calls")
+        == 1));
+    let pid = tolk.child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(300));
+    let refused = request(27350, 27354, &invite("svc", 27350, 27354, (0, "PCMU")));
+    assert!(
+        refused.starts_with("SIP/2.0 503") && refused.contains("\r\nRetry-After: "),
+        "{refused}"
+    );
+    let status = caller.join().expect("caller thread");
+    assert!(
+        status.success(),
+        "the call up did not survive the drain: {status}"
+    );
+    let mut tolk = tolk;
+    let exited = wait_for(Duration::from_secs(10), || {
+        matches!(tolk.child.try_wait(), Ok(Some(_)))
+    });
+    assert!(exited, "tolk did not exit after draining");
+}
