@@ -391,7 +391,7 @@ pub(super) fn leg_update(
         latch: Some(LatchPolicy::LatchFirst),
         plan: Some(EgressPlan {
             payload_types,
-            rewrite: None,
+            ..EgressPlan::default()
         }),
         ..LegUpdate::default()
     })
