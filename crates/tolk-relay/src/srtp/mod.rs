@@ -8,10 +8,14 @@
 //! `Bytes` per packet that we copy back (one allocation per packet, measured
 //! in BENCHMARKS.md).
 //!
+//! Keys come from SDES `a=crypto` lines ([`sdes`]) or from a DTLS-SRTP
+//! exporter ([`dtls`]).
+//!
 //! A context is one-way: the relay keeps one per direction and stream
 //! (RFC 3711 section 3.2.3 keys state by SSRC within it). Replay protection
 //! is always on.
 
+pub mod dtls;
 mod inplace;
 mod profile;
 mod replay;
