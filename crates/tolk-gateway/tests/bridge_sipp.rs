@@ -462,3 +462,51 @@ target = "peer:callee"
     });
     assert!(exited, "tolk did not exit after draining");
 }
+
+#[test]
+fn a_thousand_calls_at_a_hundred_per_second_to_a_peer() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = r#"
+[[peer]]
+name = "callee"
+address = "127.0.0.1:27332"
+
+[[route]]
+user = ".+"
+target = "peer:callee"
+"#;
+    let tolk = Tolk::start(
+        "bridge-load",
+        &config(27330, 27382, "31400-32999", routes),
+        27382,
+    );
+    let _callee = tolk.callee(&sipp, 27332, 33500);
+    let started = Instant::now();
+    let caller = tolk.caller(
+        &sipp,
+        "svc",
+        27330,
+        27333,
+        33600,
+        &["-m", "1000", "-r", "100", "-l", "400", "-d", "500"],
+    );
+    let status = caller.join().expect("caller thread");
+    let elapsed = started.elapsed();
+    assert!(status.success(), "sipp reported failed calls: {status}");
+    assert_eq!(tolk.metric("tolk_call_setups_total"), 1000);
+    let metrics = tolk.http("GET", "/metrics");
+    assert!(
+        !metrics.contains("tolk_call_failures_total{"),
+        "failures: {metrics}"
+    );
+    // Media crossed the relay both ways: 0.5 s of 20 ms packets from the
+    // caller and their echo, less what is in flight at either end.
+    assert!(
+        tolk.metric("tolk_relay_packets_total") > 1000 * 30,
+        "{metrics}"
+    );
+    tolk.assert_idle();
+    eprintln!("1000 bridged calls with media in {elapsed:?}");
+}
