@@ -9,8 +9,19 @@
 //! - [`peer`]: an external program (sipp, tshark, ...). Missing peers skip
 //!   the test with a notice, unless `TOLK_REQUIRE_PEERS=1` (set by
 //!   `scripts/test` after installing them), where a missing peer fails.
+//!
+//! And the harness around real peers: a private network namespace
+//! ([`netns::Netns`]) for the gateway and its peers, tshark captures with
+//! RTP flow counts ([`capture`]), baresip as a headless softphone
+//! ([`baresip`]) and children that are killed when a test fails
+//! ([`process::Running`]).
 
 use std::path::{Path, PathBuf};
+
+pub mod baresip;
+pub mod capture;
+pub mod netns;
+pub mod process;
 
 /// Environment variable naming the conformance corpus root.
 pub const CONFORMANCE_ENV: &str = "TOLK_CONFORMANCE_DIR";
