@@ -62,6 +62,8 @@
 //!   audio pipeline.
 //! - [`latch`]: symmetric-RTP latching rules; [`Session`]: two endpoints,
 //!   stats, events and timeouts, driven with time as an input.
+//! - [`ng`]: rtpengine's ng control protocol (bencode over UDP), so
+//!   Kamailio can use the relay standalone (`tolk relay --ng`).
 //! - [`Relay`]: sockets from a port range, worker threads, control API; its
 //!   syscalls live in one module (`io/sys.rs`), the crate's only `unsafe`.
 //!
@@ -91,6 +93,7 @@ mod endpoint;
 mod error;
 mod io;
 pub mod latch;
+pub mod ng;
 pub mod pipeline;
 mod ports;
 pub mod rewrite;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod config;
+mod relay;
 mod run;
 mod sdp;
 mod sip;
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run the gateway (embedded default configuration without --config).
     Run(run::RunArgs),
+    /// Run the media relay on its own, controlled over rtpengine's ng protocol.
+    Relay(relay::RelayArgs),
     /// Inspect SDP and compute offer/answer results.
     #[command(subcommand)]
     Sdp(sdp::SdpCommand),
@@ -39,6 +42,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Relay(args) => relay::run(args),
         Command::Sdp(command) => sdp::run(command),
         Command::Sip(command) => sip::run(command),
         Command::Config(command) => config::run(command),

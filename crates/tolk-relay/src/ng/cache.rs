@@ -1,0 +1,92 @@
+//! The reply cache: a client that retransmits a command (same cookie)
+//! gets the reply it was sent before, and the command is not run twice.
+//! An offer retransmitted because its reply was lost must not allocate a
+//! second set of ports.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// Replies by cookie, for `ttl`, at most `capacity` of them (oldest go first).
+#[derive(Debug)]
+pub struct ReplyCache {
+    ttl: Duration,
+    capacity: usize,
+    replies: HashMap<Vec<u8>, Vec<u8>>,
+    order: VecDeque<(Instant, Vec<u8>)>,
+}
+
+impl ReplyCache {
+    /// An empty cache.
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        Self {
+            ttl,
+            capacity: capacity.max(1),
+            replies: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// The reply cached for `cookie`, if still fresh.
+    pub fn get(&mut self, now: Instant, cookie: &[u8]) -> Option<&[u8]> {
+        self.expire(now);
+        self.replies.get(cookie).map(Vec::as_slice)
+    }
+
+    /// Remembers `reply` for `cookie`.
+    pub fn insert(&mut self, now: Instant, cookie: &[u8], reply: Vec<u8>) {
+        self.expire(now);
+        while self.replies.len() >= self.capacity {
+            match self.order.pop_front() {
+                Some((_, old)) => {
+                    self.replies.remove(&old);
+                }
+                None => break,
+            }
+        }
+        if self.replies.insert(cookie.to_vec(), reply).is_none() {
+            self.order.push_back((now, cookie.to_vec()));
+        }
+    }
+
+    /// Replies held.
+    pub fn len(&self) -> usize {
+        self.replies.len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.replies.is_empty()
+    }
+
+    fn expire(&mut self, now: Instant) {
+        while let Some((at, _)) = self.order.front() {
+            if now.saturating_duration_since(*at) < self.ttl {
+                break;
+            }
+            if let Some((_, cookie)) = self.order.pop_front() {
+                self.replies.remove(&cookie);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_expire_and_are_bounded() {
+        let t0 = Instant::now();
+        let mut c = ReplyCache::new(Duration::from_secs(30), 2);
+        c.insert(t0, b"a", b"ra".to_vec());
+        c.insert(t0, b"b", b"rb".to_vec());
+        assert_eq!(c.get(t0, b"a"), Some(&b"ra"[..]));
+        c.insert(t0 + Duration::from_secs(1), b"c", b"rc".to_vec());
+        assert_eq!(c.get(t0, b"a"), None, "oldest evicted at capacity");
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.get(t0 + Duration::from_secs(30), b"b"), None);
+        assert_eq!(c.get(t0 + Duration::from_secs(30), b"c"), Some(&b"rc"[..]));
+        assert_eq!(c.get(t0 + Duration::from_secs(31), b"c"), None);
+        assert!(c.is_empty());
+    }
+}
