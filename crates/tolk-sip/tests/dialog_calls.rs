@@ -10,98 +10,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use sim::Net;
-use tolk_sip::dialog::DialogId;
-use tolk_sip::transaction::LayerConfig;
+use sim::calls::*;
 use tolk_sip::transport::{Target, Transport};
-use tolk_sip::ua::{EndReason, Invite, UaConfig, UaEvent, UserAgent};
+use tolk_sip::ua::{EndReason, Invite, UaEvent, UserAgent};
 use tolk_sip::{Message, Method, names};
-
-const ALICE: &str = "192.0.2.1:5060";
-const BOB: &str = "192.0.2.2:5060";
-const OFFER: &[u8] = b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
-const ANSWER: &[u8] = b"v=0\r\no=- 2 1 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n";
-
-fn addr(text: &str) -> SocketAddr {
-    text.parse().unwrap()
-}
-
-fn ua(local: &str, seed: u64) -> UserAgent {
-    let mut ua = UserAgent::new(UaConfig {
-        layer: LayerConfig {
-            seed,
-            ..LayerConfig::default()
-        },
-        ..UaConfig::default()
-    });
-    ua.set_local_addr(Transport::Udp, addr(local));
-    ua
-}
-
-fn call_bob(net: &Net, alice: &mut UserAgent) -> DialogId {
-    alice
-        .invite(
-            net.now,
-            Invite {
-                from: "<sip:alice@example.com>".into(),
-                to: "<sip:bob@example.com>".into(),
-                request_uri: format!("sip:bob@{BOB}"),
-                target: Target {
-                    transport: Transport::Udp,
-                    addr: addr(BOB),
-                },
-                sdp: Bytes::from_static(OFFER),
-                headers: vec![],
-                credentials: None,
-            },
-        )
-        .unwrap()
-}
-
-/// Steps the network until `done` holds or nothing is left to happen;
-/// `bob_reacts` answers Bob's events. Returns Alice's and Bob's events.
-fn run(
-    net: &mut Net,
-    alice: &mut UserAgent,
-    bob: &mut UserAgent,
-    mut bob_reacts: impl FnMut(&mut UserAgent, std::time::Instant, &UaEvent),
-    mut done: impl FnMut(&[UaEvent], &[UaEvent]) -> bool,
-) -> (Vec<UaEvent>, Vec<UaEvent>) {
-    let (mut a, mut b) = (vec![], vec![]);
-    while net.elapsed() < Duration::from_secs(300) && !done(&a, &b) {
-        let more = net.step(&mut [alice, bob]);
-        while let Some(e) = bob.poll_event() {
-            bob_reacts(bob, net.now, &e);
-            b.push(e);
-        }
-        a.extend(std::iter::from_fn(|| alice.poll_event()));
-        if !more {
-            break;
-        }
-    }
-    (a, b)
-}
-
-fn answer_calls(bob: &mut UserAgent, now: std::time::Instant, e: &UaEvent) {
-    match e {
-        UaEvent::IncomingCall { dialog, .. } => {
-            bob.answer(now, *dialog, 180, Bytes::new()).unwrap();
-            bob.answer(now, *dialog, 200, Bytes::from_static(ANSWER))
-                .unwrap();
-        }
-        UaEvent::Reinvite { dialog, .. } => bob
-            .answer(now, *dialog, 200, Bytes::from_static(ANSWER))
-            .unwrap(),
-        UaEvent::Request { id, .. } => bob.respond(now, *id, 200, None).unwrap(),
-        _ => {}
-    }
-}
-
-fn terminated(events: &[UaEvent]) -> Option<EndReason> {
-    events.iter().find_map(|e| match e {
-        UaEvent::Terminated { reason, .. } => Some(*reason),
-        _ => None,
-    })
-}
 
 #[test]
 fn calls_complete_at_20_percent_loss() {
@@ -252,10 +164,6 @@ fn info_update_message_and_options_inside_the_dialog() {
         let seen = b.iter().any(|e| matches!(e, UaEvent::Request { dialog: Some(_), request, .. } if *request.method() == method));
         assert!(seen, "{method} reached Bob's user inside the dialog");
     }
-}
-
-fn parse_transmit(bytes: &Bytes) -> Message {
-    Message::parse(bytes.clone()).unwrap()
 }
 
 #[test]
@@ -427,12 +335,19 @@ fn extensions_the_core_does_not_implement_are_refused_with_420() {
     let mut bob = ua(BOB, 2);
     let invite = "INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKe1\r\n\
         Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:bob@y>\r\nCall-ID: e1\r\nCSeq: 1 INVITE\r\n\
-        Require: 100rel\r\nContact: <sip:a@192.0.2.1>\r\nContent-Length: 0\r\n\r\n";
+        Require: 100rel, x-teleport\r\nContact: <sip:a@192.0.2.1>\r\nContent-Length: 0\r\n\r\n";
     bob.handle_input(now, Transport::Udp, addr(ALICE), Bytes::from(invite));
-    let codes: Vec<u16> = std::iter::from_fn(|| bob.poll_transmit())
-        .filter_map(|t| parse_transmit(&t.bytes).as_response().map(|r| r.code()))
+    let responses: Vec<_> = std::iter::from_fn(|| bob.poll_transmit())
+        .filter_map(|t| parse_transmit(&t.bytes).as_response().cloned())
         .collect();
+    let codes: Vec<u16> = responses.iter().map(|r| r.code()).collect();
     assert_eq!(codes, [100, 420]);
+    let unsupported: Vec<&str> = responses[1]
+        .headers()
+        .unsupported()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(unsupported, ["x-teleport"], "100rel is supported now");
     assert!(bob.poll_event().is_none());
 }
 

@@ -14,44 +14,17 @@
 #[allow(dead_code)]
 mod uas;
 
+mod sipp_run;
+
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::process::Command;
+use sipp_run::{run_sipp, sipp, transport_flag};
 use tolk_sip::transport::{Driver, DriverConfig, Target, Transport};
 use tolk_sip::ua::{EndReason, Invite, UaConfig, UaEvent, UserAgent};
 
 const CALLS: u32 = 1000;
-
-fn sipp() -> Option<PathBuf> {
-    tolk_testkit::peer("sipp")
-}
-
-/// Runs sipp with `args` (bounded by `timeout`), returns its exit code.
-async fn run_sipp(sipp: &PathBuf, args: &[String], seconds: u64) -> i32 {
-    let mut child = Command::new("timeout")
-        .arg(seconds.to_string())
-        .arg(sipp)
-        .args(args)
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    child.wait().await.unwrap().code().unwrap_or(-1)
-}
-
-fn transport_flag(transport: Transport) -> &'static str {
-    match transport {
-        Transport::Udp => "u1",
-        _ => "t1",
-    }
-}
 
 async fn sipp_uac_to_example_uas(transport: Transport, sipp_port: u16) {
     let Some(sipp) = sipp() else { return };
@@ -256,12 +229,11 @@ async fn sipp_register_with_digest_to_tolk_registrar() {
         Some(100),
         Some(registration),
     ));
-    let scenario =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sipp/register_digest.xml");
+    let scenario = sipp_run::scenario("register_digest.xml");
     let args: Vec<String> = [
         &server.to_string(),
         "-sf",
-        &scenario.display().to_string(),
+        &scenario,
         "-i",
         "127.0.0.1",
         "-p",

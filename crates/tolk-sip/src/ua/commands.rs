@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+use super::reliable::{self, Queued};
 use super::{EndReason, Purpose, Unacked, UserAgent};
 use crate::Error;
 use crate::auth::Credentials;
@@ -64,6 +65,9 @@ impl UserAgent {
             .header(names::CSEQ, "1 INVITE")
             .header(names::CONTACT, contact)
             .header(names::ALLOW, self.allow());
+        if !self.config.policy.supported.is_empty() {
+            b = b.header(names::SUPPORTED, self.config.policy.supported.join(", "));
+        }
         for (name, value) in &invite.headers {
             b = b.header(name, value);
         }
@@ -89,7 +93,10 @@ impl UserAgent {
 
     /// Answers the INVITE (or re-INVITE) pending in `dialog` with `code`:
     /// 180/183 (with `sdp` for early media), 2xx with the SDP answer
-    /// (retransmitted until the ACK), or 300-699 to refuse.
+    /// (retransmitted until the ACK), or 300-699 to refuse. A 1xx goes
+    /// reliably (RFC 3262) when the caller requires 100rel, or supports
+    /// it and [`super::UaConfig::reliable_provisionals`] is set; see
+    /// [`UserAgent::answer_reliably`] for what then waits for a PRACK.
     pub fn answer(
         &mut self,
         now: Instant,
@@ -97,10 +104,60 @@ impl UserAgent {
         code: u16,
         sdp: Bytes,
     ) -> Result<(), Error> {
+        self.answer_with(now, dialog, code, sdp, false)
+    }
+
+    /// [`UserAgent::answer`], reliably when `reliable` asks and the
+    /// caller supports it; queued while a PRACK must come first.
+    pub(super) fn answer_with(
+        &mut self,
+        now: Instant,
+        dialog: DialogId,
+        code: u16,
+        sdp: Bytes,
+        reliable: bool,
+    ) -> Result<(), Error> {
+        let by_policy = self.config.reliable_provisionals;
+        let call = self
+            .calls
+            .get_mut(&dialog)
+            .ok_or(Error::NoSuchTransaction)?;
+        if call.pending_in.is_none() {
+            return Err(Error::InvalidState("no INVITE to answer in this dialog"));
+        }
+        let initial = call.dialog.state != DialogState::Confirmed;
+        let rel = &mut call.rel;
+        let reliable = initial
+            && (101..200).contains(&code)
+            && (rel.peer_requires || (rel.peer_supports && (reliable || by_policy)));
+        if code >= 300 {
+            rel.finish();
+        } else if !rel.queued.is_empty() || rel.must_wait(code, reliable) {
+            rel.queued.push_back(Queued {
+                code,
+                sdp,
+                reliable,
+            });
+            return Ok(());
+        }
+        self.send_answer(now, dialog, code, sdp, reliable)
+    }
+
+    /// Builds and sends an answer to the pending INVITE.
+    pub(super) fn send_answer(
+        &mut self,
+        now: Instant,
+        dialog: DialogId,
+        code: u16,
+        sdp: Bytes,
+        reliable: bool,
+    ) -> Result<(), Error> {
         let contact = {
             let call = self.calls.get(&dialog).ok_or(Error::NoSuchTransaction)?;
             self.contact(call.dialog.transport())
         };
+        let supported = self.config.policy.supported.join(", ");
+        let timers = self.config.layer.timers;
         let call = self
             .calls
             .get_mut(&dialog)
@@ -120,6 +177,14 @@ impl UserAgent {
             if let Some(contact) = contact {
                 b = b.header(names::CONTACT, contact);
             }
+            if !supported.is_empty() {
+                b = b.header(names::SUPPORTED, &supported);
+            }
+        }
+        if reliable {
+            b = b
+                .header(names::REQUIRE, reliable::TAG)
+                .header(names::RSEQ, call.rel.take_rseq());
         }
         if !self.config.product.is_empty() {
             b = b.header(names::SERVER, &self.config.product);
@@ -134,12 +199,16 @@ impl UserAgent {
                 if code > 100 && call.dialog.state == DialogState::Initial {
                     call.dialog.state = DialogState::Early;
                 }
+                if reliable {
+                    let next = call.rel.sent(now, timers.t1, tx, response, &request)?;
+                    self.timers.push(Reverse((next, dialog)));
+                }
             }
             200..=299 => {
+                call.rel.finish();
                 call.pending_in = None;
                 self.server_invites.remove(&tx);
                 call.dialog.state = DialogState::Confirmed;
-                let timers = self.config.layer.timers;
                 let cseq = request.headers().cseq()?.seq;
                 call.unacked = Some(Unacked {
                     tx,
@@ -204,6 +273,7 @@ impl UserAgent {
             .take()
             .ok_or(Error::InvalidState("no INVITE to answer in this dialog"))?;
         let initial = call.dialog.state != DialogState::Confirmed;
+        call.rel.finish();
         self.server_invites.remove(&tx);
         self.layer.send_response(now, tx, response)?;
         if initial {
@@ -410,7 +480,7 @@ impl UserAgent {
 }
 
 /// A stable tag for a stateless-looking answer outside a dialog.
-fn fnv(text: &str) -> u64 {
+pub(super) fn fnv(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     })

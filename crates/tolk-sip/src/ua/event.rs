@@ -23,6 +23,9 @@ pub enum EndReason {
     NoAck,
     /// Our INVITE got no final response (Timer B) or the transport failed.
     Timeout,
+    /// No PRACK came for our reliable provisional response within 64*T1
+    /// (we rejected the INVITE with 500, RFC 3262 section 3).
+    NoPrack,
 }
 
 /// What the user agent tells its user.
@@ -38,12 +41,25 @@ pub enum UaEvent {
         /// Its body (the SDP offer; empty for a late offer).
         sdp: Bytes,
     },
-    /// A provisional response to our INVITE (180, 183 ...).
+    /// A provisional response to our INVITE (180, 183 ...). A reliable
+    /// one (RFC 3262) has been PRACKed by the core, except when its SDP
+    /// offers a session to our late-offer INVITE: then send the answer
+    /// with [`UserAgent::prack`](super::UserAgent::prack).
     Progress {
         /// The dialog.
         dialog: DialogId,
         /// The response (its body may carry early media SDP).
         response: Response,
+    },
+    /// A PRACK acknowledged our reliable provisional response (RFC
+    /// 3262); the core answered it with 200. When that response offered
+    /// SDP, the PRACK's body is the answer. (A PRACK bringing a new offer
+    /// comes as [`UaEvent::Request`] instead, for the user to answer.)
+    Prack {
+        /// The dialog.
+        dialog: DialogId,
+        /// The PRACK.
+        request: Request,
     },
     /// A 2xx to our INVITE; the ACK has gone out, unless our INVITE was
     /// a late offer: then answer the 2xx's offer with

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+use super::reliable::Reliability;
 use super::{EndReason, Purpose, UaEvent, UserAgent};
 use crate::dialog::{Dialog, DialogId, DialogState};
 use crate::message::{Message, Method, Request, Response};
@@ -60,11 +61,14 @@ impl UserAgent {
         match request.method() {
             Method::Invite => match Dialog::for_uas(&request, tag, source) {
                 Ok(dialog) => {
+                    let tag_seed = self.layer.token();
                     let d = self.new_dialog_id();
                     self.insert_call(d, dialog);
+                    let first_rseq = 1 + (super::commands::fnv(&tag_seed) % (1 << 30)) as u32;
                     if let Some(call) = self.calls.get_mut(&d) {
                         call.pending_in = Some((id, request.clone()));
                         call.transactions.push(id);
+                        call.rel = Reliability::for_invite(&request, first_rseq);
                     }
                     self.server_invites.insert(id, d);
                     let sdp = request.body().clone();
@@ -130,6 +134,7 @@ impl UserAgent {
                     sdp,
                 });
             }
+            Method::Prack => self.on_prack(now, d, id, request),
             Method::Bye => {
                 let unanswered = call.pending_in.take();
                 self.reply(now, id, &request, 200);
@@ -153,7 +158,7 @@ impl UserAgent {
 
     /// An answer of our own to a request, with the request's To tag (or
     /// none: 481 and 500 need no dialog).
-    fn reply(&mut self, now: Instant, id: TransactionId, request: &Request, code: u16) {
+    pub(super) fn reply(&mut self, now: Instant, id: TransactionId, request: &Request, code: u16) {
         let tag = request
             .headers()
             .to()
@@ -233,7 +238,7 @@ impl UserAgent {
             Purpose::Invite => self.invite_response(now, id, d, response),
             Purpose::Reinvite => self.reinvite_response(d, response),
             Purpose::Bye if code >= 200 => self.end(d, EndReason::LocalBye),
-            Purpose::Bye | Purpose::ForkBye => {}
+            Purpose::Bye | Purpose::ForkBye | Purpose::Prack => {}
             Purpose::Other => self.events.push_back(UaEvent::Response {
                 dialog,
                 id,
@@ -284,7 +289,7 @@ impl UserAgent {
                 }
                 self.events.push_back(UaEvent::TimedOut { dialog, id });
             }
-            (_, Purpose::ForkBye) => {}
+            (_, Purpose::ForkBye | Purpose::Prack) => {}
             _ => self.events.push_back(UaEvent::TimedOut { dialog, id }),
         }
     }

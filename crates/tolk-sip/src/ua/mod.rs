@@ -6,6 +6,14 @@
 //! 2xx retransmission until the ACK, the ACK for a 2xx, CANCEL and 487,
 //! 481/491/500 answers, BYE, and forked 2xx (acknowledged, then ended).
 //!
+//! Reliable provisional responses (RFC 3262) work on both sides: the
+//! INVITE advertises `Supported: 100rel`; a reliable 1xx from the callee
+//! is PRACKed (in RSeq order, retransmissions discarded); as callee, a
+//! caller that requires 100rel, or supports it when
+//! [`UaConfig::reliable_provisionals`] is set or
+//! [`UserAgent::answer_reliably`] asks, gets 1xx with RSeq resent until
+//! the PRACK ([`UaEvent::Prack`]); a 2xx waiting on that PRACK is queued.
+//!
 //! # Run loop
 //!
 //! Feed datagrams with [`UserAgent::handle_input`] (stream messages with
@@ -62,6 +70,7 @@
 mod commands;
 mod event;
 mod incoming;
+mod reliable;
 mod responses;
 
 use std::cmp::Reverse;
@@ -91,23 +100,23 @@ pub struct UaConfig {
     pub policy: Policy,
     /// Value of the User-Agent / Server headers (none when empty).
     pub product: String,
+    /// Send every 101-199 answer reliably (RFC 3262) when the caller
+    /// supports 100rel; a caller that requires it always gets reliable
+    /// ones, and [`UserAgent::answer_reliably`] asks per response.
+    pub reliable_provisionals: bool,
 }
 
 impl Default for UaConfig {
-    /// Contact user `tolk`; the UAS checks' default policy less what this
-    /// core does not implement yet (PRACK/100rel, session timers), so
-    /// that a peer requiring them gets 420 instead of a broken call.
+    /// Contact user `tolk`, the UAS checks' default policy (PRACK,
+    /// 100rel and session timers included), reliable provisionals only
+    /// when the caller requires them.
     fn default() -> Self {
-        let mut policy = Policy::default();
-        policy
-            .allowed
-            .retain(|m| *m != crate::message::Method::Prack);
-        policy.supported.clear();
         UaConfig {
             layer: LayerConfig::default(),
             contact_user: "tolk".into(),
-            policy,
+            policy: Policy::default(),
             product: String::new(),
+            reliable_provisionals: false,
         }
     }
 }
@@ -120,6 +129,8 @@ enum Purpose {
     Bye,
     /// The BYE ending a forked branch we did not keep.
     ForkBye,
+    /// A PRACK for a reliable provisional response (RFC 3262).
+    Prack,
     Other,
 }
 
@@ -154,6 +165,8 @@ struct Call {
     answered_challenge: bool,
     /// CSeq of a 2xx to our late-offer INVITE awaiting the user's ACK.
     late_ack_seq: Option<u32>,
+    /// Reliable provisional responses (RFC 3262), both sides.
+    rel: reliable::Reliability,
 }
 
 /// The user agent core, sans-IO. Drive it like the transaction layer:
@@ -241,6 +254,7 @@ impl UserAgent {
             }
             self.timers.pop();
             self.retransmit_2xx(now, dialog);
+            self.retransmit_provisional(now, dialog);
         }
         self.pump(now);
     }
@@ -302,6 +316,7 @@ impl UserAgent {
                 credentials: None,
                 answered_challenge: false,
                 late_ack_seq: None,
+                rel: reliable::Reliability::default(),
             },
         );
     }

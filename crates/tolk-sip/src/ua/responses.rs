@@ -41,6 +41,9 @@ impl UserAgent {
                     let _ = call.dialog.learn_from_response(&response);
                     call.dialog.state = DialogState::Early;
                 }
+                if !self.on_provisional(now, id, d, &response) {
+                    return; // a retransmitted or out-of-order reliable 1xx
+                }
                 self.events.push_back(UaEvent::Progress {
                     dialog: d,
                     response,
@@ -59,7 +62,10 @@ impl UserAgent {
                 let seq = call.pending_out.take().map_or(1, |(_, seq)| seq);
                 // A late offer (our INVITE had no body): the 2xx carries
                 // the offer and the user's ACK the answer (UserAgent::ack).
-                let late_offer = self.layer.request(id).is_some_and(|r| r.body().is_empty());
+                // (Unless a reliable 1xx brought the offer and our PRACK
+                // the answer, RFC 3262 section 5.)
+                let late_offer = self.layer.request(id).is_some_and(|r| r.body().is_empty())
+                    && !call.rel.offer_in;
                 call.late_ack_seq = late_offer.then_some(seq);
                 if !late_offer {
                     if let Ok(ack) = call.dialog.request(Method::Ack, seq, None, None) {
@@ -188,8 +194,8 @@ impl UserAgent {
     }
 }
 
-/// A dialog for a 2xx to `invite` that no call owns.
-fn stray_dialog(
+/// A dialog for a response to `invite` that no call owns (another fork).
+pub(super) fn stray_dialog(
     invite: &Request,
     response: &Response,
     peer: Option<Target>,

@@ -11,6 +11,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tolk_sip::transport::{Transmit, Transport};
 
+pub mod calls;
+
 /// A sans-IO core as the network sees it.
 pub trait Node {
     /// Bytes arrived.

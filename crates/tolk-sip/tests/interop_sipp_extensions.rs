@@ -1,0 +1,186 @@
+//! Interop with sipp for the call extensions, on loopback over UDP:
+//!
+//! - RFC 3262: a sipp caller requiring 100rel -> a Tolk UAS whose 183
+//!   with early media is PRACKed before its 200 goes out; a Tolk caller
+//!   -> a sipp callee ringing with a reliable 180, PRACKed by Tolk.
+//!
+//! The scenarios are in `tests/sipp/`. Skips with a notice when sipp is
+//! not installed. Ports 27200-27299.
+
+#![allow(clippy::unwrap_used)] // test helpers fail loudly
+
+mod sipp_run;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use sipp_run::{args, run_sipp, scenario, sipp};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tolk_sip::transport::{Driver, DriverConfig, DriverHandle, Target, Transport};
+use tolk_sip::ua::{EndReason, Invite, UaConfig, UaEvent, UserAgent};
+
+const CALLS: u32 = 100;
+const SDP: &str = "v=0\r\no=tolk 1 1 IN IP4 127.0.0.1\r\ns=tolk\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n";
+
+async fn start(config: UaConfig) -> (DriverHandle<UserAgent>, UnboundedReceiver<UaEvent>) {
+    let driver = DriverConfig {
+        udp: Some("127.0.0.1:0".parse().unwrap()),
+        ..DriverConfig::default()
+    };
+    Driver::spawn(UserAgent::new(config), driver).await.unwrap()
+}
+
+/// What a Tolk UAS saw over a run.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Seen {
+    pracks: u32,
+    ended_by_bye: u32,
+    ended_otherwise: u32,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sipp_uac_requiring_100rel_to_tolk_uas() {
+    let Some(sipp) = sipp() else { return };
+    let (ua, mut events) = start(UaConfig::default()).await;
+    let server = ua.local_addr(Transport::Udp).unwrap();
+    let served = tokio::spawn(async move {
+        let mut seen = Seen::default();
+        while seen.ended_by_bye + seen.ended_otherwise < CALLS {
+            match events.recv().await.unwrap() {
+                UaEvent::IncomingCall { dialog, .. } => {
+                    ua.with(move |ua, now| {
+                        // Early media, then the answer, which the core
+                        // holds until the PRACK (the 183 carried SDP).
+                        ua.answer(now, dialog, 183, Bytes::from_static(SDP.as_bytes()))?;
+                        ua.answer(now, dialog, 200, Bytes::from_static(SDP.as_bytes()))
+                    })
+                    .await
+                    .unwrap()
+                    .unwrap();
+                }
+                UaEvent::Prack { .. } => seen.pracks += 1,
+                UaEvent::Terminated {
+                    reason: EndReason::RemoteBye,
+                    ..
+                } => seen.ended_by_bye += 1,
+                UaEvent::Terminated { .. } => seen.ended_otherwise += 1,
+                _ => {}
+            }
+        }
+        seen
+    });
+    let code = run_sipp(
+        &sipp,
+        &args(&[
+            &server.to_string(),
+            "-sf",
+            &scenario("uac_100rel.xml"),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            "27201",
+            "-m",
+            &CALLS.to_string(),
+            "-r",
+            "50",
+            "-nostdin",
+            "-timeout",
+            "60",
+            "-timeout_error",
+        ]),
+        70,
+    )
+    .await;
+    assert_eq!(code, 0, "every sipp call got its reliable 183 and 200");
+    let seen = tokio::time::timeout(Duration::from_secs(10), served)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        seen,
+        Seen {
+            pracks: CALLS,
+            ended_by_bye: CALLS,
+            ended_otherwise: 0
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tolk_uac_to_sipp_uas_ringing_reliably() {
+    let Some(sipp) = sipp() else { return };
+    const PORT: u16 = 27211;
+    let sipp_args = args(&[
+        "-sf",
+        &scenario("uas_100rel.xml"),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        &PORT.to_string(),
+        "-m",
+        &CALLS.to_string(),
+        "-nostdin",
+        "-timeout",
+        "60",
+        "-timeout_error",
+    ]);
+    let sipp_run = tokio::spawn(async move { run_sipp(&sipp, &sipp_args, 70).await });
+    tokio::time::sleep(Duration::from_millis(500)).await; // sipp binds its port
+
+    let (ua, mut events) = start(UaConfig::default()).await;
+    let target = Target {
+        transport: Transport::Udp,
+        addr: SocketAddr::from(([127, 0, 0, 1], PORT)),
+    };
+    let place = || {
+        let invite = Invite {
+            from: "<sip:tolk@127.0.0.1>".into(),
+            to: "<sip:service@127.0.0.1>".into(),
+            request_uri: format!("sip:service@127.0.0.1:{PORT}"),
+            target,
+            sdp: Bytes::from_static(SDP.as_bytes()),
+            headers: vec![],
+            credentials: None,
+        };
+        ua.with(move |ua, now| ua.invite(now, invite))
+    };
+    let (mut placed, mut reliable_rings, mut ok, mut failed) = (0u32, 0u32, 0u32, 0u32);
+    while placed < 10 {
+        place().await.unwrap().unwrap();
+        placed += 1;
+    }
+    let outcome = tokio::time::timeout(Duration::from_secs(60), async {
+        while ok + failed < CALLS {
+            match events.recv().await.unwrap() {
+                UaEvent::Progress { response, .. }
+                    if response.headers().rseq().unwrap() == Some(1) =>
+                {
+                    reliable_rings += 1;
+                }
+                UaEvent::Answered { dialog, .. } => {
+                    ua.with(move |ua, now| ua.bye(now, dialog))
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+                UaEvent::Terminated { reason, .. } => {
+                    if reason == EndReason::LocalBye {
+                        ok += 1;
+                    } else {
+                        failed += 1;
+                    }
+                    if placed < CALLS {
+                        place().await.unwrap().unwrap();
+                        placed += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert!(outcome.is_ok(), "calls finished ({ok} ok, {failed} failed)");
+    assert_eq!((ok, failed, reliable_rings), (CALLS, 0, CALLS));
+    assert_eq!(sipp_run.await.unwrap(), 0, "sipp saw every PRACK and BYE");
+}
