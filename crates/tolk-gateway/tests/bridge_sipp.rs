@@ -137,16 +137,14 @@ impl Tolk {
 
     /// A sipp callee (built-in `uas` scenario) echoing RTP, in the background.
     fn callee(&self, sipp: &Path, port: u16, media_port: u16) -> Running {
+        self.callee_with(sipp, &["-sn", "uas"], port, media_port)
+    }
+
+    /// A sipp callee running `scenario` and echoing RTP, in the background.
+    fn callee_with(&self, sipp: &Path, scenario: &[&str], port: u16, media_port: u16) -> Running {
         let child = Command::new(sipp)
-            .args([
-                "-sn",
-                "uas",
-                "-i",
-                "127.0.0.1",
-                "-mi",
-                "127.0.0.1",
-                "-rtp_echo",
-            ])
+            .args(scenario)
+            .args(["-i", "127.0.0.1", "-mi", "127.0.0.1", "-rtp_echo"])
             .args(["-p", &port.to_string(), "-mp", &media_port.to_string()])
             .args(["-nostdin", "-timeout", "110s"])
             .current_dir(&self.dir)
@@ -509,4 +507,64 @@ target = "peer:callee"
     );
     tolk.assert_idle();
     eprintln!("1000 bridged calls with media in {elapsed:?}");
+}
+
+#[test]
+fn a_callee_without_the_callers_codec_is_transcoded() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = r#"
+[[peer]]
+name = "alaw"
+address = "127.0.0.1:27362"
+media = { codecs = ["pcma"], transcoding = true }
+
+[[route]]
+user = ".+"
+target = "peer:alaw"
+"#;
+    let tolk = Tolk::start(
+        "bridge-transcode",
+        &config(27360, 27385, "31100-31199", routes),
+        27385,
+    );
+    let _callee = tolk.callee_with(&sipp, &["-sf", "callee_pcma.xml"], 27362, 33700);
+    let caller = tolk.caller(
+        &sipp,
+        "alaw",
+        27360,
+        27363,
+        33800,
+        &["-m", "1", "-d", "3000"],
+    );
+    // PCMU from the caller reaches the A-law callee and its echo comes back.
+    let transcoded = wait_for(Duration::from_secs(8), || {
+        let calls = tolk.http("GET", "/calls");
+        let body = calls.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        let Ok(calls) = serde_json::from_str::<serde_json::Value>(body) else {
+            return false;
+        };
+        let legs = calls[0]["legs"].as_array().cloned().unwrap_or_default();
+        legs.len() == 2
+            && legs[0]["codecs"][0] == "PCMU/8000"
+            && legs[1]["codecs"][0] == "PCMA/8000"
+            && legs.iter().all(|leg| {
+                leg["packets_in"].as_u64().unwrap_or(0) > 10
+                    && leg["packets_out"].as_u64().unwrap_or(0) > 10
+            })
+    });
+    assert!(
+        transcoded,
+        "no transcoded media: {}",
+        tolk.http("GET", "/calls")
+    );
+    assert_eq!(tolk.metric("tolk_transcoded_streams"), 2);
+    let status = caller.join().expect("caller thread");
+    assert!(
+        status.success(),
+        "sipp caller reported failed calls: {status}"
+    );
+    assert_eq!(tolk.metric("tolk_transcoded_streams"), 0);
+    tolk.assert_idle();
 }

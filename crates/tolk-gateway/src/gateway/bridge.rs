@@ -3,7 +3,7 @@
 //! relay session happen here; SIP lives in the leg adapter.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -136,7 +136,7 @@ impl Bridge {
         from: Party,
         to: Party,
         offer: Option<SessionDescription>,
-        source: Option<IpAddr>,
+        source: Option<SocketAddr>,
     ) {
         if crate::admin::AdminBackend::draining(self.node.as_ref()) {
             let retry = vec![(names::RETRY_AFTER, RETRY_AFTER_SECS.to_string())];
@@ -302,10 +302,11 @@ impl Bridge {
         self.calls.insert(call.id.clone(), call);
     }
 
-    /// The policy of the configured peer at `source`, else the default.
-    fn policy_for_source(&self, source: Option<IpAddr>) -> MediaPolicy {
+    /// The policy of the configured peer sending from `source`, else the
+    /// default.
+    fn policy_for_source(&self, source: Option<SocketAddr>) -> MediaPolicy {
         source
-            .and_then(|ip| self.config.peers.iter().find(|p| p.address.ip() == ip))
+            .and_then(|addr| self.config.peers.iter().find(|p| p.address == addr))
             .map(|peer| peer.media.clone())
             .unwrap_or_else(|| self.config.default_policy.clone())
     }
@@ -365,6 +366,12 @@ impl Bridge {
                 match result {
                     Ok(answer) => {
                         call.answered = true;
+                        if let Media::Bridged(media) = &call.media {
+                            if media.is_transcoding() {
+                                crate::admin::AdminBackend::metrics(self.node.as_ref())
+                                    .transcoded_streams_changed(2);
+                            }
+                        }
                         crate::admin::AdminBackend::metrics(self.node.as_ref()).call_started();
                         self.node
                             .update_call(&id, |r| r.answered = Some(Instant::now()));
@@ -559,6 +566,11 @@ impl Bridge {
         }
         self.node.remove_call(id);
         let metrics = crate::admin::AdminBackend::metrics(self.node.as_ref());
+        if let Media::Bridged(media) = &call.media {
+            if call.answered && media.is_transcoding() {
+                metrics.transcoded_streams_changed(-2);
+            }
+        }
         match (call.answered, call.failure) {
             (true, _) => metrics.call_ended(),
             (false, Some(status)) => metrics.call_failed(status),

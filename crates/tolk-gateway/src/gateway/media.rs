@@ -6,20 +6,26 @@
 //! nothing fits), the callee is offered only codecs the caller can take
 //! (so media passes through without transcoding), and the caller's
 //! answer is written once the callee has answered, restricted to what
-//! the callee chose.
+//! the callee chose. When the two share no audio codec and both policies
+//! allow it, the callee is offered its whole list instead and the relay
+//! transcodes between the codecs each leg chose (`tolk-media`'s audio
+//! pipeline behind the relay's transcoding hook).
 
 use std::net::{IpAddr, SocketAddr};
 
 use tolk_interwork::MediaWarning;
+use tolk_media::codec::{CodecFormat, CodecRegistry};
+use tolk_media::transcode::{LegFormat, PipelineConfig};
 use tolk_relay::latch::LatchPolicy;
 use tolk_relay::pipeline::EgressPlan;
 use tolk_relay::rewrite::PayloadTypeMap;
 use tolk_relay::srtp::SrtpKey;
 use tolk_relay::srtp::sdes::CryptoAttribute;
+use tolk_relay::transform::Transcode;
 use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, SessionId, SessionInfo, Side};
 use tolk_sdp::model::{Direction, MediaKind, RtpMap};
 use tolk_sdp::negotiate::{AcceptedMedia, Keying, Negotiation};
-use tolk_sdp::plan::{CodecPlan, EventPlan, MediaPlan};
+use tolk_sdp::plan::{CodecPlan, EventPlan, LegCodec, MediaPlan};
 use tolk_sdp::{Capabilities, NegotiationError, SessionDescription};
 
 use super::policy::{RelayPorts, capabilities};
@@ -93,6 +99,10 @@ pub struct CallMedia {
     a: LegMedia,
     b: LegMedia,
     plan: Option<MediaPlan>,
+    /// Both policies allow transcoding.
+    may_transcode: bool,
+    /// The relay transcodes audio now.
+    transcoding: bool,
 }
 
 impl CallMedia {
@@ -118,15 +128,25 @@ impl CallMedia {
             .iter()
             .map(|c| c.encoding.to_string())
             .collect();
+        let may_transcode = a_policy.transcoding && b_policy.transcoding;
+        let all = b.caps.codecs.clone();
         b.caps
             .codecs
             .retain(|cap| acceptable.iter().any(|e| same_codec(e, &cap.encoding)));
+        if b.caps.codecs.is_empty() && may_transcode {
+            let registry = CodecRegistry::with_builtins();
+            b.caps.codecs = all;
+            b.caps
+                .codecs
+                .retain(|cap| registry.supports_audio(&codec_format(&cap.encoding)));
+        }
         if b.caps.codecs.is_empty() {
             let offered: Vec<String> = acceptable.iter().map(ToString::to_string).collect();
             return Err(MediaError::NotAcceptable(MediaWarning {
                 code: 305,
                 text: format!(
-                    "no common codec: caller offers {}; callee allows {}",
+                    "no common codec and transcoding {}: caller offers {}; callee allows {}",
+                    if may_transcode { "impossible" } else { "off" },
                     offered.join(", "),
                     before.join(", ")
                 ),
@@ -153,6 +173,8 @@ impl CallMedia {
             a,
             b,
             plan: None,
+            may_transcode,
+            transcoding: false,
         })
     }
 
@@ -193,8 +215,17 @@ impl CallMedia {
         caps.codecs
             .retain(|cap| chosen.iter().any(|e| same_codec(e, &cap.encoding)));
         let port = self.session.a.rtp.port();
-        let answer = tolk_sdp::answer(&self.a_offer, &caps, &mut RelayPorts::new(self.ip, port))
-            .map_err(|e| MediaError::from_negotiation(&e))?;
+        let mut ports = RelayPorts::new(self.ip, port);
+        let answer = match tolk_sdp::answer(&self.a_offer, &caps, &mut ports) {
+            Ok(answer) => answer,
+            // Nothing the callee chose suits the caller: transcode to the
+            // caller's own preference.
+            Err(_) if self.may_transcode => {
+                tolk_sdp::answer(&self.a_offer, &self.a.caps, &mut ports)
+                    .map_err(|e| MediaError::from_negotiation(&e))?
+            }
+            Err(e) => return Err(MediaError::from_negotiation(&e)),
+        };
         self.a.negotiation = Some(answer.negotiation);
         self.a.local = Some(answer.description.clone());
         self.apply(relay)?;
@@ -210,8 +241,11 @@ impl CallMedia {
         side: Side,
         offer: &SessionDescription,
     ) -> Result<(SessionDescription, Option<SessionDescription>), MediaError> {
+        // Keep what flows now: the other leg's codecs when passing
+        // through, this leg's own when transcoding.
+        let in_use = if self.transcoding { side } else { side.other() };
         let other_codecs: Vec<RtpMap> = self
-            .leg(side.other())
+            .leg(in_use)
             .audio()
             .map(|m| m.codecs.iter().map(|c| c.encoding.clone()).collect())
             .unwrap_or_default();
@@ -282,19 +316,34 @@ impl CallMedia {
         let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
             return Ok(());
         };
-        let plan = tolk_sdp::plan::plan(a, b, |_, _| false);
+        let registry = CodecRegistry::with_builtins();
+        let plan = tolk_sdp::plan::plan(a, b, |a, b| {
+            self.may_transcode
+                && registry.supports_audio(&codec_format(a))
+                && registry.supports_audio(&codec_format(b))
+        });
         let audio = plan.lines.iter().find(|l| l.kind == MediaKind::Audio);
         let passes = audio.is_some_and(|line| {
             line.codecs
                 .iter()
                 .any(|c| matches!(c, CodecPlan::Passthrough { .. }))
         });
-        if !passes {
-            return Err(MediaError::NotAcceptable(MediaWarning {
-                code: 305,
-                text: "the two legs share no audio codec".into(),
-            }));
-        }
+        let transcode = audio.and_then(|line| {
+            line.codecs.iter().find_map(|c| match c {
+                CodecPlan::Transcode { a, b } => Some((a.clone(), b.clone())),
+                _ => None,
+            })
+        });
+        let transcodes = match (passes, transcode) {
+            (true, _) => None,
+            (false, Some(pair)) => Some(pair),
+            (false, None) => {
+                return Err(MediaError::NotAcceptable(MediaWarning {
+                    code: 305,
+                    text: "the two legs share no audio codec".into(),
+                }));
+            }
+        };
         let (mut to_a, mut to_b) = (PayloadTypeMap::identity(), PayloadTypeMap::identity());
         if let Some(line) = audio {
             for codec in &line.codecs {
@@ -308,14 +357,33 @@ impl CallMedia {
                 to_a.set(b_to_a.from.0, b_to_a.to.0);
             }
         }
-        for (side, negotiation, payload_types) in [(Side::A, a, to_a), (Side::B, b, to_b)] {
-            let update = leg_update(negotiation, payload_types)?;
+        let (a_transcode, b_transcode) = match &transcodes {
+            Some((a_codec, b_codec)) => (
+                Some(transcode_to(&registry, b_codec, a_codec)),
+                Some(transcode_to(&registry, a_codec, b_codec)),
+            ),
+            None => (None, None),
+        };
+        for (side, negotiation, payload_types, transcode) in [
+            (Side::A, a, to_a, a_transcode),
+            (Side::B, b, to_b, b_transcode),
+        ] {
+            let mut update = leg_update(negotiation, payload_types)?;
+            if let Some(plan) = update.plan.as_mut() {
+                plan.transcode = transcode;
+            }
             relay
                 .update(self.session.id, side, update)
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
         }
+        self.transcoding = transcodes.is_some();
         self.plan = Some(plan);
         Ok(())
+    }
+
+    /// Whether the relay transcodes this call's audio.
+    pub fn is_transcoding(&self) -> bool {
+        self.transcoding
     }
 
     /// A leg's negotiated codecs (`PCMU/8000`) and media protection.
@@ -395,6 +463,28 @@ pub(super) fn leg_update(
         }),
         ..LegUpdate::default()
     })
+}
+
+/// The relay's recipe for audio from leg codec `from` to leg codec `to`
+/// (what we receive on one leg, what we send on the other), as a fresh
+/// RTP stream (RFC 3550: random SSRC, sequence and timestamp).
+fn transcode_to(registry: &CodecRegistry, from: &LegCodec, to: &LegCodec) -> Transcode {
+    let config = PipelineConfig {
+        ssrc: rand::random(),
+        first_sequence: rand::random(),
+        first_timestamp: rand::random(),
+        ..PipelineConfig::new(
+            LegFormat::new(codec_format(&from.encoding), from.recv_pt.0),
+            LegFormat::new(codec_format(&to.encoding), to.send_pt.0),
+        )
+    };
+    Transcode::audio(registry.clone(), config)
+}
+
+/// `tolk-media`'s name for an SDP rtpmap.
+fn codec_format(encoding: &RtpMap) -> CodecFormat {
+    let channels = encoding.channels.unwrap_or(1).min(u16::from(u8::MAX)) as u8;
+    CodecFormat::new(&encoding.encoding, encoding.clock_rate, channels)
 }
 
 fn sdes_key(crypto_line: &str) -> Result<SrtpKey, MediaError> {

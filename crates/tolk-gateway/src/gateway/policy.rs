@@ -10,7 +10,7 @@ use tolk_sdp::negotiate::{SrtpPolicy as SdpSrtp, profiles};
 use crate::config::{MediaPolicy, SrtpPolicy};
 
 /// What a leg under `policy` may negotiate: SIP audio (G.711, G.722,
-/// telephone-event) filtered and ordered by the policy's codec list, the
+/// telephone-event; Opus when named) filtered and ordered by the policy's codec list, the
 /// SRTP requirement, SDES suites the relay implements, no rtcp-mux (the
 /// relay gives each leg an RTP and an RTCP port).
 pub fn capabilities(policy: &MediaPolicy) -> Capabilities {
@@ -28,6 +28,16 @@ pub fn capabilities(policy: &MediaPolicy) -> Capabilities {
         CryptoSuite::AesCm128HmacSha1_32,
     ];
     if !policy.codecs.is_empty() {
+        // Opus is negotiated when a policy names it (SIP phones rarely do).
+        if policy.codecs.iter().any(|c| c.eq_ignore_ascii_case("opus")) {
+            caps.codecs
+                .push(tolk_sdp::negotiate::CodecCapability::audio(
+                    111,
+                    "opus",
+                    48000,
+                    Some(2),
+                ));
+        }
         let rank = |name: &str| {
             policy
                 .codecs

@@ -3,7 +3,7 @@
 //! that the bridge never sees a SIP message.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::SocketAddr;
 
 use bytes::Bytes;
 use tolk_interwork::{
@@ -26,14 +26,14 @@ pub enum SipInput {
     /// A call-model event on a leg.
     Leg(LegId, LegEvent),
     /// A new incoming call on a new leg; `source` is the caller's
-    /// signalling host (top Via), for matching configured peers.
+    /// signalling address (top Via sent-by), for matching configured peers.
     Incoming {
         /// The new leg.
         leg: LegId,
         /// `LegEvent::Incoming`.
         event: LegEvent,
-        /// The top Via's host address.
-        source: Option<IpAddr>,
+        /// The top Via's sent-by address.
+        source: Option<SocketAddr>,
     },
     /// A request outside any call (REGISTER, OPTIONS, MESSAGE).
     Request(TransactionId, Request),
@@ -123,11 +123,9 @@ impl SipLegs {
                         return SipInput::Handled;
                     }
                 };
-                let source = request
-                    .headers()
-                    .top_via()
-                    .ok()
-                    .and_then(|via| via.host.ip());
+                let source = request.headers().top_via().ok().and_then(|via| {
+                    Some(SocketAddr::new(via.host.ip()?, via.port.unwrap_or(5060)))
+                });
                 let event = LegEvent::Incoming {
                     from: party(request.headers().from().ok().map(|f| f.uri.to_string())),
                     to: party(Some(request.uri_str().to_owned())),
