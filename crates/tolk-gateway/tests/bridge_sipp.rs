@@ -568,3 +568,142 @@ target = "peer:alaw"
     assert_eq!(tolk.metric("tolk_transcoded_streams"), 0);
     tolk.assert_idle();
 }
+
+/// The header field `name` of a SIP message (its first line).
+fn header<'a>(message: &'a str, name: &str) -> &'a str {
+    message
+        .lines()
+        .find(|line| {
+            line.split_once(':')
+                .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+        })
+        .unwrap_or("")
+}
+
+#[test]
+fn an_srtp_caller_reaches_a_plain_rtp_callee() {
+    use tolk_relay::srtp::sdes::{CryptoAttribute, format_inline};
+    use tolk_relay::srtp::{SrtpKey, SrtpProfile, new_context};
+
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = r#"
+[[peer]]
+name = "plain"
+address = "127.0.0.1:27392"
+media = { srtp = "off" }
+
+[[route]]
+user = ".+"
+target = "peer:plain"
+"#;
+    let tolk = Tolk::start(
+        "bridge-srtp",
+        &config(27390, 27387, "31600-31699", routes),
+        27387,
+    );
+    let _callee = tolk.callee(&sipp, 27392, 33900);
+
+    // The caller: SDES-SRTP only (RTP/SAVP), its key in a=crypto.
+    let media = UdpSocket::bind("127.0.0.1:33950").expect("media socket");
+    media
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .expect("timeout");
+    let our_key =
+        SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[0x31; 16], &[0x42; 14]).expect("key");
+    let sdp = format!(
+        "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio 33950 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n\
+         a=crypto:1 AES_CM_128_HMAC_SHA1_80 {}\r\n",
+        format_inline(&our_key)
+    );
+    let invite = invite("svc", 27390, 27391, (0, "PCMU"));
+    let (head, _) = invite.split_once("\r\n\r\n").expect("head");
+    let head = head.replace(
+        &header(head, "Content-Length").to_owned(),
+        &format!("Content-Length: {}", sdp.len()),
+    );
+    let signalling = UdpSocket::bind("127.0.0.1:27391").expect("bind");
+    signalling
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    signalling
+        .send_to(format!("{head}\r\n\r\n{sdp}").as_bytes(), "127.0.0.1:27390")
+        .expect("send INVITE");
+    let mut buf = [0u8; 4096];
+    let ok = loop {
+        let n = signalling.recv(&mut buf).expect("a response");
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if !text.starts_with("SIP/2.0 1") {
+            break text;
+        }
+    };
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    let (_, answer) = ok.split_once("\r\n\r\n").expect("SDP answer");
+    let answer = tolk_sdp::parse(answer.as_bytes()).expect("answer parses");
+    let line = &answer.media[0];
+    assert_eq!(line.protocol.as_str(), "RTP/SAVP", "{answer}");
+    let tolk_key = CryptoAttribute::parse(&line.crypto[0].to_string())
+        .expect("Tolk's key")
+        .key;
+    let relay = std::net::SocketAddr::new([127, 0, 0, 1].into(), line.port);
+    let dialog = |method: &str, seq: u32| {
+        format!(
+            "{method} sip:svc@127.0.0.1:27390 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:27391;branch=z9hG4bK{method}{seq}\r\n\
+             {}\r\n{}\r\n{}\r\nCSeq: {seq} {method}\r\nMax-Forwards: 70\r\n\
+             Content-Length: 0\r\n\r\n",
+            header(&ok, "From"),
+            header(&ok, "To"),
+            header(&ok, "Call-ID")
+        )
+    };
+    signalling
+        .send_to(dialog("ACK", 1).as_bytes(), "127.0.0.1:27390")
+        .expect("send ACK");
+
+    // SRTP to the relay; the plain callee echoes; SRTP under Tolk's key back.
+    let (mut protect, mut unprotect) = (
+        new_context(&our_key).expect("context"),
+        new_context(&tolk_key).expect("context"),
+    );
+    let mut echoed = 0;
+    for seq in 0..50u16 {
+        let mut packet = vec![0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x5e, 0xc5];
+        packet[2..4].copy_from_slice(&seq.to_be_bytes());
+        packet[4..8].copy_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+        packet.extend(std::iter::repeat_n(seq as u8, 160));
+        let plain = packet.clone();
+        packet.resize(1500, 0);
+        let len = protect.protect_rtp(&mut packet, 172).expect("protect");
+        media.send_to(&packet[..len], relay).expect("send SRTP");
+        if let Ok(n) = media.recv(&mut buf) {
+            let len = unprotect
+                .unprotect_rtp(&mut buf, n)
+                .expect("Tolk's SRTP authenticates");
+            assert_eq!(buf[12..len], plain[12..], "echoed payload");
+            echoed += 1;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(echoed > 40, "only {echoed} of 50 packets came back");
+    let calls = tolk.http("GET", "/calls");
+    assert!(
+        calls.contains("SDES AES_CM_128_HMAC_SHA1_80") && calls.contains("RTP/AVP"),
+        "{calls}"
+    );
+
+    signalling
+        .send_to(dialog("BYE", 2).as_bytes(), "127.0.0.1:27390")
+        .expect("send BYE");
+    let bye_ok = loop {
+        let n = signalling.recv(&mut buf).expect("BYE answered");
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if text.starts_with("SIP/2.0") && text.contains("BYE") {
+            break text;
+        }
+    };
+    assert!(bye_ok.starts_with("SIP/2.0 200"), "{bye_ok}");
+    tolk.assert_idle();
+}
