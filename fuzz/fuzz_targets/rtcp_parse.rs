@@ -1,5 +1,7 @@
-//! RTCP parsing never panics, and whatever parses survives an encode and
-//! a second parse unchanged.
+//! RTCP parsing never panics, and whatever parses and encodes survives a
+//! second parse unchanged. (A packet padded on the wire around a body that
+//! is not word-aligned parses, but is refused by the encoder, which never
+//! pads mid-compound.)
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,7 +15,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(packets) = rtcp::parse_compound(data) else { return };
     let _ = rtcp::is_full_compound(&packets);
     let _ = keyframe::requests(&packets).count();
-    let bytes = rtcp::encode_compound(&packets).expect("parsed packets encode");
+    let Ok(bytes) = rtcp::encode_compound(&packets) else {
+        return;
+    };
     let again = rtcp::parse_compound(&bytes).expect("encoded packets parse");
     assert_eq!(again, packets);
 });

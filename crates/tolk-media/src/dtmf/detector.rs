@@ -44,7 +44,7 @@ struct Ongoing {
 
 impl Ongoing {
     fn total(&self) -> u32 {
-        self.earlier + u32::from(self.duration)
+        self.earlier.saturating_add(u32::from(self.duration))
     }
 }
 
@@ -104,7 +104,7 @@ impl EventDetector {
                     && !self.ended.contains(&(o.code, o.segment)) =>
             {
                 // The next segment of a long event.
-                o.earlier += MAX_SEGMENT;
+                o.earlier = o.earlier.saturating_add(MAX_SEGMENT);
                 o.segment = timestamp;
                 o.duration = block.duration;
                 self.ongoing = Some(o);

@@ -45,16 +45,21 @@ impl EventGenerator {
     /// Every packet for an event of `duration` ticks starting at `start`,
     /// in send order, one packet time apart (the end repeats excepted, which
     /// may be sent back to back). Events longer than [`MAX_SEGMENT`] are
-    /// split into segments with their own timestamps.
+    /// split into segments with their own timestamps; each full segment
+    /// ends with an update of duration 0xFFFF (RFC 4733 2.5.1.3).
     pub fn packets(&self, code: u8, volume: u8, start: u32, duration: u32) -> Vec<EventPacket> {
-        let duration = duration.max(1);
+        let duration = u64::from(duration.max(1));
+        let max = u64::from(MAX_SEGMENT);
         let mut out = Vec::new();
-        let mut elapsed = 0u32;
+        let mut elapsed = 0u64;
         while elapsed < duration {
-            elapsed = elapsed.saturating_add(self.packet_ticks).min(duration);
+            // Never step over a segment boundary: stop on it first.
+            let boundary = (elapsed / max + 1) * max;
+            elapsed = (elapsed + u64::from(self.packet_ticks))
+                .min(boundary)
+                .min(duration);
             // Segment k covers (k * MAX, (k + 1) * MAX] of the event.
-            let segment = (elapsed - 1) / MAX_SEGMENT;
-            let segment_start = segment * MAX_SEGMENT;
+            let segment_start = (elapsed - 1) / max * max;
             let event = TelephoneEvent {
                 code,
                 end: false,
@@ -63,7 +68,7 @@ impl EventGenerator {
             };
             out.push(EventPacket {
                 marker: out.is_empty(),
-                timestamp: start.wrapping_add(segment_start),
+                timestamp: start.wrapping_add(segment_start as u32),
                 event,
             });
         }
@@ -101,10 +106,14 @@ mod tests {
         assert_eq!(first.timestamp, u32::MAX - 10);
         assert_eq!(last.timestamp, (u32::MAX - 10).wrapping_add(MAX_SEGMENT));
         assert_eq!(u32::from(last.event.duration), 96_000 - MAX_SEGMENT);
-        let at_boundary = packets
+        // RFC 4733 2.5.1.3: the first segment closes at exactly 0xFFFF
+        // even though 0xFFFF is not a multiple of 960.
+        let closing = packets
             .iter()
-            .find(|p| p.timestamp == first.timestamp && p.event.duration == 0xffff);
-        assert!(at_boundary.is_none(), "0xffff is not a multiple of 960");
+            .filter(|p| p.timestamp == first.timestamp)
+            .map(|p| p.event.duration)
+            .max();
+        assert_eq!(closing, Some(0xffff));
         assert!(packets.iter().all(|p| p.event.duration > 0));
     }
 }

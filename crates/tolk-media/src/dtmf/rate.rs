@@ -6,7 +6,8 @@ use crate::clock::{TimestampMapper, rescale};
 
 /// Rewrites event packets from one leg's clock onto another's, packet by
 /// packet: durations are scaled, and segment boundaries are recomputed so
-/// a duration that no longer fits 16 bits starts a new segment.
+/// a duration that no longer fits 16 bits starts a new segment, after an
+/// update closing the old one at 0xFFFF (RFC 4733 2.5.1.3).
 #[derive(Debug, Clone)]
 pub struct EventRateConverter {
     mapper: TimestampMapper,
@@ -14,6 +15,8 @@ pub struct EventRateConverter {
     to_rate: u32,
     /// Source code, event start and current segment start.
     current: Option<(u8, u32, u32)>,
+    /// The output segment the last packet of the current event went in.
+    out_segment: u64,
 }
 
 impl EventRateConverter {
@@ -25,11 +28,14 @@ impl EventRateConverter {
             from_rate,
             to_rate,
             current: None,
+            out_segment: 0,
         }
     }
 
-    /// The packet to send on the target leg for `packet` from the source.
-    pub fn convert(&mut self, packet: &EventPacket) -> EventPacket {
+    /// The packets to send on the target leg for `packet` from the source:
+    /// one, or two when the scaled duration crosses into a new segment (the
+    /// old one is closed at 0xFFFF first).
+    pub fn convert(&mut self, packet: &EventPacket) -> impl Iterator<Item = EventPacket> + use<> {
         let code = packet.event.code;
         let ts = packet.timestamp;
         let start = match self.current {
@@ -40,18 +46,35 @@ impl EventRateConverter {
             _ => ts,
         };
         let is_first = self.current.is_none_or(|(c, s, _)| c != code || s != start);
+        if is_first {
+            self.out_segment = 0;
+        }
         self.current = Some((code, start, ts));
         let elapsed = u64::from(ts.wrapping_sub(start)) + u64::from(packet.event.duration);
         let scaled = rescale(elapsed, self.from_rate, self.to_rate).max(1);
-        let segment = (scaled - 1) / u64::from(MAX_SEGMENT);
-        let segment_start = (segment * u64::from(MAX_SEGMENT)) as u32;
+        let max = u64::from(MAX_SEGMENT);
+        let segment = (scaled - 1) / max;
+        let out_start = self.mapper.map(start);
+        let closing = (segment > self.out_segment).then(|| {
+            let mut event = packet.event;
+            event.end = false;
+            event.duration = MAX_SEGMENT as u16;
+            EventPacket {
+                marker: false,
+                timestamp: out_start.wrapping_add((self.out_segment * max) as u32),
+                event,
+            }
+        });
+        self.out_segment = self.out_segment.max(segment);
+        let segment_start = segment * max;
         let mut event = packet.event;
-        event.duration = (scaled - u64::from(segment_start)) as u16;
-        EventPacket {
+        event.duration = (scaled - segment_start) as u16;
+        let converted = EventPacket {
             marker: packet.marker || (is_first && segment == 0),
-            timestamp: self.mapper.map(start).wrapping_add(segment_start),
+            timestamp: out_start.wrapping_add(segment_start as u32),
             event,
-        }
+        };
+        closing.into_iter().chain(std::iter::once(converted))
     }
 }
 
@@ -65,9 +88,10 @@ mod tests {
         let mut conv = EventRateConverter::new(from, to, mapper);
         let mut d = EventDetector::new();
         for p in EventGenerator::new(from, 20).packets(9, 10, 1000, duration) {
-            let out = conv.convert(&p);
-            d.handle_packet(out.timestamp, &out.event.to_bytes())
-                .unwrap();
+            for out in conv.convert(&p) {
+                d.handle_packet(out.timestamp, &out.event.to_bytes())
+                    .unwrap();
+            }
         }
         std::iter::from_fn(|| d.poll_event()).collect()
     }
@@ -104,6 +128,23 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_new_output_segment_is_opened_by_closing_the_old_one_at_0xffff() {
+        let mapper = TimestampMapper::new(8000, 0, 48000, 0);
+        let mut conv = EventRateConverter::new(8000, 48000, mapper);
+        let out: Vec<EventPacket> = EventGenerator::new(8000, 20)
+            .packets(9, 10, 0, 16_000)
+            .iter()
+            .flat_map(|p| conv.convert(p).collect::<Vec<_>>())
+            .collect();
+        let closing: Vec<&EventPacket> =
+            out.iter().filter(|p| p.event.duration == 0xffff).collect();
+        assert_eq!(closing.len(), 1);
+        assert_eq!(closing[0].timestamp, 0);
+        assert!(!closing[0].event.end && !closing[0].marker);
+        assert!(out.iter().filter(|p| p.marker).count() == 1);
     }
 
     #[test]

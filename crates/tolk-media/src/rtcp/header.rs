@@ -92,8 +92,10 @@ fn split_one(buf: &[u8]) -> Result<(RawRtcp<'_>, &[u8]), Error> {
     Ok((packet, rest))
 }
 
-/// Appends a packet: common header, body, and padding (with the P bit)
-/// when the body is not a whole number of 32-bit words.
+/// Appends a packet: common header and body. The body must be a whole
+/// number of 32-bit words: RFC 3550 6.4.1 allows the P bit only on the last
+/// packet of a compound, and 6.7 asks APP data to be word-aligned, so an
+/// unaligned body is refused rather than padded mid-compound.
 pub(crate) fn write_packet(
     count: u8,
     packet_type: u8,
@@ -105,18 +107,19 @@ pub(crate) fn write_packet(
             what: "RTCP count field",
         });
     }
-    let padding = (4 - body.len() % 4) % 4;
-    let words = u16::try_from((body.len() + padding) / 4).map_err(|_| Error::TooLarge {
+    if body.len() % 4 != 0 {
+        return Err(Error::malformed(
+            "RTCP packet body",
+            "a whole number of 32-bit words",
+        ));
+    }
+    let words = u16::try_from(body.len() / 4).map_err(|_| Error::TooLarge {
         what: "RTCP packet length",
     })?;
-    out.push(0x80 | (u8::from(padding > 0) << 5) | count);
+    out.push(0x80 | count);
     out.push(packet_type);
     out.extend_from_slice(&words.to_be_bytes());
     out.extend_from_slice(body);
-    if padding > 0 {
-        out.extend(std::iter::repeat_n(0, padding - 1));
-        out.push(padding as u8);
-    }
     Ok(())
 }
 
@@ -128,7 +131,8 @@ mod tests {
     fn splits_a_compound_and_strips_padding() {
         let mut buf = Vec::new();
         write_packet(0, 201, &[0, 0, 0, 1], &mut buf).unwrap();
-        write_packet(3, 204, &[1, 2, 3, 4, 5], &mut buf).unwrap();
+        // APP with 5 data octets and 3 octets of padding, P bit set.
+        buf.extend_from_slice(&[0xa3, 204, 0, 2, 1, 2, 3, 4, 5, 0, 0, 3]);
         let packets: Vec<_> = raw_packets(&buf).collect::<Result<_, _>>().unwrap();
         assert_eq!(packets.len(), 2);
         assert_eq!(packets[0].packet_type, 201);
@@ -136,6 +140,13 @@ mod tests {
         assert_eq!(packets[1].body, &[1, 2, 3, 4, 5]);
         assert_eq!(packets[1].count, 3);
         assert_eq!(packets[1].bytes.len(), 12);
+    }
+
+    #[test]
+    fn refuses_to_pad_mid_compound() {
+        let mut buf = Vec::new();
+        assert!(write_packet(0, 204, &[1, 2, 3, 4, 5], &mut buf).is_err());
+        assert!(buf.is_empty());
     }
 
     #[test]

@@ -115,11 +115,20 @@ pub struct FirReceiver {
     last: HashMap<(u32, u32), u8>,
 }
 
+/// (sender, media) SSRC pairs remembered; a real leg has a handful, and
+/// SSRCs come from the wire, so the memory is bounded.
+const FIR_PAIRS: usize = 64;
+
 impl FirReceiver {
     /// True when this FIR entry from `sender_ssrc` is a new request, false
-    /// when it repeats the last one seen.
+    /// when it repeats the last one seen. Past [`FIR_PAIRS`] pairs the
+    /// memory starts over: at worst one retransmission counts as new.
     pub fn is_new(&mut self, sender_ssrc: u32, entry: FirEntry) -> bool {
-        self.last.insert((sender_ssrc, entry.ssrc), entry.sequence) != Some(entry.sequence)
+        let key = (sender_ssrc, entry.ssrc);
+        if self.last.len() >= FIR_PAIRS && !self.last.contains_key(&key) {
+            self.last.clear();
+        }
+        self.last.insert(key, entry.sequence) != Some(entry.sequence)
     }
 }
 
@@ -127,6 +136,17 @@ impl FirReceiver {
 mod tests {
     use super::*;
     use crate::rtcp::{encode_compound, parse_compound};
+
+    #[test]
+    fn fir_memory_stays_bounded_whatever_the_ssrcs() {
+        let mut rx = FirReceiver::default();
+        for ssrc in 0..10_000u32 {
+            let entry = FirEntry { ssrc, sequence: 1 };
+            assert!(rx.is_new(7, entry));
+            assert!(!rx.is_new(7, entry));
+        }
+        assert!(rx.last.len() <= FIR_PAIRS);
+    }
 
     #[test]
     fn fir_sequence_numbers_increment_per_source_and_wrap() {

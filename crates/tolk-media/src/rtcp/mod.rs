@@ -205,7 +205,7 @@ mod tests {
             RtcpPacket::Unknown(OpaquePacket {
                 packet_type: 195,
                 count: 3,
-                body: vec![9, 9, 9],
+                body: vec![9, 9, 9, 9],
             }),
         ];
         let bytes = encode_compound(&packets).unwrap();

@@ -26,8 +26,13 @@ fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
     vec(any::<u8>(), 0..=max)
 }
 
+/// Up to `max` octets in whole 32-bit words, as RTCP bodies must be.
+fn words(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    vec(any::<[u8; 4]>(), 0..=max / 4).prop_map(|w| w.concat())
+}
+
 fn opaque_feedback(fmt: impl Strategy<Value = u8>) -> impl Strategy<Value = OpaqueFeedback> {
-    (fmt, any::<u32>(), any::<u32>(), bytes(40)).prop_map(|(fmt, sender_ssrc, media_ssrc, fci)| {
+    (fmt, any::<u32>(), any::<u32>(), words(40)).prop_map(|(fmt, sender_ssrc, media_ssrc, fci)| {
         OpaqueFeedback {
             fmt,
             sender_ssrc,
@@ -41,7 +46,7 @@ fn packet() -> impl Strategy<Value = RtcpPacket> {
     let sr = (
         any::<(u32, u64, u32, u32, u32)>(),
         vec(block(), 0..4),
-        bytes(12),
+        words(12),
     )
         .prop_map(
             |((ssrc, ntp_time, rtp_time, packet_count, octet_count), reports, extension)| {
@@ -57,7 +62,7 @@ fn packet() -> impl Strategy<Value = RtcpPacket> {
             },
         );
     let rr =
-        (any::<u32>(), vec(block(), 0..=31), bytes(12)).prop_map(|(ssrc, reports, extension)| {
+        (any::<u32>(), vec(block(), 0..=31), words(12)).prop_map(|(ssrc, reports, extension)| {
             RtcpPacket::ReceiverReport(ReceiverReport {
                 ssrc,
                 reports,
@@ -70,7 +75,7 @@ fn packet() -> impl Strategy<Value = RtcpPacket> {
         .prop_map(|chunks| RtcpPacket::SourceDescription(SourceDescription { chunks }));
     let bye = (vec(any::<u32>(), 0..=31), bytes(255))
         .prop_map(|(sources, reason)| RtcpPacket::Goodbye(Goodbye { sources, reason }));
-    let app = (0u8..=31, any::<u32>(), any::<[u8; 4]>(), bytes(30)).prop_map(
+    let app = (0u8..=31, any::<u32>(), any::<[u8; 4]>(), words(28)).prop_map(
         |(subtype, ssrc, name, data)| {
             RtcpPacket::App(App {
                 subtype,
@@ -109,20 +114,20 @@ fn packet() -> impl Strategy<Value = RtcpPacket> {
             entries,
         })
     });
-    let remb = (opaque_feedback(Just(FMT_AFB)), bytes(8)).prop_map(|(mut o, tail)| {
+    let remb = (opaque_feedback(Just(FMT_AFB)), words(8)).prop_map(|(mut o, tail)| {
         o.fci = [b"REMB".as_slice(), &tail].concat();
         RtcpPacket::PayloadFeedback(PayloadFeedback::Remb(o))
     });
     let other_psfb = opaque_feedback(prop_oneof![Just(0u8), 2u8..=3, 5u8..=14, 16u8..=31])
         .prop_map(|o| RtcpPacket::PayloadFeedback(PayloadFeedback::Other(o)));
-    let xr = (0u8..=31, bytes(40)).prop_map(|(count, body)| {
+    let xr = (0u8..=31, words(40)).prop_map(|(count, body)| {
         RtcpPacket::ExtendedReport(OpaquePacket {
             packet_type: XR,
             count,
             body,
         })
     });
-    let unknown = (prop_oneof![192u8..=199, 208u8..=223], 0u8..=31, bytes(40)).prop_map(
+    let unknown = (prop_oneof![192u8..=199, 208u8..=223], 0u8..=31, words(40)).prop_map(
         |(packet_type, count, body)| {
             RtcpPacket::Unknown(OpaquePacket {
                 packet_type,

@@ -15,7 +15,7 @@ pub struct ReceiveStats {
     epoch: Option<Instant>,
     last_transit: Option<u32>,
     /// Jitter scaled by 16, as in RFC 3550 A.8.
-    jitter_x16: u32,
+    jitter_x16: u64,
     expected_prior: u64,
     received_prior: u64,
     /// Middle 32 bits of the last SR's NTP time, and when it arrived.
@@ -54,10 +54,9 @@ impl ReceiveStats {
             if let Some(last) = self.last_transit {
                 let d = (transit.wrapping_sub(last) as i32).unsigned_abs();
                 // J += (|D| - J) / 16, kept in fixed point (A.8).
-                self.jitter_x16 = self
-                    .jitter_x16
-                    .wrapping_add(d)
-                    .wrapping_sub((self.jitter_x16 + 8) >> 4);
+                // 64 bits: 16 * |D| needs 36 for wild wire timestamps.
+                self.jitter_x16 =
+                    (self.jitter_x16 + u64::from(d)).saturating_sub((self.jitter_x16 + 8) >> 4);
             }
             self.last_transit = Some(transit);
         }
@@ -75,7 +74,7 @@ impl ReceiveStats {
 
     /// Interarrival jitter in timestamp units.
     pub fn jitter(&self) -> u32 {
-        self.jitter_x16 >> 4
+        u32::try_from(self.jitter_x16 >> 4).unwrap_or(u32::MAX)
     }
 
     /// Cumulative packets lost (negative with duplicates).

@@ -17,6 +17,13 @@ use super::resample::Resampler;
 /// decoder's concealment; a longer one restarts the stream.
 pub const MAX_CONCEAL_MS: u32 = 120;
 
+/// The static comfort-noise payload type (RFC 3389, RFC 3551): silence
+/// descriptors are not audio to transcode, so they are skipped.
+const COMFORT_NOISE: u8 = 13;
+
+/// Output buffers kept for reuse (see [`AudioPipeline::recycle`]).
+const SPARE_BUFFERS: usize = 8;
+
 /// One side of the pipeline as negotiated in SDP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegFormat {
@@ -85,17 +92,24 @@ pub struct AudioPipeline {
     frame_ticks: u32,
     decoded: Vec<i16>,
     pending: Vec<i16>,
+    /// The SSRC of the input stream, once started.
+    input_ssrc: Option<u32>,
     /// Input timestamp expected next, once started.
     expected: Option<u32>,
-    /// Input-to-output timestamp mapping, fixed by the first packet.
+    /// Input-to-output timestamp mapping, anchored by the first packet and
+    /// again at every restart.
     mapper: Option<TimestampMapper>,
     events_in: Option<EventRateConverter>,
     /// Output timestamp of `pending[0]`.
     next_timestamp: u32,
     next_sequence: u16,
     mark_next: bool,
+    /// Events from signalling not yet started: (code, ticks, volume).
+    events_queued: VecDeque<(u8, u32, u8)>,
+    /// Packets of the event being sent.
     events_out: VecDeque<EventPacket>,
     packets: VecDeque<Vec<u8>>,
+    spare: Vec<Vec<u8>>,
     payload: Vec<u8>,
 }
 
@@ -138,30 +152,38 @@ impl AudioPipeline {
             frame_ticks,
             decoded: Vec::new(),
             pending: Vec::new(),
+            input_ssrc: None,
             expected: None,
             mapper: None,
             events_in: None,
             mark_next: true,
+            events_queued: VecDeque::new(),
             events_out: VecDeque::new(),
             packets: VecDeque::new(),
+            spare: Vec::new(),
             payload: Vec::new(),
         })
     }
 
     /// Feeds one received RTP packet. Late or duplicate packets are
-    /// dropped; an undecodable payload is concealed and reported.
+    /// dropped; an undecodable payload is concealed and reported. A new
+    /// SSRC or a timestamp jump beyond [`MAX_CONCEAL_MS`] either way
+    /// restarts the stream (a new source: early media then the answer, a
+    /// transfer), continuing the output's own timeline.
     pub fn push_rtp(&mut self, packet: &RtpPacket<'_>) -> Result<(), Error> {
         let ts = packet.timestamp();
-        let mapper = *self.mapper.get_or_insert_with(|| {
-            TimestampMapper::new(
-                self.config.input.codec.clock_rate,
-                ts,
-                self.config.output.codec.clock_rate,
-                self.config.first_timestamp,
-            )
-        });
+        if self.input_ssrc != Some(packet.ssrc()) {
+            self.input_ssrc = Some(packet.ssrc());
+            self.resync(ts, self.next_timestamp);
+        }
+        let Some(mapper) = self.mapper else {
+            return Ok(()); // resync always anchors the mapper
+        };
         if Some(packet.payload_type()) == self.config.input.telephone_event {
             return self.forward_event(mapper, packet);
+        }
+        if packet.payload_type() == COMFORT_NOISE {
+            return Ok(());
         }
         if packet.payload_type() != self.config.input.payload_type {
             return Err(Error::malformed(
@@ -172,15 +194,19 @@ impl AudioPipeline {
         let in_rate = self.config.input.codec.clock_rate;
         let dec_rate = self.decoder.sample_rate();
         self.decoded.clear();
+        let window = in_rate * MAX_CONCEAL_MS / 1000;
         if let Some(expected) = self.expected {
             let gap = ts.wrapping_sub(expected) as i32;
-            if gap < 0 {
+            if gap < 0 && gap.unsigned_abs() <= window {
                 return Ok(()); // Late or duplicate: no jitter buffer here.
             }
-            let gap = gap as u32;
-            if gap > in_rate * MAX_CONCEAL_MS / 1000 {
-                self.restart(mapper.map(ts));
+            if gap < 0 {
+                // The source's clock jumped back: a new timeline.
+                self.resync(ts, self.next_timestamp);
+            } else if gap as u32 > window {
+                self.resync(ts, mapper.map(ts));
             } else if gap > 0 {
+                let gap = gap as u32;
                 let samples = rescale(u64::from(gap), in_rate, dec_rate) as usize;
                 self.decoder.conceal(samples, &mut self.decoded);
             }
@@ -205,19 +231,42 @@ impl AudioPipeline {
     }
 
     /// Queues a telephone-event generated here (DTMF from signalling),
-    /// sent in place of audio from the next output frame on.
+    /// sent in place of audio once the events queued before it are sent;
+    /// each starts (and is stamped) at the frame where it begins, so that
+    /// two digits never share an RTP timestamp (RFC 4733 2.5.1.2).
     pub fn insert_event(&mut self, code: u8, duration_ms: u32, volume: u8) {
-        let rate = self.config.output.codec.clock_rate;
-        let duration = rate * duration_ms / 1000;
-        let generator = EventGenerator::new(rate, self.config.packet_ms);
-        let start = self.next_timestamp;
-        self.events_out
-            .extend(generator.packets(code, volume, start, duration));
+        let rate = u64::from(self.config.output.codec.clock_rate);
+        let ticks = (rate * u64::from(duration_ms) / 1000).min(u64::from(u32::MAX)) as u32;
+        self.events_queued.push_back((code, ticks, volume));
     }
 
     /// The next output packet, if one is ready.
     pub fn poll_packet(&mut self) -> Option<Vec<u8>> {
         self.packets.pop_front()
+    }
+
+    /// Hands a buffer from [`poll_packet`](Self::poll_packet) back for
+    /// reuse, so that a steady stream allocates nothing per packet.
+    pub fn recycle(&mut self, buffer: Vec<u8>) {
+        if self.spare.len() < SPARE_BUFFERS {
+            self.spare.push(buffer);
+        }
+    }
+
+    /// Starts a new input timeline: `input_timestamp` maps to
+    /// `output_timestamp` from now on.
+    fn resync(&mut self, input_timestamp: u32, output_timestamp: u32) {
+        if self.mapper.is_some() {
+            self.restart(output_timestamp);
+        }
+        self.mapper = Some(TimestampMapper::new(
+            self.config.input.codec.clock_rate,
+            input_timestamp,
+            self.config.output.codec.clock_rate,
+            output_timestamp,
+        ));
+        self.expected = None;
+        self.events_in = None;
     }
 
     fn restart(&mut self, output_timestamp: u32) {
@@ -242,6 +291,15 @@ impl AudioPipeline {
     }
 
     fn emit_frame(&mut self, frame: &[i16]) -> Result<(), Error> {
+        if self.events_out.is_empty()
+            && let Some((code, ticks, volume)) = self.events_queued.pop_front()
+        {
+            let rate = self.config.output.codec.clock_rate;
+            let generator = EventGenerator::new(rate, self.config.packet_ms);
+            let start = self.next_timestamp;
+            self.events_out
+                .extend(generator.packets(code, volume, start, ticks));
+        }
         if let Some(event) = self.events_out.pop_front() {
             // RFC 4733: the event replaces the audio it overlaps; the end
             // repeats go out with the last update.
@@ -298,13 +356,16 @@ impl AudioPipeline {
                 "telephone-event payload",
                 "one event block",
             ))?;
-        let out = converter.convert(&EventPacket {
+        let converted = converter.convert(&EventPacket {
             marker: packet.marker(),
             timestamp: packet.timestamp(),
             event: block,
         });
-        payload.copy_from_slice(&out.event.to_bytes());
-        self.send(out.marker, out_pt, out.timestamp, &payload)
+        for out in converted {
+            payload.copy_from_slice(&out.event.to_bytes());
+            self.send(out.marker, out_pt, out.timestamp, &payload)?;
+        }
+        Ok(())
     }
 
     fn send_event(&mut self, event: EventPacket) -> Result<(), Error> {
@@ -330,7 +391,8 @@ impl AudioPipeline {
             payload,
             ..Default::default()
         };
-        let mut buf = vec![0; builder.encoded_len()?];
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.resize(builder.encoded_len()?, 0);
         builder.write_to(&mut buf)?;
         self.next_sequence = self.next_sequence.wrapping_add(1);
         self.packets.push_back(buf);

@@ -34,12 +34,25 @@ fn push(
     marker: bool,
     payload: &[u8],
 ) -> Result<(), crate::Error> {
+    push_from(p, 0, pt, seq, ts, marker, payload)
+}
+
+fn push_from(
+    p: &mut AudioPipeline,
+    ssrc: u32,
+    pt: u8,
+    seq: u16,
+    ts: u32,
+    marker: bool,
+    payload: &[u8],
+) -> Result<(), crate::Error> {
     let mut buf = vec![0; 12 + payload.len()];
     RtpBuilder {
         marker,
         payload_type: pt,
         sequence_number: seq,
         timestamp: ts,
+        ssrc,
         payload,
         ..Default::default()
     }
@@ -107,6 +120,82 @@ fn a_long_gap_restarts_with_a_marker_and_a_mapped_timestamp() {
         .collect();
     // The half frame before the gap is flushed padded with silence.
     assert_eq!(summary, [(true, 0), (false, 160), (true, 8240)]);
+}
+
+/// (marker, output timestamp relative to the first) of every packet.
+fn timeline(out: &[Vec<u8>]) -> Vec<(bool, u32)> {
+    out.iter()
+        .map(|b| RtpPacket::parse(b).unwrap())
+        .map(|p| (p.marker(), p.timestamp().wrapping_sub(u32::MAX - 1000)))
+        .collect()
+}
+
+#[test]
+fn a_source_whose_clock_jumps_back_is_followed_not_dropped() {
+    let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::pcma(), 8), 20);
+    push(&mut p, 0, 1, 1_000_000, true, &[0xff; 160]).unwrap();
+    push(&mut p, 0, 2, 1_000_160, false, &[0xff; 160]).unwrap();
+    // A reordered packet just behind is dropped...
+    push(&mut p, 0, 0, 999_840, false, &[0xff; 160]).unwrap();
+    // ...but a new timeline far behind is a restart, not a late packet.
+    push(&mut p, 0, 3, 5_000, false, &[0xff; 160]).unwrap();
+    push(&mut p, 0, 4, 5_160, false, &[0xff; 160]).unwrap();
+    let summary = timeline(&drain(&mut p));
+    assert_eq!(
+        summary,
+        [(true, 0), (false, 160), (true, 320), (false, 480)]
+    );
+}
+
+#[test]
+fn a_new_ssrc_restarts_on_the_output_timeline() {
+    let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::pcma(), 8), 20);
+    push_from(&mut p, 1, 0, 1, 40_000, true, &[0xff; 160]).unwrap();
+    // Early media ends, the answering device sends from a new SSRC whose
+    // timestamps happen to be just behind.
+    push_from(&mut p, 2, 0, 9, 39_900, false, &[0xff; 160]).unwrap();
+    push_from(&mut p, 2, 0, 10, 40_060, false, &[0xff; 160]).unwrap();
+    let summary = timeline(&drain(&mut p));
+    assert_eq!(summary, [(true, 0), (true, 160), (false, 320)]);
+}
+
+#[test]
+fn comfort_noise_is_skipped_not_malformed() {
+    let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::pcma(), 8), 20);
+    push(&mut p, 0, 1, 0, true, &[0xff; 160]).unwrap();
+    assert!(push(&mut p, 13, 2, 160, false, &[0x40]).is_ok());
+    assert_eq!(drain(&mut p).len(), 1);
+}
+
+#[test]
+fn back_to_back_digits_get_their_own_timestamps() {
+    let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::pcma(), 8), 20);
+    p.insert_event(1, 60, 10);
+    p.insert_event(2, 60, 10);
+    for i in 0..12u16 {
+        push(&mut p, 0, i, 160 * u32::from(i), false, &[0xff; 160]).unwrap();
+    }
+    let mut starts: Vec<(u8, u32)> = drain(&mut p)
+        .iter()
+        .map(|b| RtpPacket::parse(b).unwrap())
+        .filter(|p| p.payload_type() == 101)
+        .map(|p| (p.payload()[0], p.timestamp().wrapping_sub(u32::MAX - 1000)))
+        .collect();
+    starts.dedup();
+    // Three 20 ms updates per 60 ms digit: the second starts 480 ticks on.
+    assert_eq!(starts, [(1, 0), (2, 480)]);
+}
+
+#[test]
+fn steady_output_reuses_recycled_buffers() {
+    let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::pcma(), 8), 20);
+    push(&mut p, 0, 1, 0, true, &[0xff; 160]).unwrap();
+    let first = p.poll_packet().unwrap();
+    let address = first.as_ptr();
+    p.recycle(first);
+    push(&mut p, 0, 2, 160, false, &[0xff; 160]).unwrap();
+    let second = p.poll_packet().unwrap();
+    assert_eq!(second.as_ptr(), address);
 }
 
 #[test]
