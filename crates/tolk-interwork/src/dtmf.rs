@@ -9,6 +9,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use tolk_media::dtmf::{dtmf_code, dtmf_key};
+
 use crate::Error;
 
 /// One DTMF key: `0`-`9`, `*`, `#`, `A`-`D`.
@@ -23,8 +25,7 @@ pub const DTMF_CONTENT_TYPE: &str = "application/dtmf";
 impl Digit {
     /// The key for a character (`a`-`d` accepted as `A`-`D`).
     pub fn from_char(key: char) -> Option<Self> {
-        let key = key.to_ascii_uppercase();
-        matches!(key, '0'..='9' | '*' | '#' | 'A'..='D').then_some(Digit(key))
+        dtmf_code(key).map(|_| Digit(key.to_ascii_uppercase()))
     }
 
     /// The key as a character (upper-case letters).
@@ -34,24 +35,13 @@ impl Digit {
 
     /// The RFC 4733 section 3.2 event code.
     pub fn event_code(self) -> u8 {
-        match self.0 {
-            '*' => 10,
-            '#' => 11,
-            'A'..='D' => self.0 as u8 - b'A' + 12,
-            digit => digit as u8 - b'0',
-        }
+        // Every Digit holds a key that has a code (see from_char).
+        dtmf_code(self.0).unwrap_or_default()
     }
 
     /// The key for an RFC 4733 event code; `None` for non-DTMF events.
     pub fn from_event_code(code: u8) -> Option<Self> {
-        let key = match code {
-            0..=9 => char::from(b'0' + code),
-            10 => '*',
-            11 => '#',
-            12..=15 => char::from(b'A' + code - 12),
-            _ => return None,
-        };
-        Some(Digit(key))
+        dtmf_key(code).map(Digit)
     }
 }
 

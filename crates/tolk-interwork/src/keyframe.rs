@@ -31,28 +31,55 @@ pub const PICTURE_FAST_UPDATE_BODY: &str = concat!(
 impl KeyframeRequest {
     /// Recognises an RFC 5168 INFO body: a `media_control` document whose
     /// `to_encoder` primitive holds `picture_fast_update`. Whitespace,
-    /// attribute order and an optional stream id are tolerated because
-    /// room systems format it in many ways; anything else is not a request.
+    /// attributes (`xmlns`), an optional stream id and either empty-element
+    /// form are tolerated because room systems format it in many ways;
+    /// anything else is not a request.
     pub fn from_info_body(content_type: &str, body: &[u8]) -> Option<Self> {
         let content_type = content_type.split(';').next().unwrap_or("").trim();
         if !content_type.eq_ignore_ascii_case(MEDIA_CONTROL_CONTENT_TYPE) {
             return None;
         }
         let text = std::str::from_utf8(body).ok()?;
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let media_control = compact.find("<media_control>")?;
-        let to_encoder = media_control + compact[media_control..].find("<to_encoder>")?;
-        let end = to_encoder + compact[to_encoder..].find("</to_encoder>")?;
-        let primitive = &compact[to_encoder..end];
-        let asks_update = primitive.contains("<picture_fast_update/>")
-            || primitive.contains("<picture_fast_update></picture_fast_update>");
-        asks_update.then_some(KeyframeRequest)
+        let (mut in_control, mut in_encoder) = (false, false);
+        for tag in tags(text) {
+            match (tag.name, tag.closing) {
+                ("media_control", closing) => in_control = !closing,
+                ("to_encoder", closing) => in_encoder = in_control && !closing,
+                ("picture_fast_update", false) if in_encoder => return Some(KeyframeRequest),
+                _ => {}
+            }
+        }
+        None
     }
 
     /// The INFO body for this request.
     pub fn info_body(self) -> &'static str {
         PICTURE_FAST_UPDATE_BODY
     }
+}
+
+/// One XML tag: its name, and whether it is an end tag.
+struct Tag<'a> {
+    name: &'a str,
+    closing: bool,
+}
+
+/// The element tags of `text` in order, skipping declarations (`<?`),
+/// comments and the like (`<!`); attributes are not read.
+fn tags(text: &str) -> impl Iterator<Item = Tag<'_>> {
+    text.split('<').skip(1).filter_map(|chunk| {
+        let inside = chunk.split('>').next().unwrap_or("");
+        let (closing, inside) = match inside.strip_prefix('/') {
+            Some(rest) => (true, rest),
+            None => (false, inside),
+        };
+        let name = inside
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
+        let is_element = name.starts_with(|c: char| c.is_alphabetic() || c == '_');
+        is_element.then_some(Tag { name, closing })
+    })
 }
 
 #[cfg(test)]
@@ -79,6 +106,15 @@ mod tests {
                 "Application/Media_Control+XML; charset=utf-8",
                 compact
             ),
+            Some(KeyframeRequest)
+        );
+    }
+
+    #[test]
+    fn tolerates_attributes_and_spaced_empty_elements() {
+        let namespaced = b"<media_control xmlns=\"urn:example\">\n <vc_primitive>\n  <to_encoder >\n   <picture_fast_update />\n  </to_encoder>\n </vc_primitive>\n</media_control>";
+        assert_eq!(
+            KeyframeRequest::from_info_body(MEDIA_CONTROL_CONTENT_TYPE, namespaced),
             Some(KeyframeRequest)
         );
     }

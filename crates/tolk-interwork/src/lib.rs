@@ -9,7 +9,7 @@
 //! - [`LegEvent`] / [`LegCommand`]: what a leg reports and is told,
 //!   whatever protocol it speaks,
 //! - [`Cause`]: Q.850 causes, with SIP status mapping per RFC 3398
-//!   ([`status_for_cause`], [`cause_for_status`]),
+//!   ([`status_for_cause`], [`rejection_status`], [`cause_for_status`]),
 //! - [`Digit`] / [`DtmfEvent`]: DTMF between RFC 4733 codes, SIP INFO
 //!   bodies and H.245 user input,
 //! - [`KeyframeRequest`]: RFC 5168 INFO bodies <-> RTCP PLI/FIR <-> H.245
@@ -38,7 +38,9 @@ pub use call::{LegCommand, LegEvent, LegId, MediaWarning, Party, Protocol};
 pub use cause::{Cause, CauseClass};
 pub use dtmf::{DEFAULT_DURATION, DTMF_CONTENT_TYPE, DTMF_RELAY_CONTENT_TYPE, Digit, DtmfEvent};
 pub use keyframe::{KeyframeRequest, MEDIA_CONTROL_CONTENT_TYPE, PICTURE_FAST_UPDATE_BODY};
-pub use sip_cause::{CAUSE_TO_STATUS, STATUS_TO_CAUSE, cause_for_status, status_for_cause};
+pub use sip_cause::{
+    CAUSE_TO_STATUS, STATUS_TO_CAUSE, cause_for_status, rejection_status, status_for_cause,
+};
 
 /// Errors translating protocol values into the call model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

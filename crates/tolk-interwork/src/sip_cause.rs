@@ -84,7 +84,9 @@ pub const STATUS_TO_CAUSE: &[(u16, u8)] = &[
 ];
 
 /// The SIP final status that reports `cause` to a SIP peer, or `None` for
-/// normal clearing (16), which ends the dialog with BYE or CANCEL instead.
+/// normal clearing (16), which ends an established dialog with BYE. To
+/// refuse an unanswered incoming call, use [`rejection_status`], which
+/// always has a status.
 ///
 /// Causes missing from RFC 3398's table map by class, the way a SIP
 /// element treats an unknown status by its class: resource and service
@@ -104,6 +106,15 @@ pub fn status_for_cause(cause: Cause) -> Option<u16> {
         CauseClass::ServiceNotImplemented => 501,
         CauseClass::InvalidMessage | CauseClass::ProtocolError | CauseClass::Interworking => 500,
     }))
+}
+
+/// The final status that refuses an unanswered incoming SIP call because
+/// the other leg ended with `cause`. Normal clearing (16) before an answer
+/// means the far side went away without answering (an H.323 endpoint
+/// releasing with cause 16, a caller hanging up on the other leg): 480
+/// Temporarily Unavailable; every other cause maps as [`status_for_cause`].
+pub fn rejection_status(cause: Cause) -> u16 {
+    status_for_cause(cause).unwrap_or(480)
 }
 
 /// The Q.850 cause that reports a SIP final failure status, or `None` for
@@ -139,6 +150,16 @@ pub fn cause_for_status(status: u16, warning: Option<u16>) -> Option<Cause> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unanswered_call_is_always_refused_with_a_status() {
+        assert_eq!(rejection_status(Cause::NORMAL_CALL_CLEARING), 480);
+        assert_eq!(rejection_status(Cause::USER_BUSY), 486);
+        for cause in (1..=127).filter_map(Cause::new) {
+            let (value, status) = (cause.value(), rejection_status(cause));
+            assert!((400..700).contains(&status), "{value} -> {status}");
+        }
+    }
     use proptest::prelude::*;
 
     fn cause(value: u8) -> Cause {
