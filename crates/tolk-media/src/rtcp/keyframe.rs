@@ -121,7 +121,7 @@ const FIR_PAIRS: usize = 64;
 
 impl FirReceiver {
     /// True when this FIR entry from `sender_ssrc` is a new request, false
-    /// when it repeats the last one seen. Past [`FIR_PAIRS`] pairs the
+    /// when it repeats the last one seen. Past 64 (sender, media) pairs the
     /// memory starts over: at worst one retransmission counts as new.
     pub fn is_new(&mut self, sender_ssrc: u32, entry: FirEntry) -> bool {
         let key = (sender_ssrc, entry.ssrc);
