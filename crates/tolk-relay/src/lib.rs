@@ -106,6 +106,7 @@ pub use endpoint::{Endpoint, EndpointStats, LegKeys, LegUpdate};
 pub use error::{Error, Result};
 pub use io::{
     BareForwarder, EVENT_QUEUE, EndpointSpec, LocalEndpoint, Relay, RelayConfig, SessionInfo,
+    UdpBatch,
 };
 pub use ports::PortAllocator;
 pub use session::{Event, Session, SessionId, SessionPolicy, SessionStats, Side, Verdict};

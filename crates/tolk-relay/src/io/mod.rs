@@ -3,6 +3,7 @@
 //! [`Relay`], the thread-safe control handle the gateway holds.
 
 mod bare;
+mod batch;
 mod socket;
 mod sys;
 mod worker;
@@ -18,6 +19,7 @@ use std::time::Instant;
 use mio::{Poll, Waker};
 
 pub use bare::BareForwarder;
+pub use batch::UdpBatch;
 use worker::{Command, WAKER, Worker};
 
 use crate::endpoint::LegUpdate;
