@@ -3,6 +3,8 @@
 //! - RFC 3262: a sipp caller requiring 100rel -> a Tolk UAS whose 183
 //!   with early media is PRACKed before its 200 goes out; a Tolk caller
 //!   -> a sipp callee ringing with a reliable 180, PRACKed by Tolk.
+//! - RFC 4028: a sipp caller asking for a 4 s session refreshed by the
+//!   callee -> a Tolk UAS that grants it and refreshes with UPDATE.
 //!
 //! The scenarios are in `tests/sipp/`. Skips with a notice when sipp is
 //! not installed. Ports 27200-27299.
@@ -183,4 +185,74 @@ async fn tolk_uac_to_sipp_uas_ringing_reliably() {
     assert!(outcome.is_ok(), "calls finished ({ok} ok, {failed} failed)");
     assert_eq!((ok, failed, reliable_rings), (CALLS, 0, CALLS));
     assert_eq!(sipp_run.await.unwrap(), 0, "sipp saw every PRACK and BYE");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sipp_uac_with_session_timer_to_tolk_uas_refreshing() {
+    let Some(sipp) = sipp() else { return };
+    const TIMED_CALLS: u32 = 20;
+    let config = UaConfig {
+        min_se: 2, // below RFC 4028's 90 s floor, to see refreshes quickly
+        ..UaConfig::default()
+    };
+    let (ua, mut events) = start(config).await;
+    let server = ua.local_addr(Transport::Udp).unwrap();
+    let served = tokio::spawn(async move {
+        let (mut ours, mut ended) = (0u32, 0u32);
+        while ended < TIMED_CALLS {
+            match events.recv().await.unwrap() {
+                UaEvent::IncomingCall { dialog, .. } => {
+                    ua.with(move |ua, now| {
+                        ua.answer(now, dialog, 200, Bytes::from_static(SDP.as_bytes()))
+                    })
+                    .await
+                    .unwrap()
+                    .unwrap();
+                }
+                UaEvent::SessionRefreshed {
+                    interval,
+                    we_refresh: true,
+                    ..
+                } if interval == Duration::from_secs(4) => ours += 1,
+                UaEvent::Terminated { reason, .. } => {
+                    assert_eq!(reason, EndReason::RemoteBye);
+                    ended += 1;
+                }
+                _ => {}
+            }
+        }
+        ours
+    });
+    let code = run_sipp(
+        &sipp,
+        &args(&[
+            &server.to_string(),
+            "-sf",
+            &scenario("uac_session_timer.xml"),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            "27221",
+            "-m",
+            &TIMED_CALLS.to_string(),
+            "-r",
+            "10",
+            "-nostdin",
+            "-timeout",
+            "60",
+            "-timeout_error",
+        ]),
+        70,
+    )
+    .await;
+    assert_eq!(
+        code, 0,
+        "every sipp call got the timer and an UPDATE refresh"
+    );
+    let ours = tokio::time::timeout(Duration::from_secs(10), served)
+        .await
+        .unwrap()
+        .unwrap();
+    // Per call: the 2xx to our UPDATE refreshed the timer we keep.
+    assert_eq!(ours, TIMED_CALLS);
 }

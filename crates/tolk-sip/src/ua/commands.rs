@@ -7,6 +7,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::reliable::{self, Queued};
+use super::session_timer;
 use super::{EndReason, Purpose, Unacked, UserAgent};
 use crate::Error;
 use crate::auth::Credentials;
@@ -68,6 +69,11 @@ impl UserAgent {
         if !self.config.policy.supported.is_empty() {
             b = b.header(names::SUPPORTED, self.config.policy.supported.join(", "));
         }
+        if self.config.session_expires > 0 {
+            b = b
+                .header(names::SESSION_EXPIRES, self.config.session_expires)
+                .header(names::MIN_SE, self.config.min_se);
+        }
         for (name, value) in &invite.headers {
             b = b.header(name, value);
         }
@@ -75,7 +81,7 @@ impl UserAgent {
             b = b.header(names::USER_AGENT, &self.config.product);
         }
         if !invite.sdp.is_empty() {
-            b = b.body(SDP, invite.sdp);
+            b = b.body(SDP, invite.sdp.clone());
         }
         let request = b.build()?;
         let tx = self.layer.send_request(now, request, invite.target)?;
@@ -85,6 +91,7 @@ impl UserAgent {
             call.pending_out = Some((tx, 1));
             call.transactions.push(tx);
             call.credentials = invite.credentials;
+            call.local_sdp = invite.sdp;
         }
         self.client_txs.insert(tx, (Some(id), Purpose::Invite));
         self.pump(now);
@@ -157,6 +164,7 @@ impl UserAgent {
             self.contact(call.dialog.transport())
         };
         let supported = self.config.policy.supported.join(", ");
+        let allow = self.allow();
         let timers = self.config.layer.timers;
         let call = self
             .calls
@@ -167,7 +175,17 @@ impl UserAgent {
             .clone()
             .ok_or(Error::InvalidState("no INVITE to answer in this dialog"))?;
         let initial = call.dialog.state != DialogState::Confirmed;
+        let granted = (200..300)
+            .contains(&code)
+            .then(|| {
+                session_timer::grant(&request, self.config.session_expires, self.config.min_se)
+            })
+            .flatten();
         let mut b = Response::for_request(&request, code).to_tag(&call.dialog.local_tag);
+        b = Self::with_session_expires(b, granted);
+        if (200..300).contains(&code) {
+            b = b.header(names::ALLOW, allow);
+        }
         if (101..300).contains(&code) {
             if initial {
                 for field in request.headers().get_all(names::RECORD_ROUTE) {
@@ -190,6 +208,7 @@ impl UserAgent {
             b = b.header(names::SERVER, &self.config.product);
         }
         if !sdp.is_empty() {
+            call.local_sdp = sdp.clone();
             b = b.body(SDP, sdp);
         }
         let response = b.build()?;
@@ -219,6 +238,12 @@ impl UserAgent {
                     give_up: now + timers.timeout(),
                 });
                 self.timers.push(Reverse((now + timers.t1, dialog)));
+                let update = request
+                    .headers()
+                    .allow()
+                    .filter_map(Result::ok)
+                    .any(|m| m.eq_ignore_ascii_case("UPDATE"));
+                self.restart_session_timer(now, dialog, granted, false, update);
             }
             _ => {
                 call.pending_in = None;
@@ -243,6 +268,9 @@ impl UserAgent {
             .late_ack_seq
             .take()
             .ok_or(Error::InvalidState("no 2xx awaits an ACK from the user"))?;
+        if !sdp.is_empty() {
+            call.local_sdp = sdp.clone();
+        }
         let body = (!sdp.is_empty()).then_some((SDP, sdp));
         let ack = call.dialog.request(Method::Ack, seq, None, body)?;
         call.ack = Some((seq, ack));
@@ -332,6 +360,7 @@ impl UserAgent {
     /// [`super::UaEvent::ReinviteResult`]; an incoming re-INVITE while
     /// ours is pending gets 491 from the core.
     pub fn reinvite(&mut self, now: Instant, dialog: DialogId, sdp: Bytes) -> Result<(), Error> {
+        let refresh = self.refresh_headers(dialog);
         let contact = {
             let call = self.calls.get(&dialog).ok_or(Error::NoSuchTransaction)?;
             self.contact(call.dialog.transport())
@@ -349,10 +378,16 @@ impl UserAgent {
             ));
         }
         let seq = call.dialog.next_seq();
+        if !sdp.is_empty() {
+            call.local_sdp = sdp.clone();
+        }
         let body = (!sdp.is_empty()).then_some((SDP, sdp));
-        let request = call
+        let mut request = call
             .dialog
             .request(Method::Invite, seq, contact.as_deref(), body)?;
+        for (name, value) in refresh.into_iter().flatten() {
+            request.headers_mut().set(name, &value)?;
+        }
         let target = call.dialog.next_target();
         let tx = self.layer.send_request(now, request, target)?;
         call.pending_out = Some((tx, seq));
@@ -430,11 +465,19 @@ impl UserAgent {
     ) -> Result<(), Error> {
         let request = self.layer.request(id).ok_or(Error::NoSuchTransaction)?;
         let tag = self.layer_token_for(request);
-        let mut b = Response::for_request(request, code).to_tag(&tag);
-        if let Some((content_type, body)) = body {
-            b = b.body(content_type, body);
-        }
-        let response = b.build()?;
+        let update_in = (*request.method() == Method::Update)
+            .then(|| self.find(request))
+            .flatten();
+        let response = if let Some(d) = update_in {
+            let request = request.clone();
+            self.update_response(now, d, &request, code, body, &tag)?
+        } else {
+            let mut b = Response::for_request(request, code).to_tag(&tag);
+            if let Some((content_type, body)) = body {
+                b = b.body(content_type, body);
+            }
+            b.build()?
+        };
         self.layer.send_response(now, id, response)?;
         self.pump(now);
         Ok(())

@@ -26,6 +26,9 @@ pub enum EndReason {
     /// No PRACK came for our reliable provisional response within 64*T1
     /// (we rejected the INVITE with 500, RFC 3262 section 3).
     NoPrack,
+    /// The session timer ran out without a refresh (RFC 4028 section
+    /// 10; we sent BYE).
+    SessionExpired,
 }
 
 /// What the user agent tells its user.
@@ -60,6 +63,19 @@ pub enum UaEvent {
         dialog: DialogId,
         /// The PRACK.
         request: Request,
+    },
+    /// A 2xx to a re-INVITE or UPDATE (ours or the peer's) refreshed the
+    /// running session timer (RFC 4028). The timer the call started with
+    /// is in the 2xx to its INVITE (Session-Expires). A refresh the core
+    /// sent as re-INVITE also ends in [`UaEvent::ReinviteResult`].
+    SessionRefreshed {
+        /// The dialog.
+        dialog: DialogId,
+        /// The session interval.
+        interval: std::time::Duration,
+        /// True when we send the next refresh (at half the interval);
+        /// false when the peer does and we end the session without it.
+        we_refresh: bool,
     },
     /// A 2xx to our INVITE; the ACK has gone out, unless our INVITE was
     /// a late offer: then answer the 2xx's offer with

@@ -8,9 +8,10 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::reliable::Reliability;
+use super::session_timer;
 use super::{EndReason, Purpose, UaEvent, UserAgent};
 use crate::dialog::{Dialog, DialogId, DialogState};
-use crate::message::{Message, Method, Request, Response};
+use crate::message::{Message, Method, Request, Response, names};
 use crate::transaction::{TransactionEvent, TransactionId};
 use crate::transport::Target;
 use crate::uas_checks::{self, NoDialogs, UasState, Verdict};
@@ -59,6 +60,9 @@ impl UserAgent {
             return;
         }
         match request.method() {
+            Method::Invite if session_timer::too_brief(&request, self.config.min_se) => {
+                self.reply_422(now, id, &request)
+            }
             Method::Invite => match Dialog::for_uas(&request, tag, source) {
                 Ok(dialog) => {
                     let tag_seed = self.layer.token();
@@ -119,6 +123,10 @@ impl UserAgent {
         if call.dialog.remote_seq.is_some_and(|last| seq <= last) {
             return self.reply(now, id, &request, 500); // out of order
         }
+        let refreshes = matches!(request.method(), Method::Invite | Method::Update);
+        if refreshes && session_timer::too_brief(&request, self.config.min_se) {
+            return self.reply_422(now, id, &request);
+        }
         call.dialog.remote_seq = Some(seq);
         call.dialog.peer = source;
         match request.method() {
@@ -142,6 +150,17 @@ impl UserAgent {
                     self.reply(now, tx, &invite, 487);
                 }
                 self.end(d, EndReason::RemoteBye);
+            }
+            Method::Update
+                if request.body().is_empty()
+                    && request.headers().contains(names::SESSION_EXPIRES) =>
+            {
+                // A session refresh only: the core answers it.
+                call.dialog.refresh_target(&request);
+                let tag = call.dialog.local_tag.clone();
+                if let Ok(ok) = self.update_response(now, d, &request, 200, None, &tag) {
+                    let _ = self.layer.send_response(now, id, ok);
+                }
             }
             method => {
                 if *method == Method::Update {
@@ -236,9 +255,12 @@ impl UserAgent {
         };
         match purpose {
             Purpose::Invite => self.invite_response(now, id, d, response),
-            Purpose::Reinvite => self.reinvite_response(d, response),
+            Purpose::Reinvite => self.reinvite_response(now, d, response),
             Purpose::Bye if code >= 200 => self.end(d, EndReason::LocalBye),
-            Purpose::Bye | Purpose::ForkBye | Purpose::Prack => {}
+            Purpose::Refresh if (200..300).contains(&code) => {
+                self.on_refresh_answered(now, d, &response)
+            }
+            Purpose::Bye | Purpose::ForkBye | Purpose::Prack | Purpose::Refresh => {}
             Purpose::Other => self.events.push_back(UaEvent::Response {
                 dialog,
                 id,
@@ -289,7 +311,7 @@ impl UserAgent {
                 }
                 self.events.push_back(UaEvent::TimedOut { dialog, id });
             }
-            (_, Purpose::ForkBye | Purpose::Prack) => {}
+            (_, Purpose::ForkBye | Purpose::Prack | Purpose::Refresh) => {}
             _ => self.events.push_back(UaEvent::TimedOut { dialog, id }),
         }
     }

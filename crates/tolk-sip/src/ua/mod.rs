@@ -14,6 +14,15 @@
 //! [`UserAgent::answer_reliably`] asks, gets 1xx with RSeq resent until
 //! the PRACK ([`UaEvent::Prack`]); a 2xx waiting on that PRACK is queued.
 //!
+//! Session timers (RFC 4028, `Supported: timer`) too: our INVITE asks for
+//! [`UaConfig::session_expires`]; a request below [`UaConfig::min_se`]
+//! gets 422 (and a 422 to our INVITE is retried once with the peer's
+//! Min-SE); each 2xx to an INVITE, re-INVITE or UPDATE settles interval
+//! and refresher ([`UaEvent::SessionRefreshed`]); the refresher sends an
+//! UPDATE (a re-INVITE with our last SDP when the peer does not allow
+//! UPDATE) at half the interval; without a refresh the other side ends
+//! the session with BYE ([`EndReason::SessionExpired`]).
+//!
 //! # Run loop
 //!
 //! Feed datagrams with [`UserAgent::handle_input`] (stream messages with
@@ -72,6 +81,7 @@ mod event;
 mod incoming;
 mod reliable;
 mod responses;
+mod session_timer;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -104,12 +114,20 @@ pub struct UaConfig {
     /// supports 100rel; a caller that requires it always gets reliable
     /// ones, and [`UserAgent::answer_reliably`] asks per response.
     pub reliable_provisionals: bool,
+    /// Session interval in seconds (RFC 4028) we ask for in our INVITEs
+    /// and grant to callers that support timers without asking; 0 asks
+    /// for none.
+    pub session_expires: u32,
+    /// The shortest session interval we accept (Min-SE; a request asking
+    /// for less gets 422). RFC 4028 sets 90 as the floor for the header.
+    pub min_se: u32,
 }
 
 impl Default for UaConfig {
     /// Contact user `tolk`, the UAS checks' default policy (PRACK,
     /// 100rel and session timers included), reliable provisionals only
-    /// when the caller requires them.
+    /// when the caller requires them, session timers of 1800 s with a
+    /// Min-SE of 90 s.
     fn default() -> Self {
         UaConfig {
             layer: LayerConfig::default(),
@@ -117,6 +135,8 @@ impl Default for UaConfig {
             policy: Policy::default(),
             product: String::new(),
             reliable_provisionals: false,
+            session_expires: 1800,
+            min_se: 90,
         }
     }
 }
@@ -131,6 +151,8 @@ enum Purpose {
     ForkBye,
     /// A PRACK for a reliable provisional response (RFC 3262).
     Prack,
+    /// An UPDATE refreshing the session (RFC 4028).
+    Refresh,
     Other,
 }
 
@@ -167,6 +189,12 @@ struct Call {
     late_ack_seq: Option<u32>,
     /// Reliable provisional responses (RFC 3262), both sides.
     rel: reliable::Reliability,
+    /// The session timer (RFC 4028), once a 2xx settled one.
+    timer: Option<session_timer::SessionTimer>,
+    /// Whether our INVITE was already retried after a 422.
+    retried_422: bool,
+    /// Our last SDP (a re-INVITE refresh offers it again).
+    local_sdp: Bytes,
 }
 
 /// The user agent core, sans-IO. Drive it like the transaction layer:
@@ -255,6 +283,7 @@ impl UserAgent {
             self.timers.pop();
             self.retransmit_2xx(now, dialog);
             self.retransmit_provisional(now, dialog);
+            self.session_timer_due(now, dialog);
         }
         self.pump(now);
     }
@@ -317,6 +346,9 @@ impl UserAgent {
                 answered_challenge: false,
                 late_ack_seq: None,
                 rel: reliable::Reliability::default(),
+                timer: None,
+                retried_422: false,
+                local_sdp: Bytes::new(),
             },
         );
     }

@@ -28,6 +28,9 @@ impl UserAgent {
         if matches!(code, 401 | 407) && self.retry_with_credentials(now, id, d, &response) {
             return;
         }
+        if code == 422 && self.retry_after_422(now, id, d, &response) {
+            return;
+        }
         let Some(call) = self.calls.get_mut(&d) else {
             if (200..300).contains(&code) {
                 self.ack_and_bye(now, id, &response); // answered after we gave up
@@ -73,6 +76,7 @@ impl UserAgent {
                     }
                     self.resend_ack(d);
                 }
+                self.on_refresh_answered(now, d, &response);
                 self.events.push_back(UaEvent::Answered {
                     dialog: d,
                     response,
@@ -126,7 +130,7 @@ impl UserAgent {
         true
     }
 
-    pub(super) fn reinvite_response(&mut self, d: DialogId, response: Response) {
+    pub(super) fn reinvite_response(&mut self, now: Instant, d: DialogId, response: Response) {
         let code = response.code();
         let Some(call) = self.calls.get_mut(&d) else {
             return;
@@ -147,6 +151,7 @@ impl UserAgent {
                         call.ack = Some((seq, ack));
                     }
                     self.resend_ack(d);
+                    self.on_refresh_answered(now, d, &response);
                 }
                 self.events.push_back(UaEvent::ReinviteResult {
                     dialog: d,
