@@ -135,6 +135,25 @@ impl Tolk {
         std::thread::spawn(move || command.status().expect("runs sipp caller"))
     }
 
+    /// Any sipp scenario run in a thread, bounded by a timeout.
+    fn sipp_thread(
+        &self,
+        sipp: &Path,
+        args: &[&str],
+    ) -> std::thread::JoinHandle<std::process::ExitStatus> {
+        let mut command = Command::new("timeout");
+        command
+            .arg("60")
+            .arg(sipp)
+            .args(args)
+            .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
+            .args(["-nostdin", "-timeout", "50s", "-timeout_error"])
+            .current_dir(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        std::thread::spawn(move || command.status().expect("runs sipp"))
+    }
+
     /// A sipp callee (built-in `uas` scenario) echoing RTP, in the background.
     fn callee(&self, sipp: &Path, port: u16, media_port: u16) -> Running {
         self.callee_with(sipp, &["-sn", "uas"], port, media_port)
@@ -705,5 +724,67 @@ target = "peer:plain"
         }
     };
     assert!(bye_ok.starts_with("SIP/2.0 200"), "{bye_ok}");
+    tolk.assert_idle();
+}
+
+#[test]
+fn rfc4733_key_presses_reach_an_info_peer_as_sip_info() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = r#"
+[[peer]]
+name = "info"
+address = "127.0.0.1:27302"
+media = { codecs = ["pcma"], dtmf = "info" }
+
+[[route]]
+user = ".+"
+target = "peer:info"
+"#;
+    let tolk = Tolk::start(
+        "bridge-dtmf",
+        &config(27300, 27388, "31700-31799", routes),
+        27388,
+    );
+    let callee = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "callee_info.xml",
+            "-p",
+            "27302",
+            "-mp",
+            "34000",
+            "-m",
+            "1",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let caller = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "caller_dtmf.xml",
+            "-s",
+            "svc",
+            "127.0.0.1:27300",
+            "-p",
+            "27303",
+            "-mp",
+            "34100",
+            "-m",
+            "1",
+            "-d",
+            "1500",
+        ],
+    );
+    let caller = caller.join().expect("caller thread");
+    let callee = callee.join().expect("callee thread");
+    assert!(caller.success(), "the caller failed: {caller}");
+    assert!(
+        callee.success(),
+        "the INFO callee did not get Signal=1: {callee}"
+    );
     tolk.assert_idle();
 }

@@ -14,6 +14,9 @@ use tolk_sip::message::names;
 use tolk_sip::transport::{Target, Transport};
 use tolk_sip::ua::Invite;
 
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::dtmf::DtmfReport;
 use super::echo::EchoMedia;
 use super::media::{CallMedia, MediaError};
 use super::node::{CallRecord, LegRecord, Node};
@@ -95,6 +98,7 @@ pub(crate) struct Bridge {
     by_leg: HashMap<LegId, String>,
     by_session: HashMap<SessionId, String>,
     next_call: u64,
+    dtmf_reports: UnboundedSender<DtmfReport>,
 }
 
 impl Bridge {
@@ -104,6 +108,7 @@ impl Bridge {
         sip: SipLegs,
         relay: Arc<Relay>,
         node: Arc<Node>,
+        dtmf_reports: UnboundedSender<DtmfReport>,
     ) -> Self {
         let registrar = RegistrarAdapter::new(config.registrar.as_ref());
         Bridge {
@@ -117,6 +122,7 @@ impl Bridge {
             by_leg: HashMap::new(),
             by_session: HashMap::new(),
             next_call: 1,
+            dtmf_reports,
         }
     }
 
@@ -186,7 +192,7 @@ impl Bridge {
         };
         let media = match CallMedia::new(&self.relay, self.media_ip(), &a_policy, &b_policy, offer)
         {
-            Ok(media) => media,
+            Ok(media) => media.with_dtmf_reports(self.dtmf_reports.clone()),
             Err(error) => return self.refuse_media(leg, error).await,
         };
         let Some(b_offer) = media.b_offer().cloned() else {
@@ -429,9 +435,13 @@ impl Bridge {
             }
             LegEvent::Dtmf(event) => {
                 let Some(other) = other else { return };
+                let queued = match &call.media {
+                    Media::Bridged(media) => media.queue_dtmf(side.other(), event),
+                    Media::Echo(_) => false,
+                };
                 if call.policy(side.other()).dtmf == DtmfMode::Info {
                     self.sip.command(other, LegCommand::Dtmf(event)).await;
-                } else {
+                } else if !queued {
                     tracing::info!(call = %id, digit = %event.digit, "INFO key press not relayed: the other leg takes RFC 4733 only");
                 }
             }
@@ -443,6 +453,19 @@ impl Bridge {
             LegEvent::Ended { cause, warning } => self.leg_ended(&id, side, cause, warning).await,
             _ => {}
         }
+    }
+
+    /// A key press the relay took out of a leg's telephone-events goes to
+    /// the other leg as SIP INFO.
+    pub(crate) async fn dtmf_report(&mut self, report: DtmfReport) {
+        let Some(id) = self.by_session.get(&report.session) else {
+            return;
+        };
+        let Some(to) = self.calls.get(id).and_then(|c| c.leg(report.from.other())) else {
+            return;
+        };
+        tracing::info!(call = %id, digit = %report.event.digit, "RFC 4733 -> INFO");
+        self.sip.command(to, LegCommand::Dtmf(report.event)).await;
     }
 
     /// The legs' codecs and crypto into the call table.

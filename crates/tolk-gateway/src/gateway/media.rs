@@ -13,6 +13,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use tokio::sync::mpsc::UnboundedSender;
 use tolk_interwork::MediaWarning;
 use tolk_media::codec::{CodecFormat, CodecRegistry};
 use tolk_media::transcode::{LegFormat, PipelineConfig};
@@ -28,8 +29,9 @@ use tolk_sdp::negotiate::{AcceptedMedia, Keying, Negotiation};
 use tolk_sdp::plan::{CodecPlan, EventPlan, LegCodec, MediaPlan};
 use tolk_sdp::{Capabilities, NegotiationError, SessionDescription};
 
+use super::dtmf::{Detect, DtmfConversion, DtmfQueue, DtmfReport, Inject};
 use super::policy::{RelayPorts, capabilities};
-use crate::config::MediaPolicy;
+use crate::config::{DtmfMode, MediaPolicy};
 
 /// Why a call's media cannot be set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +60,11 @@ pub(super) fn warning_for(error: &NegotiationError) -> MediaWarning {
 #[derive(Debug)]
 struct LegMedia {
     caps: Capabilities,
+    dtmf: DtmfMode,
+    /// Key presses to send to this leg as telephone-events.
+    dtmf_queue: DtmfQueue,
+    /// Whether the relay injects telephone-events toward this leg.
+    injects: bool,
     /// Our last description sent to this leg (offer or answer).
     local: Option<SessionDescription>,
     /// Our offer awaiting this leg's answer.
@@ -69,6 +76,9 @@ impl LegMedia {
     fn new(policy: &MediaPolicy) -> Self {
         LegMedia {
             caps: capabilities(policy),
+            dtmf: policy.dtmf,
+            dtmf_queue: DtmfQueue::default(),
+            injects: false,
             local: None,
             pending_offer: None,
             negotiation: None,
@@ -103,6 +113,8 @@ pub struct CallMedia {
     may_transcode: bool,
     /// The relay transcodes audio now.
     transcoding: bool,
+    /// Where telephone-events bound for an INFO leg are reported.
+    dtmf_reports: Option<UnboundedSender<DtmfReport>>,
 }
 
 impl CallMedia {
@@ -175,7 +187,28 @@ impl CallMedia {
             plan: None,
             may_transcode,
             transcoding: false,
+            dtmf_reports: None,
         })
+    }
+
+    /// Converts DTMF between an RFC 4733 leg and an INFO leg, reporting
+    /// key presses for the INFO leg to `reports`.
+    pub fn with_dtmf_reports(mut self, reports: UnboundedSender<DtmfReport>) -> Self {
+        self.dtmf_reports = Some(reports);
+        self
+    }
+
+    /// Queues a key press for leg `to` as telephone-events; false when
+    /// that leg has no telephone-event stream to carry it.
+    pub fn queue_dtmf(&self, to: Side, event: tolk_interwork::DtmfEvent) -> bool {
+        let leg = self.leg(to);
+        if !leg.injects {
+            return false;
+        }
+        leg.dtmf_queue
+            .lock()
+            .map(|mut queue| queue.push_back(event))
+            .is_ok()
     }
 
     /// The relay session.
@@ -364,6 +397,19 @@ impl CallMedia {
             ),
             None => (None, None),
         };
+        self.transcoding = transcodes.is_some();
+        let (a_transcode, b_transcode) = match (a_transcode, b_transcode) {
+            (None, None) => (
+                self.dtmf_conversion(Side::A, &to_a),
+                self.dtmf_conversion(Side::B, &to_b),
+            ),
+            transcodes => transcodes,
+        };
+        self.a.injects = self.dtmf_injects(Side::A);
+        self.b.injects = self.dtmf_injects(Side::B);
+        let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
+            return Ok(());
+        };
         for (side, negotiation, payload_types, transcode) in [
             (Side::A, a, to_a, a_transcode),
             (Side::B, b, to_b, b_transcode),
@@ -376,9 +422,54 @@ impl CallMedia {
                 .update(self.session.id, side, update)
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
         }
-        self.transcoding = transcodes.is_some();
         self.plan = Some(plan);
         Ok(())
+    }
+
+    /// The DTMF conversion on the media toward `to`, when its DTMF form
+    /// differs from the other leg's.
+    fn dtmf_conversion(&self, to: Side, payload_types: &PayloadTypeMap) -> Option<Transcode> {
+        let (this, other) = (self.leg(to), self.leg(to.other()));
+        let detect = match (this.dtmf, other.dtmf, &self.dtmf_reports) {
+            (DtmfMode::Info, DtmfMode::Rfc4733, Some(reports)) => other
+                .audio()
+                .and_then(|m| m.telephone_events.first())
+                .map(|te| Detect {
+                    payload_type: te.recv_pt.0,
+                    clock_rate: te.encoding.clock_rate,
+                    reports: reports.clone(),
+                    session: self.session.id,
+                    from: to.other(),
+                }),
+            _ => None,
+        };
+        let inject = self.dtmf_inject(to);
+        if detect.is_none() && inject.is_none() {
+            return None;
+        }
+        Some(Transcode::new(DtmfConversion {
+            payload_types: payload_types.clone(),
+            detect,
+            inject,
+        }))
+    }
+
+    fn dtmf_inject(&self, to: Side) -> Option<Inject> {
+        let (this, other) = (self.leg(to), self.leg(to.other()));
+        if (this.dtmf, other.dtmf) != (DtmfMode::Rfc4733, DtmfMode::Info) || self.transcoding {
+            return None;
+        }
+        this.audio()
+            .and_then(|m| m.telephone_events.first())
+            .map(|te| Inject {
+                payload_type: te.send_pt.0,
+                clock_rate: te.encoding.clock_rate,
+                queue: this.dtmf_queue.clone(),
+            })
+    }
+
+    fn dtmf_injects(&self, to: Side) -> bool {
+        self.dtmf_inject(to).is_some()
     }
 
     /// Whether the relay transcodes this call's audio.

@@ -20,6 +20,7 @@
 //! admin commands, and drives the [`bridge`].
 
 pub mod bridge;
+pub mod dtmf;
 pub mod echo;
 pub mod media;
 pub mod node;
@@ -129,21 +130,23 @@ impl Gateway {
             .filter_map(|t| handle.local_addr(t).map(|a| (t, a)))
             .collect();
         let relay_events = relay_events(&relay);
+        let (dtmf_tx, dtmf) = mpsc::unbounded_channel();
         let bridge = Bridge::new(
             config.clone(),
             self.router,
             SipLegs::new(handle),
             relay,
             node.clone(),
+            dtmf_tx,
         );
         let drain_timeout = Duration::from_secs(config.node.drain_timeout_secs);
-        let task = tokio::spawn(event_loop(
-            bridge,
-            events,
-            relay_events,
+        let inputs = Inputs {
+            sip: events,
+            relay: relay_events,
             control,
-            drain_timeout,
-        ));
+            dtmf,
+        };
+        let task = tokio::spawn(event_loop(bridge, inputs, drain_timeout));
         Ok(Running {
             sip: sip_addrs,
             admin,
@@ -257,27 +260,30 @@ fn relay_events(relay: &Relay) -> mpsc::UnboundedReceiver<tolk_relay::Event> {
     rx
 }
 
-async fn event_loop(
-    mut bridge: Bridge,
-    mut events: mpsc::UnboundedReceiver<UaEvent>,
-    mut relay_events: mpsc::UnboundedReceiver<tolk_relay::Event>,
-    mut control: mpsc::UnboundedReceiver<Control>,
-    drain_timeout: Duration,
-) {
+/// What the event loop listens to.
+struct Inputs {
+    sip: mpsc::UnboundedReceiver<UaEvent>,
+    relay: mpsc::UnboundedReceiver<tolk_relay::Event>,
+    control: mpsc::UnboundedReceiver<Control>,
+    dtmf: mpsc::UnboundedReceiver<dtmf::DtmfReport>,
+}
+
+async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut drain_deadline: Option<Instant> = None;
     loop {
         tokio::select! {
-            event = events.recv() => match event {
+            event = inputs.sip.recv() => match event {
                 Some(event) => sip_event(&mut bridge, event).await,
                 None => break,
             },
-            Some(event) = relay_events.recv() => {
+            Some(report) = inputs.dtmf.recv() => bridge.dtmf_report(report).await,
+            Some(event) = inputs.relay.recv() => {
                 if let tolk_relay::Event::Timeout { session, .. } = event {
                     bridge.media_timeout(session).await;
                 }
             }
-            Some(command) = control.recv() => match command {
+            Some(command) = inputs.control.recv() => match command {
                 Control::HangUp(id) => {
                     bridge.hang_up(&id, tolk_interwork::Cause::NORMAL_CALL_CLEARING, None).await;
                 }

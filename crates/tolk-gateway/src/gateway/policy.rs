@@ -27,6 +27,10 @@ pub fn capabilities(policy: &MediaPolicy) -> Capabilities {
         CryptoSuite::AesCm128HmacSha1_80,
         CryptoSuite::AesCm128HmacSha1_32,
     ];
+    // A peer taking DTMF as SIP INFO is not offered telephone-events.
+    if policy.dtmf == crate::config::DtmfMode::Info {
+        caps.telephone_events.clear();
+    }
     if !policy.codecs.is_empty() {
         // Opus is negotiated when a policy names it (SIP phones rarely do).
         if policy.codecs.iter().any(|c| c.eq_ignore_ascii_case("opus")) {
