@@ -70,6 +70,19 @@ impl Tolk {
         response
     }
 
+    /// What sipp logged as errors in this test's directory.
+    fn sipp_errors(&self) -> String {
+        let mut text = String::new();
+        for entry in std::fs::read_dir(&self.dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with("_errors.log") {
+                let log = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                text.push_str(&format!("--- {name}\n{}\n", &log[..log.len().min(3000)]));
+            }
+        }
+        text
+    }
+
     /// A metric's value (0 when absent).
     fn metric(&self, name: &str) -> u64 {
         self.http("GET", "/metrics")
@@ -128,7 +141,13 @@ impl Tolk {
             .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
             .args(["-p", &port.to_string(), "-mp", &media_port.to_string()])
             .args(extra)
-            .args(["-nostdin", "-timeout", "90s", "-timeout_error"])
+            .args([
+                "-nostdin",
+                "-timeout",
+                "90s",
+                "-timeout_error",
+                "-trace_err",
+            ])
             .current_dir(&self.dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -284,7 +303,7 @@ fn a_registered_callee_gets_the_callers_media_through_the_relay() {
     let routes = "[[route]]\nuser = \".+\"\ntarget = \"registrar\"\n";
     let tolk = Tolk::start(
         "bridge-reg",
-        &config(27320, 27381, "31000-31199", routes),
+        &config(27320, 27381, "31000-31099", routes),
         27381,
     );
     let _callee = tolk.callee(&sipp, 27322, 33000);
@@ -496,7 +515,7 @@ target = "peer:callee"
 "#;
     let tolk = Tolk::start(
         "bridge-load",
-        &config(27330, 27382, "31400-32999", routes),
+        &config(27330, 27382, "32000-32999", routes),
         27382,
     );
     let _callee = tolk.callee(&sipp, 27332, 33500);
@@ -506,12 +525,18 @@ target = "peer:callee"
         "svc",
         27330,
         27333,
-        33600,
-        &["-m", "1000", "-r", "100", "-l", "400", "-d", "500"],
+        // sipp's RTP streams take ports upward from here, two per call up.
+        34500,
+        &["-m", "1000", "-r", "100", "-l", "200", "-d", "500"],
     );
     let status = caller.join().expect("caller thread");
     let elapsed = started.elapsed();
-    assert!(status.success(), "sipp reported failed calls: {status}");
+    assert!(
+        status.success(),
+        "sipp reported failed calls: {status}\n{}\n{}",
+        tolk.http("GET", "/metrics"),
+        tolk.sipp_errors()
+    );
     assert_eq!(tolk.metric("tolk_call_setups_total"), 1000);
     let metrics = tolk.http("GET", "/metrics");
     assert!(
