@@ -10,7 +10,8 @@
 //!     [--paced | --rate PPS] [--seconds 5] [--payload 160] [--threads 1]
 //! ```
 //! Flat out by default; `--paced` sends 50 packets/s per stream (20 ms
-//! audio) and reports calls per core (calls / share of a core used);
+//! audio) and reports calls per core (one core's forwarding rate at the
+//! measured CPU cost per packet, over 100 packets/s per call);
 //! `--rate` caps the total rate. `sdes`: leg A speaks SDES-SRTP, leg B
 //! plain RTP; `srtp`: both legs SRTP with their own keys (re-keyed).
 //! The relay and the bare forwarder each run one thread, so CPU per packet
@@ -32,6 +33,8 @@ use tolk_relay::{BareForwarder, EndpointSpec, LegKeys, LegUpdate, Relay, RelayCo
 use traffic::{Share, Stream};
 
 const PEER_PORTS: RangeInclusive<u16> = 46100..=46999;
+/// Peer socket pairs per traffic thread (more kernel receive buffers).
+const PAIRS_PER_THREAD: usize = 16;
 const FORWARDER_PORTS: (u16, u16) = (47000, 49999);
 /// Packets per second of one paced stream (20 ms audio).
 const PACED_PPS: u64 = 50;
@@ -96,12 +99,16 @@ fn args() -> Args {
     a
 }
 
+/// Socket buffers of the peers; the bare forwarder's match the relay's (1 MiB).
+const PEER_BUFFER: usize = 4 << 20;
+const FORWARDER_BUFFER: usize = 1 << 20;
+
 /// Binds a loopback UDP socket on the first free port of `ports` (advancing it).
-fn bind(ports: &mut impl Iterator<Item = u16>) -> UdpSocket {
+fn bind(ports: &mut impl Iterator<Item = u16>, buffer: usize) -> UdpSocket {
     for port in ports {
         let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
-        let _ = s.set_recv_buffer_size(4 << 20);
-        let _ = s.set_send_buffer_size(4 << 20);
+        let _ = s.set_recv_buffer_size(buffer);
+        let _ = s.set_send_buffer_size(buffer);
         if s.bind(&SocketAddr::from(([127, 0, 0, 1], port)).into())
             .is_ok()
         {
@@ -185,17 +192,44 @@ fn drive(a: &Args, shares: Vec<Share>, name: &'static str, cpu_prefix: &str) -> 
     }
     Report {
         name,
-        calls: a.calls,
         tally,
         wall: Duration::from_secs(a.seconds),
         cpu_ns: thread_cpu_ns(cpu_prefix) - cpu_before,
     }
 }
 
-/// Splits the calls' streams over the traffic threads, each with its own two peer sockets.
+/// Discards what the baseline left queued at the peers, so it cannot count
+/// toward the next run: reads until 200 ms pass without a packet.
+fn quiesce(peers: &[Vec<UdpSocket>]) {
+    let mut batch = tolk_relay::UdpBatch::default();
+    let mut quiet_since = Instant::now();
+    while quiet_since.elapsed() < Duration::from_millis(200) {
+        for s in peers.iter().flatten() {
+            s.set_nonblocking(true).unwrap();
+            while batch.recv(s).unwrap_or(0) > 0 {
+                quiet_since = Instant::now();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The traffic thread that carries call `c`: contiguous blocks of calls.
+fn thread_of(a: &Args, c: usize) -> usize {
+    (0..a.threads)
+        .find(|&t| c < (t + 1) * a.calls / a.threads)
+        .unwrap_or(0)
+}
+
+/// Index of call `c`'s leg-`side` socket (0 = A, 1 = B) in its thread's peer sockets.
+fn socket_of(c: usize, side: usize) -> usize {
+    2 * (c % PAIRS_PER_THREAD) + side
+}
+
+/// Splits the calls' streams over the traffic threads, each with its own peer sockets.
 fn shares(
     a: &Args,
-    peers: &[[UdpSocket; 2]],
+    peers: &[Vec<UdpSocket>],
     stream: impl Fn(usize, usize) -> Stream,
 ) -> Vec<Share> {
     let mut shares = Vec::with_capacity(a.threads);
@@ -203,13 +237,18 @@ fn shares(
         let calls = (t * a.calls / a.threads)..((t + 1) * a.calls / a.threads);
         let streams: Vec<Stream> = calls
             .clone()
-            .flat_map(|c| [stream(c, 0), stream(c, 1)])
+            .flat_map(|c| {
+                let (mut a_to_b, mut b_to_a) = (stream(c, 0), stream(c, 1));
+                a_to_b.via = socket_of(c, 0);
+                b_to_a.via = socket_of(c, 1);
+                [a_to_b, b_to_a]
+            })
             .collect();
         shares.push(Share {
             first_ssrc: 2 * calls.start as u32 + 1,
             rate: a.rate * streams.len() as u64 / (2 * a.calls as u64),
             streams,
-            sockets: sockets.each_ref().map(|s| s.try_clone().unwrap()),
+            sockets: sockets.iter().map(|s| s.try_clone().unwrap()).collect(),
             payload: a.payload,
         });
     }
@@ -219,11 +258,18 @@ fn shares(
 fn main() {
     let a = args();
     let mut peer_ports = PEER_PORTS;
-    let peers: Vec<[UdpSocket; 2]> = (0..a.threads)
-        .map(|_| [bind(&mut peer_ports), bind(&mut peer_ports)])
+    let peers: Vec<Vec<UdpSocket>> = (0..a.threads)
+        .map(|_| {
+            (0..2 * PAIRS_PER_THREAD)
+                .map(|_| bind(&mut peer_ports, PEER_BUFFER))
+                .collect()
+        })
         .collect();
-    let peer_of =
-        |c: usize, side: usize| peers[c * a.threads / a.calls][side].local_addr().unwrap();
+    let peer_of = |c: usize, side: usize| {
+        peers[thread_of(&a, c)][socket_of(c, side)]
+            .local_addr()
+            .unwrap()
+    };
     let rate = match (a.paced, a.rate) {
         (true, _) => format!("paced {PACED_PPS} pkt/s per stream"),
         (false, 0) => "flat out".to_owned(),
@@ -246,7 +292,7 @@ fn main() {
     let mut listen = Vec::with_capacity(2 * a.calls);
     for c in 0..a.calls {
         for side in 0..2 {
-            let s = bind(&mut ports);
+            let s = bind(&mut ports, FORWARDER_BUFFER);
             listen.push(s.local_addr().unwrap());
             pairs.push((s, peer_of(c, 1 - side)));
         }
@@ -256,6 +302,7 @@ fn main() {
     let load = shares(&a, &peers, |c, via| none.stream(listen[2 * c + via], via));
     let mut base = drive(&a, load, "bare", "bare-fwd");
     drop(bare);
+    quiesce(&peers);
     base.print(a.paced);
 
     // The relay, one worker thread.

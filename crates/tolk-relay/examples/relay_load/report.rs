@@ -8,8 +8,6 @@ use crate::traffic::Tally;
 pub struct Report {
     /// Name in the output.
     pub name: &'static str,
-    /// Calls (two streams each).
-    pub calls: usize,
     /// Packets sent and received, latencies.
     pub tally: Tally,
     /// Sending time.
@@ -57,10 +55,8 @@ impl Report {
     /// One line of results.
     pub fn print(&mut self, paced: bool) {
         let calls_per_core = if paced {
-            format!(
-                " | {:>6.0} calls/core",
-                self.calls as f64 / self.utilisation().max(1e-9)
-            )
+            // A call is two 50 pkt/s streams: one core's rate at this cost, in calls.
+            format!(" | {:>6.0} calls/core", self.pps_per_core() / 100.0)
         } else {
             String::new()
         };

@@ -1,8 +1,10 @@
-//! One traffic thread: sends its share of the streams from two peer
-//! sockets (leg A's and leg B's side), batched with `sendmmsg`, paced or
-//! flat out, and receives what comes back on the same sockets with
-//! `recvmmsg`, measuring loss and one-way latency (the send time travels
-//! in the payload).
+//! One traffic thread: sends its share of the streams from its peer
+//! sockets (pairs of leg A's and leg B's side), batched with `sendmmsg`,
+//! paced or flat out, and receives what comes back on the same sockets
+//! with `recvmmsg`, measuring loss and one-way latency (the send time
+//! travels in the payload). Several socket pairs spread the receive load
+//! over several kernel buffers, so a descheduled traffic thread does not
+//! overflow one.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
@@ -17,11 +19,11 @@ const DRAIN: Duration = Duration::from_millis(300);
 /// RTP header + the 8-byte send stamp.
 const MIN_LEN: usize = 20;
 
-/// One RTP stream: sent from peer socket `via` to `to`, received on the other one.
+/// One RTP stream: sent from peer socket `via` to `to`, received on its pair's other socket.
 pub struct Stream {
     /// Where it is sent (a relay or bare-forwarder port).
     pub to: SocketAddr,
-    /// 0: sent from leg A's socket, 1: from leg B's.
+    /// Index of the sending socket in [`Share::sockets`].
     pub via: usize,
     /// Protects what is sent, when that leg speaks SRTP.
     pub tx: Option<Box<dyn SrtpContext>>,
@@ -35,8 +37,8 @@ pub struct Share {
     pub streams: Vec<Stream>,
     /// SSRC of `streams[0]`.
     pub first_ssrc: u32,
-    /// Leg A's and leg B's peer sockets.
-    pub sockets: [UdpSocket; 2],
+    /// Peer sockets: leg A's and leg B's side of each pair, interleaved.
+    pub sockets: Vec<UdpSocket>,
     /// Packets per second for this share; 0 = flat out.
     pub rate: u64,
     /// RTP payload bytes.
@@ -64,17 +66,20 @@ pub fn run(share: Share, epoch: Instant, end: Instant) -> Tally {
         payload,
     } = share;
     let mut poll = Poll::new().expect("poll");
-    let mut sockets = sockets.map(|s| {
-        s.set_nonblocking(true).expect("nonblocking");
-        MioSocket::from_std(s)
-    });
+    let mut sockets: Vec<MioSocket> = sockets
+        .into_iter()
+        .map(|s| {
+            s.set_nonblocking(true).expect("nonblocking");
+            MioSocket::from_std(s)
+        })
+        .collect();
     for (i, s) in sockets.iter_mut().enumerate() {
         poll.registry()
             .register(s, Token(i), Interest::READABLE)
             .expect("register");
     }
-    let mut events = Events::with_capacity(8);
-    let mut out = [UdpBatch::default(), UdpBatch::default()];
+    let mut events = Events::with_capacity(64);
+    let mut out: Vec<UdpBatch> = sockets.iter().map(|_| UdpBatch::default()).collect();
     let mut rx = UdpBatch::default();
     let mut tally = Tally {
         latencies_us: Vec::with_capacity(1 << 22),
@@ -113,32 +118,23 @@ pub fn run(share: Share, epoch: Instant, end: Instant) -> Tally {
                 tally.sent += batch.send(socket).unwrap_or(0) as u64;
             }
         }
-        receive(
-            &mut streams,
-            first_ssrc,
-            &sockets,
-            &mut rx,
-            epoch,
-            &mut tally,
-        );
+        // Wait for the next packet due (flat out: just look), reading what arrives.
         let wait = due(next).map_or(Duration::ZERO, |t| {
             t.saturating_duration_since(Instant::now())
         });
-        if !wait.is_zero() {
-            let _ = poll.poll(&mut events, Some(wait.min(end - now)));
+        let _ = poll.poll(&mut events, Some(wait.min(end - now)));
+        for ev in &events {
+            let socket = &sockets[ev.token().0];
+            receive(&mut streams, first_ssrc, socket, &mut rx, epoch, &mut tally);
         }
     }
     let drained = Instant::now() + DRAIN;
     while Instant::now() < drained {
         let _ = poll.poll(&mut events, Some(Duration::from_millis(20)));
-        receive(
-            &mut streams,
-            first_ssrc,
-            &sockets,
-            &mut rx,
-            epoch,
-            &mut tally,
-        );
+        for ev in &events {
+            let socket = &sockets[ev.token().0];
+            receive(&mut streams, first_ssrc, socket, &mut rx, epoch, &mut tally);
+        }
     }
     tally
 }
@@ -152,45 +148,44 @@ fn write_rtp(buf: &mut [u8], seq: u16, ssrc: u32, stamp: u64, len: usize) {
     buf[20..len].fill(0xd5);
 }
 
+/// Reads everything queued on `socket` (the poll is edge-triggered).
 fn receive(
     streams: &mut [Stream],
     first_ssrc: u32,
-    sockets: &[MioSocket; 2],
+    socket: &MioSocket,
     rx: &mut UdpBatch,
     epoch: Instant,
     tally: &mut Tally,
 ) {
-    for socket in sockets {
-        while let Ok(n @ 1..) = rx.recv(socket) {
-            let now = epoch.elapsed().as_nanos() as u64;
-            for (buf, len, _) in rx.received() {
-                let Some(ssrc) = buf.get(8..12).and_then(|w| w.try_into().ok()) else {
-                    continue;
-                };
-                let i = u32::from_be_bytes(ssrc).wrapping_sub(first_ssrc) as usize;
-                let Some(stream) = streams.get_mut(i) else {
-                    continue;
-                };
-                let len = match stream.rx.as_mut() {
-                    Some(ctx) => match ctx.unprotect_rtp(buf, len) {
-                        Ok(m) => m,
-                        Err(_) => continue,
-                    },
-                    None => len,
-                };
-                if let Some(stamp) = buf.get(12..20).filter(|_| len >= MIN_LEN) {
-                    let sent = u64::from_be_bytes(stamp.try_into().unwrap_or_default());
-                    if tally.latencies_us.len() < tally.latencies_us.capacity() {
-                        tally
-                            .latencies_us
-                            .push((now.saturating_sub(sent) / 1000) as u32);
-                    }
+    while let Ok(n @ 1..) = rx.recv(socket) {
+        let now = epoch.elapsed().as_nanos() as u64;
+        for (buf, len, _) in rx.received() {
+            let Some(ssrc) = buf.get(8..12).and_then(|w| w.try_into().ok()) else {
+                continue;
+            };
+            let i = u32::from_be_bytes(ssrc).wrapping_sub(first_ssrc) as usize;
+            let Some(stream) = streams.get_mut(i) else {
+                continue;
+            };
+            let len = match stream.rx.as_mut() {
+                Some(ctx) => match ctx.unprotect_rtp(buf, len) {
+                    Ok(m) => m,
+                    Err(_) => continue,
+                },
+                None => len,
+            };
+            if let Some(stamp) = buf.get(12..20).filter(|_| len >= MIN_LEN) {
+                let sent = u64::from_be_bytes(stamp.try_into().unwrap_or_default());
+                if tally.latencies_us.len() < tally.latencies_us.capacity() {
+                    tally
+                        .latencies_us
+                        .push((now.saturating_sub(sent) / 1000) as u32);
                 }
-                tally.received += 1;
             }
-            if n < UdpBatch::CAPACITY {
-                break;
-            }
+            tally.received += 1;
+        }
+        if n < UdpBatch::CAPACITY {
+            break;
         }
     }
 }
