@@ -1,0 +1,259 @@
+//! baresip, a real softphone, calls through `tolk run`: the `echo` target
+//! (plain RTP, and SDES-SRTP offered as optional, i.e. RTP/AVP with
+//! `a=crypto`, which the echo target answers with plain RTP), and another
+//! baresip registered at Tolk's registrar. The gateway and the phones run
+//! in one private network namespace; tshark on its loopback counts the RTP
+//! packets of every flow.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tolk_testkit::baresip::{Baresip, BaresipAccount};
+use tolk_testkit::capture::{self, Capture};
+use tolk_testkit::netns::Netns;
+use tolk_testkit::process::{Running, wait_for_line};
+
+/// A call lasts this long; at 50 packets/s each way that is 250.
+const CALL_SECS: u32 = 5;
+/// Packets each way that prove the media flowed for most of the call.
+const MIN_PACKETS: u64 = 150;
+
+/// The gateway's ports in one scenario; phones use the next tens of SIP
+/// ports (baresip takes its SIP port for UDP and TCP and the next for TLS)
+/// and the next hundreds of media ports.
+struct Ports {
+    sip: u16,
+    admin: u16,
+    media: u16,
+}
+
+impl Ports {
+    fn phone(&self, index: u16, user: &str, mediaenc: Option<&str>) -> BaresipAccount {
+        let media = self.media + 100 * (index + 1);
+        BaresipAccount {
+            user: user.into(),
+            sip: ([127, 0, 0, 1], self.sip + 10 * (index + 1)).into(),
+            rtp_ports: (media, media + 99),
+            mediaenc: mediaenc.map(str::to_owned),
+            registrar: None,
+            auto_answer: false,
+        }
+    }
+}
+
+fn gateway_config(ports: &Ports) -> String {
+    format!(
+        r#"
+[[listen]]
+transport = "udp"
+address = "127.0.0.1:{sip}"
+
+[admin]
+address = "127.0.0.1:{admin}"
+
+[media]
+address = "127.0.0.1"
+ports = "{media}-{media_end}"
+
+[registrar]
+domains = ["127.0.0.1"]
+
+[[route]]
+user = "^echo$"
+target = "echo"
+
+[[route]]
+user = ".+"
+target = "registrar"
+"#,
+        sip = ports.sip,
+        admin = ports.admin,
+        media = ports.media,
+        media_end = ports.media + 99,
+    )
+}
+
+/// A namespace with the gateway running in it, and a scratch directory.
+struct Scene {
+    dir: PathBuf,
+    _tolk: Running,
+    netns: Netns,
+}
+
+impl Scene {
+    fn start(name: &str, ports: &Ports) -> Option<Scene> {
+        let netns = Netns::new()?;
+        tolk_testkit::peer("baresip")?;
+        let dir = std::env::temp_dir().join(format!("tolk-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let config = dir.join("tolk.toml");
+        std::fs::write(&config, gateway_config(ports)).expect("config");
+        let mut tolk = Running::spawn(
+            netns
+                .command(env!("CARGO_BIN_EXE_tolk"))
+                .args(["run", "--config"])
+                .arg(&config)
+                .stdout(Stdio::piped()),
+        );
+        let stdout = tolk.0.stdout.take().expect("stdout");
+        assert!(
+            wait_for_line(stdout, "tolk: ready", 20),
+            "tolk run did not report ready"
+        );
+        Some(Scene {
+            dir,
+            _tolk: tolk,
+            netns,
+        })
+    }
+
+    fn phone(&self, account: &BaresipAccount) -> Baresip {
+        Baresip::configure(&self.dir.join(&account.user), account).expect("baresip present")
+    }
+
+    fn capture(&self) -> Capture {
+        Capture::start(&self.netns, &self.dir.join("call.pcapng")).expect("tshark present")
+    }
+}
+
+impl Drop for Scene {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            std::fs::remove_dir_all(&self.dir).ok();
+        }
+    }
+}
+
+/// RTP packets from ports in `from` to ports in `to`.
+fn packets(
+    flows: &BTreeMap<(SocketAddr, SocketAddr), u64>,
+    from: &RangeInclusive<u16>,
+    to: &RangeInclusive<u16>,
+) -> u64 {
+    flows
+        .iter()
+        .filter(|((src, dst), _)| from.contains(&src.port()) && to.contains(&dst.port()))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+fn rtp_range(account: &BaresipAccount) -> RangeInclusive<u16> {
+    account.rtp_ports.0..=account.rtp_ports.1
+}
+
+fn echo_call(name: &str, mediaenc: Option<&str>, ports: Ports) {
+    let Some(scene) = Scene::start(name, &ports) else {
+        return;
+    };
+    let alice = ports.phone(0, "alice", mediaenc);
+    let phone = scene.phone(&alice);
+    let capture = scene.capture();
+    let dial = format!("/dial sip:echo@127.0.0.1:{}", ports.sip);
+    let status = phone.run(&scene.netns, &[&dial], CALL_SECS);
+    let pcap = capture.finish();
+    let log = phone.log();
+    assert!(status.success(), "baresip failed ({status}):\n{log}");
+    assert!(log.contains("Call established"), "no call:\n{log}");
+
+    let offer = capture::fields(&pcap, "sip.Method == \"INVITE\"", &["sdp.media_attr"]);
+    let offered_crypto = offer
+        .iter()
+        .flatten()
+        .any(|attrs| attrs.contains("crypto:"));
+    assert_eq!(offered_crypto, mediaenc.is_some(), "offer: {offer:?}");
+
+    let flows = capture::rtp_flows(&pcap);
+    let gateway = ports.media..=ports.media + 99;
+    let sent = packets(&flows, &rtp_range(&alice), &gateway);
+    let received = packets(&flows, &gateway, &rtp_range(&alice));
+    assert!(
+        sent >= MIN_PACKETS && received >= MIN_PACKETS,
+        "RTP sent {sent}, echoed back {received}; flows {flows:?}\n{log}"
+    );
+}
+
+#[test]
+fn baresip_plain_rtp_hears_its_echo() {
+    let ports = Ports {
+        sip: 28010,
+        admin: 28210,
+        media: 35000,
+    };
+    echo_call("baresip-rtp", None, ports);
+}
+
+#[test]
+fn baresip_optional_sdes_hears_its_echo() {
+    let ports = Ports {
+        sip: 28040,
+        admin: 28220,
+        media: 35400,
+    };
+    echo_call("baresip-sdes", Some("srtp"), ports);
+}
+
+/// Polls `done` every 100 ms for at most `limit`.
+fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    done()
+}
+
+#[test]
+fn baresip_calls_a_registered_baresip_through_the_relay() {
+    let ports = Ports {
+        sip: 28070,
+        admin: 28230,
+        media: 35800,
+    };
+    let Some(scene) = Scene::start("baresip-registrar", &ports) else {
+        return;
+    };
+    let registrar: SocketAddr = ([127, 0, 0, 1], ports.sip).into();
+    let bob_account = BaresipAccount {
+        registrar: Some(registrar),
+        auto_answer: true,
+        ..ports.phone(0, "bob", None)
+    };
+    let alice_account = ports.phone(1, "alice", None);
+    let (bob, alice) = (scene.phone(&bob_account), scene.phone(&alice_account));
+
+    let _callee = bob.spawn(&scene.netns, &[], CALL_SECS + 8);
+    let registered = wait_for(Duration::from_secs(5), || bob.log().contains("200 OK"));
+    assert!(registered, "bob did not register:\n{}", bob.log());
+    let capture = scene.capture();
+    let dial = format!("/dial sip:bob@127.0.0.1:{}", ports.sip);
+    let status = alice.run(&scene.netns, &[&dial], CALL_SECS);
+    let pcap = capture.finish();
+    let (alice_log, bob_log) = (alice.log(), bob.log());
+    assert!(status.success(), "alice failed ({status}):\n{alice_log}");
+    assert!(
+        alice_log.contains("Call established") && bob_log.contains("Call established"),
+        "no call:\nalice:\n{alice_log}\nbob:\n{bob_log}"
+    );
+
+    let flows = capture::rtp_flows(&pcap);
+    let gateway = ports.media..=ports.media + 99;
+    let (alice_rtp, bob_rtp) = (rtp_range(&alice_account), rtp_range(&bob_account));
+    let counts = [
+        packets(&flows, &alice_rtp, &gateway),
+        packets(&flows, &gateway, &bob_rtp),
+        packets(&flows, &bob_rtp, &gateway),
+        packets(&flows, &gateway, &alice_rtp),
+    ];
+    assert!(
+        counts.iter().all(|&n| n >= MIN_PACKETS),
+        "RTP alice->tolk, tolk->bob, bob->tolk, tolk->alice: {counts:?}; flows {flows:?}"
+    );
+    // The relay forwards without direct phone-to-phone media.
+    assert_eq!(packets(&flows, &alice_rtp, &bob_rtp), 0);
+}
