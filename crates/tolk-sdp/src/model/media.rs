@@ -140,14 +140,16 @@ pub enum MediaKind {
 impl MediaKind {
     /// Reads the media token (case-insensitive).
     pub fn from_token(token: &str) -> Self {
-        match token.to_ascii_lowercase().as_str() {
-            "audio" => MediaKind::Audio,
-            "video" => MediaKind::Video,
-            "application" => MediaKind::Application,
-            "text" => MediaKind::Text,
-            "message" => MediaKind::Message,
-            _ => MediaKind::Other(token.to_owned()),
-        }
+        [
+            MediaKind::Audio,
+            MediaKind::Video,
+            MediaKind::Application,
+            MediaKind::Text,
+            MediaKind::Message,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str().eq_ignore_ascii_case(token))
+        .unwrap_or_else(|| MediaKind::Other(token.to_owned()))
     }
 
     /// The SDP token.
@@ -193,16 +195,18 @@ pub enum TransportProtocol {
 impl TransportProtocol {
     /// Reads the proto token (case-insensitive).
     pub fn from_token(token: &str) -> Self {
-        match token.to_ascii_uppercase().as_str() {
-            "RTP/AVP" => TransportProtocol::RtpAvp,
-            "RTP/AVPF" => TransportProtocol::RtpAvpf,
-            "RTP/SAVP" => TransportProtocol::RtpSavp,
-            "RTP/SAVPF" => TransportProtocol::RtpSavpf,
-            "UDP/TLS/RTP/SAVP" => TransportProtocol::UdpTlsRtpSavp,
-            "UDP/TLS/RTP/SAVPF" => TransportProtocol::UdpTlsRtpSavpf,
-            "UDP/DTLS/SCTP" => TransportProtocol::UdpDtlsSctp,
-            _ => TransportProtocol::Other(token.to_owned()),
-        }
+        [
+            TransportProtocol::RtpAvp,
+            TransportProtocol::RtpAvpf,
+            TransportProtocol::RtpSavp,
+            TransportProtocol::RtpSavpf,
+            TransportProtocol::UdpTlsRtpSavp,
+            TransportProtocol::UdpTlsRtpSavpf,
+            TransportProtocol::UdpDtlsSctp,
+        ]
+        .into_iter()
+        .find(|protocol| protocol.as_str().eq_ignore_ascii_case(token))
+        .unwrap_or_else(|| TransportProtocol::Other(token.to_owned()))
     }
 
     /// The SDP token.

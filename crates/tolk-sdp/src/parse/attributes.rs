@@ -24,14 +24,11 @@ impl AttributeError {
 /// Applies one session-level attribute.
 pub(crate) fn apply_session(
     session: &mut SessionDescription,
-    attribute: sdp_types::Attribute,
+    name: &str,
+    value: Option<&str>,
 ) -> Result<(), AttributeError> {
-    let sdp_types::Attribute {
-        attribute: name,
-        value,
-    } = attribute;
-    let fail = |expected| AttributeError::new(&name, expected);
-    let keep = match (canonical(&name), value.as_deref()) {
+    let fail = |expected| AttributeError::new(name, expected);
+    let keep = match (canonical(name), value) {
         ("group", Some(value)) => {
             let mut fields = value.split_ascii_whitespace();
             let semantics = fields.next().ok_or_else(|| fail("group semantics"))?;
@@ -72,7 +69,10 @@ pub(crate) fn apply_session(
         _ => true,
     };
     if keep {
-        session.other.push(Attribute { name, value });
+        session.other.push(Attribute {
+            name: name.to_owned(),
+            value: value.map(str::to_owned),
+        });
     }
     Ok(())
 }
@@ -80,15 +80,12 @@ pub(crate) fn apply_session(
 /// Applies one media-level attribute.
 pub(crate) fn apply_media(
     media: &mut MediaDescription,
-    attribute: sdp_types::Attribute,
+    name: &str,
+    value: Option<&str>,
 ) -> Result<(), AttributeError> {
-    let sdp_types::Attribute {
-        attribute: name,
-        value,
-    } = attribute;
-    let fail = |expected| AttributeError::new(&name, expected);
+    let fail = |expected| AttributeError::new(name, expected);
     let is_rtp = media.protocol.is_rtp();
-    let keep = match (canonical(&name), value.as_deref()) {
+    let keep = match (canonical(name), value) {
         ("rtpmap", Some(value)) if is_rtp => {
             let (pt, rtpmap) = parse_rtpmap(value).map_err(fail)?;
             match media.formats.iter_mut().find(|format| format.pt == pt) {
@@ -202,7 +199,10 @@ pub(crate) fn apply_media(
         _ => true,
     };
     if keep {
-        media.other.push(Attribute { name, value });
+        media.other.push(Attribute {
+            name: name.to_owned(),
+            value: value.map(str::to_owned),
+        });
     }
     Ok(())
 }

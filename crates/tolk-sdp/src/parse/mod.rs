@@ -1,98 +1,177 @@
-//! Reading a session description: `sdp-types` splits the text into lines
-//! and fields, then each line becomes part of the typed model.
+//! Reading a session description in one pass over its lines.
 //!
-//! Where `sdp-types` falls short of what a gateway needs, this module does
-//! the work itself: it keeps no line positions (see [`locate`]), it treats
-//! the m-line format list as free text (read here as payload types), and it
-//! leaves every attribute untyped (read in [`attributes`]).
+//! [`lines`] splits the input into `<type>=<value>` lines borrowed from it,
+//! [`fields`] reads the values of the structural lines and [`attributes`]
+//! the `a=` lines into the typed model. Every error names the line it was
+//! found on.
+//!
+//! The grammar is RFC 8866's, read the way `sdp-types` reads it (that
+//! crate is the oracle in this module's tests): `v=0` first, `m=` starts a
+//! media section, the other session-level lines in any order, `o=`, `s=`
+//! and `t=` optional, unknown line types ignored.
 
 mod attributes;
-mod locate;
+mod fields;
+mod lines;
+#[cfg(test)]
+pub(crate) mod oracle;
 
 use crate::ParseError;
 use crate::model::{
-    Address, Bandwidth, Format, MediaDescription, MediaKind, Origin, PayloadType,
+    Address, AddressType, Format, MediaDescription, MediaKind, Origin, PayloadType,
     SessionDescription, TransportProtocol,
 };
-use locate::Site;
+use lines::{Line, Lines};
 
 /// Reads a session description (CRLF or bare LF line ends).
 pub fn parse(input: &[u8]) -> Result<SessionDescription, ParseError> {
-    let session = sdp_types::Session::parse(input).map_err(|error| located(input, &error))?;
-    let origin = Origin {
-        username: session.origin.username.unwrap_or_else(|| "-".to_owned()),
-        session_id: session.origin.sess_id,
-        session_version: session.origin.sess_version,
-        address: Address {
-            address_type: crate::model::address_type_of(session.origin.addrtype.as_str()),
-            address: session.origin.unicast_address,
-        },
-    };
-    let mut description = SessionDescription::new(origin);
-    description.session_name = session.session_name;
-    description.information = session.session_description;
-    description.connection = session
-        .connection
-        .map(|connection| address(&connection))
-        .transpose()
-        .map_err(|expected| {
-            Site {
-                section: 0,
-                key: b'c',
-                ordinal: 0,
-            }
-            .error(input, expected)
-        })?;
-    description.bandwidths = session.bandwidths.into_iter().map(bandwidth).collect();
-    // A missing `t=` means `t=0 0` (sdp-types writes that back too).
-    if !session.times.is_empty() {
-        description.times = session
-            .times
-            .iter()
-            .map(|time| (time.start_time, time.stop_time))
-            .collect();
+    let mut lines = Lines::new(input)?;
+    match lines.next().transpose()? {
+        Some(line) if line.key == b'v' && line.value == "0" => {}
+        Some(line) if line.key == b'v' => return Err(line.error("`v=0`")),
+        _ => return Err(no_version()),
     }
-    for (ordinal, attribute) in session.attributes.into_iter().enumerate() {
-        attributes::apply_session(&mut description, attribute).map_err(|error| {
-            Site {
-                section: 0,
-                key: b'a',
-                ordinal,
-            }
-            .error(input, error.0)
-        })?;
-    }
-    for (index, media) in session.medias.into_iter().enumerate() {
-        let media = media_description(media, index + 1, input)?;
-        description.media.push(media);
+    let mut session = Session::default();
+    let mut description = SessionDescription::new(missing_origin());
+    description.session_name = String::new();
+    for line in lines {
+        let line = line?;
+        if line.key == b'm' {
+            description.media.push(media_line(&line)?);
+            session.media = Media::default();
+        } else if let Some(media) = description.media.last_mut() {
+            media_level(media, &mut session.media, &line)?;
+        } else {
+            session_level(&mut description, &mut session, &line)?;
+        }
     }
     Ok(description)
 }
 
-fn media_description(
-    media: sdp_types::Media,
-    section: usize,
-    input: &[u8],
-) -> Result<MediaDescription, ParseError> {
-    let site = |key, ordinal| Site {
-        section,
-        key,
-        ordinal,
-    };
-    let protocol = TransportProtocol::from_token(&media.proto);
-    let mut description =
-        MediaDescription::new(MediaKind::from_token(&media.media), media.port, protocol);
-    description.port_count = media.num_ports;
-    let tokens = media.fmt.split_ascii_whitespace();
-    if description.protocol.is_rtp() {
-        for token in tokens {
-            let pt = PayloadType::parse(token).ok_or_else(|| {
-                site(b'm', 0).error(input, "payload types 0-127 after the RTP profile")
-            })?;
-            if description.format(pt).is_some() {
-                return Err(site(b'm', 0).error(input, "each payload type once on the m-line"));
+/// Which once-only lines have been seen.
+#[derive(Default)]
+struct Session {
+    origin: bool,
+    name: bool,
+    information: bool,
+    uri: bool,
+    connection: bool,
+    time: bool,
+    zones: bool,
+    key: bool,
+    media: Media,
+}
+
+/// Which once-only lines the current media section has had.
+#[derive(Default)]
+struct Media {
+    title: bool,
+    key: bool,
+}
+
+fn session_level(
+    description: &mut SessionDescription,
+    seen: &mut Session,
+    line: &Line<'_>,
+) -> Result<(), ParseError> {
+    let value = line.value;
+    let placed = |expected| line.error(expected);
+    match line.key {
+        b'o' => {
+            once(&mut seen.origin, line, "one `o=` line")?;
+            description.origin = fields::origin(value).map_err(placed)?;
+        }
+        b's' => {
+            once(&mut seen.name, line, "one `s=` line")?;
+            description.session_name = value.to_owned();
+        }
+        b'i' => {
+            once(&mut seen.information, line, "one session `i=` line")?;
+            description.information = Some(value.to_owned());
+        }
+        b'u' => once(&mut seen.uri, line, "one `u=` line")?,
+        b'c' => {
+            once(&mut seen.connection, line, "one session-level `c=` line")?;
+            description.connection = Some(fields::connection(value).map_err(placed)?);
+        }
+        b'b' => description
+            .bandwidths
+            .push(fields::bandwidth(value).map_err(placed)?),
+        b't' => {
+            let time = fields::time(value).map_err(placed)?;
+            if !seen.time {
+                // The default `t=0 0` gives way to the first written one.
+                description.times.clear();
+                seen.time = true;
             }
-            description.formats.push(Format {
+            description.times.push(time);
+        }
+        b'r' if !seen.time => return Err(line.error("a `t=` line before `r=`")),
+        b'r' => fields::repeat(value).map_err(placed)?,
+        b'z' => {
+            once(&mut seen.zones, line, "one `z=` line")?;
+            fields::time_zones(value).map_err(placed)?;
+        }
+        b'k' => once(&mut seen.key, line, "one `k=` line")?,
+        b'a' => {
+            let (name, value) = split_attribute(value);
+            attributes::apply_session(description, name, value)
+                .map_err(|error| line.error(error.0))?;
+        }
+        // `v=` again, `e=`, `p=` and unknown types carry nothing we keep.
+        _ => {}
+    }
+    Ok(())
+}
+
+fn media_level(
+    media: &mut MediaDescription,
+    seen: &mut Media,
+    line: &Line<'_>,
+) -> Result<(), ParseError> {
+    let value = line.value;
+    match line.key {
+        b'i' => {
+            once(&mut seen.title, line, "one media `i=` line")?;
+            media.title = Some(value.to_owned());
+        }
+        b'c' => {
+            let connection = fields::connection(value).map_err(|e| line.error(e))?;
+            if media.connection.is_some() {
+                return Err(line.error("at most one c= line per media section"));
+            }
+            media.connection = Some(connection);
+        }
+        b'b' => media
+            .bandwidths
+            .push(fields::bandwidth(value).map_err(|e| line.error(e))?),
+        b'k' => once(&mut seen.key, line, "one media `k=` line")?,
+        b'a' => {
+            let (name, value) = split_attribute(value);
+            attributes::apply_media(media, name, value).map_err(|error| line.error(error.0))?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Starts a media section.
+fn media_line(line: &Line<'_>) -> Result<MediaDescription, ParseError> {
+    let fields = fields::media_line(line.value).map_err(|e| line.error(e))?;
+    let protocol = TransportProtocol::from_token(fields.protocol);
+    let mut media =
+        MediaDescription::new(MediaKind::from_token(fields.kind), fields.port, protocol);
+    media.port_count = fields.port_count;
+    let tokens = fields.formats.split_ascii_whitespace();
+    if media.protocol.is_rtp() {
+        media.formats.reserve(fields.formats.len() / 3);
+        for token in tokens {
+            let pt = PayloadType::parse(token)
+                .ok_or_else(|| line.error("payload types 0-127 after the RTP profile"))?;
+            if media.format(pt).is_some() {
+                return Err(line.error("each payload type once on the m-line"));
+            }
+            media.formats.push(Format {
                 pt,
                 rtpmap: None,
                 fmtp: None,
@@ -100,70 +179,43 @@ fn media_description(
             });
         }
     } else {
-        description.other_formats = tokens.map(str::to_owned).collect();
+        media.other_formats = tokens.map(str::to_owned).collect();
     }
-    description.title = media.media_title;
-    let mut connections = media.connections.iter();
-    description.connection = connections
-        .next()
-        .map(address)
-        .transpose()
-        .map_err(|expected| site(b'c', 0).error(input, expected))?;
-    if connections.next().is_some() {
-        return Err(site(b'c', 1).error(input, "at most one c= line per media section"));
-    }
-    description.bandwidths = media.bandwidths.into_iter().map(bandwidth).collect();
-    for (ordinal, attribute) in media.attributes.into_iter().enumerate() {
-        attributes::apply_media(&mut description, attribute)
-            .map_err(|error| site(b'a', ordinal).error(input, error.0))?;
-    }
-    Ok(description)
+    Ok(media)
 }
 
-fn address(connection: &sdp_types::Connection) -> Result<Address, &'static str> {
-    if !connection.nettype.as_str().eq_ignore_ascii_case("IN") {
-        return Err("network type `IN`");
-    }
-    Ok(Address {
-        address_type: crate::model::address_type_of(connection.addrtype.as_str()),
-        address: connection.connection_address.clone(),
-    })
-}
-
-fn bandwidth(bandwidth: sdp_types::Bandwidth) -> Bandwidth {
-    Bandwidth {
-        kind: bandwidth.bwtype,
-        value: bandwidth.bandwidth,
+/// `<name>[:<value>]`.
+fn split_attribute(value: &str) -> (&str, Option<&str>) {
+    match value.split_once(':') {
+        Some((name, value)) => (name, Some(value)),
+        None => (value, None),
     }
 }
 
-/// Turns an `sdp-types` error into ours, with the byte offset of its line
-/// and what was expected.
-fn located(input: &[u8], error: &sdp_types::ParserError) -> ParseError {
-    use sdp_types::ParserError as E;
-    let (line, expected) = match error {
-        E::InvalidLineFormat(line, what) => (*line, format!("a `<key>=<value>` line ({what})")),
-        E::InvalidFieldEncoding(line, field) => (*line, format!("UTF-8 text in {field}")),
-        E::InvalidFieldFormat(line, field) => (*line, format!("a valid {field}")),
-        E::MissingField(line, field) => (*line, format!("the field {field}")),
-        E::FieldTrailingData(line, field) => (*line, format!("end of line after {field}")),
-        E::InvalidVersion(line, _) => (*line, "`v=0`".to_owned()),
-        E::MultipleVersions(line) => (*line, "one `v=` line".to_owned()),
-        E::NoVersion => (1, "`v=0` as the first line".to_owned()),
-        E::MultipleOrigins(line) => (*line, "one `o=` line".to_owned()),
-        E::MultipleSessionNames(line) => (*line, "one `s=` line".to_owned()),
-        E::MultipleSessionDescription(line) => (*line, "one session `i=` line".to_owned()),
-        E::MultipleUris(line) => (*line, "one `u=` line".to_owned()),
-        E::MultipleConnections(line) => (*line, "one session-level `c=` line".to_owned()),
-        E::MultipleTimeZones(line) => (*line, "one `z=` line".to_owned()),
-        E::MultipleMediaTitles(line) => (*line, "one media `i=` line".to_owned()),
-        E::MultipleKeys(line) => (*line, "one `k=` line".to_owned()),
-        E::RepeatWithoutTime(line) => (*line, "a `t=` line before `r=`".to_owned()),
-        other => (1, format!("a session description ({other})")),
-    };
+fn once(seen: &mut bool, line: &Line<'_>, expected: &str) -> Result<(), ParseError> {
+    if std::mem::replace(seen, true) {
+        return Err(line.error(expected));
+    }
+    Ok(())
+}
+
+fn no_version() -> ParseError {
     ParseError {
-        line,
-        offset: locate::line_offset(input, line),
-        expected,
+        line: 1,
+        offset: 0,
+        expected: "`v=0` as the first line".to_owned(),
+    }
+}
+
+/// What a description without `o=` reads as (and writes back).
+fn missing_origin() -> Origin {
+    Origin {
+        username: "-".to_owned(),
+        session_id: "0".to_owned(),
+        session_version: 0,
+        address: Address {
+            address_type: AddressType::Ip4,
+            address: "0.0.0.0".to_owned(),
+        },
     }
 }
