@@ -53,7 +53,7 @@
 //!   transforms packets in place in the receive buffer: [`srtp::InPlaceSrtp`]
 //!   (AES-CM profiles, no allocation) and [`srtp::WebrtcSrtp`] (on
 //!   `webrtc-srtp`, used for AEAD_AES_128_GCM); SDES `inline:` keys in
-//!   [`srtp::sdes`].
+//!   [`srtp::sdes`], DTLS-SRTP exporter keys in [`srtp::dtls`].
 //! - [`pipeline`]: one direction's per-packet work as a pure function
 //!   (demux, unprotect, validate, [`rewrite`], protect) returning the new
 //!   length or a [`DropReason`].

@@ -6,8 +6,12 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
+use tolk_media::codec::{CodecFormat, CodecRegistry};
 use tolk_media::rtp::RtpBuilder;
+use tolk_media::transcode::{LegFormat, PipelineConfig};
+use tolk_relay::pipeline::EgressPlan;
 use tolk_relay::srtp::{SrtpKey, SrtpProfile, new_context};
+use tolk_relay::transform::Transcode;
 use tolk_relay::{
     EndpointSpec, LegKeys, LegUpdate, Relay, RelayConfig, Session, SessionId, SessionPolicy, Side,
     Verdict,
@@ -22,6 +26,7 @@ fn rtp(seq: u16) -> ([u8; 1500], usize) {
     let mut buf = [0u8; 1500];
     let n = RtpBuilder {
         sequence_number: seq,
+        timestamp: u32::from(seq) * 160,
         ssrc: 9,
         payload: &[0x55; 160],
         ..Default::default()
@@ -35,8 +40,9 @@ fn blocks() -> u64 {
     dhat::HeapStats::get().total_blocks
 }
 
-/// Allocations per packet through `Session::handle_packet`, A -> B.
-fn session_path(srtp_in: Option<&SrtpKey>) -> f64 {
+/// Allocations per packet through `Session::handle_packet`, A -> B, with
+/// `plan` for what B receives.
+fn session_path(srtp_in: Option<&SrtpKey>, plan: EgressPlan) -> f64 {
     let now = Instant::now();
     let peer = |p| SocketAddr::from(([127, 0, 0, 1], p));
     let mut s = Session::new(SessionId(1), now, [true, true], SessionPolicy::default());
@@ -44,6 +50,7 @@ fn session_path(srtp_in: Option<&SrtpKey>) -> f64 {
         Side::B,
         LegUpdate {
             remote: Some(peer(2)),
+            plan: Some(plan),
             ..Default::default()
         },
     )
@@ -75,7 +82,11 @@ fn session_path(srtp_in: Option<&SrtpKey>) -> f64 {
     let mut run = |count| {
         for (mut buf, n) in it.by_ref().take(count as usize) {
             let v = s.handle_packet(now, Side::A, false, peer(1), &mut buf, n);
-            assert!(matches!(v, Verdict::Forward { .. }), "{v:?}");
+            let forwarded = matches!(v, Verdict::Forward { .. } | Verdict::Transcoded { .. });
+            assert!(forwarded, "{v:?}");
+            if let Verdict::Transcoded { packets, .. } = v {
+                assert_eq!(packets, 1, "one packet out per 20 ms packet in");
+            }
         }
         while s.poll_event().is_some() {}
     };
@@ -137,16 +148,30 @@ fn worker_path() -> f64 {
 #[test]
 fn allocations_per_forwarded_packet() {
     let _profiler = dhat::Profiler::builder().testing().build();
-    let plain = session_path(None);
+    let plain = session_path(None, EgressPlan::default());
     // AES-CM keys get the in-place implementation, GCM keys webrtc-srtp.
     let cm = SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[1; 16], &[2; 14]).unwrap();
     let gcm = SrtpKey::new(SrtpProfile::AeadAes128Gcm, &[1; 16], &[2; 12]).unwrap();
-    let srtp_cm = session_path(Some(&cm));
-    let srtp_gcm = session_path(Some(&gcm));
+    let srtp_cm = session_path(Some(&cm), EgressPlan::default());
+    let srtp_gcm = session_path(Some(&gcm), EgressPlan::default());
+    let transcoded = |to: LegFormat| {
+        let config = PipelineConfig::new(LegFormat::new(CodecFormat::pcmu(), 0), to);
+        let transcode = Transcode::audio(CodecRegistry::with_builtins(), config);
+        session_path(
+            Some(&cm),
+            EgressPlan {
+                transcode: Some(transcode),
+                ..Default::default()
+            },
+        )
+    };
+    let to_pcma = transcoded(LegFormat::new(CodecFormat::pcma(), 8));
+    let to_opus = transcoded(LegFormat::new(CodecFormat::opus(), 111));
     let worker = worker_path();
     println!(
         "allocations per packet: plain {plain:.3}, SRTP->RTP AES-CM (in place) {srtp_cm:.3}, \
-         SRTP->RTP GCM (webrtc-srtp) {srtp_gcm:.3}, worker loop (plain) {worker:.3}"
+         SRTP->RTP GCM (webrtc-srtp) {srtp_gcm:.3}, SRTP PCMU -> RTP PCMA {to_pcma:.3}, \
+         SRTP PCMU -> RTP Opus {to_opus:.3}, worker loop (plain) {worker:.3}"
     );
     assert_eq!(plain, 0.0, "plain forwarding must not allocate");
     assert_eq!(srtp_cm, 0.0, "in-place SRTP must not allocate");
@@ -157,4 +182,7 @@ fn allocations_per_forwarded_packet() {
         srtp_gcm <= 7.0,
         "webrtc-srtp allocations per packet grew: {srtp_gcm}"
     );
+    // The hook's outbox and the pipeline's recycled packet buffers are reused.
+    assert_eq!(to_pcma, 0.0, "G.711 transcoding must not allocate");
+    assert_eq!(to_opus, 0.0, "Opus transcoding must not allocate");
 }

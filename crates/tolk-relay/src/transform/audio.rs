@@ -43,7 +43,10 @@ impl MediaTransform for AudioTranscoder {
         let pushed = self.pipeline.push_rtp(rtp);
         let before = out.len();
         while let Some(packet) = self.pipeline.poll_packet() {
-            out.push(&packet)?;
+            let pushed = out.push(&packet);
+            // Handed back, so a steady stream allocates no packet buffers.
+            self.pipeline.recycle(packet);
+            pushed?;
         }
         match pushed {
             Ok(()) => Ok(()),
