@@ -167,6 +167,15 @@ impl Endpoint {
         }
     }
 
+    /// The SSRC this leg's peer sees the other leg's media under, when the
+    /// relay renames it: the transcoder's output stream, or the plan's rewrite.
+    pub(crate) fn ssrc_seen_here(&self) -> Option<u32> {
+        match &self.transcoding {
+            Some(t) => t.output_ssrc(),
+            None => self.plan.rewrite.and_then(|r| r.ssrc),
+        }
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> EndpointStats {
         self.stats

@@ -64,7 +64,8 @@ pub struct EgressPlan {
     pub rewrite: Option<StreamRewrite>,
     /// Transcode RTP for this leg instead of forwarding it: the transform
     /// chooses the output's payload types and stream identity, so
-    /// `payload_types` and `rewrite` then apply to RTCP only.
+    /// `payload_types` and `rewrite` are then unused, and RTCP is renamed
+    /// to and from the transform's output SSRC.
     pub transcode: Option<Transcode>,
 }
 
@@ -92,14 +93,14 @@ pub fn transcode_packet(
     rx: &mut Crypto,
     tx: &mut Crypto,
     plan: &EgressPlan,
-    back: Option<(u32, u32)>,
+    map: &RtcpSsrcMap,
     transcoding: &mut Transcoding,
     buf: &mut [u8],
     len: usize,
 ) -> Result<Forwarded, DropReason> {
     let packet = buf.get(..len).ok_or(DropReason::Oversized)?;
     if classify(packet) != PacketKind::Rtp {
-        return forward_with(rx, tx, plan, back, buf, len)
+        return forward_with(rx, tx, plan, map, buf, len)
             .map(|(n, class)| Forwarded::InPlace(n, class));
     }
     let len = match rx {
@@ -130,28 +131,28 @@ pub fn forward(
     buf: &mut [u8],
     len: usize,
 ) -> Result<(usize, PacketClass), DropReason> {
-    forward_with(rx, tx, plan, None, buf, len)
+    let map = RtcpSsrcMap {
+        sender: plan.rewrite.and_then(|r| r.ssrc),
+        source: None,
+    };
+    forward_with(rx, tx, plan, &map, buf, len)
 }
 
-/// [`forward`], with `back`: how the source leg sees the destination's own
-/// stream, `(renamed, original)`, so RTCP about it is renamed back (see
-/// [`crate::rewrite::rtcp`]).
+/// [`forward`], with the RTCP SSRC renames given by the caller (see
+/// [`crate::rewrite::rtcp`]): the session knows how each leg sees the
+/// other's stream, the plan alone does not.
 pub fn forward_with(
     rx: &mut Crypto,
     tx: &mut Crypto,
     plan: &EgressPlan,
-    back: Option<(u32, u32)>,
+    map: &RtcpSsrcMap,
     buf: &mut [u8],
     len: usize,
 ) -> Result<(usize, PacketClass), DropReason> {
     let packet = buf.get(..len).ok_or(DropReason::Oversized)?;
-    let map = RtcpSsrcMap {
-        sender: plan.rewrite.and_then(|r| r.ssrc),
-        source: back,
-    };
     match classify(packet) {
         PacketKind::Rtp => rtp(rx, tx, plan, buf, len).map(|n| (n, PacketClass::Rtp)),
-        PacketKind::Rtcp => rtcp(rx, tx, &map, buf, len).map(|n| (n, PacketClass::Rtcp)),
+        PacketKind::Rtcp => rtcp(rx, tx, map, buf, len).map(|n| (n, PacketClass::Rtcp)),
         PacketKind::Stun | PacketKind::Dtls | PacketKind::Zrtp | PacketKind::TurnChannel => {
             Err(DropReason::NotRtp)
         }

@@ -10,6 +10,7 @@ use crate::drop::DropReason;
 use crate::endpoint::{Endpoint, EndpointStats, LegUpdate};
 use crate::error::Result;
 use crate::pipeline::{self, Forwarded, PacketClass};
+use crate::rewrite::rtcp::RtcpSsrcMap;
 use crate::transform::Outbox;
 
 /// Identifies a session within a relay.
@@ -271,12 +272,16 @@ impl Session {
             .get(8..12)
             .and_then(|w| w.try_into().ok())
             .map(u32::from_be_bytes);
-        // How `from` sees `to`'s stream, to rename RTCP about it back.
-        let back = from.plan.rewrite.and_then(|r| r.ssrc).zip(to.rtp_ssrc);
+        // RTCP renames: the sender as `to` sees its media, and references to
+        // `to`'s own stream as `from` saw it, back to the original.
+        let map = RtcpSsrcMap {
+            sender: to.ssrc_seen_here(),
+            source: from.ssrc_seen_here().zip(to.rtp_ssrc),
+        };
         let (rx, tx, plan) = (&mut from.rx, &mut to.tx, &to.plan);
         let forwarded = match &mut to.transcoding {
-            Some(t) => pipeline::transcode_packet(rx, tx, plan, back, t, buf, len),
-            None => pipeline::forward_with(rx, tx, plan, back, buf, len)
+            Some(t) => pipeline::transcode_packet(rx, tx, plan, &map, t, buf, len),
+            None => pipeline::forward_with(rx, tx, plan, &map, buf, len)
                 .map(|(n, class)| Forwarded::InPlace(n, class)),
         };
         let forwarded = match forwarded {

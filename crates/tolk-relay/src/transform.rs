@@ -48,6 +48,12 @@ pub trait MediaTransform: Send {
     /// `out` (none while it buffers, several when it re-frames). An `Err`
     /// drops the input packet under that reason and discards `out`.
     fn process(&mut self, rtp: &RtpPacket<'_>, out: &mut Outbox) -> Result<(), DropReason>;
+
+    /// The SSRC of the stream it emits, if it has one of its own: RTCP
+    /// between the legs is renamed to and from it.
+    fn output_ssrc(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// Builds a fresh [`MediaTransform`] for one stream.
@@ -112,6 +118,11 @@ impl Transcoding {
             self.outbox.clear();
         }
         result.map(|()| self.outbox.len())
+    }
+
+    /// The transform's output SSRC, if any.
+    pub fn output_ssrc(&self) -> Option<u32> {
+        self.transform.output_ssrc()
     }
 
     /// The packets the last [`Transcoding::process`] produced.

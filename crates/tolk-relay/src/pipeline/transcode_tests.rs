@@ -3,6 +3,7 @@
 use tolk_media::rtp::{RtpBuilder, RtpPacket};
 
 use super::*;
+use crate::rewrite::rtcp::RtcpSsrcMap;
 use crate::srtp::{SrtpKey, SrtpProfile, WebrtcSrtp};
 use crate::transform::{MediaTransform, Outbox, TransformFactory};
 
@@ -74,7 +75,15 @@ fn decrypted_rtp_goes_through_the_transform_and_out_protected() {
         .unwrap()
         .protect_rtp(&mut buf, n)
         .unwrap();
-    let got = transcode_packet(&mut rx, &mut tx, &plan, None, &mut state, &mut buf, n);
+    let got = transcode_packet(
+        &mut rx,
+        &mut tx,
+        &plan,
+        &RtcpSsrcMap::default(),
+        &mut state,
+        &mut buf,
+        n,
+    );
     assert_eq!(got, Ok(Forwarded::Transcoded(2)));
 
     let mut peer = WebrtcSrtp::new(&b).unwrap();
@@ -92,7 +101,15 @@ fn decrypted_rtp_goes_through_the_transform_and_out_protected() {
         .unwrap()
         .protect_rtp(&mut buf, n)
         .unwrap();
-    let got = transcode_packet(&mut rx, &mut tx, &plan, None, &mut state, &mut buf, n);
+    let got = transcode_packet(
+        &mut rx,
+        &mut tx,
+        &plan,
+        &RtcpSsrcMap::default(),
+        &mut state,
+        &mut buf,
+        n,
+    );
     assert_eq!(got, Err(DropReason::Transcode));
     assert!(state.outbox().is_empty());
 
@@ -103,7 +120,15 @@ fn decrypted_rtp_goes_through_the_transform_and_out_protected() {
         .protect_rtp(&mut buf, n)
         .unwrap();
     buf[n - 1] ^= 1;
-    let got = transcode_packet(&mut rx, &mut tx, &plan, None, &mut state, &mut buf, n);
+    let got = transcode_packet(
+        &mut rx,
+        &mut tx,
+        &plan,
+        &RtcpSsrcMap::default(),
+        &mut state,
+        &mut buf,
+        n,
+    );
     assert_eq!(got, Err(DropReason::AuthFailed));
 }
 
@@ -122,7 +147,7 @@ fn rtcp_in_a_transcoded_direction_is_forwarded_in_place() {
         &mut Crypto::Plain,
         &mut Crypto::Plain,
         &plan,
-        None,
+        &RtcpSsrcMap::default(),
         &mut state,
         &mut buf,
         rr.len(),

@@ -3,13 +3,14 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use tolk_media::rtp::RtpBuilder;
+use tolk_media::rtp::{RtpBuilder, RtpPacket};
 
 use super::*;
 use crate::endpoint::LegKeys;
 use crate::pipeline::EgressPlan;
 use crate::rewrite::StreamRewrite;
 use crate::srtp::{SrtpContext, SrtpKey, SrtpProfile, WebrtcSrtp};
+use crate::transform::{MediaTransform, Outbox, Transcode, TransformFactory};
 
 const A_SSRC: u32 = 0xa;
 const B_SSRC: u32 = 0xb;
@@ -140,4 +141,87 @@ fn reports_and_keyframe_requests_follow_the_renamed_streams() {
     let at_b = a.send(&mut s, &mut b, &from_a, true);
     assert_eq!([word(&at_b, 4), word(&at_b, 28)], [A_AT_B, B_SSRC], "SR");
     assert_eq!([word(&at_b, 56), word(&at_b, 64)], [A_AT_B, B_SSRC], "FIR");
+}
+
+/// Re-sends each packet as its own stream, SSRC [`Restream::SSRC`].
+#[derive(Debug)]
+struct Restream;
+
+impl Restream {
+    const SSRC: u32 = 0x7777;
+}
+
+impl MediaTransform for Restream {
+    fn process(&mut self, rtp: &RtpPacket<'_>, out: &mut Outbox) -> Result<(), DropReason> {
+        let mut buf = [0u8; 256];
+        let n = RtpBuilder {
+            ssrc: Self::SSRC,
+            sequence_number: rtp.sequence_number(),
+            payload: rtp.payload(),
+            ..Default::default()
+        }
+        .write_to(&mut buf)
+        .map_err(|e| DropReason::from(&e))?;
+        out.push(&buf[..n])
+    }
+
+    fn output_ssrc(&self) -> Option<u32> {
+        Some(Self::SSRC)
+    }
+}
+
+impl TransformFactory for Restream {
+    fn build(&self) -> crate::Result<Box<dyn MediaTransform>> {
+        Ok(Box::new(Restream))
+    }
+}
+
+#[test]
+fn rtcp_follows_a_transcoded_stream() {
+    let t = Instant::now();
+    let mut s = Session::new(SessionId(10), t, [true, true], SessionPolicy::default());
+    let (a, b) = (addr(6100), addr(7100));
+    s.update(
+        Side::A,
+        LegUpdate {
+            remote: Some(a),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let to_b = EgressPlan {
+        transcode: Some(Transcode::new(Restream)),
+        ..Default::default()
+    };
+    s.update(
+        Side::B,
+        LegUpdate {
+            remote: Some(b),
+            plan: Some(to_b),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut send = |side, from, bytes: &[u8]| {
+        let mut buf = [0u8; 1500];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        let verdict = s.handle_packet(t, side, false, from, &mut buf, bytes.len());
+        (verdict, buf)
+    };
+    // A's stream reaches B as the transform's.
+    let (v, _) = send(Side::A, a, &rtp(A_SSRC));
+    assert!(matches!(v, Verdict::Transcoded { packets: 1, .. }), "{v:?}");
+    send(Side::B, b, &rtp(B_SSRC));
+
+    // B's report on the transcoded stream reaches A about A's own stream.
+    let (v, at_a) = send(
+        Side::B,
+        b,
+        &rtcp(1, 201, &[B_SSRC, Restream::SSRC, 0, 0, 0, 0, 0]),
+    );
+    assert!(matches!(v, Verdict::Forward { .. }), "{v:?}");
+    assert_eq!([word(&at_a, 4), word(&at_a, 8)], [B_SSRC, A_SSRC]);
+    // A's sender report reaches B from the SSRC B hears A's media on.
+    let (_, at_b) = send(Side::A, a, &rtcp(0, 200, &[A_SSRC, 1, 2, 3, 4, 5]));
+    assert_eq!(word(&at_b, 4), Restream::SSRC);
 }

@@ -21,7 +21,7 @@ pub struct AudioTranscode {
 impl TransformFactory for AudioTranscode {
     fn build(&self) -> Result<Box<dyn super::MediaTransform>> {
         let pipeline = AudioPipeline::new(&self.registry, self.config.clone())?;
-        Ok(Box::new(AudioTranscoder { pipeline }))
+        Ok(Box::new(AudioTranscoder::new(pipeline, self.config.ssrc)))
     }
 }
 
@@ -29,12 +29,13 @@ impl TransformFactory for AudioTranscode {
 #[derive(Debug)]
 pub struct AudioTranscoder {
     pipeline: AudioPipeline,
+    ssrc: u32,
 }
 
 impl AudioTranscoder {
-    /// Wraps a pipeline built elsewhere.
-    pub fn new(pipeline: AudioPipeline) -> Self {
-        Self { pipeline }
+    /// Wraps a pipeline built elsewhere, whose output stream has SSRC `ssrc`.
+    pub fn new(pipeline: AudioPipeline, ssrc: u32) -> Self {
+        Self { pipeline, ssrc }
     }
 }
 
@@ -54,5 +55,9 @@ impl MediaTransform for AudioTranscoder {
             Err(_) if out.len() > before => Ok(()),
             Err(_) => Err(DropReason::Transcode),
         }
+    }
+
+    fn output_ssrc(&self) -> Option<u32> {
+        Some(self.ssrc)
     }
 }
