@@ -10,7 +10,12 @@
 //!   (the `rtp` crate's parser would panic on them, see [`extension_fits`]);
 //! - a bound on per-SSRC state: the crate creates state for any SSRC it is
 //!   shown, authenticated or not, so a flood of random SSRCs would grow it
-//!   without limit.
+//!   without limit;
+//! - until an SSRC has authenticated, each of its packets is first checked
+//!   on a throwaway context: the crate's replay detector takes its window
+//!   base from the first index it checks, even when that packet's tag then
+//!   fails, so a forged first packet could otherwise block the genuine
+//!   stream (a key derivation per packet, only until the first success).
 
 use webrtc_srtp::context::Context;
 use webrtc_srtp::protection_profile::ProtectionProfile;
@@ -120,6 +125,12 @@ impl SrtpContext for WebrtcSrtp {
             return Err(Error::NotRtp);
         }
         self.admit(ssrc, false)?;
+        if !self.rtp_ssrcs.is_authenticated(ssrc) {
+            // See the module docs: a forged first packet must not set the replay window.
+            build(&self.key)?
+                .decrypt_rtp(input(buf, len, 0)?)
+                .map_err(map_err)?;
+        }
         let out = self.ctx.decrypt_rtp(input(buf, len, 0)?).map_err(map_err)?;
         self.rtp_ssrcs.authenticate(ssrc);
         copy_back(buf, &out)
@@ -151,6 +162,12 @@ impl SrtpContext for WebrtcSrtp {
             return Err(Error::SrtcpUnencrypted);
         }
         self.admit(ssrc, true)?;
+        if !self.rtcp_ssrcs.is_authenticated(ssrc) {
+            // See the module docs: a forged first packet must not set the replay window.
+            build(&self.key)?
+                .decrypt_rtcp(input(buf, len, 0)?)
+                .map_err(map_err)?;
+        }
         let out = self
             .ctx
             .decrypt_rtcp(input(buf, len, 0)?)
@@ -298,6 +315,9 @@ impl SsrcBudget {
     }
     fn is_full(&self) -> bool {
         self.ssrcs.len() >= MAX_SSRCS
+    }
+    fn is_authenticated(&self, ssrc: u32) -> bool {
+        self.ssrcs.iter().any(|&(s, ok)| s == ssrc && ok)
     }
     fn any_authenticated(&self) -> bool {
         self.ssrcs.iter().any(|&(_, ok)| ok)
