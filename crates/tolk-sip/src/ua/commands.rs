@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::reliable::{self, Queued};
 use super::session_timer;
-use super::{EndReason, Purpose, Unacked, UserAgent};
+use super::{EndReason, Purpose, Unacked, UserAgent, option_tags};
 use crate::Error;
 use crate::auth::Credentials;
 use crate::dialog::{Dialog, DialogId, DialogState, Role};
@@ -238,11 +238,7 @@ impl UserAgent {
                     give_up: now + timers.timeout(),
                 });
                 self.timers.push(Reverse((now + timers.t1, dialog)));
-                let update = request
-                    .headers()
-                    .allow()
-                    .filter_map(Result::ok)
-                    .any(|m| m.eq_ignore_ascii_case("UPDATE"));
+                let update = option_tags::allows_update(request.headers());
                 self.restart_session_timer(now, dialog, granted, false, update);
             }
             _ => {

@@ -79,6 +79,7 @@
 mod commands;
 mod event;
 mod incoming;
+mod option_tags;
 mod reliable;
 mod responses;
 mod session_timer;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::{EndReason, Purpose, UaEvent, UserAgent, responses};
+use super::{EndReason, Purpose, UaEvent, UserAgent, option_tags, responses};
 use crate::Error;
 use crate::dialog::{Dialog, DialogId};
 use crate::message::{Method, Request, Response, names};
@@ -22,9 +22,12 @@ pub(super) const TAG: &str = "100rel";
 
 /// True when `tags` (Supported or Require values) name 100rel.
 pub(super) fn names_100rel<'a>(tags: impl Iterator<Item = Result<&'a str, Error>>) -> bool {
-    tags.filter_map(Result::ok)
-        .any(|t| t.eq_ignore_ascii_case(TAG))
+    option_tags::names(tags, TAG)
 }
+
+/// Forks (remote tags) whose RSeq is tracked; reliable 1xx from more
+/// early dialogs than this are discarded, so a peer cannot grow the state.
+const MAX_FORKS: usize = 16;
 
 /// An answer the user gave that waits for a PRACK (RFC 3262 section 3:
 /// one unacknowledged reliable 1xx at a time, and no 2xx while one that
@@ -308,9 +311,11 @@ impl UserAgent {
         let Some(call) = self.calls.get_mut(&d) else {
             return false;
         };
+        let forks = call.rel.rseq_in.len();
         match call.rel.rseq_in.iter_mut().find(|(t, _)| *t == tag) {
             Some((_, last)) if rseq != last.wrapping_add(1) => return false,
             Some((_, last)) => *last = rseq,
+            None if forks >= MAX_FORKS => return false,
             None => call.rel.rseq_in.push((tag.clone(), rseq)),
         }
         let dialog = if call.dialog.remote_tag() == Some(tag.as_str()) {

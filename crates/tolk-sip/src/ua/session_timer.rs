@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::option_tags::{self, allows_update};
 use super::{EndReason, Purpose, UaEvent, UserAgent};
 use crate::Error;
 use crate::dialog::DialogId;
@@ -22,8 +23,7 @@ pub(super) const TAG: &str = "timer";
 
 /// True when `tags` (Supported or Require values) name `timer`.
 fn names_timer<'a>(tags: impl Iterator<Item = Result<&'a str, Error>>) -> bool {
-    tags.filter_map(Result::ok)
-        .any(|t| t.eq_ignore_ascii_case(TAG))
+    option_tags::names(tags, TAG)
 }
 
 /// What a 2xx settles: the interval, and whether the UAC of that
@@ -52,8 +52,14 @@ pub(super) fn grant(request: &Request, wanted: u32, min_se: u32) -> Option<Negot
     let h = request.headers();
     let uac_supports = names_timer(h.supported()) || names_timer(h.require());
     match h.session_expires().ok().flatten() {
+        // A UAC without timer support cannot take a 422 (section 9): its
+        // interval is raised to our floor instead, and we refresh.
         Some(se) => Some(Negotiated {
-            interval: se.delta,
+            interval: if uac_supports {
+                se.delta
+            } else {
+                se.delta.max(min_se)
+            },
             uac_refreshes: uac_supports
                 && !se
                     .refresher()
@@ -72,9 +78,13 @@ pub(super) fn grant(request: &Request, wanted: u32, min_se: u32) -> Option<Negot
     }
 }
 
-/// RFC 4028 section 8.1: a Session-Expires below our Min-SE gets 422.
+/// RFC 4028 section 9: a Session-Expires below our Min-SE gets 422, but
+/// only from a UAC that supports timers (it can retry with our Min-SE);
+/// for any other, [`grant`] raises the interval.
 pub(super) fn too_brief(request: &Request, min_se: u32) -> bool {
-    matches!(request.headers().session_expires(), Ok(Some(se)) if se.delta < min_se)
+    let h = request.headers();
+    let supports = names_timer(h.supported()) || names_timer(h.require());
+    supports && matches!(h.session_expires(), Ok(Some(se)) if se.delta < min_se)
 }
 
 /// RFC 4028 section 7.2: what a 2xx to our request settled (no
@@ -88,14 +98,6 @@ fn accepted(response: &Response) -> Option<Negotiated> {
             .is_some_and(|r| r.eq_ignore_ascii_case("uas")),
         uac_supports: true,
     })
-}
-
-/// True when the message's Allow lists UPDATE.
-fn allows_update(headers: &crate::message::Headers) -> bool {
-    headers
-        .allow()
-        .filter_map(Result::ok)
-        .any(|m| m.eq_ignore_ascii_case("UPDATE"))
 }
 
 /// The running session timer of a dialog.
@@ -328,5 +330,41 @@ impl UserAgent {
         call.transactions.push(tx);
         self.client_txs.insert(tx, (Some(d), Purpose::Invite));
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Message;
+
+    fn invite(extra: &str) -> Request {
+        let text = format!(
+            "INVITE sip:bob@example.com SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKst1\r\n\
+             From: <sip:alice@example.com>;tag=a\r\n\
+             To: <sip:bob@example.com>\r\n\
+             Call-ID: st1\r\n\
+             CSeq: 1 INVITE\r\n\
+             Max-Forwards: 70\r\n\
+             {extra}Content-Length: 0\r\n\r\n"
+        );
+        match Message::parse(Bytes::from(text)).expect("parses") {
+            Message::Request(r) => r,
+            Message::Response(_) => panic!("a request"),
+        }
+    }
+
+    #[test]
+    fn only_a_caller_that_supports_timers_gets_422() {
+        let supporting = invite("Supported: timer\r\nSession-Expires: 60\r\n");
+        assert!(too_brief(&supporting, 90));
+        assert!(!too_brief(&supporting, 60));
+        // Session-Expires without Supported: timer (a proxy added it).
+        let unaware = invite("Session-Expires: 60\r\n");
+        assert!(!too_brief(&unaware, 90));
+        let granted = grant(&unaware, 1800, 90).expect("a timer");
+        assert_eq!(granted.interval, 90, "raised to our Min-SE");
+        assert!(!granted.uac_refreshes, "we refresh for an unaware caller");
     }
 }
