@@ -166,7 +166,13 @@ impl Tolk {
             .arg(sipp)
             .args(args)
             .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
-            .args(["-nostdin", "-timeout", "50s", "-timeout_error"])
+            .args([
+                "-nostdin",
+                "-timeout",
+                "50s",
+                "-timeout_error",
+                "-trace_err",
+            ])
             .current_dir(&self.dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -810,6 +816,69 @@ target = "peer:info"
     assert!(
         callee.success(),
         "the INFO callee did not get Signal=1: {callee}"
+    );
+    tolk.assert_idle();
+}
+
+#[test]
+fn a_hold_from_the_caller_is_renegotiated_on_both_legs() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = r#"
+[[peer]]
+name = "held"
+address = "127.0.0.1:27306"
+
+[[route]]
+user = ".+"
+target = "peer:held"
+"#;
+    let tolk = Tolk::start(
+        "bridge-hold",
+        &config(27304, 27389, "31800-31899", routes),
+        27389,
+    );
+    let callee = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "callee_held.xml",
+            "-p",
+            "27306",
+            "-mp",
+            "34200",
+            "-m",
+            "1",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let caller = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "caller_hold.xml",
+            "-s",
+            "svc",
+            "127.0.0.1:27304",
+            "-p",
+            "27307",
+            "-mp",
+            "34300",
+            "-m",
+            "1",
+        ],
+    );
+    let caller = caller.join().expect("caller thread");
+    let callee = callee.join().expect("callee thread");
+    let errors = tolk.sipp_errors();
+    assert!(
+        caller.success(),
+        "the caller's hold failed: {caller}\n{errors}"
+    );
+    assert!(
+        callee.success(),
+        "the callee was not re-offered sendonly: {callee}\n{errors}"
     );
     tolk.assert_idle();
 }
