@@ -34,10 +34,12 @@ impl Tolk {
             let path = entry.expect("entry").path();
             std::fs::copy(&path, dir.join(path.file_name().expect("name"))).expect("copy");
         }
+        let log = std::fs::File::create(dir.join("tolk.log")).expect("log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_tolk"))
             .args(["run", "--config"])
             .arg(dir.join("tolk.toml"))
             .stdout(Stdio::piped())
+            .stderr(log)
             .spawn()
             .expect("starts tolk");
         let stdout = child.stdout.take().expect("stdout");
@@ -75,7 +77,7 @@ impl Tolk {
         let mut text = String::new();
         for entry in std::fs::read_dir(&self.dir).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with("_errors.log") {
+            if name.ends_with("_errors.log") || name == "tolk.log" {
                 let log = std::fs::read_to_string(entry.path()).unwrap_or_default();
                 text.push_str(&format!("--- {name}\n{}\n", &log[..log.len().min(3000)]));
             }
@@ -533,7 +535,7 @@ target = "peer:callee"
         27333,
         // sipp's RTP streams take ports upward from here, two per call up.
         34500,
-        &["-m", "1000", "-r", "100", "-l", "200", "-d", "500"],
+        &["-m", "1000", "-r", "100", "-l", "150", "-d", "500"],
     );
     let status = caller.join().expect("caller thread");
     let elapsed = started.elapsed();
