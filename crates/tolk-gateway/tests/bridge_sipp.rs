@@ -884,3 +884,60 @@ target = "peer:held"
     );
     tolk.assert_idle();
 }
+
+#[test]
+fn the_admin_api_hangs_up_a_bridged_call() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = r#"
+[[peer]]
+name = "callee"
+address = "127.0.0.1:27316"
+
+[[route]]
+user = ".+"
+target = "peer:callee"
+"#;
+    let config = config(27314, 27379, "31900-31999", routes)
+        .replace("timeout_secs = 3", "timeout_secs = 60");
+    let tolk = Tolk::start("bridge-admin", &config, 27379);
+    let _callee = tolk.callee(&sipp, 27316, 34250);
+    // The caller waits for a BYE: only the hang-up can send it in time.
+    let caller = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "callee_hangs_up_on_bye.xml",
+            "-s",
+            "svc",
+            "127.0.0.1:27314",
+            "-p",
+            "27317",
+            "-mp",
+            "34350",
+            "-m",
+            "1",
+        ],
+    );
+    assert!(wait_for(Duration::from_secs(5), || tolk
+        .metric("tolk_active_calls")
+        == 1));
+    let calls = tolk.http("GET", "/calls");
+    let body = calls.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let calls: serde_json::Value = serde_json::from_str(body).expect("JSON");
+    let id = calls[0]["id"].as_str().expect("call id").to_owned();
+    let hung_up = Instant::now();
+    let deleted = tolk.http("DELETE", &format!("/calls/{id}"));
+    assert!(deleted.starts_with("HTTP/1.1 204"), "{deleted}");
+    let status = caller.join().expect("caller thread");
+    assert!(
+        status.success(),
+        "the caller got no BYE: {status}\n{}",
+        tolk.sipp_errors()
+    );
+    assert!(hung_up.elapsed() < Duration::from_secs(20));
+    let again = tolk.http("DELETE", &format!("/calls/{id}"));
+    assert!(again.starts_with("HTTP/1.1 404"), "{again}");
+    tolk.assert_idle();
+}
