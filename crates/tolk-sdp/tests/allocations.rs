@@ -2,41 +2,14 @@
 //! offer, beside plain `sdp-types` parsing; figures go to BENCHMARKS.md.
 //! Run with `--nocapture` to see them.
 
-use tolk_sdp::model::{Fingerprint, MediaKind};
+mod support;
+
+use support::TestLocal;
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
 const OFFER: &[u8] = include_bytes!("vectors/webrtc-av-offer.sdp");
-
-struct Local;
-
-impl tolk_sdp::LocalMedia for Local {
-    fn address(&self) -> std::net::IpAddr {
-        std::net::Ipv4Addr::new(192, 0, 2, 1).into()
-    }
-    fn port(&mut self, _index: usize, _kind: &MediaKind) -> u16 {
-        40000
-    }
-    fn session_id(&mut self) -> u64 {
-        1
-    }
-    fn ice_credentials(&mut self) -> (String, String) {
-        (
-            "allocufrag".to_owned(),
-            "allocpasswordallocpassw".to_owned(),
-        )
-    }
-    fn fingerprint(&self) -> Option<Fingerprint> {
-        Some(Fingerprint {
-            hash: "sha-256".to_owned(),
-            value: ["AB"; 32].join(":"),
-        })
-    }
-    fn srtp_key_material(&mut self, len: usize) -> Vec<u8> {
-        vec![7; len]
-    }
-}
 
 /// Allocations (blocks, bytes) made by `f`.
 fn count<T>(f: impl FnOnce() -> T) -> (u64, u64) {
@@ -57,10 +30,10 @@ fn allocations_per_offer_answer() {
     let baseline = count(|| sdp_types::Session::parse(OFFER));
     let parse = count(|| tolk_sdp::parse(OFFER));
     let offer = tolk_sdp::parse(OFFER).expect("offer");
-    let answer = count(|| tolk_sdp::answer(&offer, &caps, &mut Local));
+    let answer = count(|| tolk_sdp::answer(&offer, &caps, &mut TestLocal::v4()));
     let both = count(|| {
         let offer = tolk_sdp::parse(OFFER).ok()?;
-        tolk_sdp::answer(&offer, &caps, &mut Local).ok()
+        tolk_sdp::answer(&offer, &caps, &mut TestLocal::v4()).ok()
     });
     println!("allocations (blocks, bytes): sdp-types parse {baseline:?}");
     println!("allocations (blocks, bytes): tolk parse {parse:?}");

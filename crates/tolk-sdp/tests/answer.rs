@@ -396,3 +396,85 @@ fn data_channel_and_disabled_lines_are_rejected_in_place() {
         Some(Direction::RecvOnly)
     );
 }
+
+#[test]
+fn supported_header_extensions_are_echoed_with_the_offered_ids() {
+    let offer = parse_vector("webrtc-av-offer.sdp");
+    let answer = answer_with(&offer, "webrtc").expect("answer");
+    let ids = |index: usize| -> Vec<(u16, String)> {
+        answer.description.media[index]
+            .extmaps
+            .iter()
+            .map(|extmap| {
+                (
+                    extmap.id,
+                    extmap.uri.rsplit(':').next().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    // Audio: audio level, abs-send-time, transport-cc and mid, as offered.
+    assert_eq!(
+        ids(0).iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    // Video: toffset (14) and video-orientation (13) are not ours; the
+    // stream ids keep their offered 10 and 11.
+    assert_eq!(
+        ids(1),
+        [
+            (
+                2,
+                "//www.webrtc.org/experiments/rtp-hdrext/abs-send-time".to_owned()
+            ),
+            (
+                3,
+                "//www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01".to_owned()
+            ),
+            (4, "mid".to_owned()),
+            (10, "rtp-stream-id".to_owned()),
+            (11, "repaired-rtp-stream-id".to_owned()),
+        ]
+    );
+    let text = String::from_utf8(answer.description.to_bytes()).expect("utf-8");
+    assert!(text.contains("a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"));
+    // A SIP profile passes no extensions.
+    let sip = answer_with(&parse_vector("rfc3264-av-offer.sdp"), "sip-audio").expect("answer");
+    assert!(sip.description.media.iter().all(|m| m.extmaps.is_empty()));
+}
+
+#[test]
+fn header_extension_directions_are_seen_from_our_side() {
+    let text = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n\
+        a=extmap:5/sendonly urn:ietf:params:rtp-hdrext:sdes:mid\r\n\
+        m=audio 4000 UDP/TLS/RTP/SAVPF 0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuv\r\n\
+        a=fingerprint:sha-256 AB:CD\r\na=setup:actpass\r\na=rtcp-mux\r\n\
+        a=extmap:1/recvonly urn:ietf:params:rtp-hdrext:ssrc-audio-level vad=on\r\n\
+        a=extmap:2 urn:example:unsupported\r\n";
+    let offer = tolk_sdp::parse(text.as_bytes()).expect("offer");
+    let answer = answer_with(&offer, "webrtc").expect("answer");
+    let session = &answer.description.extmaps;
+    assert_eq!(session.len(), 1);
+    assert_eq!(
+        (session[0].id, session[0].direction),
+        (5, Some(Direction::RecvOnly))
+    );
+    let audio = &answer.description.media[0].extmaps;
+    assert_eq!(audio.len(), 1);
+    assert_eq!(
+        (audio[0].id, audio[0].direction),
+        (1, Some(Direction::SendOnly))
+    );
+    assert_eq!(audio[0].attributes.as_deref(), Some("vad=on"));
+}
+
+#[test]
+fn our_offer_numbers_header_extensions_from_one() {
+    let caps = profiles::webrtc();
+    let offer = tolk_sdp::offer(&caps, &[MediaKind::Audio], &mut TestLocal::v4());
+    let ids: Vec<u16> = offer.media[0].extmaps.iter().map(|e| e.id).collect();
+    assert_eq!(
+        ids,
+        (1..=caps.header_extensions.len() as u16).collect::<Vec<_>>()
+    );
+}

@@ -4,6 +4,7 @@
 
 use super::capabilities::{Capabilities, LocalMedia};
 use super::codecs::{self, Selection};
+use super::extensions;
 use super::transport::{self, answer_keying};
 use super::{
     AcceptedMedia, Keying, MediaState, NegotiatedMedia, Negotiation, NegotiationError, Reason,
@@ -82,6 +83,7 @@ pub fn answer(
                 line.direction = Some(direction);
                 line.rtcp_mux = rtcp_mux;
                 line.rtcp_rsize = media.rtcp_rsize && media.protocol.has_feedback();
+                line.extmaps = extensions::answer(&media.extmaps, &caps.header_extensions);
                 if caps.legacy_hold && !direction.receives() {
                     line.connection = Some(Address::ip(transport::unspecified_like(&ours)));
                 }
@@ -122,6 +124,7 @@ pub fn answer(
     if negotiation.accepted().next().is_none() {
         return Err(NegotiationError::nothing_accepted(negotiation));
     }
+    description.extmaps = extensions::answer(&offer.extmaps, &caps.header_extensions);
     Ok(Answer {
         description,
         negotiation,

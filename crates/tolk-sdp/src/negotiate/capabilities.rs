@@ -31,6 +31,9 @@ pub struct Capabilities {
     pub direction: Direction,
     /// Hold the RFC 2543 way too: `c=0.0.0.0` when we do not receive.
     pub legacy_hold: bool,
+    /// RTP header extension URIs (RFC 8285) we pass through: answered
+    /// under the offerer's ids, offered from id 1.
+    pub header_extensions: Vec<String>,
 }
 
 impl Capabilities {

@@ -31,15 +31,24 @@ pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<
     // Media codecs first, so rtx and telephone-event can refer to them.
     let mut accepted: Vec<(PayloadType, Option<PayloadType>)> = Vec::new();
     for format in &offered.formats {
-        let Some(encoding) = format.encoding() else {
-            continue;
+        // Static payload types have no rtpmap; only those are built here.
+        let built;
+        let encoding = match &format.rtpmap {
+            Some(rtpmap) => rtpmap,
+            None => match RtpMap::for_static(format.pt) {
+                Some(encoding) => {
+                    built = encoding;
+                    &built
+                }
+                None => continue,
+            },
         };
-        if codec::special(&encoding) != Special::Media {
+        if codec::special(encoding) != Special::Media {
             continue;
         }
         let Some(cap) = caps.codecs_of(kind).find(|cap| {
             codec::same_codec(
-                &encoding,
+                encoding,
                 format.fmtp.as_ref(),
                 &cap.encoding,
                 cap.fmtp.as_ref(),
@@ -47,7 +56,7 @@ pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<
         }) else {
             continue;
         };
-        let fmtp = codec::answer_fmtp(format, &encoding, cap.fmtp.as_ref());
+        let fmtp = codec::answer_fmtp(format, encoding, cap.fmtp.as_ref());
         let feedback = shared(&format.rtcp_fb, &cap.rtcp_fb);
         accepted.push((format.pt, cap.rtx_pt));
         selection.codecs.push(NegotiatedCodec {
@@ -64,7 +73,7 @@ pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<
         }
         selection.formats.push(Format {
             pt: format.pt,
-            rtpmap: Some(encoding),
+            rtpmap: Some(encoding.clone()),
             fmtp,
             rtcp_fb: feedback,
         });

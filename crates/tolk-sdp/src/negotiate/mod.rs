@@ -12,6 +12,7 @@ mod answer;
 mod capabilities;
 mod codecs;
 mod error;
+mod extensions;
 mod offer;
 pub mod profiles;
 mod result;

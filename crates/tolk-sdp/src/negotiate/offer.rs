@@ -3,6 +3,7 @@
 
 use super::answer::write_keying;
 use super::capabilities::{Capabilities, LocalMedia, SrtpPolicy};
+use super::extensions;
 use super::transport::{self, offer_protocol};
 use super::{
     AcceptedMedia, Keying, MediaState, NegotiatedCodec, NegotiatedMedia, Negotiation,
@@ -57,6 +58,7 @@ pub fn offer(
         }
         line.rtcp_mux = caps.rtcp_mux;
         line.rtcp_rsize = protocol.has_feedback();
+        line.extmaps = extensions::offer(&caps.header_extensions);
         if caps.ice {
             line.candidates.push(transport::host_candidate(&ours, port));
             line.end_of_candidates = true;

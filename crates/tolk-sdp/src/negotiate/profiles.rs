@@ -5,6 +5,20 @@ use crate::model::{CryptoSuite, Direction, PayloadType, Setup};
 
 const VIDEO_FEEDBACK: &[&str] = &["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"];
 
+/// The header extensions a relay passes through between browsers: the
+/// sender's audio level (RFC 6464), the timing and sequence extensions
+/// that congestion control reads (abs-send-time, transport-wide cc), and
+/// the ones BUNDLE and simulcast demultiplex by (RFC 8843 mid, RFC 8852
+/// stream ids).
+const WEBRTC_EXTENSIONS: &[&str] = &[
+    "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+    "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+    "urn:ietf:params:rtp-hdrext:sdes:mid",
+    "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+    "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
+];
+
 /// The names [`profile`] knows.
 pub const PROFILE_NAMES: [&str; 3] = ["webrtc", "sip-video", "sip-audio"];
 
@@ -19,7 +33,7 @@ pub fn profile(name: &str) -> Option<Capabilities> {
 }
 
 /// Browsers: Opus, G.711, telephone-event, VP8, H.264 42e01f pm1; DTLS-SRTP
-/// only, ICE-lite, BUNDLE, rtcp-mux.
+/// only, ICE-lite, BUNDLE, rtcp-mux; the common RTP header extensions.
 pub fn webrtc() -> Capabilities {
     Capabilities {
         codecs: vec![
@@ -49,6 +63,10 @@ pub fn webrtc() -> Capabilities {
         ice: true,
         direction: Direction::SendRecv,
         legacy_hold: false,
+        header_extensions: WEBRTC_EXTENSIONS
+            .iter()
+            .map(|uri| (*uri).to_owned())
+            .collect(),
     }
 }
 
@@ -103,5 +121,6 @@ pub fn sip_audio() -> Capabilities {
         ice: false,
         direction: Direction::SendRecv,
         legacy_hold: false,
+        header_extensions: Vec::new(),
     }
 }

@@ -274,9 +274,13 @@ const KNOWN: [&str; 27] = [
 /// The canonical name of a known attribute (names are case-insensitive),
 /// or `""` for any other; no allocation on this hot path.
 fn canonical(name: &str) -> &'static str {
+    // Clients write the canonical case; the exact match is the fast path.
+    if let Some(known) = KNOWN.iter().find(|known| **known == name) {
+        return known;
+    }
     KNOWN
         .iter()
-        .find(|known| known.len() == name.len() && known.eq_ignore_ascii_case(name))
+        .find(|known| known.eq_ignore_ascii_case(name))
         .copied()
         .unwrap_or("")
 }

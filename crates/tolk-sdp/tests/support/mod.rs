@@ -2,8 +2,11 @@
 //! generated session descriptions.
 #![allow(dead_code)]
 
+mod local;
 pub mod offers;
 pub mod strategies;
+
+pub use local::TestLocal;
 
 use std::path::PathBuf;
 
@@ -55,61 +58,6 @@ pub fn real_client_offers() -> Vec<(String, tolk_sdp::SessionDescription)> {
         offers.push((name, description));
     }
     offers
-}
-
-/// Deterministic per-call inputs for negotiation tests.
-pub struct TestLocal {
-    /// The media address.
-    pub address: std::net::IpAddr,
-    counter: u8,
-}
-
-impl TestLocal {
-    /// On 192.0.2.99.
-    pub fn v4() -> Self {
-        TestLocal {
-            address: std::net::Ipv4Addr::new(192, 0, 2, 99).into(),
-            counter: 0,
-        }
-    }
-
-    /// On 2001:db8::99.
-    pub fn v6() -> Self {
-        TestLocal {
-            address: "2001:db8::99".parse().expect("IPv6"),
-            counter: 0,
-        }
-    }
-}
-
-impl tolk_sdp::LocalMedia for TestLocal {
-    fn address(&self) -> std::net::IpAddr {
-        self.address
-    }
-    fn port(&mut self, index: usize, _kind: &tolk_sdp::model::MediaKind) -> u16 {
-        40000 + 2 * index as u16
-    }
-    fn session_id(&mut self) -> u64 {
-        4242
-    }
-    fn ice_credentials(&mut self) -> (String, String) {
-        (
-            "tolkufrag".to_owned(),
-            "tolkpasswordtolkpassword".to_owned(),
-        )
-    }
-    fn fingerprint(&self) -> Option<tolk_sdp::model::Fingerprint> {
-        Some(tolk_sdp::model::Fingerprint {
-            hash: "sha-256".to_owned(),
-            value: ["AB"; 32].join(":"),
-        })
-    }
-    fn srtp_key_material(&mut self, len: usize) -> Vec<u8> {
-        self.counter = self.counter.wrapping_add(1);
-        (0..len)
-            .map(|i| self.counter.wrapping_add(i as u8))
-            .collect()
-    }
 }
 
 /// Answers with a built-in profile and deterministic local inputs.
