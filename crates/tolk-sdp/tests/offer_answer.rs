@@ -17,14 +17,30 @@ fn accepted(
     }
 }
 
+/// Our offer of `kinds` under `caps` (deterministic local inputs).
+fn our_offer(caps: &tolk_sdp::Capabilities, kinds: &[MediaKind]) -> SessionDescription {
+    tolk_sdp::offer(caps, kinds, &mut TestLocal::v4())
+}
+
+/// Our offer of `kinds` under `caps`, and the peer's answer
+/// `text` read back into our negotiation.
+fn offer_and_read_answer(
+    caps: &tolk_sdp::Capabilities,
+    kinds: &[MediaKind],
+    text: &str,
+) -> (SessionDescription, tolk_sdp::negotiate::Negotiation) {
+    let offer = our_offer(caps, kinds);
+    let answer = tolk_sdp::parse(text.as_bytes()).expect("answer parses");
+    let ours = tolk_sdp::process_answer(&offer, &answer).expect("agreed");
+    (offer, ours)
+}
+
+const AV: &[MediaKind] = &[MediaKind::Audio, MediaKind::Video];
+
 #[test]
 fn webrtc_offer_has_dtls_actpass_bundle_ice_and_rtx() {
     let caps = profiles::webrtc();
-    let offer = tolk_sdp::offer(
-        &caps,
-        &[MediaKind::Audio, MediaKind::Video],
-        &mut TestLocal::v4(),
-    );
+    let offer = our_offer(&caps, AV);
     assert_eq!(offer.media.len(), 2);
     assert_eq!(offer.bundle(), Some(&["0".to_owned(), "1".to_owned()][..]));
     let video = &offer.media[1];
@@ -40,17 +56,13 @@ fn webrtc_offer_has_dtls_actpass_bundle_ice_and_rtx() {
 
 #[test]
 fn sip_offers_are_plain_avpf_and_skip_kinds_without_codecs() {
-    let offer = tolk_sdp::offer(
-        &profiles::sip_audio(),
-        &[MediaKind::Audio, MediaKind::Video],
-        &mut TestLocal::v4(),
-    );
+    let offer = our_offer(&profiles::sip_audio(), AV);
     assert_eq!(offer.media.len(), 1);
     assert_eq!(offer.media[0].protocol, TransportProtocol::RtpAvpf);
     assert!(offer.media[0].crypto.is_empty());
     let mut caps = profiles::sip_video();
     caps.security.srtp = tolk_sdp::negotiate::SrtpPolicy::Required;
-    let offer = tolk_sdp::offer(&caps, &[MediaKind::Audio], &mut TestLocal::v4());
+    let offer = our_offer(&caps, &[MediaKind::Audio]);
     assert_eq!(offer.media[0].protocol, TransportProtocol::RtpSavpf);
     assert_eq!(offer.media[0].crypto.len(), caps.security.sdes_suites.len());
     assert_eq!(offer.media[0].crypto[0].suite, CryptoSuite::AeadAes256Gcm);
@@ -59,11 +71,7 @@ fn sip_offers_are_plain_avpf_and_skip_kinds_without_codecs() {
 #[test]
 fn our_answer_read_back_mirrors_payload_types_and_dtls_roles() {
     let caps = profiles::webrtc();
-    let offer = tolk_sdp::offer(
-        &caps,
-        &[MediaKind::Audio, MediaKind::Video],
-        &mut TestLocal::v4(),
-    );
+    let offer = our_offer(&caps, AV);
     let answer = tolk_sdp::answer(&offer, &caps, &mut TestLocal::v4()).expect("acceptable");
     let ours = tolk_sdp::process_answer(&offer, &answer.description).expect("agreed");
     assert_eq!(ours.bundle, ["0", "1"]);
@@ -93,18 +101,11 @@ fn our_answer_read_back_mirrors_payload_types_and_dtls_roles() {
 
 #[test]
 fn answer_with_other_payload_types_maps_send_and_receive() {
-    let caps = profiles::sip_video();
-    let offer = tolk_sdp::offer(
-        &caps,
-        &[MediaKind::Audio, MediaKind::Video],
-        &mut TestLocal::v4(),
-    );
     let text = "v=0\r\no=- 9 1 IN IP4 198.51.100.1\r\ns=-\r\nc=IN IP4 198.51.100.1\r\nt=0 0\r\n\
         m=audio 7000 RTP/AVPF 0 120\r\na=rtpmap:120 telephone-event/8000\r\na=sendonly\r\n\
         m=video 7002 RTP/AVPF 126\r\na=rtpmap:126 H264/90000\r\n\
         a=fmtp:126 packetization-mode=0;profile-level-id=42e01e\r\n";
-    let answer = tolk_sdp::parse(text.as_bytes()).expect("answer");
-    let ours = tolk_sdp::process_answer(&offer, &answer).expect("agreed");
+    let (_, ours) = offer_and_read_answer(&profiles::sip_video(), AV, text);
     let audio = accepted(&ours, 0);
     assert_eq!(audio.direction, Direction::RecvOnly);
     assert_eq!(audio.telephone_events[0].send_pt, PayloadType(120));
@@ -123,16 +124,9 @@ fn answer_with_other_payload_types_maps_send_and_receive() {
 
 #[test]
 fn rejected_lines_and_mismatched_answers() {
-    let caps = profiles::sip_video();
-    let offer = tolk_sdp::offer(
-        &caps,
-        &[MediaKind::Audio, MediaKind::Video],
-        &mut TestLocal::v4(),
-    );
     let text = "v=0\r\no=- 9 1 IN IP4 198.51.100.1\r\ns=-\r\nc=IN IP4 198.51.100.1\r\nt=0 0\r\n\
         m=audio 7000 RTP/AVPF 8\r\nm=video 0 RTP/AVPF 97\r\n";
-    let answer = tolk_sdp::parse(text.as_bytes()).expect("answer");
-    let ours = tolk_sdp::process_answer(&offer, &answer).expect("audio agreed");
+    let (offer, ours) = offer_and_read_answer(&profiles::sip_video(), AV, text);
     assert_eq!(
         ours.media[1].state,
         MediaState::Rejected(Reason::RejectedByPeer)
@@ -175,11 +169,8 @@ fn sdes_answer_must_echo_an_offered_tag() {
 
 #[test]
 fn held_answer_stops_our_sending() {
-    let caps = profiles::sip_audio();
-    let offer = tolk_sdp::offer(&caps, &[MediaKind::Audio], &mut TestLocal::v4());
     let text = "v=0\r\no=- 9 2 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n\
         m=audio 7000 RTP/AVPF 0\r\n";
-    let answer = tolk_sdp::parse(text.as_bytes()).expect("answer");
-    let ours = tolk_sdp::process_answer(&offer, &answer).expect("agreed");
+    let (_, ours) = offer_and_read_answer(&profiles::sip_audio(), &[MediaKind::Audio], text);
     assert_eq!(accepted(&ours, 0).direction, Direction::RecvOnly);
 }

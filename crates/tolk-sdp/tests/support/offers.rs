@@ -7,7 +7,7 @@ use proptest::option;
 use proptest::prelude::*;
 use tolk_sdp::model::*;
 
-use super::strategies::{crypto, direction, fingerprint, setup};
+use super::strategies::{crypto, direction, fingerprint, protocol, setup};
 
 /// (encoding, clock rate, channels, fmtp) of audio formats real offers carry.
 const AUDIO_POOL: &[(&str, u32, Option<u16>, Option<&str>)] = &[
@@ -42,14 +42,7 @@ const VIDEO_POOL: &[(&str, Option<&str>)] = &[
 ];
 
 fn offered_line(index: usize) -> impl Strategy<Value = MediaDescription> {
-    let protocols = prop_oneof![
-        Just(TransportProtocol::RtpAvp),
-        Just(TransportProtocol::RtpAvpf),
-        Just(TransportProtocol::RtpSavp),
-        Just(TransportProtocol::RtpSavpf),
-        Just(TransportProtocol::UdpTlsRtpSavpf),
-        Just(TransportProtocol::UdpDtlsSctp),
-    ];
+    let protocols = protocol(true);
     (
         prop_oneof![4 => Just(MediaKind::Audio), 4 => Just(MediaKind::Video), 1 => Just(MediaKind::Application)],
         prop_oneof![1 => Just(0u16), 9 => 1024u16..65000],

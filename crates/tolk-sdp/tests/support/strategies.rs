@@ -192,6 +192,56 @@ fn formats() -> impl Strategy<Value = Vec<Format>> {
     })
 }
 
+/// The RTP profiles, plus (when `with_data`) the data channel one.
+pub fn protocol(with_data: bool) -> impl Strategy<Value = TransportProtocol> {
+    let mut protocols = vec![
+        TransportProtocol::RtpAvp,
+        TransportProtocol::RtpAvpf,
+        TransportProtocol::RtpSavp,
+        TransportProtocol::RtpSavpf,
+        TransportProtocol::UdpTlsRtpSavp,
+        TransportProtocol::UdpTlsRtpSavpf,
+    ];
+    if with_data {
+        protocols.push(TransportProtocol::UdpDtlsSctp);
+    }
+    proptest::sample::select(protocols)
+}
+
+fn rtp_protocol() -> impl Strategy<Value = TransportProtocol> {
+    protocol(false)
+}
+
+fn rtcp() -> impl Strategy<Value = Rtcp> {
+    (any::<u16>(), option::of(address())).prop_map(|(port, address)| Rtcp { port, address })
+}
+
+fn msid() -> impl Strategy<Value = Msid> {
+    (token(), option::of(token())).prop_map(|(stream, track)| Msid { stream, track })
+}
+
+fn ssrc_group() -> impl Strategy<Value = SsrcGroup> {
+    ("[A-Z]{2,4}", vec(any::<u32>(), 0..3))
+        .prop_map(|(semantics, ssrcs)| SsrcGroup { semantics, ssrcs })
+}
+
+fn ssrc() -> impl Strategy<Value = Ssrc> {
+    (any::<u32>(), "[a-z]{1,6}", option::of(text())).prop_map(|(ssrc, attribute, value)| Ssrc {
+        ssrc,
+        attribute,
+        value,
+    })
+}
+
+fn group() -> impl Strategy<Value = Group> {
+    (prop_oneof![Just("BUNDLE"), Just("LS")], vec(token(), 0..3)).prop_map(|(semantics, mids)| {
+        Group {
+            semantics: semantics.to_owned(),
+            mids,
+        }
+    })
+}
+
 fn media() -> impl Strategy<Value = MediaDescription> {
     let head = (
         prop_oneof![
@@ -201,21 +251,14 @@ fn media() -> impl Strategy<Value = MediaDescription> {
         ],
         any::<u16>(),
         option::of(1u16..4),
-        prop_oneof![
-            Just(TransportProtocol::RtpAvp),
-            Just(TransportProtocol::RtpAvpf),
-            Just(TransportProtocol::RtpSavp),
-            Just(TransportProtocol::RtpSavpf),
-            Just(TransportProtocol::UdpTlsRtpSavp),
-            Just(TransportProtocol::UdpTlsRtpSavpf),
-        ],
+        rtp_protocol(),
         formats(),
         option::of(token()),
         option::of(address()),
         vec(bandwidth(), 0..2),
     );
     let transport = (
-        option::of((any::<u16>(), option::of(address()))),
+        option::of(rtcp()),
         ice(),
         vec(candidate(), 0..3),
         any::<bool>(),
@@ -226,7 +269,7 @@ fn media() -> impl Strategy<Value = MediaDescription> {
     );
     let rtp = (
         option::of(direction()),
-        vec((token(), option::of(token())), 0..2),
+        vec(msid(), 0..2),
         any::<(bool, bool)>(),
         vec(crypto(), 0..3),
         vec("[a-z]{1,6}( [a-z]{1,4})?", 0..2),
@@ -234,8 +277,8 @@ fn media() -> impl Strategy<Value = MediaDescription> {
         option::of(1u32..200),
     );
     let sources = (
-        vec(("[A-Z]{2,4}", vec(any::<u32>(), 0..3)), 0..2),
-        vec((any::<u32>(), "[a-z]{1,6}", option::of(text())), 0..3),
+        vec(ssrc_group(), 0..2),
+        vec(ssrc(), 0..3),
         vec(unknown_attribute(), 0..4),
     );
     (head, transport, rtp, sources).prop_map(
@@ -251,7 +294,7 @@ fn media() -> impl Strategy<Value = MediaDescription> {
             media.title = title;
             media.connection = connection;
             media.bandwidths = bandwidths;
-            media.rtcp = rtcp.map(|(port, address)| Rtcp { port, address });
+            media.rtcp = rtcp;
             media.ice = ice;
             media.candidates = candidates;
             media.end_of_candidates = end_of_candidates;
@@ -260,28 +303,15 @@ fn media() -> impl Strategy<Value = MediaDescription> {
             media.mid = mid;
             media.extmaps = extmaps;
             media.direction = direction;
-            media.msids = msids
-                .into_iter()
-                .map(|(stream, track)| Msid { stream, track })
-                .collect();
+            media.msids = msids;
             media.rtcp_mux = rtcp_mux;
             media.rtcp_rsize = rtcp_rsize;
             media.crypto = crypto;
             media.rtcp_fb_all = rtcp_fb_all;
             media.ptime = ptime;
             media.maxptime = maxptime;
-            media.ssrc_groups = ssrc_groups
-                .into_iter()
-                .map(|(semantics, ssrcs)| SsrcGroup { semantics, ssrcs })
-                .collect();
-            media.ssrcs = ssrcs
-                .into_iter()
-                .map(|(ssrc, attribute, value)| Ssrc {
-                    ssrc,
-                    attribute,
-                    value,
-                })
-                .collect();
+            media.ssrc_groups = ssrc_groups;
+            media.ssrcs = ssrcs;
             media.other = other;
             media
         },
@@ -302,10 +332,7 @@ pub fn session() -> impl Strategy<Value = SessionDescription> {
         vec((any::<u64>(), any::<u64>()), 1..3),
     );
     let attributes = (
-        vec(
-            (prop_oneof![Just("BUNDLE"), Just("LS")], vec(token(), 0..3)),
-            0..2,
-        ),
+        vec(group(), 0..2),
         any::<bool>(),
         ice(),
         vec(fingerprint(), 0..2),
@@ -331,13 +358,7 @@ pub fn session() -> impl Strategy<Value = SessionDescription> {
             session.connection = connection;
             session.bandwidths = bandwidths;
             session.times = times;
-            session.groups = groups
-                .into_iter()
-                .map(|(semantics, mids)| Group {
-                    semantics: semantics.to_owned(),
-                    mids,
-                })
-                .collect();
+            session.groups = groups;
             session.ice_lite = ice_lite;
             session.ice = ice;
             session.fingerprints = fingerprints;
