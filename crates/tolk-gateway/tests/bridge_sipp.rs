@@ -941,3 +941,66 @@ target = "peer:callee"
     assert!(again.starts_with("HTTP/1.1 404"), "{again}");
     tolk.assert_idle();
 }
+
+#[test]
+fn early_media_and_cancel_cross_the_bridge() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = r#"
+[[peer]]
+name = "ringing"
+address = "127.0.0.1:27326"
+
+[[route]]
+user = ".+"
+target = "peer:ringing"
+"#;
+    let tolk = Tolk::start(
+        "bridge-cancel",
+        &config(27325, 27378, "33600-33699", routes),
+        27378,
+    );
+    let callee = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "callee_rings.xml",
+            "-p",
+            "27326",
+            "-mp",
+            "34450",
+            "-m",
+            "1",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let caller = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "caller_cancels.xml",
+            "-s",
+            "svc",
+            "127.0.0.1:27325",
+            "-p",
+            "27327",
+            "-mp",
+            "34460",
+            "-m",
+            "1",
+        ],
+    );
+    let caller = caller.join().expect("caller thread");
+    let callee = callee.join().expect("callee thread");
+    let errors = tolk.sipp_errors();
+    assert!(
+        caller.success(),
+        "no early media or no 487: {caller}\n{errors}"
+    );
+    assert!(
+        callee.success(),
+        "the CANCEL did not reach the callee: {callee}\n{errors}"
+    );
+    tolk.assert_idle();
+}
