@@ -6,21 +6,27 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-/// Replies by cookie, for `ttl`, at most `capacity` of them (oldest go first).
+/// Replies by cookie, for `ttl`, at most `capacity` of them and `max_bytes`
+/// of cookies and replies together (oldest go first), so that a flood of
+/// distinct cookies costs bounded memory.
 #[derive(Debug)]
 pub struct ReplyCache {
     ttl: Duration,
     capacity: usize,
+    max_bytes: usize,
+    bytes: usize,
     replies: HashMap<Vec<u8>, Vec<u8>>,
     order: VecDeque<(Instant, Vec<u8>)>,
 }
 
 impl ReplyCache {
     /// An empty cache.
-    pub fn new(ttl: Duration, capacity: usize) -> Self {
+    pub fn new(ttl: Duration, capacity: usize, max_bytes: usize) -> Self {
         Self {
             ttl,
             capacity: capacity.max(1),
+            max_bytes,
+            bytes: 0,
             replies: HashMap::new(),
             order: VecDeque::new(),
         }
@@ -35,17 +41,33 @@ impl ReplyCache {
     /// Remembers `reply` for `cookie`.
     pub fn insert(&mut self, now: Instant, cookie: &[u8], reply: Vec<u8>) {
         self.expire(now);
-        while self.replies.len() >= self.capacity {
-            match self.order.pop_front() {
-                Some((_, old)) => {
-                    self.replies.remove(&old);
-                }
-                None => break,
+        let size = cookie.len() + reply.len();
+        while self.replies.len() >= self.capacity || self.bytes + size > self.max_bytes {
+            if !self.evict_oldest() {
+                break;
             }
         }
-        if self.replies.insert(cookie.to_vec(), reply).is_none() {
-            self.order.push_back((now, cookie.to_vec()));
+        if size > self.max_bytes || self.replies.contains_key(cookie) {
+            return;
         }
+        self.bytes += size;
+        self.replies.insert(cookie.to_vec(), reply);
+        self.order.push_back((now, cookie.to_vec()));
+    }
+
+    /// Bytes of cookies and replies held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    fn evict_oldest(&mut self) -> bool {
+        let Some((_, cookie)) = self.order.pop_front() else {
+            return false;
+        };
+        if let Some(reply) = self.replies.remove(&cookie) {
+            self.bytes -= cookie.len() + reply.len();
+        }
+        true
     }
 
     /// Replies held.
@@ -63,9 +85,7 @@ impl ReplyCache {
             if now.saturating_duration_since(*at) < self.ttl {
                 break;
             }
-            if let Some((_, cookie)) = self.order.pop_front() {
-                self.replies.remove(&cookie);
-            }
+            self.evict_oldest();
         }
     }
 }
@@ -77,7 +97,7 @@ mod tests {
     #[test]
     fn replies_expire_and_are_bounded() {
         let t0 = Instant::now();
-        let mut c = ReplyCache::new(Duration::from_secs(30), 2);
+        let mut c = ReplyCache::new(Duration::from_secs(30), 2, 1 << 20);
         c.insert(t0, b"a", b"ra".to_vec());
         c.insert(t0, b"b", b"rb".to_vec());
         assert_eq!(c.get(t0, b"a"), Some(&b"ra"[..]));
@@ -88,5 +108,24 @@ mod tests {
         assert_eq!(c.get(t0 + Duration::from_secs(30), b"c"), Some(&b"rc"[..]));
         assert_eq!(c.get(t0 + Duration::from_secs(31), b"c"), None);
         assert!(c.is_empty());
+        assert_eq!(c.bytes(), 0);
+    }
+
+    #[test]
+    fn bytes_are_bounded() {
+        let t0 = Instant::now();
+        let mut c = ReplyCache::new(Duration::from_secs(30), 100, 10);
+        c.insert(t0, b"a", vec![0; 4]);
+        c.insert(t0, b"b", vec![0; 4]);
+        assert_eq!((c.len(), c.bytes()), (2, 10));
+        c.insert(t0, b"c", vec![0; 4]);
+        assert_eq!(c.get(t0, b"a"), None, "oldest evicted for space");
+        assert_eq!((c.len(), c.bytes()), (2, 10));
+        c.insert(t0, b"huge", vec![0; 64]);
+        assert_eq!(
+            c.get(t0, b"huge"),
+            None,
+            "larger than the whole budget: not kept"
+        );
     }
 }

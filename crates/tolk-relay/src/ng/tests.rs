@@ -172,6 +172,8 @@ fn ping_errors_and_unanswerable_datagrams() {
     assert_eq!(gone.get("result").and_then(Value::as_str), Some("ok"));
     assert!(gone.get("warning").is_some());
     assert_eq!(h.ng.handle(h.t0, SystemTime::now(), b"no-cookie"), None);
+    let long = [vec![b'k'; MAX_COOKIE + 1], b" d7:command4:pinge".to_vec()].concat();
+    assert_eq!(h.ng.handle(h.t0, SystemTime::now(), &long), None);
     assert_eq!(h.ng.call_count(), 0, "failed offers leave no call behind");
 }
 
