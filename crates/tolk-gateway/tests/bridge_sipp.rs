@@ -937,9 +937,10 @@ target = "peer:callee"
         tolk.sipp_errors()
     );
     assert!(hung_up.elapsed() < Duration::from_secs(20));
+    // Once both legs have ended the call is gone.
+    tolk.assert_idle();
     let again = tolk.http("DELETE", &format!("/calls/{id}"));
     assert!(again.starts_with("HTTP/1.1 404"), "{again}");
-    tolk.assert_idle();
 }
 
 #[test]

@@ -236,10 +236,13 @@ async fn start_sip(
         tls_server,
         ..Default::default()
     };
-    let ua_config = UaConfig {
+    let mut ua_config = UaConfig {
         product: format!("tolk/{}", env!("CARGO_PKG_VERSION")),
         ..UaConfig::default()
     };
+    // Fresh tags, branches and Call-IDs on every start: a restarted node
+    // must not reuse the identifiers of its previous life.
+    ua_config.layer.seed = rand::random();
     Driver::spawn(UserAgent::new(ua_config), driver)
         .await
         .map_err(|e| GatewayError::Sip(e.to_string()))
