@@ -305,11 +305,14 @@ impl<C: SansIo> Task<C> {
         while let Some(t) = self.core.poll_transmit() {
             match t.target.transport {
                 Transport::Udp => {
-                    let sent = match &self.udp {
-                        Some(socket) => socket.send_to(&t.bytes, t.target.addr).await.is_ok(),
-                        None => false,
+                    let unreachable = match &self.udp {
+                        Some(socket) => socket
+                            .send_to(&t.bytes, t.target.addr)
+                            .await
+                            .is_err_and(|e| is_unreachable(&e)),
+                        None => true,
                     };
-                    if !sent {
+                    if unreachable {
                         self.core.handle_transport_error(now(), t.target);
                     }
                 }
@@ -337,5 +340,35 @@ impl<C: SansIo> Task<C> {
             queue,
             self.stream_tx.clone(),
         ));
+    }
+}
+
+/// Whether a UDP send error says the target cannot be reached at all (RFC
+/// 3261 18.4: a transport error ends the transaction). Anything else (a
+/// full buffer under load, a stale ICMP report) is loss, which the
+/// transaction's retransmissions already cover: failing every transaction
+/// to a busy peer on one dropped datagram would turn a burst into 503s.
+fn is_unreachable(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{
+        AddrNotAvailable, HostUnreachable, InvalidInput, NetworkUnreachable, PermissionDenied,
+    };
+    matches!(
+        error.kind(),
+        NetworkUnreachable | HostUnreachable | AddrNotAvailable | InvalidInput | PermissionDenied
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_unreachable;
+    use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn only_definitive_udp_errors_end_transactions() {
+        assert!(is_unreachable(&Error::from(ErrorKind::NetworkUnreachable)));
+        assert!(is_unreachable(&Error::from(ErrorKind::HostUnreachable)));
+        // Loss under load, or a stale ICMP report: retransmissions cover it.
+        assert!(!is_unreachable(&Error::from(ErrorKind::ConnectionRefused)));
+        assert!(!is_unreachable(&Error::from_raw_os_error(105))); // ENOBUFS
     }
 }
