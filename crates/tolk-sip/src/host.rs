@@ -69,35 +69,115 @@ enum Shape {
     Invalid,
 }
 
-/// Classifies a run of host octets (letters, digits, '-' and '.') in
-/// one pass: dot-separated labels, none empty or starting or ending with
-/// a hyphen, an optional final dot.
-fn shape(text: &[u8]) -> Shape {
-    let body = text.strip_suffix(b".").unwrap_or(text);
-    let (mut prev, mut label_start, mut numeric) = (b'.', b'.', true);
-    for &b in body {
-        match b {
-            b'.' if prev == b'.' || prev == b'-' => return Shape::Invalid,
-            b'-' if prev == b'.' => return Shape::Invalid,
-            b'.' => {}
-            _ => {
-                numeric &= b.is_ascii_digit();
-                if prev == b'.' {
-                    label_start = b;
-                }
-            }
+/// Classes of host octets (0: not part of a host).
+const DIGIT: u8 = 1;
+const ALPHA: u8 = 2;
+const HYPHEN: u8 = 3;
+const DOT: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = if b.is_ascii_digit() {
+            DIGIT
+        } else if b.is_ascii_alphabetic() {
+            ALPHA
+        } else if b == b'-' {
+            HYPHEN
+        } else if b == b'.' {
+            DOT
+        } else {
+            0
+        };
+        c += 1;
+    }
+    table
+};
+
+/// States of [`scan`]: where in a host name the last octet left us.
+const START: u8 = 0;
+/// After a dot ending a label that began with a letter (or a digit).
+const DOT_AFTER_ALPHA: u8 = 1;
+const DOT_AFTER_DIGIT: u8 = 2;
+/// Inside a label that began with a letter, after an alphanumeric (or
+/// a hyphen); the same for a label that began with a digit.
+const IN_ALPHA: u8 = 3;
+const IN_ALPHA_HYPHEN: u8 = 4;
+const IN_DIGIT: u8 = 5;
+const IN_DIGIT_HYPHEN: u8 = 6;
+const BAD: u8 = 7;
+
+/// `NEXT[state * 5 + class]`: labels may not be empty nor start or end
+/// with a hyphen.
+static NEXT: [u8; 40] = [
+    // end, digit, alpha, hyphen, dot
+    BAD,
+    IN_DIGIT,
+    IN_ALPHA,
+    BAD,
+    BAD, // START
+    BAD,
+    IN_DIGIT,
+    IN_ALPHA,
+    BAD,
+    BAD, // DOT_AFTER_ALPHA
+    BAD,
+    IN_DIGIT,
+    IN_ALPHA,
+    BAD,
+    BAD, // DOT_AFTER_DIGIT
+    BAD,
+    IN_ALPHA,
+    IN_ALPHA,
+    IN_ALPHA_HYPHEN,
+    DOT_AFTER_ALPHA, // IN_ALPHA
+    BAD,
+    IN_ALPHA,
+    IN_ALPHA,
+    IN_ALPHA_HYPHEN,
+    BAD, // IN_ALPHA_HYPHEN
+    BAD,
+    IN_DIGIT,
+    IN_DIGIT,
+    IN_DIGIT_HYPHEN,
+    DOT_AFTER_DIGIT, // IN_DIGIT
+    BAD,
+    IN_DIGIT,
+    IN_DIGIT,
+    IN_DIGIT_HYPHEN,
+    BAD, // IN_DIGIT_HYPHEN
+    BAD,
+    BAD,
+    BAD,
+    BAD,
+    BAD, // BAD
+];
+
+/// Reads a run of host octets (letters, digits, '-' and '.') and
+/// classifies it in the same pass, one table step per octet:
+/// dot-separated labels, none empty or starting or ending with a
+/// hyphen, an optional final dot. Returns the run's length and shape.
+fn scan(bytes: &[u8]) -> (usize, Shape) {
+    let (mut state, mut seen, mut len) = (START, 0u8, 0);
+    for &b in bytes {
+        let class = CLASS[usize::from(b)];
+        if class == 0 {
+            break;
         }
-        prev = b;
+        seen |= class;
+        state = NEXT[usize::from(state) * 5 + usize::from(class)];
+        len += 1;
     }
-    if body.is_empty() || prev == b'.' || prev == b'-' {
-        Shape::Invalid
-    } else if numeric {
-        Shape::Numeric
-    } else if label_start.is_ascii_alphabetic() {
-        Shape::Domain
-    } else {
-        Shape::Invalid
-    }
+    // ALPHA and HYPHEN share bit 1; DIGIT and DOT do not.
+    let numeric = seen & 2 == 0;
+    let shape = match state {
+        IN_DIGIT | DOT_AFTER_DIGIT if numeric => Shape::Numeric,
+        IN_ALPHA | DOT_AFTER_ALPHA => Shape::Domain,
+        _ => Shape::Invalid,
+    };
+    (len, shape)
 }
 
 /// `IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT`, each
@@ -130,12 +210,14 @@ pub(crate) fn host<'a>(s: &mut Scanner<'a>) -> Result<Host<'a>, Fault> {
         s.expect(b']', "']' closing an IPv6 reference")?;
         return Ok(Host::Ipv6(text));
     }
-    let raw = s.take_while(crate::syntax::is_host);
+    let (len, shape) = scan(s.rest());
+    let raw = s.slice(start, start + len);
+    s.set_pos(start + len);
     let fault = |expected| Fault {
         at: start,
         expected,
     };
-    match shape(raw) {
+    match shape {
         Shape::Numeric => ipv4(raw).map(Host::Ipv4).ok_or(fault("IPv4 address")),
         Shape::Domain => s.text(start, s.pos(), "host name").map(Host::Domain),
         Shape::Invalid => Err(fault("host name, IPv4 address or '[' IPv6 reference")),
@@ -149,9 +231,12 @@ pub(crate) fn port(s: &mut Scanner<'_>) -> Result<Option<u16>, Fault> {
     }
     let start = s.pos();
     let digits = s.take_while(|b| b.is_ascii_digit());
-    std::str::from_utf8(digits)
-        .ok()
-        .and_then(|d| d.parse::<u16>().ok())
+    let value = digits.iter().try_fold(0u32, |n, &d| {
+        Some(n * 10 + u32::from(d - b'0')).filter(|&v| v <= u32::from(u16::MAX))
+    });
+    value
+        .filter(|_| !digits.is_empty())
+        .and_then(|v| u16::try_from(v).ok())
         .map(Some)
         .ok_or(Fault {
             at: start,
@@ -189,5 +274,19 @@ mod tests {
         assert!(parse("300.1.1.1").is_err());
         assert!(parse("-bad.example").is_err());
         assert!(parse("host:99999").is_err());
+        assert!(parse("host:").is_err());
+        assert_eq!(parse("h:65535").unwrap().1, Some(65535));
+        assert_eq!(
+            parse("a-b.example.").unwrap().0,
+            Host::Domain("a-b.example.")
+        );
+        assert_eq!(parse("9x.a9").unwrap().0, Host::Domain("9x.a9"));
+        // Empty labels, hyphens at a label's edge, a top label starting
+        // with a digit, a final dot after an IPv4 address.
+        for bad in [
+            ".", "a..b", "a.-b", "a-.b", "ab-", "1.2.3.4.", "1a", "x.9a", "a.b..",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -107,11 +107,6 @@ pub(crate) fn is_param(b: u8) -> bool {
 pub(crate) fn is_header(b: u8) -> bool {
     has(b, HEADER)
 }
-/// Characters of a host name or IPv4 address.
-pub(crate) fn is_host(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
-}
-
 /// `uric` characters (absolute URIs of other schemes).
 pub(crate) fn is_uric(b: u8) -> bool {
     has(b, URIC)
@@ -239,10 +234,17 @@ impl<'a> Scanner<'a> {
     /// by SP or HTAB). Returns whether anything was skipped.
     pub(crate) fn skip_lws(&mut self) -> bool {
         let start = self.pos;
-        loop {
-            match self.rest() {
-                [b' ' | b'\t', ..] => self.pos += 1,
-                [b'\r', b'\n', b' ' | b'\t', ..] => self.pos += 3,
+        while let Some(&b) = self.input.get(self.pos) {
+            match b {
+                b' ' | b'\t' => self.pos += 1,
+                b'\r'
+                    if matches!(
+                        self.input.get(self.pos + 1..self.pos + 3),
+                        Some([b'\n', b' ' | b'\t'])
+                    ) =>
+                {
+                    self.pos += 3
+                }
                 _ => break,
             }
         }
@@ -285,11 +287,10 @@ impl<'a> Scanner<'a> {
     /// Consumes the longest run of octets satisfying `pred`.
     #[inline]
     pub(crate) fn take_while(&mut self, pred: impl Fn(u8) -> bool) -> &'a [u8] {
-        let start = self.pos;
-        while self.peek().is_some_and(&pred) {
-            self.pos += 1;
-        }
-        self.slice(start, self.pos)
+        let rest = self.rest();
+        let taken = rest.iter().position(|&b| !pred(b)).unwrap_or(rest.len());
+        self.pos += taken;
+        rest.get(..taken).unwrap_or_default()
     }
 
     /// One `token`.
@@ -306,6 +307,12 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         self.expect(b'"', "'\"' opening a quoted string")?;
         loop {
+            // Plain octets first, in one tight step.
+            let rest = self.rest();
+            self.pos += rest
+                .iter()
+                .position(|&b| matches!(b, b'"' | b'\\' | b'\r' | b'\n'))
+                .unwrap_or(rest.len());
             match self.rest() {
                 [b'"', ..] => {
                     self.pos += 1;

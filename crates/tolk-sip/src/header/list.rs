@@ -38,6 +38,22 @@ impl<'h, T> TypedIter<'h, T> {
         }
     }
 
+    /// The elements of one field, read with `scanner` (see [`scanner`]).
+    pub(crate) fn over(
+        field: &'h HeaderField,
+        scanner: Scanner<'h>,
+        item: ItemParser<'h, T>,
+    ) -> Self {
+        TypedIter {
+            fields: [].iter(),
+            name: HeaderMatch::known(""),
+            item,
+            current: Some((field, scanner)),
+            allow_empty: true,
+            done: false,
+        }
+    }
+
     fn fail(&mut self, field: &HeaderField, fault: Fault) -> Option<Result<T, Error>> {
         self.done = true;
         Some(Err(field.error(fault)))
@@ -91,9 +107,29 @@ impl<'h, T> Iterator for TypedIter<'h, T> {
     }
 }
 
+/// A scanner over a field's value: over `text`, its value already held
+/// as UTF-8, when given, else over its octets.
+pub(crate) fn scanner<'h>(field: &'h HeaderField, text: Option<&'h str>) -> Scanner<'h> {
+    match text {
+        Some(text) => {
+            debug_assert_eq!(text.as_bytes(), field.value());
+            Scanner::from_text(text)
+        }
+        None => Scanner::new(field.value()),
+    }
+}
+
 /// Parses a whole single-valued field with `item`.
 pub(crate) fn single<'h, T>(field: &'h HeaderField, item: ItemParser<'h, T>) -> Result<T, Error> {
-    let mut s = Scanner::new(field.value());
+    single_in(field, Scanner::new(field.value()), item)
+}
+
+/// [`single`] with the scanner given.
+pub(crate) fn single_in<'h, T>(
+    field: &'h HeaderField,
+    mut s: Scanner<'h>,
+    item: ItemParser<'h, T>,
+) -> Result<T, Error> {
     s.skip_lws();
     let value = item(&mut s).map_err(|f| field.error(f))?;
     s.finish("end of the header value")

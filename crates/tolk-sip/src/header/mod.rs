@@ -234,12 +234,21 @@ impl Headers {
     }
 }
 
+/// The value of a Content-Length field.
+pub(crate) fn content_length_of(field: &crate::message::HeaderField) -> Result<u32, Error> {
+    single(field, scalar::content_length)
+}
+
 /// Checks one field of a header every message must get right: the
 /// lists Via, Contact, Route, Record-Route, Require, Proxy-Require and
 /// Supported, and the single values From, To, Call-ID, CSeq,
 /// Max-Forwards, Content-Type and Date. Returns the CSeq when the field
-/// is one.
-pub(crate) fn check_field(field: &crate::message::HeaderField) -> Result<Option<CSeq<'_>>, Error> {
+/// is one. `text` is the field's value when the caller already holds it
+/// as UTF-8 (it then needs no validation of its own).
+pub(crate) fn check_field<'h>(
+    field: &'h crate::message::HeaderField,
+    text: Option<&'h str>,
+) -> Result<Option<CSeq<'h>>, Error> {
     const VIA: u8 = names::index(names::VIA);
     const CONTACT: u8 = names::index(names::CONTACT);
     const ROUTE: u8 = names::index(names::ROUTE);
@@ -256,37 +265,49 @@ pub(crate) fn check_field(field: &crate::message::HeaderField) -> Result<Option<
     const DATE: u8 = names::index(names::DATE);
     fn each<'h, T>(
         field: &'h crate::message::HeaderField,
-        name: HeaderMatch<'static>,
+        text: Option<&'h str>,
         item: ItemParser<'h, T>,
         allow_empty: bool,
     ) -> Result<(), Error> {
-        TypedIter::new(std::slice::from_ref(field).iter(), name, item, allow_empty)
-            .try_for_each(|r| r.map(drop))
+        if field.value().is_empty() && !allow_empty {
+            return Err(field.error(crate::error::Fault {
+                at: 0,
+                expected: "a header value",
+            }));
+        }
+        TypedIter::over(field, list::scanner(field, text), item).try_for_each(|r| r.map(drop))
+    }
+    fn single<'h, T>(
+        field: &'h crate::message::HeaderField,
+        text: Option<&'h str>,
+        item: ItemParser<'h, T>,
+    ) -> Result<T, Error> {
+        list::single_in(field, list::scanner(field, text), item)
     }
     match field.known() {
         0 => {}
-        VIA => each(field, known!(VIA), via::via, false)?,
-        CONTACT => each(field, known!(CONTACT), name_addr::contact, false)?,
-        ROUTE => each(field, known!(ROUTE), name_addr::route, false)?,
-        RECORD_ROUTE => each(field, known!(RECORD_ROUTE), name_addr::route, false)?,
-        REQUIRE => each(field, known!(REQUIRE), token, true)?,
-        PROXY_REQUIRE => each(field, known!(PROXY_REQUIRE), token, true)?,
-        SUPPORTED => each(field, known!(SUPPORTED), token, true)?,
+        VIA => each(field, text, via::via, false)?,
+        CONTACT => each(field, text, name_addr::contact, false)?,
+        ROUTE => each(field, text, name_addr::route, false)?,
+        RECORD_ROUTE => each(field, text, name_addr::route, false)?,
+        REQUIRE => each(field, text, token, true)?,
+        PROXY_REQUIRE => each(field, text, token, true)?,
+        SUPPORTED => each(field, text, token, true)?,
         FROM | TO => {
-            single(field, name_addr::name_addr)?;
+            single(field, text, name_addr::name_addr)?;
         }
         CALL_ID => {
-            single(field, cseq::call_id)?;
+            single(field, text, cseq::call_id)?;
         }
-        CSEQ => return single(field, cseq::cseq).map(Some),
+        CSEQ => return single(field, text, cseq::cseq).map(Some),
         MAX_FORWARDS => {
-            single(field, scalar::max_forwards)?;
+            single(field, text, scalar::max_forwards)?;
         }
         CONTENT_TYPE => {
-            single(field, media::media_type)?;
+            single(field, text, media::media_type)?;
         }
         DATE => {
-            single(field, reason::date)?;
+            single(field, text, reason::date)?;
         }
         _ => {}
     }

@@ -24,17 +24,8 @@ fn declared_length(head: &Head) -> Result<Option<usize>, Error> {
             expected: "a single Content-Length header",
         });
     }
-    head.headers
-        .content_length()
-        .map(|n| n.and_then(|n| usize::try_from(n).ok()))
-        .map_err(|e| match e {
-            Error::DuplicateHeader(_) => Error::Syntax {
-                line: first.line(),
-                offset: 0,
-                expected: "a single Content-Length header",
-            },
-            other => other,
-        })
+    // The one field found above, parsed directly (no second scan).
+    crate::header::content_length_of(first).map(|n| usize::try_from(n).ok())
 }
 
 /// Datagram rules: the body is Content-Length octets (trailing octets

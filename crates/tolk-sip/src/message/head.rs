@@ -40,6 +40,8 @@ pub(crate) struct Head {
     pub(crate) headers: Headers,
     /// Offset of the first body octet (just past the empty line).
     pub(crate) body_start: usize,
+    /// The start line and header section as received.
+    pub(crate) raw: Bytes,
 }
 
 /// Where the header section ends: the offset just past its empty line.
@@ -70,20 +72,22 @@ pub(crate) fn parse_head(buf: &Bytes, limits: &Limits) -> Result<Head, Error> {
     let (start_end, mut pos) = line_at(head, 0, 1)?;
     let start = start_line(buf.slice(0..start_end))?;
 
-    let lines = memchr::memchr_iter(b'\n', head).count();
-    if lines.saturating_sub(2) > limits.max_headers.saturating_mul(4) {
-        // Far more lines than fields allowed: refuse before doing the work.
-        return Err(Error::TooManyHeaders {
-            limit: limits.max_headers,
-            line: 2,
-            offset: pos,
-        });
-    }
-    let mut headers = Headers::with_capacity(lines.saturating_sub(2).min(limits.max_headers));
+    // Room for a field per 24 octets (typical fields are longer), so that
+    // the index is allocated once without counting lines first.
+    let mut headers = Headers::with_capacity((head.len() / 24).clamp(4, limits.max_headers));
+    let max_lines = limits.max_headers.saturating_mul(4).saturating_add(2);
     let mut line_no = 2;
     // The field being gathered: (start offset, line number, end offset).
     let mut field: Option<(usize, usize, usize)> = None;
     loop {
+        if line_no > max_lines {
+            // Far more (continuation) lines than fields allowed.
+            return Err(Error::TooManyHeaders {
+                limit: limits.max_headers,
+                line: line_no,
+                offset: pos,
+            });
+        }
         let (line_end, next) = line_at(head, pos, line_no)?;
         let first = head.get(pos).copied();
         if line_end == pos || matches!(first, Some(b' ' | b'\t')) {
@@ -91,10 +95,12 @@ pub(crate) fn parse_head(buf: &Bytes, limits: &Limits) -> Result<Head, Error> {
                 if let Some((from, line, to)) = field.take() {
                     headers.push(HeaderField::parse(buf.slice(from..to), line, from)?);
                 }
+
                 return Ok(Head {
                     start,
                     headers,
                     body_start: next,
+                    raw: buf.slice(..end),
                 });
             }
             match field.as_mut() {
@@ -172,8 +178,8 @@ fn start_line(line: Bytes) -> Result<StartLine, Error> {
             "Request-URI without white space (single SP separators)",
         ));
     }
-    let text = std::str::from_utf8(uri).map_err(|_| at(sp1 + 1, "Request-URI"))?;
-    let parsed = crate::uri::parse(text).map_err(|f| {
+    let uri_text = std::str::from_utf8(uri).map_err(|_| at(sp1 + 1, "Request-URI"))?;
+    let parsed = crate::uri::parse(uri_text).map_err(|f| {
         Fault {
             at: sp1 + 1 + f.at,
             expected: f.expected,

@@ -89,6 +89,13 @@ impl HeaderField {
         })
     }
 
+    /// Where the value lies in the message it was parsed from (for a
+    /// built field: in the field itself).
+    pub(crate) fn value_range(&self) -> std::ops::Range<usize> {
+        let at = self.offset as usize;
+        at + self.value_start as usize..at + self.value_end as usize
+    }
+
     /// The name as written (`v`, `VIA`, `Via`, ...).
     pub fn name(&self) -> &str {
         let name = self.raw.get(..self.name_end as usize).unwrap_or_default();

@@ -64,6 +64,7 @@ impl Message {
     /// Builds a message from a parsed head and its body, then checks the
     /// headers the transaction layer relies on.
     fn from_parts(head: Head, body: Bytes) -> Result<Message, Error> {
+        let raw = head.raw;
         let message = match head.start {
             StartLine::Request { method, uri } => Message::Request(Request {
                 method,
@@ -78,7 +79,7 @@ impl Message {
                 body,
             }),
         };
-        validate::validate(&message)?;
+        validate::validate(&message, &raw)?;
         Ok(message)
     }
 

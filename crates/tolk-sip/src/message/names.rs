@@ -191,10 +191,7 @@ const TABLE: [u8; 256] = {
 /// A header's position in [`ALL`] plus one, or 0 for a name not listed.
 pub(crate) fn index_of(name: &[u8]) -> u8 {
     let name = match name {
-        [c] => match std::str::from_utf8(std::slice::from_ref(c))
-            .ok()
-            .and_then(expand_compact)
-        {
+        [c] if c.is_ascii() => match expand_compact(char::from(*c).encode_utf8(&mut [0; 4])) {
             Some(long) => long.as_bytes(),
             None => name,
         },

@@ -10,9 +10,13 @@ use super::Message;
 use crate::error::{Error, Fault};
 use crate::header::check_field;
 
-pub(crate) fn validate(message: &Message) -> Result<(), Error> {
+/// `head` is the start line and header section the message was parsed
+/// from: checked as UTF-8 once, its text serves every field's check.
+pub(crate) fn validate(message: &Message, head: &[u8]) -> Result<(), Error> {
+    let text = std::str::from_utf8(head).ok();
     for field in message.headers().iter() {
-        let Some(cseq) = check_field(field)? else {
+        let value = text.and_then(|t| t.get(field.value_range()));
+        let Some(cseq) = check_field(field, value)? else {
             continue;
         };
         if let Message::Request(request) = message {
