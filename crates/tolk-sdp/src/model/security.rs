@@ -87,7 +87,9 @@ impl std::fmt::Display for Setup {
 }
 
 /// `a=crypto:<tag> <suite> <key params> [<session params>]` (RFC 4568).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` output hides the keys, so that a logged call never leaks
+/// the media it protects.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Crypto {
     /// The tag the answer echoes.
     pub tag: u32,
@@ -97,6 +99,17 @@ pub struct Crypto {
     pub keys: Vec<String>,
     /// Session parameters (`KDR=`, `UNENCRYPTED_SRTCP`, ...), in order.
     pub session_params: Vec<String>,
+}
+
+impl std::fmt::Debug for Crypto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crypto")
+            .field("tag", &self.tag)
+            .field("suite", &self.suite)
+            .field("keys", &format_args!("[{} redacted]", self.keys.len()))
+            .field("session_params", &self.session_params)
+            .finish()
+    }
 }
 
 impl Crypto {
@@ -237,5 +250,22 @@ impl CryptoSuite {
 impl std::fmt::Display for CryptoSuite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let key = "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4";
+        let crypto = Crypto::parse(&format!("1 AES_CM_128_HMAC_SHA1_80 {key}")).unwrap();
+        let shown = format!("{crypto:?}");
+        assert!(!shown.contains("WVNfX19zZW1jdGwg"), "{shown}");
+        assert_eq!(
+            shown,
+            "Crypto { tag: 1, suite: AesCm128HmacSha1_80, keys: [1 redacted], session_params: [] }"
+        );
     }
 }
