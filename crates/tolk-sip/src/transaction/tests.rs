@@ -19,6 +19,21 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// Retransmissions from T1 doubling up to T2, then every T2, until 64*T1
+/// (Timers E and G), in ms.
+const DOUBLING_TO_T2: [u64; 10] = [
+    500, 1500, 3500, 7500, 11_500, 15_500, 19_500, 23_500, 27_500, 31_500,
+];
+
+/// When the retransmissions among `fired` happened (ms from the start).
+fn retransmit_times(fired: &[(u64, Effect)]) -> Vec<u64> {
+    fired
+        .iter()
+        .filter(|(_, e)| *e == Effect::Retransmit)
+        .map(|(t, _)| *t)
+        .collect()
+}
+
 /// Runs a machine's timers until `until`, returning (offset ms, effect).
 macro_rules! run_until {
     ($m:expr, $start:expr, $until:expr) => {{
@@ -37,11 +52,7 @@ fn invite_client_timer_a_doubles_and_timer_b_times_out() {
     let start = t0();
     let mut c = InviteClient::new(start, false, CFG);
     let fired = run_until!(c, start, start + ms(40_000));
-    let retransmits: Vec<u64> = fired
-        .iter()
-        .filter(|(_, e)| *e == Effect::Retransmit)
-        .map(|(t, _)| *t)
-        .collect();
+    let retransmits = retransmit_times(&fired);
     assert_eq!(retransmits, [500, 1500, 3500, 7500, 15_500, 31_500]);
     assert_eq!(fired.last(), Some(&(32_000, Effect::TimedOut)));
     assert_eq!(c.state(), InviteClientState::Terminated);
@@ -102,17 +113,8 @@ fn non_invite_client_timer_e_caps_at_t2_and_timer_f_times_out() {
     let start = t0();
     let mut c = NonInviteClient::new(start, false, CFG);
     let fired = run_until!(c, start, start + ms(40_000));
-    let retransmits: Vec<u64> = fired
-        .iter()
-        .filter(|(_, e)| *e == Effect::Retransmit)
-        .map(|(t, _)| *t)
-        .collect();
-    assert_eq!(
-        retransmits,
-        [
-            500, 1500, 3500, 7500, 11_500, 15_500, 19_500, 23_500, 27_500, 31_500
-        ]
-    );
+    let retransmits = retransmit_times(&fired);
+    assert_eq!(retransmits, DOUBLING_TO_T2);
     assert_eq!(fired.last(), Some(&(32_000, Effect::TimedOut)));
 }
 
@@ -150,17 +152,8 @@ fn invite_server_timer_g_and_h_without_ack() {
         "no response after a final one"
     );
     let fired = run_until!(s, start, start + ms(40_000));
-    let times: Vec<u64> = fired
-        .iter()
-        .filter(|(_, e)| *e == Effect::Retransmit)
-        .map(|(t, _)| *t)
-        .collect();
-    assert_eq!(
-        times,
-        [
-            500, 1500, 3500, 7500, 11_500, 15_500, 19_500, 23_500, 27_500, 31_500
-        ]
-    );
+    let times = retransmit_times(&fired);
+    assert_eq!(times, DOUBLING_TO_T2);
     assert_eq!(fired.last(), Some(&(32_000, Effect::TimedOut)));
 }
 
