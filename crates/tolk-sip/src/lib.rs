@@ -1,6 +1,8 @@
 //! tolk-sip: a sans-IO SIP stack. This layer is the message layer (RFC
 //! 3261 section 7 and 25, RFC 5118) and the UAS core's request checks
-//! (section 8.2).
+//! (section 8.2); [`transaction`] and the user agent core [`ua`] build on
+//! it (dialogs, re-INVITE, UPDATE, reliable provisional responses with
+//! PRACK per RFC 3262, session timers per RFC 4028).
 //!
 //! # Run loop
 //!
