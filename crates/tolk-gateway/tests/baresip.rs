@@ -1,7 +1,8 @@
 //! baresip, a real softphone, calls through `tolk run`: the `echo` target
 //! (plain RTP, and SDES-SRTP offered as optional, i.e. RTP/AVP with
-//! `a=crypto`, which the echo target answers with plain RTP), and another
-//! baresip registered at Tolk's registrar. The gateway and the phones run
+//! `a=crypto`, which the echo target answers with plain RTP), another
+//! baresip registered at Tolk's registrar, and a plain-RTP sipp peer
+//! called with mandatory SDES-SRTP (re-keyed in the relay). The gateway and the phones run
 //! in one private network namespace; tshark on its loopback counts the RTP
 //! packets of every flow.
 
@@ -62,14 +63,24 @@ ports = "{media}-{media_end}"
 [registrar]
 domains = ["127.0.0.1"]
 
+[[peer]]
+name = "plain"
+address = "127.0.0.1:{plain}"
+media = {{ srtp = "off" }}
+
 [[route]]
 user = "^echo$"
 target = "echo"
 
 [[route]]
+user = "^plain$"
+target = "peer:plain"
+
+[[route]]
 user = ".+"
 target = "registrar"
 "#,
+        plain = ports.sip + 50,
         sip = ports.sip,
         admin = ports.admin,
         media = ports.media,
@@ -256,4 +267,97 @@ fn baresip_calls_a_registered_baresip_through_the_relay() {
     );
     // The relay forwards without direct phone-to-phone media.
     assert_eq!(packets(&flows, &alice_rtp, &bob_rtp), 0);
+}
+
+#[test]
+fn baresip_with_mandatory_sdes_reaches_a_plain_rtp_sipp() {
+    let ports = Ports {
+        sip: 28100,
+        admin: 28240,
+        media: 36200,
+    };
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let Some(scene) = Scene::start("baresip-sdes-plain", &ports) else {
+        return;
+    };
+    // The plain-RTP callee: sipp answering RTP/AVP and echoing the media.
+    let sipp_media = ports.media + 500;
+    let _callee = Running::spawn(
+        scene
+            .netns
+            .command("timeout")
+            .arg("30")
+            .arg(sipp)
+            .args([
+                "-sn",
+                "uas",
+                "-i",
+                "127.0.0.1",
+                "-mi",
+                "127.0.0.1",
+                "-rtp_echo",
+            ])
+            .args(["-p", &(ports.sip + 50).to_string()])
+            .args(["-mp", &sipp_media.to_string(), "-nostdin", "-m", "1"])
+            .current_dir(&scene.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    // RTP/SAVP: baresip ends the call unless the answer carries SDES keys.
+    let alice = ports.phone(0, "alice", Some("srtp-mand"));
+    let phone = scene.phone(&alice);
+    let capture = scene.capture();
+    let dial = format!("/dial sip:plain@127.0.0.1:{}", ports.sip);
+    let status = phone.run(&scene.netns, &[&dial], CALL_SECS);
+    let pcap = capture.finish();
+    let log = phone.log();
+    assert!(status.success(), "baresip failed ({status}):\n{log}");
+    assert!(log.contains("Call established"), "no call:\n{log}");
+
+    // SRTP with SDES keys on baresip's leg, plain RTP on sipp's.
+    let answers = capture::fields(
+        &pcap,
+        "sip.Status-Code == 200 && sdp",
+        &["udp.dstport", "sdp.media.proto", "sdp.media_attr"],
+    );
+    let to_baresip = answers
+        .iter()
+        .find(|row| row[0] == alice.sip.port().to_string())
+        .unwrap_or_else(|| panic!("no 200 with SDP to baresip: {answers:?}"));
+    assert!(
+        to_baresip[1].contains("RTP/SAVP") && to_baresip[2].contains("crypto:"),
+        "{to_baresip:?}"
+    );
+    let offers = capture::fields(
+        &pcap,
+        "sip.Method == \"INVITE\"",
+        &["udp.dstport", "sdp.media.proto"],
+    );
+    let to_sipp = offers
+        .iter()
+        .find(|row| row[0] == (ports.sip + 50).to_string())
+        .unwrap_or_else(|| panic!("no INVITE to sipp: {offers:?}"));
+    assert!(to_sipp[1].ends_with("RTP/AVP"), "{to_sipp:?}");
+
+    let flows = capture::rtp_flows(&pcap);
+    let gateway = ports.media..=ports.media + 99;
+    let sipp_rtp = sipp_media..=sipp_media + 1;
+    let counts = [
+        packets(&flows, &rtp_range(&alice), &gateway),
+        packets(&flows, &gateway, &sipp_rtp),
+        packets(&flows, &sipp_rtp, &gateway),
+        packets(&flows, &gateway, &rtp_range(&alice)),
+    ];
+    assert!(
+        counts.iter().all(|&n| n >= MIN_PACKETS),
+        "RTP baresip->tolk, tolk->sipp, sipp->tolk, tolk->baresip: {counts:?}; flows {flows:?}"
+    );
+    // baresip decrypted what came back: its receive bitrate is not zero.
+    let last_status = log.rsplit("audio=").next().unwrap_or_default();
+    assert!(
+        !last_status.contains("/0 (bit/s)"),
+        "baresip received no audio it could decrypt: {last_status}"
+    );
 }
