@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::UdpSocket;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -24,6 +25,25 @@ struct Running(Child);
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A process started in its own process group, which is ended as a whole:
+/// Kamailio forks worker processes even in the foreground, and killing only
+/// the main one would leave them holding the SIP port.
+struct Group(Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        for signal in ["-TERM", "-KILL"] {
+            let _ = Command::new("kill")
+                .args([signal, "--", &group])
+                .stderr(Stdio::null())
+                .status();
+            std::thread::sleep(Duration::from_millis(300));
+        }
         let _ = self.0.wait();
     }
 }
@@ -137,13 +157,14 @@ fn kamailio_rtpengine_module_drives_tolk_relay() {
             .unwrap(),
     );
     std::thread::sleep(Duration::from_millis(500));
-    let _kamailio = Running(
+    let _kamailio = Group(
         Command::new(kamailio)
             .arg("-f")
             .arg(&cfg)
             .args(["-DD", "-E", "-Y"])
             .arg(&dir)
             .current_dir(&dir)
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
