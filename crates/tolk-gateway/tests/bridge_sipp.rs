@@ -715,31 +715,73 @@ target = "peer:plain"
         .send_to(dialog("ACK", 1).as_bytes(), "127.0.0.1:27390")
         .expect("send ACK");
 
-    // SRTP to the relay; the plain callee echoes; SRTP under Tolk's key back.
+    // SRTP to the relay; the plain callee echoes; SRTP under Tolk's key
+    // back. The sequence numbers wrap, so the rollover counter is 1.
     let (mut protect, mut unprotect) = (
         new_context(&our_key).expect("context"),
         new_context(&tolk_key).expect("context"),
     );
     let mut echoed = 0;
-    for seq in 0..50u16 {
-        let mut packet = vec![0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x5e, 0xc5];
-        packet[2..4].copy_from_slice(&seq.to_be_bytes());
-        packet[4..8].copy_from_slice(&(u32::from(seq) * 160).to_be_bytes());
-        packet.extend(std::iter::repeat_n(seq as u8, 160));
-        let plain = packet.clone();
-        packet.resize(1500, 0);
-        let len = protect.protect_rtp(&mut packet, 172).expect("protect");
-        media.send_to(&packet[..len], relay).expect("send SRTP");
-        if let Ok(n) = media.recv(&mut buf) {
-            let len = unprotect
-                .unprotect_rtp(&mut buf, n)
-                .expect("Tolk's SRTP authenticates");
-            assert_eq!(buf[12..len], plain[12..], "echoed payload");
-            echoed += 1;
+    let mut exchange = |round: u16, unprotect: &mut Box<dyn tolk_relay::srtp::SrtpContext>| {
+        for i in round * 50..(round + 1) * 50 {
+            let seq = 65_500u16.wrapping_add(i);
+            let mut packet = vec![0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x5e, 0xc5];
+            packet[2..4].copy_from_slice(&seq.to_be_bytes());
+            packet[4..8].copy_from_slice(&(u32::from(i) * 160).to_be_bytes());
+            packet.extend(std::iter::repeat_n(i as u8, 160));
+            let plain = packet.clone();
+            packet.resize(1500, 0);
+            let len = protect.protect_rtp(&mut packet, 172).expect("protect");
+            media.send_to(&packet[..len], relay).expect("send SRTP");
+            let mut buf = [0u8; 1500];
+            if let Ok(n) = media.recv(&mut buf) {
+                let len = unprotect
+                    .unprotect_rtp(&mut buf, n)
+                    .expect("Tolk's SRTP authenticates");
+                assert_eq!(buf[12..len], plain[12..], "echoed payload");
+                echoed += 1;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        std::thread::sleep(Duration::from_millis(20));
+    };
+    exchange(0, &mut unprotect);
+
+    // A session refresh re-INVITE with the same offer: the relay keeps
+    // its SRTP context for our unchanged key (a fresh one would restart
+    // at rollover counter 0 and fail every packet from here on).
+    let refresh = sdp.replace("o=t 1 1", "o=t 1 2");
+    let reinvite = dialog("INVITE", 2).replace(
+        "Content-Length: 0\r\n\r\n",
+        &format!(
+            "Contact: <sip:t@127.0.0.1:27391>\r\nContent-Type: application/sdp\r\n\
+             Content-Length: {}\r\n\r\n{refresh}",
+            refresh.len()
+        ),
+    );
+    signalling
+        .send_to(reinvite.as_bytes(), "127.0.0.1:27390")
+        .expect("send re-INVITE");
+    let refreshed = loop {
+        let n = signalling.recv(&mut buf).expect("re-INVITE answered");
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if text.starts_with("SIP/2.0") && !text.starts_with("SIP/2.0 1") {
+            break text;
+        }
+    };
+    assert!(refreshed.starts_with("SIP/2.0 200"), "{refreshed}");
+    signalling
+        .send_to(dialog("ACK", 2).as_bytes(), "127.0.0.1:27390")
+        .expect("send ACK");
+    let (_, answer) = refreshed.split_once("\r\n\r\n").expect("SDP answer");
+    let answer = tolk_sdp::parse(answer.as_bytes()).expect("answer parses");
+    let refreshed_key = CryptoAttribute::parse(&answer.media[0].crypto[0].to_string())
+        .expect("Tolk's key")
+        .key;
+    if refreshed_key != tolk_key {
+        unprotect = new_context(&refreshed_key).expect("context");
     }
-    assert!(echoed > 40, "only {echoed} of 50 packets came back");
+    exchange(1, &mut unprotect);
+    assert!(echoed > 80, "only {echoed} of 100 packets came back");
     let calls = tolk.http("GET", "/calls");
     assert!(
         calls.contains("SDES AES_CM_128_HMAC_SHA1_80") && calls.contains("RTP/AVP"),
@@ -747,7 +789,7 @@ target = "peer:plain"
     );
 
     signalling
-        .send_to(dialog("BYE", 2).as_bytes(), "127.0.0.1:27390")
+        .send_to(dialog("BYE", 3).as_bytes(), "127.0.0.1:27390")
         .expect("send BYE");
     let bye_ok = loop {
         let n = signalling.recv(&mut buf).expect("BYE answered");

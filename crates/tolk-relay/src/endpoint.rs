@@ -68,6 +68,8 @@ pub struct Endpoint {
     pub(crate) rtcp_latch: Latch,
     pub(crate) rx: Crypto,
     pub(crate) tx: Crypto,
+    /// The keys behind `rx` and `tx`.
+    keys: LegKeys,
     pub(crate) plan: EgressPlan,
     pub(crate) transcoding: Option<Transcoding>,
     /// The SSRC of this leg's RTP as it arrived (before any rename).
@@ -85,6 +87,7 @@ impl Endpoint {
             rtcp_latch: Latch::new(LatchPolicy::default(), false),
             rx: Crypto::Plain,
             tx: Crypto::Plain,
+            keys: LegKeys::default(),
             plan: EgressPlan::default(),
             transcoding: None,
             rtp_ssrc: None,
@@ -106,13 +109,29 @@ impl Endpoint {
             Some(None) => Some(None),
             None => None,
         };
+        // A direction whose key is unchanged keeps its context: a fresh
+        // one would restart the rollover counter and replay window, and
+        // reuse packet indices under the same key (RFC 3711 section 9.1).
         let keys = match u.keys {
-            Some(keys) => Some((crypto(keys.rx.as_ref())?, crypto(keys.tx.as_ref())?)),
+            Some(keys) => {
+                let rx = (keys.rx != self.keys.rx)
+                    .then(|| crypto(keys.rx.as_ref()))
+                    .transpose()?;
+                let tx = (keys.tx != self.keys.tx)
+                    .then(|| crypto(keys.tx.as_ref()))
+                    .transpose()?;
+                Some((keys, rx, tx))
+            }
             None => None,
         };
-        if let Some((rx, tx)) = keys {
-            self.rx = rx;
-            self.tx = tx;
+        if let Some((keys, rx, tx)) = keys {
+            self.keys = keys;
+            if let Some(rx) = rx {
+                self.rx = rx;
+            }
+            if let Some(tx) = tx {
+                self.tx = tx;
+            }
             let authenticated = self.rx.is_srtp();
             self.rtp_latch.set_authenticated(authenticated);
             self.rtcp_latch.set_authenticated(authenticated);
@@ -192,4 +211,54 @@ fn crypto(key: Option<&SrtpKey>) -> Result<Crypto> {
         Some(k) => Crypto::Srtp(new_context(k)?),
         None => Crypto::Plain,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::srtp::SrtpProfile;
+
+    fn key(byte: u8) -> SrtpKey {
+        SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[byte; 16], &[byte; 14]).unwrap()
+    }
+
+    fn context(crypto: &Crypto) -> *const () {
+        match crypto {
+            Crypto::Srtp(context) => std::ptr::from_ref(context.as_ref()).cast(),
+            Crypto::Plain => std::ptr::null(),
+        }
+    }
+
+    fn keys(rx: u8, tx: u8) -> LegUpdate {
+        LegUpdate {
+            keys: Some(LegKeys {
+                rx: Some(key(rx)),
+                tx: Some(key(tx)),
+            }),
+            ..LegUpdate::default()
+        }
+    }
+
+    #[test]
+    fn a_direction_with_the_same_key_keeps_its_srtp_context() {
+        let mut endpoint = Endpoint::new(false);
+        endpoint.update(keys(1, 2)).unwrap();
+        let (rx, tx) = (context(&endpoint.rx), context(&endpoint.tx));
+        assert!(!rx.is_null() && !tx.is_null());
+
+        endpoint.update(keys(1, 2)).unwrap();
+        assert_eq!((context(&endpoint.rx), context(&endpoint.tx)), (rx, tx));
+
+        endpoint.update(keys(1, 3)).unwrap();
+        assert_eq!(context(&endpoint.rx), rx, "rx key unchanged");
+        assert_ne!(context(&endpoint.tx), tx, "new tx key, new context");
+
+        endpoint
+            .update(LegUpdate {
+                keys: Some(LegKeys::default()),
+                ..LegUpdate::default()
+            })
+            .unwrap();
+        assert!(!endpoint.rx.is_srtp() && !endpoint.tx.is_srtp());
+    }
 }

@@ -372,7 +372,8 @@ impl Bridge {
                 match result {
                     Ok(answer) => {
                         call.answered = true;
-                        if let Media::Bridged(media) = &call.media {
+                        if let Media::Bridged(media) = &mut call.media {
+                            media.b_confirmed();
                             if media.is_transcoding() {
                                 crate::admin::AdminBackend::metrics(self.node.as_ref())
                                     .transcoded_streams_changed(2);

@@ -70,6 +70,52 @@ struct LegMedia {
     /// Our offer awaiting this leg's answer.
     pending_offer: Option<SessionDescription>,
     negotiation: Option<Negotiation>,
+    /// What the relay was last told about this leg.
+    applied: Option<AppliedLeg>,
+}
+
+/// The relay settings of one leg as last sent, so that a re-offer
+/// changes only what its negotiation changed: replacing an SRTP context
+/// under the same key would restart its rollover counter and reuse
+/// packet indices (RFC 3711 section 9.1), and a fresh latch or
+/// transcoder would drop the media flowing now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct AppliedLeg {
+    /// The peer's signalled RTP address.
+    pub remote: Option<SocketAddr>,
+    /// Both directions' SRTP keys.
+    pub keys: LegKeys,
+    /// Payload-type rewrite toward this leg.
+    pub payload_types: PayloadTypeMap,
+    /// What the transform toward this leg does (None: no transform).
+    pub transform: Option<String>,
+}
+
+impl AppliedLeg {
+    /// The relay update turning `previous` into `self`; `transcode` is
+    /// the transform to start when it changed.
+    pub(super) fn update_from(
+        &self,
+        previous: Option<&AppliedLeg>,
+        transcode: Option<Transcode>,
+    ) -> LegUpdate {
+        let changed = |same: fn(&AppliedLeg, &AppliedLeg) -> bool| {
+            previous.is_none_or(|previous| !same(previous, self))
+        };
+        let plan_changed =
+            changed(|p, n| p.payload_types == n.payload_types && p.transform == n.transform);
+        LegUpdate {
+            remote: self.remote.filter(|_| changed(|p, n| p.remote == n.remote)),
+            keys: changed(|p, n| p.keys == n.keys).then(|| self.keys.clone()),
+            latch: previous.is_none().then_some(LatchPolicy::LatchFirst),
+            plan: plan_changed.then(|| EgressPlan {
+                payload_types: self.payload_types.clone(),
+                transcode,
+                ..EgressPlan::default()
+            }),
+            ..LegUpdate::default()
+        }
+    }
 }
 
 impl LegMedia {
@@ -82,6 +128,7 @@ impl LegMedia {
             local: None,
             pending_offer: None,
             negotiation: None,
+            applied: None,
         }
     }
 
@@ -265,6 +312,12 @@ impl CallMedia {
         Ok(answer.description)
     }
 
+    /// The callee's 2xx carried the final answer: the initial offer is
+    /// settled, so a later answer can only answer a later re-offer.
+    pub fn b_confirmed(&mut self) {
+        self.b.pending_offer = None;
+    }
+
     /// A leg re-offers mid-call (hold, resume, new address). Answers it
     /// with the codecs in use and sets the relay; returns the answer and,
     /// when the leg's direction changed, the re-offer for the other leg.
@@ -392,8 +445,14 @@ impl CallMedia {
         }
         let (a_transcode, b_transcode) = match &transcodes {
             Some((a_codec, b_codec)) => (
-                Some(transcode_to(&registry, b_codec, a_codec)),
-                Some(transcode_to(&registry, a_codec, b_codec)),
+                Some((
+                    format!("audio {b_codec:?} to {a_codec:?}"),
+                    transcode_to(&registry, b_codec, a_codec),
+                )),
+                Some((
+                    format!("audio {a_codec:?} to {b_codec:?}"),
+                    transcode_to(&registry, a_codec, b_codec),
+                )),
             ),
             None => (None, None),
         };
@@ -410,17 +469,30 @@ impl CallMedia {
         let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
             return Ok(());
         };
+        let mut applied = Vec::with_capacity(2);
         for (side, negotiation, payload_types, transcode) in [
             (Side::A, a, to_a, a_transcode),
             (Side::B, b, to_b, b_transcode),
         ] {
-            let mut update = leg_update(negotiation, payload_types)?;
-            if let Some(plan) = update.plan.as_mut() {
-                plan.transcode = transcode;
-            }
+            let (remote, keys) = leg_remote_and_keys(negotiation)?;
+            let (transform, transcode) = transcode.unzip();
+            applied.push((
+                side,
+                AppliedLeg {
+                    remote,
+                    keys,
+                    payload_types,
+                    transform,
+                },
+                transcode,
+            ));
+        }
+        for (side, next, transcode) in applied {
+            let update = next.update_from(self.leg(side).applied.as_ref(), transcode);
             relay
                 .update(self.session.id, side, update)
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
+            self.leg_mut(side).applied = Some(next);
         }
         self.plan = Some(plan);
         Ok(())
@@ -428,7 +500,11 @@ impl CallMedia {
 
     /// The DTMF conversion on the media toward `to`, when its DTMF form
     /// differs from the other leg's.
-    fn dtmf_conversion(&self, to: Side, payload_types: &PayloadTypeMap) -> Option<Transcode> {
+    fn dtmf_conversion(
+        &self,
+        to: Side,
+        payload_types: &PayloadTypeMap,
+    ) -> Option<(String, Transcode)> {
         let (this, other) = (self.leg(to), self.leg(to.other()));
         let detect = match (this.dtmf, other.dtmf, &self.dtmf_reports) {
             (DtmfMode::Info, DtmfMode::Rfc4733, Some(reports)) => other
@@ -447,11 +523,19 @@ impl CallMedia {
         if detect.is_none() && inject.is_none() {
             return None;
         }
-        Some(Transcode::new(DtmfConversion {
-            payload_types: payload_types.clone(),
-            detect,
-            inject,
-        }))
+        let what = format!(
+            "dtmf detect {:?} inject {:?}",
+            detect.as_ref().map(|d| (d.payload_type, d.clock_rate)),
+            inject.as_ref().map(|i| (i.payload_type, i.clock_rate))
+        );
+        Some((
+            what,
+            Transcode::new(DtmfConversion {
+                payload_types: payload_types.clone(),
+                detect,
+                inject,
+            }),
+        ))
     }
 
     fn dtmf_inject(&self, to: Side) -> Option<Inject> {
@@ -532,6 +616,23 @@ pub(super) fn leg_update(
     negotiation: &Negotiation,
     payload_types: PayloadTypeMap,
 ) -> Result<LegUpdate, MediaError> {
+    let (remote, keys) = leg_remote_and_keys(negotiation)?;
+    Ok(LegUpdate {
+        remote,
+        keys: Some(keys),
+        latch: Some(LatchPolicy::LatchFirst),
+        plan: Some(EgressPlan {
+            payload_types,
+            ..EgressPlan::default()
+        }),
+        ..LegUpdate::default()
+    })
+}
+
+/// A leg's signalled RTP address and SRTP keys from its negotiation.
+fn leg_remote_and_keys(
+    negotiation: &Negotiation,
+) -> Result<(Option<SocketAddr>, LegKeys), MediaError> {
     let audio = first_audio(negotiation);
     let remote = audio
         .and_then(|m| m.remote.as_ref())
@@ -544,16 +645,7 @@ pub(super) fn leg_update(
         },
         _ => LegKeys::default(),
     };
-    Ok(LegUpdate {
-        remote,
-        keys: Some(keys),
-        latch: Some(LatchPolicy::LatchFirst),
-        plan: Some(EgressPlan {
-            payload_types,
-            ..EgressPlan::default()
-        }),
-        ..LegUpdate::default()
-    })
+    Ok((remote, keys))
 }
 
 /// The relay's recipe for audio from leg codec `from` to leg codec `to`
@@ -611,5 +703,70 @@ fn keying_name(keying: &Keying, protocol: &str) -> String {
         Keying::Plain => protocol.to_owned(),
         Keying::Sdes { suite, .. } => format!("SDES {suite}"),
         Keying::Dtls { .. } => "DTLS-SRTP".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn srtp_leg() -> AppliedLeg {
+        let key = "1 AES_CM_128_HMAC_SHA1_80 inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e";
+        AppliedLeg {
+            remote: Some("127.0.0.1:40000".parse().unwrap()),
+            keys: LegKeys {
+                rx: Some(sdes_key(key).unwrap()),
+                tx: Some(sdes_key(key).unwrap()),
+            },
+            payload_types: PayloadTypeMap::identity(),
+            transform: None,
+        }
+    }
+
+    #[test]
+    fn first_update_sets_everything() {
+        let update = srtp_leg().update_from(None, None);
+        assert!(
+            update
+                .keys
+                .is_some_and(|k| k.rx.is_some() && k.tx.is_some())
+        );
+        assert!(update.remote.is_some());
+        assert_eq!(update.latch, Some(LatchPolicy::LatchFirst));
+        assert!(update.plan.is_some());
+    }
+
+    #[test]
+    fn unchanged_leg_keeps_its_srtp_context_latch_and_transform() {
+        let leg = srtp_leg();
+        let update = leg.update_from(Some(&leg.clone()), None);
+        assert!(
+            update.keys.is_none(),
+            "keys resent: the SRTP context would restart"
+        );
+        assert!(update.latch.is_none());
+        assert!(update.remote.is_none());
+        assert!(update.plan.is_none());
+    }
+
+    #[test]
+    fn only_what_changed_is_sent() {
+        let before = srtp_leg();
+        let mut moved = before.clone();
+        moved.remote = Some("127.0.0.1:40010".parse().unwrap());
+        let update = moved.update_from(Some(&before), None);
+        assert_eq!(update.remote, moved.remote);
+        assert!(update.keys.is_none() && update.plan.is_none());
+
+        let mut rekeyed = before.clone();
+        rekeyed.keys.rx = None;
+        let update = rekeyed.update_from(Some(&before), None);
+        assert_eq!(update.keys, Some(rekeyed.keys.clone()));
+        assert!(update.remote.is_none() && update.plan.is_none());
+
+        let mut transcoded = before.clone();
+        transcoded.transform = Some("audio PCMU to PCMA".into());
+        let update = transcoded.update_from(Some(&before), None);
+        assert!(update.plan.is_some() && update.keys.is_none());
     }
 }
