@@ -20,11 +20,17 @@ impl Capture {
     /// once tshark captures; `None` (with a notice) when
     /// tshark is not installed.
     pub fn start(netns: &Netns, file: &Path) -> Option<Capture> {
+        Capture::start_filtered(netns, file, "udp")
+    }
+
+    /// Like [`Capture::start`], with the capture filter `filter` (e.g.
+    /// `udp or tcp port 5061` to see SIP over TLS beside the media).
+    pub fn start_filtered(netns: &Netns, file: &Path, filter: &str) -> Option<Capture> {
         let tshark = crate::peer("tshark")?;
         let mut child = Running::spawn(
             netns
                 .command(tshark)
-                .args(["-i", "lo", "-f", "udp", "-q", "-w"])
+                .args(["-i", "lo", "-f", filter, "-q", "-w"])
                 .arg(file)
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped()),

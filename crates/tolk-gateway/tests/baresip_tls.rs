@@ -1,0 +1,216 @@
+//! baresip, a real softphone, calls `tolk run`'s echo target over SIP/TLS
+//! (`sip:echo@127.0.0.1:PORT;transport=tls`) at the gateway's TLS listener
+//! with the self-signed certificate it makes at start. The gateway and the
+//! phone run in one private network namespace; tshark on its loopback sees
+//! the TLS handshake and encrypted SIP both ways on the TLS port, and the
+//! RTP of the call both ways; the admin API shows the call gone afterwards.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tolk_testkit::baresip::{Baresip, BaresipAccount};
+use tolk_testkit::capture::{self, Capture};
+use tolk_testkit::netns::Netns;
+use tolk_testkit::process::{Running, wait_for_line};
+
+/// Gateway SIP over UDP; its TLS listener is the next port.
+const SIP_UDP: u16 = 28300;
+const SIP_TLS: u16 = SIP_UDP + 1;
+/// The phone's SIP port (UDP/TCP; baresip takes the next one for TLS).
+const PHONE_SIP: u16 = 28310;
+const ADMIN: u16 = 28400;
+const MEDIA: RangeInclusive<u16> = 40000..=40099;
+const PHONE_RTP: RangeInclusive<u16> = 40100..=40199;
+/// A call lasts this long; at 50 packets/s each way that is 250.
+const CALL_SECS: u32 = 5;
+/// Packets each way that prove the media flowed for most of the call.
+const MIN_PACKETS: u64 = 150;
+
+fn gateway_config() -> String {
+    format!(
+        r#"
+[[listen]]
+transport = "udp"
+address = "127.0.0.1:{SIP_UDP}"
+
+[[listen]]
+transport = "tls"
+address = "127.0.0.1:{SIP_TLS}"
+
+[admin]
+address = "127.0.0.1:{ADMIN}"
+
+[media]
+address = "127.0.0.1"
+ports = "{}-{}"
+
+[[route]]
+user = "^echo$"
+target = "echo"
+"#,
+        MEDIA.start(),
+        MEDIA.end(),
+    )
+}
+
+/// `GET path` on the admin API inside `netns` (the test itself runs
+/// outside it, so curl runs in it).
+fn admin_get(netns: &Netns, path: &str) -> String {
+    let output = netns
+        .command("curl")
+        .args(["-s", "-m", "5", &format!("http://127.0.0.1:{ADMIN}{path}")])
+        .stderr(Stdio::null())
+        .output()
+        .expect("runs curl");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Polls `done` every 100 ms for at most `limit`.
+fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    done()
+}
+
+/// TLS records of the capture on the gateway's TLS port, as (source port,
+/// record content types) per packet, dissected as TLS on that port. TLS
+/// 1.3 hides the real type of encrypted records behind the outer
+/// ("opaque") type 23, so both fields are read.
+fn tls_records(pcap: &Path) -> Vec<(u16, String)> {
+    let output = Command::new("tshark")
+        .arg("-r")
+        .arg(pcap)
+        .args([
+            "-d",
+            &format!("tcp.port=={SIP_TLS},tls"),
+            "-Y",
+            &format!("tcp.port=={SIP_TLS} && tls.record"),
+            "-T",
+            "fields",
+            "-e",
+            "tcp.srcport",
+            "-e",
+            "tls.record.content_type",
+            "-e",
+            "tls.record.opaque_type",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .expect("runs tshark");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let (port, types) = line.split_once('\t')?;
+            Some((port.parse().ok()?, types.replace('\t', ",")))
+        })
+        .collect()
+}
+
+/// RTP packets from ports in `from` to ports in `to`.
+fn packets(
+    flows: &BTreeMap<(SocketAddr, SocketAddr), u64>,
+    from: &RangeInclusive<u16>,
+    to: &RangeInclusive<u16>,
+) -> u64 {
+    flows
+        .iter()
+        .filter(|((src, dst), _)| from.contains(&src.port()) && to.contains(&dst.port()))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+#[test]
+fn baresip_calls_the_echo_target_over_tls() {
+    let Some(netns) = Netns::new() else {
+        return;
+    };
+    let (Some(_), Some(_), Some(_)) = (
+        tolk_testkit::peer("baresip"),
+        tolk_testkit::peer("tshark"),
+        tolk_testkit::peer("curl"),
+    ) else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("tolk-baresip-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("tolk.toml");
+    std::fs::write(&config, gateway_config()).expect("config");
+    let mut tolk = Running::spawn(
+        netns
+            .command(env!("CARGO_BIN_EXE_tolk"))
+            .args(["run", "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped()),
+    );
+    let stdout = tolk.0.stdout.take().expect("stdout");
+    assert!(
+        wait_for_line(stdout, "tolk: ready", 20),
+        "tolk run did not report ready"
+    );
+
+    let account = BaresipAccount {
+        user: "alice".into(),
+        sip: ([127, 0, 0, 1], PHONE_SIP).into(),
+        rtp_ports: (*PHONE_RTP.start(), *PHONE_RTP.end()),
+        mediaenc: None,
+        registrar: None,
+        auto_answer: false,
+    };
+    let phone = Baresip::configure(&dir.join("alice"), &account).expect("baresip present");
+    let pcap = dir.join("call.pcapng");
+    let filter = format!("udp or tcp port {SIP_TLS}");
+    let capture = Capture::start_filtered(&netns, &pcap, &filter).expect("tshark present");
+    let dial = format!("/dial sip:echo@127.0.0.1:{SIP_TLS};transport=tls");
+    let status = phone.run(&netns, &[&dial], CALL_SECS);
+    let ended = wait_for(Duration::from_secs(5), || {
+        admin_get(&netns, "/metrics").contains("\ntolk_active_calls 0\n")
+    });
+    let pcap = capture.finish();
+    let log = phone.log();
+    assert!(status.success(), "baresip failed ({status}):\n{log}");
+    assert!(log.contains("Call established"), "no call:\n{log}");
+
+    // The signalling went over TLS: a handshake (content type 22) and
+    // application data (23) in both directions, and no SIP in the clear.
+    let records = tls_records(&pcap);
+    let from_gateway = |port: u16| port == SIP_TLS;
+    for (side, ours) in [("phone", false), ("gateway", true)] {
+        let seen = |kind: &str| {
+            records.iter().any(|(port, types)| {
+                from_gateway(*port) == ours && types.split(',').any(|t| t == kind)
+            })
+        };
+        assert!(
+            seen("22") && seen("23"),
+            "{side} sent no TLS handshake or application data: {records:?}"
+        );
+    }
+    let clear_sip = capture::fields(&pcap, "sip", &["frame.number"]);
+    assert!(clear_sip.is_empty(), "SIP in the clear: {clear_sip:?}");
+
+    let flows = capture::rtp_flows(&pcap);
+    let sent = packets(&flows, &PHONE_RTP, &MEDIA);
+    let received = packets(&flows, &MEDIA, &PHONE_RTP);
+    assert!(
+        sent >= MIN_PACKETS && received >= MIN_PACKETS,
+        "RTP sent {sent}, echoed back {received}; flows {flows:?}\n{log}"
+    );
+
+    let metrics = admin_get(&netns, "/metrics");
+    assert!(ended, "call still active after baresip hung up:\n{metrics}");
+    assert!(
+        metrics.contains("\ntolk_call_setups_total 1\n"),
+        "{metrics}"
+    );
+    drop(tolk);
+    std::fs::remove_dir_all(&dir).ok();
+}
