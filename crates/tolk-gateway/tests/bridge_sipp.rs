@@ -987,37 +987,66 @@ target = "peer:callee"
 
 #[test]
 fn early_media_and_cancel_cross_the_bridge() {
+    cancel_through(
+        "callee_rings.xml",
+        [27325, 27326, 27327, 27378],
+        [34450, 34460],
+        "33600-33699",
+    );
+}
+
+/// RFC 3261 section 9.1: a 2xx that crosses the CANCEL is ACKed and the
+/// callee hung up, as the caller is gone.
+#[test]
+fn a_callee_answering_after_the_cancel_is_hung_up() {
+    cancel_through(
+        "callee_answers_after_cancel.xml",
+        [27364, 27365, 27366, 27367],
+        [34700, 34710],
+        "34600-34699",
+    );
+}
+
+/// A caller that waits for early media then cancels, to callee
+/// `scenario`; ports: Tolk, callee, caller and admin; the callee's and
+/// caller's media.
+fn cancel_through(scenario: &str, ports: [u16; 4], media: [u16; 2], relay_ports: &str) {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let routes = r#"
+    let [tolk_port, callee_port, caller_port, _] = ports.map(|p| p.to_string());
+    let routes = format!(
+        r#"
 [[peer]]
 name = "ringing"
-address = "127.0.0.1:27326"
+address = "127.0.0.1:{callee_port}"
 
 [[route]]
 user = ".+"
 target = "peer:ringing"
-"#;
-    let tolk = Tolk::start(
-        "bridge-cancel",
-        &config(27325, 27378, "33600-33699", routes),
-        27378,
+"#
     );
+    let tolk = Tolk::start(
+        &format!("bridge-cancel-{tolk_port}"),
+        &config(ports[0], ports[3], relay_ports, &routes),
+        ports[3],
+    );
+    let [callee_media, caller_media] = media.map(|p| p.to_string());
     let callee = tolk.sipp_thread(
         &sipp,
         &[
             "-sf",
-            "callee_rings.xml",
+            scenario,
             "-p",
-            "27326",
+            &callee_port,
             "-mp",
-            "34450",
+            &callee_media,
             "-m",
             "1",
         ],
     );
     std::thread::sleep(Duration::from_millis(300));
+    let target = format!("127.0.0.1:{tolk_port}");
     let caller = tolk.sipp_thread(
         &sipp,
         &[
@@ -1025,11 +1054,11 @@ target = "peer:ringing"
             "caller_cancels.xml",
             "-s",
             "svc",
-            "127.0.0.1:27325",
+            &target,
             "-p",
-            "27327",
+            &caller_port,
             "-mp",
-            "34460",
+            &caller_media,
             "-m",
             "1",
         ],
@@ -1043,7 +1072,7 @@ target = "peer:ringing"
     );
     assert!(
         callee.success(),
-        "the CANCEL did not reach the callee: {callee}\n{errors}"
+        "the callee did not get what it expected: {callee}\n{errors}"
     );
     tolk.assert_idle();
 }

@@ -364,6 +364,23 @@ impl Bridge {
                     )
                     .await;
             }
+            LegEvent::Answered { .. }
+                if side == Side::B && (!call.a_alive || call.ending_since.is_some()) =>
+            {
+                // The caller went first (its CANCEL crossed this 2xx, or
+                // an admin hang-up or drain ended it): the UA has ACKed,
+                // so the callee gets BYE (RFC 3261 section 9.1).
+                tracing::info!(call = %id, "the callee answered after the caller left");
+                self.sip
+                    .command(
+                        leg,
+                        LegCommand::Hangup {
+                            cause: Cause::NORMAL_CALL_CLEARING,
+                            warning: None,
+                        },
+                    )
+                    .await;
+            }
             LegEvent::Answered { answer } if side == Side::B => {
                 let result = match &mut call.media {
                     Media::Bridged(media) => media.b_answered(&self.relay, &answer),
