@@ -987,8 +987,8 @@ target = "peer:callee"
 
 #[test]
 fn early_media_and_cancel_cross_the_bridge() {
-    cancel_through(
-        "callee_rings.xml",
+    call_through(
+        ("caller_cancels.xml", "callee_rings.xml"),
         [27325, 27326, 27327, 27378],
         [34450, 34460],
         "33600-33699",
@@ -999,18 +999,35 @@ fn early_media_and_cancel_cross_the_bridge() {
 /// callee hung up, as the caller is gone.
 #[test]
 fn a_callee_answering_after_the_cancel_is_hung_up() {
-    cancel_through(
-        "callee_answers_after_cancel.xml",
+    call_through(
+        ("caller_cancels.xml", "callee_answers_after_cancel.xml"),
         [27364, 27365, 27366, 27367],
         [34700, 34710],
         "34600-34699",
     );
 }
 
-/// A caller that waits for early media then cancels, to callee
-/// `scenario`; ports: Tolk, callee, caller and admin; the callee's and
+/// A 2xx without an SDP answer fails the call (488 to the caller) and
+/// the callee's dialog, up since the UA's ACK, ends with BYE.
+#[test]
+fn a_callee_answering_without_sdp_is_hung_up() {
+    call_through(
+        ("caller_refused.xml", "callee_answers_without_sdp.xml"),
+        [27368, 27369, 27370, 27371],
+        [34720, 34730],
+        "34800-34899",
+    );
+}
+
+/// One call from a sipp caller to a sipp callee through Tolk, each with
+/// its scenario; ports: Tolk, callee, caller and admin; the callee's and
 /// caller's media.
-fn cancel_through(scenario: &str, ports: [u16; 4], media: [u16; 2], relay_ports: &str) {
+fn call_through(
+    (caller_scenario, scenario): (&str, &str),
+    ports: [u16; 4],
+    media: [u16; 2],
+    relay_ports: &str,
+) {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
@@ -1051,7 +1068,7 @@ target = "peer:ringing"
         &sipp,
         &[
             "-sf",
-            "caller_cancels.xml",
+            caller_scenario,
             "-s",
             "svc",
             &target,
@@ -1068,7 +1085,7 @@ target = "peer:ringing"
     let errors = tolk.sipp_errors();
     assert!(
         caller.success(),
-        "no early media or no 487: {caller}\n{errors}"
+        "the caller did not get what it expected: {caller}\n{errors}"
     );
     assert!(
         callee.success(),

@@ -147,16 +147,17 @@ impl SipLegs {
                 };
                 match parse_body(response.body()) {
                     Ok(Some(answer)) => SipInput::Leg(leg, LegEvent::Answered { answer }),
-                    _ => SipInput::Leg(
-                        leg,
-                        LegEvent::Ended {
-                            cause: Cause::BEARER_CAPABILITY_NOT_IMPLEMENTED,
-                            warning: Some(MediaWarning {
-                                code: 399,
-                                text: "the callee's answer carries no readable SDP".into(),
-                            }),
-                        },
-                    ),
+                    _ => {
+                        // The UA has ACKed, so the dialog is up: BYE it and
+                        // forget the leg (its Terminated is of no interest).
+                        let _ = self
+                            .handle
+                            .with(move |ua, now| ua.hangup(now, dialog))
+                            .await;
+                        self.by_dialog.remove(&dialog);
+                        self.legs.remove(&leg);
+                        SipInput::Leg(leg, unreadable_answer())
+                    }
                 }
             }
             UaEvent::Confirmed { .. } => SipInput::Handled,
@@ -429,6 +430,17 @@ impl SipLegs {
             .handle
             .with(move |ua, now| ua.request(now, dialog, Method::Info, Some((content_type, body))))
             .await;
+    }
+}
+
+/// The end of a leg whose 2xx carried no readable SDP answer.
+fn unreadable_answer() -> LegEvent {
+    LegEvent::Ended {
+        cause: Cause::BEARER_CAPABILITY_NOT_IMPLEMENTED,
+        warning: Some(MediaWarning {
+            code: 399,
+            text: "the callee's answer carries no readable SDP".into(),
+        }),
     }
 }
 
