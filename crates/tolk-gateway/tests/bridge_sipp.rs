@@ -422,6 +422,70 @@ target = "registrar"
     tolk.assert_idle();
 }
 
+/// A caller's media policy comes from the peer it really sends from,
+/// not from the Via sent-by it writes (anyone can claim to be a peer).
+#[test]
+fn a_peer_is_recognised_by_its_source_address_not_its_via() {
+    let routes = r#"
+[[peer]]
+name = "picky"
+address = "127.0.0.1:27372"
+media = { codecs = ["pcma"], transcoding = false }
+
+[[route]]
+user = "^echo$"
+target = "echo"
+"#;
+    let tolk = Tolk::start(
+        "bridge-source",
+        &config(27375, 27376, "34900-34999", routes),
+        27376,
+    );
+    // From 27373, claiming the picky peer's 27372 in Via (rport brings
+    // the responses back here): the default policy takes PCMU.
+    let spoofed = invite("echo", 27375, 27372, (0, "PCMU")).replace(
+        "Via: SIP/2.0/UDP 127.0.0.1:27372;branch=z9hG4bKecho27372",
+        "Via: SIP/2.0/UDP 127.0.0.1:27372;rport;branch=z9hG4bKspoof",
+    );
+    let ok = request(27375, 27373, &spoofed);
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    let socket = UdpSocket::bind("127.0.0.1:27373").expect("bind");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let in_dialog = |method: &str, seq: u32| {
+        format!(
+            "{method} sip:echo@127.0.0.1:27375 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:27372;rport;branch=z9hG4bK{method}{seq}\r\n\
+             {}\r\n{}\r\n{}\r\nCSeq: {seq} {method}\r\nMax-Forwards: 70\r\n\
+             Content-Length: 0\r\n\r\n",
+            header(&ok, "From"),
+            header(&ok, "To"),
+            header(&ok, "Call-ID")
+        )
+    };
+    for message in [in_dialog("ACK", 1), in_dialog("BYE", 2)] {
+        socket
+            .send_to(message.as_bytes(), "127.0.0.1:27375")
+            .expect("send");
+    }
+    let mut buf = [0u8; 4096];
+    let bye_ok = loop {
+        let n = socket.recv(&mut buf).expect("BYE answered");
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if text.contains(" BYE\r\n") {
+            break text;
+        }
+    };
+    assert!(bye_ok.starts_with("SIP/2.0 200"), "{bye_ok}");
+    drop(socket);
+
+    // The picky peer itself gets its own policy: no PCMU.
+    let refused = request(27375, 27372, &invite("echo", 27375, 27372, (0, "PCMU")));
+    assert!(refused.starts_with("SIP/2.0 488"), "{refused}");
+    tolk.assert_idle();
+}
+
 #[test]
 fn silent_media_ends_the_call_and_sigterm_drains() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {

@@ -308,11 +308,19 @@ impl Bridge {
         self.calls.insert(call.id.clone(), call);
     }
 
-    /// The policy of the configured peer sending from `source`, else the
-    /// default.
+    /// The policy of the configured peer sending from `source` (the
+    /// transport source), else the default. A TCP or TLS peer connects
+    /// from an ephemeral port, so its IP alone identifies it.
     fn policy_for_source(&self, source: Option<SocketAddr>) -> MediaPolicy {
+        let peers = &self.config.peers;
         source
-            .and_then(|addr| self.config.peers.iter().find(|p| p.address == addr))
+            .and_then(|addr| {
+                peers.iter().find(|p| p.address == addr).or_else(|| {
+                    peers.iter().find(|p| {
+                        p.address.ip() == addr.ip() && p.transport != config::Transport::Udp
+                    })
+                })
+            })
             .map(|peer| peer.media.clone())
             .unwrap_or_else(|| self.config.default_policy.clone())
     }

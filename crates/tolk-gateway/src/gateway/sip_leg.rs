@@ -25,14 +25,14 @@ const SDP: &str = "application/sdp";
 pub enum SipInput {
     /// A call-model event on a leg.
     Leg(LegId, LegEvent),
-    /// A new incoming call on a new leg; `source` is the caller's
-    /// signalling address (top Via sent-by), for matching configured peers.
+    /// A new incoming call on a new leg; `source` is the address its
+    /// INVITE came from, for matching configured peers.
     Incoming {
         /// The new leg.
         leg: LegId,
         /// `LegEvent::Incoming`.
         event: LegEvent,
-        /// The top Via's sent-by address.
+        /// The INVITE's transport source address.
         source: Option<SocketAddr>,
     },
     /// A request outside any call (REGISTER, OPTIONS, MESSAGE).
@@ -123,9 +123,13 @@ impl SipLegs {
                         return SipInput::Handled;
                     }
                 };
-                let source = request.headers().top_via().ok().and_then(|via| {
-                    Some(SocketAddr::new(via.host.ip()?, via.port.unwrap_or(5060)))
-                });
+                // The transport source, not the spoofable Via sent-by.
+                let source = self
+                    .handle
+                    .with(move |ua, _| ua.dialog(dialog).map(|d| d.peer().addr))
+                    .await
+                    .ok()
+                    .flatten();
                 let event = LegEvent::Incoming {
                     from: party(request.headers().from().ok().map(|f| f.uri.to_string())),
                     to: party(Some(request.uri_str().to_owned())),

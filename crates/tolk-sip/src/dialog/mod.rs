@@ -92,6 +92,13 @@ impl Dialog {
         self.role
     }
 
+    /// Where the peer was last reached; for a dialog the peer started,
+    /// the transport source of its INVITE (unlike Via, not the peer's
+    /// own claim).
+    pub fn peer(&self) -> Target {
+        self.peer
+    }
+
     /// The peer's Contact URI.
     pub fn remote_target(&self) -> &str {
         &self.remote_target
