@@ -486,6 +486,79 @@ target = "echo"
     tolk.assert_idle();
 }
 
+/// RFC 3261 section 14.2: a re-INVITE without an offer (a common session
+/// refresh) gets our current SDP unchanged as the offer, and the ACK
+/// carries the answer; the call stays up.
+#[test]
+fn an_offerless_reinvite_gets_the_current_sdp() {
+    let routes = r#"
+[[route]]
+user = "^echo$"
+target = "echo"
+"#;
+    let tolk = Tolk::start(
+        "bridge-offerless",
+        &config(27308, 27309, "31400-31499", routes),
+        27309,
+    );
+    let socket = UdpSocket::bind("127.0.0.1:27312").expect("bind");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut buf = [0u8; 4096];
+    let mut final_response = |message: &str, method: &str| {
+        socket
+            .send_to(message.as_bytes(), "127.0.0.1:27308")
+            .expect("send");
+        loop {
+            let n = socket.recv(&mut buf).expect("a response");
+            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            if !text.starts_with("SIP/2.0 1") && text.contains(&format!(" {method}\r\n")) {
+                break text;
+            }
+        }
+    };
+    let ok = final_response(&invite("echo", 27308, 27312, (0, "PCMU")), "INVITE");
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    let (_, first_sdp) = ok.split_once("\r\n\r\n").expect("SDP");
+    let in_dialog = |method: &str, seq: u32, body: &str| {
+        let content = if body.is_empty() {
+            String::new()
+        } else {
+            "Content-Type: application/sdp\r\n".to_owned()
+        };
+        format!(
+            "{method} sip:echo@127.0.0.1:27308 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:27312;branch=z9hG4bK{method}{seq}\r\n\
+             {}\r\n{}\r\n{}\r\nCSeq: {seq} {method}\r\nMax-Forwards: 70\r\n\
+             Contact: <sip:t@127.0.0.1:27312>\r\n{content}Content-Length: {}\r\n\r\n{body}",
+            header(&ok, "From"),
+            header(&ok, "To"),
+            header(&ok, "Call-ID"),
+            body.len()
+        )
+    };
+    let sender = UdpSocket::bind("127.0.0.1:27313").expect("bind");
+    let send = |message: String| {
+        sender
+            .send_to(message.as_bytes(), "127.0.0.1:27308")
+            .expect("send");
+    };
+    send(in_dialog("ACK", 1, ""));
+
+    let refreshed = final_response(&in_dialog("INVITE", 2, ""), "INVITE");
+    assert!(refreshed.starts_with("SIP/2.0 200"), "{refreshed}");
+    let (_, offer) = refreshed.split_once("\r\n\r\n").expect("SDP offer");
+    assert_eq!(offer, first_sdp, "the current SDP, same o= version");
+    let answer = "v=0\r\no=t 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+                  m=audio 33990 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+    send(in_dialog("ACK", 2, answer));
+
+    let bye_ok = final_response(&in_dialog("BYE", 3, ""), "BYE");
+    assert!(bye_ok.starts_with("SIP/2.0 200"), "{bye_ok}");
+    tolk.assert_idle();
+}
+
 #[test]
 fn silent_media_ends_the_call_and_sigterm_drains() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {

@@ -379,7 +379,8 @@ impl CallMedia {
         offer
     }
 
-    /// The answer to our mid-call re-offer arrived.
+    /// The answer to our mid-call re-offer arrived, or to our current
+    /// description offered again (in the 2xx to an offer-less re-INVITE).
     pub fn reoffer_answered(
         &mut self,
         relay: &Relay,
@@ -387,7 +388,7 @@ impl CallMedia {
         answer: &SessionDescription,
     ) -> Result<(), MediaError> {
         let leg = self.leg_mut(side);
-        let Some(offer) = leg.pending_offer.take() else {
+        let Some(offer) = leg.pending_offer.take().or_else(|| leg.local.clone()) else {
             return Ok(());
         };
         let negotiation = tolk_sdp::process_answer(&offer, answer)

@@ -54,6 +54,11 @@ struct SipLeg {
     /// The initial INVITE while it awaits a final answer.
     invite: Option<Request>,
     pending_update: Option<PendingUpdate>,
+    /// Our latest SDP on this dialog (offer or answer), repeated as the
+    /// offer when the peer re-INVITEs without one.
+    local_sdp: Bytes,
+    /// We offered in the 2xx to an offer-less re-INVITE: the ACK answers.
+    offer_in_2xx: bool,
 }
 
 /// The SIP legs of a gateway, on one user agent.
@@ -91,7 +96,7 @@ impl SipLegs {
         self.legs.is_empty()
     }
 
-    fn new_leg(&mut self, dialog: DialogId, invite: Option<Request>) -> LegId {
+    fn new_leg(&mut self, dialog: DialogId, invite: Option<Request>, local_sdp: Bytes) -> LegId {
         let leg = LegId(self.next_leg);
         self.next_leg += 1;
         self.legs.insert(
@@ -100,6 +105,8 @@ impl SipLegs {
                 dialog,
                 invite,
                 pending_update: None,
+                local_sdp,
+                offer_in_2xx: false,
             },
         );
         self.by_dialog.insert(dialog, leg);
@@ -135,7 +142,7 @@ impl SipLegs {
                     to: party(Some(request.uri_str().to_owned())),
                     offer,
                 };
-                let leg = self.new_leg(dialog, Some(request));
+                let leg = self.new_leg(dialog, Some(request), Bytes::new());
                 SipInput::Incoming { leg, event, source }
             }
             UaEvent::Progress { dialog, response } => match self.by_dialog.get(&dialog) {
@@ -164,7 +171,22 @@ impl SipLegs {
                     }
                 }
             }
-            UaEvent::Confirmed { .. } => SipInput::Handled,
+            UaEvent::Confirmed { dialog, ack } => {
+                let Some(&leg) = self.by_dialog.get(&dialog) else {
+                    return SipInput::Handled;
+                };
+                let Some(state) = self.legs.get_mut(&leg) else {
+                    return SipInput::Handled;
+                };
+                if !std::mem::take(&mut state.offer_in_2xx) {
+                    return SipInput::Handled;
+                }
+                match parse_body(ack.body()) {
+                    Ok(Some(answer)) => SipInput::Leg(leg, LegEvent::UpdateAnswered { answer }),
+                    // No usable answer: the media stays as it was.
+                    _ => SipInput::Handled,
+                }
+            }
             UaEvent::Reinvite {
                 dialog,
                 request,
@@ -180,13 +202,28 @@ impl SipLegs {
                         }
                         SipInput::Leg(leg, LegEvent::Updated { offer })
                     }
-                    // An offer-less re-INVITE (a session refresh) or a
-                    // malformed one: refused, the media stays as it is.
-                    _ => {
-                        let code = if sdp.is_empty() { 488 } else { 400 };
+                    // An offer-less re-INVITE (often a session refresh,
+                    // RFC 3261 section 14.2): our current SDP unchanged
+                    // (same o= version) is the offer, the ACK the answer.
+                    Ok(None) => {
+                        let offer = match self.legs.get_mut(&leg) {
+                            Some(state) if !state.local_sdp.is_empty() => {
+                                state.offer_in_2xx = true;
+                                state.local_sdp.clone()
+                            }
+                            _ => Bytes::new(),
+                        };
+                        let code = if offer.is_empty() { 488 } else { 200 };
                         let _ = self
                             .handle
-                            .with(move |ua, now| ua.answer(now, dialog, code, Bytes::new()))
+                            .with(move |ua, now| ua.answer(now, dialog, code, offer))
+                            .await;
+                        SipInput::Handled
+                    }
+                    Err(_) => {
+                        let _ = self
+                            .handle
+                            .with(move |ua, now| ua.answer(now, dialog, 400, Bytes::new()))
                             .await;
                         let _ = request;
                         SipInput::Handled
@@ -298,13 +335,14 @@ impl SipLegs {
 
     /// Places the outgoing call of leg `leg`; returns the new leg.
     pub async fn dial(&mut self, invite: Invite) -> Result<LegId, String> {
+        let offer = invite.sdp.clone();
         let dialog = self
             .handle
             .with(move |ua, now| ua.invite(now, invite))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
-        Ok(self.new_leg(dialog, None))
+        Ok(self.new_leg(dialog, None, offer))
     }
 
     /// Refuses the unanswered incoming call on `leg` with `code` and
@@ -355,6 +393,9 @@ impl SipLegs {
                     Some(sdp) => (183, Bytes::from(sdp.to_bytes())),
                     None => (180, Bytes::new()),
                 };
+                if !sdp.is_empty() {
+                    state.local_sdp = sdp.clone();
+                }
                 let _ = self
                     .handle
                     .with(move |ua, now| ua.answer(now, dialog, code, sdp))
@@ -363,6 +404,7 @@ impl SipLegs {
             LegCommand::Answer { answer } => {
                 state.invite = None;
                 let sdp = Bytes::from(answer.to_bytes());
+                state.local_sdp = sdp.clone();
                 let _ = self
                     .handle
                     .with(move |ua, now| ua.answer(now, dialog, 200, sdp))
@@ -370,6 +412,7 @@ impl SipLegs {
             }
             LegCommand::Update { offer } => {
                 let sdp = Bytes::from(offer.to_bytes());
+                state.local_sdp = sdp.clone();
                 let _ = self
                     .handle
                     .with(move |ua, now| ua.reinvite(now, dialog, sdp))
@@ -377,6 +420,7 @@ impl SipLegs {
             }
             LegCommand::AnswerUpdate { answer } => {
                 let sdp = Bytes::from(answer.to_bytes());
+                state.local_sdp = sdp.clone();
                 match state.pending_update.take() {
                     Some(PendingUpdate::Reinvite) => {
                         let _ = self
