@@ -20,6 +20,7 @@
 //! admin commands, and drives the [`bridge`].
 
 pub mod bridge;
+mod drain;
 pub mod dtmf;
 pub mod echo;
 pub mod media;
@@ -41,6 +42,8 @@ use tolk_sip::Method;
 use tolk_sip::transport::tls::Identity;
 use tolk_sip::transport::{Driver, DriverConfig, Transport};
 use tolk_sip::ua::{UaConfig, UaEvent, UserAgent};
+
+use drain::{Drain, DrainStep};
 
 use crate::admin;
 use crate::config::{self, Config};
@@ -273,7 +276,7 @@ struct Inputs {
 
 async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut drain_deadline: Option<Instant> = None;
+    let mut drain: Option<Drain> = None;
     loop {
         tokio::select! {
             event = inputs.sip.recv() => match event {
@@ -291,7 +294,7 @@ async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Durat
                     bridge.hang_up(&id, tolk_interwork::Cause::NORMAL_CALL_CLEARING, None).await;
                 }
                 Control::Drain => {
-                    drain_deadline.get_or_insert_with(|| Instant::now() + drain_timeout);
+                    drain.get_or_insert_with(|| Drain::new(Instant::now() + drain_timeout));
                 }
             },
             _ = tick.tick() => {
@@ -299,16 +302,10 @@ async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Durat
                 bridge.registrar.expire(now);
                 bridge.reap(now);
                 bridge.update_resources().await;
-                if let Some(deadline) = drain_deadline {
-                    if bridge.call_count() == 0 {
-                        break;
-                    }
-                    if now >= deadline {
-                        bridge.hang_up_all().await;
-                    }
-                    if now >= deadline + Duration::from_secs(5) {
-                        break;
-                    }
+                match drain.as_mut().map(|d| d.step(now, bridge.call_count())) {
+                    Some(DrainStep::Stop) => break,
+                    Some(DrainStep::HangUpAll) => bridge.hang_up_all().await,
+                    Some(DrainStep::Wait) | None => {}
                 }
             }
         }
