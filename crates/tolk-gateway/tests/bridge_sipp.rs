@@ -559,6 +559,47 @@ target = "echo"
     tolk.assert_idle();
 }
 
+/// SIP to SIP, the callee's refusal reaches the caller with its own
+/// status (480), not rewritten through a Q.850 cause (408).
+#[test]
+fn a_sip_callees_refusal_keeps_its_status() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = r#"
+[[peer]]
+name = "refusing"
+address = "127.0.0.1:27318"
+
+[[route]]
+user = ".+"
+target = "peer:refusing"
+"#;
+    let tolk = Tolk::start(
+        "bridge-status",
+        &config(27315, 27319, "31500-31599", routes),
+        27319,
+    );
+    let callee = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "callee_rejects.xml",
+            "-p",
+            "27318",
+            "-mp",
+            "34740",
+            "-m",
+            "1",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let refused = request(27315, 27321, &invite("svc", 27315, 27321, (0, "PCMU")));
+    assert!(refused.starts_with("SIP/2.0 480"), "{refused}");
+    let callee = callee.join().expect("callee thread");
+    assert!(callee.success(), "callee: {callee}");
+}
+
 #[test]
 fn silent_media_ends_the_call_and_sigterm_drains() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {

@@ -346,6 +346,7 @@ impl Bridge {
 
     /// A call-model event on a leg of an existing call.
     pub(crate) async fn leg_event(&mut self, leg: LegId, event: LegEvent) {
+        let rejection = self.sip.take_rejection(leg);
         let Some(id) = self.by_leg.get(&leg).cloned() else {
             return;
         };
@@ -476,7 +477,9 @@ impl Bridge {
                     self.sip.command(other, LegCommand::RequestKeyframe).await;
                 }
             }
-            LegEvent::Ended { cause, warning } => self.leg_ended(&id, side, cause, warning).await,
+            LegEvent::Ended { cause, warning } => {
+                self.leg_ended(&id, side, cause, warning, rejection).await
+            }
             _ => {}
         }
     }
@@ -568,6 +571,7 @@ impl Bridge {
         side: Side,
         cause: Cause,
         warning: Option<MediaWarning>,
+        status: Option<u16>,
     ) {
         let Some(call) = self.calls.get_mut(id) else {
             return;
@@ -586,17 +590,25 @@ impl Bridge {
             call.failure = Some(match side {
                 // The caller gave up (CANCEL).
                 Side::A => 487,
-                Side::B => status_for_cause(cause).unwrap_or(480),
+                // SIP to SIP: the callee's own status, not a Q.850 round trip.
+                Side::B => status.unwrap_or_else(|| status_for_cause(cause).unwrap_or(480)),
             });
         }
         call.ending_since.get_or_insert_with(Instant::now);
-        match call.leg(side.other()) {
-            Some(other) => {
+        let refusal = call.failure.filter(|_| !call.answered && status.is_some());
+        match (call.leg(side.other()), refusal) {
+            (Some(other), Some(code)) => {
+                let headers = warning
+                    .map(|w| vec![(names::WARNING, warning_value(&w))])
+                    .unwrap_or_default();
+                self.sip.reject(other, code, headers).await;
+            }
+            (Some(other), None) => {
                 self.sip
                     .command(other, LegCommand::Hangup { cause, warning })
                     .await;
             }
-            None => self.finish(id),
+            (None, _) => self.finish(id),
         }
     }
 

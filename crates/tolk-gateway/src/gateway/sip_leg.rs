@@ -67,6 +67,9 @@ pub struct SipLegs {
     handle: DriverHandle<UserAgent>,
     legs: HashMap<LegId, SipLeg>,
     by_dialog: HashMap<DialogId, LegId>,
+    /// The final status of outgoing calls refused, until the bridge
+    /// takes it (a SIP caller gets it as is, not through Q.850).
+    rejections: HashMap<LegId, u16>,
     next_leg: u64,
 }
 
@@ -77,6 +80,7 @@ impl SipLegs {
             handle,
             legs: HashMap::new(),
             by_dialog: HashMap::new(),
+            rejections: HashMap::new(),
             next_leg: 1,
         }
     }
@@ -265,7 +269,10 @@ impl SipLegs {
                 let Some(leg) = self.by_dialog.remove(&dialog) else {
                     return SipInput::Handled;
                 };
-                self.legs.remove(&leg);
+                let outgoing = self.legs.remove(&leg).is_some_and(|l| l.invite.is_none());
+                if let (EndReason::Rejected(code), true) = (&reason, outgoing) {
+                    self.rejections.insert(leg, *code);
+                }
                 let cause = match reason {
                     EndReason::Rejected(code) => {
                         cause_for_status(code, None).unwrap_or(Cause::NORMAL_CALL_CLEARING)
@@ -331,6 +338,11 @@ impl SipLegs {
                 SipInput::Handled
             }
         }
+    }
+
+    /// The final status that refused outgoing leg `leg`, once.
+    pub fn take_rejection(&mut self, leg: LegId) -> Option<u16> {
+        self.rejections.remove(&leg)
     }
 
     /// Places the outgoing call of leg `leg`; returns the new leg.
