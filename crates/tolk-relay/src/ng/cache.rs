@@ -1,14 +1,16 @@
-//! The reply cache: a client that retransmits a command (same cookie)
-//! gets the reply it was sent before, and the command is not run twice.
+//! The reply cache: a client that retransmits a command (the same cookie
+//! and body) gets the reply it was sent before, and the command is not run
+//! twice.
 //! An offer retransmitted because its reply was lost must not allocate a
 //! second set of ports.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-/// Replies by cookie, for `ttl`, at most `capacity` of them and `max_bytes`
-/// of cookies and replies together (oldest go first), so that a flood of
-/// distinct cookies costs bounded memory.
+/// Replies by request (the ng server keys them by the whole datagram), for
+/// `ttl`, at most `capacity` of them and `max_bytes` of keys and replies
+/// together (oldest go first), so that a flood of distinct requests costs
+/// bounded memory.
 #[derive(Debug)]
 pub struct ReplyCache {
     ttl: Duration,
@@ -32,40 +34,40 @@ impl ReplyCache {
         }
     }
 
-    /// The reply cached for `cookie`, if still fresh.
-    pub fn get(&mut self, now: Instant, cookie: &[u8]) -> Option<&[u8]> {
+    /// The reply cached for `request`, if still fresh.
+    pub fn get(&mut self, now: Instant, request: &[u8]) -> Option<&[u8]> {
         self.expire(now);
-        self.replies.get(cookie).map(Vec::as_slice)
+        self.replies.get(request).map(Vec::as_slice)
     }
 
-    /// Remembers `reply` for `cookie`.
-    pub fn insert(&mut self, now: Instant, cookie: &[u8], reply: Vec<u8>) {
+    /// Remembers `reply` for `request`.
+    pub fn insert(&mut self, now: Instant, request: &[u8], reply: Vec<u8>) {
         self.expire(now);
-        let size = cookie.len() + reply.len();
+        let size = request.len() + reply.len();
         while self.replies.len() >= self.capacity || self.bytes + size > self.max_bytes {
             if !self.evict_oldest() {
                 break;
             }
         }
-        if size > self.max_bytes || self.replies.contains_key(cookie) {
+        if size > self.max_bytes || self.replies.contains_key(request) {
             return;
         }
         self.bytes += size;
-        self.replies.insert(cookie.to_vec(), reply);
-        self.order.push_back((now, cookie.to_vec()));
+        self.replies.insert(request.to_vec(), reply);
+        self.order.push_back((now, request.to_vec()));
     }
 
-    /// Bytes of cookies and replies held.
+    /// Bytes of requests and replies held.
     pub fn bytes(&self) -> usize {
         self.bytes
     }
 
     fn evict_oldest(&mut self) -> bool {
-        let Some((_, cookie)) = self.order.pop_front() else {
+        let Some((_, request)) = self.order.pop_front() else {
             return false;
         };
-        if let Some(reply) = self.replies.remove(&cookie) {
-            self.bytes -= cookie.len() + reply.len();
+        if let Some(reply) = self.replies.remove(&request) {
+            self.bytes -= request.len() + reply.len();
         }
         true
     }

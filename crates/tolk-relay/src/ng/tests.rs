@@ -198,6 +198,13 @@ fn retransmitted_offer_gets_the_cached_reply() {
         1,
         "the retransmission allocated nothing"
     );
+    // Another client's command under the same cookie is run, not answered
+    // with this call's reply (which holds its SDP and keys).
+    let colliding = b"same-cookie d7:command4:pinge";
+    let other =
+        h.ng.handle(h.t0 + Duration::from_secs(2), SystemTime::now(), colliding)
+            .unwrap();
+    assert_eq!(other, b"same-cookie d6:result4:ponge");
     // After the cache's lifetime the cookie names a new command.
     let ping = b"same-cookie d7:command4:pinge";
     let later =
