@@ -66,7 +66,8 @@ pub struct Listener {
     pub transport: Transport,
     /// Local address and port (IPv4 or `[IPv6]:port`).
     pub address: SocketAddr,
-    /// TLS only: PEM certificate chain; absent = self-signed at start.
+    /// TLS only: PEM certificate chain. Validated but not loaded yet: the
+    /// listener always uses a self-signed certificate made at start.
     pub certificate: Option<String>,
     /// TLS only: PEM private key, required with `certificate`.
     pub private_key: Option<String>,
