@@ -11,6 +11,7 @@
 //! Audio passes unchanged apart from its payload type.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,8 +35,40 @@ pub struct DtmfReport {
     pub event: DtmfEvent,
 }
 
-/// Key presses waiting to be sent to a leg as telephone-events.
-pub type DtmfQueue = Arc<Mutex<VecDeque<DtmfEvent>>>;
+/// Key presses waiting to be sent to a leg as telephone-events. The relay
+/// looks at it on every audio packet, so an empty queue costs one atomic
+/// load there, not a lock.
+#[derive(Debug, Clone, Default)]
+pub struct DtmfQueue(Arc<Waiting>);
+
+#[derive(Debug, Default)]
+struct Waiting {
+    count: AtomicUsize,
+    events: Mutex<VecDeque<DtmfEvent>>,
+}
+
+impl DtmfQueue {
+    /// Queues `event`; false if the queue is unusable (a panicked holder).
+    pub fn push(&self, event: DtmfEvent) -> bool {
+        let Ok(mut events) = self.0.events.lock() else {
+            return false;
+        };
+        events.push_back(event);
+        self.0.count.store(events.len(), Ordering::Release);
+        true
+    }
+
+    /// The oldest waiting key press, if any.
+    pub fn pop(&self) -> Option<DtmfEvent> {
+        if self.0.count.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let mut events = self.0.events.lock().ok()?;
+        let event = events.pop_front();
+        self.0.count.store(events.len(), Ordering::Release);
+        event
+    }
+}
 
 /// Telephone-events arriving on this payload type are reported, not
 /// forwarded.
@@ -119,7 +152,7 @@ impl MediaTransform for DtmfTransform {
         header.set_sequence_number(sequence);
         out.push(slot)?;
         if let Some(inject) = &self.recipe.inject {
-            let pending = inject.queue.lock().ok().and_then(|mut q| q.pop_front());
+            let pending = inject.queue.pop();
             if let Some(event) = pending {
                 self.inject(inject.clone(), event, rtp, sequence, out)?;
             }
@@ -226,10 +259,10 @@ mod tests {
             .process(&RtpPacket::parse(&audio).expect("rtp"), &mut out)
             .expect("audio");
         assert_eq!(out.len(), 1);
-        queue.lock().expect("queue").push_back(DtmfEvent {
+        assert!(queue.push(DtmfEvent {
             digit: Digit::from_char('5').expect("digit"),
             duration: Duration::from_millis(100),
-        });
+        }));
         out.clear();
         let audio = packet(8, 101, 1760, &[0xd5; 160]);
         transform

@@ -252,10 +252,7 @@ impl CallMedia {
         if !leg.injects {
             return false;
         }
-        leg.dtmf_queue
-            .lock()
-            .map(|mut queue| queue.push_back(event))
-            .is_ok()
+        leg.dtmf_queue.push(event)
     }
 
     /// The relay session.
