@@ -1,0 +1,183 @@
+//! A leg's call-model events carried across the call to the other leg.
+
+use std::time::Instant;
+use tolk_interwork::{Cause, LegCommand, LegEvent, LegId};
+
+use tolk_relay::Side;
+
+use super::super::dtmf::DtmfReport;
+use super::super::media::MediaError;
+use super::Bridge;
+use super::call::{Call, Media};
+use crate::config::DtmfMode;
+
+impl Bridge {
+    /// A call-model event on a leg of an existing call.
+    pub(crate) async fn leg_event(&mut self, leg: LegId, event: LegEvent) {
+        let rejection = self.sip.take_rejection(leg);
+        let Some(id) = self.by_leg.get(&leg).cloned() else {
+            return;
+        };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let side = call.side_of(leg);
+        let other = call.leg(side.other());
+        let caller = call.a;
+        match event {
+            LegEvent::Progress { early_media } if side == Side::B => {
+                let early_media = match (early_media, &mut call.media) {
+                    (Some(sdp), Media::Bridged(media)) => match media.b_answered(&self.relay, &sdp)
+                    {
+                        Ok(answer) => Some(answer),
+                        Err(error) => return self.fail_media(&id, error).await,
+                    },
+                    _ => None,
+                };
+                self.describe_legs(&id);
+                self.sip
+                    .command(caller, LegCommand::Progress { early_media })
+                    .await;
+            }
+            LegEvent::Answered { .. }
+                if side == Side::B && (!call.a_alive || call.ending_since.is_some()) =>
+            {
+                // The caller went first (its CANCEL crossed this 2xx, or
+                // an admin hang-up or drain ended it): the UA has ACKed,
+                // so the callee gets BYE (RFC 3261 section 9.1).
+                tracing::info!(call = %id, "the callee answered after the caller left");
+                self.sip
+                    .command(
+                        leg,
+                        LegCommand::Hangup {
+                            cause: Cause::NORMAL_CALL_CLEARING,
+                            warning: None,
+                        },
+                    )
+                    .await;
+            }
+            LegEvent::Answered { answer } if side == Side::B => {
+                let result = match &mut call.media {
+                    Media::Bridged(media) => media.b_answered(&self.relay, &answer),
+                    Media::Echo(_) => return,
+                };
+                match result {
+                    Ok(answer) => {
+                        call.answered = true;
+                        if let Media::Bridged(media) = &mut call.media {
+                            media.b_confirmed();
+                            if media.is_transcoding() {
+                                self.metrics().transcoded_streams_changed(2);
+                            }
+                        }
+                        self.metrics().call_started();
+                        self.node
+                            .update_call(&id, |r| r.answered = Some(Instant::now()));
+                        self.describe_legs(&id);
+                        tracing::info!(call = %id, "answered");
+                        self.sip
+                            .command(caller, LegCommand::Answer { answer })
+                            .await;
+                    }
+                    Err(error) => self.fail_media(&id, error).await,
+                }
+            }
+            LegEvent::Updated { offer } => {
+                let Media::Bridged(media) = &mut call.media else {
+                    // The echo answers a re-offer with the media it has.
+                    let cause = Cause::BEARER_CAPABILITY_NOT_IMPLEMENTED;
+                    return self
+                        .sip
+                        .command(
+                            leg,
+                            LegCommand::RejectUpdate {
+                                cause,
+                                warning: None,
+                            },
+                        )
+                        .await;
+                };
+                match media.reoffered(&self.relay, side, &offer) {
+                    Ok((answer, reoffer)) => {
+                        self.sip
+                            .command(leg, LegCommand::AnswerUpdate { answer })
+                            .await;
+                        if let (Some(offer), Some(other)) = (reoffer, other) {
+                            self.sip.command(other, LegCommand::Update { offer }).await;
+                        }
+                        self.describe_legs(&id);
+                    }
+                    Err(error) => {
+                        let warning = match error {
+                            MediaError::NotAcceptable(warning) => Some(warning),
+                            MediaError::Resources(_) => None,
+                        };
+                        let cause = Cause::BEARER_CAPABILITY_NOT_IMPLEMENTED;
+                        self.sip
+                            .command(leg, LegCommand::RejectUpdate { cause, warning })
+                            .await;
+                    }
+                }
+            }
+            LegEvent::UpdateAnswered { answer } => {
+                if let Media::Bridged(media) = &mut call.media {
+                    if let Err(error) = media.reoffer_answered(&self.relay, side, &answer) {
+                        tracing::warn!(call = %id, ?error, "re-offer answer not usable");
+                    }
+                }
+            }
+            LegEvent::Dtmf(event) => {
+                let Some(other) = other else { return };
+                let queued = match &call.media {
+                    Media::Bridged(media) => media.queue_dtmf(side.other(), event),
+                    Media::Echo(_) => false,
+                };
+                if call.policy(side.other()).dtmf == DtmfMode::Info {
+                    self.sip.command(other, LegCommand::Dtmf(event)).await;
+                } else if !queued {
+                    tracing::info!(call = %id, digit = %event.digit, "INFO key press not relayed: the other leg takes RFC 4733 only");
+                }
+            }
+            LegEvent::KeyframeRequested => {
+                if let Some(other) = other {
+                    self.sip.command(other, LegCommand::RequestKeyframe).await;
+                }
+            }
+            LegEvent::Ended { cause, warning } => {
+                self.leg_ended(&id, side, cause, warning, rejection).await
+            }
+            _ => {}
+        }
+    }
+
+    /// A key press the relay took out of a leg's telephone-events goes to
+    /// the other leg as SIP INFO.
+    pub(crate) async fn dtmf_report(&mut self, report: DtmfReport) {
+        let Some(id) = self.by_session.get(&report.session) else {
+            return;
+        };
+        let Some(to) = self.calls.get(id).and_then(|c| c.leg(report.from.other())) else {
+            return;
+        };
+        tracing::info!(call = %id, digit = %report.event.digit, "RFC 4733 -> INFO");
+        self.sip.command(to, LegCommand::Dtmf(report.event)).await;
+    }
+
+    /// The legs' codecs and crypto into the call table.
+    fn describe_legs(&self, id: &str) {
+        let Some(Call {
+            media: Media::Bridged(media),
+            ..
+        }) = self.calls.get(id)
+        else {
+            return;
+        };
+        let described = [media.describe(Side::A), media.describe(Side::B)];
+        self.node.update_call(id, |record| {
+            for (leg, (codecs, crypto)) in record.legs.iter_mut().zip(described) {
+                leg.codecs = codecs;
+                leg.crypto = crypto;
+            }
+        });
+    }
+}

@@ -1,0 +1,95 @@
+//! The bridge (B2BUA): joins an incoming leg to an outgoing one through
+//! call-model events and commands. Routing, per-leg negotiation and the
+//! relay session happen here; SIP lives in the leg adapter.
+//!
+//! - `call`: one call's state.
+//! - `setup`: an incoming call routed, negotiated and dialled out.
+//! - `events`: the legs' call-model events relayed across the call.
+//! - `teardown`: hang-ups, endings and what they free and count.
+
+mod call;
+mod events;
+mod setup;
+mod teardown;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tolk_interwork::LegId;
+use tolk_relay::{Relay, SessionId};
+
+use super::dtmf::DtmfReport;
+use super::node::Node;
+use super::registrar::RegistrarAdapter;
+use super::router::Router;
+use super::sip_leg::SipLegs;
+use crate::admin::AdminBackend;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use call::Call;
+
+/// The calls of a gateway and everything they use.
+pub(crate) struct Bridge {
+    config: Arc<Config>,
+    router: Arc<dyn Router>,
+    pub(crate) sip: SipLegs,
+    relay: Arc<Relay>,
+    node: Arc<Node>,
+    pub(crate) registrar: RegistrarAdapter,
+    calls: HashMap<String, Call>,
+    by_leg: HashMap<LegId, String>,
+    by_session: HashMap<SessionId, String>,
+    next_call: u64,
+    dtmf_reports: UnboundedSender<DtmfReport>,
+}
+
+impl Bridge {
+    pub(crate) fn new(
+        config: Arc<Config>,
+        router: Arc<dyn Router>,
+        sip: SipLegs,
+        relay: Arc<Relay>,
+        node: Arc<Node>,
+        dtmf_reports: UnboundedSender<DtmfReport>,
+    ) -> Self {
+        let registrar = RegistrarAdapter::new(config.registrar.as_ref());
+        Bridge {
+            config,
+            router,
+            sip,
+            relay,
+            node,
+            registrar,
+            calls: HashMap::new(),
+            by_leg: HashMap::new(),
+            by_session: HashMap::new(),
+            next_call: 1,
+            dtmf_reports,
+        }
+    }
+
+    /// How many calls exist (set up, up or ending).
+    pub(crate) fn call_count(&self) -> usize {
+        self.calls.len()
+    }
+
+    fn media_ip(&self) -> IpAddr {
+        self.config.media.address
+    }
+
+    fn metrics(&self) -> &Metrics {
+        AdminBackend::metrics(self.node.as_ref())
+    }
+
+    fn insert(&mut self, call: Call) {
+        self.by_leg.insert(call.a, call.id.clone());
+        if let Some(b) = call.b {
+            self.by_leg.insert(b, call.id.clone());
+        }
+        self.by_session
+            .insert(call.media.session(), call.id.clone());
+        self.calls.insert(call.id.clone(), call);
+    }
+}

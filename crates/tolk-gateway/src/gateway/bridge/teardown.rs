@@ -1,0 +1,189 @@
+//! Hang-ups and endings: legs told, resources freed, outcomes counted.
+
+use std::time::{Duration, Instant};
+
+use tolk_interwork::{Cause, LegCommand, LegId, MediaWarning, status_for_cause};
+use tolk_relay::{SessionId, Side};
+use tolk_sip::message::names;
+
+use super::super::media::MediaError;
+use super::super::sip_leg::warning_value;
+use super::Bridge;
+use super::call::Media;
+use crate::metrics::RelayDelta;
+
+/// How long a call whose other leg is still ending may linger before it
+/// is dropped from the table regardless (a peer that never answers BYE).
+const ENDING_GRACE: Duration = Duration::from_secs(40);
+
+impl Bridge {
+    /// Media could not be agreed after the callee answered: both legs go.
+    pub(super) async fn fail_media(&mut self, id: &str, error: MediaError) {
+        let warning = match error {
+            MediaError::NotAcceptable(warning) => Some(warning),
+            MediaError::Resources(_) => None,
+        };
+        tracing::info!(call = %id, ?warning, "media failed");
+        self.hang_up(id, Cause::BEARER_CAPABILITY_NOT_IMPLEMENTED, warning)
+            .await;
+    }
+
+    /// Hangs up every leg of call `id` still up.
+    pub(crate) async fn hang_up(&mut self, id: &str, cause: Cause, warning: Option<MediaWarning>) {
+        let Some(call) = self.calls.get_mut(id) else {
+            return;
+        };
+        call.ending_since.get_or_insert_with(Instant::now);
+        if !call.answered && call.failure.is_none() {
+            call.failure = Some(status_for_cause(cause).unwrap_or(480));
+        }
+        let legs: Vec<LegId> = [call.leg(Side::A), call.leg(Side::B)]
+            .into_iter()
+            .flatten()
+            .collect();
+        for leg in legs {
+            let command = LegCommand::Hangup {
+                cause,
+                warning: warning.clone(),
+            };
+            self.sip.command(leg, command).await;
+        }
+    }
+
+    /// Hangs up the call using relay session `session` (media timeout).
+    pub(crate) async fn media_timeout(&mut self, session: SessionId) {
+        if let Some(id) = self.by_session.get(&session).cloned() {
+            tracing::info!(call = %id, "media timeout");
+            self.hang_up(&id, Cause::RECOVERY_ON_TIMER_EXPIRY, None)
+                .await;
+        }
+    }
+
+    /// Hangs up every call (end of a drain).
+    pub(crate) async fn hang_up_all(&mut self) {
+        let ids: Vec<String> = self.calls.keys().cloned().collect();
+        for id in ids {
+            self.hang_up(&id, Cause::NORMAL_CALL_CLEARING, None).await;
+        }
+    }
+
+    pub(super) async fn leg_ended(
+        &mut self,
+        id: &str,
+        side: Side,
+        cause: Cause,
+        warning: Option<MediaWarning>,
+        status: Option<u16>,
+    ) {
+        let Some(call) = self.calls.get_mut(id) else {
+            return;
+        };
+        match side {
+            Side::A => call.a_alive = false,
+            Side::B => call.b_alive = false,
+        }
+        if let Some(leg) = match side {
+            Side::A => Some(call.a),
+            Side::B => call.b,
+        } {
+            self.by_leg.remove(&leg);
+        }
+        if !call.answered && call.failure.is_none() {
+            call.failure = Some(match side {
+                // The caller gave up (CANCEL).
+                Side::A => 487,
+                // SIP to SIP: the callee's own status, not a Q.850 round trip.
+                Side::B => status.unwrap_or_else(|| status_for_cause(cause).unwrap_or(480)),
+            });
+        }
+        call.ending_since.get_or_insert_with(Instant::now);
+        let refusal = call.failure.filter(|_| !call.answered && status.is_some());
+        match (call.leg(side.other()), refusal) {
+            (Some(other), Some(code)) => {
+                let headers = warning
+                    .map(|w| vec![(names::WARNING, warning_value(&w))])
+                    .unwrap_or_default();
+                self.sip.reject(other, code, headers).await;
+            }
+            (Some(other), None) => {
+                self.sip
+                    .command(other, LegCommand::Hangup { cause, warning })
+                    .await;
+            }
+            (None, _) => self.finish(id),
+        }
+    }
+
+    /// Frees what call `id` holds and counts it.
+    fn finish(&mut self, id: &str) {
+        let Some(call) = self.calls.remove(id) else {
+            return;
+        };
+        for leg in [Some(call.a), call.b].into_iter().flatten() {
+            self.by_leg.remove(&leg);
+        }
+        let session = call.media.session();
+        self.by_session.remove(&session);
+        if let Ok(stats) = self.relay.delete(session) {
+            self.metrics().add_relay(&relay_delta(&stats));
+        }
+        self.node.remove_call(id);
+        let metrics = self.metrics();
+        if let Media::Bridged(media) = &call.media {
+            if call.answered && media.is_transcoding() {
+                metrics.transcoded_streams_changed(-2);
+            }
+        }
+        match (call.answered, call.failure) {
+            (true, _) => metrics.call_ended(),
+            (false, Some(status)) => metrics.call_failed(status),
+            (false, None) => metrics.call_failed(487),
+        }
+        tracing::info!(call = %id, answered = call.answered, failure = ?call.failure, "ended");
+    }
+
+    /// Publishes what the node holds (SIP dialogs, relay sessions) so
+    /// that operators and tests see resources return to zero.
+    pub(crate) async fn update_resources(&self) {
+        let dialogs = self
+            .sip
+            .handle()
+            .with(|ua, _| ua.dialog_count())
+            .await
+            .unwrap_or(0);
+        let metrics = self.metrics();
+        metrics.set_resources(dialogs as u64, self.relay.session_count() as u64);
+    }
+
+    /// Drops calls whose legs never finished ending (their peers vanished).
+    pub(crate) fn reap(&mut self, now: Instant) {
+        let stale: Vec<String> = self
+            .calls
+            .values()
+            .filter(|c| {
+                c.ending_since
+                    .is_some_and(|t| now.duration_since(t) > ENDING_GRACE)
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        for id in stale {
+            self.finish(&id);
+        }
+    }
+}
+
+/// A relay session's final counters as a metrics delta.
+fn relay_delta(stats: &tolk_relay::SessionStats) -> RelayDelta {
+    let drops = [stats.a.drops, stats.b.drops]
+        .iter()
+        .flat_map(|d| d.iter().map(|(reason, n)| (reason.label().to_owned(), n)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    RelayDelta {
+        packets: stats.a.forwarded + stats.b.forwarded,
+        bytes: stats.a.bytes_forwarded + stats.b.bytes_forwarded,
+        drops,
+        srtp_auth_failures: stats.a.drops.get(tolk_relay::DropReason::AuthFailed)
+            + stats.b.drops.get(tolk_relay::DropReason::AuthFailed),
+    }
+}
