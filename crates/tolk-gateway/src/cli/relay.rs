@@ -31,9 +31,13 @@ pub(crate) struct RelayArgs {
     /// Media worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     workers: usize,
-    /// Seconds of media silence after which a call is deleted.
+    /// Seconds of media silence after which a call is deleted (a call
+    /// whose media the relay does not carry: seconds after its last command).
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// Media sections one offer may carry.
+    #[arg(long, default_value_t = tolk_relay::ng::DEFAULT_MAX_MEDIA)]
+    max_media: usize,
 }
 
 fn parse_ports(s: &str) -> Result<(u16, u16), String> {
@@ -77,11 +81,12 @@ pub(crate) fn run(args: RelayArgs) -> ExitCode {
 }
 
 async fn serve(args: RelayArgs, interface: IpAddr) -> std::io::Result<()> {
+    let timeout = Duration::from_secs(args.timeout.max(1));
     let relay = Relay::start(RelayConfig {
         ports: args.ports,
         workers: args.workers,
         policy: SessionPolicy {
-            timeout: Duration::from_secs(args.timeout.max(1)),
+            timeout,
             ..Default::default()
         },
     })
@@ -90,6 +95,8 @@ async fn serve(args: RelayArgs, interface: IpAddr) -> std::io::Result<()> {
     let socket = UdpSocket::bind(args.ng).await?;
     let config = NgConfig {
         interface,
+        max_media: args.max_media,
+        idle_call_timeout: timeout,
         ..Default::default()
     };
     let mut ng = NgServer::new(Arc::new(relay), config);
@@ -124,6 +131,7 @@ async fn serve(args: RelayArgs, interface: IpAddr) -> std::io::Result<()> {
                         ng.on_event(&event);
                     }
                 }
+                ng.expire_idle(SystemTime::now());
             }
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("tolk relay: stopping ({} calls)", ng.call_count());

@@ -54,7 +54,11 @@
 //!   still gets its RTCP through.
 //! - `delete` removes the call at once (rtpengine waits `delete-delay`,
 //!   30 s by default), and also a call whose media stays silent for the
-//!   relay's session timeout.
+//!   relay's session timeout; a call with no relayed media at all ends
+//!   [`NgConfig::idle_call_timeout`] after its last command
+//!   ([`NgServer::expire_idle`]).
+//! - An offer with more than [`NgConfig::max_media`] media sections is
+//!   refused before any port is taken.
 //! - `query`/`delete` totals count every packet a leg sent (RTP and RTCP
 //!   together) under `RTP`; `errors` are the packets dropped.
 //! - Attribute order in the rewritten SDP follows `tolk-sdp`'s printer
@@ -95,6 +99,10 @@ pub const MAX_COOKIE: usize = 128;
 /// Calls a `list` reply names when the request gives no `limit`.
 pub const DEFAULT_LIST_LIMIT: usize = 32;
 
+/// Media sections one offer may carry by default: every carried section
+/// takes relay ports, so one request must not be able to take them all.
+pub const DEFAULT_MAX_MEDIA: usize = 16;
+
 /// How the ng front end is set up.
 #[derive(Debug, Clone)]
 pub struct NgConfig {
@@ -110,6 +118,12 @@ pub struct NgConfig {
     pub limits: Limits,
     /// Seed for SDES key generation; `None` draws from the OS (tests fix it).
     pub seed: Option<u64>,
+    /// Media sections an offer may carry; more get an `error-reason`.
+    pub max_media: usize,
+    /// How long a call that has no relay session (every section disabled)
+    /// lives after its last command. Calls with sessions end with their
+    /// media's silence timeout instead; these have no media to fall silent.
+    pub idle_call_timeout: Duration,
 }
 
 impl Default for NgConfig {
@@ -121,6 +135,8 @@ impl Default for NgConfig {
             cache_bytes: 64 << 20,
             limits: Limits::default(),
             seed: None,
+            max_media: DEFAULT_MAX_MEDIA,
+            idle_call_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -200,6 +216,27 @@ impl NgServer {
                 self.remove_call(&call_id);
                 self.calls_timed_out += 1;
             }
+        }
+    }
+
+    /// Deletes the calls without a relay session whose last command is
+    /// older than [`NgConfig::idle_call_timeout`]; call it periodically.
+    pub fn expire_idle(&mut self, wall: SystemTime) {
+        let timeout = self.config.idle_call_timeout;
+        let idle: Vec<String> = self
+            .calls
+            .iter()
+            .filter(|(_, call)| {
+                call.media.iter().all(|m| m.session.is_none())
+                    && wall
+                        .duration_since(call.last_signal)
+                        .is_ok_and(|age| age >= timeout)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for call_id in idle {
+            self.remove_call(&call_id);
+            self.calls_timed_out += 1;
         }
     }
 

@@ -27,6 +27,9 @@ impl NgServer {
         let call_id = req.require_call_id()?.to_owned();
         let from_tag = req.require_from_tag()?.to_owned();
         let mut desc = parse_sdp(req)?;
+        if desc.media.len() > self.config.max_media {
+            return Err(Failure::new("Too many media sections"));
+        }
         let is_new = !self.calls.contains_key(&call_id);
         let call = self
             .calls

@@ -1,4 +1,5 @@
-//! The ng front end against a real relay on loopback ports 30000-30199:
+//! The ng front end against a real relay on loopback ports 30000-30199
+//! and 30400-30439:
 //! the eight Kamailio-style cases rtpengine was probed with, errors, the
 //! reply cache and the bookkeeping commands.
 
@@ -469,4 +470,54 @@ fn sip_source_address_and_query_list_statistics_delete() {
         ("call-id", Value::str("c10")),
     ]);
     assert_eq!(reason(&q), "Unknown call-id");
+}
+
+#[test]
+fn an_offer_with_too_many_media_sections_is_refused_before_taking_ports() {
+    let mut h = Harness::new(30400);
+    let section = "m=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+    let head = A_SDP.split("m=audio").next().unwrap();
+    let many = format!("{head}{}", section.repeat(DEFAULT_MAX_MEDIA + 1));
+    let reply = h.cmd([
+        ("command", Value::str("offer")),
+        ("call-id", Value::str("c11")),
+        ("from-tag", Value::str("ft")),
+        ("sdp", Value::str(&many)),
+    ]);
+    assert_eq!(reason(&reply), "Too many media sections");
+    assert_eq!(h.ng.relay.session_count(), 0);
+    assert_eq!(h.ng.call_count(), 0);
+}
+
+#[test]
+fn a_call_without_relayed_media_expires_after_its_last_command() {
+    let mut h = Harness::new(30420);
+    // Only a data channel: the relay disables it, so no session exists
+    // whose silence would ever end the call.
+    let head = A_SDP.split("m=audio").next().unwrap();
+    let data = format!("{head}m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
+    let rewritten = h.offer("c12", &data, []);
+    assert_eq!(m_port(&rewritten), 0);
+    assert_eq!(h.ng.call_count(), 1);
+
+    let timeout = NgConfig::default().idle_call_timeout;
+    let now = SystemTime::now();
+    h.ng.expire_idle(now + timeout - Duration::from_secs(5));
+    assert_eq!(h.ng.call_count(), 1, "kept within the timeout");
+    h.ng.expire_idle(now + timeout + Duration::from_secs(1));
+    assert_eq!(h.ng.call_count(), 0, "expired after it");
+
+    // A call whose media the relay carries is left to its silence timeout.
+    h.offer("c13", A_SDP, []);
+    h.ng.expire_idle(now + timeout * 10);
+    assert_eq!(h.ng.call_count(), 1);
+    let s = h.cmd([("command", Value::str("statistics"))]);
+    let total = s
+        .get("statistics")
+        .and_then(|s| s.get("totalstatistics"))
+        .unwrap();
+    assert_eq!(
+        total.get("timeoutsessions").and_then(Value::as_int),
+        Some(1)
+    );
 }
