@@ -124,19 +124,30 @@ pub struct H264Params {
 impl H264Params {
     /// Reads the parameters from an fmtp; `None` if a value is malformed.
     pub fn from_fmtp(fmtp: Option<&crate::model::Fmtp>) -> Option<Self> {
-        let param = |name| fmtp.and_then(|fmtp| fmtp.param(name));
-        let profile_level_id = match param("profile-level-id") {
-            Some(text) => ProfileLevelId::parse(text)?,
-            None => DEFAULT,
-        };
-        let packetization_mode = match param("packetization-mode") {
-            Some(text) => text.parse().ok()?,
-            None => 0,
-        };
+        // One pass over the pairs; the first occurrence of a name counts.
+        let (mut profile_level_id, mut packetization_mode, mut asymmetry) = (None, None, None);
+        for (name, value) in fmtp.into_iter().flat_map(|fmtp| fmtp.params()) {
+            let slot = if name.eq_ignore_ascii_case("profile-level-id") {
+                &mut profile_level_id
+            } else if name.eq_ignore_ascii_case("packetization-mode") {
+                &mut packetization_mode
+            } else if name.eq_ignore_ascii_case("level-asymmetry-allowed") {
+                &mut asymmetry
+            } else {
+                continue;
+            };
+            slot.get_or_insert(value);
+        }
         Some(H264Params {
-            profile_level_id,
-            packetization_mode,
-            level_asymmetry_allowed: param("level-asymmetry-allowed") == Some("1"),
+            profile_level_id: match profile_level_id {
+                Some(text) => ProfileLevelId::parse(text)?,
+                None => DEFAULT,
+            },
+            packetization_mode: match packetization_mode {
+                Some(text) => text.parse().ok()?,
+                None => 0,
+            },
+            level_asymmetry_allowed: asymmetry == Some("1"),
         })
     }
 

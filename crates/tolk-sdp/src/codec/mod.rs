@@ -35,22 +35,54 @@ pub fn special(encoding: &RtpMap) -> Special {
 /// Whether two formats carry the same codec, so that media passes between
 /// them with at most a payload-type rewrite.
 pub fn same_codec(a: &RtpMap, a_fmtp: Option<&Fmtp>, b: &RtpMap, b_fmtp: Option<&Fmtp>) -> bool {
-    if !a.encoding.eq_ignore_ascii_case(&b.encoding)
-        || a.clock_rate != b.clock_rate
-        || a.channel_count() != b.channel_count()
-    {
-        return false;
+    same_encoding(a, b) && CodecParams::of(a, a_fmtp).matches(&CodecParams::of(b, b_fmtp))
+}
+
+/// Whether the encoding name (case-insensitive), clock rate and channel
+/// count agree: the part of [`same_codec`] that needs no fmtp.
+pub fn same_encoding(a: &RtpMap, b: &RtpMap) -> bool {
+    a.clock_rate == b.clock_rate
+        && a.channel_count() == b.channel_count()
+        && a.encoding.eq_ignore_ascii_case(&b.encoding)
+}
+
+/// The fmtp parameters that decide whether two formats of the same
+/// encoding match, read once per format so that matching many offered
+/// formats against many local ones compares values instead of re-reading
+/// text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodecParams {
+    /// H.264 profile, level and packetization mode; `None` when the fmtp
+    /// is malformed (such a format matches nothing).
+    H264(Option<H264Params>),
+    /// VP9 `profile-id` (0 when absent); `None` when malformed.
+    Vp9(Option<u8>),
+    /// Any other encoding: name, rate and channels decide alone.
+    Other,
+}
+
+impl CodecParams {
+    /// Reads what matters for `encoding` from `fmtp`.
+    pub fn of(encoding: &RtpMap, fmtp: Option<&Fmtp>) -> Self {
+        if encoding.is("H264") {
+            CodecParams::H264(H264Params::from_fmtp(fmtp))
+        } else if encoding.is("VP9") {
+            CodecParams::Vp9(vp9_profile(fmtp))
+        } else {
+            CodecParams::Other
+        }
     }
-    if a.is("H264") {
-        return match (H264Params::from_fmtp(a_fmtp), H264Params::from_fmtp(b_fmtp)) {
-            (Some(a), Some(b)) => a.matches(&b),
-            _ => false,
-        };
+
+    /// Whether two formats whose encodings agree ([`same_encoding`]) carry
+    /// the same codec.
+    pub fn matches(&self, other: &CodecParams) -> bool {
+        match (self, other) {
+            (CodecParams::H264(Some(a)), CodecParams::H264(Some(b))) => a.matches(b),
+            (CodecParams::H264(_), _) | (_, CodecParams::H264(_)) => false,
+            (CodecParams::Vp9(a), CodecParams::Vp9(b)) => a == b,
+            _ => true,
+        }
     }
-    if a.is("VP9") {
-        return vp9_profile(a_fmtp) == vp9_profile(b_fmtp);
-    }
-    true
 }
 
 /// VP9 `profile-id` (0 when absent).
@@ -66,15 +98,28 @@ fn vp9_profile(fmtp: Option<&Fmtp>) -> Option<u8> {
 /// the offered profile-id; otherwise the local parameters (what we can
 /// receive), or the offered ones when we have none.
 pub fn answer_fmtp(offered: &Format, encoding: &RtpMap, local: Option<&Fmtp>) -> Option<Fmtp> {
-    if encoding.is("H264") {
-        let offered = H264Params::from_fmtp(offered.fmtp.as_ref())?;
-        let local = H264Params::from_fmtp(local)?;
-        return Some(H264Params::answer(&offered, &local).to_fmtp());
+    answer_fmtp_parsed(
+        offered.fmtp.as_ref(),
+        &CodecParams::of(encoding, offered.fmtp.as_ref()),
+        local,
+        &CodecParams::of(encoding, local),
+    )
+}
+
+/// [`answer_fmtp`] with both sides' parameters already read.
+pub fn answer_fmtp_parsed(
+    offered: Option<&Fmtp>,
+    offered_params: &CodecParams,
+    local: Option<&Fmtp>,
+    local_params: &CodecParams,
+) -> Option<Fmtp> {
+    match (offered_params, local_params) {
+        (CodecParams::H264(offered), CodecParams::H264(local)) => {
+            Some(H264Params::answer(offered.as_ref()?, local.as_ref()?).to_fmtp())
+        }
+        (CodecParams::Vp9(_), _) => offered.cloned(),
+        _ => local.or(offered).cloned(),
     }
-    if encoding.is("VP9") {
-        return offered.fmtp.clone();
-    }
-    local.cloned().or_else(|| offered.fmtp.clone())
 }
 
 /// A short human name for a format in messages: `H264/42e01f pm1`,
@@ -142,6 +187,17 @@ mod tests {
         let vp9 = RtpMap::new("VP9", 90000);
         assert!(same_codec(&vp9, None, &vp9, fmtp("profile-id=0").as_ref()));
         assert!(!same_codec(&vp9, fmtp("profile-id=2").as_ref(), &vp9, None));
+    }
+
+    #[test]
+    fn malformed_h264_parameters_match_nothing() {
+        let h264 = RtpMap::new("H264", 90000);
+        let bad = CodecParams::of(&h264, fmtp("profile-level-id=zz").as_ref());
+        let good = CodecParams::of(&h264, fmtp("profile-level-id=42e01f").as_ref());
+        assert_eq!(bad, CodecParams::H264(None));
+        assert!(!bad.matches(&bad));
+        assert!(!good.matches(&bad));
+        assert!(good.matches(&good));
     }
 
     #[test]

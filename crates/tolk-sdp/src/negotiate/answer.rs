@@ -78,8 +78,8 @@ pub fn answer(
                 let rtcp_mux = media.rtcp_mux && caps.rtcp_mux;
                 let mut line =
                     MediaDescription::new(media.kind.clone(), port, media.protocol.clone());
-                line.formats = selection.formats.clone();
-                line.rtcp_fb_all = selection.rtcp_fb_all.clone();
+                line.formats = selection.formats;
+                line.rtcp_fb_all = selection.rtcp_fb_all;
                 line.direction = Some(direction);
                 line.rtcp_mux = rtcp_mux;
                 line.rtcp_rsize = media.rtcp_rsize && media.protocol.has_feedback();

@@ -4,7 +4,7 @@
 
 use super::capabilities::Capabilities;
 use super::{NegotiatedCodec, Reason, RtxPayloadTypes};
-use crate::codec::{self, Special};
+use crate::codec::{self, CodecParams, Special};
 use crate::model::{Fmtp, Format, MediaDescription, MediaKind, PayloadType, RtpMap};
 
 /// The answer's formats and what they mean.
@@ -28,6 +28,12 @@ pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<
         codecs: Vec::new(),
         telephone_events: Vec::new(),
     };
+    // Our codecs of this kind with their fmtp read once, not once per
+    // offered format.
+    let local: Vec<_> = caps
+        .codecs_of(kind)
+        .map(|cap| (cap, CodecParams::of(&cap.encoding, cap.fmtp.as_ref())))
+        .collect();
     // Media codecs first, so rtx and telephone-event can refer to them.
     let mut accepted: Vec<(PayloadType, Option<PayloadType>)> = Vec::new();
     for format in &offered.formats {
@@ -46,17 +52,18 @@ pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<
         if codec::special(encoding) != Special::Media {
             continue;
         }
-        let Some(cap) = caps.codecs_of(kind).find(|cap| {
-            codec::same_codec(
-                encoding,
-                format.fmtp.as_ref(),
-                &cap.encoding,
-                cap.fmtp.as_ref(),
-            )
+        let mut params = None;
+        let Some((cap, cap_params)) = local.iter().find(|(cap, cap_params)| {
+            codec::same_encoding(encoding, &cap.encoding)
+                && params
+                    .get_or_insert_with(|| CodecParams::of(encoding, format.fmtp.as_ref()))
+                    .matches(cap_params)
         }) else {
             continue;
         };
-        let fmtp = codec::answer_fmtp(format, encoding, cap.fmtp.as_ref());
+        let params = params.unwrap_or_else(|| CodecParams::of(encoding, format.fmtp.as_ref()));
+        let fmtp =
+            codec::answer_fmtp_parsed(format.fmtp.as_ref(), &params, cap.fmtp.as_ref(), cap_params);
         let feedback = shared(&format.rtcp_fb, &cap.rtcp_fb);
         accepted.push((format.pt, cap.rtx_pt));
         selection.codecs.push(NegotiatedCodec {
