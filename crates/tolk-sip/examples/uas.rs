@@ -63,7 +63,7 @@ impl Registration {
         let lookup = |u: &str| (u == self.user).then(|| self.password.clone());
         match self.digest.verify(now(), request, tag, lookup).ok()? {
             AuthOutcome::Authorized { .. } => self.registrar.register(now(), request, tag).ok(),
-            AuthOutcome::Challenge(challenge) => Some(challenge),
+            AuthOutcome::Challenge(response) | AuthOutcome::Forbidden(response) => Some(response),
         }
     }
 }

@@ -79,6 +79,7 @@ fn register_with_digest_at_20_percent_loss() {
                             challenges += 1;
                             challenge
                         }
+                        AuthOutcome::Forbidden(refused) => refused,
                     };
                     server_ua.respond_with(net.now, id, response).unwrap();
                 }
@@ -154,6 +155,9 @@ fn invite_challenged_by_digest_is_resent_with_credentials() {
                     AuthOutcome::Challenge(challenge) => {
                         challenged += 1;
                         bob.reject_with(net.now, dialog, challenge).unwrap();
+                    }
+                    AuthOutcome::Forbidden(refused) => {
+                        bob.reject_with(net.now, dialog, refused).unwrap();
                     }
                 }
             }

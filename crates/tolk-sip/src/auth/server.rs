@@ -1,6 +1,9 @@
 //! The server side of Digest (RFC 3261 section 22.4, RFC 8760): issue
 //! challenges with self-verifying nonces, verify credentials, say
-//! `stale=true` when only the nonce has expired.
+//! `stale=true` when only the nonce has expired, 403 when credentials
+//! answering one of our nonces are wrong. As a registrar or UAS it
+//! challenges with 401 and WWW-Authenticate; as a proxy (a B2BUA
+//! challenging INVITEs) with 407 and Proxy-Authenticate.
 
 use std::time::{Duration, Instant};
 
@@ -19,9 +22,13 @@ pub enum AuthOutcome {
         /// The authenticated user.
         username: String,
     },
-    /// Send this 401 (a first challenge, wrong credentials, or
-    /// `stale=true` for an expired nonce).
+    /// Send this 401 or 407 (a first challenge, credentials for another
+    /// realm or server, or `stale=true` for an expired nonce).
     Challenge(Response),
+    /// Send this 403: credentials answering one of our nonces, for an
+    /// unknown user or with a wrong response (RFC 3261 section 22.4
+    /// allows 403 rather than a challenge that would only fail again).
+    Forbidden(Response),
 }
 
 /// Issues and checks Digest challenges for one realm.
@@ -32,6 +39,7 @@ pub struct DigestServer {
     lifetime: Duration,
     secret: String,
     epoch: Instant,
+    proxy: bool,
 }
 
 impl DigestServer {
@@ -45,7 +53,15 @@ impl DigestServer {
             lifetime: Duration::from_secs(300),
             secret: format!("{:016x}{:016x}", rng.random::<u64>(), rng.random::<u64>()),
             epoch,
+            proxy: false,
         }
+    }
+
+    /// Challenges as a proxy: 407 with Proxy-Authenticate, credentials
+    /// read from Proxy-Authorization (RFC 3261 section 22.3).
+    pub fn as_proxy(mut self) -> Self {
+        self.proxy = true;
+        self
     }
 
     /// Changes how long a nonce stays fresh.
@@ -85,7 +101,7 @@ impl DigestServer {
         Some(age > self.lifetime.as_secs())
     }
 
-    /// The 401 challenging `request`.
+    /// The 401 (407 as a proxy) challenging `request`.
     pub fn challenge(
         &self,
         now: Instant,
@@ -94,7 +110,12 @@ impl DigestServer {
         to_tag: &str,
     ) -> Result<Response, Error> {
         let nonce = self.nonce(now);
-        let mut b = Response::for_request(request, 401).to_tag(to_tag);
+        let (code, header) = if self.proxy {
+            (407, names::PROXY_AUTHENTICATE)
+        } else {
+            (401, names::WWW_AUTHENTICATE)
+        };
+        let mut b = Response::for_request(request, code).to_tag(to_tag);
         for algorithm in &self.algorithms {
             let mut value = format!(
                 "Digest realm=\"{}\", nonce=\"{nonce}\", algorithm={}, qop=\"auth\"",
@@ -104,7 +125,7 @@ impl DigestServer {
             if stale {
                 value.push_str(", stale=true");
             }
-            b = b.header(names::WWW_AUTHENTICATE, value);
+            b = b.header(header, value);
         }
         b.build()
     }
@@ -118,7 +139,13 @@ impl DigestServer {
         to_tag: &str,
         password: impl Fn(&str) -> Option<String>,
     ) -> Result<AuthOutcome, Error> {
-        for auth in request.headers().authorization() {
+        let headers = request.headers();
+        let credentials = if self.proxy {
+            headers.proxy_authorization().collect::<Vec<_>>()
+        } else {
+            headers.authorization().collect()
+        };
+        for auth in credentials {
             let Ok(auth) = auth else { continue };
             let text = |name: &str| auth.param_text(name).map(|v| v.into_owned());
             if !auth.scheme.eq_ignore_ascii_case("Digest")
@@ -144,7 +171,7 @@ impl DigestServer {
                 continue;
             };
             let Some(secret) = password(&username) else {
-                continue;
+                return self.forbidden(request, to_tag);
             };
             let qop = text("qop").filter(|q| q.eq_ignore_ascii_case("auth"));
             let (nc, cnonce) = (
@@ -162,7 +189,7 @@ impl DigestServer {
                 qop_auth: qop.map(|_| (nc.as_str(), cnonce.as_str())),
             });
             if !same(&expected, &given.to_ascii_lowercase()) {
-                continue;
+                return self.forbidden(request, to_tag);
             }
             if expired {
                 return self
@@ -173,6 +200,14 @@ impl DigestServer {
         }
         self.challenge(now, request, false, to_tag)
             .map(AuthOutcome::Challenge)
+    }
+
+    fn forbidden(&self, request: &Request, to_tag: &str) -> Result<AuthOutcome, Error> {
+        Response::for_request(request, 403)
+            .reason("Forbidden: wrong credentials")
+            .to_tag(to_tag)
+            .build()
+            .map(AuthOutcome::Forbidden)
     }
 }
 

@@ -37,6 +37,10 @@ pub struct Registrar {
     pub min_expires: u32,
     /// Longest granted expiry.
     pub max_expires: u32,
+    /// Most contacts one address of record may bind (more: 403).
+    pub max_contacts_per_aor: usize,
+    /// Most addresses of record bound at once (a new one beyond: 503).
+    pub max_aors: usize,
 }
 
 impl Default for Registrar {
@@ -46,6 +50,8 @@ impl Default for Registrar {
             default_expires: 3600,
             min_expires: 60,
             max_expires: 7200,
+            max_contacts_per_aor: 10,
+            max_aors: 100_000,
         }
     }
 }
@@ -75,24 +81,28 @@ impl Registrar {
 
     /// Processes a REGISTER (RFC 3261 10.3 steps 5-8) and returns the
     /// response: 200 listing the current bindings, 423 with Min-Expires,
-    /// 400 or 500. Authenticate first (see [`crate::auth::DigestServer`]).
+    /// 400 naming what is malformed, 403 or 503 beyond the binding caps,
+    /// 500 for a REGISTER older than its binding. Authenticate first
+    /// (see [`crate::auth::DigestServer`]).
     pub fn register(
         &mut self,
         now: Instant,
         request: &Request,
         to_tag: &str,
     ) -> Result<Response, Error> {
-        let h = request.headers();
         let reply = |code: u16| Response::for_request(request, code).to_tag(to_tag);
-        let Some(aor) = address_of_record(h.to()?.uri.as_str()) else {
-            return reply(400)
-                .reason("Bad Request: To is not a SIP or tel URI")
-                .build();
+        let Parsed {
+            aor,
+            call_id,
+            cseq,
+            header_expires,
+            contacts,
+        } = match Parsed::read(request) {
+            Ok(parsed) => parsed,
+            Err(reason) => {
+                return reply(400).reason(&format!("Bad Request: {reason}")).build();
+            }
         };
-        let call_id = h.call_id()?.to_owned();
-        let cseq = h.cseq()?.seq;
-        let header_expires = h.expires()?;
-        let contacts: Vec<Contact<'_>> = h.contacts().collect::<Result<_, _>>()?;
         if contacts.iter().any(|c| matches!(c, Contact::Wildcard)) {
             if contacts.len() != 1 || header_expires != Some(0) {
                 return reply(400)
@@ -121,7 +131,7 @@ impl Registrar {
                 expires.min(self.max_expires),
             ));
         }
-        let list = self.bindings.entry(aor.clone()).or_default();
+        let list = self.bindings.get(&aor).map(Vec::as_slice).unwrap_or(&[]);
         for (contact, _) in &changes {
             let stale = list
                 .iter()
@@ -132,6 +142,29 @@ impl Registrar {
                     .build();
             }
         }
+        let kept = list
+            .iter()
+            .filter(|b| b.expires_at > now && !changes.iter().any(|(c, _)| *c == b.contact))
+            .count();
+        let added = changes.iter().filter(|(_, expires)| *expires > 0).count();
+        if kept + added > self.max_contacts_per_aor {
+            return reply(403)
+                .reason(&format!(
+                    "Forbidden: more than {} contacts for one address of record",
+                    self.max_contacts_per_aor
+                ))
+                .build();
+        }
+        if added > 0 && !self.bindings.contains_key(&aor) {
+            self.expire(now);
+            if self.bindings.len() >= self.max_aors {
+                return reply(503)
+                    .reason("Service Unavailable: registrar full")
+                    .header(names::RETRY_AFTER, 60)
+                    .build();
+            }
+        }
+        let list = self.bindings.entry(aor.clone()).or_default();
         for (contact, expires) in changes {
             list.retain(|b| b.contact != contact);
             if expires > 0 {
@@ -142,6 +175,9 @@ impl Registrar {
                     cseq,
                 });
             }
+        }
+        if list.is_empty() {
+            self.bindings.remove(&aor);
         }
         self.ok(now, request, &aor, to_tag)
     }
@@ -186,6 +222,40 @@ impl Registrar {
     /// When the next binding lapses.
     pub fn next_expiry(&self) -> Option<Instant> {
         self.bindings.values().flatten().map(|b| b.expires_at).min()
+    }
+}
+
+/// What a REGISTER says, read field by field so that a malformed one is
+/// answered with what is wrong.
+struct Parsed<'a> {
+    aor: String,
+    call_id: String,
+    cseq: u32,
+    header_expires: Option<u32>,
+    contacts: Vec<Contact<'a>>,
+}
+
+impl<'a> Parsed<'a> {
+    fn read(request: &'a Request) -> Result<Self, String> {
+        let h = request.headers();
+        let field = |name: &str, e: Error| format!("{name}: {e}");
+        let to = h.to().map_err(|e| field(names::TO, e))?;
+        let aor = address_of_record(to.uri.as_str())
+            .ok_or_else(|| "To is not a SIP or tel URI".to_owned())?;
+        let call_id = h.call_id().map_err(|e| field(names::CALL_ID, e))?;
+        let cseq = h.cseq().map_err(|e| field(names::CSEQ, e))?.seq;
+        let header_expires = h.expires().map_err(|e| field(names::EXPIRES, e))?;
+        let contacts = h
+            .contacts()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| field(names::CONTACT, e))?;
+        Ok(Parsed {
+            aor,
+            call_id: call_id.to_owned(),
+            cseq,
+            header_expires,
+            contacts,
+        })
     }
 }
 

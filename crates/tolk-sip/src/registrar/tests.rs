@@ -196,3 +196,66 @@ fn client_answers_the_challenge_and_schedules_a_refresh() {
         }
     );
 }
+
+#[test]
+fn malformed_register_gets_400_naming_the_field() {
+    let now = t0();
+    let mut r = Registrar::new();
+    let raw = "REGISTER sip:example.com SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKr1\r\n\
+        From: <sip:alice@example.com>;tag=a\r\n\
+        To: <sip:alice@example.com>\r\n\
+        Call-ID: c1\r\n\
+        CSeq: 1 REGISTER\r\n\
+        Contact: <sip:a@192.0.2.1>\r\n\
+        Content-Length: 0\r\n\r\n";
+    let bad_expires = raw.replace("Content-Length", "Expires: never\r\nContent-Length");
+    let Ok(Message::Request(request)) = Message::parse(Bytes::from(bad_expires)) else {
+        panic!("the message parses; only its Expires is bad")
+    };
+    let expires = r.register(now, &request, "t").unwrap();
+    assert_eq!(expires.code(), 400);
+    assert!(
+        expires.reason().starts_with("Bad Request: Expires:"),
+        "{}",
+        expires.reason()
+    );
+    assert!(r.lookup(now, AOR).is_empty());
+}
+
+#[test]
+fn binding_caps_refuse_extra_contacts_and_new_aors() {
+    let now = t0();
+    let mut r = Registrar::new();
+    r.max_contacts_per_aor = 2;
+    r.max_aors = 1;
+    let two = register(&["<sip:a@192.0.2.1>", "<sip:a@192.0.2.2>"], None, "c1", 1);
+    assert_eq!(r.register(now, &two, "t").unwrap().code(), 200);
+    let third = register(&["<sip:a@192.0.2.3>"], None, "c1", 2);
+    let refused = r.register(now, &third, "t").unwrap();
+    assert_eq!(refused.code(), 403);
+    assert_eq!(r.lookup(now, AOR).len(), 2);
+    let swap = register(
+        &["<sip:a@192.0.2.1>;expires=0", "<sip:a@192.0.2.3>"],
+        None,
+        "c1",
+        3,
+    );
+    assert_eq!(
+        r.register(now, &swap, "t").unwrap().code(),
+        200,
+        "removing one makes room for another"
+    );
+    let other = Request::builder(Method::Register, "sip:example.com")
+        .header(names::VIA, "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKr3")
+        .header(names::FROM, "<sip:bob@example.com>;tag=b")
+        .header(names::TO, "<sip:bob@example.com>")
+        .header(names::CALL_ID, "c9")
+        .header(names::CSEQ, "1 REGISTER")
+        .header(names::CONTACT, "<sip:b@192.0.2.7>")
+        .build()
+        .unwrap();
+    let full = r.register(now, &other, "t").unwrap();
+    assert_eq!(full.code(), 503);
+    assert!(full.headers().get(names::RETRY_AFTER).is_some());
+}
