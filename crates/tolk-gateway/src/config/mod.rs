@@ -148,6 +148,76 @@ pub struct Registrar {
     /// Longest registration granted (longer is shortened).
     #[serde(default = "default_max_expires")]
     pub max_expires_secs: u32,
+    /// Digest realm of the challenges (default: the first domain).
+    pub realm: Option<String>,
+    /// Who may register: with users listed, a REGISTER must answer a
+    /// Digest challenge (401; 403 for wrong credentials) with the
+    /// password of its To user. Empty: anyone may register.
+    #[serde(default)]
+    pub users: Vec<RegistrarUser>,
+    /// Challenge INVITEs from sources that are not configured peers
+    /// with 407 (needs `users`).
+    #[serde(default)]
+    pub challenge_invites: bool,
+    /// Digest algorithms challenged with, in order of preference
+    /// (`SHA-256`, `MD5`). Some clients (sipp) answer only the first
+    /// challenge and know MD5 alone.
+    #[serde(default = "default_digest_algorithms")]
+    pub digest_algorithms: Vec<String>,
+    /// How long a challenge's nonce stays fresh; an older one gets a new
+    /// challenge with `stale=true`.
+    #[serde(default = "default_nonce_lifetime")]
+    pub nonce_lifetime_secs: u64,
+    /// Most contacts one address of record may bind (more: 403).
+    #[serde(default = "default_max_contacts")]
+    pub max_contacts_per_aor: usize,
+    /// Most addresses of record bound at once (a new one beyond: 503).
+    #[serde(default = "default_max_aors")]
+    pub max_aors: usize,
+}
+
+/// A user of the registrar and its password.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrarUser {
+    /// The user part of the address of record.
+    pub user: String,
+    /// The Digest password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for RegistrarUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistrarUser")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registrar {
+    /// The realm of the Digest challenges.
+    pub fn realm(&self) -> &str {
+        self.realm
+            .as_deref()
+            .or(self.domains.first().map(String::as_str))
+            .unwrap_or("tolk")
+    }
+}
+
+fn default_digest_algorithms() -> Vec<String> {
+    vec!["SHA-256".into(), "MD5".into()]
+}
+
+fn default_nonce_lifetime() -> u64 {
+    300
+}
+
+fn default_max_contacts() -> usize {
+    10
+}
+
+fn default_max_aors() -> usize {
+    10_000
 }
 
 fn default_min_expires() -> u32 {
@@ -302,6 +372,42 @@ impl Config {
                 return Err(invalid(
                     "registrar.min_expires_secs",
                     "greater than max_expires_secs",
+                ));
+            }
+            if registrar.challenge_invites && registrar.users.is_empty() {
+                return Err(invalid(
+                    "registrar.challenge_invites",
+                    "needs registrar.users to check the answers against",
+                ));
+            }
+            for (index, user) in registrar.users.iter().enumerate() {
+                let taken = registrar.users[..index].iter().any(|u| u.user == user.user);
+                if user.user.is_empty() || taken {
+                    return Err(invalid(
+                        format!("registrar.users[{index}].user"),
+                        format!("`{}` is empty or listed twice", user.user),
+                    ));
+                }
+            }
+            if registrar.max_contacts_per_aor == 0 || registrar.max_aors == 0 {
+                return Err(invalid(
+                    "registrar.max_contacts_per_aor",
+                    "the binding caps must be at least 1",
+                ));
+            }
+            let algorithms = &registrar.digest_algorithms;
+            let known =
+                |name: &String| tolk_sip::auth::Algorithm::from_name(Some(name.as_str())).is_some();
+            if algorithms.is_empty() || !algorithms.iter().all(known) {
+                return Err(invalid(
+                    "registrar.digest_algorithms",
+                    "name one or both of \"SHA-256\" and \"MD5\"",
+                ));
+            }
+            if registrar.nonce_lifetime_secs == 0 {
+                return Err(invalid(
+                    "registrar.nonce_lifetime_secs",
+                    "must be at least 1",
                 ));
             }
         }

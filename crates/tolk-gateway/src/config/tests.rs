@@ -131,3 +131,35 @@ fn peers_and_their_policies() {
     assert_eq!(peer.media.dtmf, DtmfMode::Info);
     assert!(!peer.media.transcoding);
 }
+
+#[test]
+fn registrar_authentication_settings_are_checked() {
+    let with = |registrar: &str| {
+        MINIMAL.to_owned() + "\n[registrar]\ndomains = [\"127.0.0.1\"]\n" + registrar
+    };
+    let open = Config::parse(&with("")).expect("valid");
+    let registrar = open.registrar.expect("registrar");
+    assert!(registrar.users.is_empty());
+    assert_eq!(registrar.realm(), "127.0.0.1");
+    assert_eq!(registrar.digest_algorithms, ["SHA-256", "MD5"]);
+    assert!(
+        error_of(&with("challenge_invites = true\n")).starts_with("registrar.challenge_invites:")
+    );
+    assert!(
+        error_of(&with(
+            "users = [{ user = \"a\", password = \"x\" }, { user = \"a\", password = \"y\" }]\n"
+        ))
+        .starts_with("registrar.users[1].user:")
+    );
+    assert!(
+        error_of(&with("digest_algorithms = [\"SHA-512\"]\n"))
+            .starts_with("registrar.digest_algorithms:")
+    );
+    let users =
+        Config::parse(&with("users = [{ user = \"a\", password = \"secret\" }]\n")).expect("valid");
+    let debug = format!("{:?}", users.registrar);
+    assert!(
+        !debug.contains("secret"),
+        "passwords stay out of logs: {debug}"
+    );
+}

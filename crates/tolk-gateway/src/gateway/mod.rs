@@ -334,8 +334,10 @@ async fn sip_event(bridge: &mut Bridge, event: UaEvent) {
                         .await
                 }
                 None => {
+                    // A REGISTER whose answer cannot even be built (no
+                    // usable To, Call-ID or CSeq) is malformed.
                     let code = if *request.method() == Method::Register {
-                        500
+                        400
                     } else {
                         200
                     };

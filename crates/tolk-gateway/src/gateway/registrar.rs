@@ -1,23 +1,48 @@
 //! The built-in registrar on the gateway's user agent: REGISTER for the
 //! configured domains goes to `tolk-sip`'s location service, and calls
-//! routed to `registrar` find their destination here.
+//! routed to `registrar` find their destination here. With users
+//! configured, REGISTERs (and optionally INVITEs) must answer a Digest
+//! challenge (RFC 3261 section 22, RFC 8760: SHA-256 and MD5).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use tolk_sip::auth::{Algorithm, AuthOutcome, DigestServer};
 use tolk_sip::dialog::uri_target;
+use tolk_sip::message::names;
 use tolk_sip::registrar::Registrar;
 use tolk_sip::transport::Transport;
-use tolk_sip::{Request, Response};
+use tolk_sip::{Request, Response, Uri};
 
 use super::sip_leg::SipDestination;
 use crate::config;
+
+/// Digest authentication of the registrar's users.
+#[derive(Debug)]
+struct Auth {
+    /// Challenges REGISTER with 401.
+    registrar: DigestServer,
+    /// Challenges INVITE with 407, when configured.
+    calls: Option<DigestServer>,
+    users: Vec<config::RegistrarUser>,
+}
 
 /// The registrar adapter: which domains it serves and who is bound.
 #[derive(Debug)]
 pub struct RegistrarAdapter {
     registrar: Registrar,
     domains: Vec<String>,
+    auth: Option<Auth>,
     tags: u64,
+}
+
+/// What to do with an incoming call before routing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallAuth {
+    /// Route it.
+    Allowed,
+    /// Refuse it with this status and these header fields (407 with
+    /// Proxy-Authenticate, or 403).
+    Refused(u16, Vec<(&'static str, String)>),
 }
 
 impl RegistrarAdapter {
@@ -26,24 +51,49 @@ impl RegistrarAdapter {
     pub fn new(config: Option<&config::Registrar>) -> Self {
         let mut registrar = Registrar::new();
         let mut domains = Vec::new();
+        let mut auth = None;
         if let Some(config) = config {
             registrar.min_expires = config.min_expires_secs;
             registrar.max_expires = config.max_expires_secs;
             registrar.default_expires = config.max_expires_secs.min(3600);
+            registrar.max_contacts_per_aor = config.max_contacts_per_aor;
+            registrar.max_aors = config.max_aors;
             domains = config.domains.clone();
+            if !config.users.is_empty() {
+                let algorithms = config
+                    .digest_algorithms
+                    .iter()
+                    .filter_map(|name| Algorithm::from_name(Some(name)))
+                    .collect();
+                let server = DigestServer::new(config.realm(), Instant::now(), rand::random())
+                    .with_nonce_lifetime(Duration::from_secs(config.nonce_lifetime_secs))
+                    .with_algorithms(algorithms);
+                auth = Some(Auth {
+                    calls: config.challenge_invites.then(|| server.clone().as_proxy()),
+                    registrar: server,
+                    users: config.users.clone(),
+                });
+            }
         }
         RegistrarAdapter {
             registrar,
             domains,
+            auth,
             tags: 0,
         }
     }
 
-    /// The answer to a REGISTER: the location service's 200/423/400, or
-    /// 403 for a domain this node does not serve.
-    pub fn answer(&mut self, now: Instant, request: &Request) -> Option<Response> {
+    fn next_tag(&mut self) -> String {
         self.tags += 1;
-        let tag = format!("reg{}", self.tags);
+        format!("reg{}", self.tags)
+    }
+
+    /// The answer to a REGISTER: 403 for a domain this node does not
+    /// serve, a Digest challenge or 403 when users are configured and
+    /// the request is not (or wrongly) authenticated, else the location
+    /// service's 200/423/400/403/503.
+    pub fn answer(&mut self, now: Instant, request: &Request) -> Option<Response> {
+        let tag = self.next_tag();
         let host = request
             .uri()
             .as_sip()
@@ -56,7 +106,61 @@ impl RegistrarAdapter {
                 .build()
                 .ok();
         }
+        if let Some(auth) = &self.auth {
+            let user = match auth
+                .registrar
+                .verify(now, request, &tag, |u| auth.password(u))
+            {
+                Ok(AuthOutcome::Authorized { username }) => username,
+                Ok(AuthOutcome::Challenge(response) | AuthOutcome::Forbidden(response)) => {
+                    return Some(response);
+                }
+                Err(_) => return None,
+            };
+            // RFC 3261 10.3 step 3: a user registers its own address only.
+            let to_user = request.headers().to().ok().and_then(|to| {
+                match Uri::parse(to.uri.as_str()).ok()? {
+                    Uri::Sip(sip) => sip.user.map(str::to_owned),
+                    _ => None,
+                }
+            });
+            if to_user.as_deref() != Some(user.as_str()) {
+                return Response::for_request(request, 403)
+                    .reason(&format!("Forbidden: {user} may not register this address"))
+                    .to_tag(&tag)
+                    .build()
+                    .ok();
+            }
+        }
         self.registrar.register(now, request, &tag).ok()
+    }
+
+    /// Whether a call may be routed: always, unless INVITEs are
+    /// challenged (`challenge_invites`) and `invite` carries no valid
+    /// Proxy-Authorization.
+    pub fn authorize_call(&self, now: Instant, invite: &Request) -> CallAuth {
+        let Some((auth, server)) = self
+            .auth
+            .as_ref()
+            .and_then(|auth| Some((auth, auth.calls.as_ref()?)))
+        else {
+            return CallAuth::Allowed;
+        };
+        // Only the header fields are kept: the refusal gets the dialog's
+        // own to-tag when it is sent.
+        match server.verify(now, invite, "-", |u| auth.password(u)) {
+            Ok(AuthOutcome::Authorized { .. }) => CallAuth::Allowed,
+            Ok(AuthOutcome::Challenge(challenge)) => {
+                let headers = challenge
+                    .headers()
+                    .get_all(names::PROXY_AUTHENTICATE)
+                    .filter_map(|field| field.value_str())
+                    .map(|value| (names::PROXY_AUTHENTICATE, value.to_owned()))
+                    .collect();
+                CallAuth::Refused(407, headers)
+            }
+            Ok(AuthOutcome::Forbidden(_)) | Err(_) => CallAuth::Refused(403, Vec::new()),
+        }
     }
 
     /// Where a call to `user@host` goes: the most recent binding whose
@@ -84,5 +188,14 @@ impl RegistrarAdapter {
     /// Forgets lapsed bindings.
     pub fn expire(&mut self, now: Instant) {
         self.registrar.expire(now);
+    }
+}
+
+impl Auth {
+    fn password(&self, user: &str) -> Option<String> {
+        self.users
+            .iter()
+            .find(|u| u.user == user)
+            .map(|u| u.password.clone())
     }
 }

@@ -340,6 +340,11 @@ impl SipLegs {
         }
     }
 
+    /// The INVITE of incoming leg `leg` while it awaits a final answer.
+    pub fn invite(&self, leg: LegId) -> Option<&Request> {
+        self.legs.get(&leg)?.invite.as_ref()
+    }
+
     /// The final status that refused outgoing leg `leg`, once.
     pub fn take_rejection(&mut self, leg: LegId) -> Option<u16> {
         self.rejections.remove(&leg)

@@ -14,6 +14,7 @@ use tolk_sip::ua::Invite;
 use super::super::echo::EchoMedia;
 use super::super::media::{CallMedia, MediaError};
 use super::super::node::{CallRecord, LegRecord};
+use super::super::registrar::CallAuth;
 use super::super::router::CallRequest;
 use super::super::sip_leg::{SipDestination, warning_value};
 use super::Bridge;
@@ -37,6 +38,15 @@ impl Bridge {
         if AdminBackend::draining(self.node.as_ref()) {
             let retry = vec![(names::RETRY_AFTER, RETRY_AFTER_SECS.to_string())];
             return self.refuse(leg, 503, retry).await;
+        }
+        if !self.is_peer(source) {
+            let verdict = self
+                .sip
+                .invite(leg)
+                .map(|invite| self.registrar.authorize_call(Instant::now(), invite));
+            if let Some(CallAuth::Refused(code, headers)) = verdict {
+                return self.refuse(leg, code, headers).await;
+            }
         }
         let Some(offer) = offer else {
             let warning = MediaWarning {
@@ -188,19 +198,29 @@ impl Bridge {
         self.sip.command(leg, LegCommand::Answer { answer }).await;
     }
 
-    /// The policy of the configured peer sending from `source` (the
-    /// transport source), else the default. A TCP or TLS peer connects
-    /// from an ephemeral port, so its IP alone identifies it.
-    fn policy_for_source(&self, source: Option<SocketAddr>) -> MediaPolicy {
+    /// The configured peer sending from `source` (the transport source).
+    /// A TCP or TLS peer connects from an ephemeral port, so its IP
+    /// alone identifies it.
+    fn peer_at(&self, source: Option<SocketAddr>) -> Option<&config::Peer> {
         let peers = &self.config.peers;
-        source
-            .and_then(|addr| {
-                peers.iter().find(|p| p.address == addr).or_else(|| {
-                    peers.iter().find(|p| {
-                        p.address.ip() == addr.ip() && p.transport != config::Transport::Udp
-                    })
-                })
+        source.and_then(|addr| {
+            peers.iter().find(|p| p.address == addr).or_else(|| {
+                peers
+                    .iter()
+                    .find(|p| p.address.ip() == addr.ip() && p.transport != config::Transport::Udp)
             })
+        })
+    }
+
+    /// Whether `source` is a configured peer (trusted, never challenged).
+    fn is_peer(&self, source: Option<SocketAddr>) -> bool {
+        self.peer_at(source).is_some()
+    }
+
+    /// The policy of the configured peer sending from `source`, else the
+    /// default.
+    fn policy_for_source(&self, source: Option<SocketAddr>) -> MediaPolicy {
+        self.peer_at(source)
             .map(|peer| peer.media.clone())
             .unwrap_or_else(|| self.config.default_policy.clone())
     }

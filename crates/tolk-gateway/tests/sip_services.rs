@@ -1,0 +1,339 @@
+//! The gateway's SIP services with real peers: the registrar (Digest
+//! authentication, malformed requests, binding caps) and INVITE
+//! challenges. Scenarios are written into each test's temp dir.
+
+mod harness;
+
+use std::path::Path;
+
+use bytes::Bytes;
+use harness::*;
+use tolk_sip::Message;
+use tolk_sip::auth::{Challenge, Credentials};
+
+/// A REGISTER for `user` that answers the 401 with `password`.
+fn register_with_digest(user: &str, password: &str, final_status: u16) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="register with digest">
+  <send retrans="500">
+    <![CDATA[
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@[remote_ip]>;tag=[pid]r[call_number]
+      To: <sip:{user}@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: 1 REGISTER
+      Contact: <sip:{user}@[local_ip]:[local_port]>
+      Expires: 300
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="401" auth="true"/>
+  <send retrans="500">
+    <![CDATA[
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@[remote_ip]>;tag=[pid]r[call_number]
+      To: <sip:{user}@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: 2 REGISTER
+      Contact: <sip:{user}@[local_ip]:[local_port]>
+      [authentication username={user} password={password}]
+      Expires: 300
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="{final_status}"/>
+</scenario>
+"#
+    )
+}
+
+/// REGISTER number `cseq` of user `user` (a transaction of its own).
+fn register_raw(to: u16, from: u16, user: &str, cseq: u32, extra: &str) -> String {
+    format!(
+        "REGISTER sip:127.0.0.1:{to} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:{from};branch=z9hG4bKreg{from}x{cseq}\r\n\
+         From: <sip:{user}@127.0.0.1>;tag=r{from}\r\nTo: <sip:{user}@127.0.0.1>\r\n\
+         Call-ID: reg-{from}@t\r\nCSeq: {cseq} REGISTER\r\nMax-Forwards: 70\r\n\
+         {extra}Content-Length: 0\r\n\r\n"
+    )
+}
+
+fn run_scenario(tolk: &Tolk, sipp: &Path, name: &str, xml: &str, args: &[&str]) -> bool {
+    std::fs::write(tolk.dir.join(name), xml).expect("scenario");
+    let mut all = vec!["-sf", name];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-i", "127.0.0.1", "-m", "1"]);
+    tolk.sipp(sipp, &all).success()
+}
+
+#[test]
+fn sipp_registers_with_md5_and_a_wrong_password_gets_403() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    // sipp answers only the first challenge and knows MD5 alone.
+    let extra = r#"users = [{ user = "alice", password = "wonderland" }]
+digest_algorithms = ["MD5"]
+
+[[route]]
+user = ".+"
+target = "registrar"
+"#;
+    let tolk = Tolk::start(
+        "sip-auth-sipp",
+        &config(29200, 29300, "52000-52099", extra),
+        29300,
+    );
+    let cases = [
+        ("auth_ok.xml", "alice", "wonderland", 200, "29201"),
+        ("auth_wrong.xml", "alice", "guess", 403, "29202"),
+        ("auth_unknown.xml", "mallory", "x", 403, "29203"),
+    ];
+    for (name, user, password, status, port) in cases {
+        let xml = register_with_digest(user, password, status);
+        assert!(
+            run_scenario(&tolk, &sipp, name, &xml, &["127.0.0.1:29200", "-p", port]),
+            "{user}/{password} should get {status}: {}",
+            tolk.sipp_errors()
+        );
+    }
+}
+
+/// `register` with the Authorization answering `challenge` (a 401).
+fn answer_challenge(register: &str, challenge: &str, user: &str, password: &str) -> String {
+    let Ok(Message::Response(response)) = Message::parse(Bytes::from(challenge.to_owned())) else {
+        panic!("not a response: {challenge}")
+    };
+    let challenge = Challenge::from_response(&response).expect("a Digest challenge");
+    let credentials = Credentials {
+        username: user.into(),
+        password: password.into(),
+    };
+    let uri = register
+        .split_ascii_whitespace()
+        .nth(1)
+        .expect("request-URI");
+    let value = challenge.authorization(&credentials, "REGISTER", uri, "c0ffee", 1);
+    register.replacen(
+        "Max-Forwards:",
+        &format!("Authorization: {value}\r\nMax-Forwards:"),
+        1,
+    )
+}
+
+#[test]
+fn registrar_digest_sha256_stale_nonce_and_malformed_requests() {
+    let extra = r#"users = [{ user = "alice", password = "wonderland" }, { user = "bob", password = "builder" }]
+nonce_lifetime_secs = 1
+max_contacts_per_aor = 1
+min_expires_secs = 60
+
+[[route]]
+user = ".+"
+target = "registrar"
+"#;
+    let _tolk = Tolk::start(
+        "sip-auth-raw",
+        &config(29210, 29301, "52100-52199", extra),
+        29301,
+    );
+    let register = |cseq: u32, contact_port: u16, expires: &str| {
+        let extra =
+            format!("Contact: <sip:alice@127.0.0.1:{contact_port}>\r\nExpires: {expires}\r\n");
+        register_raw(29210, 29211, "alice", cseq, &extra)
+    };
+    let challenge = request(29210, 29211, &register(1, 29211, "300"));
+    assert!(challenge.starts_with("SIP/2.0 401"), "{challenge}");
+    let offered: Vec<&str> = challenge
+        .lines()
+        .filter(|l| l.starts_with("WWW-Authenticate:"))
+        .collect();
+    assert_eq!(offered.len(), 2, "{challenge}");
+    assert!(offered[0].contains("algorithm=SHA-256"), "{challenge}");
+    assert!(offered[1].contains("algorithm=MD5"), "{challenge}");
+    let alice = |register: &str| answer_challenge(register, &challenge, "alice", "wonderland");
+
+    let answered = alice(&register(2, 29211, "300"));
+    assert!(answered.contains("algorithm=SHA-256"), "{answered}");
+    let ok = request(29210, 29211, &answered);
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+
+    // Bob's password does not register Alice.
+    let as_bob = answer_challenge(&register(3, 29211, "300"), &challenge, "bob", "builder");
+    let forbidden = request(29210, 29211, &as_bob);
+    assert!(forbidden.starts_with("SIP/2.0 403"), "{forbidden}");
+
+    // One contact per address of record: a second one is refused.
+    let capped = request(29210, 29211, &alice(&register(4, 29212, "300")));
+    assert!(capped.starts_with("SIP/2.0 403"), "{capped}");
+    assert!(capped.contains("contacts"), "{capped}");
+
+    // Too brief an expiry: 423 with Min-Expires.
+    let brief = request(29210, 29211, &alice(&register(5, 29211, "5")));
+    assert!(brief.starts_with("SIP/2.0 423"), "{brief}");
+    assert!(brief.contains("\r\nMin-Expires: 60\r\n"), "{brief}");
+
+    // A malformed Expires: 400 naming it.
+    let malformed = request(29210, 29211, &alice(&register(6, 29211, "never")));
+    assert!(
+        malformed.starts_with("SIP/2.0 400 Bad Request: Expires"),
+        "{malformed}"
+    );
+
+    // Once the nonce is older than its lifetime, the right answer to it
+    // gets a fresh challenge marked stale.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let stale = request(29210, 29211, &alice(&register(7, 29211, "300")));
+    assert!(stale.starts_with("SIP/2.0 401"), "{stale}");
+    assert!(stale.contains("stale=true"), "{stale}");
+}
+
+/// A caller that answers the 407 to its INVITE with `user`'s
+/// credentials, then talks briefly to the echo and hangs up.
+const AUTHENTICATED_CALLER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="caller answering 407">
+  <send retrans="500">
+    <![CDATA[
+      INVITE sip:echo@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:alice@[remote_ip]>;tag=[pid]c[call_number]
+      To: <sip:echo@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:alice@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=alice 1 1 IN IP4 [local_ip]
+      s=-
+      c=IN IP4 [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="407" auth="true"/>
+  <send>
+    <![CDATA[
+      ACK sip:echo@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:alice@[remote_ip]>;tag=[pid]c[call_number]
+      To: <sip:echo@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <send retrans="500">
+    <![CDATA[
+      INVITE sip:echo@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:alice@[remote_ip]>;tag=[pid]c[call_number]
+      To: <sip:echo@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 2 INVITE
+      Contact: <sip:alice@[local_ip]:[local_port]>
+      [authentication username=alice password=wonderland]
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=alice 1 1 IN IP4 [local_ip]
+      s=-
+      c=IN IP4 [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="200" rrs="true"/>
+  <send>
+    <![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:alice@[remote_ip]>;tag=[pid]c[call_number]
+      To: <sip:echo@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 ACK
+      [routes]
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <pause milliseconds="300"/>
+  <send retrans="500">
+    <![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:alice@[remote_ip]>;tag=[pid]c[call_number]
+      To: <sip:echo@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 3 BYE
+      [routes]
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+</scenario>
+"#;
+
+#[test]
+fn invites_are_challenged_with_407_when_configured() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let extra = r#"users = [{ user = "alice", password = "wonderland" }]
+digest_algorithms = ["MD5"]
+challenge_invites = true
+
+[[route]]
+user = "^echo$"
+target = "echo"
+"#;
+    let tolk = Tolk::start(
+        "sip-auth-invite",
+        &config(29220, 29302, "52200-52299", extra),
+        29302,
+    );
+    let unauthenticated = request(29220, 29221, &invite("echo", 29220, 29221, (0, "PCMU")));
+    assert!(
+        unauthenticated.starts_with("SIP/2.0 407"),
+        "{unauthenticated}"
+    );
+    assert!(
+        unauthenticated.contains("\r\nProxy-Authenticate: Digest realm=\"127.0.0.1\""),
+        "{unauthenticated}"
+    );
+    assert!(
+        run_scenario(
+            &tolk,
+            &sipp,
+            "auth_caller.xml",
+            AUTHENTICATED_CALLER,
+            &["127.0.0.1:29220", "-p", "29222", "-mp", "52800"]
+        ),
+        "the authenticated call goes through: {}",
+        tolk.sipp_errors()
+    );
+    assert_eq!(tolk.metric("tolk_call_setups_total"), 1);
+    tolk.assert_idle();
+}
