@@ -66,10 +66,11 @@ pub struct Listener {
     pub transport: Transport,
     /// Local address and port (IPv4 or `[IPv6]:port`).
     pub address: SocketAddr,
-    /// TLS only: PEM certificate chain. Validated but not loaded yet: the
-    /// listener always uses a self-signed certificate made at start.
+    /// TLS only: PEM certificate chain, end-entity first (a path, relative
+    /// to the working directory). Without one the listener presents a
+    /// self-signed certificate made at start.
     pub certificate: Option<String>,
-    /// TLS only: PEM private key, required with `certificate`.
+    /// TLS only: PEM private key matching `certificate`, required with it.
     pub private_key: Option<String>,
 }
 
@@ -351,6 +352,13 @@ impl Config {
                         field("certificate"),
                         "only a tls listener takes a certificate",
                     ));
+                }
+                (Transport::Tls, Some(certificate), Some(private_key)) => {
+                    tolk_sip::transport::tls::server_config_from_pem_files(
+                        Path::new(certificate),
+                        Path::new(private_key),
+                    )
+                    .map_err(|e| invalid(field("certificate"), e.to_string()))?;
                 }
                 _ => {}
             }

@@ -31,6 +31,7 @@ pub mod router;
 pub mod sip_leg;
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,7 +40,7 @@ use tokio::task::JoinHandle;
 use tolk_interwork::LegEvent;
 use tolk_relay::{Relay, RelayConfig, SessionPolicy};
 use tolk_sip::Method;
-use tolk_sip::transport::tls::Identity;
+use tolk_sip::transport::tls::{self, Identity};
 use tolk_sip::transport::{Driver, DriverConfig, Transport};
 use tolk_sip::ua::{UaConfig, UaEvent, UserAgent};
 
@@ -220,16 +221,12 @@ async fn start_sip(
             .map(|l| l.address)
     };
     let tls = listen(config::Transport::Tls);
-    let tls_server = match tls {
-        Some(_) => {
-            let identity = Identity::self_signed(&["localhost", "127.0.0.1"])
-                .map_err(|e| GatewayError::Sip(e.to_string()))?;
-            Some(
-                identity
-                    .server_config()
-                    .map_err(|e| GatewayError::Sip(e.to_string()))?,
-            )
-        }
+    let tls_listener = config
+        .listeners
+        .iter()
+        .find(|l| l.transport == config::Transport::Tls);
+    let tls_server = match tls_listener {
+        Some(listener) => Some(tls_server_config(listener).map_err(GatewayError::Sip)?),
         None => None,
     };
     let driver = DriverConfig {
@@ -249,6 +246,23 @@ async fn start_sip(
     Driver::spawn(UserAgent::new(ua_config), driver)
         .await
         .map_err(|e| GatewayError::Sip(e.to_string()))
+}
+
+/// The TLS listener's certificate: the configured PEM files, else a
+/// self-signed one made now.
+fn tls_server_config(listener: &config::Listener) -> Result<Arc<rustls::ServerConfig>, String> {
+    let configured = listener
+        .certificate
+        .as_ref()
+        .zip(listener.private_key.as_ref());
+    match configured {
+        Some((certificate, key)) => {
+            tls::server_config_from_pem_files(Path::new(certificate), Path::new(key))
+        }
+        None => Identity::self_signed(&["localhost", "127.0.0.1"])
+            .and_then(|identity| identity.server_config()),
+    }
+    .map_err(|e| e.to_string())
 }
 
 /// The relay's events on a tokio channel (its own channel blocks).

@@ -1,9 +1,12 @@
 //! TLS settings for the driver (rustls): a self-signed certificate
 //! helper for tests and labs, a server configuration from a certificate
-//! chain and key, and a client configuration trusting given roots.
+//! chain and key (in memory or PEM files), and a client configuration
+//! trusting given roots.
 
+use std::path::Path;
 use std::sync::Arc;
 
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::Error;
@@ -59,6 +62,49 @@ impl Identity {
             .map_err(tls_error)?;
         Ok(Arc::new(config))
     }
+}
+
+/// A server configuration presenting the PEM certificate chain in
+/// `certificate` (end-entity first) and the PEM private key in
+/// `private_key` (PKCS#8, PKCS#1 or SEC1). Errors name the file and what
+/// is wrong with it, a key that does not match the certificate included.
+pub fn server_config_from_pem_files(
+    certificate: &Path,
+    private_key: &Path,
+) -> Result<Arc<rustls::ServerConfig>, Error> {
+    let file_error =
+        |path: &Path, what: &str| Error::Transport(format!("TLS: {}: {what}", path.display()));
+    let readable = |path: &Path| {
+        std::fs::metadata(path)
+            .map(|_| ())
+            .map_err(|e| file_error(path, &format!("cannot read it: {e}")))
+    };
+    readable(certificate)?;
+    readable(private_key)?;
+    let chain = CertificateDer::pem_file_iter(certificate)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| file_error(certificate, &format!("not a PEM certificate chain: {e}")))?;
+    if chain.is_empty() {
+        return Err(file_error(certificate, "holds no PEM CERTIFICATE"));
+    }
+    let key = PrivateKeyDer::from_pem_file(private_key)
+        .map_err(|e| file_error(private_key, &format!("not a PEM private key: {e}")))?;
+    let config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| match e {
+            rustls::Error::InconsistentKeys(_) => file_error(
+                private_key,
+                &format!(
+                    "does not match the certificate in {}",
+                    certificate.display()
+                ),
+            ),
+            other => file_error(private_key, &other.to_string()),
+        })?;
+    Ok(Arc::new(config))
 }
 
 /// A client configuration that trusts exactly `roots`.
@@ -121,6 +167,37 @@ mod tests {
             "-----BEGIN X-----\nTWE=\n-----END X-----\n"
         );
         assert_eq!(pem("X", b"M"), "-----BEGIN X-----\nTQ==\n-----END X-----\n");
+    }
+
+    #[test]
+    fn pem_files_make_a_server_config_and_mismatches_are_named() {
+        let dir = std::env::temp_dir().join(format!("tolk-sip-pem-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (one, two) = (
+            Identity::self_signed(&["localhost"]).unwrap(),
+            Identity::self_signed(&["localhost"]).unwrap(),
+        );
+        let (cert, key, other_key) = (dir.join("c.pem"), dir.join("k.pem"), dir.join("o.pem"));
+        std::fs::write(&cert, one.cert_pem()).unwrap();
+        std::fs::write(&key, one.key_pem()).unwrap();
+        std::fs::write(&other_key, two.key_pem()).unwrap();
+        assert!(server_config_from_pem_files(&cert, &key).is_ok());
+        let mismatch = server_config_from_pem_files(&cert, &other_key)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            mismatch.contains("does not match the certificate"),
+            "{mismatch}"
+        );
+        let missing = server_config_from_pem_files(&dir.join("none.pem"), &key)
+            .unwrap_err()
+            .to_string();
+        assert!(missing.contains("none.pem: cannot read it"), "{missing}");
+        let swapped = server_config_from_pem_files(&key, &cert)
+            .unwrap_err()
+            .to_string();
+        assert!(swapped.contains("holds no PEM CERTIFICATE"), "{swapped}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
