@@ -978,3 +978,74 @@ target = "peer:ringing"
     );
     tolk.assert_idle();
 }
+
+/// A callee that rings (180) and never answers is cancelled after the
+/// ring timeout and its caller gets 480 (cause 19, RFC 3398); the media
+/// timeout, shorter, does not apply to a call that is still ringing.
+#[test]
+fn a_callee_ringing_forever_is_cancelled_at_the_ring_timeout() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = r#"
+[[peer]]
+name = "ringing"
+address = "127.0.0.1:29411"
+
+[[route]]
+user = ".+"
+target = "peer:ringing"
+"#;
+    // Media timeout 3 s, ring timeout 5 s.
+    let config = config(29410, 29501, "55100-55199", routes).replace(
+        "drain_timeout_secs = 20",
+        "drain_timeout_secs = 20\nring_timeout_secs = 5",
+    );
+    let tolk = Tolk::start("bridge-ring", &config, 29501);
+    let callee = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "callee_only_rings.xml",
+            "-p",
+            "29411",
+            "-mp",
+            "55300",
+            "-m",
+            "1",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let caller = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "caller_not_answered.xml",
+            "-s",
+            "svc",
+            "127.0.0.1:29410",
+            "-p",
+            "29412",
+            "-mp",
+            "55310",
+            "-m",
+            "1",
+        ],
+    );
+    let caller = caller.join().expect("caller thread");
+    let rang = started.elapsed();
+    let callee = callee.join().expect("callee thread");
+    let errors = tolk.sipp_errors();
+    assert!(
+        caller.success(),
+        "the caller did not get 480: {caller}\n{errors}"
+    );
+    assert!(
+        callee.success(),
+        "the callee was not cancelled: {callee}\n{errors}"
+    );
+    assert!(rang >= Duration::from_secs(5), "cancelled after {rang:?}");
+    tolk.assert_idle();
+    assert_eq!(tolk.metric("tolk_call_failures_total{status=\"480\"}"), 1);
+}

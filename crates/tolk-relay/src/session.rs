@@ -144,7 +144,8 @@ pub struct Session {
     id: SessionId,
     policy: SessionPolicy,
     endpoints: [Endpoint; 2],
-    created: Instant,
+    /// Silence is counted from the last packet or from this, the later.
+    quiet_since: Instant,
     timed_out: bool,
     events: VecDeque<Event>,
 }
@@ -156,7 +157,7 @@ impl Session {
             id,
             policy,
             endpoints: rtcp_mux.map(Endpoint::new),
-            created: now,
+            quiet_since: now,
             timed_out: false,
             events: VecDeque::with_capacity(8),
         }
@@ -175,6 +176,21 @@ impl Session {
     /// Applies a signalling update to one leg.
     pub fn update(&mut self, side: Side, update: LegUpdate) -> Result<()> {
         self.endpoints[side.index()].update(update)
+    }
+
+    /// Counts silence from `now` (media may only start now: a call just
+    /// answered, a leg given a new remote), and arms another timeout.
+    pub fn restart_silence(&mut self, now: Instant) {
+        self.quiet_since = now;
+        self.timed_out = false;
+    }
+
+    /// The later of the last packet and the silence restart.
+    fn last_heard(&self) -> Instant {
+        self.endpoints
+            .iter()
+            .filter_map(|e| e.stats.last_packet)
+            .fold(self.quiet_since, Instant::max)
     }
 
     /// The transcoded packets a [`Verdict::Transcoded`] for `side` refers to.
@@ -336,13 +352,7 @@ impl Session {
 
     /// Checks the silence timer; raises [`Event::Timeout`] once per silence.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let last = self
-            .endpoints
-            .iter()
-            .filter_map(|e| e.stats.last_packet)
-            .max()
-            .unwrap_or(self.created);
-        let silent_for = now.saturating_duration_since(last);
+        let silent_for = now.saturating_duration_since(self.last_heard());
         if !self.timed_out && silent_for >= self.policy.timeout {
             self.timed_out = true;
             self.events.push_back(Event::Timeout {
@@ -354,13 +364,7 @@ impl Session {
 
     /// When [`Session::handle_timeout`] should next be called.
     pub fn poll_timeout(&self) -> Instant {
-        let last = self
-            .endpoints
-            .iter()
-            .filter_map(|e| e.stats.last_packet)
-            .max()
-            .unwrap_or(self.created);
-        last + self.policy.timeout
+        self.last_heard() + self.policy.timeout
     }
 
     /// The next pending event.

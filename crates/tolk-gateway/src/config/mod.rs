@@ -84,6 +84,10 @@ pub struct Node {
     /// How long calls may continue after SIGTERM before they are ended.
     #[serde(default = "default_drain")]
     pub drain_timeout_secs: u64,
+    /// How long an outgoing leg may ring unanswered before it is
+    /// cancelled and the caller gets 480 (cause 19, no answer).
+    #[serde(default = "default_ring_timeout")]
+    pub ring_timeout_secs: u64,
 }
 
 fn default_name() -> String {
@@ -94,11 +98,16 @@ fn default_drain() -> u64 {
     30
 }
 
+fn default_ring_timeout() -> u64 {
+    120
+}
+
 impl Default for Node {
     fn default() -> Self {
         Node {
             name: default_name(),
             drain_timeout_secs: default_drain(),
+            ring_timeout_secs: default_ring_timeout(),
         }
     }
 }
@@ -119,7 +128,8 @@ pub struct Media {
     pub address: IpAddr,
     /// Port range, `LO-HI`, inclusive.
     pub ports: String,
-    /// Seconds of media silence after which a call is torn down.
+    /// Seconds of media silence after which an answered call is torn
+    /// down (a call still ringing is bounded by the ring timeout).
     #[serde(default = "default_media_timeout")]
     pub timeout_secs: u64,
 }

@@ -60,6 +60,7 @@ fn minimal_file_gets_defaults() {
     assert_eq!(config.node.name, "tolk");
     assert_eq!(config.media.port_range(), Some(20000..=20099));
     assert_eq!(config.media.timeout_secs, 60);
+    assert_eq!(config.node.ring_timeout_secs, 120);
     assert!(config.admin.is_none());
     assert!(config.summary().contains("1 listener(s)"));
 }

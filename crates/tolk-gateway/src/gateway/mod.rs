@@ -315,6 +315,7 @@ async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Durat
                 let now = Instant::now();
                 bridge.registrar.expire(now);
                 bridge.reap(now);
+                bridge.ring_timeouts(now).await;
                 bridge.update_resources().await;
                 match drain.as_mut().map(|d| d.step(now, bridge.call_count())) {
                     Some(DrainStep::Stop) => break,

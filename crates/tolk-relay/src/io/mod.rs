@@ -202,7 +202,9 @@ impl Relay {
         }
     }
 
-    /// Sets or replaces a leg's remote address, keys, latching or media plan.
+    /// Sets or replaces a leg's remote address, keys, latching or media
+    /// plan. The session's silence timer restarts: media may only start
+    /// now (a call answered, a leg moved).
     pub fn update(&self, id: SessionId, side: Side, update: LegUpdate) -> Result<()> {
         let worker = self.worker_of(id)?;
         self.call(worker, |reply| {

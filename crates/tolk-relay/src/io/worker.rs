@@ -146,6 +146,7 @@ impl Worker {
                         Some(e) => {
                             let before = e.session.transcoded_streams();
                             let result = e.session.update(side, *update);
+                            e.session.restart_silence(Instant::now());
                             let after = e.session.transcoded_streams();
                             self.transcoded.fetch_add(after, Ordering::Relaxed);
                             self.transcoded.fetch_sub(before, Ordering::Relaxed);

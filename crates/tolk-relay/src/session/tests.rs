@@ -243,3 +243,26 @@ fn timeout_fires_once_per_silence() {
     s.handle_timeout(t2 + timeout);
     assert!(matches!(events(&mut s)[..], [Event::Timeout { .. }]));
 }
+
+#[test]
+fn a_restart_counts_silence_from_then_and_arms_another_timeout() {
+    let t = Instant::now();
+    let mut s = session(t);
+    let timeout = SessionPolicy::default().timeout;
+    s.handle_timeout(t + timeout);
+    assert_eq!(events(&mut s).len(), 1);
+    // A call answered after ringing silently: silence counts from now.
+    let answered = t + timeout * 2;
+    s.restart_silence(answered);
+    assert_eq!(s.poll_timeout(), answered + timeout);
+    s.handle_timeout(answered + timeout - Duration::from_millis(1));
+    assert!(events(&mut s).is_empty());
+    s.handle_timeout(answered + timeout);
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Timeout {
+            session: SessionId(1),
+            silent_for: timeout
+        }]
+    );
+}

@@ -40,6 +40,8 @@ pub(super) struct Call {
     /// The final status the caller got, when the call failed.
     pub(super) failure: Option<u16>,
     pub(super) ending_since: Option<Instant>,
+    /// When the outgoing INVITE left: the ring timer counts from here.
+    pub(super) dialled: Instant,
 }
 
 impl Call {

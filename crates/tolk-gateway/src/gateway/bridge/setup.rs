@@ -153,6 +153,7 @@ impl Bridge {
             answered: false,
             failure: None,
             ending_since: None,
+            dialled: Instant::now(),
         });
     }
 
@@ -193,6 +194,7 @@ impl Bridge {
             answered: true,
             failure: None,
             ending_since: None,
+            dialled: Instant::now(),
         });
         self.metrics().call_started();
         self.sip.command(leg, LegCommand::Answer { answer }).await;

@@ -50,12 +50,35 @@ impl Bridge {
         }
     }
 
-    /// Hangs up the call using relay session `session` (media timeout).
+    /// Hangs up the answered call using relay session `session` (media
+    /// timeout). A call still ringing has no media yet: the ring timer
+    /// bounds it, and answering restarts the relay's silence timer.
     pub(crate) async fn media_timeout(&mut self, session: SessionId) {
-        if let Some(id) = self.by_session.get(&session).cloned() {
+        let Some(id) = self.by_session.get(&session).cloned() else {
+            return;
+        };
+        if self.calls.get(&id).is_some_and(|call| call.answered) {
             tracing::info!(call = %id, "media timeout");
             self.hang_up(&id, Cause::RECOVERY_ON_TIMER_EXPIRY, None)
                 .await;
+        }
+    }
+
+    /// Cancels the outgoing legs that have rung unanswered for the ring
+    /// timeout; their callers get 480 (cause 19, RFC 3398).
+    pub(crate) async fn ring_timeouts(&mut self, now: Instant) {
+        let limit = Duration::from_secs(self.config.node.ring_timeout_secs);
+        let expired: Vec<String> = self
+            .calls
+            .values()
+            .filter(|c| {
+                !c.answered && c.ending_since.is_none() && now.duration_since(c.dialled) >= limit
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        for id in expired {
+            tracing::info!(call = %id, "no answer within the ring timeout");
+            self.hang_up(&id, Cause::NO_ANSWER, None).await;
         }
     }
 
