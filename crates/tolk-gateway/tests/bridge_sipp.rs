@@ -979,6 +979,65 @@ target = "peer:ringing"
     tolk.assert_idle();
 }
 
+/// A storm of calls to a peer that never answers (a blackhole: not even
+/// 100 Trying): each outgoing INVITE times out (Timer B), every caller
+/// gets 504, each failure is counted once, and calls, SIP dialogs and
+/// relay sessions all return to zero.
+#[test]
+fn a_storm_of_calls_to_a_blackhole_fails_with_504_and_frees_everything() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = r#"
+[[peer]]
+name = "blackhole"
+address = "127.0.0.1:29401"
+
+[[route]]
+user = ".+"
+target = "peer:blackhole"
+"#;
+    // Bound and never read: the INVITEs go nowhere.
+    let _blackhole = UdpSocket::bind("127.0.0.1:29401").expect("bind the blackhole");
+    let tolk = Tolk::start(
+        "bridge-blackhole",
+        &config(29400, 29500, "54000-54999", routes),
+        29500,
+    );
+    let caller = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "caller_times_out.xml",
+            "-s",
+            "svc",
+            "127.0.0.1:29400",
+            "-p",
+            "29402",
+            "-mp",
+            "55000",
+            "-m",
+            "200",
+            "-r",
+            "100",
+        ],
+    );
+    let status = caller.join().expect("caller thread");
+    assert!(
+        status.success(),
+        "not every caller got 504: {status}\n{}",
+        tolk.sipp_errors()
+    );
+    tolk.assert_idle();
+    let metrics = tolk.http("GET", "/metrics");
+    assert_eq!(
+        tolk.metric("tolk_call_failures_total{status=\"504\"}"),
+        200,
+        "{metrics}"
+    );
+    assert_eq!(tolk.metric("tolk_call_setups_total"), 0, "{metrics}");
+}
+
 /// A callee that rings (180) and never answers is cancelled after the
 /// ring timeout and its caller gets 480 (cause 19, RFC 3398); the media
 /// timeout, shorter, does not apply to a call that is still ringing.
