@@ -10,6 +10,14 @@
 //! allow it, the callee is offered its whole list instead and the relay
 //! transcodes between the codecs each leg chose (`tolk-media`'s audio
 //! pipeline behind the relay's transcoding hook).
+//!
+//! A caller whose INVITE has no offer (late offer, RFC 3261 section
+//! 13.2.1) is treated as offering everything its policy allows: the
+//! callee gets an ordinary offer, and once it has answered, the caller
+//! gets our offer (restricted to what the callee chose) in the 2xx and
+//! answers in its ACK. Offering from the relay's own anchored ports lets
+//! each leg's transaction finish on its own: the callee's 2xx is ACKed
+//! at once instead of waiting for the caller's ACK.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -152,7 +160,8 @@ impl LegMedia {
 pub struct CallMedia {
     session: SessionInfo,
     ip: IpAddr,
-    a_offer: SessionDescription,
+    /// None for a late-offer caller.
+    a_offer: Option<SessionDescription>,
     a: LegMedia,
     b: LegMedia,
     plan: Option<MediaPlan>,
@@ -165,22 +174,28 @@ pub struct CallMedia {
 }
 
 impl CallMedia {
-    /// Checks the caller's offer against `a_policy`, allocates the relay
-    /// session and prepares the callee's offer under `b_policy`.
+    /// Checks the caller's offer (None: a late offer) against
+    /// `a_policy`, allocates the relay session and prepares the callee's
+    /// offer under `b_policy`.
     pub fn new(
         relay: &Relay,
         ip: IpAddr,
         a_policy: &MediaPolicy,
         b_policy: &MediaPolicy,
-        a_offer: SessionDescription,
+        a_offer: Option<SessionDescription>,
     ) -> Result<Self, MediaError> {
         let a = LegMedia::new(a_policy);
         let mut b = LegMedia::new(b_policy);
-        let precheck = tolk_sdp::answer(&a_offer, &a.caps, &mut RelayPorts::new(ip, 9))
-            .map_err(|e| MediaError::from_negotiation(&e))?;
-        let acceptable: Vec<RtpMap> = first_audio(&precheck.negotiation)
-            .map(|m| m.codecs.iter().map(|c| c.encoding.clone()).collect())
-            .unwrap_or_default();
+        let acceptable: Vec<RtpMap> = match &a_offer {
+            Some(offer) => {
+                let precheck = tolk_sdp::answer(offer, &a.caps, &mut RelayPorts::new(ip, 9))
+                    .map_err(|e| MediaError::from_negotiation(&e))?;
+                first_audio(&precheck.negotiation)
+                    .map(|m| m.codecs.iter().map(|c| c.encoding.clone()).collect())
+                    .unwrap_or_default()
+            }
+            None => a.caps.codecs.iter().map(|c| c.encoding.clone()).collect(),
+        };
         let before: Vec<String> = b
             .caps
             .codecs
@@ -293,20 +308,51 @@ impl CallMedia {
             .retain(|cap| chosen.iter().any(|e| same_codec(e, &cap.encoding)));
         let port = self.session.a.rtp.port();
         let mut ports = RelayPorts::new(self.ip, port);
-        let answer = match tolk_sdp::answer(&self.a_offer, &caps, &mut ports) {
+        let Some(a_offer) = &self.a_offer else {
+            return self.late_offer_to_a(caps, ports);
+        };
+        let answer = match tolk_sdp::answer(a_offer, &caps, &mut ports) {
             Ok(answer) => answer,
             // Nothing the callee chose suits the caller: transcode to the
             // caller's own preference.
-            Err(_) if self.may_transcode => {
-                tolk_sdp::answer(&self.a_offer, &self.a.caps, &mut ports)
-                    .map_err(|e| MediaError::from_negotiation(&e))?
-            }
+            Err(_) if self.may_transcode => tolk_sdp::answer(a_offer, &self.a.caps, &mut ports)
+                .map_err(|e| MediaError::from_negotiation(&e))?,
             Err(e) => return Err(MediaError::from_negotiation(&e)),
         };
         self.a.negotiation = Some(answer.negotiation);
         self.a.local = Some(answer.description.clone());
         self.apply(relay)?;
         Ok(answer.description)
+    }
+
+    /// Our offer to a late-offer caller, with `caps` narrowed to what the
+    /// callee chose (or the caller's whole list when the relay may
+    /// transcode); its answer comes through [`CallMedia::reoffer_answered`].
+    fn late_offer_to_a(
+        &mut self,
+        mut caps: Capabilities,
+        mut ports: RelayPorts,
+    ) -> Result<SessionDescription, MediaError> {
+        if caps.codecs.is_empty() && self.may_transcode {
+            caps = self.a.caps.clone();
+        }
+        if caps.codecs.is_empty() {
+            return Err(MediaError::NotAcceptable(MediaWarning {
+                code: 305,
+                text: "the callee chose no codec the caller's policy allows".into(),
+            }));
+        }
+        let offer = tolk_sdp::offer(&caps, &[MediaKind::Audio], &mut ports);
+        self.a.local = Some(offer.clone());
+        self.a.pending_offer = Some(offer.clone());
+        Ok(offer)
+    }
+
+    /// True while a late-offer caller has not answered our offer yet: it
+    /// can take no SDP in a provisional response, and a bad answer in its
+    /// ACK ends the call.
+    pub fn awaits_caller_answer(&self) -> bool {
+        self.a_offer.is_none() && self.a.negotiation.is_none()
     }
 
     /// The callee's 2xx carried the final answer: the initial offer is

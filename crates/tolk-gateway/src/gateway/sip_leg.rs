@@ -57,8 +57,12 @@ struct SipLeg {
     /// Our latest SDP on this dialog (offer or answer), repeated as the
     /// offer when the peer re-INVITEs without one.
     local_sdp: Bytes,
-    /// We offered in the 2xx to an offer-less re-INVITE: the ACK answers.
+    /// We offered in the 2xx to an offer-less INVITE or re-INVITE: the
+    /// ACK answers.
     offer_in_2xx: bool,
+    /// The initial INVITE came without an offer, and its ACK's answer
+    /// has not arrived yet: no usable answer there ends the call.
+    late_offer: bool,
 }
 
 /// The SIP legs of a gateway, on one user agent.
@@ -111,6 +115,7 @@ impl SipLegs {
                 pending_update: None,
                 local_sdp,
                 offer_in_2xx: false,
+                late_offer: false,
             },
         );
         self.by_dialog.insert(dialog, leg);
@@ -185,8 +190,29 @@ impl SipLegs {
                 if !std::mem::take(&mut state.offer_in_2xx) {
                     return SipInput::Handled;
                 }
+                let late_offer = std::mem::take(&mut state.late_offer);
                 match parse_body(ack.body()) {
                     Ok(Some(answer)) => SipInput::Leg(leg, LegEvent::UpdateAnswered { answer }),
+                    // A late-offer call without an answer has no media:
+                    // BYE (RFC 3261 section 13.2.2.4) and end the call.
+                    _ if late_offer => {
+                        let _ = self
+                            .handle
+                            .with(move |ua, now| ua.hangup(now, dialog))
+                            .await;
+                        self.by_dialog.remove(&dialog);
+                        self.legs.remove(&leg);
+                        SipInput::Leg(
+                            leg,
+                            LegEvent::Ended {
+                                cause: Cause::BEARER_CAPABILITY_NOT_IMPLEMENTED,
+                                warning: Some(MediaWarning {
+                                    code: 399,
+                                    text: "the caller's ACK carries no readable SDP answer".into(),
+                                }),
+                            },
+                        )
+                    }
                     // No usable answer: the media stays as it was.
                     _ => SipInput::Handled,
                 }
@@ -419,7 +445,11 @@ impl SipLegs {
                     .await;
             }
             LegCommand::Answer { answer } => {
-                state.invite = None;
+                // An offer-less INVITE: this 2xx offers, the ACK answers.
+                if state.invite.take().is_some_and(|i| i.body().is_empty()) {
+                    state.offer_in_2xx = true;
+                    state.late_offer = true;
+                }
                 let sdp = Bytes::from(answer.to_bytes());
                 state.local_sdp = sdp.clone();
                 let _ = self

@@ -34,6 +34,11 @@ impl Bridge {
                     },
                     _ => None,
                 };
+                // A late-offer caller takes our offer in the 2xx only.
+                let early_media = early_media.filter(|_| match &call.media {
+                    Media::Bridged(media) => !media.awaits_caller_answer(),
+                    Media::Echo(_) => true,
+                });
                 self.describe_legs(&id);
                 self.sip
                     .command(caller, LegCommand::Progress { early_media })
@@ -121,9 +126,15 @@ impl Bridge {
             }
             LegEvent::UpdateAnswered { answer } => {
                 if let Media::Bridged(media) = &mut call.media {
+                    let first_answer = side == Side::A && media.awaits_caller_answer();
                     if let Err(error) = media.reoffer_answered(&self.relay, side, &answer) {
+                        if first_answer {
+                            // The late-offer caller's ACK answered nothing usable.
+                            return self.fail_media(&id, error).await;
+                        }
                         tracing::warn!(call = %id, ?error, "re-offer answer not usable");
                     }
+                    self.describe_legs(&id);
                 }
             }
             LegEvent::Dtmf(event) => {

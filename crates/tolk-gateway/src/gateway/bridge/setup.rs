@@ -48,15 +48,6 @@ impl Bridge {
                 return self.refuse(leg, code, headers).await;
             }
         }
-        let Some(offer) = offer else {
-            let warning = MediaWarning {
-                code: 399,
-                text: "an INVITE without an SDP offer is not supported".into(),
-            };
-            return self
-                .refuse(leg, 488, vec![(names::WARNING, warning_value(&warning))])
-                .await;
-        };
         let Some(decision) = self.router.route(&CallRequest {
             from: &from,
             to: &to,
@@ -66,7 +57,18 @@ impl Bridge {
         let a_policy = self.policy_for_source(source);
         let id = format!("c{}", self.next_call);
         let (destination, b_policy, peer) = match decision.target {
-            RouteTarget::Echo => return self.echo(id, leg, &a_policy, &offer, &from).await,
+            RouteTarget::Echo => {
+                let Some(offer) = offer else {
+                    let warning = MediaWarning {
+                        code: 399,
+                        text: "the echo answers an offer: send SDP in the INVITE".into(),
+                    };
+                    return self
+                        .refuse(leg, 488, vec![(names::WARNING, warning_value(&warning))])
+                        .await;
+                };
+                return self.echo(id, leg, &a_policy, &offer, &from).await;
+            }
             RouteTarget::Registrar => {
                 match self
                     .registrar

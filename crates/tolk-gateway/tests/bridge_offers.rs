@@ -1,0 +1,222 @@
+//! Offer/answer across the bridge with real peers: a caller whose INVITE
+//! has no offer (late offer), and re-offers that cross (glare, 491).
+
+mod harness;
+
+use std::time::Duration;
+
+use harness::*;
+
+/// A caller that sends its INVITE without SDP, finds our offer in the
+/// 200, answers it in the ACK, streams a tone for -d ms and hangs up.
+const LATE_OFFER_CALLER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="late offer caller">
+  <send retrans="500">
+    <![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]c[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:caller@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rrs="true">
+    <action>
+      <ereg regexp="m=audio [0-9]+ RTP/AVP 0" search_in="body" check_it="true" assign_to="offer"/>
+    </action>
+  </recv>
+  <send>
+    <![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]c[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      [routes]
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=caller 1 1 IN IP4 [local_ip]
+      s=-
+      c=IN IP4 [media_ip]
+      t=0 0
+      m=audio [rtpstream_audio_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+
+    ]]>
+  </send>
+  <nop>
+    <action>
+      <exec rtp_stream="tone.ulaw,-1,0"/>
+    </action>
+  </nop>
+  <pause/>
+  <nop>
+    <action>
+      <exec rtp_stream="pause"/>
+    </action>
+  </nop>
+  <send retrans="500">
+    <![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]c[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      [routes]
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+  <Reference variables="offer"/>
+</scenario>
+"#;
+
+/// True once a call has media both ways on both legs.
+fn media_flows_both_ways(tolk: &Tolk) -> bool {
+    let calls = tolk.http("GET", "/calls");
+    let Some((_, json)) = calls.split_once("\r\n\r\n") else {
+        return false;
+    };
+    let Ok(calls) = serde_json::from_str::<serde_json::Value>(json) else {
+        return false;
+    };
+    calls.as_array().is_some_and(|calls| {
+        calls.iter().any(|call| {
+            let legs = call["legs"].as_array().cloned().unwrap_or_default();
+            legs.len() == 2
+                && legs.iter().all(|leg| {
+                    leg["packets_in"].as_u64().unwrap_or(0) > 10
+                        && leg["packets_out"].as_u64().unwrap_or(0) > 10
+                })
+        })
+    })
+}
+
+fn peer_route(callee_port: u16) -> String {
+    format!(
+        r#"
+[[peer]]
+name = "callee"
+address = "127.0.0.1:{callee_port}"
+
+[[route]]
+user = ".+"
+target = "peer:callee"
+"#
+    )
+}
+
+fn write_scenario(tolk: &Tolk, name: &str, xml: &str) {
+    std::fs::write(tolk.dir.join(name), xml).expect("scenario");
+}
+
+#[test]
+fn a_late_offer_caller_gets_our_offer_in_the_2xx_and_media_flows() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let tolk = Tolk::start(
+        "late-offer",
+        &config(29240, 29304, "52500-52599", &peer_route(29241)),
+        29304,
+    );
+    write_scenario(&tolk, "late_caller.xml", LATE_OFFER_CALLER);
+    let _callee = tolk.callee(&sipp, 29241, 52600);
+    std::thread::sleep(Duration::from_millis(300));
+    let caller = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "late_caller.xml",
+            "-s",
+            "bob",
+            "127.0.0.1:29240",
+            "-p",
+            "29242",
+            "-mp",
+            "52700",
+            "-d",
+            "3000",
+            "-m",
+            "1",
+        ],
+    );
+    let flowing = wait_for(Duration::from_secs(10), || media_flows_both_ways(&tolk));
+    let status = caller.join().expect("caller thread");
+    assert!(
+        flowing,
+        "no media both ways: {}",
+        tolk.http("GET", "/calls")
+    );
+    assert!(
+        status.success(),
+        "late-offer caller failed: {}",
+        tolk.sipp_errors()
+    );
+    assert_eq!(tolk.metric("tolk_call_setups_total"), 1);
+    tolk.assert_idle();
+}
+
+#[test]
+fn a_late_offer_caller_without_an_answer_in_its_ack_is_hung_up() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let tolk = Tolk::start(
+        "late-offer-noanswer",
+        &config(29243, 29305, "52800-52899", &peer_route(29244)),
+        29305,
+    );
+    let no_answer = LATE_OFFER_CALLER
+        .replace(
+            "      Content-Type: application/sdp\n      Content-Length: [len]\n\n      v=0\n      o=caller 1 1 IN IP4 [local_ip]\n      s=-\n      c=IN IP4 [media_ip]\n      t=0 0\n      m=audio [rtpstream_audio_port] RTP/AVP 0\n      a=rtpmap:0 PCMU/8000\n",
+            "      Content-Length: 0\n",
+        );
+    assert_ne!(no_answer, LATE_OFFER_CALLER);
+    // After the ACK without SDP, Tolk sends BYE: the caller answers it.
+    let start = no_answer.find("  <nop>").expect("media part");
+    let no_answer = format!(
+        "{}  <recv request=\"BYE\"/>\n  <send>\n    <![CDATA[\n      SIP/2.0 200 OK\n      [last_Via:]\n      [last_From:]\n      [last_To:]\n      [last_Call-ID:]\n      [last_CSeq:]\n      Content-Length: 0\n\n    ]]>\n  </send>\n  <Reference variables=\"offer\"/>\n</scenario>\n",
+        &no_answer[..start]
+    );
+    write_scenario(&tolk, "late_no_answer.xml", &no_answer);
+    let _callee = tolk.callee(&sipp, 29244, 52900);
+    std::thread::sleep(Duration::from_millis(300));
+    let ok = tolk.sipp(
+        &sipp,
+        &[
+            "-sf",
+            "late_no_answer.xml",
+            "-s",
+            "bob",
+            "127.0.0.1:29243",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            "29245",
+            "-m",
+            "1",
+        ],
+    );
+    assert!(
+        ok.success(),
+        "the caller was not hung up: {}",
+        tolk.sipp_errors()
+    );
+    tolk.assert_idle();
+}
