@@ -24,8 +24,8 @@ impl tolk_sdp::LocalMedia for Local {
     }
     fn fingerprint(&self) -> Option<Fingerprint> {
         Some(Fingerprint {
-            hash: "sha-256".to_owned(),
-            value: ["01"; 32].join(":"),
+            hash: "sha-256".into(),
+            value: ["01"; 32].join(":").into(),
         })
     }
     fn srtp_key_material(&mut self, len: usize) -> Vec<u8> {

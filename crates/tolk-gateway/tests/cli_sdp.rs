@@ -88,7 +88,15 @@ fn answer_prints_a_webrtc_answer_that_parses() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let answer = tolk_sdp::parse(&output.stdout).expect("the answer is SDP");
     assert_eq!(answer.media.len(), 2);
-    assert_eq!(answer.bundle(), Some(&["0".to_owned(), "1".to_owned()][..]));
+    assert_eq!(
+        answer.bundle(),
+        Some(
+            &[
+                tolk_sdp::model::Text::from_static("0"),
+                tolk_sdp::model::Text::from_static("1")
+            ][..]
+        )
+    );
     assert!(answer.ice_lite);
     let video = &answer.media[1];
     assert_eq!(video.setup, Some(tolk_sdp::model::Setup::Active));

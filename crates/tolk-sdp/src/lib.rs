@@ -14,6 +14,13 @@
 //! parser and writer must agree with on every corpus offer and on
 //! generated and mutated inputs).
 //!
+//! The model's strings are [`model::Text`]: the parser copies the input
+//! once and every value is a shared slice of that copy, so parsing a
+//! browser's offer allocates for its lists, not for each of its hundreds
+//! of fields, and cloning values into an answer costs no allocation.
+//! `Text` reads as a `&str` and is built from `&str` or `String` with
+//! `into()`.
+//!
 //! # Usage
 //!
 //! Each leg of a call is one offer/answer exchange. The engine is sans-IO:

@@ -8,7 +8,7 @@
 //! the transcoding hooks consume this.
 
 use crate::codec;
-use crate::model::{Fmtp, MediaKind, PayloadType, RtpMap};
+use crate::model::{Fmtp, MediaKind, PayloadType, RtpMap, Text};
 use crate::negotiate::{AcceptedMedia, NegotiatedCodec, Negotiation};
 
 /// One side of the bridge.
@@ -176,7 +176,7 @@ pub fn plan(
             .media
             .get(index)
             .map(|media| media.kind.clone())
-            .unwrap_or(MediaKind::Other(String::new()))
+            .unwrap_or(MediaKind::Other(Text::default()))
     };
     let mut used_b = vec![false; b_lines.len()];
     let mut result = MediaPlan {

@@ -2,7 +2,7 @@
 //! `sdp-types` writes for the same model (the crate printed through it
 //! before it had its own writer).
 
-use crate::model::{Address, Attribute, MediaDescription, SessionDescription};
+use crate::model::{Address, Attribute, MediaDescription, SessionDescription, Text};
 
 /// The description written by `sdp-types`.
 fn via_sdp_types(description: &SessionDescription) -> Vec<u8> {
@@ -15,7 +15,7 @@ fn via_sdp_types(description: &SessionDescription) -> Vec<u8> {
 fn to_sdp_types(this: &SessionDescription) -> sdp_types::Session {
     let mut attributes = Vec::new();
     for group in &this.groups {
-        let mut value = group.semantics.clone();
+        let mut value = group.semantics.to_string();
         for mid in &group.mids {
             value.push(' ');
             value.push_str(mid);
@@ -41,15 +41,15 @@ fn to_sdp_types(this: &SessionDescription) -> sdp_types::Session {
     attributes.extend(this.other.iter().map(untyped));
     sdp_types::Session {
         origin: sdp_types::Origin {
-            username: Some(this.origin.username.clone()),
-            sess_id: this.origin.session_id.clone(),
+            username: Some(this.origin.username.to_string()),
+            sess_id: this.origin.session_id.to_string(),
             sess_version: this.origin.session_version,
             nettype: sdp_types::NetType::In,
             addrtype: address_type(&this.origin.address),
-            unicast_address: this.origin.address.address.clone(),
+            unicast_address: this.origin.address.address.to_string(),
         },
-        session_name: this.session_name.clone(),
-        session_description: this.information.clone(),
+        session_name: this.session_name.to_string(),
+        session_description: this.information.as_deref().map(str::to_owned),
         uri: None,
         emails: Vec::new(),
         phones: Vec::new(),
@@ -135,14 +135,14 @@ fn media(media: &MediaDescription) -> sdp_types::Media {
     attributes.extend(media.other.iter().map(untyped));
 
     let mut formats: Vec<String> = media.formats.iter().map(|f| f.pt.to_string()).collect();
-    formats.extend(media.other_formats.iter().cloned());
+    formats.extend(media.other_formats.iter().map(Text::to_string));
     sdp_types::Media {
         media: media.kind.as_str().to_owned(),
         port: media.port,
         num_ports: media.port_count,
         proto: media.protocol.as_str().to_owned(),
         fmt: formats.join(" "),
-        media_title: media.title.clone(),
+        media_title: media.title.as_deref().map(str::to_owned),
         connections: media.connection.iter().map(connection).collect(),
         bandwidths: media.bandwidths.iter().map(bandwidth).collect(),
         key: None,
@@ -172,8 +172,8 @@ fn flag(name: &str) -> sdp_types::Attribute {
 
 fn untyped(attribute: &Attribute) -> sdp_types::Attribute {
     sdp_types::Attribute {
-        attribute: attribute.name.clone(),
-        value: attribute.value.clone(),
+        attribute: attribute.name.to_string(),
+        value: attribute.value.as_deref().map(str::to_owned),
     }
 }
 
@@ -185,13 +185,13 @@ fn connection(address: &Address) -> sdp_types::Connection {
     sdp_types::Connection {
         nettype: sdp_types::NetType::In,
         addrtype: address_type(address),
-        connection_address: address.address.clone(),
+        connection_address: address.address.to_string(),
     }
 }
 
 fn bandwidth(bandwidth: &crate::model::Bandwidth) -> sdp_types::Bandwidth {
     sdp_types::Bandwidth {
-        bwtype: bandwidth.kind.clone(),
+        bwtype: bandwidth.kind.to_string(),
         bandwidth: bandwidth.value,
     }
 }
@@ -212,7 +212,7 @@ fn writes_what_sdp_types_writes_for_every_vector_and_real_offer() {
 #[test]
 fn drops_line_breaks_from_free_text_as_sdp_types_does() {
     let mut description = crate::parse(b"v=0\r\ns=x\r\n").expect("parses");
-    description.session_name = "a\r\nm=audio 1 RTP/AVP 0\0".to_owned();
+    description.session_name = "a\r\nm=audio 1 RTP/AVP 0\0".into();
     description
         .other
         .push(Attribute::new("x-\ninjected", "v\r\na=evil"));

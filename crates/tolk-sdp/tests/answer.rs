@@ -88,7 +88,7 @@ fn webrtc_offer_gets_dtls_bundle_rtcp_mux_and_ice_lite() {
     assert_eq!(description.ice.ufrag.as_deref(), Some("tolkufrag"));
     assert_eq!(
         description.bundle(),
-        Some(&["0".to_owned(), "1".to_owned()][..])
+        Some(&[Text::from_static("0"), Text::from_static("1")][..])
     );
     assert_eq!(answer.negotiation.bundle, ["0", "1"]);
     let (audio, video) = (&description.media[0], &description.media[1]);
@@ -204,7 +204,7 @@ fn sdes_picks_the_strongest_common_suite_and_echoes_its_tag() {
     stronger.media[0].crypto.push(Crypto {
         tag: 7,
         suite: CryptoSuite::Aes256CmHmacSha1_80,
-        keys: vec![key46],
+        keys: vec![key46.into()],
         session_params: Vec::new(),
     });
     let answer = answer_with(&stronger, "sip-video").expect("acceptable");
@@ -225,7 +225,7 @@ fn crypto_lines_with_unknown_session_params_are_skipped() {
     let mut offer = parse_vector("room-system-sdes.invite.sip");
     offer.media[0].crypto[0]
         .session_params
-        .push("UNENCRYPTED_SRTP".to_owned());
+        .push("UNENCRYPTED_SRTP".into());
     let answer = answer_with(&offer, "sip-video").expect("acceptable");
     assert_eq!(answer.description.media[0].crypto[0].tag, 2);
 }

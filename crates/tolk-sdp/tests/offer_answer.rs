@@ -42,7 +42,10 @@ fn webrtc_offer_has_dtls_actpass_bundle_ice_and_rtx() {
     let caps = profiles::webrtc();
     let offer = our_offer(&caps, AV);
     assert_eq!(offer.media.len(), 2);
-    assert_eq!(offer.bundle(), Some(&["0".to_owned(), "1".to_owned()][..]));
+    assert_eq!(
+        offer.bundle(),
+        Some(&[Text::from_static("0"), Text::from_static("1")][..])
+    );
     let video = &offer.media[1];
     assert_eq!(video.protocol, TransportProtocol::UdpTlsRtpSavpf);
     assert_eq!(video.setup, Some(Setup::ActPass));

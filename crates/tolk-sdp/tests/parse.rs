@@ -90,7 +90,10 @@ fn sip_message_with_sdes_and_wildcard_feedback() {
 #[test]
 fn webrtc_offer_has_ice_dtls_bundle_rtx_and_ssrcs() {
     let offer = support::parse_vector("webrtc-av-offer.sdp");
-    assert_eq!(offer.bundle(), Some(&["0".to_owned(), "1".to_owned()][..]));
+    assert_eq!(
+        offer.bundle(),
+        Some(&[Text::from_static("0"), Text::from_static("1")][..])
+    );
     let unknown: Vec<&str> = offer.other.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(unknown, ["extmap-allow-mixed", "msid-semantic"]);
     let video = &offer.media[1];

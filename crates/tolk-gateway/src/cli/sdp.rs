@@ -193,8 +193,8 @@ fn random_fingerprint() -> Fingerprint {
     let bytes: [u8; 32] = rand::rng().random();
     let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02X}")).collect();
     Fingerprint {
-        hash: "sha-256".to_owned(),
-        value: hex.join(":"),
+        hash: tolk_sdp::model::Text::from_static("sha-256"),
+        value: hex.join(":").into(),
     }
 }
 
@@ -297,7 +297,7 @@ fn media_summary(
             }
             text
         })
-        .chain(media.other_formats.iter().cloned())
+        .chain(media.other_formats.iter().map(|format| format.to_string()))
         .collect();
     let _ = writeln!(out, "  codecs: {}", codecs.join(", "));
 

@@ -168,7 +168,7 @@ pub fn crypto_line(tag: u32, key: &SrtpKey) -> Crypto {
     Crypto {
         tag,
         suite: CryptoSuite::from_token(key.profile().sdes_name()),
-        keys: vec![format_inline(key)],
+        keys: vec![format_inline(key).into()],
         session_params: Vec::new(),
     }
 }

@@ -185,7 +185,7 @@ impl H264Params {
             "packetization-mode={};profile-level-id={}",
             self.packetization_mode, self.profile_level_id
         ));
-        crate::model::Fmtp(text)
+        crate::model::Fmtp(text.into())
     }
 }
 
@@ -265,7 +265,7 @@ mod tests {
     #[test]
     fn match_needs_profile_and_mode() {
         let params = |text: &str| {
-            H264Params::from_fmtp(Some(&crate::model::Fmtp(text.to_owned()))).expect("valid")
+            H264Params::from_fmtp(Some(&crate::model::Fmtp(text.into()))).expect("valid")
         };
         let cb1 = params("profile-level-id=42e01f;packetization-mode=1");
         assert!(cb1.matches(&params("profile-level-id=42e00a;packetization-mode=1")));

@@ -141,7 +141,7 @@ pub fn describe(encoding: &RtpMap, fmtp: Option<&Fmtp>) -> String {
         };
     }
     if encoding.clock_rate == 90000 {
-        return encoding.encoding.clone();
+        return encoding.encoding.to_string();
     }
     encoding.to_string()
 }
@@ -158,7 +158,7 @@ mod tests {
     use super::*;
 
     fn fmtp(text: &str) -> Option<Fmtp> {
-        Some(Fmtp(text.to_owned()))
+        Some(Fmtp(text.into()))
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! RTP payload formats: payload types, `a=rtpmap`, `a=fmtp`, `a=rtcp-fb`.
 
+use super::Text;
+
 /// An RTP payload type number (0-127).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PayloadType(pub u8);
@@ -43,7 +45,7 @@ pub struct Format {
     /// `a=fmtp`.
     pub fmtp: Option<Fmtp>,
     /// `a=rtcp-fb:<pt> <value>` values (e.g. `nack pli`), in order.
-    pub rtcp_fb: Vec<String>,
+    pub rtcp_fb: Vec<Text>,
 }
 
 impl Format {
@@ -72,7 +74,7 @@ impl Format {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RtpMap {
     /// The encoding name as written (compare case-insensitively).
-    pub encoding: String,
+    pub encoding: Text,
     /// The RTP clock rate in Hz.
     pub clock_rate: u32,
     /// The channel count for audio, when written.
@@ -81,7 +83,7 @@ pub struct RtpMap {
 
 impl RtpMap {
     /// An rtpmap without a channel count.
-    pub fn new(encoding: impl Into<String>, clock_rate: u32) -> Self {
+    pub fn new(encoding: impl Into<Text>, clock_rate: u32) -> Self {
         RtpMap {
             encoding: encoding.into(),
             clock_rate,
@@ -113,7 +115,7 @@ impl RtpMap {
             34 => ("H263", 90000),
             _ => return None,
         };
-        Some(RtpMap::new(encoding, clock_rate))
+        Some(RtpMap::new(Text::from_static(encoding), clock_rate))
     }
 
     /// The channel count (1 when not written).
@@ -141,7 +143,7 @@ impl std::fmt::Display for RtpMap {
 /// pairs separated by `;`, but some are not (telephone-event `0-15`,
 /// red `111/111`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fmtp(pub String);
+pub struct Fmtp(pub Text);
 
 impl Fmtp {
     /// Builds `name=value;...` from pairs.
@@ -155,7 +157,7 @@ impl Fmtp {
             text.push('=');
             text.push_str(value);
         }
-        Fmtp(text)
+        Fmtp(text.into())
     }
 
     /// The `name=value` pairs (names as written, values trimmed).
@@ -195,7 +197,7 @@ mod tests {
         let g729 = Format {
             pt: PayloadType(18),
             rtpmap: None,
-            fmtp: Some(Fmtp("annexb=yes".to_owned())),
+            fmtp: Some(Fmtp("annexb=yes".into())),
             rtcp_fb: Vec::new(),
         };
         let encoding = g729.encoding().expect("18 is static");
@@ -207,10 +209,10 @@ mod tests {
 
     #[test]
     fn fmtp_params_and_non_param_values() {
-        let fmtp = Fmtp("packetization-mode=1; profile-level-id=42e01f".to_owned());
+        let fmtp = Fmtp("packetization-mode=1; profile-level-id=42e01f".into());
         assert_eq!(fmtp.param("profile-level-id"), Some("42e01f"));
         assert_eq!(fmtp.param("PACKETIZATION-MODE"), Some("1"));
-        assert_eq!(Fmtp("0-15".to_owned()).params().count(), 0);
+        assert_eq!(Fmtp("0-15".into()).params().count(), 0);
         assert_eq!(Fmtp::from_params([("a", "1"), ("b", "2")]).0, "a=1;b=2");
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{
     Attribute, Bandwidth, Candidate, Connection, Crypto, ExtMap, Fingerprint, Format, IceParams,
-    Msid, PayloadType, Rtcp, Setup, Ssrc, SsrcGroup,
+    Msid, PayloadType, Rtcp, Setup, Ssrc, SsrcGroup, Text,
 };
 
 /// One media section: the `m=` line and its `c=`, `b=` and `a=` lines.
@@ -21,9 +21,9 @@ pub struct MediaDescription {
     pub formats: Vec<Format>,
     /// The m-line format tokens of non-RTP profiles (e.g.
     /// `webrtc-datachannel`), kept as written.
-    pub other_formats: Vec<String>,
+    pub other_formats: Vec<Text>,
     /// `i=`.
-    pub title: Option<String>,
+    pub title: Option<Text>,
     /// `c=` for this section (overrides the session's).
     pub connection: Option<Connection>,
     /// `b=` lines (AS, TIAS, ...).
@@ -41,7 +41,7 @@ pub struct MediaDescription {
     /// `a=setup` (RFC 4145).
     pub setup: Option<Setup>,
     /// `a=mid` (RFC 5888).
-    pub mid: Option<String>,
+    pub mid: Option<Text>,
     /// `a=extmap` lines (RFC 8285).
     pub extmaps: Vec<ExtMap>,
     /// The direction attribute, when present.
@@ -55,7 +55,7 @@ pub struct MediaDescription {
     /// `a=crypto` lines (RFC 4568), in preference order.
     pub crypto: Vec<Crypto>,
     /// `a=rtcp-fb:* <value>` lines: feedback for every format.
-    pub rtcp_fb_all: Vec<String>,
+    pub rtcp_fb_all: Vec<Text>,
     /// `a=ptime` in milliseconds.
     pub ptime: Option<u32>,
     /// `a=maxptime` in milliseconds.
@@ -134,7 +134,7 @@ pub enum MediaKind {
     /// `message`.
     Message,
     /// Anything else, as written.
-    Other(String),
+    Other(Text),
 }
 
 impl MediaKind {
@@ -149,7 +149,7 @@ impl MediaKind {
         ]
         .into_iter()
         .find(|kind| kind.as_str().eq_ignore_ascii_case(token))
-        .unwrap_or_else(|| MediaKind::Other(token.to_owned()))
+        .unwrap_or_else(|| MediaKind::Other(token.into()))
     }
 
     /// The SDP token.
@@ -189,7 +189,7 @@ pub enum TransportProtocol {
     /// `UDP/DTLS/SCTP` (RFC 8841): data channels.
     UdpDtlsSctp,
     /// Anything else, as written.
-    Other(String),
+    Other(Text),
 }
 
 impl TransportProtocol {
@@ -206,7 +206,7 @@ impl TransportProtocol {
         ]
         .into_iter()
         .find(|protocol| protocol.as_str().eq_ignore_ascii_case(token))
-        .unwrap_or_else(|| TransportProtocol::Other(token.to_owned()))
+        .unwrap_or_else(|| TransportProtocol::Other(token.into()))
     }
 
     /// The SDP token.

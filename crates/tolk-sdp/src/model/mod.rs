@@ -8,12 +8,14 @@ mod format;
 mod media;
 mod rtp;
 mod security;
+mod text;
 mod transport;
 
 pub use format::{Fmtp, Format, PayloadType, RtpMap};
 pub use media::{Direction, MediaDescription, MediaKind, TransportProtocol};
 pub use rtp::{ExtMap, Msid, Rtcp, Ssrc, SsrcGroup};
 pub use security::{Crypto, CryptoSuite, Fingerprint, Setup};
+pub use text::Text;
 pub use transport::{Candidate, IceParams};
 
 pub(crate) use rtp::address_type_of;
@@ -27,9 +29,9 @@ pub struct SessionDescription {
     /// `o=`: the originator and the session version.
     pub origin: Origin,
     /// `s=`: the session name (`-` when there is nothing to say).
-    pub session_name: String,
+    pub session_name: Text,
     /// `i=`: session information.
-    pub information: Option<String>,
+    pub information: Option<Text>,
     /// `c=` at session level.
     pub connection: Option<Connection>,
     /// `b=` lines at session level.
@@ -61,7 +63,7 @@ impl SessionDescription {
     pub fn new(origin: Origin) -> Self {
         SessionDescription {
             origin,
-            session_name: "-".to_owned(),
+            session_name: Text::from_static("-"),
             information: None,
             connection: None,
             bandwidths: Vec::new(),
@@ -79,7 +81,7 @@ impl SessionDescription {
     }
 
     /// The mids of the first `a=group:BUNDLE`, if any.
-    pub fn bundle(&self) -> Option<&[String]> {
+    pub fn bundle(&self) -> Option<&[Text]> {
         self.groups
             .iter()
             .find(|group| group.semantics.eq_ignore_ascii_case("BUNDLE"))
@@ -100,9 +102,9 @@ impl SessionDescription {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
     /// The user name, `-` when none.
-    pub username: String,
+    pub username: Text,
     /// The session id (numeric by the RFC; kept as text).
-    pub session_id: String,
+    pub session_id: Text,
     /// The session version, incremented on each new offer.
     pub session_version: u64,
     /// The originating host.
@@ -115,7 +117,7 @@ pub struct Address {
     /// `IP4` or `IP6` (as written).
     pub address_type: AddressType,
     /// The address text: an IP address, or a host name.
-    pub address: String,
+    pub address: Text,
 }
 
 impl Address {
@@ -127,7 +129,7 @@ impl Address {
             } else {
                 AddressType::Ip6
             },
-            address: ip.to_string(),
+            address: ip.to_string().into(),
         }
     }
 
@@ -153,7 +155,7 @@ pub enum AddressType {
     /// `IP6`.
     Ip6,
     /// Anything else, as written.
-    Other(String),
+    Other(Text),
 }
 
 impl AddressType {
@@ -174,7 +176,7 @@ pub type Connection = Address;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bandwidth {
     /// `AS` (kbit/s, RFC 8866), `TIAS` (bit/s, RFC 3890), `CT`, or other.
-    pub kind: String,
+    pub kind: Text,
     /// The value, in the unit the kind defines.
     pub value: u64,
 }
@@ -183,23 +185,23 @@ pub struct Bandwidth {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     /// `BUNDLE`, `LS`, `FID`, ...
-    pub semantics: String,
+    pub semantics: Text,
     /// The grouped media sections' mids, in order.
-    pub mids: Vec<String>,
+    pub mids: Vec<Text>,
 }
 
 /// An attribute kept as written: `a=<name>` or `a=<name>:<value>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
     /// The attribute name.
-    pub name: String,
+    pub name: Text,
     /// The value after the first `:`, if any.
-    pub value: Option<String>,
+    pub value: Option<Text>,
 }
 
 impl Attribute {
     /// An attribute with a value.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<Text>, value: impl Into<Text>) -> Self {
         Attribute {
             name: name.into(),
             value: Some(value.into()),
@@ -207,7 +209,7 @@ impl Attribute {
     }
 
     /// A flag attribute (no value).
-    pub fn flag(name: impl Into<String>) -> Self {
+    pub fn flag(name: impl Into<Text>) -> Self {
         Attribute {
             name: name.into(),
             value: None,

@@ -2,7 +2,7 @@
 //! `a=msid`. Each reads its value with `parse` (the error says what was
 //! expected) and prints it again with `Display`.
 
-use super::{Address, AddressType, Direction};
+use super::{Address, AddressType, Direction, Text};
 
 /// `a=rtcp:<port> [IN <addrtype> <address>]` (RFC 3605).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +16,12 @@ pub struct Rtcp {
 impl Rtcp {
     /// Reads the attribute value.
     pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let text = Text::from(value);
+        Self::read(&text, &text)
+    }
+
+    /// Reads `value`, sharing `text`'s buffer when `value` lies in it.
+    pub(crate) fn read(text: &Text, value: &str) -> Result<Self, &'static str> {
         let mut fields = value.split_ascii_whitespace();
         let port = fields
             .next()
@@ -26,7 +32,7 @@ impl Rtcp {
             (Some(net), Some(address_type), Some(address)) if net.eq_ignore_ascii_case("IN") => {
                 Some(Address {
                     address_type: address_type_of(address_type),
-                    address: address.to_owned(),
+                    address: text.slice_of(address),
                 })
             }
             _ => return Err("`IN <addrtype> <address>` after the RTCP port"),
@@ -60,7 +66,7 @@ pub(crate) fn address_type_of(token: &str) -> AddressType {
     } else if token.eq_ignore_ascii_case("IP6") {
         AddressType::Ip6
     } else {
-        AddressType::Other(token.to_owned())
+        AddressType::Other(token.into())
     }
 }
 
@@ -72,14 +78,20 @@ pub struct ExtMap {
     /// The direction, when restricted.
     pub direction: Option<Direction>,
     /// The extension URI.
-    pub uri: String,
+    pub uri: Text,
     /// Extension attributes after the URI, as written.
-    pub attributes: Option<String>,
+    pub attributes: Option<Text>,
 }
 
 impl ExtMap {
     /// Reads the attribute value.
     pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let text = Text::from(value);
+        Self::read(&text, &text)
+    }
+
+    /// Reads `value`, sharing `text`'s buffer when `value` lies in it.
+    pub(crate) fn read(text: &Text, value: &str) -> Result<Self, &'static str> {
         let mut fields = value.trim().splitn(3, ' ');
         let head = fields.next().unwrap_or_default();
         let (id, direction) = match head.split_once('/') {
@@ -97,8 +109,8 @@ impl ExtMap {
         Ok(ExtMap {
             id,
             direction,
-            uri: uri.to_owned(),
-            attributes: fields.next().map(str::to_owned),
+            uri: text.slice_of(uri),
+            attributes: fields.next().map(|part| text.slice_of(part)),
         })
     }
 }
@@ -123,18 +135,24 @@ pub struct Ssrc {
     /// The synchronisation source.
     pub ssrc: u32,
     /// The source attribute name (`cname`, `msid`, ...).
-    pub attribute: String,
+    pub attribute: Text,
     /// The source attribute value.
-    pub value: Option<String>,
+    pub value: Option<Text>,
 }
 
 impl Ssrc {
     /// Reads the attribute value.
     pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let text = Text::from(value);
+        Self::read(&text, &text)
+    }
+
+    /// Reads `value`, sharing `text`'s buffer when `value` lies in it.
+    pub(crate) fn read(text: &Text, value: &str) -> Result<Self, &'static str> {
         let (ssrc, rest) = value.split_once(' ').ok_or("`<ssrc> <attribute>`")?;
         let ssrc = ssrc.parse().map_err(|_| "a 32-bit SSRC")?;
         let (attribute, value) = match rest.split_once(':') {
-            Some((attribute, value)) => (attribute, Some(value.to_owned())),
+            Some((attribute, value)) => (attribute, Some(text.slice_of(value))),
             None => (rest, None),
         };
         if attribute.is_empty() {
@@ -142,7 +160,7 @@ impl Ssrc {
         }
         Ok(Ssrc {
             ssrc,
-            attribute: attribute.to_owned(),
+            attribute: text.slice_of(attribute),
             value,
         })
     }
@@ -162,7 +180,7 @@ impl std::fmt::Display for Ssrc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SsrcGroup {
     /// `FID`, `SIM`, `FEC-FR`, ...
-    pub semantics: String,
+    pub semantics: Text,
     /// The grouped sources, in order.
     pub ssrcs: Vec<u32>,
 }
@@ -170,6 +188,12 @@ pub struct SsrcGroup {
 impl SsrcGroup {
     /// Reads the attribute value.
     pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let text = Text::from(value);
+        Self::read(&text, &text)
+    }
+
+    /// Reads `value`, sharing `text`'s buffer when `value` lies in it.
+    pub(crate) fn read(text: &Text, value: &str) -> Result<Self, &'static str> {
         let mut fields = value.split_ascii_whitespace();
         let semantics = fields.next().ok_or("ssrc-group semantics")?;
         let ssrcs = fields
@@ -177,7 +201,7 @@ impl SsrcGroup {
             .collect::<Result<_, _>>()
             .map_err(|_| "32-bit SSRCs after the ssrc-group semantics")?;
         Ok(SsrcGroup {
-            semantics: semantics.to_owned(),
+            semantics: text.slice_of(semantics),
             ssrcs,
         })
     }
@@ -197,22 +221,28 @@ impl std::fmt::Display for SsrcGroup {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Msid {
     /// The media stream id.
-    pub stream: String,
+    pub stream: Text,
     /// The application data (track id), when present.
-    pub track: Option<String>,
+    pub track: Option<Text>,
 }
 
 impl Msid {
     /// Reads the attribute value.
     pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let text = Text::from(value);
+        Self::read(&text, &text)
+    }
+
+    /// Reads `value`, sharing `text`'s buffer when `value` lies in it.
+    pub(crate) fn read(text: &Text, value: &str) -> Result<Self, &'static str> {
         let mut fields = value.split_ascii_whitespace();
         let stream = fields.next().ok_or("an msid stream id")?;
-        let track = fields.next().map(str::to_owned);
+        let track = fields.next().map(|part| text.slice_of(part));
         if fields.next().is_some() {
             return Err("at most a stream id and a track id in msid");
         }
         Ok(Msid {
-            stream: stream.to_owned(),
+            stream: text.slice_of(stream),
             track,
         })
     }

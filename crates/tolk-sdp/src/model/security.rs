@@ -1,19 +1,27 @@
 //! Media security attributes: DTLS-SRTP (`a=fingerprint`, `a=setup`) and
 //! SDES (`a=crypto`, RFC 4568).
 
+use super::Text;
+
 /// `a=fingerprint:<hash function> <hex:pairs>` (RFC 8122).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint {
     /// The hash function as written; clients differ in case (`sha-256`,
     /// `SHA-256`), so compare with [`Fingerprint::is_hash`].
-    pub hash: String,
+    pub hash: Text,
     /// The colon-separated hex digest.
-    pub value: String,
+    pub value: Text,
 }
 
 impl Fingerprint {
     /// Reads the attribute value.
     pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let text = Text::from(value);
+        Self::read(&text, &text)
+    }
+
+    /// Reads `value`, sharing `text`'s buffer when `value` lies in it.
+    pub(crate) fn read(text: &Text, value: &str) -> Result<Self, &'static str> {
         let mut fields = value.split_ascii_whitespace();
         let (Some(hash), Some(digest), None) = (fields.next(), fields.next(), fields.next()) else {
             return Err("`<hash function> <fingerprint>`");
@@ -25,8 +33,8 @@ impl Fingerprint {
             return Err("a fingerprint of colon-separated hex pairs");
         }
         Ok(Fingerprint {
-            hash: hash.to_owned(),
-            value: digest.to_owned(),
+            hash: text.slice_of(hash),
+            value: text.slice_of(digest),
         })
     }
 
@@ -96,9 +104,9 @@ pub struct Crypto {
     /// The crypto suite.
     pub suite: CryptoSuite,
     /// Key parameters (`inline:<key||salt>[|lifetime][|mki:len]`), in order.
-    pub keys: Vec<String>,
+    pub keys: Vec<Text>,
     /// Session parameters (`KDR=`, `UNENCRYPTED_SRTCP`, ...), in order.
-    pub session_params: Vec<String>,
+    pub session_params: Vec<Text>,
 }
 
 impl std::fmt::Debug for Crypto {
@@ -115,17 +123,23 @@ impl std::fmt::Debug for Crypto {
 impl Crypto {
     /// Reads the attribute value.
     pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let text = Text::from(value);
+        Self::read(&text, &text)
+    }
+
+    /// Reads `value`, sharing `text`'s buffer when `value` lies in it.
+    pub(crate) fn read(text: &Text, value: &str) -> Result<Self, &'static str> {
         let mut fields = value.split_ascii_whitespace();
         let tag = fields
             .next()
             .and_then(|tag| tag.parse().ok())
             .ok_or("a numeric crypto tag")?;
         let suite = CryptoSuite::from_token(fields.next().ok_or("a crypto suite")?);
-        let keys: Vec<String> = fields
+        let keys: Vec<Text> = fields
             .next()
             .ok_or("crypto key parameters")?
             .split(';')
-            .map(str::to_owned)
+            .map(|part| text.slice_of(part))
             .collect();
         if keys.iter().any(|key| key.is_empty()) {
             return Err("non-empty crypto key parameters separated by `;`");
@@ -134,7 +148,7 @@ impl Crypto {
             tag,
             suite,
             keys,
-            session_params: fields.map(str::to_owned).collect(),
+            session_params: fields.map(|part| text.slice_of(part)).collect(),
         })
     }
 
@@ -178,7 +192,7 @@ pub enum CryptoSuite {
     /// `AEAD_AES_256_GCM` (RFC 7714).
     AeadAes256Gcm,
     /// Anything else, as written.
-    Other(String),
+    Other(Text),
 }
 
 const KNOWN_SUITES: [CryptoSuite; 8] = [
@@ -198,7 +212,7 @@ impl CryptoSuite {
         KNOWN_SUITES
             .into_iter()
             .find(|suite| suite.as_str().eq_ignore_ascii_case(token))
-            .unwrap_or_else(|| CryptoSuite::Other(token.to_owned()))
+            .unwrap_or_else(|| CryptoSuite::Other(token.into()))
     }
 
     /// The SDP token.

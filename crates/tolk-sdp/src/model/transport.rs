@@ -1,14 +1,16 @@
 //! ICE attributes (RFC 8839): credentials, options and candidates.
 
+use super::Text;
+
 /// `a=ice-ufrag`, `a=ice-pwd` and `a=ice-options` of one level.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IceParams {
     /// `a=ice-ufrag`.
-    pub ufrag: Option<String>,
+    pub ufrag: Option<Text>,
     /// `a=ice-pwd`.
-    pub pwd: Option<String>,
+    pub pwd: Option<Text>,
     /// `a=ice-options` tags (`trickle`, `ice2`, ...).
-    pub options: Vec<String>,
+    pub options: Vec<Text>,
 }
 
 impl IceParams {
@@ -23,45 +25,51 @@ impl IceParams {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     /// The foundation.
-    pub foundation: String,
+    pub foundation: Text,
     /// The component id (1 = RTP, 2 = RTCP).
     pub component: u16,
     /// `udp` or `tcp`, as written.
-    pub transport: String,
+    pub transport: Text,
     /// The priority.
     pub priority: u32,
     /// The address: an IP or an mDNS name.
-    pub address: String,
+    pub address: Text,
     /// The port.
     pub port: u16,
     /// `host`, `srflx`, `prflx` or `relay`.
-    pub kind: String,
+    pub kind: Text,
     /// Everything after the type (`raddr`, `rport`, `tcptype`,
     /// `generation`, ...), space-separated as written.
-    pub extensions: Vec<String>,
+    pub extensions: Vec<Text>,
 }
 
 impl Candidate {
     /// Reads the attribute value.
     pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let text = Text::from(value);
+        Self::read(&text, &text)
+    }
+
+    /// Reads `value`, sharing `text`'s buffer when `value` lies in it.
+    pub(crate) fn read(text: &Text, value: &str) -> Result<Self, &'static str> {
         let mut fields = value.split_ascii_whitespace();
         let mut field = |expected: &'static str| fields.next().ok_or(expected);
-        let foundation = field("a candidate foundation")?.to_owned();
+        let foundation = text.slice_of(field("a candidate foundation")?);
         let component = field("a candidate component id")?
             .parse()
             .map_err(|_| "a numeric candidate component id")?;
-        let transport = field("a candidate transport")?.to_owned();
+        let transport = text.slice_of(field("a candidate transport")?);
         let priority = field("a candidate priority")?
             .parse()
             .map_err(|_| "a 32-bit candidate priority")?;
-        let address = field("a candidate address")?.to_owned();
+        let address = text.slice_of(field("a candidate address")?);
         let port = field("a candidate port")?
             .parse()
             .map_err(|_| "a candidate port number")?;
         if !field("`typ`")?.eq_ignore_ascii_case("typ") {
             return Err("`typ` after the candidate port");
         }
-        let kind = field("a candidate type")?.to_owned();
+        let kind = text.slice_of(field("a candidate type")?);
         Ok(Candidate {
             foundation,
             component,
@@ -70,7 +78,7 @@ impl Candidate {
             address,
             port,
             kind,
-            extensions: fields.map(str::to_owned).collect(),
+            extensions: fields.map(|part| text.slice_of(part)).collect(),
         })
     }
 }

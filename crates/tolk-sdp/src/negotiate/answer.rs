@@ -10,7 +10,7 @@ use super::{
     AcceptedMedia, Keying, MediaState, NegotiatedMedia, Negotiation, NegotiationError, Reason,
 };
 use crate::model::{
-    Address, Direction, Format, Group, MediaDescription, Origin, SessionDescription,
+    Address, Direction, Format, Group, MediaDescription, Origin, SessionDescription, Text,
 };
 
 /// An answer and what it agreed.
@@ -31,8 +31,8 @@ pub fn answer(
 ) -> Result<Answer, NegotiationError> {
     let ours = Address::ip(local.address());
     let mut description = SessionDescription::new(Origin {
-        username: "tolk".to_owned(),
-        session_id: local.session_id().to_string(),
+        username: Text::from_static("tolk"),
+        session_id: local.session_id().to_string().into(),
         session_version: 1,
         address: ours.clone(),
     });
@@ -43,10 +43,10 @@ pub fn answer(
     if ice {
         let (ufrag, pwd) = local.ice_credentials();
         description.ice_lite = true;
-        description.ice.ufrag = Some(ufrag);
-        description.ice.pwd = Some(pwd);
+        description.ice.ufrag = Some(ufrag.into());
+        description.ice.pwd = Some(pwd.into());
     }
-    let offered_bundle: &[String] = if caps.bundle {
+    let offered_bundle: &[Text] = if caps.bundle {
         offer.bundle().unwrap_or_default()
     } else {
         &[]
@@ -117,7 +117,7 @@ pub fn answer(
     }
     if !negotiation.bundle.is_empty() {
         description.groups.push(Group {
-            semantics: "BUNDLE".to_owned(),
+            semantics: Text::from_static("BUNDLE"),
             mids: negotiation.bundle.clone(),
         });
     }

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use crate::model::{
-    CryptoSuite, Direction, Fingerprint, Fmtp, MediaKind, PayloadType, RtpMap, Setup,
+    CryptoSuite, Direction, Fingerprint, Fmtp, MediaKind, PayloadType, RtpMap, Setup, Text,
 };
 
 /// What this side can do and wants, independent of any one call.
@@ -33,7 +33,7 @@ pub struct Capabilities {
     pub legacy_hold: bool,
     /// RTP header extension URIs (RFC 8285) we pass through: answered
     /// under the offerer's ids, offered from id 1.
-    pub header_extensions: Vec<String>,
+    pub header_extensions: Vec<Text>,
 }
 
 impl Capabilities {
@@ -61,7 +61,7 @@ pub struct CodecCapability {
     /// The fmtp we write (what we can receive), if any.
     pub fmtp: Option<Fmtp>,
     /// RTCP feedback we support for it (`nack`, `nack pli`, `ccm fir`, ...).
-    pub rtcp_fb: Vec<String>,
+    pub rtcp_fb: Vec<Text>,
     /// The payload type we offer it with.
     pub pt: PayloadType,
     /// The payload type of its rtx (RFC 4588) stream, when we do rtx.
@@ -74,7 +74,7 @@ impl CodecCapability {
         CodecCapability {
             kind: MediaKind::Audio,
             encoding: RtpMap {
-                encoding: encoding.to_owned(),
+                encoding: encoding.into(),
                 clock_rate,
                 channels,
             },
@@ -95,13 +95,13 @@ impl CodecCapability {
 
     /// With this fmtp.
     pub fn with_fmtp(mut self, fmtp: &str) -> Self {
-        self.fmtp = Some(Fmtp(fmtp.to_owned()));
+        self.fmtp = Some(Fmtp(fmtp.into()));
         self
     }
 
     /// With these feedback types.
-    pub fn with_feedback(mut self, feedback: &[&str]) -> Self {
-        self.rtcp_fb = feedback.iter().map(|fb| (*fb).to_owned()).collect();
+    pub fn with_feedback(mut self, feedback: &[&'static str]) -> Self {
+        self.rtcp_fb = feedback.iter().copied().map(Text::from_static).collect();
         self
     }
 

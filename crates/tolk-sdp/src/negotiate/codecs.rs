@@ -5,14 +5,14 @@
 use super::capabilities::Capabilities;
 use super::{NegotiatedCodec, Reason, RtxPayloadTypes};
 use crate::codec::{self, CodecParams, Special};
-use crate::model::{Fmtp, Format, MediaDescription, MediaKind, PayloadType, RtpMap};
+use crate::model::{Fmtp, Format, MediaDescription, MediaKind, PayloadType, RtpMap, Text};
 
 /// The answer's formats and what they mean.
 pub(crate) struct Selection {
     /// The answer's formats in offer order.
     pub formats: Vec<Format>,
     /// Feedback for every format that we also support.
-    pub rtcp_fb_all: Vec<String>,
+    pub rtcp_fb_all: Vec<Text>,
     /// The media codecs (rtx bound).
     pub codecs: Vec<NegotiatedCodec>,
     /// The telephone-event formats.
@@ -118,7 +118,7 @@ pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<
                 selection.formats.push(Format {
                     pt: format.pt,
                     rtpmap: Some(encoding),
-                    fmtp: Some(Fmtp(format!("apt={apt}"))),
+                    fmtp: Some(Fmtp(format!("apt={apt}").into())),
                     rtcp_fb: Vec::new(),
                 });
             }
@@ -126,7 +126,7 @@ pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<
                 if caps.telephone_events.is_empty() || !audio_rates.contains(&encoding.clock_rate) {
                     continue;
                 }
-                let fmtp = Some(Fmtp("0-15".to_owned()));
+                let fmtp = Some(Fmtp(Text::from_static("0-15")));
                 selection.telephone_events.push(NegotiatedCodec {
                     encoding: encoding.clone(),
                     fmtp: fmtp.clone(),
@@ -149,7 +149,7 @@ pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<
     Ok(selection)
 }
 
-fn shared(offered: &[String], ours: &[String]) -> Vec<String> {
+fn shared(offered: &[Text], ours: &[Text]) -> Vec<Text> {
     offered
         .iter()
         .filter(|fb| ours.iter().any(|our| our.eq_ignore_ascii_case(fb)))

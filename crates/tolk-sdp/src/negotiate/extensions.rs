@@ -6,10 +6,10 @@
 //! which declines them. Our offer numbers our extensions from 1, which
 //! fits the one-byte header form.
 
-use crate::model::ExtMap;
+use crate::model::{ExtMap, Text};
 
 /// The answer's extmaps for `offered` under our `supported` URIs.
-pub(crate) fn answer(offered: &[ExtMap], supported: &[String]) -> Vec<ExtMap> {
+pub(crate) fn answer(offered: &[ExtMap], supported: &[Text]) -> Vec<ExtMap> {
     offered
         .iter()
         .filter(|extmap| supported.contains(&extmap.uri))
@@ -23,7 +23,7 @@ pub(crate) fn answer(offered: &[ExtMap], supported: &[String]) -> Vec<ExtMap> {
 }
 
 /// Our offer's extmaps: every supported URI, ids from 1.
-pub(crate) fn offer(supported: &[String]) -> Vec<ExtMap> {
+pub(crate) fn offer(supported: &[Text]) -> Vec<ExtMap> {
     (1..)
         .zip(supported)
         .map(|(id, uri)| ExtMap {
@@ -44,14 +44,14 @@ mod tests {
         ExtMap {
             id,
             direction,
-            uri: uri.to_owned(),
+            uri: uri.into(),
             attributes: None,
         }
     }
 
     #[test]
     fn keeps_supported_ids_and_reverses_directions() {
-        let supported = ["urn:a".to_owned(), "urn:b".to_owned()];
+        let supported = [Text::from_static("urn:a"), Text::from_static("urn:b")];
         let offered = [
             extmap(3, None, "urn:a"),
             extmap(7, Some(Direction::SendOnly), "urn:b"),

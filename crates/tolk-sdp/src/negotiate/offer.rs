@@ -12,7 +12,7 @@ use super::{
 use crate::codec::{self, Special};
 use crate::model::{
     Address, Direction, Fmtp, Format, Group, MediaDescription, MediaKind, Origin, RtpMap,
-    SessionDescription, Setup,
+    SessionDescription, Setup, Text,
 };
 
 /// Builds an offer with one m-line per entry of `kinds` that `caps` has
@@ -24,8 +24,8 @@ pub fn offer(
 ) -> SessionDescription {
     let ours = Address::ip(local.address());
     let mut description = SessionDescription::new(Origin {
-        username: "tolk".to_owned(),
-        session_id: local.session_id().to_string(),
+        username: Text::from_static("tolk"),
+        session_id: local.session_id().to_string().into(),
         session_version: 1,
         address: ours.clone(),
     });
@@ -33,8 +33,8 @@ pub fn offer(
     if caps.ice {
         let (ufrag, pwd) = local.ice_credentials();
         description.ice_lite = true;
-        description.ice.ufrag = Some(ufrag);
-        description.ice.pwd = Some(pwd);
+        description.ice.ufrag = Some(ufrag.into());
+        description.ice.pwd = Some(pwd.into());
     }
     let protocol = offer_protocol(caps);
     let mut bundle_port = None;
@@ -54,7 +54,7 @@ pub fn offer(
             line.connection = Some(Address::ip(transport::unspecified_like(&ours)));
         }
         if caps.bundle || caps.ice {
-            line.mid = Some(index.to_string());
+            line.mid = Some(index.to_string().into());
         }
         line.rtcp_mux = caps.rtcp_mux;
         line.rtcp_rsize = protocol.has_feedback();
@@ -81,7 +81,7 @@ pub fn offer(
     }
     if caps.bundle && !description.media.is_empty() {
         description.groups.push(Group {
-            semantics: "BUNDLE".to_owned(),
+            semantics: Text::from_static("BUNDLE"),
             mids: description
                 .media
                 .iter()
@@ -110,7 +110,7 @@ fn offered_formats(caps: &Capabilities, kind: &MediaKind) -> Vec<Format> {
             formats.push(Format {
                 pt: rtx,
                 rtpmap: Some(RtpMap::new("rtx", cap.encoding.clock_rate)),
-                fmtp: Some(Fmtp(format!("apt={}", cap.pt))),
+                fmtp: Some(Fmtp(format!("apt={}", cap.pt).into())),
                 rtcp_fb: Vec::new(),
             });
         }
@@ -122,7 +122,7 @@ fn offered_formats(caps: &Capabilities, kind: &MediaKind) -> Vec<Format> {
                 .any(|cap| cap.encoding.clock_rate == rate)
             {
                 let mut format = Format::new(pt, RtpMap::new("telephone-event", rate));
-                format.fmtp = Some(Fmtp("0-15".to_owned()));
+                format.fmtp = Some(Fmtp(Text::from_static("0-15")));
                 formats.push(format);
             }
         }
@@ -154,7 +154,7 @@ pub fn process_answer(
     }
     let mut negotiation = Negotiation {
         media: Vec::new(),
-        bundle: answer.bundle().map(<[String]>::to_vec).unwrap_or_default(),
+        bundle: answer.bundle().map(<[Text]>::to_vec).unwrap_or_default(),
     };
     for (index, (ours, theirs)) in offer.media.iter().zip(&answer.media).enumerate() {
         let state = match agreed(offer, answer, index, ours, theirs) {

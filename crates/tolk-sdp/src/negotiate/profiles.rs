@@ -1,7 +1,7 @@
 //! The built-in capability profiles the CLI and tests use.
 
 use super::capabilities::{Capabilities, CodecCapability, SecurityPolicy, SrtpPolicy};
-use crate::model::{CryptoSuite, Direction, PayloadType, Setup};
+use crate::model::{CryptoSuite, Direction, PayloadType, Setup, Text};
 
 const VIDEO_FEEDBACK: &[&str] = &["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"];
 
@@ -65,7 +65,7 @@ pub fn webrtc() -> Capabilities {
         legacy_hold: false,
         header_extensions: WEBRTC_EXTENSIONS
             .iter()
-            .map(|uri| (*uri).to_owned())
+            .map(|uri| Text::from_static(uri))
             .collect(),
     }
 }

@@ -4,7 +4,7 @@
 use super::Reason;
 use crate::model::{
     Address, Crypto, CryptoSuite, Direction, Fingerprint, Fmtp, MediaKind, PayloadType, RtpMap,
-    Setup, TransportProtocol,
+    Setup, Text, TransportProtocol,
 };
 
 /// Both descriptions of one exchange, read together.
@@ -13,7 +13,7 @@ pub struct Negotiation {
     /// One entry per m-line, in m-line order.
     pub media: Vec<NegotiatedMedia>,
     /// The mids in the accepted BUNDLE group (empty when not bundled).
-    pub bundle: Vec<String>,
+    pub bundle: Vec<Text>,
 }
 
 impl Negotiation {
@@ -34,7 +34,7 @@ pub struct NegotiatedMedia {
     /// Its media type.
     pub kind: MediaKind,
     /// Its mid, if any.
-    pub mid: Option<String>,
+    pub mid: Option<Text>,
     /// Accepted with parameters, or rejected with a reason.
     pub state: MediaState,
 }

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use super::capabilities::{Capabilities, LocalMedia, SrtpPolicy};
 use super::{Keying, Reason};
 use crate::model::{
-    Address, Candidate, Crypto, CryptoSuite, MediaDescription, SessionDescription, Setup,
+    Address, Candidate, Crypto, CryptoSuite, MediaDescription, SessionDescription, Setup, Text,
     TransportProtocol,
 };
 
@@ -104,7 +104,7 @@ pub(crate) fn sdes_line(tag: u32, suite: &CryptoSuite, local: &mut dyn LocalMedi
     Crypto {
         tag,
         suite: suite.clone(),
-        keys: vec![format!("inline:{key}")],
+        keys: vec![format!("inline:{key}").into()],
         session_params: Vec::new(),
     }
 }
@@ -125,13 +125,13 @@ pub(crate) fn offer_protocol(caps: &Capabilities) -> TransportProtocol {
 /// Our host candidate (ICE-lite has only host candidates).
 pub(crate) fn host_candidate(address: &Address, port: u16) -> Candidate {
     Candidate {
-        foundation: "1".to_owned(),
+        foundation: Text::from_static("1"),
         component: 1,
-        transport: "udp".to_owned(),
+        transport: Text::from_static("udp"),
         priority: 2_130_706_431,
         address: address.address.clone(),
         port,
-        kind: "host".to_owned(),
+        kind: Text::from_static("host"),
         extensions: Vec::new(),
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::model::{
     Attribute, Candidate, Crypto, Direction, ExtMap, Fingerprint, Fmtp, Group, MediaDescription,
-    Msid, PayloadType, Rtcp, RtpMap, SessionDescription, Setup, Ssrc, SsrcGroup,
+    Msid, PayloadType, Rtcp, RtpMap, SessionDescription, Setup, Ssrc, SsrcGroup, Text,
 };
 
 /// What was expected in an attribute value.
@@ -24,6 +24,7 @@ impl AttributeError {
 /// Applies one session-level attribute.
 pub(crate) fn apply_session(
     session: &mut SessionDescription,
+    input: &Text,
     name: &str,
     value: Option<&str>,
 ) -> Result<(), AttributeError> {
@@ -33,8 +34,8 @@ pub(crate) fn apply_session(
             let mut fields = value.split_ascii_whitespace();
             let semantics = fields.next().ok_or_else(|| fail("group semantics"))?;
             session.groups.push(Group {
-                semantics: semantics.to_owned(),
-                mids: fields.map(str::to_owned).collect(),
+                semantics: input.slice_of(semantics),
+                mids: fields.map(|mid| input.slice_of(mid)).collect(),
             });
             false
         }
@@ -42,16 +43,19 @@ pub(crate) fn apply_session(
             session.ice_lite = true;
             false
         }
-        ("ice-ufrag", Some(value)) => set_once(&mut session.ice.ufrag, value),
-        ("ice-pwd", Some(value)) => set_once(&mut session.ice.pwd, value),
+        ("ice-ufrag", Some(value)) => set_once(&mut session.ice.ufrag, input, value),
+        ("ice-pwd", Some(value)) => set_once(&mut session.ice.pwd, input, value),
         ("ice-options", Some(value)) if session.ice.options.is_empty() => {
-            session.ice.options = value.split_ascii_whitespace().map(str::to_owned).collect();
+            session.ice.options = value
+                .split_ascii_whitespace()
+                .map(|tag| input.slice_of(tag))
+                .collect();
             false
         }
         ("fingerprint", Some(value)) => {
             session
                 .fingerprints
-                .push(Fingerprint::parse(value).map_err(fail)?);
+                .push(Fingerprint::read(input, value).map_err(fail)?);
             false
         }
         ("setup", Some(value)) if session.setup.is_none() => {
@@ -59,7 +63,9 @@ pub(crate) fn apply_session(
             false
         }
         ("extmap", Some(value)) => {
-            session.extmaps.push(ExtMap::parse(value).map_err(fail)?);
+            session
+                .extmaps
+                .push(ExtMap::read(input, value).map_err(fail)?);
             false
         }
         (token, None) if session.direction.is_none() && Direction::from_token(token).is_some() => {
@@ -70,8 +76,8 @@ pub(crate) fn apply_session(
     };
     if keep {
         session.other.push(Attribute {
-            name: name.to_owned(),
-            value: value.map(str::to_owned),
+            name: input.slice_of(name),
+            value: value.map(|value| input.slice_of(value)),
         });
     }
     Ok(())
@@ -80,6 +86,7 @@ pub(crate) fn apply_session(
 /// Applies one media-level attribute.
 pub(crate) fn apply_media(
     media: &mut MediaDescription,
+    input: &Text,
     name: &str,
     value: Option<&str>,
 ) -> Result<(), AttributeError> {
@@ -87,7 +94,7 @@ pub(crate) fn apply_media(
     let is_rtp = media.protocol.is_rtp();
     let keep = match (canonical(name), value) {
         ("rtpmap", Some(value)) if is_rtp => {
-            let (pt, rtpmap) = parse_rtpmap(value).map_err(fail)?;
+            let (pt, rtpmap) = parse_rtpmap(input, value).map_err(fail)?;
             match media.formats.iter_mut().find(|format| format.pt == pt) {
                 Some(format) if format.rtpmap.is_none() => {
                     format.rtpmap = Some(rtpmap);
@@ -101,7 +108,7 @@ pub(crate) fn apply_media(
             let pt = PayloadType::parse(pt).ok_or_else(|| fail("a payload type"))?;
             match media.formats.iter_mut().find(|format| format.pt == pt) {
                 Some(format) if format.fmtp.is_none() => {
-                    format.fmtp = Some(Fmtp(params.to_owned()));
+                    format.fmtp = Some(Fmtp(input.slice_of(params)));
                     false
                 }
                 _ => true,
@@ -112,13 +119,13 @@ pub(crate) fn apply_media(
                 .split_once(' ')
                 .ok_or_else(|| fail("`<payload type> <feedback>`"))?;
             if pt == "*" {
-                media.rtcp_fb_all.push(feedback.to_owned());
+                media.rtcp_fb_all.push(input.slice_of(feedback));
                 false
             } else {
                 let pt = PayloadType::parse(pt).ok_or_else(|| fail("a payload type or `*`"))?;
                 match media.formats.iter_mut().find(|format| format.pt == pt) {
                     Some(format) => {
-                        format.rtcp_fb.push(feedback.to_owned());
+                        format.rtcp_fb.push(input.slice_of(feedback));
                         false
                     }
                     None => true,
@@ -126,45 +133,50 @@ pub(crate) fn apply_media(
             }
         }
         ("rtcp", Some(value)) if media.rtcp.is_none() => {
-            media.rtcp = Some(Rtcp::parse(value).map_err(fail)?);
+            media.rtcp = Some(Rtcp::read(input, value).map_err(fail)?);
             false
         }
-        ("ice-ufrag", Some(value)) => set_once(&mut media.ice.ufrag, value),
-        ("ice-pwd", Some(value)) => set_once(&mut media.ice.pwd, value),
+        ("ice-ufrag", Some(value)) => set_once(&mut media.ice.ufrag, input, value),
+        ("ice-pwd", Some(value)) => set_once(&mut media.ice.pwd, input, value),
         ("ice-options", Some(value)) if media.ice.options.is_empty() => {
-            media.ice.options = value.split_ascii_whitespace().map(str::to_owned).collect();
+            media.ice.options = value
+                .split_ascii_whitespace()
+                .map(|tag| input.slice_of(tag))
+                .collect();
             false
         }
         ("candidate", Some(value)) => {
             media
                 .candidates
-                .push(Candidate::parse(value).map_err(fail)?);
+                .push(Candidate::read(input, value).map_err(fail)?);
             false
         }
         ("end-of-candidates", None) => set_flag(&mut media.end_of_candidates),
         ("fingerprint", Some(value)) => {
             media
                 .fingerprints
-                .push(Fingerprint::parse(value).map_err(fail)?);
+                .push(Fingerprint::read(input, value).map_err(fail)?);
             false
         }
         ("setup", Some(value)) if media.setup.is_none() => {
             media.setup = Some(Setup::parse(value).map_err(fail)?);
             false
         }
-        ("mid", Some(value)) => set_once(&mut media.mid, value),
+        ("mid", Some(value)) => set_once(&mut media.mid, input, value),
         ("extmap", Some(value)) => {
-            media.extmaps.push(ExtMap::parse(value).map_err(fail)?);
+            media
+                .extmaps
+                .push(ExtMap::read(input, value).map_err(fail)?);
             false
         }
         ("msid", Some(value)) => {
-            media.msids.push(Msid::parse(value).map_err(fail)?);
+            media.msids.push(Msid::read(input, value).map_err(fail)?);
             false
         }
         ("rtcp-mux", None) => set_flag(&mut media.rtcp_mux),
         ("rtcp-rsize", None) => set_flag(&mut media.rtcp_rsize),
         ("crypto", Some(value)) => {
-            media.crypto.push(Crypto::parse(value).map_err(fail)?);
+            media.crypto.push(Crypto::read(input, value).map_err(fail)?);
             false
         }
         // Some clients write fractional ptimes; those stay as written.
@@ -185,11 +197,11 @@ pub(crate) fn apply_media(
         ("ssrc-group", Some(value)) => {
             media
                 .ssrc_groups
-                .push(SsrcGroup::parse(value).map_err(fail)?);
+                .push(SsrcGroup::read(input, value).map_err(fail)?);
             false
         }
         ("ssrc", Some(value)) => {
-            media.ssrcs.push(Ssrc::parse(value).map_err(fail)?);
+            media.ssrcs.push(Ssrc::read(input, value).map_err(fail)?);
             false
         }
         (token, None) if media.direction.is_none() && Direction::from_token(token).is_some() => {
@@ -200,15 +212,18 @@ pub(crate) fn apply_media(
     };
     if keep {
         media.other.push(Attribute {
-            name: name.to_owned(),
-            value: value.map(str::to_owned),
+            name: input.slice_of(name),
+            value: value.map(|value| input.slice_of(value)),
         });
     }
     Ok(())
 }
 
 /// Reads `<pt> <encoding>/<clock rate>[/<channels>]`.
-pub(crate) fn parse_rtpmap(value: &str) -> Result<(PayloadType, RtpMap), &'static str> {
+pub(crate) fn parse_rtpmap(
+    input: &Text,
+    value: &str,
+) -> Result<(PayloadType, RtpMap), &'static str> {
     let (pt, encoding) = value
         .trim()
         .split_once(' ')
@@ -233,7 +248,7 @@ pub(crate) fn parse_rtpmap(value: &str) -> Result<(PayloadType, RtpMap), &'stati
     Ok((
         pt,
         RtpMap {
-            encoding: name.to_owned(),
+            encoding: input.slice_of(name),
             clock_rate,
             channels,
         },
@@ -286,11 +301,11 @@ fn canonical(name: &str) -> &'static str {
 }
 
 /// Stores the first value; later ones are kept as written.
-fn set_once(slot: &mut Option<String>, value: &str) -> bool {
+fn set_once(slot: &mut Option<Text>, input: &Text, value: &str) -> bool {
     if slot.is_some() {
         return true;
     }
-    *slot = Some(value.to_owned());
+    *slot = Some(input.slice_of(value));
     false
 }
 

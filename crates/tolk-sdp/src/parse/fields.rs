@@ -2,7 +2,7 @@
 //! `t=`, `r=`, `z=` and `m=`. Each reader borrows its fields from the line
 //! and says what it expected when they do not read.
 
-use crate::model::{Address, Bandwidth, Origin, address_type_of};
+use crate::model::{Address, Bandwidth, Origin, Text, address_type_of};
 
 /// What was expected, for the caller to place on its line.
 pub(crate) type Expected = &'static str;
@@ -27,7 +27,7 @@ fn token(field: Option<&str>, what: Expected) -> Result<&str, Expected> {
 }
 
 /// `o=<username> <sess-id> <sess-version> <nettype> <addrtype> <address>`.
-pub(crate) fn origin(value: &str) -> Result<Origin, Expected> {
+pub(crate) fn origin(input: &Text, value: &str) -> Result<Origin, Expected> {
     let mut fields = fields(value);
     let username = fields.next().ok_or("the origin username")?;
     let session_id = fields.next().ok_or("the origin session id")?;
@@ -42,18 +42,18 @@ pub(crate) fn origin(value: &str) -> Result<Origin, Expected> {
         return Err("end of line after the origin address");
     }
     Ok(Origin {
-        username: username.to_owned(),
-        session_id: session_id.to_owned(),
+        username: input.slice_of(username),
+        session_id: input.slice_of(session_id),
         session_version,
         address: Address {
             address_type: address_type_of(address_type),
-            address: address.to_owned(),
+            address: input.slice_of(address),
         },
     })
 }
 
 /// `c=IN <addrtype> <connection-address>`.
-pub(crate) fn connection(value: &str) -> Result<Address, Expected> {
+pub(crate) fn connection(input: &Text, value: &str) -> Result<Address, Expected> {
     let mut fields = fields(value);
     let network = token(fields.next(), "the connection network type")?;
     let address_type = token(fields.next(), "the connection address type")?;
@@ -66,12 +66,12 @@ pub(crate) fn connection(value: &str) -> Result<Address, Expected> {
     }
     Ok(Address {
         address_type: address_type_of(address_type),
-        address: address.to_owned(),
+        address: input.slice_of(address),
     })
 }
 
 /// `b=<bwtype>:<bandwidth>`.
-pub(crate) fn bandwidth(value: &str) -> Result<Bandwidth, Expected> {
+pub(crate) fn bandwidth(input: &Text, value: &str) -> Result<Bandwidth, Expected> {
     let (kind, amount) = value
         .split_once(':')
         .ok_or("`<bandwidth type>:<bandwidth>`")?;
@@ -79,7 +79,7 @@ pub(crate) fn bandwidth(value: &str) -> Result<Bandwidth, Expected> {
         .parse()
         .map_err(|_| "a numeric bandwidth after the bandwidth type")?;
     Ok(Bandwidth {
-        kind: kind.to_owned(),
+        kind: input.slice_of(kind),
         value,
     })
 }
@@ -184,19 +184,22 @@ mod tests {
 
     #[test]
     fn origin_with_runs_of_spaces() {
-        let origin = origin("-  42 7 IN IP6  2001:db8::1").expect("origin");
+        let origin = origin(&Text::default(), "-  42 7 IN IP6  2001:db8::1").expect("origin");
         assert_eq!(origin.session_id, "42");
         assert_eq!(origin.session_version, 7);
         assert_eq!(origin.address.address, "2001:db8::1");
-        assert!(super::origin("- 1 x IN IP4 a").is_err());
-        assert!(super::origin("- 1 1 I:N IP4 a").is_err());
-        assert!(super::origin("- 1 1 IN IP4 a b").is_err());
+        assert!(super::origin(&Text::default(), "- 1 x IN IP4 a").is_err());
+        assert!(super::origin(&Text::default(), "- 1 1 I:N IP4 a").is_err());
+        assert!(super::origin(&Text::default(), "- 1 1 IN IP4 a b").is_err());
     }
 
     #[test]
     fn connection_needs_in() {
-        assert!(connection("IN IP4 192.0.2.1").is_ok());
-        assert_eq!(connection("ATM NSAP x"), Err("network type `IN`"));
+        assert!(connection(&Text::default(), "IN IP4 192.0.2.1").is_ok());
+        assert_eq!(
+            connection(&Text::default(), "ATM NSAP x"),
+            Err("network type `IN`")
+        );
     }
 
     #[test]

@@ -38,27 +38,31 @@ pub(crate) struct Lines<'a> {
     number: usize,
 }
 
+/// `input` as text: it must be UTF-8 (RFC 8866 §5: the default character
+/// set, and the one every client we meet writes).
+pub(crate) fn utf8(input: &[u8]) -> Result<&str, ParseError> {
+    std::str::from_utf8(input).map_err(|error| {
+        let before = &input[..error.valid_up_to()];
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        ParseError {
+            line: 1 + memchr::memchr_iter(b'\n', before).count(),
+            offset: line_start,
+            expected: "UTF-8 text".to_owned(),
+        }
+    })
+}
+
 impl<'a> Lines<'a> {
-    /// The lines of `input`, which must be UTF-8 (RFC 8866 §5: the default
-    /// character set, and the one every client we meet writes).
-    pub fn new(input: &'a [u8]) -> Result<Self, ParseError> {
-        let text = std::str::from_utf8(input).map_err(|error| {
-            let before = &input[..error.valid_up_to()];
-            let line_start = before
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |i| i + 1);
-            ParseError {
-                line: 1 + memchr::memchr_iter(b'\n', before).count(),
-                offset: line_start,
-                expected: "UTF-8 text".to_owned(),
-            }
-        })?;
-        Ok(Lines {
+    /// The lines of `text`.
+    pub fn new(text: &'a str) -> Self {
+        Lines {
             text,
             position: 0,
             number: 0,
-        })
+        }
     }
 }
 
@@ -108,8 +112,7 @@ mod tests {
     use super::*;
 
     fn lines(input: &[u8]) -> Vec<(usize, usize, u8, String)> {
-        Lines::new(input)
-            .expect("utf-8")
+        Lines::new(utf8(input).expect("utf-8"))
             .map(|line| line.expect("line"))
             .map(|line| (line.number, line.offset, line.key, line.value.to_owned()))
             .collect()
@@ -130,7 +133,7 @@ mod tests {
 
     #[test]
     fn a_last_line_keeps_a_cr_without_lf_and_fails() {
-        let mut lines = Lines::new(b"v=0\r\ns=x\r").expect("utf-8");
+        let mut lines = Lines::new("v=0\r\ns=x\r");
         assert!(lines.next().is_some_and(|line| line.is_ok()));
         let error = lines.next().expect("a line").expect_err("bare CR");
         assert_eq!((error.line, error.offset), (2, 5));
@@ -144,15 +147,12 @@ mod tests {
             (b"v=0\r\nab=c\r\n", 2),
             (b"v=0\r\ns=a\0b\r\n", 2),
         ] {
-            let error = Lines::new(input)
-                .expect("utf-8")
+            let error = Lines::new(utf8(input).expect("utf-8"))
                 .find_map(Result::err)
                 .expect("an error");
             assert_eq!(error.line, line, "{input:?}");
         }
-        let error = Lines::new(b"v=0\r\ns=ok\r\ni=\xff\r\n")
-            .err()
-            .expect("not UTF-8");
+        let error = utf8(b"v=0\r\ns=ok\r\ni=\xff\r\n").expect_err("not UTF-8");
         assert_eq!((error.line, error.offset), (3, 11));
     }
 }

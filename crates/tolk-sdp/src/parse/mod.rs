@@ -19,13 +19,15 @@ pub(crate) mod oracle;
 use crate::ParseError;
 use crate::model::{
     Address, AddressType, Format, MediaDescription, MediaKind, Origin, PayloadType,
-    SessionDescription, TransportProtocol,
+    SessionDescription, Text, TransportProtocol,
 };
 use lines::{Line, Lines};
 
 /// Reads a session description (CRLF or bare LF line ends).
 pub fn parse(input: &[u8]) -> Result<SessionDescription, ParseError> {
-    let mut lines = Lines::new(input)?;
+    // One copy of the input holds the text of the whole model.
+    let input = Text::from(lines::utf8(input)?);
+    let mut lines = Lines::new(&input);
     match lines.next().transpose()? {
         Some(line) if line.key == b'v' && line.value == "0" => {}
         Some(line) if line.key == b'v' => return Err(line.error("`v=0`")),
@@ -33,16 +35,16 @@ pub fn parse(input: &[u8]) -> Result<SessionDescription, ParseError> {
     }
     let mut session = Session::default();
     let mut description = SessionDescription::new(missing_origin());
-    description.session_name = String::new();
+    description.session_name = Text::default();
     for line in lines {
         let line = line?;
         if line.key == b'm' {
-            description.media.push(media_line(&line)?);
+            description.media.push(media_line(&input, &line)?);
             session.media = Media::default();
         } else if let Some(media) = description.media.last_mut() {
-            media_level(media, &mut session.media, &line)?;
+            media_level(media, &mut session.media, &input, &line)?;
         } else {
-            session_level(&mut description, &mut session, &line)?;
+            session_level(&mut description, &mut session, &input, &line)?;
         }
     }
     Ok(description)
@@ -72,6 +74,7 @@ struct Media {
 fn session_level(
     description: &mut SessionDescription,
     seen: &mut Session,
+    input: &Text,
     line: &Line<'_>,
 ) -> Result<(), ParseError> {
     let value = line.value;
@@ -79,24 +82,24 @@ fn session_level(
     match line.key {
         b'o' => {
             once(&mut seen.origin, line, "one `o=` line")?;
-            description.origin = fields::origin(value).map_err(placed)?;
+            description.origin = fields::origin(input, value).map_err(placed)?;
         }
         b's' => {
             once(&mut seen.name, line, "one `s=` line")?;
-            description.session_name = value.to_owned();
+            description.session_name = input.slice_of(value);
         }
         b'i' => {
             once(&mut seen.information, line, "one session `i=` line")?;
-            description.information = Some(value.to_owned());
+            description.information = Some(input.slice_of(value));
         }
         b'u' => once(&mut seen.uri, line, "one `u=` line")?,
         b'c' => {
             once(&mut seen.connection, line, "one session-level `c=` line")?;
-            description.connection = Some(fields::connection(value).map_err(placed)?);
+            description.connection = Some(fields::connection(input, value).map_err(placed)?);
         }
         b'b' => description
             .bandwidths
-            .push(fields::bandwidth(value).map_err(placed)?),
+            .push(fields::bandwidth(input, value).map_err(placed)?),
         b't' => {
             let time = fields::time(value).map_err(placed)?;
             if !seen.time {
@@ -115,7 +118,7 @@ fn session_level(
         b'k' => once(&mut seen.key, line, "one `k=` line")?,
         b'a' => {
             let (name, value) = split_attribute(value);
-            attributes::apply_session(description, name, value)
+            attributes::apply_session(description, input, name, value)
                 .map_err(|error| line.error(error.0))?;
         }
         // `v=` again, `e=`, `p=` and unknown types carry nothing we keep.
@@ -127,16 +130,17 @@ fn session_level(
 fn media_level(
     media: &mut MediaDescription,
     seen: &mut Media,
+    input: &Text,
     line: &Line<'_>,
 ) -> Result<(), ParseError> {
     let value = line.value;
     match line.key {
         b'i' => {
             once(&mut seen.title, line, "one media `i=` line")?;
-            media.title = Some(value.to_owned());
+            media.title = Some(input.slice_of(value));
         }
         b'c' => {
-            let connection = fields::connection(value).map_err(|e| line.error(e))?;
+            let connection = fields::connection(input, value).map_err(|e| line.error(e))?;
             if media.connection.is_some() {
                 return Err(line.error("at most one c= line per media section"));
             }
@@ -144,11 +148,12 @@ fn media_level(
         }
         b'b' => media
             .bandwidths
-            .push(fields::bandwidth(value).map_err(|e| line.error(e))?),
+            .push(fields::bandwidth(input, value).map_err(|e| line.error(e))?),
         b'k' => once(&mut seen.key, line, "one media `k=` line")?,
         b'a' => {
             let (name, value) = split_attribute(value);
-            attributes::apply_media(media, name, value).map_err(|error| line.error(error.0))?;
+            attributes::apply_media(media, input, name, value)
+                .map_err(|error| line.error(error.0))?;
         }
         _ => {}
     }
@@ -156,7 +161,7 @@ fn media_level(
 }
 
 /// Starts a media section.
-fn media_line(line: &Line<'_>) -> Result<MediaDescription, ParseError> {
+fn media_line(input: &Text, line: &Line<'_>) -> Result<MediaDescription, ParseError> {
     let fields = fields::media_line(line.value).map_err(|e| line.error(e))?;
     let protocol = TransportProtocol::from_token(fields.protocol);
     let mut media =
@@ -179,7 +184,7 @@ fn media_line(line: &Line<'_>) -> Result<MediaDescription, ParseError> {
             });
         }
     } else {
-        media.other_formats = tokens.map(str::to_owned).collect();
+        media.other_formats = tokens.map(|token| input.slice_of(token)).collect();
     }
     Ok(media)
 }
@@ -210,12 +215,12 @@ fn no_version() -> ParseError {
 /// What a description without `o=` reads as (and writes back).
 fn missing_origin() -> Origin {
     Origin {
-        username: "-".to_owned(),
-        session_id: "0".to_owned(),
+        username: Text::from_static("-"),
+        session_id: Text::from_static("0"),
         session_version: 0,
         address: Address {
             address_type: AddressType::Ip4,
-            address: "0.0.0.0".to_owned(),
+            address: Text::from_static("0.0.0.0"),
         },
     }
 }

@@ -10,6 +10,7 @@ use proptest::prelude::*;
 
 use super::attributes;
 use crate::SessionDescription;
+use crate::model::Text;
 use crate::model::{
     Address, Bandwidth, Format, MediaDescription, MediaKind, Origin, PayloadType,
     TransportProtocol, address_type_of,
@@ -19,16 +20,20 @@ use crate::model::{
 fn via_sdp_types(input: &[u8]) -> Result<SessionDescription, String> {
     let session = sdp_types::Session::parse(input).map_err(|e| e.to_string())?;
     let mut description = SessionDescription::new(Origin {
-        username: session.origin.username.unwrap_or_else(|| "-".to_owned()),
-        session_id: session.origin.sess_id,
+        username: session
+            .origin
+            .username
+            .unwrap_or_else(|| "-".to_owned())
+            .into(),
+        session_id: session.origin.sess_id.into(),
         session_version: session.origin.sess_version,
         address: Address {
             address_type: address_type_of(session.origin.addrtype.as_str()),
-            address: session.origin.unicast_address,
+            address: session.origin.unicast_address.into(),
         },
     });
-    description.session_name = session.session_name;
-    description.information = session.session_description;
+    description.session_name = session.session_name.into();
+    description.information = session.session_description.map(Text::from);
     description.connection = session.connection.as_ref().map(address).transpose()?;
     description.bandwidths = session.bandwidths.into_iter().map(bandwidth).collect();
     if !session.times.is_empty() {
@@ -39,8 +44,10 @@ fn via_sdp_types(input: &[u8]) -> Result<SessionDescription, String> {
             .collect();
     }
     for attribute in &session.attributes {
+        // The oracle's strings are its own: the model copies each value.
         attributes::apply_session(
             &mut description,
+            &Text::default(),
             &attribute.attribute,
             attribute.value.as_deref(),
         )
@@ -71,13 +78,9 @@ fn media_description(media: sdp_types::Media) -> Result<MediaDescription, String
             });
         }
     } else {
-        description.other_formats = media
-            .fmt
-            .split_ascii_whitespace()
-            .map(str::to_owned)
-            .collect();
+        description.other_formats = media.fmt.split_ascii_whitespace().map(Text::from).collect();
     }
-    description.title = media.media_title;
+    description.title = media.media_title.map(Text::from);
     if media.connections.len() > 1 {
         return Err("two c= lines in a media section".to_owned());
     }
@@ -86,6 +89,7 @@ fn media_description(media: sdp_types::Media) -> Result<MediaDescription, String
     for attribute in &media.attributes {
         attributes::apply_media(
             &mut description,
+            &Text::default(),
             &attribute.attribute,
             attribute.value.as_deref(),
         )
@@ -100,13 +104,13 @@ fn address(connection: &sdp_types::Connection) -> Result<Address, String> {
     }
     Ok(Address {
         address_type: address_type_of(connection.addrtype.as_str()),
-        address: connection.connection_address.clone(),
+        address: connection.connection_address.clone().into(),
     })
 }
 
 fn bandwidth(bandwidth: sdp_types::Bandwidth) -> Bandwidth {
     Bandwidth {
-        kind: bandwidth.bwtype,
+        kind: bandwidth.bwtype.into(),
         value: bandwidth.bandwidth,
     }
 }

@@ -45,8 +45,8 @@ impl tolk_sdp::LocalMedia for TestLocal {
     }
     fn fingerprint(&self) -> Option<tolk_sdp::model::Fingerprint> {
         Some(tolk_sdp::model::Fingerprint {
-            hash: "sha-256".to_owned(),
-            value: ["AB"; 32].join(":"),
+            hash: "sha-256".into(),
+            value: ["AB"; 32].join(":").into(),
         })
     }
     fn srtp_key_material(&mut self, len: usize) -> Vec<u8> {

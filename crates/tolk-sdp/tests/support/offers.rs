@@ -59,7 +59,7 @@ fn offered_line(index: usize) -> impl Strategy<Value = MediaDescription> {
             move |(kind, port, protocol, picks, rtx, direction, crypto, fingerprint, setup, (mux, with_mid))| {
                 let mut media = MediaDescription::new(kind.clone(), port, protocol.clone());
                 if !protocol.is_rtp() {
-                    media.other_formats = vec!["webrtc-datachannel".to_owned()];
+                    media.other_formats = vec!["webrtc-datachannel".into()];
                     return media;
                 }
                 let mut next_static = [0u8, 8, 9, 18].into_iter();
@@ -68,8 +68,8 @@ fn offered_line(index: usize) -> impl Strategy<Value = MediaDescription> {
                         MediaKind::Video => {
                             let (name, fmtp) = VIDEO_POOL[pick.index(VIDEO_POOL.len())];
                             let mut format = Format::new(PayloadType(pt), RtpMap::new(name, 90000));
-                            format.fmtp = fmtp.map(|f| Fmtp(f.to_owned()));
-                            format.rtcp_fb = vec!["nack".to_owned(), "nack pli".to_owned()];
+                            format.fmtp = fmtp.map(|f| Fmtp(f.into()));
+                            format.rtcp_fb = vec!["nack".into(), "nack pli".into()];
                             format
                         }
                         _ => {
@@ -87,9 +87,9 @@ fn offered_line(index: usize) -> impl Strategy<Value = MediaDescription> {
                                     fmtp: None,
                                     rtcp_fb: Vec::new(),
                                 },
-                                _ => Format::new(PayloadType(pt), RtpMap { encoding: name.to_owned(), clock_rate: rate, channels }),
+                                _ => Format::new(PayloadType(pt), RtpMap { encoding: name.into(), clock_rate: rate, channels }),
                             };
-                            format.fmtp = format.fmtp.or(fmtp.map(|f| Fmtp(f.to_owned())));
+                            format.fmtp = format.fmtp.or(fmtp.map(|f| Fmtp(f.into())));
                             format
                         }
                     };
@@ -101,7 +101,7 @@ fn offered_line(index: usize) -> impl Strategy<Value = MediaDescription> {
                     let Some(target) = media.formats.get(pick.index(media.formats.len())).map(|f| f.pt) else { continue };
                     let Some(pt) = (35u8..64).find(|pt| media.format(PayloadType(*pt)).is_none()) else { continue };
                     let mut format = Format::new(PayloadType(pt), RtpMap::new("rtx", 90000));
-                    format.fmtp = Some(Fmtp(format!("apt={target}")));
+                    format.fmtp = Some(Fmtp(format!("apt={target}").into()));
                     media.formats.push(format);
                 }
                 media.direction = direction;
@@ -110,7 +110,7 @@ fn offered_line(index: usize) -> impl Strategy<Value = MediaDescription> {
                 media.setup = setup;
                 media.rtcp_mux = mux;
                 if with_mid {
-                    media.mid = Some(index.to_string());
+                    media.mid = Some(index.to_string().into());
                 }
                 media
             },
@@ -136,21 +136,21 @@ pub fn offer() -> impl Strategy<Value = SessionDescription> {
     )
         .prop_map(|(media, connection, (bundle, ice))| {
             let mut offer = SessionDescription::new(Origin {
-                username: "-".to_owned(),
-                session_id: "1".to_owned(),
+                username: "-".into(),
+                session_id: "1".into(),
                 session_version: 1,
                 address: connection.clone(),
             });
             offer.connection = Some(connection);
             if bundle {
                 offer.groups.push(Group {
-                    semantics: "BUNDLE".to_owned(),
+                    semantics: "BUNDLE".into(),
                     mids: media.iter().filter_map(|m| m.mid.clone()).collect(),
                 });
             }
             if ice {
-                offer.ice.ufrag = Some("abcd".to_owned());
-                offer.ice.pwd = Some("abcdefghijklmnopqrstuv".to_owned());
+                offer.ice.ufrag = Some("abcd".into());
+                offer.ice.pwd = Some("abcdefghijklmnopqrstuv".into());
             }
             offer.media = media;
             offer

@@ -6,12 +6,12 @@ use proptest::option;
 use proptest::prelude::*;
 use tolk_sdp::model::*;
 
-fn token() -> impl Strategy<Value = String> {
-    "[a-zA-Z0-9][a-zA-Z0-9+_.-]{0,8}"
+fn token() -> impl Strategy<Value = Text> {
+    "[a-zA-Z0-9][a-zA-Z0-9+_.-]{0,8}".prop_map(Text::from)
 }
 
-fn text() -> impl Strategy<Value = String> {
-    "[a-zA-Z0-9][ a-zA-Z0-9+/_.:;=-]{0,16}"
+fn text() -> impl Strategy<Value = Text> {
+    "[a-zA-Z0-9][ a-zA-Z0-9+/_.:;=-]{0,16}".prop_map(Text::from)
 }
 
 fn address() -> impl Strategy<Value = Address> {
@@ -46,7 +46,7 @@ fn bandwidth() -> impl Strategy<Value = Bandwidth> {
         0u64..10_000_000,
     )
         .prop_map(|(kind, value)| Bandwidth {
-            kind: kind.to_owned(),
+            kind: Text::from_static(kind),
             value,
         })
 }
@@ -57,12 +57,13 @@ pub fn fingerprint() -> impl Strategy<Value = Fingerprint> {
         vec(any::<u8>(), 1..32),
     )
         .prop_map(|(hash, bytes)| Fingerprint {
-            hash: hash.to_owned(),
+            hash: Text::from_static(hash),
             value: bytes
                 .iter()
                 .map(|b| format!("{b:02X}"))
                 .collect::<Vec<_>>()
-                .join(":"),
+                .join(":")
+                .into(),
         })
 }
 
@@ -106,7 +107,7 @@ fn unknown_attribute() -> impl Strategy<Value = Attribute> {
         option::of(text()),
     )
         .prop_map(|(name, value)| Attribute {
-            name: name.to_owned(),
+            name: Text::from_static(name),
             value,
         })
 }
@@ -119,7 +120,7 @@ pub fn crypto() -> impl Strategy<Value = Crypto> {
             Just(CryptoSuite::AesCm128HmacSha1_32),
             Just(CryptoSuite::Aes256CmHmacSha1_80),
             Just(CryptoSuite::AeadAes128Gcm),
-            Just(CryptoSuite::Other("F8_128_HMAC_SHA1_80".to_owned())),
+            Just(CryptoSuite::Other(Text::from_static("F8_128_HMAC_SHA1_80"))),
         ],
         vec("inline:[a-zA-Z0-9+/]{8,40}(\\|2\\^31)?", 1..3),
         vec(prop_oneof![Just("UNENCRYPTED_SRTCP"), Just("KDR=1")], 0..2),
@@ -127,8 +128,8 @@ pub fn crypto() -> impl Strategy<Value = Crypto> {
         .prop_map(|(tag, suite, keys, params)| Crypto {
             tag,
             suite,
-            keys,
-            session_params: params.into_iter().map(str::to_owned).collect(),
+            keys: keys.into_iter().map(Text::from).collect(),
+            session_params: params.into_iter().map(Text::from_static).collect(),
         })
 }
 
@@ -148,11 +149,11 @@ fn candidate() -> impl Strategy<Value = Candidate> {
                 Candidate {
                     foundation,
                     component,
-                    transport: transport.to_owned(),
+                    transport: Text::from_static(transport),
                     priority,
                     address: address.address,
                     port,
-                    kind: kind.to_owned(),
+                    kind: Text::from_static(kind),
                     extensions,
                 }
             },
@@ -181,12 +182,12 @@ fn formats() -> impl Strategy<Value = Vec<Format>> {
             .map(|(pt, rtpmap, fmtp, rtcp_fb)| Format {
                 pt: PayloadType(pt),
                 rtpmap: rtpmap.map(|(encoding, clock_rate, channels)| RtpMap {
-                    encoding,
+                    encoding: encoding.into(),
                     clock_rate,
                     channels,
                 }),
                 fmtp: fmtp.map(Fmtp),
-                rtcp_fb,
+                rtcp_fb: rtcp_fb.into_iter().map(Text::from).collect(),
             })
             .collect()
     })
@@ -221,14 +222,16 @@ fn msid() -> impl Strategy<Value = Msid> {
 }
 
 fn ssrc_group() -> impl Strategy<Value = SsrcGroup> {
-    ("[A-Z]{2,4}", vec(any::<u32>(), 0..3))
-        .prop_map(|(semantics, ssrcs)| SsrcGroup { semantics, ssrcs })
+    ("[A-Z]{2,4}", vec(any::<u32>(), 0..3)).prop_map(|(semantics, ssrcs)| SsrcGroup {
+        semantics: semantics.into(),
+        ssrcs,
+    })
 }
 
 fn ssrc() -> impl Strategy<Value = Ssrc> {
     (any::<u32>(), "[a-z]{1,6}", option::of(text())).prop_map(|(ssrc, attribute, value)| Ssrc {
         ssrc,
-        attribute,
+        attribute: attribute.into(),
         value,
     })
 }
@@ -236,7 +239,7 @@ fn ssrc() -> impl Strategy<Value = Ssrc> {
 fn group() -> impl Strategy<Value = Group> {
     (prop_oneof![Just("BUNDLE"), Just("LS")], vec(token(), 0..3)).prop_map(|(semantics, mids)| {
         Group {
-            semantics: semantics.to_owned(),
+            semantics: Text::from_static(semantics),
             mids,
         }
     })
@@ -307,7 +310,7 @@ fn media() -> impl Strategy<Value = MediaDescription> {
             media.rtcp_mux = rtcp_mux;
             media.rtcp_rsize = rtcp_rsize;
             media.crypto = crypto;
-            media.rtcp_fb_all = rtcp_fb_all;
+            media.rtcp_fb_all = rtcp_fb_all.into_iter().map(Text::from).collect();
             media.ptime = ptime;
             media.maxptime = maxptime;
             media.ssrc_groups = ssrc_groups;
@@ -325,7 +328,7 @@ pub fn session() -> impl Strategy<Value = SessionDescription> {
         "[0-9]{1,19}",
         any::<u64>(),
         address(),
-        prop_oneof![Just("-".to_owned()), token()],
+        prop_oneof![Just(Text::from_static("-")), token()],
         option::of(text()),
         option::of(address()),
         vec(bandwidth(), 0..2),
@@ -349,7 +352,7 @@ pub fn session() -> impl Strategy<Value = SessionDescription> {
         )| {
             let mut session = SessionDescription::new(Origin {
                 username: user,
-                session_id: id,
+                session_id: id.into(),
                 session_version: version,
                 address: origin,
             });
