@@ -337,3 +337,131 @@ target = "echo"
     assert_eq!(tolk.metric("tolk_call_setups_total"), 1);
     tolk.assert_idle();
 }
+
+/// Sends one MESSAGE to [service] and expects `202 Accepted` back.
+const MESSAGE_SENDER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="message sender">
+  <send retrans="500">
+    <![CDATA[
+      MESSAGE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:alice@[remote_ip]>;tag=[pid]m[call_number]
+      To: <sip:[service]@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: 1 MESSAGE
+      Max-Forwards: 70
+      Content-Type: text/plain
+      Content-Length: [len]
+
+      hello carol
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="202"/>
+</scenario>
+"#;
+
+/// Receives one MESSAGE, checks its text and sender, answers 202.
+const MESSAGE_RECEIVER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="message receiver">
+  <recv request="MESSAGE">
+    <action>
+      <ereg regexp="hello carol" search_in="body" check_it="true" assign_to="text"/>
+      <ereg regexp="sip:alice@127.0.0.1" search_in="hdr" header="From:" check_it="true" assign_to="from"/>
+    </action>
+  </recv>
+  <send>
+    <![CDATA[
+      SIP/2.0 202 Accepted
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]r
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <Reference variables="text,from"/>
+</scenario>
+"#;
+
+#[test]
+fn a_message_reaches_a_registered_user_and_its_answer_comes_back() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let routes = "[[route]]\nuser = \"^(carol|dave)$\"\ntarget = \"registrar\"\n";
+    let tolk = Tolk::start(
+        "sip-message",
+        &config(29260, 29306, "53000-53099", routes),
+        29306,
+    );
+    std::fs::write(tolk.dir.join("message_receiver.xml"), MESSAGE_RECEIVER).expect("scenario");
+    std::fs::write(tolk.dir.join("message_sender.xml"), MESSAGE_SENDER).expect("scenario");
+    let receiver = tolk.sipp_thread(
+        &sipp,
+        &["-sf", "message_receiver.xml", "-p", "29261", "-m", "1"],
+    );
+    let registered = tolk.sipp(
+        &sipp,
+        &[
+            "-sf",
+            "register.xml",
+            "-s",
+            "carol",
+            "127.0.0.1:29260",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            "29262",
+            "-key",
+            "contact_port",
+            "29261",
+            "-m",
+            "1",
+        ],
+    );
+    assert!(registered.success(), "REGISTER failed");
+    let sent = tolk.sipp(
+        &sipp,
+        &[
+            "-sf",
+            "message_sender.xml",
+            "-s",
+            "carol",
+            "127.0.0.1:29260",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            "29263",
+            "-m",
+            "1",
+        ],
+    );
+    let received = receiver.join().expect("receiver thread");
+    assert!(
+        received.success(),
+        "the MESSAGE did not arrive: {}",
+        tolk.sipp_errors()
+    );
+    assert!(
+        sent.success(),
+        "the 202 did not come back: {}",
+        tolk.sipp_errors()
+    );
+
+    let message = |user: &str, from: u16| {
+        format!(
+            "MESSAGE sip:{user}@127.0.0.1:29260 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:{from};branch=z9hG4bKmsg{from}\r\n\
+             From: <sip:alice@127.0.0.1>;tag=m{from}\r\nTo: <sip:{user}@127.0.0.1>\r\n\
+             Call-ID: msg-{from}@t\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\n\
+             Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"
+        )
+    };
+    let no_route = request(29260, 29264, &message("nobody", 29264));
+    assert!(no_route.starts_with("SIP/2.0 404"), "{no_route}");
+    let unregistered = request(29260, 29265, &message("dave", 29265));
+    assert!(unregistered.starts_with("SIP/2.0 480"), "{unregistered}");
+}

@@ -336,6 +336,10 @@ async fn sip_event(bridge: &mut Bridge, event: UaEvent) {
         } => bridge.incoming(leg, from, to, offer, source).await,
         SipInput::Incoming { .. } | SipInput::Handled => {}
         SipInput::Leg(leg, event) => bridge.leg_event(leg, event).await,
+        SipInput::Answer(id, response) => bridge.message_answered(id, response).await,
+        SipInput::Request(id, request) if *request.method() == Method::Message => {
+            bridge.message(id, request).await;
+        }
         SipInput::Request(id, request) => {
             let handle = bridge.sip.handle().clone();
             let response = match request.method() {

@@ -37,6 +37,9 @@ pub enum SipInput {
     },
     /// A request outside any call (REGISTER, OPTIONS, MESSAGE).
     Request(TransactionId, Request),
+    /// The final response to a request we sent outside any call (None:
+    /// it timed out).
+    Answer(TransactionId, Option<Response>),
     /// Nothing for the bridge (already answered or not of interest).
     Handled,
 }
@@ -291,6 +294,12 @@ impl SipLegs {
                 id,
                 request,
             } => SipInput::Request(id, request),
+            UaEvent::Response {
+                dialog: None,
+                id,
+                response,
+            } => SipInput::Answer(id, Some(response)),
+            UaEvent::TimedOut { dialog: None, id } => SipInput::Answer(id, None),
             UaEvent::Terminated { dialog, reason } => {
                 let Some(leg) = self.by_dialog.remove(&dialog) else {
                     return SipInput::Handled;
@@ -565,7 +574,7 @@ fn parse_body(body: &[u8]) -> Result<Option<SessionDescription>, String> {
 }
 
 /// A party from a SIP or tel URI (user and host).
-fn party(uri: Option<String>) -> Party {
+pub(crate) fn party(uri: Option<String>) -> Party {
     let Some(uri) = uri else {
         return Party::default();
     };

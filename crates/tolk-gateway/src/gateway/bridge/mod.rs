@@ -6,9 +6,11 @@
 //! - `setup`: an incoming call routed, negotiated and dialled out.
 //! - `events`: the legs' call-model events relayed across the call.
 //! - `teardown`: hang-ups, endings and what they free and count.
+//! - `message`: MESSAGE outside calls routed and relayed.
 
 mod call;
 mod events;
+mod message;
 mod setup;
 mod teardown;
 
@@ -19,6 +21,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 use tolk_interwork::LegId;
 use tolk_relay::{Relay, SessionId};
+use tolk_sip::Request;
+use tolk_sip::transaction::TransactionId;
 
 use super::dtmf::DtmfReport;
 use super::node::Node;
@@ -41,6 +45,8 @@ pub(crate) struct Bridge {
     calls: HashMap<String, Call>,
     by_leg: HashMap<LegId, String>,
     by_session: HashMap<SessionId, String>,
+    /// MESSAGEs relayed: our transaction -> the sender's and its request.
+    messages: HashMap<TransactionId, (TransactionId, Request)>,
     next_call: u64,
     dtmf_reports: UnboundedSender<DtmfReport>,
 }
@@ -65,6 +71,7 @@ impl Bridge {
             calls: HashMap::new(),
             by_leg: HashMap::new(),
             by_session: HashMap::new(),
+            messages: HashMap::new(),
             next_call: 1,
             dtmf_reports,
         }

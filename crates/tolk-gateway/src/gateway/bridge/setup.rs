@@ -260,7 +260,7 @@ fn leg_record(side: Side, peer: String) -> LegRecord {
 }
 
 /// Where a call to `user` at a configured peer goes.
-fn peer_destination(peer: &config::Peer, user: &str) -> SipDestination {
+pub(super) fn peer_destination(peer: &config::Peer, user: &str) -> SipDestination {
     let (transport, param) = match peer.transport {
         config::Transport::Udp => (Transport::Udp, ""),
         config::Transport::Tcp => (Transport::Tcp, ";transport=tcp"),
