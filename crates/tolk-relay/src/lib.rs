@@ -6,9 +6,9 @@
 //!
 //! # Running a relay
 //!
-//! [`Relay`] owns worker threads (one per core by default) that run batched
-//! `recvmmsg`/`sendmmsg` loops; the gateway drives it through a small API as
-//! offer/answer proceeds, and reads [`Event`]s:
+//! [`Relay`] owns worker threads (one per core by default) that move the
+//! packets; the gateway drives it through a small API as offer/answer
+//! proceeds, and reads [`Event`]s:
 //!
 //! ```
 //! use std::net::{Ipv4Addr, UdpSocket};
@@ -64,8 +64,34 @@
 //!   stats, events and timeouts, driven with time as an input.
 //! - [`ng`]: rtpengine's ng control protocol (bencode over UDP), so
 //!   Kamailio can use the relay standalone (`tolk relay --ng`).
-//! - [`Relay`]: sockets from a port range, worker threads, control API; its
-//!   syscalls live in one module (`io/sys.rs`), the crate's only `unsafe`.
+//! - [`Relay`]: sockets from a port range, worker threads, control API.
+//!
+//! # I/O paths
+//!
+//! Every call has its own ports, so a worker watches thousands of sockets
+//! that each hold a packet or two when it wakes. [`IoMode`] picks how:
+//!
+//! - **io_uring** (the default where the kernel allows it, 6.1 or later):
+//!   each socket has one multishot `recvmsg` armed, receiving into a ring
+//!   of provided buffers, so arrivals on any socket post completions
+//!   without a syscall each. A packet is transformed in its buffer and its
+//!   send queued as an SQE; a worker's pass submits all its sends together
+//!   with the next wait, one `io_uring_enter` for many packets across many
+//!   sockets. A receive the kernel ends (no free buffer in a burst, a
+//!   socket error) is armed again, so a burst never stops a stream;
+//!   removing a socket cancels its requests synchronously before it is
+//!   closed. Transcoder output is copied into the ring's own buffers and
+//!   sent the same way.
+//! - **epoll** (the fallback when io_uring cannot be set up: old kernel,
+//!   `kernel.io_uring_disabled`, seccomp): edge-triggered readiness, one
+//!   `recvmmsg` per ready socket and one `sendmmsg` per run of forwards to
+//!   the same socket.
+//!
+//! [`IoMode::Auto`] tries io_uring and falls back per worker; `Uring` and
+//! `Epoll` force one (`tolk relay --io`). [`Relay::io`] says which runs.
+//! Unsafe code lives in two small modules: `io/sys.rs` (the mmsg syscalls)
+//! and `io/ring.rs` (io_uring's shared buffers); the rest of the crate is
+//! safe Rust, and neither path allocates per packet in steady state.
 //!
 //! The per-packet path in isolation:
 //!
@@ -105,8 +131,8 @@ pub use drop::{DropCounts, DropReason};
 pub use endpoint::{Endpoint, EndpointStats, LegKeys, LegUpdate};
 pub use error::{Error, Result};
 pub use io::{
-    BareForwarder, EVENT_QUEUE, EndpointSpec, LocalEndpoint, Relay, RelayConfig, SessionInfo,
-    UdpBatch,
+    BareForwarder, EVENT_QUEUE, EndpointSpec, IoMode, LocalEndpoint, Relay, RelayConfig,
+    SessionInfo, UdpBatch,
 };
 pub use ports::PortAllocator;
 pub use session::{Event, Session, SessionId, SessionPolicy, SessionStats, Side, Verdict};

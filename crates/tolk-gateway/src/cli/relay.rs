@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use clap::Args;
 use tokio::net::UdpSocket;
 use tolk_relay::ng::{NgConfig, NgServer};
-use tolk_relay::{Relay, RelayConfig, SessionPolicy};
+use tolk_relay::{IoMode, Relay, RelayConfig, SessionPolicy};
 
 /// `tolk relay` options.
 #[derive(Debug, Args)]
@@ -38,6 +38,14 @@ pub(crate) struct RelayArgs {
     /// Media sections one offer may carry.
     #[arg(long, default_value_t = tolk_relay::ng::DEFAULT_MAX_MEDIA)]
     max_media: usize,
+    /// Media I/O: auto (io_uring where the kernel allows it, else epoll),
+    /// uring or epoll.
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_io)]
+    io: IoMode,
+}
+
+fn parse_io(s: &str) -> Result<IoMode, String> {
+    s.parse().map_err(|e: tolk_relay::Error| e.to_string())
 }
 
 fn parse_ports(s: &str) -> Result<(u16, u16), String> {
@@ -89,9 +97,11 @@ async fn serve(args: RelayArgs, interface: IpAddr) -> std::io::Result<()> {
             timeout,
             ..Default::default()
         },
+        io: args.io,
     })
     .map_err(std::io::Error::other)?;
     let events = relay.take_events();
+    let relay_io = relay.io();
     let socket = UdpSocket::bind(args.ng).await?;
     let config = NgConfig {
         interface,
@@ -101,10 +111,11 @@ async fn serve(args: RelayArgs, interface: IpAddr) -> std::io::Result<()> {
     };
     let mut ng = NgServer::new(Arc::new(relay), config);
     eprintln!(
-        "tolk relay: ng on {}, media on {interface} ports {}-{}",
+        "tolk relay: ng on {}, media on {interface} ports {}-{} ({:?} I/O)",
         socket.local_addr()?,
         args.ports.0,
-        args.ports.1
+        args.ports.1,
+        relay_io,
     );
     let mut buf = vec![0u8; 65_536];
     let mut tick = tokio::time::interval(Duration::from_millis(500));

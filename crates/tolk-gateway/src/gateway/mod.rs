@@ -112,6 +112,7 @@ impl Gateway {
                 timeout: Duration::from_secs(config.media.timeout_secs),
                 ..SessionPolicy::default()
             },
+            ..RelayConfig::default()
         })
         .map_err(|e| GatewayError::Relay(e.to_string()))?;
         let relay = Arc::new(relay);

@@ -7,7 +7,8 @@
 //! ```text
 //! cargo build --release -p tolk-relay --example relay_load
 //! target/release/examples/relay_load [--calls 500] [--mode plain|sdes|srtp] \
-//!     [--paced | --rate PPS] [--seconds 5] [--payload 160] [--threads 1]
+//!     [--paced | --rate PPS] [--seconds 5] [--payload 160] [--threads 1] \
+//!     [--io auto|uring|epoll]
 //! ```
 //! Flat out by default; `--paced` sends 50 packets/s per stream (20 ms
 //! audio) and reports calls per core (one core's forwarding rate at the
@@ -29,7 +30,9 @@ use std::time::{Duration, Instant};
 
 use report::Report;
 use tolk_relay::srtp::{SrtpKey, SrtpProfile, new_context};
-use tolk_relay::{BareForwarder, EndpointSpec, LegKeys, LegUpdate, Relay, RelayConfig, Side};
+use tolk_relay::{
+    BareForwarder, EndpointSpec, IoMode, LegKeys, LegUpdate, Relay, RelayConfig, Side,
+};
 use traffic::{Share, Stream};
 
 const PEER_PORTS: RangeInclusive<u16> = 46100..=46999;
@@ -54,6 +57,7 @@ struct Args {
     seconds: u64,
     payload: usize,
     threads: usize,
+    io: IoMode,
 }
 
 fn args() -> Args {
@@ -65,6 +69,7 @@ fn args() -> Args {
         seconds: 5,
         payload: 160,
         threads: 1,
+        io: IoMode::default(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -76,6 +81,7 @@ fn args() -> Args {
             "--seconds" => a.seconds = value().parse().expect("--seconds N"),
             "--payload" => a.payload = value().parse().expect("--payload BYTES"),
             "--threads" => a.threads = value().parse().expect("--threads N"),
+            "--io" => a.io = value().parse().expect("--io auto|uring|epoll"),
             "--mode" => {
                 a.mode = match value().as_str() {
                     "plain" => Mode::Plain,
@@ -309,9 +315,11 @@ fn main() {
     let relay = Relay::start(RelayConfig {
         ports: FORWARDER_PORTS,
         workers: 1,
+        io: a.io,
         ..Default::default()
     })
     .unwrap();
+    println!("tolk I/O: {:?}", relay.io());
     let keys = Keys::new(a.mode);
     let spec = EndpointSpec {
         ip: IpAddr::V4(Ipv4Addr::LOCALHOST),

@@ -1,15 +1,26 @@
-//! The relay's I/O: worker threads sized to the cores, each running batched
-//! `recvmmsg`/`sendmmsg` over the sockets of its share of the sessions, and
-//! [`Relay`], the thread-safe control handle the gateway holds.
+//! The relay's I/O: worker threads sized to the cores, each moving the
+//! packets of its share of the sessions, and [`Relay`], the thread-safe
+//! control handle the gateway holds.
+//!
+//! Two I/O paths, chosen per [`IoMode`]: io_uring (multishot receives into
+//! provided buffers, sends queued and submitted with the next wait, so one
+//! syscall serves many packets across many sockets) and epoll (batched
+//! `recvmmsg`/`sendmmsg` per ready socket), the fallback when io_uring cannot
+//! be set up (old kernel, disabled by sysctl or seccomp).
 
 mod bare;
 mod batch;
+mod ring;
 mod socket;
 mod sys;
+mod table;
+mod uring;
 mod worker;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::os::fd::AsRawFd;
+use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,7 +31,10 @@ use mio::{Poll, Waker};
 
 pub use bare::BareForwarder;
 pub use batch::UdpBatch;
-use worker::{Command, WAKER, Worker};
+use ring::Ring;
+use table::{Command, Table};
+use uring::UringWorker;
+use worker::{WAKER, Worker};
 
 use crate::endpoint::LegUpdate;
 use crate::error::{Error, Result};
@@ -39,6 +53,8 @@ pub struct RelayConfig {
     pub workers: usize,
     /// Timeouts and thresholds for every session.
     pub policy: SessionPolicy,
+    /// Which I/O path the workers run.
+    pub io: IoMode,
 }
 
 impl Default for RelayConfig {
@@ -47,6 +63,32 @@ impl Default for RelayConfig {
             ports: (30000, 39999),
             workers: 0,
             policy: SessionPolicy::default(),
+            io: IoMode::default(),
+        }
+    }
+}
+
+/// The workers' I/O path.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IoMode {
+    /// io_uring where it can be set up, else epoll.
+    #[default]
+    Auto,
+    /// io_uring only: starting fails where it cannot be set up.
+    Uring,
+    /// epoll with `recvmmsg`/`sendmmsg`.
+    Epoll,
+}
+
+impl FromStr for IoMode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "uring" | "io_uring" => Ok(Self::Uring),
+            "epoll" => Ok(Self::Epoll),
+            _ => Err(Error::Unknown("I/O mode (auto, uring or epoll)")),
         }
     }
 }
@@ -102,6 +144,7 @@ pub struct Relay {
     next_id: AtomicU64,
     next_worker: AtomicUsize,
     transcoded: Arc<AtomicUsize>,
+    io: IoMode,
 }
 
 impl Relay {
@@ -115,23 +158,27 @@ impl Relay {
         let (events_tx, events_rx) = mpsc::sync_channel(EVENT_QUEUE);
         let transcoded = Arc::new(AtomicUsize::new(0));
         let mut workers = Vec::with_capacity(n);
+        let mut started = Vec::with_capacity(n);
         for i in 0..n {
             let poll = Poll::new()?;
             let waker = Waker::new(poll.registry(), WAKER)?;
             let (tx, rx) = mpsc::channel();
-            let events = events_tx.clone();
-            let gauge = Arc::clone(&transcoded);
-            // Built on its own thread: the syscall headers hold raw pointers.
+            let (ready_tx, ready_rx) = mpsc::sync_channel(1);
+            let table = Table::new(rx, events_tx.clone(), Arc::clone(&transcoded));
+            let mode = config.io;
+            // Built on its own thread: the ring belongs to the thread that
+            // set it up, and the syscall headers hold raw pointers.
             let thread = std::thread::Builder::new()
                 .name(format!("tolk-relay-{i}"))
-                .spawn(move || Worker::new(poll, rx, events, gauge).run())?;
+                .spawn(move || run_worker(mode, poll, table, &ready_tx))?;
             workers.push(WorkerHandle {
                 commands: tx,
                 waker,
                 thread: Some(thread),
             });
+            started.push(ready_rx);
         }
-        Ok(Self {
+        let mut relay = Self {
             workers,
             ports: Mutex::new(PortAllocator::new(config.ports.0, config.ports.1)),
             placements: Mutex::new(HashMap::new()),
@@ -140,7 +187,20 @@ impl Relay {
             next_id: AtomicU64::new(1),
             next_worker: AtomicUsize::new(0),
             transcoded,
-        })
+            io: IoMode::Epoll,
+        };
+        for ready in started {
+            // A failed start drops `relay`, which stops the other workers.
+            relay.io = ready
+                .recv()
+                .map_err(|_| std::io::Error::other("relay worker stopped"))??;
+        }
+        Ok(relay)
+    }
+
+    /// The I/O path the workers run: [`IoMode::Uring`] or [`IoMode::Epoll`].
+    pub fn io(&self) -> IoMode {
+        self.io
     }
 
     /// The event stream (first packet, latching, timeouts, auth failures);
@@ -281,6 +341,36 @@ impl Drop for Relay {
             if let Some(t) = w.thread.take() {
                 let _ = t.join();
             }
+        }
+    }
+}
+
+/// Sets up the worker's I/O path, says which one on `ready`, then runs it.
+fn run_worker(
+    mode: IoMode,
+    poll: Poll,
+    table: Table,
+    ready: &SyncSender<std::io::Result<IoMode>>,
+) -> std::io::Result<()> {
+    let ring = match mode {
+        IoMode::Epoll => None,
+        IoMode::Auto => Ring::new(poll.as_raw_fd()).ok(),
+        IoMode::Uring => match Ring::new(poll.as_raw_fd()) {
+            Ok(ring) => Some(ring),
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return Ok(());
+            }
+        },
+    };
+    match ring {
+        Some(ring) => {
+            let _ = ready.send(Ok(IoMode::Uring));
+            UringWorker::new(poll, ring, table).run()
+        }
+        None => {
+            let _ = ready.send(Ok(IoMode::Epoll));
+            Worker::new(poll, table).run()
         }
     }
 }

@@ -1,0 +1,299 @@
+//! What a worker owns whichever I/O path drives it: its sessions, their
+//! sockets (by token), the control commands and the silence tick. The
+//! epoll and io_uring loops only move packets; the per-packet decision is
+//! [`Table::packet`], the same for both.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::time::{Duration, Instant};
+
+use super::socket::BoundEndpoint;
+use crate::endpoint::LegUpdate;
+use crate::error::{Error, Result};
+use crate::session::{Event, Session, SessionId, SessionStats, Side, Verdict};
+use crate::transform::Outbox;
+
+/// How often sessions' silence timers are checked.
+pub const TICK: Duration = Duration::from_millis(250);
+
+/// Control-plane requests to a worker.
+pub enum Command {
+    /// Take over a session and its sockets.
+    Add(Box<Session>, [BoundEndpoint; 2], SyncSender<Result<()>>),
+    /// Apply a signalling update to one leg.
+    Update(SessionId, Side, Box<LegUpdate>, SyncSender<Result<()>>),
+    /// Report a session's counters.
+    Stats(SessionId, SyncSender<Option<SessionStats>>),
+    /// Remove a session, closing its sockets; replies with its final counters.
+    Remove(SessionId, SyncSender<Option<SessionStats>>),
+    /// Stop the thread.
+    Shutdown,
+}
+
+/// How an I/O path starts and stops watching a socket.
+pub trait Watch {
+    /// Starts delivering `socket`'s datagrams under `token`.
+    fn watch(&mut self, token: usize, socket: &UdpSocket) -> io::Result<()>;
+    /// Stops, before the socket is closed; nothing for `token` is read after.
+    fn unwatch(&mut self, token: usize, socket: &UdpSocket);
+}
+
+/// Where one received packet goes.
+pub enum Route<'a> {
+    /// Send `len` bytes of the (transformed in place) buffer from socket `token` to `to`.
+    Forward {
+        /// The sending socket's token.
+        token: usize,
+        /// Bytes to send.
+        len: usize,
+        /// Destination.
+        to: SocketAddr,
+    },
+    /// Send the transcoder's packets from `socket` to `to`.
+    Transcoded {
+        /// The sending socket.
+        socket: &'a UdpSocket,
+        /// The packets.
+        packets: &'a Outbox,
+        /// Destination.
+        to: SocketAddr,
+    },
+    /// Nothing to send (dropped, counted by the session).
+    Nothing,
+}
+
+struct SocketEntry {
+    socket: UdpSocket,
+    session: usize,
+    side: Side,
+    rtcp: bool,
+}
+
+struct SessionEntry {
+    session: Session,
+    /// Socket tokens: `[side][rtcp]`.
+    tokens: [[Option<usize>; 2]; 2],
+}
+
+/// One worker's sessions and sockets.
+pub struct Table {
+    commands: Receiver<Command>,
+    events: SyncSender<Event>,
+    /// Transcoded directions across the relay (a gauge the owner reads).
+    transcoded: Arc<AtomicUsize>,
+    sockets: Vec<Option<SocketEntry>>,
+    sessions: Vec<Option<SessionEntry>>,
+    by_id: HashMap<SessionId, usize>,
+    next_tick: Instant,
+}
+
+impl Table {
+    /// An empty table fed by `commands`.
+    pub fn new(
+        commands: Receiver<Command>,
+        events: SyncSender<Event>,
+        transcoded: Arc<AtomicUsize>,
+    ) -> Self {
+        Self {
+            commands,
+            events,
+            transcoded,
+            sockets: Vec::new(),
+            sessions: Vec::new(),
+            by_id: HashMap::new(),
+            next_tick: Instant::now() + TICK,
+        }
+    }
+
+    /// Runs the queued commands; false once the worker should stop.
+    pub fn handle_commands(&mut self, watch: &mut impl Watch) -> bool {
+        while let Ok(cmd) = self.commands.try_recv() {
+            match cmd {
+                Command::Add(session, bound, reply) => {
+                    let _ = reply.send(self.add(*session, bound, watch));
+                }
+                Command::Update(id, side, update, reply) => {
+                    let _ = reply.send(self.update(id, side, *update));
+                }
+                Command::Stats(id, reply) => {
+                    let _ = reply.send(self.entry(id).map(|e| e.session.stats()));
+                }
+                Command::Remove(id, reply) => {
+                    let _ = reply.send(self.remove(id, watch));
+                }
+                Command::Shutdown => return false,
+            }
+        }
+        true
+    }
+
+    /// How long until the next silence check.
+    pub fn until_tick(&self) -> Duration {
+        self.next_tick.saturating_duration_since(Instant::now())
+    }
+
+    /// Checks silence timers when the tick is due.
+    pub fn tick_if_due(&mut self) {
+        let now = Instant::now();
+        if now < self.next_tick {
+            return;
+        }
+        self.next_tick = now + TICK;
+        for se in self.sessions.iter_mut().flatten() {
+            se.session.handle_timeout(now);
+            while let Some(ev) = se.session.poll_event() {
+                // A full queue (nobody reading) drops the event, never blocks media.
+                let _ = self.events.try_send(ev);
+            }
+        }
+    }
+
+    /// The socket behind `token`, if still open.
+    pub fn fd(&self, token: usize) -> Option<RawFd> {
+        Some(self.sockets.get(token)?.as_ref()?.socket.as_raw_fd())
+    }
+
+    /// Transforms `buf[..len]`, received from `src` on socket `token`, in
+    /// place and says where it goes. `len` past `buf.len()` means the kernel
+    /// cut the datagram (it is dropped as oversized).
+    pub fn packet(
+        &mut self,
+        token: usize,
+        now: Instant,
+        src: SocketAddr,
+        buf: &mut [u8],
+        len: usize,
+    ) -> Route<'_> {
+        let Self {
+            sockets,
+            sessions,
+            events,
+            ..
+        } = self;
+        let Some(Some(entry)) = sockets.get(token) else {
+            return Route::Nothing;
+        };
+        let (side, rtcp) = (entry.side, entry.rtcp);
+        let Some(Some(se)) = sessions.get_mut(entry.session) else {
+            return Route::Nothing;
+        };
+        let verdict = se.session.handle_packet(now, side, rtcp, src, buf, len);
+        while let Some(ev) = se.session.poll_event() {
+            // A full queue (nobody reading) drops the event, never blocks media.
+            let _ = events.try_send(ev);
+        }
+        match verdict {
+            Verdict::Forward {
+                side: out,
+                rtcp_socket,
+                to,
+                len,
+            } => match se.tokens[side_index(out)][usize::from(rtcp_socket)] {
+                Some(token) => Route::Forward { token, len, to },
+                None => Route::Nothing,
+            },
+            Verdict::Transcoded { side: out, to, .. } => {
+                let socket = se.tokens[side_index(out)][0]
+                    .and_then(|t| Some(&sockets.get(t)?.as_ref()?.socket));
+                match (socket, se.session.outbox(out)) {
+                    (Some(socket), Some(packets)) => Route::Transcoded {
+                        socket,
+                        packets,
+                        to,
+                    },
+                    _ => Route::Nothing,
+                }
+            }
+            Verdict::Drop(_) => Route::Nothing,
+        }
+    }
+
+    fn entry(&mut self, id: SessionId) -> Option<&mut SessionEntry> {
+        let idx = *self.by_id.get(&id)?;
+        self.sessions.get_mut(idx)?.as_mut()
+    }
+
+    fn update(&mut self, id: SessionId, side: Side, update: LegUpdate) -> Result<()> {
+        let transcoded = Arc::clone(&self.transcoded);
+        let e = self.entry(id).ok_or(Error::Unknown("session"))?;
+        let before = e.session.transcoded_streams();
+        let result = e.session.update(side, update);
+        // Media may only start now (a call answered, a leg moved).
+        e.session.restart_silence(Instant::now());
+        let after = e.session.transcoded_streams();
+        transcoded.fetch_add(after, Ordering::Relaxed);
+        transcoded.fetch_sub(before, Ordering::Relaxed);
+        result
+    }
+
+    fn add(
+        &mut self,
+        session: Session,
+        bound: [BoundEndpoint; 2],
+        watch: &mut impl Watch,
+    ) -> Result<()> {
+        let idx = free_slot(&mut self.sessions);
+        let id = session.id();
+        let mut tokens = [[None; 2]; 2];
+        for (side, ep) in [Side::A, Side::B].into_iter().zip(bound) {
+            let sockets = [Some(ep.rtp), ep.rtcp];
+            for (rtcp, socket) in [false, true].into_iter().zip(sockets) {
+                let Some(socket) = socket else { continue };
+                let t = free_slot(&mut self.sockets);
+                if let Err(e) = watch.watch(t, &socket) {
+                    self.close(tokens.iter().flatten().flatten().copied(), watch);
+                    return Err(e.into());
+                }
+                self.sockets[t] = Some(SocketEntry {
+                    socket,
+                    session: idx,
+                    side,
+                    rtcp,
+                });
+                tokens[side_index(side)][usize::from(rtcp)] = Some(t);
+            }
+        }
+        self.sessions[idx] = Some(SessionEntry { session, tokens });
+        self.by_id.insert(id, idx);
+        Ok(())
+    }
+
+    fn remove(&mut self, id: SessionId, watch: &mut impl Watch) -> Option<SessionStats> {
+        let idx = self.by_id.remove(&id)?;
+        let entry = self.sessions.get_mut(idx)?.take()?;
+        self.transcoded
+            .fetch_sub(entry.session.transcoded_streams(), Ordering::Relaxed);
+        self.close(entry.tokens.iter().flatten().flatten().copied(), watch);
+        Some(entry.session.stats())
+    }
+
+    fn close(&mut self, tokens: impl Iterator<Item = usize>, watch: &mut impl Watch) {
+        for t in tokens {
+            if let Some(s) = self.sockets.get_mut(t).and_then(Option::take) {
+                watch.unwatch(t, &s.socket);
+            }
+        }
+    }
+}
+
+fn side_index(side: Side) -> usize {
+    match side {
+        Side::A => 0,
+        Side::B => 1,
+    }
+}
+
+fn free_slot<T>(v: &mut Vec<Option<T>>) -> usize {
+    match v.iter().position(Option::is_none) {
+        Some(i) => i,
+        None => {
+            v.push(None);
+            v.len() - 1
+        }
+    }
+}

@@ -1,0 +1,379 @@
+// The relay over real loopback sockets: worker threads, batched syscalls,
+// SRTP transforms, latching, rtcp-mux, timeouts and many sessions. Included
+// once per I/O path by tests/loopback.rs, with `IO` and `PORT_SHIFT` set.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use tolk_media::rtp::{RtpBuilder, RtpPacket};
+use tolk_relay::srtp::{SrtpContext, SrtpKey, SrtpProfile, WebrtcSrtp};
+use tolk_relay::{
+    DropReason, EndpointSpec, Event, LegKeys, LegUpdate, Relay, RelayConfig, SessionInfo,
+    SessionPolicy, Side,
+};
+
+use super::{IO, PORT_SHIFT};
+
+const LOCALHOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+fn relay(lo: u16, hi: u16) -> Relay {
+    let relay = Relay::start(RelayConfig {
+        ports: (lo + PORT_SHIFT, hi + PORT_SHIFT),
+        workers: 2,
+        policy: SessionPolicy {
+            timeout: Duration::from_millis(400),
+            auth_failure_threshold: 10,
+        },
+        io: IO,
+    })
+    .unwrap();
+    assert_eq!(relay.io(), IO);
+    relay
+}
+
+fn peer() -> UdpSocket {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(1000)))
+        .unwrap();
+    s
+}
+
+fn spec(rtcp_mux: bool) -> EndpointSpec {
+    EndpointSpec {
+        ip: LOCALHOST,
+        rtcp_mux,
+    }
+}
+
+fn session(relay: &Relay, a: &UdpSocket, b: &UdpSocket) -> SessionInfo {
+    let info = relay.create_session(spec(true), spec(true)).unwrap();
+    for (side, peer) in [(Side::A, a), (Side::B, b)] {
+        let remote = Some(peer.local_addr().unwrap());
+        relay
+            .update(
+                info.id,
+                side,
+                LegUpdate {
+                    remote,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    info
+}
+
+fn rtp(seq: u16, ssrc: u32, payload: &[u8]) -> ([u8; 1500], usize) {
+    let mut buf = [0u8; 1500];
+    let n = RtpBuilder {
+        sequence_number: seq,
+        ssrc,
+        payload,
+        ..Default::default()
+    }
+    .write_to(&mut buf)
+    .unwrap();
+    (buf, n)
+}
+
+fn recv(s: &UdpSocket) -> Option<(Vec<u8>, SocketAddr)> {
+    let mut buf = [0u8; 2048];
+    s.recv_from(&mut buf)
+        .ok()
+        .map(|(n, from)| (buf[..n].to_vec(), from))
+}
+
+fn key(b: u8) -> SrtpKey {
+    SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[b; 16], &[b; 14]).unwrap()
+}
+
+#[test]
+fn srtp_in_rtp_out_and_back_with_independent_decrypt() {
+    let relay = relay(46100, 46199);
+    let (a, b) = (peer(), peer());
+    let info = session(&relay, &a, &b);
+    let (a_sends, relay_sends_a) = (key(1), key(2));
+    relay
+        .update(
+            info.id,
+            Side::A,
+            LegUpdate {
+                keys: Some(LegKeys {
+                    rx: Some(a_sends.clone()),
+                    tx: Some(relay_sends_a.clone()),
+                }),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+
+    // A -> relay: SRTP; relay -> B: RTP with the same payload.
+    let mut a_ctx = WebrtcSrtp::new(&a_sends).unwrap();
+    for seq in 0..20u16 {
+        let payload = [seq as u8; 160];
+        let (mut buf, n) = rtp(seq, 0xA, &payload);
+        let n = a_ctx.protect_rtp(&mut buf, n).unwrap();
+        a.send_to(&buf[..n], info.a.rtp).unwrap();
+        let (got, from) = recv(&b).expect("forwarded to B");
+        assert_eq!(from, info.b.rtp);
+        assert_eq!(RtpPacket::parse(&got).unwrap().payload(), payload);
+    }
+
+    // B -> relay: RTP; relay -> A: SRTP, decrypted by a separately created context.
+    let mut a_rx = WebrtcSrtp::new(&relay_sends_a).unwrap();
+    for seq in 0..20u16 {
+        let (buf, n) = rtp(seq, 0xB, b"from b");
+        b.send_to(&buf[..n], info.b.rtp).unwrap();
+        let (mut got, from) = recv(&a).expect("forwarded to A");
+        assert_eq!(from, info.a.rtp);
+        let len = got.len();
+        got.resize(1500, 0);
+        let m = a_rx.unprotect_rtp(&mut got, len).unwrap();
+        assert_eq!(RtpPacket::parse(&got[..m]).unwrap().payload(), b"from b");
+    }
+    let st = relay.stats(info.id).unwrap();
+    assert_eq!((st.a.forwarded, st.b.forwarded), (20, 20));
+}
+
+#[test]
+fn replayed_and_tampered_packets_are_dropped_and_counted() {
+    let relay = relay(46200, 46299);
+    let (a, b) = (peer(), peer());
+    let info = session(&relay, &a, &b);
+    let k = key(3);
+    relay
+        .update(
+            info.id,
+            Side::A,
+            LegUpdate {
+                keys: Some(LegKeys {
+                    rx: Some(k.clone()),
+                    tx: None,
+                }),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let mut sender = WebrtcSrtp::new(&k).expect("context");
+    let (mut buf, n) = rtp(1, 5, b"genuine");
+    let n = sender.protect_rtp(&mut buf, n).expect("protect");
+    a.send_to(&buf[..n], info.a.rtp).unwrap();
+    assert!(recv(&b).is_some());
+    a.send_to(&buf[..n], info.a.rtp).unwrap(); // replay
+    let (mut next, m) = rtp(2, 5, b"genuine");
+    let m = sender.protect_rtp(&mut next, m).expect("protect");
+    next[15] ^= 0x40;
+    a.send_to(&next[..m], info.a.rtp).unwrap(); // tampered
+    a.send_to(&[0x80, 0, 1], info.a.rtp).unwrap(); // truncated
+    a.send_to(&[0x16, 0xfe, 0xfd, 0, 0], info.a.rtp).unwrap(); // DTLS-looking
+    b.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    assert!(recv(&b).is_none(), "nothing more may reach B");
+    let d = relay.stats(info.id).unwrap().a.drops;
+    assert_eq!(d.get(DropReason::Replayed), 1);
+    assert_eq!(d.get(DropReason::AuthFailed), 1);
+    assert_eq!(d.get(DropReason::Truncated), 1);
+    assert_eq!(d.get(DropReason::NotRtp), 1);
+}
+
+#[test]
+fn latching_symmetric_rtp_and_foreign_sources() {
+    let relay = relay(46300, 46399);
+    let (a, b, nat_a, intruder) = (peer(), peer(), peer(), peer());
+    let info = session(&relay, &a, &b);
+    // A's media really comes from another port (NAT): it latches there.
+    let (buf, n) = rtp(1, 1, b"x");
+    nat_a.send_to(&buf[..n], info.a.rtp).unwrap();
+    assert!(recv(&b).is_some());
+    // B's media to A goes to the latched address, not the signalled one.
+    b.send_to(&buf[..n], info.b.rtp).unwrap();
+    assert!(recv(&nat_a).is_some());
+    // Someone else talking to A's port while A is active: dropped.
+    intruder.send_to(&buf[..n], info.a.rtp).unwrap();
+    b.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    assert!(recv(&b).is_none());
+    let st = relay.stats(info.id).unwrap();
+    assert_eq!(st.a.drops.get(DropReason::SourceNotLatched), 1);
+    let events: Vec<Event> = relay.take_events().unwrap().try_iter().collect();
+    assert!(events.iter().any(|e| matches!(e, Event::Latched { side: Side::A, to, .. } if *to == nat_a.local_addr().unwrap())));
+}
+
+#[test]
+fn rtcp_pair_on_one_leg_mux_on_the_other() {
+    let relay = relay(46400, 46499);
+    let (a, a_rtcp, b) = (peer(), peer(), peer());
+    let info = relay.create_session(spec(false), spec(true)).unwrap();
+    assert_eq!(info.a.rtcp.port(), info.a.rtp.port() + 1);
+    assert_eq!(info.a.rtp.port() % 2, 0);
+    assert_eq!(info.b.rtcp, info.b.rtp);
+    relay
+        .update(
+            info.id,
+            Side::A,
+            LegUpdate {
+                remote: Some(a.local_addr().unwrap()),
+                remote_rtcp: Some(a_rtcp.local_addr().unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    relay
+        .update(
+            info.id,
+            Side::B,
+            LegUpdate {
+                remote: Some(b.local_addr().unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let rr = [0x80, 201, 0, 1, 0, 0, 0, 9];
+    // A's RTCP port -> B's muxed port.
+    a_rtcp.send_to(&rr, info.a.rtcp).unwrap();
+    let (got, from) = recv(&b).unwrap();
+    assert_eq!((got.as_slice(), from), (&rr[..], info.b.rtp));
+    // B's muxed RTCP -> A's RTCP socket and A's RTCP address.
+    b.send_to(&rr, info.b.rtp).unwrap();
+    let (got, from) = recv(&a_rtcp).unwrap();
+    assert_eq!((got.as_slice(), from), (&rr[..], info.a.rtcp));
+    // B's RTP -> A's RTP.
+    let (buf, n) = rtp(1, 1, b"rtp");
+    b.send_to(&buf[..n], info.b.rtp).unwrap();
+    assert_eq!(recv(&a).unwrap().1, info.a.rtp);
+}
+
+#[test]
+fn silence_raises_a_timeout_event_and_delete_frees_ports() {
+    let relay = relay(46500, 46503);
+    let events = relay.take_events().unwrap();
+    let (a, b) = (peer(), peer());
+    let first = session(&relay, &a, &b);
+    let second = session(&relay, &a, &b);
+    // Range exhausted: 4 ports, 2 sessions x 2 muxed endpoints.
+    assert!(relay.create_session(spec(true), spec(true)).is_err());
+    // Generous bound: a loaded CI machine may run the worker late.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let timed_out = std::iter::from_fn(|| {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        events.recv_timeout(left).ok()
+    })
+    .any(|ev| matches!(ev, Event::Timeout { .. }));
+    assert!(timed_out, "no timeout event within 15 s");
+    relay.delete(first.id).unwrap();
+    relay.delete(second.id).unwrap();
+    assert!(relay.delete(first.id).is_err());
+    assert_eq!(relay.session_count(), 0);
+    assert!(relay.create_session(spec(true), spec(true)).is_ok());
+}
+
+#[test]
+fn ipv6_endpoints() {
+    let Ok(b) = UdpSocket::bind("[::1]:0") else {
+        eprintln!("skip: no IPv6 loopback");
+        return;
+    };
+    b.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let relay = relay(46550, 46599);
+    let a = peer();
+    let v6 = EndpointSpec {
+        ip: "::1".parse().unwrap(),
+        rtcp_mux: true,
+    };
+    let info = relay.create_session(spec(true), v6).unwrap();
+    assert!(info.b.rtp.is_ipv6());
+    relay
+        .update(
+            info.id,
+            Side::B,
+            LegUpdate {
+                remote: Some(b.local_addr().unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let (buf, n) = rtp(1, 1, b"v4 to v6");
+    a.send_to(&buf[..n], info.a.rtp).unwrap();
+    let (got, from) = recv(&b).unwrap();
+    assert_eq!(from, info.b.rtp);
+    assert_eq!(RtpPacket::parse(&got).unwrap().payload(), b"v4 to v6");
+}
+
+#[test]
+fn a_thousand_concurrent_sessions() {
+    let relay = relay(47000, 49999);
+    let (a, b) = (peer(), peer());
+    let sessions: Vec<SessionInfo> = (0..1000).map(|_| session(&relay, &a, &b)).collect();
+    let mut expected = HashSet::new();
+    for chunk in sessions.chunks(50) {
+        for (i, s) in chunk.iter().enumerate() {
+            let ssrc = s.id.0 as u32;
+            let (buf, n) = rtp(i as u16, ssrc, b"many");
+            a.send_to(&buf[..n], s.a.rtp).unwrap();
+            expected.insert(ssrc);
+        }
+        for _ in chunk {
+            let (got, _) = recv(&b).expect("every session forwards");
+            assert!(expected.remove(&RtpPacket::parse(&got).unwrap().ssrc()));
+        }
+    }
+    assert!(expected.is_empty());
+    assert_eq!(relay.session_count(), 1000);
+    for s in &sessions {
+        assert_eq!(relay.delete(s.id).unwrap().a.forwarded, 1);
+    }
+}
+
+#[test]
+fn an_icmp_error_on_a_socket_does_not_stall_it() {
+    let relay = relay(46600, 46699);
+    let (a, b) = (peer(), peer());
+    let closed = peer().local_addr().unwrap(); // the socket is dropped: nothing listens
+    let info = session(&relay, &a, &b);
+    relay
+        .update(
+            info.id,
+            Side::B,
+            LegUpdate {
+                remote: Some(closed),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    // A -> relay -> closed port (an ICMP unreachable comes back).
+    let (buf, n) = rtp(1, 1, b"to nowhere");
+    a.send_to(&buf[..n], info.a.rtp).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    // B's peer (latching from its real address) sends one packet: it must still reach A.
+    let (buf, n) = rtp(1, 2, b"still flows");
+    b.send_to(&buf[..n], info.b.rtp).unwrap();
+    let (got, _) = recv(&a).expect("B's socket keeps working after the error");
+    assert_eq!(RtpPacket::parse(&got).unwrap().payload(), b"still flows");
+}
+
+#[test]
+fn a_burst_past_the_buffers_does_not_stop_a_stream() {
+    let relay = relay(46510, 46529);
+    let (a, b) = (peer(), peer());
+    let info = session(&relay, &a, &b);
+    // More packets at once than the io_uring path has receive buffers
+    // (2,048): its multishot receive may end for want of one and must be
+    // re-armed; what the kernel dropped meanwhile is just lost.
+    for seq in 0..4000u16 {
+        let (buf, n) = rtp(seq, 7, b"burst");
+        a.send_to(&buf[..n], info.a.rtp).unwrap();
+    }
+    let mut got = 0;
+    while recv(&b).is_some_and(|(p, _)| RtpPacket::parse(&p).unwrap().payload() == b"burst") {
+        got += 1;
+        if got == 4000 {
+            break;
+        }
+    }
+    assert!(got > 0, "some of the burst is forwarded");
+    let (buf, n) = rtp(4000, 7, b"after");
+    a.send_to(&buf[..n], info.a.rtp).unwrap();
+    let after = std::iter::from_fn(|| recv(&b)).find(|(p, _)| p.ends_with(b"after"));
+    assert!(after.is_some(), "the stream goes on after the burst");
+}
