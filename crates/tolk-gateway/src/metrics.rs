@@ -16,6 +16,7 @@ pub struct Metrics {
     active_calls: AtomicI64,
     call_setups: AtomicU64,
     call_failures: Mutex<BTreeMap<u16, u64>>,
+    call_ends: Mutex<BTreeMap<&'static str, u64>>,
     relay_packets: AtomicU64,
     relay_bytes: AtomicU64,
     relay_drops: Mutex<BTreeMap<String, u64>>,
@@ -54,6 +55,16 @@ impl Metrics {
     pub fn call_failed(&self, status: u16) {
         if let Ok(mut failures) = self.call_failures.lock() {
             *failures.entry(status).or_default() += 1;
+        }
+    }
+
+    /// A call left the call table (answered or not), for `reason`: how
+    /// its first leg ended (`bye`, `cancel`, `no_prack`,
+    /// `session_expired`, ...) or why the gateway ended it
+    /// (`media_timeout`, `ring_timeout`, `admin`, ...).
+    pub fn call_finished(&self, reason: &'static str) {
+        if let Ok(mut ends) = self.call_ends.lock() {
+            *ends.entry(reason).or_default() += 1;
         }
     }
 
@@ -126,6 +137,21 @@ impl Metrics {
             "Call attempts that failed, by final SIP status.",
             &failures,
         );
+        let ends: Vec<_> = self
+            .call_ends
+            .lock()
+            .map(|map| {
+                map.iter()
+                    .map(|(reason, n)| (format!("{{reason=\"{reason}\"}}"), n.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        family(
+            "tolk_call_ends_total",
+            "counter",
+            "Calls ended (answered or not), by how the first leg ended or why the gateway ended it.",
+            &ends,
+        );
         family(
             "tolk_relay_packets_total",
             "counter",
@@ -183,6 +209,20 @@ impl Metrics {
     }
 }
 
+/// What one call adds to the transcoded-streams gauge, kept with the call
+/// so that every change (answer, a re-offer starting or stopping
+/// transcoding, the end) moves the gauge by the difference only.
+#[derive(Debug, Default)]
+pub struct TranscodedShare(i64);
+
+impl TranscodedShare {
+    /// The call now transcodes `streams` directions.
+    pub fn set(&mut self, metrics: &Metrics, streams: i64) {
+        metrics.transcoded_streams_changed(streams - self.0);
+        self.0 = streams;
+    }
+}
+
 /// Escapes a label value per the exposition format.
 fn escape(value: &str) -> String {
     value
@@ -204,6 +244,9 @@ mod tests {
         metrics.call_failed(488);
         metrics.call_failed(488);
         metrics.call_failed(404);
+        metrics.call_finished("bye");
+        metrics.call_finished("bye");
+        metrics.call_finished("no_prack");
         metrics.add_relay(&RelayDelta {
             packets: 10,
             bytes: 1720,
@@ -222,6 +265,8 @@ mod tests {
             "tolk_relay_drops_total{reason=\"auth \\\"failed\\\"\"} 1",
             "tolk_srtp_auth_failures_total 1",
             "tolk_transcoded_streams 0",
+            "tolk_call_ends_total{reason=\"bye\"} 2",
+            "tolk_call_ends_total{reason=\"no_prack\"} 1",
             "# TYPE tolk_active_calls gauge",
         ] {
             assert!(
@@ -231,6 +276,46 @@ mod tests {
         }
         let helps = text.lines().filter(|l| l.starts_with("# HELP")).count();
         let types = text.lines().filter(|l| l.starts_with("# TYPE")).count();
-        assert_eq!((helps, types), (10, 10));
+        assert_eq!((helps, types), (11, 11));
+    }
+
+    fn transcoded(metrics: &Metrics) -> i64 {
+        metrics.transcoded_streams.load(Ordering::Relaxed)
+    }
+
+    #[test]
+    fn a_calls_transcoded_share_moves_the_gauge_by_differences_only() {
+        let metrics = Metrics::default();
+        let (mut first, mut second) = (TranscodedShare::default(), TranscodedShare::default());
+        first.set(&metrics, 2); // answered, transcoding both ways
+        second.set(&metrics, 2);
+        assert_eq!(transcoded(&metrics), 4);
+        first.set(&metrics, 2); // a re-offer that changes nothing
+        assert_eq!(transcoded(&metrics), 4);
+        first.set(&metrics, 0); // a re-offer that found a common codec
+        assert_eq!(transcoded(&metrics), 2);
+        first.set(&metrics, 2); // and one that lost it again
+        assert_eq!(transcoded(&metrics), 4);
+        first.set(&metrics, 0); // the ends
+        second.set(&metrics, 0);
+        second.set(&metrics, 0);
+        assert_eq!(transcoded(&metrics), 0);
+    }
+
+    #[test]
+    fn active_calls_count_answered_calls_until_they_end() {
+        let metrics = Metrics::default();
+        metrics.call_started();
+        metrics.call_started();
+        metrics.call_ended();
+        metrics.call_failed(487);
+        assert_eq!(metrics.active_calls(), 1);
+        metrics.call_ended();
+        assert_eq!(metrics.active_calls(), 0);
+        assert!(
+            metrics
+                .render()
+                .contains("tolk_call_failures_total{status=\"487\"} 1\n")
+        );
     }
 }

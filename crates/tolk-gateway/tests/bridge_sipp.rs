@@ -877,6 +877,11 @@ fn early_media_and_cancel_cross_the_bridge() {
         [27325, 27326, 27327, 27378],
         [34450, 34460],
         "33600-33699",
+        // The caller's CANCEL is one 487, counted once.
+        &[
+            ("tolk_call_failures_total{status=\"487\"}", 1),
+            ("tolk_call_ends_total{reason=\"cancel\"}", 1),
+        ],
     );
 }
 
@@ -889,6 +894,11 @@ fn a_callee_answering_after_the_cancel_is_hung_up() {
         [27364, 27365, 27366, 27367],
         [34700, 34710],
         "34600-34699",
+        &[
+            ("tolk_call_failures_total{status=\"487\"}", 1),
+            ("tolk_call_setups_total", 0),
+            ("tolk_active_calls", 0),
+        ],
     );
 }
 
@@ -901,17 +911,22 @@ fn a_callee_answering_without_sdp_is_hung_up() {
         [27368, 27369, 27370, 27371],
         [34720, 34730],
         "34800-34899",
+        &[
+            ("tolk_call_failures_total{status=\"488\"}", 1),
+            ("tolk_call_ends_total{reason=\"answer_without_sdp\"}", 1),
+        ],
     );
 }
 
 /// One call from a sipp caller to a sipp callee through Tolk, each with
 /// its scenario; ports: Tolk, callee, caller and admin; the callee's and
-/// caller's media.
+/// caller's media; the metrics expected once the call is over.
 fn call_through(
     (caller_scenario, scenario): (&str, &str),
     ports: [u16; 4],
     media: [u16; 2],
     relay_ports: &str,
+    metrics: &[(&str, u64)],
 ) {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
@@ -977,6 +992,14 @@ target = "peer:ringing"
         "the callee did not get what it expected: {callee}\n{errors}"
     );
     tolk.assert_idle();
+    for (name, value) in metrics {
+        assert_eq!(
+            tolk.metric(name),
+            *value,
+            "{name}\n{}",
+            tolk.http("GET", "/metrics")
+        );
+    }
 }
 
 /// A storm of calls to a peer that never answers (a blackhole: not even
@@ -1036,6 +1059,11 @@ target = "peer:blackhole"
         "{metrics}"
     );
     assert_eq!(tolk.metric("tolk_call_setups_total"), 0, "{metrics}");
+    assert_eq!(
+        tolk.metric("tolk_call_ends_total{reason=\"timeout\"}"),
+        200,
+        "{metrics}"
+    );
 }
 
 /// A callee that rings (180) and never answers is cancelled after the
@@ -1107,4 +1135,8 @@ target = "peer:ringing"
     assert!(rang >= Duration::from_secs(5), "cancelled after {rang:?}");
     tolk.assert_idle();
     assert_eq!(tolk.metric("tolk_call_failures_total{status=\"480\"}"), 1);
+    assert_eq!(
+        tolk.metric("tolk_call_ends_total{reason=\"ring_timeout\"}"),
+        1
+    );
 }

@@ -306,7 +306,8 @@ async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Durat
             }
             Some(command) = inputs.control.recv() => match command {
                 Control::HangUp(id) => {
-                    bridge.hang_up(&id, tolk_interwork::Cause::NORMAL_CALL_CLEARING, None).await;
+                    let cause = tolk_interwork::Cause::NORMAL_CALL_CLEARING;
+                    bridge.hang_up(&id, "admin", cause, None).await;
                 }
                 Control::Drain => {
                     drain.get_or_insert_with(|| Drain::new(Instant::now() + drain_timeout));

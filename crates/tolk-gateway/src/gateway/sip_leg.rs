@@ -44,6 +44,17 @@ pub enum SipInput {
     Handled,
 }
 
+/// How a SIP leg ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LegEnding {
+    /// The INVITE's final status when it was refused or given up: the
+    /// callee's own (a SIP caller gets it as is, not through Q.850), 487
+    /// for a caller's CANCEL, 500 for a caller that never sent PRACK.
+    pub status: Option<u16>,
+    /// Why, as a metrics label (`bye`, `cancel`, `no_prack`, ...).
+    pub reason: &'static str,
+}
+
 /// A mid-call offer awaiting our answer: in a re-INVITE or an UPDATE.
 #[derive(Debug, Clone, Copy)]
 enum PendingUpdate {
@@ -74,9 +85,8 @@ pub struct SipLegs {
     handle: DriverHandle<UserAgent>,
     legs: HashMap<LegId, SipLeg>,
     by_dialog: HashMap<DialogId, LegId>,
-    /// The final status of outgoing calls refused, until the bridge
-    /// takes it (a SIP caller gets it as is, not through Q.850).
-    rejections: HashMap<LegId, u16>,
+    /// How legs ended, until the bridge takes it.
+    endings: HashMap<LegId, LegEnding>,
     next_leg: u64,
 }
 
@@ -87,7 +97,7 @@ impl SipLegs {
             handle,
             legs: HashMap::new(),
             by_dialog: HashMap::new(),
-            rejections: HashMap::new(),
+            endings: HashMap::new(),
             next_leg: 1,
         }
     }
@@ -179,6 +189,11 @@ impl SipLegs {
                             .await;
                         self.by_dialog.remove(&dialog);
                         self.legs.remove(&leg);
+                        let ending = LegEnding {
+                            status: None,
+                            reason: "answer_without_sdp",
+                        };
+                        self.endings.insert(leg, ending);
                         SipInput::Leg(leg, unreadable_answer())
                     }
                 }
@@ -305,9 +320,21 @@ impl SipLegs {
                     return SipInput::Handled;
                 };
                 let outgoing = self.legs.remove(&leg).is_some_and(|l| l.invite.is_none());
-                if let (EndReason::Rejected(code), true) = (&reason, outgoing) {
-                    self.rejections.insert(leg, *code);
-                }
+                let status = match (&reason, outgoing) {
+                    (EndReason::Rejected(code), true) => Some(*code),
+                    (EndReason::Cancelled, false) => Some(487),
+                    // RFC 3262 section 3: the UA refused the INVITE with 500.
+                    (EndReason::NoPrack, false) => Some(500),
+                    _ => None,
+                };
+                let reason_label = end_label(&reason);
+                self.endings.insert(
+                    leg,
+                    LegEnding {
+                        status,
+                        reason: reason_label,
+                    },
+                );
                 let cause = match reason {
                     EndReason::Rejected(code) => {
                         cause_for_status(code, None).unwrap_or(Cause::NORMAL_CALL_CLEARING)
@@ -380,9 +407,9 @@ impl SipLegs {
         self.legs.get(&leg)?.invite.as_ref()
     }
 
-    /// The final status that refused outgoing leg `leg`, once.
-    pub fn take_rejection(&mut self, leg: LegId) -> Option<u16> {
-        self.rejections.remove(&leg)
+    /// How leg `leg` ended, once.
+    pub fn take_ending(&mut self, leg: LegId) -> Option<LegEnding> {
+        self.endings.remove(&leg)
     }
 
     /// Places the outgoing call of leg `leg`; returns the new leg.
@@ -534,6 +561,21 @@ impl SipLegs {
             .handle
             .with(move |ua, now| ua.request(now, dialog, Method::Info, Some((content_type, body))))
             .await;
+    }
+}
+
+/// A dialog's end as a metrics label.
+fn end_label(reason: &EndReason) -> &'static str {
+    match reason {
+        EndReason::RemoteBye => "bye",
+        EndReason::LocalBye => "local_bye",
+        EndReason::Rejected(_) => "rejected",
+        EndReason::Cancelled => "cancel",
+        EndReason::NoAck => "no_ack",
+        EndReason::Timeout => "timeout",
+        EndReason::NoPrack => "no_prack",
+        EndReason::SessionExpired => "session_expired",
+        _ => "other",
     }
 }
 

@@ -8,6 +8,7 @@ use tolk_relay::{SessionId, Side};
 use super::super::echo::EchoMedia;
 use super::super::media::CallMedia;
 use crate::config::MediaPolicy;
+use crate::metrics::{Metrics, TranscodedShare};
 
 /// What a call's relay session serves.
 #[derive(Debug)]
@@ -42,6 +43,10 @@ pub(super) struct Call {
     pub(super) ending_since: Option<Instant>,
     /// When the outgoing INVITE left: the ring timer counts from here.
     pub(super) dialled: Instant,
+    /// Why the call ends: how its first leg ended or why we ended it.
+    pub(super) ended_by: Option<&'static str>,
+    /// Its share of the transcoded-streams gauge.
+    pub(super) transcoded: TranscodedShare,
 }
 
 impl Call {
@@ -54,6 +59,20 @@ impl Call {
             Side::A => self.a_alive.then_some(self.a),
             Side::B => self.b.filter(|_| self.b_alive),
         }
+    }
+
+    /// Counts the streams the call transcodes now (none until answered).
+    pub(super) fn count_transcoding(&mut self, metrics: &Metrics) {
+        let streams = match &self.media {
+            Media::Bridged(media) if self.answered && media.is_transcoding() => 2,
+            _ => 0,
+        };
+        self.transcoded.set(metrics, streams);
+    }
+
+    /// Notes why the call ends, unless an earlier reason is known.
+    pub(super) fn ends_by(&mut self, reason: &'static str) {
+        self.ended_by.get_or_insert(reason);
     }
 
     pub(super) fn policy(&self, side: Side) -> &MediaPolicy {

@@ -9,12 +9,13 @@ use super::super::dtmf::DtmfReport;
 use super::super::media::MediaError;
 use super::Bridge;
 use super::call::{Call, Media};
+use crate::admin::AdminBackend;
 use crate::config::DtmfMode;
 
 impl Bridge {
     /// A call-model event on a leg of an existing call.
     pub(crate) async fn leg_event(&mut self, leg: LegId, event: LegEvent) {
-        let rejection = self.sip.take_rejection(leg);
+        let ending = self.sip.take_ending(leg);
         let Some(id) = self.by_leg.get(&leg).cloned() else {
             return;
         };
@@ -71,10 +72,8 @@ impl Bridge {
                         call.answered = true;
                         if let Media::Bridged(media) = &mut call.media {
                             media.b_confirmed();
-                            if media.is_transcoding() {
-                                self.metrics().transcoded_streams_changed(2);
-                            }
                         }
+                        call.count_transcoding(self.node.metrics());
                         self.metrics().call_started();
                         self.node
                             .update_call(&id, |r| r.answered = Some(Instant::now()));
@@ -104,6 +103,8 @@ impl Bridge {
                 };
                 match media.reoffered(&self.relay, side, &offer) {
                     Ok((answer, reoffer)) => {
+                        // A re-offer may start or stop transcoding.
+                        call.count_transcoding(self.node.metrics());
                         self.sip
                             .command(leg, LegCommand::AnswerUpdate { answer })
                             .await;
@@ -136,6 +137,7 @@ impl Bridge {
                     }
                     self.describe_legs(&id);
                 }
+                call.count_transcoding(self.node.metrics());
             }
             LegEvent::Dtmf(event) => {
                 let Some(other) = other else { return };
@@ -155,7 +157,7 @@ impl Bridge {
                 }
             }
             LegEvent::Ended { cause, warning } => {
-                self.leg_ended(&id, side, cause, warning, rejection).await
+                self.leg_ended(&id, side, cause, warning, ending).await
             }
             _ => {}
         }

@@ -156,6 +156,8 @@ impl Bridge {
             failure: None,
             ending_since: None,
             dialled: Instant::now(),
+            ended_by: None,
+            transcoded: Default::default(),
         });
     }
 
@@ -197,6 +199,8 @@ impl Bridge {
             failure: None,
             ending_since: None,
             dialled: Instant::now(),
+            ended_by: None,
+            transcoded: Default::default(),
         });
         self.metrics().call_started();
         self.sip.command(leg, LegCommand::Answer { answer }).await;

@@ -7,9 +7,10 @@ use tolk_relay::{SessionId, Side};
 use tolk_sip::message::names;
 
 use super::super::media::MediaError;
+use super::super::sip_leg::LegEnding;
 use super::super::sip_leg::warning_value;
 use super::Bridge;
-use super::call::Media;
+use crate::admin::AdminBackend;
 use crate::metrics::RelayDelta;
 
 /// How long a call whose other leg is still ending may linger before it
@@ -24,15 +25,23 @@ impl Bridge {
             MediaError::Resources(_) => None,
         };
         tracing::info!(call = %id, ?warning, "media failed");
-        self.hang_up(id, Cause::BEARER_CAPABILITY_NOT_IMPLEMENTED, warning)
-            .await;
+        let cause = Cause::BEARER_CAPABILITY_NOT_IMPLEMENTED;
+        self.hang_up(id, "media_failed", cause, warning).await;
     }
 
-    /// Hangs up every leg of call `id` still up.
-    pub(crate) async fn hang_up(&mut self, id: &str, cause: Cause, warning: Option<MediaWarning>) {
+    /// Hangs up every leg of call `id` still up; `reason` labels the end
+    /// in the metrics (`admin`, `drain`, `media_timeout`, ...).
+    pub(crate) async fn hang_up(
+        &mut self,
+        id: &str,
+        reason: &'static str,
+        cause: Cause,
+        warning: Option<MediaWarning>,
+    ) {
         let Some(call) = self.calls.get_mut(id) else {
             return;
         };
+        call.ends_by(reason);
         call.ending_since.get_or_insert_with(Instant::now);
         if !call.answered && call.failure.is_none() {
             call.failure = Some(status_for_cause(cause).unwrap_or(480));
@@ -59,7 +68,7 @@ impl Bridge {
         };
         if self.calls.get(&id).is_some_and(|call| call.answered) {
             tracing::info!(call = %id, "media timeout");
-            self.hang_up(&id, Cause::RECOVERY_ON_TIMER_EXPIRY, None)
+            self.hang_up(&id, "media_timeout", Cause::RECOVERY_ON_TIMER_EXPIRY, None)
                 .await;
         }
     }
@@ -78,7 +87,8 @@ impl Bridge {
             .collect();
         for id in expired {
             tracing::info!(call = %id, "no answer within the ring timeout");
-            self.hang_up(&id, Cause::NO_ANSWER, None).await;
+            self.hang_up(&id, "ring_timeout", Cause::NO_ANSWER, None)
+                .await;
         }
     }
 
@@ -86,7 +96,8 @@ impl Bridge {
     pub(crate) async fn hang_up_all(&mut self) {
         let ids: Vec<String> = self.calls.keys().cloned().collect();
         for id in ids {
-            self.hang_up(&id, Cause::NORMAL_CALL_CLEARING, None).await;
+            self.hang_up(&id, "drain", Cause::NORMAL_CALL_CLEARING, None)
+                .await;
         }
     }
 
@@ -96,11 +107,13 @@ impl Bridge {
         side: Side,
         cause: Cause,
         warning: Option<MediaWarning>,
-        status: Option<u16>,
+        ending: Option<LegEnding>,
     ) {
         let Some(call) = self.calls.get_mut(id) else {
             return;
         };
+        call.ends_by(ending.map_or("other", |e| e.reason));
+        let status = ending.and_then(|e| e.status);
         match side {
             Side::A => call.a_alive = false,
             Side::B => call.b_alive = false,
@@ -113,14 +126,16 @@ impl Bridge {
         }
         if !call.answered && call.failure.is_none() {
             call.failure = Some(match side {
-                // The caller gave up (CANCEL).
-                Side::A => 487,
+                // The caller gave up (CANCEL, 487) or the UA refused it.
+                Side::A => status.unwrap_or(487),
                 // SIP to SIP: the callee's own status, not a Q.850 round trip.
                 Side::B => status.unwrap_or_else(|| status_for_cause(cause).unwrap_or(480)),
             });
         }
         call.ending_since.get_or_insert_with(Instant::now);
-        let refusal = call.failure.filter(|_| !call.answered && status.is_some());
+        let refusal = call
+            .failure
+            .filter(|_| side == Side::B && !call.answered && status.is_some());
         match (call.leg(side.other()), refusal) {
             (Some(other), Some(code)) => {
                 let headers = warning
@@ -139,7 +154,7 @@ impl Bridge {
 
     /// Frees what call `id` holds and counts it.
     fn finish(&mut self, id: &str) {
-        let Some(call) = self.calls.remove(id) else {
+        let Some(mut call) = self.calls.remove(id) else {
             return;
         };
         for leg in [Some(call.a), call.b].into_iter().flatten() {
@@ -151,12 +166,9 @@ impl Bridge {
             self.metrics().add_relay(&relay_delta(&stats));
         }
         self.node.remove_call(id);
-        let metrics = self.metrics();
-        if let Media::Bridged(media) = &call.media {
-            if call.answered && media.is_transcoding() {
-                metrics.transcoded_streams_changed(-2);
-            }
-        }
+        let metrics = self.node.metrics();
+        call.transcoded.set(metrics, 0);
+        metrics.call_finished(call.ended_by.unwrap_or("other"));
         match (call.answered, call.failure) {
             (true, _) => metrics.call_ended(),
             (false, Some(status)) => metrics.call_failed(status),
