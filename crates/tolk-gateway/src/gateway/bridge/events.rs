@@ -135,9 +135,9 @@ impl Bridge {
                         }
                         tracing::warn!(call = %id, ?error, "re-offer answer not usable");
                     }
-                    self.describe_legs(&id);
                 }
                 call.count_transcoding(self.node.metrics());
+                self.describe_legs(&id);
             }
             LegEvent::Dtmf(event) => {
                 let Some(other) = other else { return };
