@@ -76,6 +76,12 @@ pub struct Endpoint {
     pub(crate) rtp_ssrc: Option<u32>,
     pub(crate) stats: EndpointStats,
     pub(crate) auth_failures: u64,
+    /// The relay's own SSRC in the RTCP it originates toward this leg.
+    pub(crate) feedback_ssrc: u32,
+    /// The last FIR command sequence number sent to this leg.
+    pub(crate) fir_seq: u8,
+    /// When this leg's last keyframe request was reported.
+    pub(crate) keyframe_reported: Option<Instant>,
 }
 
 impl Endpoint {
@@ -93,6 +99,9 @@ impl Endpoint {
             rtp_ssrc: None,
             stats: EndpointStats::default(),
             auth_failures: 0,
+            feedback_ssrc: rand::random(),
+            fir_seq: 0,
+            keyframe_reported: None,
         }
     }
 

@@ -60,6 +60,10 @@
 //! - [`transform`]: the transcoding hook ([`transform::MediaTransform`])
 //!   a plan can put into a direction, with the adapter for `tolk-media`'s
 //!   audio pipeline.
+//! - [`keyframe`]: PLI/FIR spotted in a leg's RTCP (reported as
+//!   [`Event::KeyframeRequest`]) and written by the relay itself
+//!   ([`Relay::request_keyframe`]), so keyframe requests cross to a leg
+//!   that asks for them in signalling (SIP INFO) instead.
 //! - [`latch`]: symmetric-RTP latching rules; [`Session`]: two endpoints,
 //!   stats, events and timeouts, driven with time as an input.
 //! - [`ng`]: rtpengine's ng control protocol (bencode over UDP), so
@@ -118,6 +122,7 @@ mod drop;
 mod endpoint;
 mod error;
 mod io;
+pub mod keyframe;
 pub mod latch;
 pub mod ng;
 pub mod pipeline;

@@ -21,6 +21,7 @@ use tolk_media::rtcp::raw_packets;
 use tolk_media::rtp::{RtpHeaderMut, RtpPacket};
 
 use crate::drop::DropReason;
+use crate::keyframe::{self, KeyframeKind};
 use crate::rewrite::rtcp::RtcpSsrcMap;
 use crate::rewrite::{self, PayloadTypeMap, StreamRewrite};
 use crate::srtp::SrtpContext;
@@ -74,8 +75,8 @@ pub struct EgressPlan {
 pub enum PacketClass {
     /// An RTP packet.
     Rtp,
-    /// An RTCP compound packet.
-    Rtcp,
+    /// An RTCP compound packet, with the keyframe request it carries.
+    Rtcp(Option<KeyframeKind>),
 }
 
 /// Where a forwarded packet's bytes are.
@@ -152,7 +153,7 @@ pub fn forward_with(
     let packet = buf.get(..len).ok_or(DropReason::Oversized)?;
     match classify(packet) {
         PacketKind::Rtp => rtp(rx, tx, plan, buf, len).map(|n| (n, PacketClass::Rtp)),
-        PacketKind::Rtcp => rtcp(rx, tx, map, buf, len).map(|n| (n, PacketClass::Rtcp)),
+        PacketKind::Rtcp => rtcp(rx, tx, map, buf, len),
         PacketKind::Stun | PacketKind::Dtls | PacketKind::Zrtp | PacketKind::TurnChannel => {
             Err(DropReason::NotRtp)
         }
@@ -192,7 +193,7 @@ fn rtcp(
     map: &RtcpSsrcMap,
     buf: &mut [u8],
     len: usize,
-) -> Result<usize, DropReason> {
+) -> Result<(usize, PacketClass), DropReason> {
     let len = match rx {
         Crypto::Plain => len,
         Crypto::Srtp(ctx) => ctx
@@ -206,13 +207,17 @@ fn rtcp(
     for packet in raw_packets(compound) {
         packet.map_err(|e| DropReason::from(&e))?;
     }
+    let keyframe = keyframe::find_request(compound);
     if !map.is_identity() {
         rewrite::rtcp::apply(&mut buf[..len], map);
     }
-    match tx {
-        Crypto::Plain => Ok(len),
-        Crypto::Srtp(ctx) => ctx.protect_rtcp(buf, len).map_err(|e| DropReason::from(&e)),
-    }
+    let len = match tx {
+        Crypto::Plain => len,
+        Crypto::Srtp(ctx) => ctx
+            .protect_rtcp(buf, len)
+            .map_err(|e| DropReason::from(&e))?,
+    };
+    Ok((len, PacketClass::Rtcp(keyframe)))
 }
 
 #[cfg(test)]

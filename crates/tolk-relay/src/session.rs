@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use crate::drop::DropReason;
 use crate::endpoint::{Endpoint, EndpointStats, LegUpdate};
-use crate::error::Result;
-use crate::pipeline::{self, Forwarded, PacketClass};
+use crate::error::{Error, Result};
+use crate::keyframe::{self, KeyframeKind};
+use crate::pipeline::{self, Crypto, Forwarded, PacketClass};
 use crate::rewrite::rtcp::RtcpSsrcMap;
 use crate::transform::Outbox;
 
@@ -100,6 +101,19 @@ pub enum Event {
         /// Time since the last accepted packet (or since creation).
         silent_for: Duration,
     },
+    /// A leg asked for a keyframe in its RTCP (PLI or FIR, authenticated
+    /// when SRTCP), reported at most once per
+    /// [`SessionPolicy::keyframe_interval`] per leg. The request is also
+    /// forwarded to the other leg in the RTCP; the owner may in addition
+    /// carry it in signalling (SIP INFO) to a peer that prefers that.
+    KeyframeRequest {
+        /// The session (one media stream pair).
+        session: SessionId,
+        /// The leg that asked.
+        side: Side,
+        /// PLI or FIR.
+        kind: KeyframeKind,
+    },
     /// A leg's SRTP authentication failures reached a multiple of the threshold.
     AuthFailures {
         /// The session.
@@ -118,6 +132,9 @@ pub struct SessionPolicy {
     pub timeout: Duration,
     /// Authentication failures per [`Event::AuthFailures`].
     pub auth_failure_threshold: u64,
+    /// Least time between two [`Event::KeyframeRequest`]s from one leg, so
+    /// that a peer flooding PLIs cannot flood the event queue.
+    pub keyframe_interval: Duration,
 }
 
 impl Default for SessionPolicy {
@@ -125,6 +142,7 @@ impl Default for SessionPolicy {
         Self {
             timeout: Duration::from_secs(30),
             auth_failure_threshold: 10,
+            keyframe_interval: Duration::from_millis(200),
         }
     }
 }
@@ -321,8 +339,22 @@ impl Session {
             });
         }
         from.stats.last_packet = Some(now);
-        if !matches!(forwarded, Forwarded::InPlace(_, PacketClass::Rtcp)) {
-            from.rtp_ssrc = ssrc_in;
+        match forwarded {
+            Forwarded::InPlace(_, PacketClass::Rtcp(keyframe)) => {
+                let interval = self.policy.keyframe_interval;
+                let due = from
+                    .keyframe_reported
+                    .is_none_or(|at| now.saturating_duration_since(at) >= interval);
+                if let (Some(kind), true) = (keyframe, due) {
+                    from.keyframe_reported = Some(now);
+                    self.events.push_back(Event::KeyframeRequest {
+                        session: self.id,
+                        side,
+                        kind,
+                    });
+                }
+            }
+            _ => from.rtp_ssrc = ssrc_in,
         }
         self.timed_out = false;
         let (len, class) = match forwarded {
@@ -338,7 +370,7 @@ impl Session {
                 };
             }
         };
-        let rtcp_out = class == PacketClass::Rtcp && !to.rtcp_mux;
+        let rtcp_out = matches!(class, PacketClass::Rtcp(_)) && !to.rtcp_mux;
         match to.latch(rtcp_out).destination() {
             Some(dst) => Verdict::Forward {
                 side: side.other(),
@@ -348,6 +380,42 @@ impl Session {
             },
             None => Verdict::Drop(DropReason::NoDestination),
         }
+    }
+
+    /// Writes into `buf` a keyframe request from the relay to `to`'s video
+    /// sender: the relay's own sender SSRC, the SSRC `to` sends as the
+    /// media source, SRTCP-protected when `to` is SRTP. Returns whether
+    /// to send it from `to`'s RTCP socket, where to, and its length;
+    /// `None` while `to` has sent no RTP (no source to name) or has no
+    /// RTCP destination yet.
+    pub fn keyframe_request(
+        &mut self,
+        to: Side,
+        kind: KeyframeKind,
+        buf: &mut [u8],
+    ) -> Result<Option<(bool, SocketAddr, usize)>> {
+        let endpoint = &mut self.endpoints[to.index()];
+        let Some(media) = endpoint.rtp_ssrc else {
+            return Ok(None);
+        };
+        let rtcp_socket = !endpoint.rtcp_mux;
+        let Some(dst) = endpoint.latch(rtcp_socket).destination() else {
+            return Ok(None);
+        };
+        if kind == KeyframeKind::Fir {
+            endpoint.fir_seq = endpoint.fir_seq.wrapping_add(1);
+        }
+        let len =
+            keyframe::write_request(kind, endpoint.feedback_ssrc, media, endpoint.fir_seq, buf)
+                .ok_or(Error::Oversized {
+                    len: keyframe::request_len(kind),
+                    capacity: buf.len(),
+                })?;
+        let len = match &mut endpoint.tx {
+            Crypto::Plain => len,
+            Crypto::Srtp(ctx) => ctx.protect_rtcp(buf, len)?,
+        };
+        Ok(Some((rtcp_socket, dst, len)))
     }
 
     /// Checks the silence timer; raises [`Event::Timeout`] once per silence.
@@ -373,6 +441,8 @@ impl Session {
     }
 }
 
+#[cfg(test)]
+mod keyframe_tests;
 #[cfg(test)]
 mod rtcp_tests;
 #[cfg(test)]

@@ -38,6 +38,7 @@ use worker::{WAKER, Worker};
 
 use crate::endpoint::LegUpdate;
 use crate::error::{Error, Result};
+use crate::keyframe::KeyframeKind;
 use crate::ports::PortAllocator;
 use crate::session::{Event, Session, SessionId, SessionPolicy, SessionStats, Side};
 
@@ -270,6 +271,15 @@ impl Relay {
         self.call(worker, |reply| {
             Command::Update(id, side, Box::new(update), reply)
         })?
+    }
+
+    /// Sends a keyframe request (PLI or FIR) from the relay to leg
+    /// `side`'s video sender, SRTCP-protected when that leg is SRTP.
+    /// False when it could not go out yet: no RTP from that leg so far
+    /// (so no source to name) or no address for it.
+    pub fn request_keyframe(&self, id: SessionId, side: Side, kind: KeyframeKind) -> Result<bool> {
+        let worker = self.worker_of(id)?;
+        self.call(worker, |reply| Command::Keyframe(id, side, kind, reply))?
     }
 
     /// A session's counters.

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use super::socket::BoundEndpoint;
 use crate::endpoint::LegUpdate;
 use crate::error::{Error, Result};
+use crate::keyframe::KeyframeKind;
 use crate::session::{Event, Session, SessionId, SessionStats, Side, Verdict};
 use crate::transform::Outbox;
 
@@ -27,6 +28,8 @@ pub enum Command {
     Add(Box<Session>, [BoundEndpoint; 2], SyncSender<Result<()>>),
     /// Apply a signalling update to one leg.
     Update(SessionId, Side, Box<LegUpdate>, SyncSender<Result<()>>),
+    /// Send a keyframe request from the relay to one leg; replies whether it went out.
+    Keyframe(SessionId, Side, KeyframeKind, SyncSender<Result<bool>>),
     /// Report a session's counters.
     Stats(SessionId, SyncSender<Option<SessionStats>>),
     /// Remove a session, closing its sockets; replies with its final counters.
@@ -120,6 +123,9 @@ impl Table {
                 Command::Update(id, side, update, reply) => {
                     let _ = reply.send(self.update(id, side, *update));
                 }
+                Command::Keyframe(id, side, kind, reply) => {
+                    let _ = reply.send(self.send_keyframe_request(id, side, kind));
+                }
                 Command::Stats(id, reply) => {
                     let _ = reply.send(self.entry(id).map(|e| e.session.stats()));
                 }
@@ -210,6 +216,32 @@ impl Table {
                 }
             }
             Verdict::Drop(_) => Route::Nothing,
+        }
+    }
+
+    /// Writes a keyframe request toward `side` in a spare buffer and sends
+    /// it from that leg's RTCP (or muxed) socket directly: control-path
+    /// work, so neither packet loop checks for it.
+    fn send_keyframe_request(
+        &mut self,
+        id: SessionId,
+        side: Side,
+        kind: KeyframeKind,
+    ) -> Result<bool> {
+        let entry = self.entry(id).ok_or(Error::Unknown("session"))?;
+        let mut buf = [0u8; 128];
+        let Some((rtcp_socket, to, len)) = entry.session.keyframe_request(side, kind, &mut buf)?
+        else {
+            return Ok(false);
+        };
+        let tokens = entry.tokens[side_index(side)];
+        let token = tokens[usize::from(rtcp_socket)].or(tokens[0]);
+        match token.and_then(|t| self.sockets.get(t)?.as_ref()) {
+            Some(socket) => {
+                socket.socket.send_to(&buf[..len], to)?;
+                Ok(true)
+            }
+            None => Ok(false),
         }
     }
 

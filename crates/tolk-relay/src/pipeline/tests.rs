@@ -118,7 +118,7 @@ fn srtcp_is_transformed_too() {
         s,
     )
     .unwrap();
-    assert_eq!((m, class), (8, PacketClass::Rtcp));
+    assert_eq!((m, class), (8, PacketClass::Rtcp(None)));
     assert_eq!(buf[..8], [0x80, 201, 0, 1, 0, 0, 0, 7]);
 }
 
@@ -249,7 +249,10 @@ fn rtcp_compound_is_validated_and_gets_the_new_sender_ssrc() {
         compound.len(),
     )
     .unwrap();
-    assert_eq!((n, class), (compound.len(), PacketClass::Rtcp));
+    assert_eq!(
+        (n, class),
+        (compound.len(), PacketClass::Rtcp(Some(KeyframeKind::Pli)))
+    );
     let new = 0xABCDu32.to_be_bytes();
     assert_eq!(buf[4..8], new, "RR sender");
     assert_eq!(buf[8..12], [0, 0, 0, 99], "report block source unchanged");

@@ -152,7 +152,10 @@ fn rtcp_in_a_transcoded_direction_is_forwarded_in_place() {
         &mut buf,
         rr.len(),
     );
-    assert_eq!(got, Ok(Forwarded::InPlace(rr.len(), PacketClass::Rtcp)));
+    assert_eq!(
+        got,
+        Ok(Forwarded::InPlace(rr.len(), PacketClass::Rtcp(None)))
+    );
     assert_eq!(plan, plan.clone(), "a recipe equals its clones");
     assert_ne!(plan.transcode, Some(Transcode::new(Halves)));
 }

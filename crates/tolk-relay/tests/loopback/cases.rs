@@ -24,6 +24,7 @@ fn relay(lo: u16, hi: u16) -> Relay {
         policy: SessionPolicy {
             timeout: Duration::from_millis(400),
             auth_failure_threshold: 10,
+            ..SessionPolicy::default()
         },
         io: IO,
     })
