@@ -32,10 +32,21 @@ pub struct LegSummary {
     pub codecs: Vec<String>,
     /// Media protection, e.g. `RTP/AVP`, `SDES AES_CM_128_HMAC_SHA1_80`, `DTLS`.
     pub crypto: String,
+    /// Each accepted media stream (m-line) with its codecs.
+    pub streams: Vec<StreamSummary>,
     /// Media packets received from this leg.
     pub packets_in: u64,
     /// Media packets sent to this leg.
     pub packets_out: u64,
+}
+
+/// One accepted media stream of a leg.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StreamSummary {
+    /// `audio` or `video`.
+    pub kind: String,
+    /// Its negotiated codecs, e.g. `["H264/90000"]`.
+    pub codecs: Vec<String>,
 }
 
 /// A call as the admin API shows it.
@@ -158,6 +169,10 @@ mod tests {
                 peer: "udp:127.0.0.1:5070".into(),
                 codecs: vec!["PCMU/8000".into()],
                 crypto: "RTP/AVP".into(),
+                streams: vec![StreamSummary {
+                    kind: "video".into(),
+                    codecs: vec!["H264/90000".into()],
+                }],
                 packets_in: 150,
                 packets_out: 149,
             }],
@@ -179,6 +194,7 @@ mod tests {
         let calls: serde_json::Value = serde_json::from_str(&json).expect("JSON");
         assert_eq!(calls[0]["id"], "c1");
         assert_eq!(calls[0]["legs"][0]["codecs"][0], "PCMU/8000");
+        assert_eq!(calls[0]["legs"][0]["streams"][0]["codecs"][0], "H264/90000");
         assert_eq!(request(addr, "DELETE", "/calls/c1").await.0, 204);
         assert_eq!(request(addr, "DELETE", "/calls/c1").await.0, 404);
         table.draining.store(true, Ordering::Relaxed);

@@ -9,7 +9,7 @@
 
 use tolk_sdp::SessionDescription;
 
-use crate::{Cause, DtmfEvent};
+use crate::{Cause, DtmfEvent, KeyframeRequest};
 
 /// Identifies one leg within a gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,8 +88,8 @@ pub enum LegEvent {
     },
     /// The peer pressed a key.
     Dtmf(DtmfEvent),
-    /// The peer asks for a new intra picture.
-    KeyframeRequested,
+    /// The peer asks for a new intra picture (which of its streams, when known).
+    KeyframeRequested(KeyframeRequest),
     /// The leg ended (hang-up, rejection, failure, media timeout).
     Ended {
         /// Why, as a Q.850 cause.
@@ -140,8 +140,8 @@ pub enum LegCommand {
     },
     /// Send a key press.
     Dtmf(DtmfEvent),
-    /// Ask the peer for a new intra picture.
-    RequestKeyframe,
+    /// Ask the peer for a new intra picture (on this stream, when known).
+    RequestKeyframe(KeyframeRequest),
     /// End the leg: rejects an unanswered incoming call, cancels an
     /// unanswered outgoing one, hangs up an answered one.
     Hangup {

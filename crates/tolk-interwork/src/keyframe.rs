@@ -13,7 +13,12 @@ pub const MEDIA_CONTROL_CONTENT_TYPE: &str = "application/media_control+xml";
 
 /// A request for a new intra-coded picture on a video stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct KeyframeRequest;
+pub struct KeyframeRequest {
+    /// The video stream it concerns, as the m-line index in the SDP of
+    /// the leg that carries the event or command; `None` for the leg's
+    /// (first) video stream, as an RFC 5168 INFO names no m-line.
+    pub stream: Option<usize>,
+}
 
 /// The RFC 5168 section 3 body asking the peer's encoder for a picture
 /// fast update.
@@ -45,7 +50,9 @@ impl KeyframeRequest {
             match (tag.name, tag.closing) {
                 ("media_control", closing) => in_control = !closing,
                 ("to_encoder", closing) => in_encoder = in_control && !closing,
-                ("picture_fast_update", false) if in_encoder => return Some(KeyframeRequest),
+                ("picture_fast_update", false) if in_encoder => {
+                    return Some(KeyframeRequest::default());
+                }
                 _ => {}
             }
         }
@@ -92,9 +99,9 @@ mod tests {
         assert_eq!(
             KeyframeRequest::from_info_body(
                 MEDIA_CONTROL_CONTENT_TYPE,
-                KeyframeRequest.info_body().as_bytes()
+                KeyframeRequest::default().info_body().as_bytes()
             ),
-            Some(KeyframeRequest)
+            Some(KeyframeRequest::default())
         );
     }
 
@@ -106,7 +113,7 @@ mod tests {
                 "Application/Media_Control+XML; charset=utf-8",
                 compact
             ),
-            Some(KeyframeRequest)
+            Some(KeyframeRequest::default())
         );
     }
 
@@ -115,7 +122,7 @@ mod tests {
         let namespaced = b"<media_control xmlns=\"urn:example\">\n <vc_primitive>\n  <to_encoder >\n   <picture_fast_update />\n  </to_encoder>\n </vc_primitive>\n</media_control>";
         assert_eq!(
             KeyframeRequest::from_info_body(MEDIA_CONTROL_CONTENT_TYPE, namespaced),
-            Some(KeyframeRequest)
+            Some(KeyframeRequest::default())
         );
     }
 

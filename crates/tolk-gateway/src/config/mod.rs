@@ -16,7 +16,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 pub use dial_plan::{DialPlan, RouteDecision, RouteRule, Target};
-pub use policy::{DtmfMode, KNOWN_CODECS, MediaPolicy, SrtpPolicy};
+pub use policy::{DtmfMode, KNOWN_CODECS, KeyframeMode, MediaPolicy, SrtpPolicy};
 
 /// The embedded default configuration (`tolk run` without `--config`).
 pub const DEFAULT_CONFIG: &str = include_str!("default.toml");

@@ -26,6 +26,20 @@ pub enum DtmfMode {
     Info,
 }
 
+/// How keyframe requests (a receiver asking for a new intra picture)
+/// reach a peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyframeMode {
+    /// RTCP PLI or FIR (RFC 4585, RFC 5104) in the video stream, when the
+    /// peer's SDP negotiated `a=rtcp-fb` for them; SIP INFO otherwise.
+    #[default]
+    Rtcp,
+    /// SIP INFO picture_fast_update (RFC 5168), for systems that take
+    /// keyframe requests only in signalling.
+    Info,
+}
+
 /// The media policy of one peer (or of callers that match none).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +57,9 @@ pub struct MediaPolicy {
     /// How DTMF is sent to this peer.
     #[serde(default)]
     pub dtmf: DtmfMode,
+    /// How keyframe requests are sent to this peer.
+    #[serde(default)]
+    pub keyframe: KeyframeMode,
 }
 
 fn yes() -> bool {
@@ -56,6 +73,7 @@ impl Default for MediaPolicy {
             codecs: Vec::new(),
             transcoding: true,
             dtmf: DtmfMode::default(),
+            keyframe: KeyframeMode::default(),
         }
     }
 }

@@ -130,6 +130,7 @@ fn peers_and_their_policies() {
     assert_eq!(peer.transport, Transport::Tcp);
     assert_eq!(peer.media.srtp, SrtpPolicy::Off);
     assert_eq!(peer.media.dtmf, DtmfMode::Info);
+    assert_eq!(peer.media.keyframe, KeyframeMode::Rtcp, "the default");
     assert!(!peer.media.transcoding);
 }
 
@@ -162,5 +163,21 @@ fn registrar_authentication_settings_are_checked() {
     assert!(
         !debug.contains("secret"),
         "passwords stay out of logs: {debug}"
+    );
+}
+
+#[test]
+fn keyframe_policy_is_rtcp_or_info() {
+    let with = |value: &str| {
+        format!(
+            "{MINIMAL}\n[[peer]]\nname = \"room\"\naddress = \"127.0.0.1:5080\"\n[peer.media]\nkeyframe = \"{value}\"\n"
+        )
+    };
+    let config = Config::parse(&with("info")).expect("valid");
+    assert_eq!(config.peers[0].media.keyframe, KeyframeMode::Info);
+    let error = error_of(&with("pli"));
+    assert!(
+        error.contains("keyframe") || error.contains("rtcp"),
+        "{error}"
     );
 }

@@ -11,7 +11,7 @@ use tolk_sdp::SessionDescription;
 use tolk_sdp::negotiate::Negotiation;
 
 use super::media::{MediaError, describe, leg_update};
-use super::policy::{RelayPorts, capabilities};
+use super::policy::{RelayPorts, audio_capabilities};
 use crate::config::MediaPolicy;
 
 /// An echo call's media.
@@ -39,7 +39,7 @@ impl EchoMedia {
         let echo = |session: &tolk_relay::SessionInfo| {
             let answer = tolk_sdp::answer(
                 offer,
-                &capabilities(policy),
+                &audio_capabilities(policy),
                 &mut RelayPorts::new(ip, session.a.rtp.port()),
             )
             .map_err(|e| MediaError::NotAcceptable(super::media::warning_for(&e)))?;

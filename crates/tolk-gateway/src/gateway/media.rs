@@ -39,6 +39,7 @@ use tolk_sdp::{Capabilities, NegotiationError, SessionDescription};
 
 use super::dtmf::{Detect, DtmfConversion, DtmfQueue, DtmfReport, Inject};
 use super::policy::{RelayPorts, capabilities};
+use super::video::{self, KeyframeRoute, VideoStream};
 use crate::config::{DtmfMode, MediaPolicy};
 
 /// Why a call's media cannot be set up.
@@ -77,6 +78,8 @@ struct LegMedia {
     local: Option<SessionDescription>,
     /// Our offer awaiting this leg's answer.
     pending_offer: Option<SessionDescription>,
+    /// The peer's last description (offer or answer) that was agreed.
+    peer: Option<SessionDescription>,
     negotiation: Option<Negotiation>,
     /// What the relay was last told about this leg.
     applied: Option<AppliedLeg>,
@@ -135,6 +138,7 @@ impl LegMedia {
             injects: false,
             local: None,
             pending_offer: None,
+            peer: None,
             negotiation: None,
             applied: None,
         }
@@ -142,6 +146,20 @@ impl LegMedia {
 
     fn audio(&self) -> Option<&AcceptedMedia> {
         first_audio(self.negotiation.as_ref()?)
+    }
+
+    /// The codecs accepted on this leg's first m-line of `kind`.
+    fn codecs(&self, kind: MediaKind) -> Vec<RtpMap> {
+        self.negotiation
+            .as_ref()
+            .and_then(|n| first_of(n, &kind))
+            .map(|(_, m)| m.codecs.iter().map(|c| c.encoding.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Ours and the peer's agreed descriptions.
+    fn descriptions(&self) -> Option<(&SessionDescription, &SessionDescription)> {
+        self.local.as_ref().zip(self.peer.as_ref())
     }
 
     /// Keeps the o= line of our earlier descriptions with a new version
@@ -171,6 +189,8 @@ pub struct CallMedia {
     transcoding: bool,
     /// Where telephone-events bound for an INFO leg are reported.
     dtmf_reports: Option<UnboundedSender<DtmfReport>>,
+    /// The video stream, when the caller offered video the callee may take.
+    video: Option<VideoStream>,
 }
 
 impl CallMedia {
@@ -184,37 +204,53 @@ impl CallMedia {
         b_policy: &MediaPolicy,
         a_offer: Option<SessionDescription>,
     ) -> Result<Self, MediaError> {
-        let a = LegMedia::new(a_policy);
+        let mut a = LegMedia::new(a_policy);
         let mut b = LegMedia::new(b_policy);
-        let acceptable: Vec<RtpMap> = match &a_offer {
+        let (acceptable, acceptable_video): (Vec<RtpMap>, Vec<RtpMap>) = match &a_offer {
             Some(offer) => {
                 let precheck = tolk_sdp::answer(offer, &a.caps, &mut RelayPorts::new(ip, 9))
                     .map_err(|e| MediaError::from_negotiation(&e))?;
-                first_audio(&precheck.negotiation)
-                    .map(|m| m.codecs.iter().map(|c| c.encoding.clone()).collect())
-                    .unwrap_or_default()
+                let accepted = |kind: MediaKind| -> Vec<RtpMap> {
+                    first_of(&precheck.negotiation, &kind)
+                        .map(|(_, m)| m.codecs.iter().map(|c| c.encoding.clone()).collect())
+                        .unwrap_or_default()
+                };
+                (accepted(MediaKind::Audio), accepted(MediaKind::Video))
             }
-            None => a.caps.codecs.iter().map(|c| c.encoding.clone()).collect(),
+            None => {
+                let allowed = |kind: MediaKind| -> Vec<RtpMap> {
+                    a.caps
+                        .codecs_of(&kind)
+                        .map(|c| c.encoding.clone())
+                        .collect()
+                };
+                (allowed(MediaKind::Audio), allowed(MediaKind::Video))
+            }
         };
         let before: Vec<String> = b
             .caps
-            .codecs
-            .iter()
+            .codecs_of(&MediaKind::Audio)
             .map(|c| c.encoding.to_string())
             .collect();
         let may_transcode = a_policy.transcoding && b_policy.transcoding;
         let all = b.caps.codecs.clone();
-        b.caps
-            .codecs
-            .retain(|cap| acceptable.iter().any(|e| same_codec(e, &cap.encoding)));
-        if b.caps.codecs.is_empty() && may_transcode {
+        // The callee is offered what the caller can take: audio maybe
+        // transcoded below, video never.
+        b.caps.codecs.retain(|cap| {
+            let wanted = match cap.kind {
+                MediaKind::Video => &acceptable_video,
+                _ => &acceptable,
+            };
+            wanted.iter().any(|e| same_codec(e, &cap.encoding))
+        });
+        if !b.caps.handles(&MediaKind::Audio) && may_transcode {
             let registry = CodecRegistry::with_builtins();
-            b.caps.codecs = all;
-            b.caps
-                .codecs
-                .retain(|cap| registry.supports_audio(&codec_format(&cap.encoding)));
+            b.caps.codecs.extend(all.into_iter().filter(|cap| {
+                cap.kind == MediaKind::Audio
+                    && registry.supports_audio(&codec_format(&cap.encoding))
+            }));
         }
-        if b.caps.codecs.is_empty() {
+        if !b.caps.handles(&MediaKind::Audio) {
             let offered: Vec<String> = acceptable.iter().map(ToString::to_string).collect();
             return Err(MediaError::NotAcceptable(MediaWarning {
                 code: 305,
@@ -230,14 +266,36 @@ impl CallMedia {
             ip,
             rtcp_mux: false,
         };
+        a.peer = a_offer.clone();
         let session = relay
             .create_session(spec, spec)
             .map_err(|e| MediaError::Resources(e.to_string()))?;
-        let offer = tolk_sdp::offer(
+        let video = match b.caps.handles(&MediaKind::Video) {
+            true => match relay.create_session(spec, spec) {
+                Ok(info) => Some(VideoStream::new(info)),
+                Err(e) => {
+                    let _ = relay.delete(session.id);
+                    return Err(MediaError::Resources(e.to_string()));
+                }
+            },
+            false => None,
+        };
+        let video_port = |side: Side| {
+            video.as_ref().map(|v| match side {
+                Side::A => v.session.a.rtp.port(),
+                Side::B => v.session.b.rtp.port(),
+            })
+        };
+        let kinds: &[MediaKind] = match video {
+            Some(_) => &[MediaKind::Audio, MediaKind::Video],
+            None => &[MediaKind::Audio],
+        };
+        let mut offer = tolk_sdp::offer(
             &b.caps,
-            &[MediaKind::Audio],
-            &mut RelayPorts::new(ip, session.b.rtp.port()),
+            kinds,
+            &mut RelayPorts::new(ip, session.b.rtp.port()).with_video(video_port(Side::B)),
         );
+        video::offer_feedback(&mut offer, &b.caps);
         b.local = Some(offer.clone());
         b.pending_offer = Some(offer);
         Ok(CallMedia {
@@ -250,6 +308,7 @@ impl CallMedia {
             may_transcode,
             transcoding: false,
             dtmf_reports: None,
+            video,
         })
     }
 
@@ -292,22 +351,28 @@ impl CallMedia {
             let negotiation = tolk_sdp::process_answer(offer, answer)
                 .map_err(|e| MediaError::from_negotiation(&e))?;
             self.b.negotiation = Some(negotiation);
+            self.b.peer = Some(answer.clone());
         }
         if let Some(local) = &self.a.local {
             let local = local.clone();
             self.apply(relay)?;
             return Ok(local);
         }
-        let chosen: Vec<RtpMap> = self
-            .b
-            .audio()
-            .map(|m| m.codecs.iter().map(|c| c.encoding.clone()).collect())
-            .unwrap_or_default();
+        let chosen = self.b.codecs(MediaKind::Audio);
+        let chosen_video = self.b.codecs(MediaKind::Video);
+        let only_chosen_video = |caps: &mut Capabilities| {
+            caps.codecs.retain(|cap| {
+                cap.kind != MediaKind::Video
+                    || chosen_video.iter().any(|e| same_codec(e, &cap.encoding))
+            });
+        };
         let mut caps = self.a.caps.clone();
-        caps.codecs
-            .retain(|cap| chosen.iter().any(|e| same_codec(e, &cap.encoding)));
+        caps.codecs.retain(|cap| {
+            cap.kind == MediaKind::Video || chosen.iter().any(|e| same_codec(e, &cap.encoding))
+        });
+        only_chosen_video(&mut caps);
         let port = self.session.a.rtp.port();
-        let mut ports = RelayPorts::new(self.ip, port);
+        let mut ports = RelayPorts::new(self.ip, port).with_video(self.video_port(Side::A));
         let Some(a_offer) = &self.a_offer else {
             return self.late_offer_to_a(caps, ports);
         };
@@ -315,8 +380,12 @@ impl CallMedia {
             Ok(answer) => answer,
             // Nothing the callee chose suits the caller: transcode to the
             // caller's own preference.
-            Err(_) if self.may_transcode => tolk_sdp::answer(a_offer, &self.a.caps, &mut ports)
-                .map_err(|e| MediaError::from_negotiation(&e))?,
+            Err(_) if self.may_transcode => {
+                let mut caps = self.a.caps.clone();
+                only_chosen_video(&mut caps);
+                tolk_sdp::answer(a_offer, &caps, &mut ports)
+                    .map_err(|e| MediaError::from_negotiation(&e))?
+            }
             Err(e) => return Err(MediaError::from_negotiation(&e)),
         };
         self.a.negotiation = Some(answer.negotiation);
@@ -333,16 +402,25 @@ impl CallMedia {
         mut caps: Capabilities,
         mut ports: RelayPorts,
     ) -> Result<SessionDescription, MediaError> {
-        if caps.codecs.is_empty() && self.may_transcode {
+        if !caps.handles(&MediaKind::Audio) && self.may_transcode {
+            let video: Vec<_> = caps.codecs_of(&MediaKind::Video).cloned().collect();
             caps = self.a.caps.clone();
+            caps.codecs.retain(|c| c.kind != MediaKind::Video);
+            caps.codecs.extend(video);
         }
-        if caps.codecs.is_empty() {
+        if !caps.handles(&MediaKind::Audio) {
             return Err(MediaError::NotAcceptable(MediaWarning {
                 code: 305,
                 text: "the callee chose no codec the caller's policy allows".into(),
             }));
         }
-        let offer = tolk_sdp::offer(&caps, &[MediaKind::Audio], &mut ports);
+        // Video only when the callee took it: video is never transcoded.
+        let kinds: &[MediaKind] = match caps.handles(&MediaKind::Video) && self.video.is_some() {
+            true => &[MediaKind::Audio, MediaKind::Video],
+            false => &[MediaKind::Audio],
+        };
+        let mut offer = tolk_sdp::offer(&caps, kinds, &mut ports);
+        video::offer_feedback(&mut offer, &caps);
         self.a.local = Some(offer.clone());
         self.a.pending_offer = Some(offer.clone());
         Ok(offer)
@@ -373,49 +451,81 @@ impl CallMedia {
         // Keep what flows now: the other leg's codecs when passing
         // through, this leg's own when transcoding.
         let in_use = if self.transcoding { side } else { side.other() };
-        let other_codecs: Vec<RtpMap> = self
-            .leg(in_use)
-            .audio()
-            .map(|m| m.codecs.iter().map(|c| c.encoding.clone()).collect())
-            .unwrap_or_default();
-        let old_direction = self.leg(side).audio().map(|m| m.direction);
-        let port = self.local_port(side);
-        let ip = self.ip;
+        let other_codecs = self.leg(in_use).codecs(MediaKind::Audio);
+        // Video is never transcoded: it keeps what the other leg sends.
+        let other_video = self.leg(side.other()).codecs(MediaKind::Video);
+        let old_directions = self.directions(side);
+        let ports =
+            RelayPorts::new(self.ip, self.local_port(side)).with_video(self.video_port(side));
         let leg = self.leg_mut(side);
         let mut caps = leg.caps.clone();
-        caps.codecs
-            .retain(|cap| other_codecs.iter().any(|e| same_codec(e, &cap.encoding)));
-        let answer = tolk_sdp::answer(offer, &caps, &mut RelayPorts::new(ip, port))
+        caps.codecs.retain(|cap| {
+            let in_use = match cap.kind {
+                MediaKind::Video => &other_video,
+                _ => &other_codecs,
+            };
+            in_use.iter().any(|e| same_codec(e, &cap.encoding))
+        });
+        let answer = tolk_sdp::answer(offer, &caps, &mut { ports })
             .map_err(|e| MediaError::from_negotiation(&e))?;
         let description = leg.versioned(answer.description);
         leg.local = Some(description.clone());
+        leg.peer = Some(offer.clone());
         leg.negotiation = Some(answer.negotiation);
-        let new_direction = leg.audio().map(|m| m.direction);
+        let new_directions = self.directions(side);
         self.apply(relay)?;
-        let reoffer = match (old_direction, new_direction) {
-            (Some(old), Some(new)) if old != new => {
-                Some(self.reoffer(side.other(), new.reversed()))
-            }
-            _ => None,
-        };
+        // A stream put on hold or resumed on one leg is re-offered to the
+        // other, each m-line with its own direction.
+        let reoffer = (old_directions != new_directions
+            && new_directions.iter().any(Option::is_some))
+        .then(|| {
+            self.reoffer(
+                side.other(),
+                new_directions.map(|d| d.map(Direction::reversed)),
+            )
+        });
         Ok((description, reoffer))
     }
 
-    /// Our re-offer to `side` with the codecs in use and `direction`.
-    fn reoffer(&mut self, side: Side, direction: Direction) -> SessionDescription {
-        let port = self.local_port(side);
-        let ip = self.ip;
+    /// The direction of `side`'s audio and video, as agreed.
+    fn directions(&self, side: Side) -> [Option<Direction>; 2] {
+        let negotiation = self.leg(side).negotiation.as_ref();
+        [MediaKind::Audio, MediaKind::Video].map(|kind| {
+            negotiation
+                .and_then(|n| first_of(n, &kind))
+                .map(|(_, m)| m.direction)
+        })
+    }
+
+    /// Our re-offer to `side` with the codecs in use and each stream's
+    /// direction (audio, video).
+    fn reoffer(&mut self, side: Side, directions: [Option<Direction>; 2]) -> SessionDescription {
+        let ports =
+            RelayPorts::new(self.ip, self.local_port(side)).with_video(self.video_port(side));
         let leg = self.leg_mut(side);
+        let in_use = [leg.codecs(MediaKind::Audio), leg.codecs(MediaKind::Video)];
         let mut caps = leg.caps.clone();
-        if let Some(codecs) = leg.audio().map(|m| m.codecs.clone()) {
-            caps.codecs.retain(|cap| {
-                codecs
-                    .iter()
-                    .any(|c| same_codec(&c.encoding, &cap.encoding))
-            });
+        caps.codecs.retain(|cap| {
+            let codecs = match cap.kind {
+                MediaKind::Video => &in_use[1],
+                _ => &in_use[0],
+            };
+            codecs.iter().any(|c| same_codec(c, &cap.encoding))
+        });
+        let kinds: Vec<MediaKind> = [MediaKind::Audio, MediaKind::Video]
+            .into_iter()
+            .zip(directions)
+            .filter(|(_, direction)| direction.is_some())
+            .map(|(kind, _)| kind)
+            .collect();
+        let mut offer = tolk_sdp::offer(&caps, &kinds, &mut { ports });
+        for line in &mut offer.media {
+            let at = usize::from(line.kind == MediaKind::Video);
+            if let Some(direction) = directions[at] {
+                line.direction = Some(direction);
+            }
         }
-        caps.direction = direction;
-        let offer = tolk_sdp::offer(&caps, &[MediaKind::Audio], &mut RelayPorts::new(ip, port));
+        video::offer_feedback(&mut offer, &caps);
         let offer = leg.versioned(offer);
         leg.local = Some(offer.clone());
         leg.pending_offer = Some(offer.clone());
@@ -437,6 +547,7 @@ impl CallMedia {
         let negotiation = tolk_sdp::process_answer(&offer, answer)
             .map_err(|e| MediaError::from_negotiation(&e))?;
         leg.negotiation = Some(negotiation);
+        leg.peer = Some(answer.clone());
         self.apply(relay)
     }
 
@@ -518,7 +629,8 @@ impl CallMedia {
             (Side::A, a, to_a, a_transcode),
             (Side::B, b, to_b, b_transcode),
         ] {
-            let (remote, keys) = leg_remote_and_keys(negotiation)?;
+            let audio_index = first_of(negotiation, &MediaKind::Audio).map_or(0, |(i, _)| i);
+            let (remote, keys) = leg_remote_and_keys(negotiation, audio_index)?;
             let (transform, transcode) = transcode.unzip();
             applied.push((
                 side,
@@ -537,6 +649,16 @@ impl CallMedia {
                 .update(self.session.id, side, update)
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
             self.leg_mut(side).applied = Some(next);
+        }
+        if let (Some(video), Some(a), Some(b)) =
+            (&mut self.video, &self.a.negotiation, &self.b.negotiation)
+        {
+            video.apply(
+                relay,
+                &plan,
+                [a, b],
+                [self.a.descriptions(), self.b.descriptions()],
+            )?;
         }
         self.plan = Some(plan);
         Ok(())
@@ -605,18 +727,50 @@ impl CallMedia {
         self.transcoding
     }
 
-    /// A leg's negotiated codecs (`PCMU/8000`) and media protection.
-    pub fn describe(&self, side: Side) -> (Vec<String>, String) {
-        self.leg(side)
-            .negotiation
-            .as_ref()
-            .map(describe)
-            .unwrap_or_default()
+    /// A leg's negotiated codecs (`PCMU/8000`), media protection, and
+    /// each accepted stream's kind and codecs.
+    pub fn describe(&self, side: Side) -> (Vec<String>, String, Vec<(String, Vec<String>)>) {
+        let Some(negotiation) = self.leg(side).negotiation.as_ref() else {
+            return Default::default();
+        };
+        let (codecs, crypto) = describe(negotiation);
+        (codecs, crypto, describe_streams(negotiation))
     }
 
-    /// Frees the relay session; its final counters.
+    /// Frees the relay sessions; the audio session's final counters.
     pub fn release(&self, relay: &Relay) -> Option<tolk_relay::SessionStats> {
+        if let Some(video) = &self.video {
+            let _ = relay.delete(video.session.id);
+        }
         relay.delete(self.session.id).ok()
+    }
+
+    /// The video stream's relay session, if the call has one.
+    pub fn video_session(&self) -> Option<SessionId> {
+        self.video.as_ref().map(|v| v.session.id)
+    }
+
+    /// How a keyframe request reaches leg `to` (`None`: one went there
+    /// moments ago, or the call has no video).
+    pub fn keyframe_route(
+        &mut self,
+        to: Side,
+        prefers_info: bool,
+        now: std::time::Instant,
+    ) -> Option<KeyframeRoute> {
+        self.video.as_mut()?.route(to, prefers_info, now)
+    }
+
+    /// Whether leg `to` takes keyframe requests in RTCP.
+    pub fn takes_rtcp_keyframes(&self, to: Side, prefers_info: bool) -> bool {
+        self.video
+            .as_ref()
+            .is_some_and(|v| v.takes_rtcp(to, prefers_info))
+    }
+
+    /// The m-line index of video on `side`'s SDP.
+    pub fn video_index(&self, side: Side) -> Option<usize> {
+        self.video.as_ref()?.index(side)
     }
 
     fn leg(&self, side: Side) -> &LegMedia {
@@ -631,6 +785,13 @@ impl CallMedia {
             Side::A => &mut self.a,
             Side::B => &mut self.b,
         }
+    }
+
+    fn video_port(&self, side: Side) -> Option<u16> {
+        self.video.as_ref().map(|v| match side {
+            Side::A => v.session.a.rtp.port(),
+            Side::B => v.session.b.rtp.port(),
+        })
     }
 
     fn local_port(&self, side: Side) -> u16 {
@@ -655,12 +816,31 @@ pub(super) fn describe(negotiation: &Negotiation) -> (Vec<String>, String) {
     (codecs, keying_name(&audio.keying, audio.protocol.as_str()))
 }
 
-/// The relay settings of one leg from its negotiation.
+/// Each accepted stream's kind and codecs (`("video", ["H264/90000"])`).
+pub(super) fn describe_streams(negotiation: &Negotiation) -> Vec<(String, Vec<String>)> {
+    negotiation
+        .media
+        .iter()
+        .filter_map(|m| {
+            let (_, accepted) = negotiation.accepted().find(|(i, _)| *i == m.index)?;
+            let codecs = accepted
+                .codecs
+                .iter()
+                .chain(&accepted.telephone_events)
+                .map(|c| c.encoding.to_string())
+                .collect();
+            Some((m.kind.to_string(), codecs))
+        })
+        .collect()
+}
+
+/// The relay settings of one leg's audio from its negotiation.
 pub(super) fn leg_update(
     negotiation: &Negotiation,
     payload_types: PayloadTypeMap,
 ) -> Result<LegUpdate, MediaError> {
-    let (remote, keys) = leg_remote_and_keys(negotiation)?;
+    let index = first_of(negotiation, &MediaKind::Audio).map_or(0, |(i, _)| i);
+    let (remote, keys) = leg_remote_and_keys(negotiation, index)?;
     Ok(LegUpdate {
         remote,
         keys: Some(keys),
@@ -673,11 +853,15 @@ pub(super) fn leg_update(
     })
 }
 
-/// A leg's signalled RTP address and SRTP keys from its negotiation.
-fn leg_remote_and_keys(
+/// A leg's signalled RTP address and SRTP keys for m-line `index`.
+pub(super) fn leg_remote_and_keys(
     negotiation: &Negotiation,
+    index: usize,
 ) -> Result<(Option<SocketAddr>, LegKeys), MediaError> {
-    let audio = first_audio(negotiation);
+    let audio = negotiation
+        .accepted()
+        .find(|(i, _)| *i == index)
+        .map(|(_, m)| m);
     let remote = audio
         .and_then(|m| m.remote.as_ref())
         .and_then(|(address, port)| Some(SocketAddr::new(address.to_ip()?, *port)))
@@ -726,15 +910,20 @@ fn sdes_key(crypto_line: &str) -> Result<SrtpKey, MediaError> {
 }
 
 fn first_audio(negotiation: &Negotiation) -> Option<&AcceptedMedia> {
-    negotiation
-        .accepted()
-        .find(|(index, _)| {
-            negotiation
-                .media
-                .iter()
-                .any(|m| m.index == *index && m.kind == MediaKind::Audio)
-        })
-        .map(|(_, media)| media)
+    first_of(negotiation, &MediaKind::Audio).map(|(_, media)| media)
+}
+
+/// The first accepted m-line of `kind` and its index.
+fn first_of<'a>(
+    negotiation: &'a Negotiation,
+    kind: &MediaKind,
+) -> Option<(usize, &'a AcceptedMedia)> {
+    negotiation.accepted().find(|(index, _)| {
+        negotiation
+            .media
+            .iter()
+            .any(|m| m.index == *index && m.kind == *kind)
+    })
 }
 
 /// Same encoding name (case-insensitive) and clock rate.

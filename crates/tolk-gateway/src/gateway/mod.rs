@@ -29,6 +29,7 @@ pub mod policy;
 pub mod registrar;
 pub mod router;
 pub mod sip_leg;
+pub mod video;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -300,8 +301,12 @@ async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Durat
             },
             Some(report) = inputs.dtmf.recv() => bridge.dtmf_report(report).await,
             Some(event) = inputs.relay.recv() => {
-                if let tolk_relay::Event::Timeout { session, .. } = event {
-                    bridge.media_timeout(session).await;
+                match event {
+                    tolk_relay::Event::Timeout { session, .. } => bridge.media_timeout(session).await,
+                    tolk_relay::Event::KeyframeRequest { session, side, .. } => {
+                        bridge.relay_keyframe(session, side).await;
+                    }
+                    _ => {}
                 }
             }
             Some(command) = inputs.control.recv() => match command {

@@ -10,7 +10,7 @@ use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 use tolk_relay::{Relay, SessionId, Side};
 
-use crate::admin::{AdminBackend, CallSummary, LegSummary};
+use crate::admin::{AdminBackend, CallSummary, LegSummary, StreamSummary};
 use crate::metrics::Metrics;
 
 /// What the outside asks of the event loop.
@@ -35,6 +35,8 @@ pub(crate) struct LegRecord {
     pub codecs: Vec<String>,
     /// Media protection.
     pub crypto: String,
+    /// Each accepted stream's kind and codecs.
+    pub streams: Vec<(String, Vec<String>)>,
 }
 
 /// One call in the table.
@@ -134,6 +136,14 @@ impl AdminBackend for Node {
                             peer: leg.peer.clone(),
                             codecs: leg.codecs.clone(),
                             crypto: leg.crypto.clone(),
+                            streams: leg
+                                .streams
+                                .iter()
+                                .map(|(kind, codecs)| StreamSummary {
+                                    kind: kind.clone(),
+                                    codecs: codecs.clone(),
+                                })
+                                .collect(),
                             packets_in,
                             packets_out,
                         }

@@ -10,11 +10,18 @@ use tolk_sdp::negotiate::{SrtpPolicy as SdpSrtp, profiles};
 use crate::config::{MediaPolicy, SrtpPolicy};
 
 /// What a leg under `policy` may negotiate: SIP audio (G.711, G.722,
-/// telephone-event; Opus when named) filtered and ordered by the policy's codec list, the
+/// telephone-event; Opus when named) and video (H.264 packetization
+/// modes 1 and 0, VP8, with PLI/FIR feedback) filtered and ordered by the
+/// policy's codec list, the
 /// SRTP requirement, SDES suites the relay implements, no rtcp-mux (the
 /// relay gives each leg an RTP and an RTCP port).
 pub fn capabilities(policy: &MediaPolicy) -> Capabilities {
-    let mut caps = profiles::sip_audio();
+    let mut caps = profiles::sip_video();
+    caps.telephone_events = profiles::sip_audio().telephone_events;
+    caps.codecs.push(
+        tolk_sdp::negotiate::CodecCapability::video(100, "VP8")
+            .with_feedback(&["nack", "nack pli", "ccm fir"]),
+    );
     caps.rtcp_mux = false;
     caps.rtcp_feedback = false;
     caps.security.srtp = match policy.srtp {
@@ -58,18 +65,37 @@ pub fn capabilities(policy: &MediaPolicy) -> Capabilities {
     caps
 }
 
+/// [`capabilities`] without video: for media that only loops audio back.
+pub fn audio_capabilities(policy: &MediaPolicy) -> Capabilities {
+    let mut caps = capabilities(policy);
+    caps.codecs.retain(|c| c.kind == MediaKind::Audio);
+    caps
+}
+
 /// The per-call inputs of one negotiation: our media address, the relay
-/// port of the leg, and fresh randomness for session ids and SDES keys.
+/// ports of the leg (audio, video), and fresh randomness for session ids
+/// and SDES keys.
 #[derive(Debug, Clone, Copy)]
 pub struct RelayPorts {
     ip: IpAddr,
     port: u16,
+    video: Option<u16>,
 }
 
 impl RelayPorts {
     /// Media on `ip`:`port`.
     pub fn new(ip: IpAddr, port: u16) -> Self {
-        RelayPorts { ip, port }
+        RelayPorts {
+            ip,
+            port,
+            video: None,
+        }
+    }
+
+    /// Video on its own `port` (its own relay session).
+    pub fn with_video(mut self, port: Option<u16>) -> Self {
+        self.video = port;
+        self
     }
 }
 
@@ -77,8 +103,11 @@ impl tolk_sdp::LocalMedia for RelayPorts {
     fn address(&self) -> IpAddr {
         self.ip
     }
-    fn port(&mut self, _index: usize, _kind: &MediaKind) -> u16 {
-        self.port
+    fn port(&mut self, _index: usize, kind: &MediaKind) -> u16 {
+        match (kind, self.video) {
+            (MediaKind::Video, Some(port)) => port,
+            _ => self.port,
+        }
     }
     fn session_id(&mut self) -> u64 {
         rand::random::<u32>().into()
@@ -115,7 +144,13 @@ mod tests {
         assert!(caps.telephone_events.is_empty());
         assert_eq!(caps.security.srtp, SdpSrtp::Required);
         let open = capabilities(&MediaPolicy::default());
-        assert_eq!(open.codecs.len(), 3);
+        assert_eq!(open.codecs_of(&MediaKind::Audio).count(), 3);
+        assert_eq!(open.codecs_of(&MediaKind::Video).count(), 3);
+        assert!(
+            open.codecs_of(&MediaKind::Video)
+                .all(|c| c.rtcp_fb.iter().any(|fb| fb == "nack pli"))
+        );
+        assert_eq!(audio_capabilities(&MediaPolicy::default()).codecs.len(), 3);
         assert_eq!(open.telephone_events.len(), 1);
     }
 }

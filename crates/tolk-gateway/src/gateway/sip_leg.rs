@@ -380,7 +380,8 @@ impl SipLegs {
                 if KeyframeRequest::from_info_body(&content_type, request.body()).is_some() =>
             {
                 self.respond(id, 200, None).await;
-                SipInput::Leg(leg, LegEvent::KeyframeRequested)
+                // RFC 5168 names no m-line: the dialog's video stream.
+                SipInput::Leg(leg, LegEvent::KeyframeRequested(KeyframeRequest::default()))
             }
             Method::Info if !request.body().is_empty() => {
                 match DtmfEvent::from_info_body(&content_type, request.body()) {
@@ -534,8 +535,8 @@ impl SipLegs {
                 let body = Bytes::from(event.to_dtmf_relay_body());
                 self.info(dialog, DTMF_RELAY_CONTENT_TYPE, body).await;
             }
-            LegCommand::RequestKeyframe => {
-                let body = Bytes::from_static(KeyframeRequest.info_body().as_bytes());
+            LegCommand::RequestKeyframe(request) => {
+                let body = Bytes::from_static(request.info_body().as_bytes());
                 self.info(dialog, MEDIA_CONTROL_CONTENT_TYPE, body).await;
             }
             LegCommand::Hangup { cause, warning } => {

@@ -24,6 +24,14 @@ impl Media {
             Media::Echo(echo) => echo.session(),
         }
     }
+
+    /// The video stream's relay session, when the call bridges video.
+    pub(super) fn video_session(&self) -> Option<SessionId> {
+        match self {
+            Media::Bridged(media) => media.video_session(),
+            Media::Echo(_) => None,
+        }
+    }
 }
 
 /// One call: the caller's leg A, the callee's leg B (none for echo).

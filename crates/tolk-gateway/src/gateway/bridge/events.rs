@@ -151,11 +151,7 @@ impl Bridge {
                     tracing::info!(call = %id, digit = %event.digit, "INFO key press not relayed: the other leg takes RFC 4733 only");
                 }
             }
-            LegEvent::KeyframeRequested => {
-                if let Some(other) = other {
-                    self.sip.command(other, LegCommand::RequestKeyframe).await;
-                }
-            }
+            LegEvent::KeyframeRequested(_) => self.keyframe(&id, side.other(), false).await,
             LegEvent::Ended { cause, warning } => {
                 self.leg_ended(&id, side, cause, warning, ending).await
             }
@@ -187,9 +183,10 @@ impl Bridge {
         };
         let described = [media.describe(Side::A), media.describe(Side::B)];
         self.node.update_call(id, |record| {
-            for (leg, (codecs, crypto)) in record.legs.iter_mut().zip(described) {
+            for (leg, (codecs, crypto, streams)) in record.legs.iter_mut().zip(described) {
                 leg.codecs = codecs;
                 leg.crypto = crypto;
+                leg.streams = streams;
             }
         });
     }

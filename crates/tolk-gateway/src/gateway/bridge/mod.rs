@@ -5,12 +5,15 @@
 //! - `call`: one call's state.
 //! - `setup`: an incoming call routed, negotiated and dialled out.
 //! - `events`: the legs' call-model events relayed across the call.
+//! - `keyframe`: keyframe requests carried in RTCP or SIP INFO, as each
+//!   leg takes them.
 //! - `teardown`: hang-ups, endings and what they free and count.
 //! - `message`: MESSAGE outside calls routed and relayed.
 
 mod call;
 mod events;
 mod message;
+mod keyframe;
 mod setup;
 mod teardown;
 
@@ -47,6 +50,8 @@ pub(crate) struct Bridge {
     by_session: HashMap<SessionId, String>,
     /// MESSAGEs relayed: our transaction -> the sender's and its request.
     messages: HashMap<TransactionId, (TransactionId, Request)>,
+    /// Video sessions (never a media timeout: video may rest while audio flows).
+    by_video: HashMap<SessionId, String>,
     next_call: u64,
     dtmf_reports: UnboundedSender<DtmfReport>,
 }
@@ -72,6 +77,7 @@ impl Bridge {
             by_leg: HashMap::new(),
             by_session: HashMap::new(),
             messages: HashMap::new(),
+            by_video: HashMap::new(),
             next_call: 1,
             dtmf_reports,
         }
@@ -97,6 +103,9 @@ impl Bridge {
         }
         self.by_session
             .insert(call.media.session(), call.id.clone());
+        if let Some(video) = call.media.video_session() {
+            self.by_video.insert(video, call.id.clone());
+        }
         self.calls.insert(call.id.clone(), call);
     }
 }

@@ -176,6 +176,7 @@ impl Bridge {
         self.next_call += 1;
         let (codecs, crypto) = echo.describe();
         let mut record = leg_record(Side::A, format!("sip:{}@{}", from.user, from.host));
+        record.streams = vec![("audio".to_owned(), codecs.clone())];
         record.codecs = codecs;
         record.crypto = crypto;
         self.node.set_call(
@@ -260,6 +261,7 @@ fn leg_record(side: Side, peer: String) -> LegRecord {
         peer,
         codecs: Vec::new(),
         crypto: String::new(),
+        streams: Vec::new(),
     }
 }
 

@@ -165,6 +165,12 @@ impl Bridge {
         if let Ok(stats) = self.relay.delete(session) {
             self.metrics().add_relay(&relay_delta(&stats));
         }
+        if let Some(video) = call.media.video_session() {
+            self.by_video.remove(&video);
+            if let Ok(stats) = self.relay.delete(video) {
+                self.metrics().add_relay(&relay_delta(&stats));
+            }
+        }
         self.node.remove_call(id);
         let metrics = self.node.metrics();
         call.transcoded.set(metrics, 0);

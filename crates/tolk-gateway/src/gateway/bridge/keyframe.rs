@@ -1,0 +1,73 @@
+//! Keyframe requests across a call. A leg asks in RTCP (the relay spots
+//! the PLI/FIR, forwards it and reports it) or in a SIP INFO
+//! picture_fast_update; the other leg gets it the way it takes it: inside
+//! RTCP when it negotiated PLI/FIR feedback and its policy allows, as an
+//! INFO otherwise. At most one request per [`KEYFRAME_INTERVAL`] reaches
+//! a leg, whatever the other leg sends.
+//!
+//! [`KEYFRAME_INTERVAL`]: super::super::video::KEYFRAME_INTERVAL
+
+use std::time::Instant;
+
+use tolk_interwork::{KeyframeRequest, LegCommand};
+use tolk_relay::{SessionId, Side};
+
+use super::super::video::KeyframeRoute;
+use super::Bridge;
+use super::call::Media;
+use crate::config::KeyframeMode;
+
+impl Bridge {
+    /// The relay saw leg `from` of video session `session` ask for a
+    /// keyframe in RTCP.
+    pub(crate) async fn relay_keyframe(&mut self, session: SessionId, from: Side) {
+        if let Some(id) = self.by_video.get(&session).cloned() {
+            self.keyframe(&id, from.other(), true).await;
+        }
+    }
+
+    /// Carries a keyframe request to leg `to` of call `id`; `in_rtcp`
+    /// when the request came in RTCP (and the relay already forwarded it).
+    pub(super) async fn keyframe(&mut self, id: &str, to: Side, in_rtcp: bool) {
+        let Some(call) = self.calls.get_mut(id) else {
+            return;
+        };
+        let Some(leg) = call.leg(to) else { return };
+        let prefers_info = call.policy(to).keyframe == KeyframeMode::Info;
+        let Media::Bridged(media) = &mut call.media else {
+            return;
+        };
+        if in_rtcp && media.takes_rtcp_keyframes(to, prefers_info) {
+            return;
+        }
+        let stream = media.video_index(to);
+        let route = match media.video_session() {
+            Some(_) => media.keyframe_route(to, prefers_info, Instant::now()),
+            // No video bridged: an INFO passes on as it came.
+            None if !in_rtcp => Some(KeyframeRoute::Info),
+            None => None,
+        };
+        let sent_in_rtcp = match route {
+            None => return,
+            Some(KeyframeRoute::Rtcp(session, kind)) => {
+                match self.relay.request_keyframe(session, to, kind) {
+                    Ok(sent) => sent,
+                    Err(error) => {
+                        tracing::warn!(call = %id, %error, "keyframe request not sent in RTCP");
+                        false
+                    }
+                }
+            }
+            Some(KeyframeRoute::Info) => false,
+        };
+        if sent_in_rtcp {
+            tracing::debug!(call = %id, ?to, "keyframe request sent in RTCP");
+        } else {
+            tracing::debug!(call = %id, ?to, "keyframe request sent in SIP INFO");
+            let request = KeyframeRequest { stream };
+            self.sip
+                .command(leg, LegCommand::RequestKeyframe(request))
+                .await;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! A call's video through [`CallMedia`] with a real relay: its own relay
+//! session and ports, payload types rewritten per the plan, rejected with
+//! port 0 when the legs share no video codec while audio proceeds.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use tolk_relay::{Relay, RelayConfig};
+use tolk_sdp::SessionDescription;
+use tolk_sdp::model::MediaKind;
+
+use crate::config::MediaPolicy;
+use crate::gateway::media::CallMedia;
+
+const IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+fn relay(first_port: u16) -> Relay {
+    Relay::start(RelayConfig {
+        ports: (first_port, first_port + 19),
+        workers: 1,
+        ..RelayConfig::default()
+    })
+    .expect("relay")
+}
+
+fn sdp(lines: &str) -> SessionDescription {
+    let text = format!(
+        "v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n{lines}"
+    );
+    tolk_sdp::parse(text.as_bytes()).expect("SDP")
+}
+
+const AUDIO: &str = "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+fn video(port: u16, pt: u8, codec: &str, extra: &str) -> String {
+    format!("m=video {port} RTP/AVP {pt}\r\na=rtpmap:{pt} {codec}/90000\r\n{extra}")
+}
+
+const H264: &str =
+    "a=fmtp:{pt} packetization-mode=1;profile-level-id=42e01f\r\na=rtcp-fb:{pt} nack pli\r\n";
+
+fn h264(port: u16, pt: u8) -> String {
+    video(port, pt, "H264", &H264.replace("{pt}", &pt.to_string()))
+}
+
+fn ports(description: &SessionDescription) -> Vec<(MediaKind, u16)> {
+    description
+        .media
+        .iter()
+        .map(|m| (m.kind.clone(), m.port))
+        .collect()
+}
+
+#[test]
+fn video_gets_its_own_relay_session_and_reaches_both_legs() {
+    let relay = relay(51900);
+    let policy = MediaPolicy::default();
+    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, offer).expect("media");
+    let b_offer = media.b_offer().expect("b offer").clone();
+    let kinds = ports(&b_offer);
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert_eq!(kinds[1].0, MediaKind::Video);
+    assert_ne!(kinds[0].1, kinds[1].1, "video on its own relay port");
+    assert_eq!(relay.session_count(), 2);
+    let b_video = &b_offer.media[1];
+    let pt = b_video.formats[0].pt.0;
+    assert!(
+        b_video.formats[0].rtcp_fb.iter().any(|fb| fb == "nack pli"),
+        "feedback offered on RTP/AVP: {b_video:?}"
+    );
+    assert!(
+        b_video
+            .formats
+            .iter()
+            .all(|f| f.encoding().is_some_and(|e| e.encoding == "H264")),
+        "only the caller's video codec is offered"
+    );
+
+    let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
+    let a_answer = media.b_answered(&relay, &answer).expect("answered");
+    let a_kinds = ports(&a_answer);
+    assert_eq!(a_kinds[1].0, MediaKind::Video);
+    assert_ne!(a_kinds[1].1, 0, "video accepted for the caller");
+    assert_eq!(
+        a_answer.media[1].formats[0].pt.0, 109,
+        "the caller's own payload type"
+    );
+    let (_, _, streams) = media.describe(tolk_relay::Side::A);
+    assert_eq!(
+        streams,
+        [
+            ("audio".to_owned(), vec!["PCMU/8000".to_owned()]),
+            ("video".to_owned(), vec!["H264/90000".to_owned()])
+        ]
+    );
+    assert!(media.takes_rtcp_keyframes(tolk_relay::Side::B, false));
+    assert!(
+        !media.takes_rtcp_keyframes(tolk_relay::Side::B, true),
+        "INFO policy"
+    );
+    media.release(&relay);
+    assert_eq!(relay.session_count(), 0);
+}
+
+#[test]
+fn video_without_a_common_codec_is_rejected_while_audio_proceeds() {
+    let relay = relay(51920);
+    let caller = MediaPolicy::default();
+    let h264_only = MediaPolicy {
+        codecs: vec!["PCMU".into(), "H264".into()],
+        ..MediaPolicy::default()
+    };
+    // The caller offers VP8 video only, which the callee's policy does not take.
+    let offer = sdp(&format!(
+        "{AUDIO}{}m=application 40020 UDP/BFCP *\r\n",
+        video(40010, 98, "VP8", "")
+    ));
+    let mut media = CallMedia::new(&relay, IP, &caller, &h264_only, offer).expect("media");
+    let b_offer = media.b_offer().expect("b offer").clone();
+    assert_eq!(ports(&b_offer), [(MediaKind::Audio, b_offer.media[0].port)]);
+    let a_answer = media
+        .b_answered(&relay, &sdp(AUDIO))
+        .expect("audio answered");
+    let kinds: Vec<_> = ports(&a_answer)
+        .into_iter()
+        .map(|(k, p)| (k, p == 0))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (MediaKind::Audio, false),
+            (MediaKind::Video, true),
+            (MediaKind::Application, true)
+        ],
+        "rejected lines keep their place with port 0"
+    );
+    media.release(&relay);
+}
+
+#[test]
+fn a_callee_refusing_video_leaves_the_caller_with_audio() {
+    let relay = relay(51940);
+    let policy = MediaPolicy::default();
+    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, offer).expect("media");
+    let answer = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 97\r\n"));
+    let a_answer = media.b_answered(&relay, &answer).expect("answered");
+    assert_eq!(a_answer.media[1].port, 0, "{a_answer:?}");
+    assert_ne!(a_answer.media[0].port, 0);
+    media.release(&relay);
+}
