@@ -13,13 +13,17 @@
 //! And the harness around real peers: a private network namespace
 //! ([`netns::Netns`]) for the gateway and its peers, tshark captures with
 //! RTP flow counts ([`capture`]), baresip as a headless softphone
-//! ([`baresip`]) and children that are killed when a test fails
-//! ([`process::Running`]).
+//! ([`baresip`]), children that are killed when a test fails
+//! ([`process::Running`]), the `tolk run` gateway with its admin API
+//! ([`gateway::Gateway`]) and media endpoints a test owns for the streams
+//! sipp does not carry, such as video ([`media_peer::MediaPeer`]).
 
 use std::path::{Path, PathBuf};
 
 pub mod baresip;
 pub mod capture;
+pub mod gateway;
+pub mod media_peer;
 pub mod netns;
 pub mod process;
 

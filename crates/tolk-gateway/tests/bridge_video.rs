@@ -1,0 +1,316 @@
+//! Video through the B2BUA with real peers: a sipp video caller -> `tolk
+//! run` -> a sipp video callee, on loopback. sipp carries the signalling;
+//! the video m-lines point at sockets the test owns, which send H.264 RTP
+//! and RTCP into the relay and read what comes out. Each scenario counts
+//! the node's resources back to zero.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tolk_media::rtcp::keyframe::{KeyframeRequest, requests};
+use tolk_media::rtcp::parse_compound;
+use tolk_testkit::gateway::{Gateway, sdp_ports, wait_for};
+use tolk_testkit::media_peer::{MediaPeer, rr_and_pli};
+
+const A_SSRC: u32 = 0xa0a0_0001;
+const B_SSRC: u32 = 0xb0b0_0002;
+/// The caller's H.264 payload type (caller_video.xml) and the callee's
+/// (callee_video.xml answers the gateway's offer).
+const A_PT: u8 = 109;
+const B_PT: u8 = 97;
+const PACKETS: u16 = 30;
+
+/// The ports one scenario uses (SIP 29000-29099, admin 29100-29119,
+/// media 50000-51999).
+struct Ports {
+    tolk: u16,
+    admin: u16,
+    caller: u16,
+    callee: u16,
+    relay: &'static str,
+    caller_audio: u16,
+    callee_audio: u16,
+    caller_video: u16,
+    callee_video: u16,
+}
+
+fn config(ports: &Ports, callee_media: &str) -> String {
+    format!(
+        r#"
+[[listen]]
+transport = "udp"
+address = "127.0.0.1:{tolk}"
+
+[admin]
+address = "127.0.0.1:{admin}"
+
+[media]
+address = "127.0.0.1"
+ports = "{relay}"
+timeout_secs = 30
+
+[[peer]]
+name = "room"
+address = "127.0.0.1:{callee}"
+[peer.media]
+srtp = "off"
+{callee_media}
+
+[[route]]
+user = "room"
+target = "peer:room"
+"#,
+        tolk = ports.tolk,
+        admin = ports.admin,
+        relay = ports.relay,
+        callee = ports.callee,
+    )
+}
+
+fn scenarios() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sipp")
+}
+
+/// The callee (in the background) and the caller (on a thread), each
+/// logging its messages so that the test can read the gateway's ports.
+struct Call {
+    callee: std::thread::JoinHandle<std::process::ExitStatus>,
+    caller: std::thread::JoinHandle<std::process::ExitStatus>,
+    caller_log: PathBuf,
+    callee_log: PathBuf,
+}
+
+fn place_call(tolk: &Gateway, sipp: &Path, ports: &Ports, caller: &str, callee: &str) -> Call {
+    let limit = Duration::from_secs(60);
+    let (caller_log, callee_log) = (tolk.dir().join("caller.msg"), tolk.dir().join("callee.msg"));
+    let common = |port: u16, media: u16, video: u16, log: &Path| -> Vec<String> {
+        [
+            "-i",
+            "127.0.0.1",
+            "-mi",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-mp",
+            &media.to_string(),
+            "-key",
+            "video_port",
+            &video.to_string(),
+            "-trace_msg",
+            "-message_file",
+            &log.to_string_lossy(),
+            "-timeout",
+            "50s",
+            "-timeout_error",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let mut callee_args = vec!["-sf".to_owned(), callee.to_owned(), "-m".into(), "1".into()];
+    callee_args.extend(common(
+        ports.callee,
+        ports.callee_audio,
+        ports.callee_video,
+        &callee_log,
+    ));
+    let callee = tolk.sipp(sipp, &callee_args, limit);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut caller_args = vec![
+        "-sf".to_owned(),
+        caller.to_owned(),
+        "-s".into(),
+        "room".into(),
+        format!("127.0.0.1:{}", ports.tolk),
+        "-m".into(),
+        "1".into(),
+    ];
+    caller_args.extend(common(
+        ports.caller,
+        ports.caller_audio,
+        ports.caller_video,
+        &caller_log,
+    ));
+    let caller = tolk.sipp(sipp, &caller_args, limit);
+    Call {
+        callee,
+        caller,
+        caller_log,
+        callee_log,
+    }
+}
+
+impl Call {
+    /// The relay's video ports toward the caller and the callee, from the
+    /// SDP the gateway sent them (waits up to 10 s for the answer).
+    fn relay_video_ports(&self, ports: &Ports) -> (SocketAddr, SocketAddr) {
+        let find = |log: &Path, ours: u16| {
+            sdp_ports(log, "video")
+                .into_iter()
+                .find(|port| *port != ours && *port != 0)
+        };
+        let mut found = (None, None);
+        wait_for(Duration::from_secs(10), || {
+            found = (
+                find(&self.caller_log, ports.caller_video),
+                find(&self.callee_log, ports.callee_video),
+            );
+            found.0.is_some() && found.1.is_some()
+        });
+        let addr =
+            |port: Option<u16>| SocketAddr::from(([127, 0, 0, 1], port.expect("video port")));
+        (addr(found.0), addr(found.1))
+    }
+
+    fn finish(self, tolk: &Gateway) {
+        let caller = self.caller.join().expect("caller thread");
+        let callee = self.callee.join().expect("callee thread");
+        assert!(
+            caller.success() && callee.success(),
+            "caller {caller:?} callee {callee:?}\n{}",
+            tolk.logs()
+        );
+        tolk.assert_idle();
+    }
+}
+
+fn rtcp_port(rtp: SocketAddr) -> SocketAddr {
+    SocketAddr::new(rtp.ip(), rtp.port() + 1)
+}
+
+/// The keyframe requests in an RTCP datagram, by media source SSRC.
+fn asked(datagram: &[u8]) -> Vec<u32> {
+    let packets = parse_compound(datagram).expect("valid RTCP");
+    requests(&packets).map(|r| r.media_ssrc()).collect()
+}
+
+#[test]
+fn video_crosses_the_bridge_and_an_info_becomes_a_pli() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports {
+        tolk: 29000,
+        admin: 29100,
+        caller: 29001,
+        callee: 29002,
+        relay: "50000-50099",
+        caller_audio: 50500,
+        callee_audio: 50520,
+        caller_video: 50600,
+        callee_video: 50700,
+    };
+    let tolk = Gateway::start(
+        Path::new(env!("CARGO_BIN_EXE_tolk")),
+        "video-rtcp",
+        &config(&ports, ""),
+        ports.admin,
+        &scenarios(),
+    );
+    let (a, b) = (
+        MediaPeer::bind(ports.caller_video),
+        MediaPeer::bind(ports.callee_video),
+    );
+    let call = place_call(&tolk, &sipp, &ports, "caller_video.xml", "callee_video.xml");
+    let (to_a, to_b) = call.relay_video_ports(&ports);
+
+    // H.264 both ways, each leg in its own payload type.
+    let (sent_a, sent_b) = std::thread::scope(|s| {
+        s.spawn(|| a.send_video(to_a, A_PT, A_SSRC, PACKETS));
+        s.spawn(|| b.send_video(to_b, B_PT, B_SSRC, PACKETS));
+        let at_b = s.spawn(|| b.receive_rtp(PACKETS.into(), Duration::from_secs(5)));
+        let at_a = a.receive_rtp(PACKETS.into(), Duration::from_secs(5));
+        (at_b.join().expect("receiver"), at_a)
+    });
+    assert_eq!(
+        sent_a,
+        vec![(B_PT, A_SSRC); PACKETS.into()],
+        "the caller's video at the callee, payload type rewritten\n{}",
+        tolk.logs()
+    );
+    assert_eq!(sent_b, vec![(A_PT, B_SSRC); PACKETS.into()], "and back");
+
+    let calls = tolk.http("GET", "/calls");
+    assert!(
+        calls
+            .matches(r#"{"kind":"video","codecs":["H264/90000"]}"#)
+            .count()
+            == 2,
+        "both legs list their video stream: {calls}"
+    );
+
+    // The caller's INFO picture_fast_update reaches the callee's video
+    // sender as a PLI from the relay, naming the stream it sends.
+    let (pli, from) = b
+        .receive_rtcp(Duration::from_secs(8))
+        .expect("a PLI at the callee's RTCP port");
+    assert_eq!(asked(&pli), [B_SSRC], "{pli:?}");
+    assert_eq!(from, rtcp_port(to_b), "sent from the relay's RTCP port");
+    assert!(matches!(
+        requests(&parse_compound(&pli).expect("RTCP")).next(),
+        Some(KeyframeRequest::Pli { .. })
+    ));
+
+    // The callee's PLI reaches the caller inside RTCP (both negotiated it).
+    b.rtcp
+        .send_to(&rr_and_pli(B_SSRC, A_SSRC), rtcp_port(to_b))
+        .expect("send PLI");
+    let (forwarded, _) = a
+        .receive_rtcp(Duration::from_secs(3))
+        .expect("the PLI forwarded to the caller");
+    assert_eq!(asked(&forwarded), [A_SSRC]);
+    call.finish(&tolk);
+}
+
+#[test]
+fn a_pli_reaches_an_info_peer_as_one_info() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports {
+        tolk: 29010,
+        admin: 29101,
+        caller: 29011,
+        callee: 29012,
+        relay: "50100-50199",
+        caller_audio: 50540,
+        callee_audio: 50560,
+        caller_video: 50610,
+        callee_video: 50710,
+    };
+    let tolk = Gateway::start(
+        Path::new(env!("CARGO_BIN_EXE_tolk")),
+        "video-info",
+        &config(&ports, "keyframe = \"info\""),
+        ports.admin,
+        &scenarios(),
+    );
+    let (a, b) = (
+        MediaPeer::bind(ports.caller_video),
+        MediaPeer::bind(ports.callee_video),
+    );
+    let call = place_call(
+        &tolk,
+        &sipp,
+        &ports,
+        "caller_video_quiet.xml",
+        "callee_video_info.xml",
+    );
+    let (to_a, to_b) = call.relay_video_ports(&ports);
+    b.send_video(to_b, B_PT, B_SSRC, 5);
+    assert_eq!(
+        a.receive_rtp(5, Duration::from_secs(3)).len(),
+        5,
+        "video flows"
+    );
+
+    // A burst of PLIs from the caller: the callee (INFO policy) gets one
+    // INFO picture_fast_update (its scenario fails on none or a second).
+    for _ in 0..5 {
+        a.rtcp
+            .send_to(&rr_and_pli(A_SSRC, B_SSRC), rtcp_port(to_a))
+            .expect("send PLI");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    call.finish(&tolk);
+}
