@@ -1,7 +1,7 @@
-//! A media endpoint a test owns: an RTP socket and its RTCP socket (port
-//! + 1, no rtcp-mux) on loopback, to send crafted RTP/RTCP into the
-//! gateway and count or read what comes out, where sipp has no media of
-//! its own (video).
+//! A media endpoint a test owns: an RTP socket and its RTCP socket (the
+//! next port, no rtcp-mux) on loopback, to send crafted RTP/RTCP into
+//! the gateway and count or read what comes out, where sipp has no media
+//! of its own (video).
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};

@@ -173,6 +173,17 @@ impl LegMedia {
     }
 }
 
+/// A leg's negotiated media, for the call table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LegDescription {
+    /// The audio codecs (`PCMU/8000`, `telephone-event/8000`).
+    pub codecs: Vec<String>,
+    /// The media protection (`RTP/AVP`, `SDES AES_CM_128_HMAC_SHA1_80`).
+    pub crypto: String,
+    /// Each accepted stream's kind and codecs (`("video", ["H264/90000"])`).
+    pub streams: Vec<(String, Vec<String>)>,
+}
+
 /// The media of one bridged call (leg A the caller, leg B the callee).
 #[derive(Debug)]
 pub struct CallMedia {
@@ -727,14 +738,17 @@ impl CallMedia {
         self.transcoding
     }
 
-    /// A leg's negotiated codecs (`PCMU/8000`), media protection, and
-    /// each accepted stream's kind and codecs.
-    pub fn describe(&self, side: Side) -> (Vec<String>, String, Vec<(String, Vec<String>)>) {
+    /// A leg's negotiated media as the call table shows it.
+    pub fn describe(&self, side: Side) -> LegDescription {
         let Some(negotiation) = self.leg(side).negotiation.as_ref() else {
-            return Default::default();
+            return LegDescription::default();
         };
         let (codecs, crypto) = describe(negotiation);
-        (codecs, crypto, describe_streams(negotiation))
+        LegDescription {
+            codecs,
+            crypto,
+            streams: describe_streams(negotiation),
+        }
     }
 
     /// Frees the relay sessions; the audio session's final counters.

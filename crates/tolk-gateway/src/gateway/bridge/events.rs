@@ -183,10 +183,10 @@ impl Bridge {
         };
         let described = [media.describe(Side::A), media.describe(Side::B)];
         self.node.update_call(id, |record| {
-            for (leg, (codecs, crypto, streams)) in record.legs.iter_mut().zip(described) {
-                leg.codecs = codecs;
-                leg.crypto = crypto;
-                leg.streams = streams;
+            for (leg, described) in record.legs.iter_mut().zip(described) {
+                leg.codecs = described.codecs;
+                leg.crypto = described.crypto;
+                leg.streams = described.streams;
             }
         });
     }

@@ -85,9 +85,8 @@ fn video_gets_its_own_relay_session_and_reaches_both_legs() {
         a_answer.media[1].formats[0].pt.0, 109,
         "the caller's own payload type"
     );
-    let (_, _, streams) = media.describe(tolk_relay::Side::A);
     assert_eq!(
-        streams,
+        media.describe(tolk_relay::Side::A).streams,
         [
             ("audio".to_owned(), vec!["PCMU/8000".to_owned()]),
             ("video".to_owned(), vec!["H264/90000".to_owned()])
