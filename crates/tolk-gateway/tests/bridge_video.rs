@@ -4,13 +4,15 @@
 //! and RTCP into the relay and read what comes out. Each scenario counts
 //! the node's resources back to zero.
 
+mod harness;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use harness::{Tolk, sdp_ports, wait_for};
 use tolk_media::rtcp::keyframe::{KeyframeRequest, requests};
 use tolk_media::rtcp::parse_compound;
-use tolk_testkit::gateway::{Gateway, sdp_ports, wait_for};
 use tolk_testkit::media_peer::{MediaPeer, rr_and_pli};
 
 const A_SSRC: u32 = 0xa0a0_0001;
@@ -68,10 +70,6 @@ target = "peer:room"
     )
 }
 
-fn scenarios() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sipp")
-}
-
 /// The callee (in the background) and the caller (on a thread), each
 /// logging its messages so that the test can read the gateway's ports.
 struct Call {
@@ -81,15 +79,10 @@ struct Call {
     callee_log: PathBuf,
 }
 
-fn place_call(tolk: &Gateway, sipp: &Path, ports: &Ports, caller: &str, callee: &str) -> Call {
-    let limit = Duration::from_secs(60);
-    let (caller_log, callee_log) = (tolk.dir().join("caller.msg"), tolk.dir().join("callee.msg"));
+fn place_call(tolk: &Tolk, sipp: &Path, ports: &Ports, caller: &str, callee: &str) -> Call {
+    let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
     let common = |port: u16, media: u16, video: u16, log: &Path| -> Vec<String> {
         [
-            "-i",
-            "127.0.0.1",
-            "-mi",
-            "127.0.0.1",
             "-p",
             &port.to_string(),
             "-mp",
@@ -100,9 +93,6 @@ fn place_call(tolk: &Gateway, sipp: &Path, ports: &Ports, caller: &str, callee: 
             "-trace_msg",
             "-message_file",
             &log.to_string_lossy(),
-            "-timeout",
-            "50s",
-            "-timeout_error",
         ]
         .map(str::to_owned)
         .to_vec()
@@ -114,7 +104,7 @@ fn place_call(tolk: &Gateway, sipp: &Path, ports: &Ports, caller: &str, callee: 
         ports.callee_video,
         &callee_log,
     ));
-    let callee = tolk.sipp(sipp, &callee_args, limit);
+    let callee = tolk.sipp_thread(sipp, &as_strs(&callee_args));
     std::thread::sleep(Duration::from_millis(300));
     let mut caller_args = vec![
         "-sf".to_owned(),
@@ -131,7 +121,7 @@ fn place_call(tolk: &Gateway, sipp: &Path, ports: &Ports, caller: &str, callee: 
         ports.caller_video,
         &caller_log,
     ));
-    let caller = tolk.sipp(sipp, &caller_args, limit);
+    let caller = tolk.sipp_thread(sipp, &as_strs(&caller_args));
     Call {
         callee,
         caller,
@@ -162,16 +152,20 @@ impl Call {
         (addr(found.0), addr(found.1))
     }
 
-    fn finish(self, tolk: &Gateway) {
+    fn finish(self, tolk: &Tolk) {
         let caller = self.caller.join().expect("caller thread");
         let callee = self.callee.join().expect("callee thread");
         assert!(
             caller.success() && callee.success(),
             "caller {caller:?} callee {callee:?}\n{}",
-            tolk.logs()
+            tolk.sipp_errors()
         );
         tolk.assert_idle();
     }
+}
+
+fn as_strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
 }
 
 fn rtcp_port(rtp: SocketAddr) -> SocketAddr {
@@ -200,13 +194,7 @@ fn video_crosses_the_bridge_and_an_info_becomes_a_pli() {
         caller_video: 50600,
         callee_video: 50700,
     };
-    let tolk = Gateway::start(
-        Path::new(env!("CARGO_BIN_EXE_tolk")),
-        "video-rtcp",
-        &config(&ports, ""),
-        ports.admin,
-        &scenarios(),
-    );
+    let tolk = Tolk::start("video-rtcp", &config(&ports, ""), ports.admin);
     let (a, b) = (
         MediaPeer::bind(ports.caller_video),
         MediaPeer::bind(ports.callee_video),
@@ -226,7 +214,7 @@ fn video_crosses_the_bridge_and_an_info_becomes_a_pli() {
         sent_a,
         vec![(B_PT, A_SSRC); PACKETS.into()],
         "the caller's video at the callee, payload type rewritten\n{}",
-        tolk.logs()
+        tolk.sipp_errors()
     );
     assert_eq!(sent_b, vec![(A_PT, B_SSRC); PACKETS.into()], "and back");
 
@@ -278,12 +266,10 @@ fn a_pli_reaches_an_info_peer_as_one_info() {
         caller_video: 50610,
         callee_video: 50710,
     };
-    let tolk = Gateway::start(
-        Path::new(env!("CARGO_BIN_EXE_tolk")),
+    let tolk = Tolk::start(
         "video-info",
         &config(&ports, "keyframe = \"info\""),
         ports.admin,
-        &scenarios(),
     );
     let (a, b) = (
         MediaPeer::bind(ports.caller_video),

@@ -14,15 +14,13 @@
 //! ([`netns::Netns`]) for the gateway and its peers, tshark captures with
 //! RTP flow counts ([`capture`]), baresip as a headless softphone
 //! ([`baresip`]), children that are killed when a test fails
-//! ([`process::Running`]), the `tolk run` gateway with its admin API
-//! ([`gateway::Gateway`]) and media endpoints a test owns for the streams
+//! ([`process::Running`]) and media endpoints a test owns for the streams
 //! sipp does not carry, such as video ([`media_peer::MediaPeer`]).
 
 use std::path::{Path, PathBuf};
 
 pub mod baresip;
 pub mod capture;
-pub mod gateway;
 pub mod media_peer;
 pub mod netns;
 pub mod process;

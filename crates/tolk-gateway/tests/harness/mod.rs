@@ -312,3 +312,20 @@ domains = ["127.0.0.1"]
 "#
     )
 }
+
+/// The ports of every `m=<kind>` line in a sipp message log
+/// (`-trace_msg -message_file`), in the order the messages were logged.
+pub fn sdp_ports(message_log: &Path, kind: &str) -> Vec<u16> {
+    let Ok(file) = std::fs::File::open(message_log) else {
+        return Vec::new();
+    };
+    let prefix = format!("m={kind} ");
+    BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| {
+            let rest = line.trim().strip_prefix(&prefix)?;
+            rest.split(' ').next()?.parse().ok()
+        })
+        .collect()
+}
