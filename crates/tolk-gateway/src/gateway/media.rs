@@ -228,15 +228,15 @@ impl CallMedia {
                 };
                 (accepted(MediaKind::Audio), accepted(MediaKind::Video))
             }
-            None => {
-                let allowed = |kind: MediaKind| -> Vec<RtpMap> {
-                    a.caps
-                        .codecs_of(&kind)
-                        .map(|c| c.encoding.clone())
-                        .collect()
-                };
-                (allowed(MediaKind::Audio), allowed(MediaKind::Video))
-            }
+            // A late offer gets audio only: the caller's video is unknown,
+            // and callees that answer a fixed SDP would miscount m-lines.
+            None => (
+                a.caps
+                    .codecs_of(&MediaKind::Audio)
+                    .map(|c| c.encoding.clone())
+                    .collect(),
+                Vec::new(),
+            ),
         };
         let before: Vec<String> = b
             .caps

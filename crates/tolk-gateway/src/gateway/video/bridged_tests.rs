@@ -55,7 +55,7 @@ fn video_gets_its_own_relay_session_and_reaches_both_legs() {
     let relay = relay(51900);
     let policy = MediaPolicy::default();
     let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, offer).expect("media");
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer)).expect("media");
     let b_offer = media.b_offer().expect("b offer").clone();
     let kinds = ports(&b_offer);
     assert_eq!(kinds.len(), 2, "{kinds:?}");
@@ -114,7 +114,7 @@ fn video_without_a_common_codec_is_rejected_while_audio_proceeds() {
         "{AUDIO}{}m=application 40020 UDP/BFCP *\r\n",
         video(40010, 98, "VP8", "")
     ));
-    let mut media = CallMedia::new(&relay, IP, &caller, &h264_only, offer).expect("media");
+    let mut media = CallMedia::new(&relay, IP, &caller, &h264_only, Some(offer)).expect("media");
     let b_offer = media.b_offer().expect("b offer").clone();
     assert_eq!(ports(&b_offer), [(MediaKind::Audio, b_offer.media[0].port)]);
     let a_answer = media
@@ -141,7 +141,7 @@ fn a_callee_refusing_video_leaves_the_caller_with_audio() {
     let relay = relay(51940);
     let policy = MediaPolicy::default();
     let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, offer).expect("media");
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer)).expect("media");
     let answer = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 97\r\n"));
     let a_answer = media.b_answered(&relay, &answer).expect("answered");
     assert_eq!(a_answer.media[1].port, 0, "{a_answer:?}");
