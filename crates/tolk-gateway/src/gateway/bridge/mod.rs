@@ -12,8 +12,8 @@
 
 mod call;
 mod events;
-mod message;
 mod keyframe;
+mod message;
 mod setup;
 mod teardown;
 
