@@ -220,3 +220,174 @@ fn a_late_offer_caller_without_an_answer_in_its_ack_is_hung_up() {
     );
     tolk.assert_idle();
 }
+
+/// A callee answering its first re-INVITE with 491 (glare), then
+/// expecting the same hold offer again.
+fn callee_refusing_first_reinvite() -> String {
+    let held = include_str!("sipp/callee_held.xml");
+    let glare = r#"<recv request="ACK" crlf="true"/>
+  <recv request="INVITE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 491 Request Pending
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>"#;
+    held.replacen(r#"<recv request="ACK" crlf="true"/>"#, glare, 1)
+}
+
+/// A callee that takes 1.5 s to answer the hold re-INVITE.
+fn callee_slow_to_answer_the_hold() -> String {
+    let held = include_str!("sipp/callee_held.xml");
+    let at = held
+        .match_indices(r#"<send retrans="500">"#)
+        .nth(1)
+        .map(|(at, _)| at)
+        .expect("the re-INVITE's 200");
+    let trying = r#"<send>
+    <![CDATA[
+      SIP/2.0 100 Trying
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <pause milliseconds="1500"/>
+  "#;
+    format!("{}{trying}{}", &held[..at], &held[at..])
+}
+
+/// The hold caller, holding long enough for a glare retry, and (with
+/// `resume_early`) re-INVITEing to resume while the hold is still being
+/// relayed to the callee: that one must get 491.
+fn caller_holding(resume_early: bool) -> String {
+    let hold = include_str!("sipp/caller_hold.xml").replace(
+        r#"<pause milliseconds="500"/>"#,
+        r#"<pause milliseconds="5000"/>"#,
+    );
+    if !resume_early {
+        return hold;
+    }
+    let resume = r#"<pause milliseconds="200"/>
+  <send retrans="500">
+    <![CDATA[
+      INVITE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]h[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 3 INVITE
+      Contact: <sip:caller@[local_ip]:[local_port]>
+      [routes]
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=caller 1 3 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+      a=sendrecv
+
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="491"/>
+  <send>
+    <![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-3]
+      From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]h[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 3 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <pause milliseconds="5000"/>"#;
+    hold.replace(r#"<pause milliseconds="5000"/>"#, resume)
+        .replace("CSeq: 3 BYE", "CSeq: 4 BYE")
+}
+
+/// Caller and callee scenarios through one node; both must succeed.
+fn renegotiate(name: &str, caller: &str, callee: &str, ports: [u16; 4]) {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let [tolk_port, callee_port, caller_port, admin] = ports;
+    // No RTP in these scenarios: the media timeout must outlast them.
+    let text = config(tolk_port, admin, "53100-53199", &peer_route(callee_port))
+        .replace("timeout_secs = 3", "timeout_secs = 30");
+    let tolk = Tolk::start(name, &text, admin);
+    write_scenario(&tolk, "glare_callee.xml", callee);
+    write_scenario(&tolk, "glare_caller.xml", caller);
+    let callee = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "glare_callee.xml",
+            "-p",
+            &callee_port.to_string(),
+            "-m",
+            "1",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let target = format!("127.0.0.1:{tolk_port}");
+    let caller = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "glare_caller.xml",
+            "-s",
+            "svc",
+            &target,
+            "-p",
+            &caller_port.to_string(),
+            "-m",
+            "1",
+        ],
+    );
+    let caller = caller.join().expect("caller thread");
+    let callee = callee.join().expect("callee thread");
+    let errors = tolk.sipp_errors();
+    assert!(caller.success(), "caller: {caller}\n{errors}");
+    assert!(callee.success(), "callee: {callee}\n{errors}");
+    tolk.assert_idle();
+}
+
+#[test]
+fn a_reinvite_refused_with_491_is_sent_again() {
+    renegotiate(
+        "glare-retry",
+        &caller_holding(false),
+        &callee_refusing_first_reinvite(),
+        [29270, 29271, 29272, 29307],
+    );
+}
+
+#[test]
+fn a_reoffer_while_the_relayed_one_is_pending_gets_491() {
+    renegotiate(
+        "glare-pending",
+        &caller_holding(true),
+        &callee_slow_to_answer_the_hold(),
+        [29275, 29276, 29277, 29308],
+    );
+}

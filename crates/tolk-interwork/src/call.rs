@@ -121,8 +121,9 @@ pub enum LegCommand {
         /// The media answer.
         answer: SessionDescription,
     },
-    /// Offer new media mid-call.
-    Update {
+    /// Offer new media mid-call (SIP: a re-INVITE; H.323: new logical
+    /// channels).
+    Reoffer {
         /// The new offer.
         offer: SessionDescription,
     },

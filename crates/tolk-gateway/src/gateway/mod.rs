@@ -27,6 +27,7 @@ pub mod media;
 pub mod node;
 pub mod policy;
 pub mod registrar;
+mod reoffer;
 pub mod router;
 pub mod sip_leg;
 pub mod video;
@@ -137,10 +138,14 @@ impl Gateway {
             .collect();
         let relay_events = relay_events(&relay);
         let (dtmf_tx, dtmf) = mpsc::unbounded_channel();
+        let mut sip = SipLegs::new(handle);
+        let reoffers = sip
+            .take_retries()
+            .unwrap_or_else(|| mpsc::unbounded_channel().1);
         let bridge = Bridge::new(
             config.clone(),
             self.router,
-            SipLegs::new(handle),
+            sip,
             relay,
             node.clone(),
             dtmf_tx,
@@ -151,6 +156,7 @@ impl Gateway {
             relay: relay_events,
             control,
             dtmf,
+            reoffers,
         };
         let task = tokio::spawn(event_loop(bridge, inputs, drain_timeout));
         Ok(Running {
@@ -288,6 +294,8 @@ struct Inputs {
     relay: mpsc::UnboundedReceiver<tolk_relay::Event>,
     control: mpsc::UnboundedReceiver<Control>,
     dtmf: mpsc::UnboundedReceiver<dtmf::DtmfReport>,
+    /// SIP legs whose re-offer is due again after glare.
+    reoffers: mpsc::UnboundedReceiver<tolk_interwork::LegId>,
 }
 
 async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Duration) {
@@ -300,6 +308,7 @@ async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Durat
                 None => break,
             },
             Some(report) = inputs.dtmf.recv() => bridge.dtmf_report(report).await,
+            Some(leg) = inputs.reoffers.recv() => bridge.sip.retry_reoffer(leg).await,
             Some(event) = inputs.relay.recv() => {
                 match event {
                     tolk_relay::Event::Timeout { session, .. } => bridge.media_timeout(session).await,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
+use tokio::sync::mpsc;
 use tolk_interwork::{
     Cause, DTMF_RELAY_CONTENT_TYPE, DtmfEvent, KeyframeRequest, LegCommand, LegEvent, LegId,
     MEDIA_CONTROL_CONTENT_TYPE, MediaWarning, Party, cause_for_status, status_for_cause,
@@ -17,6 +18,8 @@ use tolk_sip::transaction::TransactionId;
 use tolk_sip::transport::{DriverHandle, Target};
 use tolk_sip::ua::{EndReason, Invite, UaEvent, UserAgent};
 use tolk_sip::{Method, Request, Response, Uri};
+
+use super::reoffer::{Reoffer, glare_wait};
 
 const SDP: &str = "application/sdp";
 
@@ -77,6 +80,10 @@ struct SipLeg {
     /// The initial INVITE came without an offer, and its ACK's answer
     /// has not arrived yet: no usable answer there ends the call.
     late_offer: bool,
+    /// We placed this call, so chose its Call-ID (glare waits longer).
+    we_called: bool,
+    /// Our re-offer until the peer answers it.
+    reoffer: Option<Reoffer>,
 }
 
 /// The SIP legs of a gateway, on one user agent.
@@ -88,18 +95,30 @@ pub struct SipLegs {
     /// How legs ended, until the bridge takes it.
     endings: HashMap<LegId, LegEnding>,
     next_leg: u64,
+    /// Legs whose re-offer is due again after glare.
+    retry_tx: mpsc::UnboundedSender<LegId>,
+    retry_rx: Option<mpsc::UnboundedReceiver<LegId>>,
 }
 
 impl SipLegs {
     /// The adapter over a running user agent.
     pub fn new(handle: DriverHandle<UserAgent>) -> Self {
+        let (retry_tx, retry_rx) = mpsc::unbounded_channel();
         SipLegs {
             handle,
             legs: HashMap::new(),
             by_dialog: HashMap::new(),
             endings: HashMap::new(),
             next_leg: 1,
+            retry_tx,
+            retry_rx: Some(retry_rx),
         }
+    }
+
+    /// The legs whose re-offer is due again, for [`SipLegs::retry_reoffer`]
+    /// (taken once, by the event loop).
+    pub fn take_retries(&mut self) -> Option<mpsc::UnboundedReceiver<LegId>> {
+        self.retry_rx.take()
     }
 
     /// The user agent's handle.
@@ -118,6 +137,7 @@ impl SipLegs {
     }
 
     fn new_leg(&mut self, dialog: DialogId, invite: Option<Request>, local_sdp: Bytes) -> LegId {
+        let we_called = invite.is_none();
         let leg = LegId(self.next_leg);
         self.next_leg += 1;
         self.legs.insert(
@@ -129,6 +149,8 @@ impl SipLegs {
                 local_sdp,
                 offer_in_2xx: false,
                 late_offer: false,
+                we_called,
+                reoffer: None,
             },
         );
         self.by_dialog.insert(dialog, leg);
@@ -282,6 +304,12 @@ impl SipLegs {
                 let Some(&leg) = self.by_dialog.get(&dialog) else {
                     return SipInput::Handled;
                 };
+                if response.code() == 491 && self.glare(leg) {
+                    return SipInput::Handled;
+                }
+                if let Some(state) = self.legs.get_mut(&leg) {
+                    state.reoffer = None;
+                }
                 if (200..300).contains(&response.code()) {
                     match parse_body(response.body()) {
                         Ok(Some(answer)) => SipInput::Leg(leg, LegEvent::UpdateAnswered { answer }),
@@ -363,7 +391,17 @@ impl SipLegs {
             .and_then(|f| f.value_str())
             .unwrap_or("")
             .to_owned();
+        let reoffering = self
+            .legs
+            .get(&leg)
+            .and_then(|l| l.reoffer.as_ref())
+            .is_some_and(|r| r.in_flight);
         match request.method() {
+            // Our re-INVITE's offer is outstanding (RFC 3311 section 5.2).
+            Method::Update if !request.body().is_empty() && reoffering => {
+                self.respond(id, 491, None).await;
+                SipInput::Handled
+            }
             Method::Update if !request.body().is_empty() => match parse_body(request.body()) {
                 Ok(Some(offer)) => {
                     if let Some(state) = self.legs.get_mut(&leg) {
@@ -413,7 +451,7 @@ impl SipLegs {
         self.endings.remove(&leg)
     }
 
-    /// Places the outgoing call of leg `leg`; returns the new leg.
+    /// Places the outgoing call `invite`; returns its new leg.
     pub async fn dial(&mut self, invite: Invite) -> Result<LegId, String> {
         let offer = invite.sdp.clone();
         let dialog = self
@@ -494,13 +532,11 @@ impl SipLegs {
                     .with(move |ua, now| ua.answer(now, dialog, 200, sdp))
                     .await;
             }
-            LegCommand::Update { offer } => {
+            LegCommand::Reoffer { offer } => {
                 let sdp = Bytes::from(offer.to_bytes());
                 state.local_sdp = sdp.clone();
-                let _ = self
-                    .handle
-                    .with(move |ua, now| ua.reinvite(now, dialog, sdp))
-                    .await;
+                state.reoffer = Some(Reoffer::new(sdp));
+                self.send_reoffer(leg).await;
             }
             LegCommand::AnswerUpdate { answer } => {
                 let sdp = Bytes::from(answer.to_bytes());
@@ -554,6 +590,102 @@ impl SipLegs {
                 }
             }
             LegCommand::Dial { .. } => {}
+        }
+    }
+
+    /// Whether our re-offer to `leg` is outstanding (sent, or waiting to
+    /// be sent again after glare).
+    pub fn reoffering(&self, leg: LegId) -> bool {
+        self.legs.get(&leg).is_some_and(|l| l.reoffer.is_some())
+    }
+
+    /// Refuses the peer's mid-call offer on `leg` with 491 Request
+    /// Pending: another renegotiation of this call is under way.
+    pub async fn request_pending(&mut self, leg: LegId) {
+        let Some(state) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        let dialog = state.dialog;
+        match state.pending_update.take() {
+            Some(PendingUpdate::Reinvite) => {
+                let _ = self
+                    .handle
+                    .with(move |ua, now| ua.answer(now, dialog, 491, Bytes::new()))
+                    .await;
+            }
+            Some(PendingUpdate::Update(id)) => self.respond(id, 491, None).await,
+            None => {}
+        }
+    }
+
+    /// Sends `leg`'s re-offer as a re-INVITE. When the dialog has an
+    /// INVITE pending (the peer's own, awaiting our answer), it is glare
+    /// as well: tried again later.
+    async fn send_reoffer(&mut self, leg: LegId) {
+        let Some(state) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        let Some(reoffer) = state.reoffer.as_mut() else {
+            return;
+        };
+        if !reoffer.attempt() {
+            tracing::warn!(?leg, "re-offer given up after repeated glare");
+            state.reoffer = None;
+            return;
+        }
+        let (dialog, sdp) = (state.dialog, reoffer.sdp.clone());
+        let sent = self
+            .handle
+            .with(move |ua, now| ua.reinvite(now, dialog, sdp))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+        match sent {
+            Ok(()) => {
+                if let Some(reoffer) = self.legs.get_mut(&leg).and_then(|l| l.reoffer.as_mut()) {
+                    reoffer.in_flight = true;
+                }
+            }
+            Err(error) => {
+                tracing::info!(?leg, %error, "re-INVITE not sent now; retrying");
+                self.glare(leg);
+            }
+        }
+    }
+
+    /// Our re-offer to `leg` collided: schedules it again after the
+    /// RFC 3261 section 14.1 wait. False when there is none to retry.
+    fn glare(&mut self, leg: LegId) -> bool {
+        let Some(state) = self.legs.get_mut(&leg) else {
+            return false;
+        };
+        let Some(reoffer) = state.reoffer.as_mut() else {
+            return false;
+        };
+        reoffer.in_flight = false;
+        let wait = glare_wait(state.we_called);
+        tracing::info!(
+            ?leg,
+            wait_ms = wait.as_millis() as u64,
+            "glare: re-INVITE again later"
+        );
+        let retries = self.retry_tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
+            let _ = retries.send(leg);
+        });
+        true
+    }
+
+    /// Sends `leg`'s re-offer again once its glare wait is over.
+    pub async fn retry_reoffer(&mut self, leg: LegId) {
+        let waiting = self
+            .legs
+            .get(&leg)
+            .and_then(|l| l.reoffer.as_ref())
+            .is_some_and(|r| !r.in_flight);
+        if waiting {
+            self.send_reoffer(leg).await;
         }
     }
 

@@ -86,6 +86,14 @@ impl Bridge {
                     Err(error) => self.fail_media(&id, error).await,
                 }
             }
+            LegEvent::Updated { .. } if other.is_some_and(|o| self.sip.reoffering(o)) => {
+                // One renegotiation at a time per call: the one relayed to
+                // the other leg finishes first (491, RFC 3261 section
+                // 14.2). On this leg's own dialog the user agent already
+                // answers 491 to a re-INVITE crossing ours.
+                tracing::info!(call = %id, "re-offer while another is under way: 491");
+                self.sip.request_pending(leg).await;
+            }
             LegEvent::Updated { offer } => {
                 let Media::Bridged(media) = &mut call.media else {
                     // The echo answers a re-offer with the media it has.
@@ -109,7 +117,7 @@ impl Bridge {
                             .command(leg, LegCommand::AnswerUpdate { answer })
                             .await;
                         if let (Some(offer), Some(other)) = (reoffer, other) {
-                            self.sip.command(other, LegCommand::Update { offer }).await;
+                            self.sip.command(other, LegCommand::Reoffer { offer }).await;
                         }
                         self.describe_legs(&id);
                     }
