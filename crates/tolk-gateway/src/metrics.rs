@@ -22,6 +22,8 @@ pub struct Metrics {
     relay_drops: Mutex<BTreeMap<String, u64>>,
     srtp_auth_failures: AtomicU64,
     transcoded_streams: AtomicI64,
+    keyframes_rtcp: AtomicU64,
+    keyframes_info: AtomicU64,
     sip_dialogs: AtomicU64,
     relay_sessions: AtomicU64,
 }
@@ -66,6 +68,16 @@ impl Metrics {
         if let Ok(mut ends) = self.call_ends.lock() {
             *ends.entry(reason).or_default() += 1;
         }
+    }
+
+    /// The gateway sent a leg a keyframe request: as relay-made RTCP
+    /// (`in_rtcp`) or as a SIP INFO picture_fast_update.
+    pub fn keyframe_requested(&self, in_rtcp: bool) {
+        let counter = match in_rtcp {
+            true => &self.keyframes_rtcp,
+            false => &self.keyframes_info,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A transcoding stream started (`+1`) or stopped (`-1`).
@@ -194,6 +206,15 @@ impl Metrics {
             &plain(self.transcoded_streams.load(Ordering::Relaxed).to_string()),
         );
         family(
+            "tolk_keyframe_requests_total",
+            "counter",
+            "Keyframe requests the gateway sent a leg (PLI/FIR the relay forwards untouched not counted), by form.",
+            &[
+                ("{via=\"rtcp\"}".to_owned(), load(&self.keyframes_rtcp)),
+                ("{via=\"info\"}".to_owned(), load(&self.keyframes_info)),
+            ],
+        );
+        family(
             "tolk_sip_dialogs",
             "gauge",
             "SIP dialogs held (sampled each second).",
@@ -247,6 +268,7 @@ mod tests {
         metrics.call_finished("bye");
         metrics.call_finished("bye");
         metrics.call_finished("no_prack");
+        metrics.keyframe_requested(false);
         metrics.add_relay(&RelayDelta {
             packets: 10,
             bytes: 1720,
@@ -265,6 +287,8 @@ mod tests {
             "tolk_relay_drops_total{reason=\"auth \\\"failed\\\"\"} 1",
             "tolk_srtp_auth_failures_total 1",
             "tolk_transcoded_streams 0",
+            "tolk_keyframe_requests_total{via=\"info\"} 1",
+            "tolk_keyframe_requests_total{via=\"rtcp\"} 0",
             "tolk_call_ends_total{reason=\"bye\"} 2",
             "tolk_call_ends_total{reason=\"no_prack\"} 1",
             "# TYPE tolk_active_calls gauge",
@@ -276,7 +300,7 @@ mod tests {
         }
         let helps = text.lines().filter(|l| l.starts_with("# HELP")).count();
         let types = text.lines().filter(|l| l.starts_with("# TYPE")).count();
-        assert_eq!((helps, types), (11, 11));
+        assert_eq!((helps, types), (12, 12));
     }
 
     fn transcoded(metrics: &Metrics) -> i64 {

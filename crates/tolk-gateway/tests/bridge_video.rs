@@ -247,6 +247,8 @@ fn video_crosses_the_bridge_and_an_info_becomes_a_pli() {
         .receive_rtcp(Duration::from_secs(3))
         .expect("the PLI forwarded to the caller");
     assert_eq!(asked(&forwarded), [A_SSRC]);
+    assert_eq!(tolk.metric("tolk_keyframe_requests_total{via=\"rtcp\"}"), 1);
+    assert_eq!(tolk.metric("tolk_keyframe_requests_total{via=\"info\"}"), 0);
     call.finish(&tolk);
 }
 
@@ -299,4 +301,5 @@ fn a_pli_reaches_an_info_peer_as_one_info() {
         std::thread::sleep(Duration::from_millis(20));
     }
     call.finish(&tolk);
+    assert_eq!(tolk.metric("tolk_keyframe_requests_total{via=\"info\"}"), 1);
 }

@@ -32,7 +32,7 @@ use tolk_relay::srtp::SrtpKey;
 use tolk_relay::srtp::sdes::CryptoAttribute;
 use tolk_relay::transform::Transcode;
 use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, SessionId, SessionInfo, Side};
-use tolk_sdp::model::{Direction, MediaKind, RtpMap};
+use tolk_sdp::model::{Direction, MediaDescription, MediaKind, RtpMap};
 use tolk_sdp::negotiate::{AcceptedMedia, Keying, Negotiation};
 use tolk_sdp::plan::{CodecPlan, EventPlan, LegCodec, MediaPlan};
 use tolk_sdp::{Capabilities, NegotiationError, SessionDescription};
@@ -537,6 +537,9 @@ impl CallMedia {
             }
         }
         video::offer_feedback(&mut offer, &caps);
+        if let Some(previous) = &leg.local {
+            offer.media = same_lines(&previous.media, offer.media);
+        }
         let offer = leg.versioned(offer);
         leg.local = Some(offer.clone());
         leg.pending_offer = Some(offer.clone());
@@ -938,6 +941,31 @@ fn first_of<'a>(
             .iter()
             .any(|m| m.index == *index && m.kind == *kind)
     })
+}
+
+/// A re-offer's m-lines in the order and number of the `previous`
+/// description (RFC 3264 section 8): each active line from `fresh` of the
+/// same kind, and every line without one (a stream rejected or removed)
+/// kept with port 0.
+fn same_lines(
+    previous: &[MediaDescription],
+    fresh: Vec<MediaDescription>,
+) -> Vec<MediaDescription> {
+    let mut fresh: Vec<Option<MediaDescription>> = fresh.into_iter().map(Some).collect();
+    previous
+        .iter()
+        .map(|old| {
+            let reuse = fresh
+                .iter_mut()
+                .find(|line| old.port != 0 && line.as_ref().is_some_and(|l| l.kind == old.kind))
+                .and_then(Option::take);
+            reuse.unwrap_or_else(|| {
+                let mut off = old.clone();
+                off.port = 0;
+                off
+            })
+        })
+        .collect()
 }
 
 /// Same encoding name (case-insensitive) and clock rate.

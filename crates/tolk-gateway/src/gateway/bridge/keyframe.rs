@@ -60,6 +60,7 @@ impl Bridge {
             }
             Some(KeyframeRoute::Info) => false,
         };
+        self.metrics().keyframe_requested(sent_in_rtcp);
         if sent_in_rtcp {
             tracing::debug!(call = %id, ?to, "keyframe request sent in RTCP");
         } else {

@@ -4,9 +4,10 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use tolk_relay::Side;
 use tolk_relay::{Relay, RelayConfig};
 use tolk_sdp::SessionDescription;
-use tolk_sdp::model::MediaKind;
+use tolk_sdp::model::{Direction, MediaKind};
 
 use crate::config::MediaPolicy;
 use crate::gateway::media::CallMedia;
@@ -146,5 +147,55 @@ fn a_callee_refusing_video_leaves_the_caller_with_audio() {
     let a_answer = media.b_answered(&relay, &answer).expect("answered");
     assert_eq!(a_answer.media[1].port, 0, "{a_answer:?}");
     assert_ne!(a_answer.media[0].port, 0);
+    media.release(&relay);
+}
+
+fn directions(description: &SessionDescription) -> Vec<(u16, Option<Direction>)> {
+    description
+        .media
+        .iter()
+        .map(|m| (m.port, m.direction))
+        .collect()
+}
+
+#[test]
+fn a_hold_keeps_the_rejected_video_line_in_the_re_offer() {
+    let relay = relay(51960);
+    let policy = MediaPolicy::default();
+    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer)).expect("media");
+    let answer = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 97\r\n"));
+    media.b_answered(&relay, &answer).expect("answered");
+    media.b_confirmed();
+
+    let hold = sdp(&format!("{AUDIO}a=sendonly\r\nm=video 0 RTP/AVP 109\r\n"));
+    let (_, reoffer) = media.reoffered(&relay, Side::A, &hold).expect("hold");
+    let reoffer = reoffer.expect("the callee is re-offered");
+    let lines = directions(&reoffer);
+    assert_eq!(lines.len(), 2, "as many m-lines as before: {lines:?}");
+    assert_eq!(lines[0].1, Some(Direction::SendOnly), "the hold passed on");
+    assert_eq!(lines[1].0, 0, "video still rejected");
+    media.release(&relay);
+}
+
+#[test]
+fn holding_only_the_video_re_offers_only_the_video_as_held() {
+    let relay = relay(51980);
+    let policy = MediaPolicy::default();
+    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer)).expect("media");
+    let pt = media.b_offer().expect("offer").media[1].formats[0].pt.0;
+    let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
+    media.b_answered(&relay, &answer).expect("answered");
+    media.b_confirmed();
+
+    let hold_video = sdp(&format!("{AUDIO}{}a=sendonly\r\n", h264(40010, 109)));
+    let (answer, reoffer) = media.reoffered(&relay, Side::A, &hold_video).expect("held");
+    assert_eq!(answer.media.len(), 2);
+    let lines = directions(&reoffer.expect("the callee is re-offered"));
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0].1, Some(Direction::SendRecv), "audio untouched");
+    assert_eq!(lines[1].1, Some(Direction::SendOnly), "video held");
+    assert_ne!(lines[1].0, 0);
     media.release(&relay);
 }
