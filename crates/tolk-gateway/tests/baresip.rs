@@ -41,6 +41,7 @@ impl Ports {
             rtp_ports: (media, media + 99),
             mediaenc: mediaenc.map(str::to_owned),
             registrar: None,
+            password: None,
             auto_answer: false,
         }
     }
@@ -97,17 +98,22 @@ struct Scene {
 
 impl Scene {
     fn start(name: &str, ports: &Ports) -> Option<Scene> {
+        Self::start_with(name, &gateway_config(ports))
+    }
+
+    /// A scene whose gateway runs `config`.
+    fn start_with(name: &str, config: &str) -> Option<Scene> {
         let netns = Netns::new()?;
         tolk_testkit::peer("baresip")?;
         let dir = std::env::temp_dir().join(format!("tolk-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let config = dir.join("tolk.toml");
-        std::fs::write(&config, gateway_config(ports)).expect("config");
+        let path = dir.join("tolk.toml");
+        std::fs::write(&path, config).expect("config");
         let mut tolk = Running::spawn(
             netns
                 .command(env!("CARGO_BIN_EXE_tolk"))
                 .args(["run", "--config"])
-                .arg(&config)
+                .arg(&path)
                 .stdout(Stdio::piped()),
         );
         let stdout = tolk.0.stdout.take().expect("stdout");
@@ -361,4 +367,48 @@ fn baresip_with_mandatory_sdes_reaches_a_plain_rtp_sipp() {
         !last_status.starts_with("0/") && !last_status.contains("/0 (bit/s)"),
         "baresip received no audio it could decrypt: {last_status}"
     );
+}
+
+#[test]
+fn baresip_registers_by_answering_the_digest_challenge() {
+    let ports = Ports {
+        sip: 29280,
+        admin: 29310,
+        media: 53500,
+    };
+    // baresip 1.0 (libre) fails on a SHA-256 challenge instead of taking
+    // the MD5 one after it: offer MD5 alone.
+    let users = r#"users = [{ user = "bob", password = "builder" }, { user = "eve", password = "right" }]
+digest_algorithms = ["MD5"]"#;
+    let config = gateway_config(&ports).replacen(
+        "domains = [\"127.0.0.1\"]\n",
+        &format!("domains = [\"127.0.0.1\"]\n{users}\n"),
+        1,
+    );
+    let Some(scene) = Scene::start_with("baresip-digest", &config) else {
+        return;
+    };
+    let registrar: SocketAddr = ([127, 0, 0, 1], ports.sip).into();
+    let bob_account = BaresipAccount {
+        registrar: Some(registrar),
+        password: Some("builder".into()),
+        ..ports.phone(0, "bob", None)
+    };
+    let eve_account = BaresipAccount {
+        registrar: Some(registrar),
+        password: Some("wrong".into()),
+        ..ports.phone(1, "eve", None)
+    };
+    let (bob, eve) = (scene.phone(&bob_account), scene.phone(&eve_account));
+    let _bob = bob.spawn(&scene.netns, &[], 8);
+    let _eve = eve.spawn(&scene.netns, &[], 8);
+    let registered = wait_for(Duration::from_secs(6), || bob.log().contains("200 OK"));
+    assert!(registered, "bob did not register:\n{}", bob.log());
+    let refused = wait_for(Duration::from_secs(6), || eve.log().contains("403"));
+    assert!(
+        refused,
+        "eve's wrong password was not refused:\n{}",
+        eve.log()
+    );
+    assert!(!eve.log().contains("200 OK"), "{}", eve.log());
 }

@@ -163,6 +163,7 @@ fn baresip_calls_the_echo_target_over_tls() {
         rtp_ports: (*PHONE_RTP.start(), *PHONE_RTP.end()),
         mediaenc: None,
         registrar: None,
+        password: None,
         auto_answer: false,
     };
     let phone = Baresip::configure(&dir.join("alice"), &account).expect("baresip present");

@@ -32,6 +32,8 @@ pub struct BaresipAccount {
     /// A registrar to register at (its outbound proxy); `None`: no
     /// registration.
     pub registrar: Option<SocketAddr>,
+    /// The Digest password answering the registrar's challenges.
+    pub password: Option<String>,
     /// Answer incoming calls at once.
     pub auto_answer: bool,
 }
@@ -145,6 +147,9 @@ fn account_line(account: &BaresipAccount) -> String {
         Some(registrar) => line.push_str(&format!(";outbound=\"sip:{registrar}\";regint=600")),
         None => line.push_str(";regint=0"),
     }
+    if let Some(password) = &account.password {
+        line.push_str(&format!(";auth_pass={password}"));
+    }
     if let Some(mediaenc) = &account.mediaenc {
         line.push_str(&format!(";mediaenc={mediaenc}"));
     }
@@ -168,6 +173,7 @@ mod tests {
             rtp_ports: (35000, 35099),
             mediaenc: mediaenc.map(str::to_owned),
             registrar,
+            password: None,
             auto_answer: true,
         }
     }

@@ -171,8 +171,8 @@ pub struct Registrar {
     #[serde(default)]
     pub challenge_invites: bool,
     /// Digest algorithms challenged with, in order of preference
-    /// (`SHA-256`, `MD5`). Some clients (sipp) answer only the first
-    /// challenge and know MD5 alone.
+    /// (`SHA-256`, `MD5`). Some clients (sipp, baresip 1.0) fail on a
+    /// SHA-256 challenge instead of answering the MD5 one.
     #[serde(default = "default_digest_algorithms")]
     pub digest_algorithms: Vec<String>,
     /// How long a challenge's nonce stays fresh; an older one gets a new

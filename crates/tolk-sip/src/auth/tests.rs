@@ -151,3 +151,30 @@ fn expired_nonce_with_right_credentials_is_stale() {
         AuthOutcome::Authorized { .. }
     ));
 }
+
+#[test]
+fn as_a_proxy_it_challenges_with_407_and_reads_proxy_authorization() {
+    let now = t0();
+    let server = DigestServer::new("example.com", now, 7).as_proxy();
+    let AuthOutcome::Challenge(challenge) = server.verify(now, &register(), "t", lookup).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(challenge.code(), 407);
+    assert_eq!(challenge.headers().proxy_authenticate().count(), 2);
+    assert_eq!(challenge.headers().www_authenticate().count(), 0);
+    let retry = retry_of(&register(), &challenge, &alice());
+    assert!(retry.headers().get(names::PROXY_AUTHORIZATION).is_some());
+    assert!(matches!(
+        server.verify(now, &retry, "t", lookup).unwrap(),
+        AuthOutcome::Authorized { .. }
+    ));
+    let registrar = DigestServer::new("example.com", now, 7);
+    assert!(
+        matches!(
+            registrar.verify(now, &retry, "t", lookup).unwrap(),
+            AuthOutcome::Challenge(_)
+        ),
+        "a registrar reads Authorization, not Proxy-Authorization"
+    );
+}
