@@ -199,3 +199,48 @@ fn holding_only_the_video_re_offers_only_the_video_as_held() {
     assert_ne!(lines[1].0, 0);
     media.release(&relay);
 }
+
+#[test]
+fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() {
+    let relay = relay(51800);
+    let caller = MediaPolicy::default();
+    let plain = MediaPolicy {
+        srtp: crate::config::SrtpPolicy::Off,
+        ..MediaPolicy::default()
+    };
+    let crypto = |tag: u8| {
+        format!(
+            "a=crypto:{tag} AES_CM_128_HMAC_SHA1_80 inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e\r\n"
+        )
+    };
+    let offer = sdp(&format!(
+        "m=audio 40000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n{}{}",
+        crypto(1),
+        h264(40010, 109).replace("RTP/AVP", "RTP/SAVP") + &crypto(1)
+    ));
+    let mut media = CallMedia::new(&relay, IP, &caller, &plain, Some(offer)).expect("media");
+    let b_offer = media.b_offer().expect("offer").clone();
+    assert!(
+        b_offer
+            .media
+            .iter()
+            .all(|m| m.protocol.as_str() == "RTP/AVP" && m.crypto.is_empty()),
+        "plain toward the callee: {b_offer:?}"
+    );
+    let pt = b_offer.media[1].formats[0].pt.0;
+    let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
+    let a_answer = media.b_answered(&relay, &answer).expect("answered");
+    for line in &a_answer.media {
+        assert_eq!(line.protocol.as_str(), "RTP/SAVP", "{line:?}");
+        assert_eq!(line.crypto.len(), 1, "our own key on each line: {line:?}");
+    }
+    assert_ne!(
+        a_answer.media[0].crypto[0].keys, a_answer.media[1].crypto[0].keys,
+        "a key per stream"
+    );
+    assert_eq!(
+        media.describe(Side::A).crypto,
+        "SDES AES_CM_128_HMAC_SHA1_80"
+    );
+    media.release(&relay);
+}
