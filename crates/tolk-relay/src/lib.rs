@@ -51,8 +51,9 @@
 //!
 //! - [`srtp`]: SRTP/SRTCP behind the [`srtp::SrtpContext`] trait, which
 //!   transforms packets in place in the receive buffer: [`srtp::InPlaceSrtp`]
-//!   (AES-CM profiles, no allocation) and [`srtp::WebrtcSrtp`] (on
-//!   `webrtc-srtp`, used for AEAD_AES_128_GCM); SDES `inline:` keys in
+//!   (AES-CM profiles) and [`srtp::InPlaceGcm`] (AEAD_AES_128_GCM), neither
+//!   allocating, and [`srtp::WebrtcSrtp`] (on `webrtc-srtp`, kept as the
+//!   independent implementation they are checked against); SDES `inline:` keys in
 //!   [`srtp::sdes`], DTLS-SRTP exporter keys in [`srtp::dtls`].
 //! - [`pipeline`]: one direction's per-packet work as a pure function
 //!   (demux, unprotect, validate, [`rewrite`], protect) returning the new

@@ -21,7 +21,7 @@ type HmacSha1 = Hmac<Sha1>;
 type Ctr = ctr::Ctr128BE<Aes128>;
 
 /// Distinct SSRCs one context keeps state for (per RTP and per RTCP).
-const MAX_SSRCS: usize = super::webrtc::MAX_SSRCS;
+pub(super) const MAX_SSRCS: usize = super::webrtc::MAX_SSRCS;
 const RTCP_TAG: usize = 10;
 const E_INDEX: usize = 4;
 
@@ -36,20 +36,10 @@ struct SessionKeys {
 impl SessionKeys {
     /// Section 4.3.1 with key_derivation_rate 0: labels (enc, auth, salt).
     fn derive(key: &SrtpKey, labels: [u8; 3]) -> Result<Self> {
-        let master = Aes128::new(GenericArray::from_slice(key.master_key()));
-        let kdf = |label: u8, out: &mut [u8]| {
-            let mut iv = [0u8; 16];
-            for (d, s) in iv.iter_mut().zip(key.master_salt()) {
-                *d = *s;
-            }
-            iv[7] ^= label;
-            out.fill(0);
-            keystream(&master, &iv).apply_keystream(out);
-        };
         let (mut enc, mut auth, mut salt) = ([0u8; 16], [0u8; 20], [0u8; 14]);
-        kdf(labels[0], &mut enc);
-        kdf(labels[1], &mut auth);
-        kdf(labels[2], &mut salt);
+        derive_session_key(key, labels[0], &mut enc);
+        derive_session_key(key, labels[1], &mut auth);
+        derive_session_key(key, labels[2], &mut salt);
         Ok(Self {
             cipher: Aes128::new(GenericArray::from_slice(&enc)),
             salt,
@@ -81,6 +71,20 @@ impl SessionKeys {
     }
 }
 
+/// RFC 3711 section 4.3.1's AES-CM PRF with key_derivation_rate 0: the
+/// session key with `label`, `out.len()` bytes long. A 96-bit GCM master
+/// salt is taken times 2^16 (RFC 7714 erratum 4938), i.e. zero-padded.
+pub(super) fn derive_session_key(key: &SrtpKey, label: u8, out: &mut [u8]) {
+    let master = Aes128::new(GenericArray::from_slice(key.master_key()));
+    let mut iv = [0u8; 16];
+    for (d, s) in iv.iter_mut().zip(key.master_salt()) {
+        *d = *s;
+    }
+    iv[7] ^= label;
+    out.fill(0);
+    keystream(&master, &iv).apply_keystream(out);
+}
+
 /// AES-CM from an already expanded key: no key schedule per packet.
 fn keystream(cipher: &Aes128, iv: &[u8; 16]) -> Ctr {
     let core = ctr::CtrCore::<Aes128, ctr::flavors::Ctr128BE>::inner_iv_init(
@@ -92,10 +96,10 @@ fn keystream(cipher: &Aes128, iv: &[u8; 16]) -> Ctr {
 
 /// Per-SSRC state: the receive window, or the send index.
 #[derive(Clone, Copy, Default)]
-struct Stream {
+pub(super) struct Stream {
     ssrc: u32,
-    window: ReplayWindow,
-    authenticated: bool,
+    pub(super) window: ReplayWindow,
+    pub(super) authenticated: bool,
 }
 
 /// Zero-allocation SRTP/SRTCP for `AES_CM_128_HMAC_SHA1_80` and `_32`.
@@ -131,7 +135,7 @@ impl InPlaceSrtp {
 /// The stream for `ssrc`, created within the budget: once any stream has
 /// authenticated, new SSRCs beyond it are refused; before, the oldest
 /// never-authenticated entry is recycled.
-fn stream(streams: &mut Vec<Stream>, ssrc: u32) -> Result<&mut Stream> {
+pub(super) fn stream(streams: &mut Vec<Stream>, ssrc: u32) -> Result<&mut Stream> {
     let at = match streams.iter().position(|s| s.ssrc == ssrc) {
         Some(i) => i,
         None if streams.len() < MAX_SSRCS => {
@@ -158,7 +162,7 @@ fn stream(streams: &mut Vec<Stream>, ssrc: u32) -> Result<&mut Stream> {
 
 /// The RTP header's length. The padding count is in the (encrypted) last
 /// byte, so the header is read with the P bit masked.
-fn header_len(packet: &mut [u8]) -> Result<usize> {
+pub(super) fn header_len(packet: &mut [u8]) -> Result<usize> {
     let first = *packet
         .first()
         .ok_or(Error::Truncated { len: 0, needed: 12 })?;
@@ -176,7 +180,7 @@ fn header_len(packet: &mut [u8]) -> Result<usize> {
     })
 }
 
-fn room(buf: &[u8], needed: usize) -> Result<()> {
+pub(super) fn room(buf: &[u8], needed: usize) -> Result<()> {
     if needed > buf.len() {
         return Err(Error::Oversized {
             len: needed,
@@ -186,7 +190,7 @@ fn room(buf: &[u8], needed: usize) -> Result<()> {
     Ok(())
 }
 
-fn be32(b: &[u8], at: usize) -> u32 {
+pub(super) fn be32(b: &[u8], at: usize) -> u32 {
     let mut w = [0; 4];
     if let Some(s) = b.get(at..at + 4) {
         w.copy_from_slice(s);

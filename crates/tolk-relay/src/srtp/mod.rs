@@ -3,10 +3,11 @@
 //! A [`SrtpContext`] transforms packets in place in the relay's packet
 //! buffer: `buf[..len]` holds the input, the output is written back into
 //! `buf` and its length returned. The buffer is the receive slot itself, so
-//! an in-place implementation allocates nothing; [`WebrtcSrtp`], the first
-//! implementation, wraps `webrtc-srtp`'s `Context`, which returns a fresh
-//! `Bytes` per packet that we copy back (one allocation per packet, measured
-//! in BENCHMARKS.md).
+//! an in-place implementation allocates nothing: [`InPlaceSrtp`] (AES-CM)
+//! and [`InPlaceGcm`] (AES-GCM) are the ones the relay uses. [`WebrtcSrtp`],
+//! the first implementation, wraps `webrtc-srtp`'s `Context`, which returns
+//! a fresh `Bytes` per packet that we copy back (several allocations per
+//! packet, measured in BENCHMARKS.md); it stays as the independent check.
 //!
 //! Keys come from SDES `a=crypto` lines ([`sdes`]) or from a DTLS-SRTP
 //! exporter ([`dtls`]).
@@ -16,6 +17,7 @@
 //! is always on.
 
 pub mod dtls;
+mod gcm;
 mod inplace;
 mod profile;
 mod replay;
@@ -27,6 +29,7 @@ mod reference;
 #[cfg(test)]
 mod vectors;
 
+pub use gcm::InPlaceGcm;
 pub use inplace::InPlaceSrtp;
 pub use profile::{SrtpKey, SrtpProfile};
 pub use webrtc::WebrtcSrtp;
@@ -55,10 +58,10 @@ pub trait SrtpContext: Send {
 }
 
 /// Creates the default implementation for a key (replay protection on):
-/// [`InPlaceSrtp`] for the AES-CM profiles, [`WebrtcSrtp`] for GCM.
+/// [`InPlaceSrtp`] for the AES-CM profiles, [`InPlaceGcm`] for GCM.
 pub fn new_context(key: &SrtpKey) -> Result<Box<dyn SrtpContext>> {
     Ok(match key.profile() {
-        SrtpProfile::AeadAes128Gcm => Box::new(WebrtcSrtp::new(key)?),
+        SrtpProfile::AeadAes128Gcm => Box::new(InPlaceGcm::new(key)?),
         _ => Box::new(InPlaceSrtp::new(key)?),
     })
 }

@@ -6,11 +6,13 @@
 //! (`reference.rs`, written from the RFC's formulas); the reference then
 //! predicts full SRTP packets, which [`WebrtcSrtp`] and [`InPlaceSrtp`] must
 //! produce byte for byte (with the B.3 master key, so their KDFs are
-//! exercised through their output). The behaviour tests run once per
-//! implementation and profile.
+//! exercised through their output). AES-GCM: [`InPlaceGcm`] reproduces
+//! RFC 7714's section 16.1.1 packet and interoperates with [`WebrtcSrtp`]
+//! both ways (which checks its KDF and SRTCP layout). The behaviour tests
+//! run once per implementation and profile.
 
 use super::reference::{kdf, keystream, protect_rtp};
-use super::{InPlaceSrtp, SrtpContext, SrtpKey, SrtpProfile, WebrtcSrtp};
+use super::{InPlaceGcm, InPlaceSrtp, SrtpContext, SrtpKey, SrtpProfile, WebrtcSrtp};
 use crate::error::{Error, Result};
 
 fn hex(s: &str) -> Vec<u8> {
@@ -96,8 +98,12 @@ fn webrtc(key: &SrtpKey) -> Box<dyn SrtpContext> {
     Box::new(WebrtcSrtp::new(key).unwrap())
 }
 
+/// The in-place implementation for the key's profile.
 fn in_place(key: &SrtpKey) -> Box<dyn SrtpContext> {
-    Box::new(InPlaceSrtp::new(key).unwrap())
+    match key.profile() {
+        SrtpProfile::AeadAes128Gcm => Box::new(InPlaceGcm::new(key).unwrap()),
+        _ => Box::new(InPlaceSrtp::new(key).unwrap()),
+    }
 }
 
 /// Every (implementation, profile) it supports, as a sender/receiver pair on the B.3 key.
@@ -105,10 +111,7 @@ fn pairs() -> Vec<(String, Ctx, Ctx)> {
     let mut all = Vec::new();
     for profile in SrtpProfile::ALL {
         let key = b3_key(profile);
-        let news: &[(&str, New)] = match profile {
-            SrtpProfile::AeadAes128Gcm => &[("webrtc", webrtc)],
-            _ => &[("webrtc", webrtc), ("in-place", in_place)],
-        };
+        let news: [(&str, New); 2] = [("webrtc", webrtc), ("in-place", in_place)];
         for (name, new) in news {
             all.push((format!("{name} {profile}"), new(&key), new(&key)));
         }
@@ -169,10 +172,7 @@ fn round_trip_rtp_and_rtcp() {
 
 #[test]
 fn implementations_interoperate_both_ways() {
-    for profile in [
-        SrtpProfile::AesCm128HmacSha1_80,
-        SrtpProfile::AesCm128HmacSha1_32,
-    ] {
+    for profile in SrtpProfile::ALL {
         let key = b3_key(profile);
         for (mut tx, mut rx) in [
             (in_place(&key), webrtc(&key)),
@@ -316,6 +316,31 @@ fn unknown_ssrc_flood_is_bounded() {
         .count();
     assert!(refused >= 1000 - super::webrtc::MAX_SSRCS, "{refused}");
     assert!(InPlaceSrtp::new(&b3_key(SrtpProfile::AeadAes128Gcm)).is_err());
+    assert!(InPlaceGcm::new(&b3_key(SrtpProfile::AesCm128HmacSha1_80)).is_err());
+}
+
+/// RFC 7714 section 16.1.1: AEAD_AES_128_GCM on "Gallia est omnis divisa
+/// in partes tres" (session key and salt given directly).
+#[test]
+fn rfc_7714_rtp_packet() {
+    let plain = hex(
+        "8040f17b 8041f8d3 5501a0b2 47616c6c 69612065 7374206f 6d6e6973
+                     20646976 69736120 696e2070 61727465 73207472 6573",
+    );
+    let protected = hex(
+        "8040f17b 8041f8d3 5501a0b2 f24de3a3 fb34de6c acba861c 9d7e4bca
+                         be633bd5 0d294e6f 42a5f47a 51c7d19b 36de3adf 8833 899d7f27
+                         beb16a91 52cf765e e4390cce",
+    );
+    let key = arr::<16>("000102030405060708090a0b0c0d0e0f");
+    let salt = arr::<12>("517569642070726f2071756f");
+    let mut tx = InPlaceGcm::from_session_keys(key, salt);
+    let (mut buf, n) = protect(&mut tx, &plain, false);
+    let n = n.unwrap();
+    assert_eq!(buf[..n], protected[..]);
+    let mut rx = InPlaceGcm::from_session_keys(key, salt);
+    assert_eq!(rx.unprotect_rtp(&mut buf, n).unwrap(), plain.len());
+    assert_eq!(buf[..plain.len()], plain[..]);
 }
 
 /// Found by the `srtp_unprotect` fuzz target: header extensions running
