@@ -95,6 +95,7 @@ pub mod plan;
 mod print;
 #[cfg(test)]
 mod print_oracle;
+mod scan;
 
 pub use body::SdpBody;
 pub use error::{Error, ParseError};

@@ -1,6 +1,7 @@
 //! RTP payload formats: payload types, `a=rtpmap`, `a=fmtp`, `a=rtcp-fb`.
 
 use super::Text;
+use crate::scan::{cut, pieces};
 
 /// An RTP payload type number (0-127).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -162,10 +163,8 @@ impl Fmtp {
 
     /// The `name=value` pairs (names as written, values trimmed).
     pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
-        // One-char sets rather than `';'`: these strings are a few dozen
-        // bytes, too short for the memchr search a `char` pattern starts.
-        self.0.split([';']).filter_map(|pair| {
-            let (name, value) = pair.split_once(['='])?;
+        pieces(&self.0, b';').filter_map(|pair| {
+            let (name, value) = cut(pair, b'=')?;
             Some((name.trim(), value.trim()))
         })
     }

@@ -3,6 +3,7 @@
 //! expected) and prints it again with `Display`.
 
 use super::{Address, AddressType, Direction, Text};
+use crate::scan::cut;
 
 /// `a=rtcp:<port> [IN <addrtype> <address>]` (RFC 3605).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +95,7 @@ impl ExtMap {
     pub(crate) fn read(text: &Text, value: &str) -> Result<Self, &'static str> {
         let mut fields = value.trim().splitn(3, ' ');
         let head = fields.next().unwrap_or_default();
-        let (id, direction) = match head.split_once('/') {
+        let (id, direction) = match cut(head, b'/') {
             Some((id, direction)) => (
                 id,
                 Some(Direction::from_token(direction).ok_or("an extmap direction")?),
@@ -149,9 +150,9 @@ impl Ssrc {
 
     /// Reads `value`, sharing `text`'s buffer when `value` lies in it.
     pub(crate) fn read(text: &Text, value: &str) -> Result<Self, &'static str> {
-        let (ssrc, rest) = value.split_once(' ').ok_or("`<ssrc> <attribute>`")?;
+        let (ssrc, rest) = cut(value, b' ').ok_or("`<ssrc> <attribute>`")?;
         let ssrc = ssrc.parse().map_err(|_| "a 32-bit SSRC")?;
-        let (attribute, value) = match rest.split_once(':') {
+        let (attribute, value) = match cut(rest, b':') {
             Some((attribute, value)) => (attribute, Some(text.slice_of(value))),
             None => (rest, None),
         };

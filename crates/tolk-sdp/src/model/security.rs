@@ -26,9 +26,12 @@ impl Fingerprint {
         let (Some(hash), Some(digest), None) = (fields.next(), fields.next(), fields.next()) else {
             return Err("`<hash function> <fingerprint>`");
         };
-        let is_hex_pairs = digest
-            .split(':')
-            .all(|pair| pair.len() == 2 && pair.bytes().all(|b| b.is_ascii_hexdigit()));
+        // Hex pairs separated by colons: every third byte a colon.
+        let is_hex_pairs = digest.len() % 3 == 2
+            && digest.bytes().enumerate().all(|(at, b)| match at % 3 {
+                2 => b == b':',
+                _ => b.is_ascii_hexdigit(),
+            });
         if !is_hex_pairs {
             return Err("a fingerprint of colon-separated hex pairs");
         }

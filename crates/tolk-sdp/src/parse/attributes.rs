@@ -10,6 +10,7 @@ use crate::model::{
     Attribute, Candidate, Crypto, Direction, ExtMap, Fingerprint, Fmtp, Group, MediaDescription,
     Msid, PayloadType, Rtcp, RtpMap, SessionDescription, Setup, Ssrc, SsrcGroup, Text,
 };
+use crate::scan::{cut, pieces};
 
 /// What was expected in an attribute value.
 #[derive(Debug)]
@@ -104,7 +105,7 @@ pub(crate) fn apply_media(
             }
         }
         ("fmtp", Some(value)) if is_rtp => {
-            let (pt, params) = value.split_once(' ').unwrap_or((value, ""));
+            let (pt, params) = cut(value, b' ').unwrap_or((value, ""));
             let pt = PayloadType::parse(pt).ok_or_else(|| fail("a payload type"))?;
             match media.formats.iter_mut().find(|format| format.pt == pt) {
                 Some(format) if format.fmtp.is_none() => {
@@ -115,9 +116,8 @@ pub(crate) fn apply_media(
             }
         }
         ("rtcp-fb", Some(value)) if is_rtp => {
-            let (pt, feedback) = value
-                .split_once(' ')
-                .ok_or_else(|| fail("`<payload type> <feedback>`"))?;
+            let (pt, feedback) =
+                cut(value, b' ').ok_or_else(|| fail("`<payload type> <feedback>`"))?;
             if pt == "*" {
                 media.rtcp_fb_all.push(input.slice_of(feedback));
                 false
@@ -224,12 +224,10 @@ pub(crate) fn parse_rtpmap(
     input: &Text,
     value: &str,
 ) -> Result<(PayloadType, RtpMap), &'static str> {
-    let (pt, encoding) = value
-        .trim()
-        .split_once(' ')
-        .ok_or("`<payload type> <encoding>/<clock rate>`")?;
+    let (pt, encoding) =
+        cut(value.trim(), b' ').ok_or("`<payload type> <encoding>/<clock rate>`")?;
     let pt = PayloadType::parse(pt).ok_or("a payload type 0-127")?;
-    let mut parts = encoding.trim().split('/');
+    let mut parts = pieces(encoding.trim(), b'/');
     let name = parts
         .next()
         .filter(|name| !name.is_empty())

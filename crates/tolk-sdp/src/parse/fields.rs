@@ -3,13 +3,14 @@
 //! and says what it expected when they do not read.
 
 use crate::model::{Address, Bandwidth, Origin, Text, address_type_of};
+use crate::scan::pieces;
 
 /// What was expected, for the caller to place on its line.
 pub(crate) type Expected = &'static str;
 
 /// Fields separated by runs of spaces (none of these fields may be empty).
 fn fields(value: &str) -> impl Iterator<Item = &str> {
-    value.split(' ').filter(|field| !field.is_empty())
+    pieces(value, b' ').filter(|field| !field.is_empty())
 }
 
 /// RFC 8866 §9 `token`: nettype and addrtype must be tokens, or the line

@@ -73,14 +73,20 @@ impl<'a> Iterator for Lines<'a> {
         let bytes = self.text.as_bytes();
         while self.position < bytes.len() {
             let offset = self.position;
-            let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
-            self.position = end + 1;
             self.number += 1;
-            let mut line = &bytes[offset..end];
-            if end < bytes.len() {
-                line = line.strip_suffix(b"\r").unwrap_or(line);
-            }
-            if line.is_empty() {
+            // One scan finds the line end and any CR or NUL before it: a
+            // CR is only allowed right before the LF.
+            let stop = memchr::memchr3(b'\n', b'\r', b'\0', &bytes[offset..])
+                .map_or(bytes.len(), |i| offset + i);
+            let crlf = bytes.get(stop) == Some(&b'\r') && bytes.get(stop + 1) == Some(&b'\n');
+            let inside = stop < bytes.len() && bytes[stop] != b'\n' && !crlf;
+            self.position = if inside {
+                memchr::memchr(b'\n', &bytes[stop..]).map_or(bytes.len(), |i| stop + i) + 1
+            } else {
+                stop + if crlf { 2 } else { 1 }
+            };
+            let line = &bytes[offset..stop];
+            if line.is_empty() && !inside {
                 continue;
             }
             let here = |expected: &str| ParseError {
@@ -88,7 +94,7 @@ impl<'a> Iterator for Lines<'a> {
                 offset,
                 expected: expected.to_owned(),
             };
-            if memchr::memchr2(b'\r', b'\0', line).is_some() {
+            if inside {
                 return Some(Err(here("a line without CR or NUL inside it")));
             }
             if line.len() < 2 || line[1] != b'=' || line[0] == b'=' {

@@ -191,7 +191,7 @@ fn media_line(input: &Text, line: &Line<'_>) -> Result<MediaDescription, ParseEr
 
 /// `<name>[:<value>]`.
 fn split_attribute(value: &str) -> (&str, Option<&str>) {
-    match value.split_once(':') {
+    match crate::scan::cut(value, b':') {
         Some((name, value)) => (name, Some(value)),
         None => (value, None),
     }
