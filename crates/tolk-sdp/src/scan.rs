@@ -14,9 +14,28 @@ pub(crate) fn cut(text: &str, delimiter: u8) -> Option<(&str, &str)> {
 /// The pieces of `text` between `delimiter`s (an ASCII byte), empty ones
 /// included, like `str::split`.
 pub(crate) fn pieces(text: &str, delimiter: u8) -> impl Iterator<Item = &str> {
-    debug_assert!(delimiter.is_ascii());
-    // A one-char set, not a `char`: a set is matched char by char.
-    text.split([char::from(delimiter)])
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        let (piece, after) = match cut(current, delimiter) {
+            Some((piece, after)) => (piece, Some(after)),
+            None => (current, None),
+        };
+        rest = after;
+        Some(piece)
+    })
+}
+
+/// `str::trim`, with a fast path for text that starts and ends with
+/// visible ASCII, as nearly every SDP value does.
+pub(crate) fn trim(text: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+    let bytes = text.as_bytes();
+    if visible(bytes.first()) && visible(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    }
 }
 
 #[cfg(test)]
@@ -24,10 +43,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cut_and_pieces_match_the_str_methods() {
-        for text in ["a:b:c", ":", "", "no", "é:ü", "a::"] {
+    fn cut_pieces_and_trim_match_the_str_methods() {
+        for text in [
+            "a:b:c",
+            ":",
+            "",
+            "no",
+            "é:ü",
+            "a::",
+            " a : b ",
+            "\u{a0}x\u{a0}:",
+        ] {
             assert_eq!(cut(text, b':'), text.split_once(':'), "{text:?}");
             assert!(pieces(text, b':').eq(text.split(':')), "{text:?}");
+            assert_eq!(trim(text), text.trim(), "{text:?}");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! RTP payload formats: payload types, `a=rtpmap`, `a=fmtp`, `a=rtcp-fb`.
 
 use super::Text;
-use crate::scan::{cut, pieces};
+use crate::scan::{cut, pieces, trim};
 
 /// An RTP payload type number (0-127).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -165,7 +165,7 @@ impl Fmtp {
     pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
         pieces(&self.0, b';').filter_map(|pair| {
             let (name, value) = cut(pair, b'=')?;
-            Some((name.trim(), value.trim()))
+            Some((trim(name), trim(value)))
         })
     }
 

@@ -3,7 +3,7 @@
 //! expected) and prints it again with `Display`.
 
 use super::{Address, AddressType, Direction, Text};
-use crate::scan::cut;
+use crate::scan::{cut, trim};
 
 /// `a=rtcp:<port> [IN <addrtype> <address>]` (RFC 3605).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,8 +93,15 @@ impl ExtMap {
 
     /// Reads `value`, sharing `text`'s buffer when `value` lies in it.
     pub(crate) fn read(text: &Text, value: &str) -> Result<Self, &'static str> {
-        let mut fields = value.trim().splitn(3, ' ');
-        let head = fields.next().unwrap_or_default();
+        // `<head> <uri>[ <attributes>]`, the attributes as one field.
+        let value = trim(value);
+        let (head, rest) =
+            cut(value, b' ').map_or((value, None), |(head, rest)| (head, Some(rest)));
+        let (uri, attributes) = match rest.map(|rest| (rest, cut(rest, b' '))) {
+            Some((_, Some((uri, attributes)))) => (Some(uri), Some(attributes)),
+            Some((rest, None)) => (Some(rest), None),
+            None => (None, None),
+        };
         let (id, direction) = match cut(head, b'/') {
             Some((id, direction)) => (
                 id,
@@ -103,15 +110,12 @@ impl ExtMap {
             None => (head, None),
         };
         let id = id.parse().map_err(|_| "a numeric extmap id")?;
-        let uri = fields
-            .next()
-            .filter(|uri| !uri.is_empty())
-            .ok_or("an extmap URI")?;
+        let uri = uri.filter(|uri| !uri.is_empty()).ok_or("an extmap URI")?;
         Ok(ExtMap {
             id,
             direction,
             uri: text.slice_of(uri),
-            attributes: fields.next().map(|part| text.slice_of(part)),
+            attributes: attributes.map(|part| text.slice_of(part)),
         })
     }
 }

@@ -115,10 +115,19 @@ pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<
                     send_pt: format.pt,
                     recv_pt: format.pt,
                 });
+                // The offered fmtp when it is exactly `apt=<apt>` (shared,
+                // no formatting), else one written from the apt.
+                let offered_apt_only = format.fmtp.as_ref().is_some_and(|fmtp| {
+                    fmtp.0.strip_prefix("apt=").and_then(PayloadType::parse) == Some(apt)
+                });
+                let fmtp = match &format.fmtp {
+                    Some(fmtp) if offered_apt_only => fmtp.clone(),
+                    _ => Fmtp(format!("apt={apt}").into()),
+                };
                 selection.formats.push(Format {
                     pt: format.pt,
                     rtpmap: Some(encoding),
-                    fmtp: Some(Fmtp(format!("apt={apt}").into())),
+                    fmtp: Some(fmtp),
                     rtcp_fb: Vec::new(),
                 });
             }
@@ -145,7 +154,9 @@ pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<
     }
     // Keep the offerer's order (RFC 3264 §6.1).
     let position = |pt: PayloadType| offered.formats.iter().position(|f| f.pt == pt);
-    selection.formats.sort_by_key(|format| position(format.pt));
+    selection
+        .formats
+        .sort_by_cached_key(|format| position(format.pt));
     Ok(selection)
 }
 

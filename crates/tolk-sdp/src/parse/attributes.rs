@@ -10,7 +10,7 @@ use crate::model::{
     Attribute, Candidate, Crypto, Direction, ExtMap, Fingerprint, Fmtp, Group, MediaDescription,
     Msid, PayloadType, Rtcp, RtpMap, SessionDescription, Setup, Ssrc, SsrcGroup, Text,
 };
-use crate::scan::{cut, pieces};
+use crate::scan::{cut, pieces, trim};
 
 /// What was expected in an attribute value.
 #[derive(Debug)]
@@ -225,9 +225,9 @@ pub(crate) fn parse_rtpmap(
     value: &str,
 ) -> Result<(PayloadType, RtpMap), &'static str> {
     let (pt, encoding) =
-        cut(value.trim(), b' ').ok_or("`<payload type> <encoding>/<clock rate>`")?;
+        cut(trim(value), b' ').ok_or("`<payload type> <encoding>/<clock rate>`")?;
     let pt = PayloadType::parse(pt).ok_or("a payload type 0-127")?;
-    let mut parts = pieces(encoding.trim(), b'/');
+    let mut parts = pieces(trim(encoding), b'/');
     let name = parts
         .next()
         .filter(|name| !name.is_empty())

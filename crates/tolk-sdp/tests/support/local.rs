@@ -2,6 +2,10 @@
 //! tests, the allocation count and the benchmarks, which include this
 //! file by path.
 
+/// A SHA-256 fingerprint: 32 hex pairs.
+const FINGERPRINT: &str = "AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:\
+AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB";
+
 /// Deterministic per-call inputs for negotiation tests.
 pub struct TestLocal {
     /// The media address.
@@ -44,9 +48,11 @@ impl tolk_sdp::LocalMedia for TestLocal {
         )
     }
     fn fingerprint(&self) -> Option<tolk_sdp::model::Fingerprint> {
+        // A gateway keeps its certificate's fingerprint; cloning it into
+        // each answer allocates nothing.
         Some(tolk_sdp::model::Fingerprint {
-            hash: "sha-256".into(),
-            value: ["AB"; 32].join(":").into(),
+            hash: tolk_sdp::model::Text::from_static("sha-256"),
+            value: tolk_sdp::model::Text::from_static(FINGERPRINT),
         })
     }
     fn srtp_key_material(&mut self, len: usize) -> Vec<u8> {
