@@ -13,11 +13,17 @@ impl PayloadType {
 
     /// Reads a payload type token; `None` unless it is 0-127.
     pub fn parse(token: &str) -> Option<Self> {
-        if token.is_empty() || token.len() > 3 || !token.bytes().all(|b| b.is_ascii_digit()) {
+        if token.is_empty() || token.len() > 3 {
             return None;
         }
-        token
-            .parse::<u8>()
+        let mut value: u16 = 0;
+        for digit in token.bytes() {
+            if !digit.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u16::from(digit - b'0');
+        }
+        u8::try_from(value)
             .ok()
             .filter(|pt| *pt <= Self::MAX)
             .map(PayloadType)

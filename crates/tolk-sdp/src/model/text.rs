@@ -50,6 +50,7 @@ impl Text {
 
     /// `part`, which the caller took from this text, sharing its buffer;
     /// a copy if `part` lies elsewhere.
+    #[inline]
     pub(crate) fn slice_of(&self, part: &str) -> Text {
         let whole = self.as_str();
         let offset = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
