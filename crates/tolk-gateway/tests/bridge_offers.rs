@@ -30,7 +30,7 @@ const LATE_OFFER_CALLER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
   <recv response="183" optional="true"/>
   <recv response="200" rrs="true">
     <action>
-      <ereg regexp="m=audio [0-9]+ RTP/AVP 0" search_in="body" check_it="true" assign_to="offer"/>
+      <ereg regexp="m=audio [0-9]+ RTP/AVP[0-9 ]* 0" search_in="body" check_it="true" assign_to="offer"/>
     </action>
   </recv>
   <send>
@@ -169,6 +169,61 @@ fn a_late_offer_caller_gets_our_offer_in_the_2xx_and_media_flows() {
         tolk.sipp_errors()
     );
     assert_eq!(tolk.metric("tolk_call_setups_total"), 1);
+    tolk.assert_idle();
+}
+
+#[test]
+fn a_late_offer_caller_hears_the_echo() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let tolk = Tolk::start(
+        "late-offer-echo",
+        &config(
+            29246,
+            29309,
+            "53200-53299",
+            "[[route]]\ntarget = \"echo\"\n",
+        ),
+        29309,
+    );
+    write_scenario(&tolk, "late_caller.xml", LATE_OFFER_CALLER);
+    let caller = tolk.sipp_thread(
+        &sipp,
+        &[
+            "-sf",
+            "late_caller.xml",
+            "-s",
+            "echo",
+            "127.0.0.1:29246",
+            "-p",
+            "29247",
+            "-mp",
+            "53300",
+            "-d",
+            "3000",
+            "-m",
+            "1",
+        ],
+    );
+    let echoed = wait_for(Duration::from_secs(10), || {
+        let calls = tolk.http("GET", "/calls");
+        let Some((_, json)) = calls.split_once("\r\n\r\n") else {
+            return false;
+        };
+        serde_json::from_str::<serde_json::Value>(json).is_ok_and(|calls| {
+            calls[0]["legs"][0]["packets_in"].as_u64().unwrap_or(0) > 10
+                && calls[0]["legs"][0]["packets_out"].as_u64().unwrap_or(0) > 10
+                && calls[0]["legs"][0]["codecs"][0] == "PCMU/8000"
+        })
+    });
+    let status = caller.join().expect("caller thread");
+    assert!(echoed, "no echo: {}", tolk.http("GET", "/calls"));
+    assert!(
+        status.success(),
+        "late-offer caller failed: {}",
+        tolk.sipp_errors()
+    );
     tolk.assert_idle();
 }
 

@@ -1,6 +1,8 @@
 //! The `echo` target: the call test every user expects. The caller's
 //! offer is answered under its policy (SRTP too) and its media comes
-//! back through a relay session whose leg B sends to itself.
+//! back through a relay session whose leg B sends to itself. A caller
+//! without an offer (late offer) gets ours in the 2xx and answers in
+//! its ACK.
 
 use std::net::IpAddr;
 
@@ -8,6 +10,7 @@ use tolk_relay::latch::LatchPolicy;
 use tolk_relay::rewrite::PayloadTypeMap;
 use tolk_relay::{EndpointSpec, LegUpdate, Relay, SessionId, Side};
 use tolk_sdp::SessionDescription;
+use tolk_sdp::model::MediaKind;
 use tolk_sdp::negotiate::Negotiation;
 
 use super::media::{MediaError, describe, leg_update};
@@ -18,7 +21,10 @@ use crate::config::MediaPolicy;
 #[derive(Debug)]
 pub struct EchoMedia {
     session: SessionId,
-    negotiation: Negotiation,
+    /// None while a late-offer caller's answer is awaited.
+    negotiation: Option<Negotiation>,
+    /// Our offer to a late-offer caller, until it answers.
+    offer: Option<Box<SessionDescription>>,
 }
 
 impl EchoMedia {
@@ -60,7 +66,8 @@ impl EchoMedia {
                 answer.description,
                 EchoMedia {
                     session: session.id,
-                    negotiation: answer.negotiation,
+                    negotiation: Some(answer.negotiation),
+                    offer: None,
                 },
             )),
             Err(error) => {
@@ -70,6 +77,61 @@ impl EchoMedia {
         }
     }
 
+    /// For a caller without an offer: our offer of what `policy` allows;
+    /// the media loops once [`EchoMedia::answered`] has the answer.
+    pub fn offer(
+        relay: &Relay,
+        ip: IpAddr,
+        policy: &MediaPolicy,
+    ) -> Result<(SessionDescription, EchoMedia), MediaError> {
+        let spec = EndpointSpec {
+            ip,
+            rtcp_mux: false,
+        };
+        let session = relay
+            .create_session(spec, spec)
+            .map_err(|e| MediaError::Resources(e.to_string()))?;
+        let offer = tolk_sdp::offer(
+            &audio_capabilities(policy),
+            &[MediaKind::Audio],
+            &mut RelayPorts::new(ip, session.a.rtp.port()),
+        );
+        let looped = LegUpdate {
+            remote: Some(session.b.rtp),
+            latch: Some(LatchPolicy::Strict),
+            ..LegUpdate::default()
+        };
+        if let Err(error) = relay.update(session.id, Side::B, looped) {
+            let _ = relay.delete(session.id);
+            return Err(MediaError::Resources(error.to_string()));
+        }
+        let echo = EchoMedia {
+            session: session.id,
+            negotiation: None,
+            offer: Some(Box::new(offer.clone())),
+        };
+        Ok((offer, echo))
+    }
+
+    /// The late-offer caller's answer (in its ACK): loops its media.
+    pub fn answered(
+        &mut self,
+        relay: &Relay,
+        answer: &SessionDescription,
+    ) -> Result<(), MediaError> {
+        let Some(offer) = self.offer.take() else {
+            return Ok(());
+        };
+        let negotiation = tolk_sdp::process_answer(&offer, answer)
+            .map_err(|e| MediaError::NotAcceptable(super::media::warning_for(&e)))?;
+        let a = leg_update(&negotiation, PayloadTypeMap::identity())?;
+        relay
+            .update(self.session, Side::A, a)
+            .map_err(|e| MediaError::Resources(e.to_string()))?;
+        self.negotiation = Some(negotiation);
+        Ok(())
+    }
+
     /// The relay session.
     pub fn session(&self) -> SessionId {
         self.session
@@ -77,6 +139,6 @@ impl EchoMedia {
 
     /// The codecs and protection in use.
     pub fn describe(&self) -> (Vec<String>, String) {
-        describe(&self.negotiation)
+        self.negotiation.as_ref().map(describe).unwrap_or_default()
     }
 }

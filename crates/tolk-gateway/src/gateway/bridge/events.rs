@@ -134,6 +134,20 @@ impl Bridge {
                 }
             }
             LegEvent::UpdateAnswered { answer } => {
+                if let Media::Echo(echo) = &mut call.media {
+                    // A late-offer caller's answer to the echo's offer.
+                    if let Err(error) = echo.answered(&self.relay, &answer) {
+                        return self.fail_media(&id, error).await;
+                    }
+                    let (codecs, crypto) = echo.describe();
+                    self.node.update_call(&id, |record| {
+                        if let Some(leg) = record.legs.first_mut() {
+                            leg.streams = vec![("audio".to_owned(), codecs.clone())];
+                            leg.codecs = codecs;
+                            leg.crypto = crypto;
+                        }
+                    });
+                }
                 if let Media::Bridged(media) = &mut call.media {
                     let first_answer = side == Side::A && media.awaits_caller_answer();
                     if let Err(error) = media.reoffer_answered(&self.relay, side, &answer) {

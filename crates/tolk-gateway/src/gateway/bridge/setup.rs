@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use tolk_interwork::{LegCommand, LegId, MediaWarning, Party};
+use tolk_interwork::{LegCommand, LegId, Party};
 use tolk_relay::Side;
 use tolk_sdp::SessionDescription;
 use tolk_sip::message::names;
@@ -57,18 +57,7 @@ impl Bridge {
         let a_policy = self.policy_for_source(source);
         let id = format!("c{}", self.next_call);
         let (destination, b_policy, peer) = match decision.target {
-            RouteTarget::Echo => {
-                let Some(offer) = offer else {
-                    let warning = MediaWarning {
-                        code: 399,
-                        text: "the echo answers an offer: send SDP in the INVITE".into(),
-                    };
-                    return self
-                        .refuse(leg, 488, vec![(names::WARNING, warning_value(&warning))])
-                        .await;
-                };
-                return self.echo(id, leg, &a_policy, &offer, &from).await;
-            }
+            RouteTarget::Echo => return self.echo(id, leg, &a_policy, offer.as_ref(), &from).await,
             RouteTarget::Registrar => {
                 match self
                     .registrar
@@ -166,10 +155,15 @@ impl Bridge {
         id: String,
         leg: LegId,
         policy: &MediaPolicy,
-        offer: &SessionDescription,
+        offer: Option<&SessionDescription>,
         from: &Party,
     ) {
-        let (answer, echo) = match EchoMedia::answer(&self.relay, self.media_ip(), policy, offer) {
+        // Without an offer from the caller, ours goes in the 2xx.
+        let answered = match offer {
+            Some(offer) => EchoMedia::answer(&self.relay, self.media_ip(), policy, offer),
+            None => EchoMedia::offer(&self.relay, self.media_ip(), policy),
+        };
+        let (answer, echo) = match answered {
             Ok(answered) => answered,
             Err(error) => return self.refuse_media(leg, error).await,
         };
