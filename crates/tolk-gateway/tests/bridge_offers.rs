@@ -381,10 +381,9 @@ fn caller_holding(resume_early: bool) -> String {
 }
 
 /// Caller and callee scenarios through one node; both must succeed.
-fn renegotiate(name: &str, caller: &str, callee: &str, ports: [u16; 4]) {
-    let Some(sipp) = tolk_testkit::peer("sipp") else {
-        return;
-    };
+/// Returns the callee's message trace (None without sipp).
+fn renegotiate(name: &str, caller: &str, callee: &str, ports: [u16; 4]) -> Option<String> {
+    let sipp = tolk_testkit::peer("sipp")?;
     let [tolk_port, callee_port, caller_port, admin] = ports;
     // No RTP in these scenarios: the media timeout must outlast them.
     let text = config(tolk_port, admin, "53100-53199", &peer_route(callee_port))
@@ -401,6 +400,7 @@ fn renegotiate(name: &str, caller: &str, callee: &str, ports: [u16; 4]) {
             &callee_port.to_string(),
             "-m",
             "1",
+            "-trace_msg",
         ],
     );
     std::thread::sleep(Duration::from_millis(300));
@@ -425,21 +425,57 @@ fn renegotiate(name: &str, caller: &str, callee: &str, ports: [u16; 4]) {
     assert!(caller.success(), "caller: {caller}\n{errors}");
     assert!(callee.success(), "callee: {callee}\n{errors}");
     tolk.assert_idle();
+    let trace = std::fs::read_dir(&tolk.dir)
+        .expect("test dir")
+        .flatten()
+        .find(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("glare_callee_") && name.ends_with("_messages.log")
+        })
+        .and_then(|e| std::fs::read_to_string(e.path()).ok())
+        .unwrap_or_default();
+    Some(trace)
+}
+
+/// The seconds between the callee sending 491 and receiving the next
+/// INVITE, from sipp's message trace (blocks headed by a time of day).
+fn glare_wait_seen(trace: &str) -> Option<f64> {
+    let blocks: Vec<(f64, &str)> = trace
+        .split("----------------------------------------------- ")
+        .filter_map(|block| {
+            let time = block.split_whitespace().nth(1)?;
+            let mut parts = time.split(':').map(|p| p.parse::<f64>().ok());
+            let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
+            Some((h * 3600.0 + m * 60.0 + s, block))
+        })
+        .collect();
+    let refused = blocks
+        .iter()
+        .position(|(_, b)| b.contains("message sent") && b.contains("SIP/2.0 491"))?;
+    let retried = blocks[refused..]
+        .iter()
+        .find(|(_, b)| b.contains("message received") && b.contains("\nINVITE "))?;
+    Some(retried.0 - blocks[refused].0)
 }
 
 #[test]
 fn a_reinvite_refused_with_491_is_sent_again() {
-    renegotiate(
+    let Some(trace) = renegotiate(
         "glare-retry",
         &caller_holding(false),
         &callee_refusing_first_reinvite(),
         [29270, 29271, 29272, 29307],
-    );
+    ) else {
+        return;
+    };
+    // Tolk placed the callee's leg, so chose its Call-ID: 2.1-4 s.
+    let wait = glare_wait_seen(&trace).expect("a 491 and the INVITE after it in the trace");
+    assert!((2.05..4.5).contains(&wait), "retried after {wait} s");
 }
 
 #[test]
 fn a_reoffer_while_the_relayed_one_is_pending_gets_491() {
-    renegotiate(
+    let _ = renegotiate(
         "glare-pending",
         &caller_holding(true),
         &callee_slow_to_answer_the_hold(),
