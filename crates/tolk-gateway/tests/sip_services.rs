@@ -335,6 +335,11 @@ target = "echo"
         tolk.sipp_errors()
     );
     assert_eq!(tolk.metric("tolk_call_setups_total"), 1);
+    let metrics = tolk.http("GET", "/metrics");
+    assert!(
+        !metrics.contains("status=\"407\""),
+        "a challenge is not a failed call: {metrics}"
+    );
     tolk.assert_idle();
 }
 
@@ -464,4 +469,7 @@ fn a_message_reaches_a_registered_user_and_its_answer_comes_back() {
     assert!(no_route.starts_with("SIP/2.0 404"), "{no_route}");
     let unregistered = request(29260, 29265, &message("dave", 29265));
     assert!(unregistered.starts_with("SIP/2.0 480"), "{unregistered}");
+    let looped = message("carol", 29266).replace("Max-Forwards: 70", "Max-Forwards: 0");
+    let looped = request(29260, 29266, &looped);
+    assert!(looped.starts_with("SIP/2.0 483"), "{looped}");
 }

@@ -17,6 +17,9 @@ use crate::gateway::sip_leg::{SipDestination, party};
 impl Bridge {
     /// A MESSAGE outside any dialog, transaction `id`.
     pub(crate) async fn message(&mut self, id: TransactionId, request: Request) {
+        if request.headers().max_forwards().ok().flatten() == Some(0) {
+            return self.answer_message(id, &request, 483, None).await;
+        }
         let from = party(request.headers().from().ok().map(|f| f.uri.to_string()));
         let to = party(Some(request.uri_str().to_owned()));
         let decision = self.router.route(&CallRequest {
@@ -84,10 +87,7 @@ impl Bridge {
     ) -> Result<TransactionId, String> {
         let h = request.headers();
         let from = h.from().map_err(|e| e.to_string())?;
-        let max_forwards = h.max_forwards().ok().flatten().unwrap_or(70);
-        if max_forwards == 0 {
-            return Err("Max-Forwards reached 0".into());
-        }
+        let max_forwards = h.max_forwards().ok().flatten().unwrap_or(70).max(1);
         let content_type = h
             .get(names::CONTENT_TYPE)
             .and_then(|f| f.value_str())

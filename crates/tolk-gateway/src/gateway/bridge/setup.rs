@@ -44,8 +44,15 @@ impl Bridge {
                 .sip
                 .invite(leg)
                 .map(|invite| self.registrar.authorize_call(Instant::now(), invite));
-            if let Some(CallAuth::Refused(code, headers)) = verdict {
-                return self.refuse(leg, code, headers).await;
+            match verdict {
+                // A challenge is a step of a call, not its failure.
+                Some(CallAuth::Refused(407, headers)) => {
+                    return self.sip.reject(leg, 407, headers).await;
+                }
+                Some(CallAuth::Refused(code, headers)) => {
+                    return self.refuse(leg, code, headers).await;
+                }
+                _ => {}
             }
         }
         let Some(decision) = self.router.route(&CallRequest {
