@@ -114,9 +114,15 @@ impl SrtpContext for InPlaceGcm {
         if index >> 48 != 0 {
             return Err(Error::KeyExhausted);
         }
-        if s.window.check(index) {
-            s.window.accept(index);
+        // An index sent before would reuse its keystream (AES-CM) or nonce
+        // (GCM): a repeated or stale packet from a plain leg is refused.
+        if !s.window.check(index) {
+            return Err(Error::Replayed {
+                ssrc,
+                index: u64::from(seq),
+            });
         }
+        s.window.accept(index);
         s.authenticated = true;
         let iv = self.rtp.rtp_iv(ssrc, index);
         let (header, rest) = buf.split_at_mut(hl);
@@ -167,7 +173,10 @@ impl SrtpContext for InPlaceGcm {
         room(buf, len + TAG + E_INDEX)?;
         let ssrc = be32(buf, 4);
         let s = stream(&mut self.rtcp_streams, ssrc)?;
-        let index = s.window.highest().map_or(1, |h| h + 1) & u64::from(!E_FLAG);
+        let index = s.window.highest().map_or(1, |h| h + 1);
+        if index > u64::from(!E_FLAG) {
+            return Err(Error::KeyExhausted);
+        }
         s.window.accept(index);
         s.authenticated = true;
         let e_index = index as u32 | E_FLAG;

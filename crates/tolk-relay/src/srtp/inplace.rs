@@ -214,9 +214,15 @@ impl SrtpContext for InPlaceSrtp {
         if index >> 48 != 0 {
             return Err(Error::KeyExhausted);
         }
-        if s.window.check(index) {
-            s.window.accept(index);
+        // An index sent before would reuse its keystream (AES-CM) or nonce
+        // (GCM): a repeated or stale packet from a plain leg is refused.
+        if !s.window.check(index) {
+            return Err(Error::Replayed {
+                ssrc,
+                index: u64::from(seq),
+            });
         }
+        s.window.accept(index);
         s.authenticated = true;
         self.rtp.crypt(ssrc, index, &mut packet[hl..]);
         let roc = ((index >> 16) as u32).to_be_bytes();
@@ -264,7 +270,10 @@ impl SrtpContext for InPlaceSrtp {
         room(buf, len + E_INDEX + RTCP_TAG)?;
         let ssrc = be32(buf, 4);
         let s = stream(&mut self.rtcp_streams, ssrc)?;
-        let index = s.window.highest().map_or(1, |h| h + 1) & 0x7fff_ffff;
+        let index = s.window.highest().map_or(1, |h| h + 1);
+        if index > 0x7fff_ffff {
+            return Err(Error::KeyExhausted);
+        }
         s.window.accept(index);
         s.authenticated = true;
         self.rtcp.crypt(ssrc, index, &mut buf[8..len]);

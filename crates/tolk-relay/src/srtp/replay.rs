@@ -19,7 +19,10 @@ impl ReplayWindow {
 
     /// The 48-bit SRTP index of `seq` (RFC 3711 section 3.3.1: the ROC
     /// guess v is ROC-1, ROC or ROC+1, whichever puts `seq` closest to the
-    /// highest sequence number seen).
+    /// highest sequence number seen). While the ROC is 0 there is no ROC-1:
+    /// a jump of more than half the sequence space counts as forward, the
+    /// way a sender keeping ROC 0 numbers it, instead of wrapping the ROC
+    /// to 2^32-1 (which would end the stream for good).
     pub fn estimate_rtp_index(&self, seq: u16) -> u64 {
         let Some(highest) = self.highest else {
             return u64::from(seq);
@@ -28,7 +31,7 @@ impl ReplayWindow {
         let s_l = (highest & 0xffff) as u16;
         let v = if s_l < 0x8000 {
             if seq > s_l && seq - s_l > 0x8000 {
-                roc.wrapping_sub(1)
+                roc.saturating_sub(1)
             } else {
                 roc
             }
@@ -97,6 +100,15 @@ mod tests {
         assert!(w.check(0xffff));
         assert!(!w.check(0x1_0002));
         assert!(!w.check(0x1_0002 - WINDOW));
+    }
+
+    #[test]
+    fn a_big_jump_while_the_roc_is_zero_stays_in_roc_zero() {
+        let mut w = ReplayWindow::default();
+        w.accept(100);
+        // ROC-1 does not exist yet: forward, never ROC 2^32-1.
+        assert_eq!(w.estimate_rtp_index(40_000), 40_000);
+        assert!(w.check(40_000));
     }
 
     proptest! {

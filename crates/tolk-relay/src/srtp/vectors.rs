@@ -380,3 +380,25 @@ fn extension_element_past_the_end_is_refused_not_a_panic() {
         assert!(protect(tx.as_mut(), &overrun, false).1.is_ok(), "{name}");
     }
 }
+
+/// A sender never encrypts two packets under one index: the second would
+/// reuse AES-CM keystream or, worse, a GCM nonce (which gives away the
+/// authentication key). A plain leg repeating a sequence number is refused.
+/// (webrtc-srtp, kept only as the oracle, encrypts repeats.)
+#[test]
+fn a_repeated_index_is_never_protected_twice() {
+    let in_place = pairs()
+        .into_iter()
+        .filter(|(name, ..)| name.starts_with("in-place"));
+    for (name, mut tx, _) in in_place {
+        let (_, first) = protect(tx.as_mut(), &rtp(9, 3, 40), false);
+        assert!(first.is_ok(), "{name}");
+        let (_, again) = protect(tx.as_mut(), &rtp(9, 3, 44), false);
+        assert!(
+            matches!(again, Err(Error::Replayed { .. })),
+            "{name}: {again:?}"
+        );
+        let (_, next) = protect(tx.as_mut(), &rtp(10, 3, 40), false);
+        assert!(next.is_ok(), "{name}");
+    }
+}
