@@ -149,3 +149,26 @@ impl UringWorker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Arms;
+
+    #[test]
+    fn a_reused_token_ignores_the_old_arming() {
+        let mut arms = Arms::default();
+        arms.retire(3);
+        let first = arms.token(3);
+        assert_eq!(arms.current(first), Some(3));
+        // Removed, then the slot reused by a new socket: the old receive's
+        // completions (its cancellation, a packet already queued) are stale.
+        arms.retire(3);
+        arms.retire(3);
+        let second = arms.token(3);
+        assert_ne!(first, second);
+        assert_eq!(arms.current(first), None);
+        assert_eq!(arms.current(second), Some(3));
+        // Tokens fit the ring's 62 bits of user data.
+        assert!(second < 1 << 62);
+    }
+}
