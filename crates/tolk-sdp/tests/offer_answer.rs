@@ -136,9 +136,26 @@ fn rejected_lines_and_mismatched_answers() {
     );
     let one_line =
         tolk_sdp::parse(&text.as_bytes()[..text.find("m=video").unwrap_or(0)]).expect("answer");
-    let error = tolk_sdp::process_answer(&offer, &one_line).expect_err("count differs");
+    let short = tolk_sdp::process_answer(&offer, &one_line).expect("video left out");
+    assert_eq!(short.media.len(), 2);
+    assert!(matches!(short.media[0].state, MediaState::Accepted(_)));
+    assert_eq!(
+        short.media[1].state,
+        MediaState::Rejected(Reason::RejectedByPeer)
+    );
+
+    let mut video_only = one_line.clone();
+    video_only.media[0].kind = MediaKind::Video;
+    let error = tolk_sdp::process_answer(&offer, &video_only).expect_err("out of order");
     assert!(
         error.to_string().contains("1 m-lines answered, 2 offered"),
+        "{error}"
+    );
+    let mut three = tolk_sdp::parse(text.as_bytes()).expect("answer");
+    three.media.push(three.media[0].clone());
+    let error = tolk_sdp::process_answer(&offer, &three).expect_err("more than offered");
+    assert!(
+        error.to_string().contains("3 m-lines answered, 2 offered"),
         "{error}"
     );
 }

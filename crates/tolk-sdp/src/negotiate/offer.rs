@@ -132,11 +132,17 @@ fn offered_formats(caps: &Capabilities, kind: &MediaKind) -> Vec<Format> {
 
 /// Reads the answer to our `offer`: what was agreed per m-line. Fails when
 /// the answer does not fit the offer or accepts nothing.
+///
+/// An answer with fewer m-lines than offered, whose lines match the
+/// offer's kinds in order, is read as the peer rejecting the missing
+/// trailing lines: older phones and fixed-SDP answerers drop a video line
+/// they do not know instead of answering it with port 0 (RFC 3264 section
+/// 6 asks for port 0). More lines, or kinds out of order, do not fit.
 pub fn process_answer(
     offer: &SessionDescription,
     answer: &SessionDescription,
 ) -> Result<Negotiation, NegotiationError> {
-    if offer.media.len() != answer.media.len() {
+    if !lines_fit(offer, answer) {
         return Err(NegotiationError {
             rejections: vec![Rejection {
                 index: 0,
@@ -156,10 +162,13 @@ pub fn process_answer(
         media: Vec::new(),
         bundle: answer.bundle().map(<[Text]>::to_vec).unwrap_or_default(),
     };
-    for (index, (ours, theirs)) in offer.media.iter().zip(&answer.media).enumerate() {
-        let state = match agreed(offer, answer, index, ours, theirs) {
-            Ok(accepted) => MediaState::Accepted(Box::new(accepted)),
-            Err(reason) => MediaState::Rejected(reason),
+    for (index, ours) in offer.media.iter().enumerate() {
+        let state = match answer.media.get(index) {
+            Some(theirs) => match agreed(offer, answer, index, ours, theirs) {
+                Ok(accepted) => MediaState::Accepted(Box::new(accepted)),
+                Err(reason) => MediaState::Rejected(reason),
+            },
+            None => MediaState::Rejected(Reason::RejectedByPeer),
         };
         negotiation.media.push(NegotiatedMedia {
             index,
@@ -172,6 +181,19 @@ pub fn process_answer(
         return Err(NegotiationError::nothing_accepted(negotiation));
     }
     Ok(negotiation)
+}
+
+/// As many m-lines as offered, or fewer whose kinds follow the offer's.
+fn lines_fit(offer: &SessionDescription, answer: &SessionDescription) -> bool {
+    match answer.media.len().cmp(&offer.media.len()) {
+        std::cmp::Ordering::Equal => true,
+        std::cmp::Ordering::Greater => false,
+        std::cmp::Ordering::Less => offer
+            .media
+            .iter()
+            .zip(&answer.media)
+            .all(|(ours, theirs)| ours.kind == theirs.kind),
+    }
 }
 
 fn agreed(
