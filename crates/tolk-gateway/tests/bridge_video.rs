@@ -13,7 +13,7 @@ use std::time::Duration;
 use harness::{Tolk, sdp_ports, wait_for};
 use tolk_media::rtcp::keyframe::{KeyframeRequest, requests};
 use tolk_media::rtcp::parse_compound;
-use tolk_testkit::media_peer::{MediaPeer, rr_and_pli};
+use tolk_testkit::media_peer::{MediaPeer, rr_and_pli, rtp};
 
 const A_SSRC: u32 = 0xa0a0_0001;
 const B_SSRC: u32 = 0xb0b0_0002;
@@ -302,4 +302,172 @@ fn a_pli_reaches_an_info_peer_as_one_info() {
     }
     call.finish(&tolk);
     assert_eq!(tolk.metric("tolk_keyframe_requests_total{via=\"info\"}"), 1);
+}
+
+/// The relay's port in the SDP a sipp peer received for `kind` (not the
+/// peer's own `ours`, nor 0), waiting up to 10 s for it.
+fn relay_port(log: &Path, kind: &str, ours: u16) -> SocketAddr {
+    let mut found = None;
+    wait_for(Duration::from_secs(10), || {
+        found = sdp_ports(log, kind)
+            .into_iter()
+            .find(|port| *port != ours && *port != 0);
+        found.is_some()
+    });
+    SocketAddr::from(([127, 0, 0, 1], found.expect("the relay's port")))
+}
+
+#[test]
+fn a_callee_answering_without_the_video_line_gets_audio_only() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports {
+        tolk: 29020,
+        admin: 29102,
+        caller: 29021,
+        callee: 29022,
+        relay: "50200-50299",
+        caller_audio: 50800,
+        callee_audio: 50820,
+        caller_video: 50810,
+        callee_video: 50830,
+    };
+    let tolk = Tolk::start("video-uas", &config(&ports, ""), ports.admin);
+    let (audio, video) = (
+        MediaPeer::bind(ports.caller_audio),
+        MediaPeer::bind(ports.caller_video),
+    );
+    // sipp's built-in uas answers every offer with one PCMU m-line and
+    // echoes the RTP it gets.
+    let _callee = tolk.callee(&sipp, ports.callee, ports.callee_audio);
+    std::thread::sleep(Duration::from_millis(300));
+    let log = tolk.dir.join("caller.msg");
+    let args = [
+        "-sf".to_owned(),
+        "caller_av.xml".into(),
+        "-s".into(),
+        "room".into(),
+        format!("127.0.0.1:{}", ports.tolk),
+        "-m".into(),
+        "1".into(),
+        "-p".into(),
+        ports.caller.to_string(),
+        "-mp".into(),
+        "50850".into(),
+        "-key".into(),
+        "audio_port".into(),
+        ports.caller_audio.to_string(),
+        "-key".into(),
+        "video_port".into(),
+        ports.caller_video.to_string(),
+        "-trace_msg".into(),
+        "-message_file".into(),
+        log.to_string_lossy().into_owned(),
+    ];
+    let caller = tolk.sipp_thread(&sipp, &as_strs(&args));
+    let to_relay = relay_port(&log, "audio", ports.caller_audio);
+    assert_eq!(
+        sdp_ports(&log, "video"),
+        [ports.caller_video, 0],
+        "the caller's answer keeps the video line with port 0\n{}",
+        tolk.sipp_errors()
+    );
+
+    // Audio goes through the relay to the callee and comes back echoed.
+    for n in 0..PACKETS {
+        let packet = rtp(0, A_SSRC, n, u32::from(n) * 160, &[0xff; 160]);
+        audio.rtp.send_to(&packet, to_relay).expect("send audio");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let echoed = audio.receive_rtp(PACKETS.into(), Duration::from_secs(5));
+    assert_eq!(echoed, vec![(0, A_SSRC); PACKETS.into()], "audio echoed");
+    assert!(video.receive_rtp(1, Duration::from_millis(200)).is_empty());
+    // The video session made for the offer is freed with the answer
+    // (the gauge is sampled each second).
+    assert!(
+        wait_for(Duration::from_secs(3), || tolk
+            .metric("tolk_relay_sessions")
+            == 1),
+        "the audio session only: {}",
+        tolk.metric("tolk_relay_sessions")
+    );
+
+    let status = caller.join().expect("caller thread");
+    assert!(
+        status.success(),
+        "caller {status:?}\n{}",
+        tolk.sipp_errors()
+    );
+    tolk.assert_idle();
+}
+
+#[test]
+fn video_added_mid_call_flows_and_its_removal_frees_the_session() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports {
+        tolk: 29030,
+        admin: 29103,
+        caller: 29031,
+        callee: 29032,
+        relay: "50300-50399",
+        caller_audio: 50900,
+        callee_audio: 50920,
+        caller_video: 50940,
+        callee_video: 50960,
+    };
+    let tolk = Tolk::start("video-added", &config(&ports, ""), ports.admin);
+    let (a, b) = (
+        MediaPeer::bind(ports.caller_video),
+        MediaPeer::bind(ports.callee_video),
+    );
+    // An audio call; the caller re-INVITEs adding video, which the
+    // gateway answers and re-offers to the callee.
+    let call = place_call(
+        &tolk,
+        &sipp,
+        &ports,
+        "caller_adds_video.xml",
+        "callee_takes_video.xml",
+    );
+    let (to_a, to_b) = call.relay_video_ports(&ports);
+    let (sent_a, sent_b) = std::thread::scope(|s| {
+        s.spawn(|| a.send_video(to_a, A_PT, A_SSRC, PACKETS));
+        s.spawn(|| b.send_video(to_b, B_PT, B_SSRC, PACKETS));
+        let at_b = s.spawn(|| b.receive_rtp(PACKETS.into(), Duration::from_secs(5)));
+        let at_a = a.receive_rtp(PACKETS.into(), Duration::from_secs(5));
+        (at_b.join().expect("receiver"), at_a)
+    });
+    assert_eq!(
+        sent_a,
+        vec![(B_PT, A_SSRC); PACKETS.into()],
+        "the added video at the callee\n{}",
+        tolk.sipp_errors()
+    );
+    assert_eq!(sent_b, vec![(A_PT, B_SSRC); PACKETS.into()], "and back");
+    assert!(
+        wait_for(Duration::from_secs(3), || tolk
+            .metric("tolk_relay_sessions")
+            == 2),
+        "audio and video sessions"
+    );
+
+    // The caller's re-INVITE with video port 0 (5 s after adding it):
+    // the video session goes, and nothing reaches the caller's old port.
+    assert!(
+        wait_for(Duration::from_secs(10), || tolk
+            .metric("tolk_relay_sessions")
+            == 1),
+        "the video session freed: {}\n{}",
+        tolk.metric("tolk_relay_sessions"),
+        tolk.sipp_errors()
+    );
+    b.send_video(to_b, B_PT, B_SSRC, 5);
+    assert!(
+        a.receive_rtp(1, Duration::from_millis(500)).is_empty(),
+        "video still forwarded after its removal"
+    );
+    call.finish(&tolk);
 }

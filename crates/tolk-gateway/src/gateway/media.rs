@@ -33,6 +33,7 @@ use tolk_relay::srtp::sdes::CryptoAttribute;
 use tolk_relay::transform::Transcode;
 use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, SessionId, SessionInfo, Side};
 use tolk_sdp::model::{Direction, MediaDescription, MediaKind, RtpMap};
+use tolk_sdp::negotiate::CodecCapability;
 use tolk_sdp::negotiate::{AcceptedMedia, Keying, Negotiation};
 use tolk_sdp::plan::{CodecPlan, EventPlan, LegCodec, MediaPlan};
 use tolk_sdp::{Capabilities, NegotiationError, SessionDescription};
@@ -69,6 +70,9 @@ pub(super) fn warning_for(error: &NegotiationError) -> MediaWarning {
 #[derive(Debug)]
 struct LegMedia {
     caps: Capabilities,
+    /// The policy's video codecs: `caps` may be narrowed to what the first
+    /// offer carried, and video added mid-call starts from these.
+    video_codecs: Vec<CodecCapability>,
     dtmf: DtmfMode,
     /// Key presses to send to this leg as telephone-events.
     dtmf_queue: DtmfQueue,
@@ -131,8 +135,10 @@ impl AppliedLeg {
 
 impl LegMedia {
     fn new(policy: &MediaPolicy) -> Self {
+        let caps = capabilities(policy);
         LegMedia {
-            caps: capabilities(policy),
+            video_codecs: caps.codecs_of(&MediaKind::Video).cloned().collect(),
+            caps,
             dtmf: policy.dtmf,
             dtmf_queue: DtmfQueue::default(),
             injects: false,
@@ -155,6 +161,36 @@ impl LegMedia {
             .and_then(|n| first_of(n, &kind))
             .map(|(_, m)| m.codecs.iter().map(|c| c.encoding.clone()).collect())
             .unwrap_or_default()
+    }
+
+    /// `caps` with video from the policy's codecs, each kept when `video`
+    /// lists it (audio as it is).
+    fn caps_with_video(&self, video: &[RtpMap]) -> Capabilities {
+        let mut caps = self.caps.clone();
+        caps.codecs.retain(|cap| cap.kind != MediaKind::Video);
+        caps.codecs.extend(
+            self.video_codecs
+                .iter()
+                .filter(|cap| video.iter().any(|e| same_codec(e, &cap.encoding)))
+                .cloned(),
+        );
+        caps
+    }
+
+    /// Whether this leg's agreed media has no video stream (rejected,
+    /// removed or never offered) and no offer of ours is adding one.
+    fn without_video(&self) -> bool {
+        let agreed = self
+            .negotiation
+            .as_ref()
+            .is_some_and(|n| first_of(n, &MediaKind::Video).is_none());
+        let adding = self.pending_offer.as_ref().is_some_and(|offer| {
+            offer
+                .media
+                .iter()
+                .any(|m| m.kind == MediaKind::Video && m.port != 0)
+        });
+        agreed && !adding
     }
 
     /// Ours and the peer's agreed descriptions.
@@ -359,6 +395,7 @@ impl CallMedia {
         answer: &SessionDescription,
     ) -> Result<SessionDescription, MediaError> {
         if let Some(offer) = &self.b.pending_offer {
+            note_short_answer(offer, answer);
             let negotiation = tolk_sdp::process_answer(offer, answer)
                 .map_err(|e| MediaError::from_negotiation(&e))?;
             self.b.negotiation = Some(negotiation);
@@ -463,20 +500,35 @@ impl CallMedia {
         // through, this leg's own when transcoding.
         let in_use = if self.transcoding { side } else { side.other() };
         let other_codecs = self.leg(in_use).codecs(MediaKind::Audio);
-        // Video is never transcoded: it keeps what the other leg sends.
-        let other_video = self.leg(side.other()).codecs(MediaKind::Video);
+        // Video is never transcoded: it keeps what the other leg sends,
+        // or, when the call has no video yet, what the other leg's policy
+        // allows (the other leg is then offered what this one took).
+        let mut other_video = self.leg(side.other()).codecs(MediaKind::Video);
+        if other_video.is_empty() {
+            other_video = (self.leg(side.other()).video_codecs.iter())
+                .map(|cap| cap.encoding.clone())
+                .collect();
+        }
+        let mut caps = self.leg(side).caps_with_video(&other_video);
+        caps.codecs.retain(|cap| {
+            cap.kind == MediaKind::Video
+                || other_codecs.iter().any(|e| same_codec(e, &cap.encoding))
+        });
+        if self.video.is_none() && offers_video(offer) && caps.handles(&MediaKind::Video) {
+            let spec = EndpointSpec {
+                ip: self.ip,
+                rtcp_mux: false,
+            };
+            let session = relay
+                .create_session(spec, spec)
+                .map_err(|e| MediaError::Resources(e.to_string()))?;
+            tracing::info!(session = ?session.id, "video added mid-call");
+            self.video = Some(VideoStream::new(session));
+        }
         let old_directions = self.directions(side);
         let ports =
             RelayPorts::new(self.ip, self.local_port(side)).with_video(self.video_port(side));
         let leg = self.leg_mut(side);
-        let mut caps = leg.caps.clone();
-        caps.codecs.retain(|cap| {
-            let in_use = match cap.kind {
-                MediaKind::Video => &other_video,
-                _ => &other_codecs,
-            };
-            in_use.iter().any(|e| same_codec(e, &cap.encoding))
-        });
         let answer = tolk_sdp::answer(offer, &caps, &mut { ports })
             .map_err(|e| MediaError::from_negotiation(&e))?;
         let description = leg.versioned(answer.description);
@@ -513,15 +565,17 @@ impl CallMedia {
     fn reoffer(&mut self, side: Side, directions: [Option<Direction>; 2]) -> SessionDescription {
         let ports =
             RelayPorts::new(self.ip, self.local_port(side)).with_video(self.video_port(side));
+        // Video this leg has not agreed yet is offered in the codecs the
+        // other leg took (video passes through untranscoded).
+        let mut video = self.leg(side).codecs(MediaKind::Video);
+        if video.is_empty() {
+            video = self.leg(side.other()).codecs(MediaKind::Video);
+        }
         let leg = self.leg_mut(side);
-        let in_use = [leg.codecs(MediaKind::Audio), leg.codecs(MediaKind::Video)];
-        let mut caps = leg.caps.clone();
+        let audio = leg.codecs(MediaKind::Audio);
+        let mut caps = leg.caps_with_video(&video);
         caps.codecs.retain(|cap| {
-            let codecs = match cap.kind {
-                MediaKind::Video => &in_use[1],
-                _ => &in_use[0],
-            };
-            codecs.iter().any(|c| same_codec(c, &cap.encoding))
+            cap.kind == MediaKind::Video || audio.iter().any(|c| same_codec(c, &cap.encoding))
         });
         let kinds: Vec<MediaKind> = [MediaKind::Audio, MediaKind::Video]
             .into_iter()
@@ -558,6 +612,7 @@ impl CallMedia {
         let Some(offer) = leg.pending_offer.take().or_else(|| leg.local.clone()) else {
             return Ok(());
         };
+        note_short_answer(&offer, answer);
         let negotiation = tolk_sdp::process_answer(&offer, answer)
             .map_err(|e| MediaError::from_negotiation(&e))?;
         leg.negotiation = Some(negotiation);
@@ -762,6 +817,21 @@ impl CallMedia {
         relay.delete(self.session.id).ok()
     }
 
+    /// Frees the video stream's relay session once a leg has no video and
+    /// no offer is adding it (rejected at setup, removed with port 0, or
+    /// refused when added mid-call): its session id and final counters.
+    pub fn release_unused_video(
+        &mut self,
+        relay: &Relay,
+    ) -> Option<(SessionId, tolk_relay::SessionStats)> {
+        if !self.a.without_video() && !self.b.without_video() {
+            return None;
+        }
+        let video = self.video.take()?;
+        let stats = relay.delete(video.session.id).ok()?;
+        Some((video.session.id, stats))
+    }
+
     /// The video stream's relay session, if the call has one.
     pub fn video_session(&self) -> Option<SessionId> {
         self.video.as_ref().map(|v| v.session.id)
@@ -816,6 +886,18 @@ impl CallMedia {
             Side::A => self.session.a.rtp.port(),
             Side::B => self.session.b.rtp.port(),
         }
+    }
+}
+
+/// Logs an answer that left out our trailing m-lines (an older phone or
+/// a fixed-SDP answerer dropping video): `tolk-sdp` reads them as rejected.
+fn note_short_answer(offer: &SessionDescription, answer: &SessionDescription) {
+    if answer.media.len() < offer.media.len() {
+        tracing::info!(
+            offered = offer.media.len(),
+            answered = answer.media.len(),
+            "answer without our trailing m-lines: read as rejected"
+        );
     }
 }
 
@@ -943,29 +1025,46 @@ fn first_of<'a>(
     })
 }
 
-/// A re-offer's m-lines in the order and number of the `previous`
-/// description (RFC 3264 section 8): each active line from `fresh` of the
-/// same kind, and every line without one (a stream rejected or removed)
-/// kept with port 0.
+/// Whether `offer` has an active video m-line.
+fn offers_video(offer: &SessionDescription) -> bool {
+    offer
+        .media
+        .iter()
+        .any(|m| m.kind == MediaKind::Video && m.port != 0)
+}
+
+/// A re-offer's m-lines in the order of the `previous` description (RFC
+/// 3264 section 8): each line from `fresh` takes the place of an active
+/// line of its kind, else of a rejected one (a stream added again), else
+/// goes at the end (a new stream); every line left without one (a stream
+/// rejected or removed) is kept with port 0.
 fn same_lines(
     previous: &[MediaDescription],
     fresh: Vec<MediaDescription>,
 ) -> Vec<MediaDescription> {
-    let mut fresh: Vec<Option<MediaDescription>> = fresh.into_iter().map(Some).collect();
-    previous
-        .iter()
-        .map(|old| {
-            let reuse = fresh
-                .iter_mut()
-                .find(|line| old.port != 0 && line.as_ref().is_some_and(|l| l.kind == old.kind))
-                .and_then(Option::take);
-            reuse.unwrap_or_else(|| {
-                let mut off = old.clone();
-                off.port = 0;
-                off
+    let mut slots: Vec<Option<MediaDescription>> = vec![None; previous.len()];
+    let mut added = Vec::new();
+    for line in fresh {
+        let free = |active: bool| {
+            (0..previous.len()).find(|&i| {
+                slots[i].is_none()
+                    && previous[i].kind == line.kind
+                    && (previous[i].port != 0) == active
             })
+        };
+        match free(true).or_else(|| free(false)) {
+            Some(i) => slots[i] = Some(line),
+            None => added.push(line),
+        }
+    }
+    let kept = slots.into_iter().zip(previous).map(|(line, old)| {
+        line.unwrap_or_else(|| {
+            let mut off = old.clone();
+            off.port = 0;
+            off
         })
-        .collect()
+    });
+    kept.chain(added).collect()
 }
 
 /// Same encoding name (case-insensitive) and clock rate.

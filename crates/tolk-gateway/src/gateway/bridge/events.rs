@@ -25,6 +25,7 @@ impl Bridge {
         let side = call.side_of(leg);
         let other = call.leg(side.other());
         let caller = call.a;
+        let video_before = call.media.video_session();
         match event {
             LegEvent::Progress { early_media } if side == Side::B => {
                 let early_media = match (early_media, &mut call.media) {
@@ -179,6 +180,7 @@ impl Bridge {
             }
             _ => {}
         }
+        self.video_renegotiated(&id, video_before);
     }
 
     /// A key press the relay took out of a leg's telephone-events goes to

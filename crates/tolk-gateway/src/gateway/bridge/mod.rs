@@ -9,6 +9,7 @@
 //!   leg takes them.
 //! - `teardown`: hang-ups, endings and what they free and count.
 //! - `message`: MESSAGE outside calls routed and relayed.
+//! - `video`: a video stream added or removed mid-call.
 
 mod call;
 mod events;
@@ -16,6 +17,7 @@ mod keyframe;
 mod message;
 mod setup;
 mod teardown;
+mod video;
 
 use std::collections::HashMap;
 use std::net::IpAddr;

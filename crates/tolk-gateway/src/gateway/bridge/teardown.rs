@@ -214,7 +214,7 @@ impl Bridge {
 }
 
 /// A relay session's final counters as a metrics delta.
-fn relay_delta(stats: &tolk_relay::SessionStats) -> RelayDelta {
+pub(super) fn relay_delta(stats: &tolk_relay::SessionStats) -> RelayDelta {
     let drops = [stats.a.drops, stats.b.drops]
         .iter()
         .flat_map(|d| d.iter().map(|(reason, n)| (reason.label().to_owned(), n)))

@@ -1,0 +1,36 @@
+//! A call's video stream added or removed by a renegotiation: the relay
+//! session of a removed stream is freed at once (so nothing is sent to
+//! the old address) and the bridge's index of video sessions follows.
+
+use tolk_relay::SessionId;
+
+use super::Bridge;
+use super::call::Media;
+use super::teardown::relay_delta;
+use crate::admin::AdminBackend;
+
+impl Bridge {
+    /// After an event on call `id` whose video session was `before`.
+    pub(super) fn video_renegotiated(&mut self, id: &str, before: Option<SessionId>) {
+        let Some(call) = self.calls.get_mut(id) else {
+            return;
+        };
+        let Media::Bridged(media) = &mut call.media else {
+            return;
+        };
+        if let Some((session, stats)) = media.release_unused_video(&self.relay) {
+            tracing::info!(call = %id, ?session, "no video on a leg: its relay session freed");
+            AdminBackend::metrics(self.node.as_ref()).add_relay(&relay_delta(&stats));
+        }
+        let after = media.video_session();
+        if before == after {
+            return;
+        }
+        if let Some(old) = before {
+            self.by_video.remove(&old);
+        }
+        if let Some(new) = after {
+            self.by_video.insert(new, id.to_owned());
+        }
+    }
+}
