@@ -471,3 +471,49 @@ fn video_added_mid_call_flows_and_its_removal_frees_the_session() {
     );
     call.finish(&tolk);
 }
+
+#[test]
+fn video_the_callee_refuses_mid_call_is_taken_back_from_the_caller() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports {
+        tolk: 29040,
+        admin: 29104,
+        caller: 29041,
+        callee: 29042,
+        relay: "50400-50499",
+        caller_audio: 51000,
+        callee_audio: 51020,
+        caller_video: 51040,
+        callee_video: 51060,
+    };
+    let tolk = Tolk::start("video-refused", &config(&ports, ""), ports.admin);
+    let call = place_call(
+        &tolk,
+        &sipp,
+        &ports,
+        "caller_video_refused.xml",
+        "callee_refuses_video.xml",
+    );
+    // The caller's log: its video offer, the gateway's answer taking it,
+    // the gateway's re-offer with port 0 and the caller's answer.
+    let video_lines = || sdp_ports(&call.caller_log, "video");
+    assert!(
+        wait_for(Duration::from_secs(10), || video_lines().len() >= 4),
+        "{:?}\n{}",
+        video_lines(),
+        tolk.sipp_errors()
+    );
+    let lines = video_lines();
+    assert_eq!(lines[0], ports.caller_video);
+    assert_ne!(lines[1], 0, "the gateway took the caller's video first");
+    assert_eq!(&lines[2..4], [0, 0], "then took it back");
+    assert!(
+        wait_for(Duration::from_secs(3), || tolk
+            .metric("tolk_relay_sessions")
+            == 1),
+        "the video session freed"
+    );
+    call.finish(&tolk);
+}

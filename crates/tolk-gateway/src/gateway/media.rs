@@ -602,22 +602,35 @@ impl CallMedia {
 
     /// The answer to our mid-call re-offer arrived, or to our current
     /// description offered again (in the 2xx to an offer-less re-INVITE).
+    /// Returns a re-offer for the other leg when this one refused video
+    /// that the other leg has (it is re-offered without it).
     pub fn reoffer_answered(
         &mut self,
         relay: &Relay,
         side: Side,
         answer: &SessionDescription,
-    ) -> Result<(), MediaError> {
+    ) -> Result<Option<SessionDescription>, MediaError> {
         let leg = self.leg_mut(side);
         let Some(offer) = leg.pending_offer.take().or_else(|| leg.local.clone()) else {
-            return Ok(());
+            return Ok(None);
         };
         note_short_answer(&offer, answer);
         let negotiation = tolk_sdp::process_answer(&offer, answer)
             .map_err(|e| MediaError::from_negotiation(&e))?;
+        let refused_video =
+            offers_video(&offer) && first_of(&negotiation, &MediaKind::Video).is_none();
         leg.negotiation = Some(negotiation);
         leg.peer = Some(answer.clone());
-        self.apply(relay)
+        self.apply(relay)?;
+        let [audio, video] = self.directions(side.other());
+        if !refused_video || video.is_none() {
+            return Ok(None);
+        }
+        tracing::info!(
+            ?side,
+            "video refused: re-offered to the other leg without it"
+        );
+        Ok(Some(self.reoffer(side.other(), [audio, None])))
     }
 
     /// Plans the bridge and hands both legs' remotes, keys and payload
@@ -1095,6 +1108,35 @@ mod tests {
             payload_types: PayloadTypeMap::identity(),
             transform: None,
         }
+    }
+
+    fn lines(media: &str) -> Vec<MediaDescription> {
+        let text = format!("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n{media}");
+        tolk_sdp::parse(text.as_bytes()).unwrap().media
+    }
+
+    fn kinds_and_ports(lines: &[MediaDescription]) -> Vec<(String, u16)> {
+        lines.iter().map(|m| (m.kind.to_string(), m.port)).collect()
+    }
+
+    #[test]
+    fn re_offered_lines_keep_their_places() {
+        let audio = "m=audio 4000 RTP/AVP 0\r\n";
+        let video = "m=video 4002 RTP/AVP 97\r\n";
+        let pair = |a: &str, v: &str| kinds_and_ports(&lines(&format!("{a}{v}")));
+        // Video added to an audio call goes at the end.
+        let added = same_lines(&lines(audio), lines(&format!("{audio}{video}")));
+        assert_eq!(kinds_and_ports(&added), pair(audio, video));
+        // Video re-enabled takes the place of the line rejected before.
+        let rejected = lines(&format!("{audio}m=video 0 RTP/AVP 97\r\n"));
+        let again = same_lines(&rejected, lines(&format!("{audio}{video}")));
+        assert_eq!(kinds_and_ports(&again), pair(audio, video));
+        // Video removed keeps its line with port 0.
+        let removed = same_lines(&lines(&format!("{audio}{video}")), lines(audio));
+        assert_eq!(
+            kinds_and_ports(&removed),
+            [("audio".to_owned(), 4000), ("video".to_owned(), 0)]
+        );
     }
 
     #[test]

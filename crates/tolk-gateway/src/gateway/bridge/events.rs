@@ -149,18 +149,26 @@ impl Bridge {
                         }
                     });
                 }
+                let mut reoffer = None;
                 if let Media::Bridged(media) = &mut call.media {
                     let first_answer = side == Side::A && media.awaits_caller_answer();
-                    if let Err(error) = media.reoffer_answered(&self.relay, side, &answer) {
-                        if first_answer {
+                    match media.reoffer_answered(&self.relay, side, &answer) {
+                        Ok(offer) => reoffer = offer,
+                        Err(error) if first_answer => {
                             // The late-offer caller's ACK answered nothing usable.
                             return self.fail_media(&id, error).await;
                         }
-                        tracing::warn!(call = %id, ?error, "re-offer answer not usable");
+                        Err(error) => {
+                            tracing::warn!(call = %id, ?error, "re-offer answer not usable")
+                        }
                     }
                 }
                 call.count_transcoding(self.node.metrics());
                 self.describe_legs(&id);
+                if let (Some(offer), Some(other)) = (reoffer, other) {
+                    // Video this leg refused is taken back from the other.
+                    self.sip.command(other, LegCommand::Reoffer { offer }).await;
+                }
             }
             LegEvent::Dtmf(event) => {
                 let Some(other) = other else { return };
