@@ -83,17 +83,29 @@
 //!   send queued as an SQE; a worker's pass submits all its sends together
 //!   with the next wait, one `io_uring_enter` for many packets across many
 //!   sockets. A receive the kernel ends (no free buffer in a burst, a
-//!   socket error) is armed again, so a burst never stops a stream;
-//!   removing a socket cancels its requests synchronously before it is
-//!   closed. Transcoder output is copied into the ring's own buffers and
-//!   sent the same way.
+//!   completion queue overflow) is armed again before the next wait, and
+//!   kept for the following one when the submission queue is full, so a
+//!   burst never stops a stream; one ended by a socket error is armed again
+//!   at the next tick (250 ms), one ended by an error re-arming cannot fix
+//!   is logged and counted. Commands are read on every pass, so the
+//!   control plane is served within a tick even if the wake poll is lost.
+//!   Removing a socket cancels its requests synchronously and runs the
+//!   ring's deferred task work, so its port is free once it is closed.
+//!   Transcoder output is copied into the ring's own buffers and sent the
+//!   same way.
 //! - **epoll** (the fallback when io_uring cannot be set up: old kernel,
 //!   `kernel.io_uring_disabled`, seccomp): edge-triggered readiness, one
 //!   `recvmmsg` per ready socket and one `sendmmsg` per run of forwards to
-//!   the same socket.
+//!   the same socket (a datagram the kernel refuses is skipped, the rest
+//!   still go).
 //!
-//! [`IoMode::Auto`] tries io_uring and falls back per worker; `Uring` and
-//! `Epoll` force one (`tolk relay --io`). [`Relay::io`] says which runs.
+//! [`IoMode::Auto`] tries io_uring and falls back per worker (logging why);
+//! `Uring` and `Epoll` force one (`tolk relay --io`). [`Relay::io`] says
+//! which runs ([`IoMode::Auto`] if the workers differ, [`Relay::worker_io`]
+//! per worker). Sends the kernel refuses (a full socket buffer, no route)
+//! after the session counted the packet as forwarded are counted per
+//! worker, on both paths, in [`Relay::io_stats`] (and the ng `statistics`
+//! answer's `relaysendfailures`).
 //! Unsafe code lives in two small modules: `io/sys.rs` (the mmsg syscalls)
 //! and `io/ring.rs` (io_uring's shared buffers); the rest of the crate is
 //! safe Rust, and neither path allocates per packet in steady state.
@@ -137,7 +149,7 @@ pub use drop::{DropCounts, DropReason};
 pub use endpoint::{Endpoint, EndpointStats, LegKeys, LegUpdate};
 pub use error::{Error, Result};
 pub use io::{
-    BareForwarder, EVENT_QUEUE, EndpointSpec, IoMode, LocalEndpoint, Relay, RelayConfig,
+    BareForwarder, EVENT_QUEUE, EndpointSpec, IoMode, IoStats, LocalEndpoint, Relay, RelayConfig,
     SessionInfo, UdpBatch,
 };
 pub use ports::PortAllocator;

@@ -89,7 +89,7 @@ fn run(
                     len: slots.lens[slot],
                     to: *to,
                 }));
-                let sent = mmsg.send(fd, &slots, &out).unwrap_or(0);
+                let sent = mmsg.send(fd, &slots, &out);
                 forwarded.fetch_add(sent as u64, Ordering::Relaxed);
             }
         }

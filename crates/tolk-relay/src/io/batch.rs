@@ -55,7 +55,7 @@ impl UdpBatch {
     pub fn send(&mut self, socket: &impl AsRawFd) -> io::Result<usize> {
         let sent = self.mmsg.send(socket.as_raw_fd(), &self.slots, &self.out);
         self.out.clear();
-        sent
+        Ok(sent)
     }
 
     /// Receives what is queued on `socket`, up to a batch, without blocking.

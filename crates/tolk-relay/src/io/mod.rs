@@ -10,6 +10,7 @@
 
 mod bare;
 mod batch;
+mod counters;
 mod ring;
 mod socket;
 mod sys;
@@ -31,6 +32,8 @@ use mio::{Poll, Waker};
 
 pub use bare::BareForwarder;
 pub use batch::UdpBatch;
+use counters::IoCounters;
+pub use counters::IoStats;
 use ring::Ring;
 use table::{Command, Table};
 use uring::UringWorker;
@@ -127,6 +130,8 @@ struct WorkerHandle {
     commands: Sender<Command>,
     waker: Waker,
     thread: Option<JoinHandle<std::io::Result<()>>>,
+    counters: Arc<IoCounters>,
+    io: IoMode,
 }
 
 struct Placement {
@@ -145,7 +150,6 @@ pub struct Relay {
     next_id: AtomicU64,
     next_worker: AtomicUsize,
     transcoded: Arc<AtomicUsize>,
-    io: IoMode,
 }
 
 impl Relay {
@@ -167,15 +171,19 @@ impl Relay {
             let (ready_tx, ready_rx) = mpsc::sync_channel(1);
             let table = Table::new(rx, events_tx.clone(), Arc::clone(&transcoded));
             let mode = config.io;
+            let counters = Arc::new(IoCounters::default());
+            let worker_counters = Arc::clone(&counters);
             // Built on its own thread: the ring belongs to the thread that
             // set it up, and the syscall headers hold raw pointers.
             let thread = std::thread::Builder::new()
                 .name(format!("tolk-relay-{i}"))
-                .spawn(move || run_worker(mode, poll, table, &ready_tx))?;
+                .spawn(move || run_worker(mode, poll, table, worker_counters, &ready_tx))?;
             workers.push(WorkerHandle {
                 commands: tx,
                 waker,
                 thread: Some(thread),
+                counters,
+                io: IoMode::Epoll,
             });
             started.push(ready_rx);
         }
@@ -188,20 +196,41 @@ impl Relay {
             next_id: AtomicU64::new(1),
             next_worker: AtomicUsize::new(0),
             transcoded,
-            io: IoMode::Epoll,
         };
-        for ready in started {
+        for (i, ready) in started.into_iter().enumerate() {
             // A failed start drops `relay`, which stops the other workers.
-            relay.io = ready
+            relay.workers[i].io = ready
                 .recv()
                 .map_err(|_| std::io::Error::other("relay worker stopped"))??;
         }
         Ok(relay)
     }
 
-    /// The I/O path the workers run: [`IoMode::Uring`] or [`IoMode::Epoll`].
+    /// The I/O path the workers run: [`IoMode::Uring`] or [`IoMode::Epoll`]
+    /// when all run the same, [`IoMode::Auto`] when some fell back to epoll
+    /// (see [`Relay::worker_io`]).
     pub fn io(&self) -> IoMode {
-        self.io
+        let mut modes = self.workers.iter().map(|w| w.io);
+        let first = modes.next().unwrap_or(IoMode::Epoll);
+        if modes.all(|m| m == first) {
+            first
+        } else {
+            IoMode::Auto
+        }
+    }
+
+    /// Each worker's I/O path, in worker order.
+    pub fn worker_io(&self) -> Vec<IoMode> {
+        self.workers.iter().map(|w| w.io).collect()
+    }
+
+    /// The I/O counters (failed sends, receive errors...), summed over the workers.
+    pub fn io_stats(&self) -> IoStats {
+        let mut total = IoStats::default();
+        for w in &self.workers {
+            w.counters.add_to(&mut total);
+        }
+        total
     }
 
     /// The event stream (first packet, latching, timeouts, auth failures);
@@ -360,12 +389,19 @@ fn run_worker(
     mode: IoMode,
     poll: Poll,
     table: Table,
+    counters: Arc<IoCounters>,
     ready: &SyncSender<std::io::Result<IoMode>>,
 ) -> std::io::Result<()> {
     let ring = match mode {
         IoMode::Epoll => None,
-        IoMode::Auto => Ring::new(poll.as_raw_fd()).ok(),
-        IoMode::Uring => match Ring::new(poll.as_raw_fd()) {
+        IoMode::Auto => match Ring::new(poll.as_raw_fd(), Arc::clone(&counters)) {
+            Ok(ring) => Some(ring),
+            Err(e) => {
+                tracing::warn!(error = %e, "io_uring setup failed, this relay worker runs epoll");
+                None
+            }
+        },
+        IoMode::Uring => match Ring::new(poll.as_raw_fd(), Arc::clone(&counters)) {
             Ok(ring) => Some(ring),
             Err(e) => {
                 let _ = ready.send(Err(e));
@@ -376,11 +412,11 @@ fn run_worker(
     match ring {
         Some(ring) => {
             let _ = ready.send(Ok(IoMode::Uring));
-            UringWorker::new(poll, ring, table).run()
+            UringWorker::new(poll, ring, table, counters).run()
         }
         None => {
             let _ = ready.send(Ok(IoMode::Epoll));
-            Worker::new(poll, table).run()
+            Worker::new(poll, table, counters).run()
         }
     }
 }

@@ -20,11 +20,14 @@ use std::mem::size_of;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::RawFd;
 use std::ptr::{self, NonNull};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
 use io_uring::types::{BufRingEntry, CancelBuilder, Fd, RecvMsgOut, SubmitArgs, Timespec};
 use io_uring::{IoUring, cqueue, opcode, squeue};
+
+use super::IoCounters;
 
 /// Provided buffers (a power of two, at most 32768).
 const BUFFERS: u16 = 2048;
@@ -82,9 +85,16 @@ impl Packet {
 pub enum Completion {
     /// A datagram arrived.
     Packet(Packet),
-    /// The socket armed with this token stopped receiving (no buffer free,
-    /// an error, cancelled): re-arm it unless it was removed.
-    Ended(u64),
+    /// The socket armed with `token` stopped receiving: `result` is the
+    /// last completion's (a negative errno such as `ENOBUFS` when no
+    /// buffer was free; zero or more when the kernel ended it, e.g. on a
+    /// completion queue overflow).
+    Ended {
+        /// The arming's token.
+        token: u64,
+        /// The final completion's result.
+        result: i32,
+    },
     /// The wake fd became readable: commands are waiting.
     Wake,
 }
@@ -102,15 +112,22 @@ pub struct Ring {
     tail: u16,
     own_free: Vec<u16>,
     wake_fd: RawFd,
-    /// A receive that ended on the packet just returned, reported next.
-    ended: Option<u64>,
+    /// Whether the multishot poll on `wake_fd` is live; re-armed before
+    /// each wait when the kernel ended it.
+    wake_armed: bool,
+    /// Whether the kernel holds the buffer ring (so drop must unregister it).
+    registered: bool,
+    /// A receive that ended on the packet just returned (token, result), reported next.
+    ended: Option<(u64, i32)>,
+    counters: Arc<IoCounters>,
     /// The `msghdr` the multishot receives were prepared with (name room only).
     recv_hdr: Box<libc::msghdr>,
 }
 
 impl Ring {
-    /// Sets up the ring (kernel 6.1 or later) and arms a poll on `wake_fd`.
-    pub fn new(wake_fd: RawFd) -> io::Result<Self> {
+    /// Sets up the ring (kernel 6.1 or later) and arms a poll on `wake_fd`;
+    /// failed sends are counted in `counters`.
+    pub fn new(wake_fd: RawFd, counters: Arc<IoCounters>) -> io::Result<Self> {
         let ring = IoUring::builder()
             .setup_single_issuer()
             .setup_defer_taskrun()
@@ -136,7 +153,10 @@ impl Ring {
             tail: 0,
             own_free: (BUFFERS..BUFFERS + OWN).rev().collect(),
             wake_fd,
+            wake_armed: false,
+            registered: false,
             ended: None,
+            counters,
             recv_hdr,
         };
         // SAFETY: `entries` is page-aligned, holds BUFFERS entries and lives
@@ -149,6 +169,7 @@ impl Ring {
                 0,
             )?;
         }
+        this.registered = true;
         for b in 0..BUFFERS {
             this.give_back(b);
         }
@@ -165,15 +186,28 @@ impl Ring {
         self.push(&entry)
     }
 
-    /// Cancels every request on `fd` and waits until the kernel let go of
-    /// it, so the socket can be closed and its port reused.
+    /// Cancels every request on `fd` and lets the kernel drop its
+    /// reference to the socket, so closing it frees its port at once.
     pub fn cancel(&mut self, fd: RawFd) {
         // Only submitted requests can be cancelled.
         let _ = self.ring.submit();
-        let _ = self.ring.submitter().register_sync_cancel(
+        let cancelled = self.ring.submitter().register_sync_cancel(
             Some(Timespec::from(CANCEL_WAIT)),
             CancelBuilder::fd(Fd(fd)).all(),
         );
+        if let Err(e) = cancelled
+            && e.raw_os_error() != Some(libc::ENOENT)
+        {
+            tracing::warn!(fd, error = %e, "io_uring cancel of a socket's receive did not finish");
+        }
+        // With DEFER_TASKRUN the cancelled receive completes (and puts its
+        // file reference) in task work that only an enter asking for
+        // events runs: a zero-timeout wait runs it now, not at the next wait.
+        let now = Timespec::new();
+        let _ = self
+            .ring
+            .submitter()
+            .submit_with_args(1, &SubmitArgs::new().timespec(&now));
     }
 
     /// The buffer `packet` was received in, from its first byte to the end
@@ -200,6 +234,7 @@ impl Ring {
             .queue_send(fd, data, len, to, buffer, SENT << KIND_SHIFT)
             .is_err()
         {
+            self.counters.send_failed();
             self.give_back(buffer);
         }
     }
@@ -234,15 +269,23 @@ impl Ring {
         true
     }
 
-    /// Submits what is queued and waits up to `timeout` for a completion.
-    pub fn wait(&mut self, timeout: Duration) -> io::Result<()> {
+    /// Submits what is queued and waits up to `timeout` for a completion,
+    /// re-arming the wake poll first if the kernel ended it. Transient
+    /// failures (no memory, completions lost to an overflow) are returned
+    /// as [`WaitError::Transient`]: the caller goes on.
+    pub fn wait(&mut self, timeout: Duration) -> Result<(), WaitError> {
+        if !self.wake_armed {
+            // Failing (queue full), the caller still runs commands each pass.
+            let _ = self.arm_wake();
+        }
         let ts = Timespec::from(timeout);
         let args = SubmitArgs::new().timespec(&ts);
         match self.ring.submitter().submit_with_args(1, &args) {
             Ok(_) => Ok(()),
             Err(e) => match e.raw_os_error() {
                 Some(libc::ETIME | libc::EINTR | libc::EBUSY | libc::EAGAIN) => Ok(()),
-                _ => Err(e),
+                Some(libc::ENOMEM | libc::EBADR | libc::ENOBUFS) => Err(WaitError::Transient(e)),
+                _ => Err(WaitError::Fatal(e)),
             },
         }
     }
@@ -250,8 +293,8 @@ impl Ring {
     /// The next completion that matters to the worker; send completions
     /// return their buffers on the way.
     pub fn next(&mut self) -> Option<Completion> {
-        if let Some(token) = self.ended.take() {
-            return Some(Completion::Ended(token));
+        if let Some((token, result)) = self.ended.take() {
+            return Some(Completion::Ended { token, result });
         }
         loop {
             let cqe = self.ring.completion().next()?;
@@ -262,12 +305,11 @@ impl Ring {
                         return Some(c);
                     }
                 }
-                SENT | SENT_OWN => self.sent(arg),
+                SENT | SENT_OWN => self.sent(arg, cqe.result()),
                 _ => {
                     if !cqueue::more(cqe.flags()) {
-                        // Rare (overflow): arm again; failing that, the next
-                        // wait's timeout still runs commands within a tick.
-                        let _ = self.arm_wake();
+                        // Rare (overflow): the next wait arms it again.
+                        self.wake_armed = false;
                     }
                     return Some(Completion::Wake);
                 }
@@ -277,18 +319,19 @@ impl Ring {
 
     fn received(&mut self, token: u64, result: i32, flags: u32) -> Option<Completion> {
         let more = cqueue::more(flags);
+        let ended = (!more).then_some(Completion::Ended { token, result });
         let Some(buffer) = cqueue::buffer_select(flags) else {
-            return (!more).then_some(Completion::Ended(token));
+            return ended;
         };
         let packet = usize::try_from(result)
             .ok()
             .and_then(|n| self.parse(buffer, n, token));
         let Some(packet) = packet else {
             self.give_back(buffer);
-            return (!more).then_some(Completion::Ended(token));
+            return ended;
         };
         if !more {
-            self.ended = Some(token);
+            self.ended = Some((token, result));
         }
         Some(Completion::Packet(packet))
     }
@@ -315,7 +358,12 @@ impl Ring {
         })
     }
 
-    fn sent(&mut self, buffer: u64) {
+    fn sent(&mut self, buffer: u64, result: i32) {
+        if result < 0 {
+            // EAGAIN (socket buffer full), ENETUNREACH...: the session
+            // counted the packet as forwarded, so the loss is counted here.
+            self.counters.send_failed();
+        }
         let Ok(buffer) = u16::try_from(buffer) else {
             return;
         };
@@ -373,7 +421,9 @@ impl Ring {
             .multi(true)
             .build()
             .user_data(WAKE << KIND_SHIFT);
-        self.push(&entry)
+        self.push(&entry)?;
+        self.wake_armed = true;
+        Ok(())
     }
 
     fn buffer_ptr(&self, buffer: u16) -> *mut u8 {
@@ -414,7 +464,9 @@ impl Drop for Ring {
             Ok(()) => true,
             Err(e) => e.raw_os_error() == Some(libc::ENOENT),
         };
-        let unregistered = self.ring.submitter().unregister_buf_ring(GROUP).is_ok();
+        // Never registered (setup failed there): nothing for the kernel to let go.
+        let unregistered =
+            !self.registered || self.ring.submitter().unregister_buf_ring(GROUP).is_ok();
         if !(cancelled && unregistered) {
             // The kernel may still write here: leak rather than free.
             for r in [&mut self.entries, &mut self.data, &mut self.addrs] {
@@ -422,6 +474,15 @@ impl Drop for Ring {
             }
         }
     }
+}
+
+/// Why a wait failed.
+#[derive(Debug)]
+pub enum WaitError {
+    /// Worth going on (no memory for now, completions lost to an overflow).
+    Transient(io::Error),
+    /// The ring is unusable.
+    Fatal(io::Error),
 }
 
 /// Zeroed heap memory shared with the kernel, freed on drop.

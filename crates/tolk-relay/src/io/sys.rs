@@ -110,11 +110,13 @@ impl Mmsg {
     }
 
     /// Sends `out` (all from one socket); returns how many the kernel took.
-    /// A full socket buffer ends the call early rather than blocking.
-    pub fn send(&mut self, fd: RawFd, slots: &Slots, out: &[Outgoing]) -> io::Result<usize> {
-        let mut sent = 0;
-        while sent < out.len() {
-            let chunk = &out[sent..out.len().min(sent + BATCH)];
+    /// A datagram it refuses (no route, an unusable address) is skipped and
+    /// the rest still go; a full socket buffer ends the call early rather
+    /// than blocking.
+    pub fn send(&mut self, fd: RawFd, slots: &Slots, out: &[Outgoing]) -> usize {
+        let (mut next, mut sent) = (0, 0);
+        while next < out.len() {
+            let chunk = &out[next..out.len().min(next + BATCH)];
             for (i, o) in chunk.iter().enumerate() {
                 let buf = &slots.bufs[o.slot.min(BATCH - 1)];
                 self.iovs[i] = libc::iovec {
@@ -142,19 +144,21 @@ impl Mmsg {
                 )
             };
             if n < 0 {
-                let e = io::Error::last_os_error();
-                return if e.kind() == io::ErrorKind::WouldBlock {
-                    Ok(sent)
-                } else {
-                    Err(e)
-                };
+                if io::Error::last_os_error().kind() == io::ErrorKind::WouldBlock {
+                    break;
+                }
+                // sendmmsg fails on its first datagram only (a later one
+                // ends the call short): skip it.
+                next += 1;
+                continue;
             }
             if n == 0 {
                 break;
             }
+            next += n as usize;
             sent += n as usize;
         }
-        Ok(sent)
+        sent
     }
 }
 
@@ -234,7 +238,7 @@ mod tests {
             }
             let to = b.local_addr().unwrap();
             let out: Vec<Outgoing> = (0..5).map(|slot| Outgoing { slot, len: 3, to }).collect();
-            assert_eq!(mmsg.send(a.as_raw_fd(), &slots, &out).unwrap(), 5);
+            assert_eq!(mmsg.send(a.as_raw_fd(), &slots, &out), 5);
             let mut got = Slots::default();
             let mut n = 0;
             for _ in 0..100 {
@@ -248,5 +252,34 @@ mod tests {
             assert_eq!(got.srcs[0], a.local_addr().unwrap());
             assert_eq!(&got.bufs[0][..got.lens[0]], &[0; 3]);
         }
+    }
+
+    #[test]
+    fn a_refused_datagram_is_skipped_and_the_rest_still_go() {
+        let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+        b.set_read_timeout(Some(std::time::Duration::from_secs(1)))
+            .unwrap();
+        let (mut mmsg, mut slots) = (Mmsg::default(), Slots::default());
+        slots.bufs[1][..2].copy_from_slice(b"ok");
+        let to = b.local_addr().unwrap();
+        // An IPv6 destination from an IPv4 socket: the kernel refuses it.
+        let v6 = SocketAddr::from((Ipv6Addr::LOCALHOST, to.port()));
+        let out = [
+            Outgoing {
+                slot: 0,
+                len: 2,
+                to: v6,
+            },
+            Outgoing {
+                slot: 1,
+                len: 2,
+                to,
+            },
+        ];
+        assert_eq!(mmsg.send(a.as_raw_fd(), &slots, &out), 1);
+        let mut buf = [0u8; 8];
+        let (n, _) = b.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"ok");
     }
 }

@@ -143,11 +143,11 @@ impl Table {
         self.next_tick.saturating_duration_since(Instant::now())
     }
 
-    /// Checks silence timers when the tick is due.
-    pub fn tick_if_due(&mut self) {
+    /// Checks silence timers when the tick is due; true if it was.
+    pub fn tick_if_due(&mut self) -> bool {
         let now = Instant::now();
         if now < self.next_tick {
-            return;
+            return false;
         }
         self.next_tick = now + TICK;
         for se in self.sessions.iter_mut().flatten() {
@@ -157,6 +157,7 @@ impl Table {
                 let _ = self.events.try_send(ev);
             }
         }
+        true
     }
 
     /// The socket behind `token`, if still open.

@@ -5,11 +5,13 @@
 use std::io;
 use std::net::UdpSocket;
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 
+use super::IoCounters;
 use super::sys::{BATCH, Mmsg, Outgoing, SLOT, Slots};
 use super::table::{Route, Table, Watch};
 
@@ -27,6 +29,7 @@ pub struct Worker {
     out: Vec<Outgoing>,
     out_sockets: Vec<usize>,
     pending: Vec<usize>,
+    counters: Arc<IoCounters>,
 }
 
 struct Registry<'a>(&'a Poll);
@@ -47,7 +50,7 @@ impl Watch for Registry<'_> {
 
 impl Worker {
     /// A worker around an existing poll (whose registry made the waker).
-    pub fn new(poll: Poll, table: Table) -> Self {
+    pub fn new(poll: Poll, table: Table, counters: Arc<IoCounters>) -> Self {
         Self {
             poll,
             table,
@@ -56,6 +59,7 @@ impl Worker {
             out: Vec::with_capacity(BATCH),
             out_sockets: Vec::with_capacity(BATCH),
             pending: Vec::with_capacity(64),
+            counters,
         }
     }
 
@@ -103,7 +107,10 @@ impl Worker {
                 Ok(n) => n,
                 // A transient error (a pending socket error is reported once
                 // and cleared, ENOMEM passes): try again within this turn.
-                Err(_) => continue,
+                Err(_) => {
+                    self.counters.receive_error();
+                    continue;
+                }
             };
             let now = Instant::now();
             self.out.clear();
@@ -128,7 +135,9 @@ impl Worker {
                         // Audio rates (50 packets/s per call): one send each is
                         // cheap beside the codec work that made them.
                         for packet in packets.iter() {
-                            let _ = socket.send_to(packet, to);
+                            if socket.send_to(packet, to).is_err() {
+                                self.counters.send_failed();
+                            }
                         }
                     }
                     Route::Nothing => {}
@@ -143,7 +152,8 @@ impl Worker {
         self.pending.push(t);
     }
 
-    /// Sends the batch's forwards, one `sendmmsg` per run of the same socket.
+    /// Sends the batch's forwards, one `sendmmsg` per run of the same
+    /// socket; what the kernel refused is counted as failed sends.
     fn flush(&mut self) {
         let mut start = 0;
         while let Some(&tok) = self.out_sockets.get(start) {
@@ -151,9 +161,12 @@ impl Worker {
                 .iter()
                 .position(|t| *t != tok)
                 .map_or(self.out_sockets.len(), |p| start + p);
-            if let Some(fd) = self.table.fd(tok) {
-                let _ = self.mmsg.send(fd, &self.slots, &self.out[start..end]);
-            }
+            let run = &self.out[start..end];
+            let sent = match self.table.fd(tok) {
+                Some(fd) => self.mmsg.send(fd, &self.slots, run),
+                None => 0,
+            };
+            self.counters.sends_failed(run.len().saturating_sub(sent));
             start = end;
         }
     }

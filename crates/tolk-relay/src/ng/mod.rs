@@ -349,6 +349,8 @@ impl NgServer {
             ("deletedsessions", c(self.calls_deleted)),
             ("timeoutsessions", c(self.calls_timed_out)),
             ("errors", c(self.errors)),
+            // Forwards the kernel refused after their session counted them.
+            ("relaysendfailures", c(self.relay.io_stats().send_failures)),
         ]);
         Value::dict([
             ("result", Value::str("ok")),

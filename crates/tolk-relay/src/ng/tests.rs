@@ -448,6 +448,14 @@ fn sip_source_address_and_query_list_statistics_delete() {
         .and_then(|s| s.get("currentstatistics"))
         .unwrap();
     assert_eq!(current.get("sessionsown").and_then(Value::as_int), Some(1));
+    let total = s
+        .get("statistics")
+        .and_then(|s| s.get("totalstatistics"))
+        .unwrap();
+    assert_eq!(
+        total.get("relaysendfailures").and_then(Value::as_int),
+        Some(0)
+    );
 
     let wrong_tag = h.cmd([
         ("command", Value::str("delete")),

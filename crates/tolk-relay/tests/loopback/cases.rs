@@ -378,3 +378,49 @@ fn a_burst_past_the_buffers_does_not_stop_a_stream() {
     let after = std::iter::from_fn(|| recv(&b)).find(|(p, _)| p.ends_with(b"after"));
     assert!(after.is_some(), "the stream goes on after the burst");
 }
+
+/// A relay on ports from `lo` (within 56000-59999) for either I/O path:
+/// [`relay`] shifts by `PORT_SHIFT`, so the io_uring run lands 100 above.
+fn relay_at(lo: u16, hi: u16) -> Relay {
+    let shift = PORT_SHIFT / 100;
+    relay(lo + shift - PORT_SHIFT, hi + shift - PORT_SHIFT)
+}
+
+#[test]
+fn a_send_the_kernel_refuses_is_counted() {
+    let relay = relay_at(58000, 58019);
+    let (a, b) = (peer(), peer());
+    let info = session(&relay, &a, &b);
+    // An IPv6 destination for leg B's IPv4 socket: every send is refused.
+    let v6 = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 9));
+    let update = LegUpdate {
+        remote: Some(v6),
+        ..Default::default()
+    };
+    relay.update(info.id, Side::B, update).unwrap();
+    assert_eq!(relay.io_stats().send_failures, 0);
+    for seq in 0..3 {
+        let (buf, n) = rtp(seq, 5, b"refused");
+        a.send_to(&buf[..n], info.a.rtp).unwrap();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while relay.io_stats().send_failures < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(relay.io_stats().send_failures, 3);
+}
+
+#[test]
+fn a_deleted_sessions_ports_are_free_at_once() {
+    let relay = relay_at(58020, 58039);
+    let (a, b) = (peer(), peer());
+    let info = session(&relay, &a, &b);
+    // Media flowing: both receives are live when the session goes.
+    let (buf, n) = rtp(1, 6, b"live");
+    a.send_to(&buf[..n], info.a.rtp).unwrap();
+    assert!(recv(&b).is_some());
+    relay.delete(info.id).unwrap();
+    for port in [info.a.rtp, info.b.rtp] {
+        UdpSocket::bind(port).expect("the relay closed the socket");
+    }
+}
