@@ -244,3 +244,55 @@ fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() {
     );
     media.release(&relay);
 }
+
+#[test]
+fn video_refused_at_setup_can_be_enabled_again_and_removed() {
+    let relay = relay(51840);
+    let policy = MediaPolicy::default();
+    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer)).expect("media");
+    let refused = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 97\r\n"));
+    media.b_answered(&relay, &refused).expect("answered");
+    media.b_confirmed();
+    assert!(media.release_unused_video(&relay).is_some(), "idle session");
+    assert_eq!(relay.session_count(), 1);
+
+    // The caller offers its video again in the same line.
+    let again = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
+    let (answer, reoffer) = media.reoffered(&relay, Side::A, &again).expect("re-offer");
+    assert_ne!(answer.media[1].port, 0, "the caller's video taken");
+    let reoffer = reoffer.expect("the callee is re-offered");
+    let lines = ports(&reoffer);
+    assert_eq!(
+        lines.len(),
+        2,
+        "video in the line rejected before: {lines:?}"
+    );
+    assert_eq!(lines[1].0, MediaKind::Video);
+    assert_ne!(lines[1].1, 0);
+    assert_eq!(relay.session_count(), 2);
+    assert!(
+        media.release_unused_video(&relay).is_none(),
+        "kept while the callee is asked"
+    );
+    let pt = reoffer.media[1].formats[0].pt.0;
+    let taken = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
+    let back = media
+        .reoffer_answered(&relay, Side::B, &taken)
+        .expect("answer");
+    assert!(back.is_none(), "nothing to take back from the caller");
+    assert_eq!(media.video_index(Side::A), Some(1));
+    assert_eq!(media.video_index(Side::B), Some(1));
+
+    // The caller removes it: the callee is re-offered port 0 and the
+    // session goes at once.
+    let removed = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 109\r\n"));
+    let (_, reoffer) = media
+        .reoffered(&relay, Side::A, &removed)
+        .expect("re-offer");
+    assert_eq!(reoffer.expect("re-offered").media[1].port, 0);
+    assert!(media.release_unused_video(&relay).is_some());
+    assert_eq!(media.video_session(), None);
+    media.release(&relay);
+    assert_eq!(relay.session_count(), 0);
+}
