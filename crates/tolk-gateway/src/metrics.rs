@@ -26,6 +26,7 @@ pub struct Metrics {
     keyframes_info: AtomicU64,
     sip_dialogs: AtomicU64,
     relay_sessions: AtomicU64,
+    relay_send_failures: AtomicU64,
 }
 
 /// A relay statistics delta, as the relay reports it per interval.
@@ -103,6 +104,12 @@ impl Metrics {
     pub fn set_resources(&self, sip_dialogs: u64, relay_sessions: u64) {
         self.sip_dialogs.store(sip_dialogs, Ordering::Relaxed);
         self.relay_sessions.store(relay_sessions, Ordering::Relaxed);
+    }
+
+    /// The relay's count of forwards the kernel refused to send (its own
+    /// running total, sampled with the resources).
+    pub fn set_relay_send_failures(&self, total: u64) {
+        self.relay_send_failures.store(total, Ordering::Relaxed);
     }
 
     /// Calls currently up.
@@ -226,6 +233,12 @@ impl Metrics {
             "Media relay sessions held (sampled each second).",
             &plain(load(&self.relay_sessions)),
         );
+        family(
+            "tolk_relay_send_failures_total",
+            "counter",
+            "Forwarded media packets the kernel refused to send (socket buffer full, no route), sampled each second.",
+            &plain(load(&self.relay_send_failures)),
+        );
         out
     }
 }
@@ -269,6 +282,7 @@ mod tests {
         metrics.call_finished("bye");
         metrics.call_finished("no_prack");
         metrics.keyframe_requested(false);
+        metrics.set_relay_send_failures(3);
         metrics.add_relay(&RelayDelta {
             packets: 10,
             bytes: 1720,
@@ -286,6 +300,7 @@ mod tests {
             "tolk_relay_drops_total{reason=\"replayed\"} 2",
             "tolk_relay_drops_total{reason=\"auth \\\"failed\\\"\"} 1",
             "tolk_srtp_auth_failures_total 1",
+            "tolk_relay_send_failures_total 3",
             "tolk_transcoded_streams 0",
             "tolk_keyframe_requests_total{via=\"info\"} 1",
             "tolk_keyframe_requests_total{via=\"rtcp\"} 0",
@@ -300,7 +315,7 @@ mod tests {
         }
         let helps = text.lines().filter(|l| l.starts_with("# HELP")).count();
         let types = text.lines().filter(|l| l.starts_with("# TYPE")).count();
-        assert_eq!((helps, types), (12, 12));
+        assert_eq!((helps, types), (13, 13));
     }
 
     fn transcoded(metrics: &Metrics) -> i64 {

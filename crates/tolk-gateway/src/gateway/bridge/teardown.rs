@@ -194,6 +194,7 @@ impl Bridge {
             .unwrap_or(0);
         let metrics = self.metrics();
         metrics.set_resources(dialogs as u64, self.relay.session_count() as u64);
+        metrics.set_relay_send_failures(self.relay.io_stats().send_failures);
     }
 
     /// Drops calls whose legs never finished ending (their peers vanished).
