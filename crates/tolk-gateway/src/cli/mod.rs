@@ -49,6 +49,16 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Sends logs to stderr; RUST_LOG chooses (warnings by default).
+pub(crate) fn log_to_stderr() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// Reads a file named on the command line, or standard input for `-`.
 pub(crate) fn read_input(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     if path.as_os_str() == "-" {

@@ -61,6 +61,8 @@ fn parse_ports(s: &str) -> Result<(u16, u16), String> {
 }
 
 pub(crate) fn run(args: RelayArgs) -> ExitCode {
+    // The relay's workers log why io_uring fell back and receive errors.
+    super::log_to_stderr();
     let interface = match args.interface {
         Some(ip) => ip,
         None if !args.ng.ip().is_unspecified() => args.ng.ip(),
