@@ -1011,20 +1011,23 @@ fn a_storm_of_calls_to_a_blackhole_fails_with_504_and_frees_everything() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let routes = r#"
+    // Bound and never read: the INVITEs go nowhere.
+    let blackhole = UdpSocket::bind("127.0.0.1:0").expect("bind the blackhole");
+    let hole = blackhole.local_addr().expect("blackhole address");
+    let routes = format!(
+        r#"
 [[peer]]
 name = "blackhole"
-address = "127.0.0.1:29401"
+address = "{hole}"
 
 [[route]]
 user = ".+"
 target = "peer:blackhole"
-"#;
-    // Bound and never read: the INVITEs go nowhere.
-    let _blackhole = UdpSocket::bind("127.0.0.1:29401").expect("bind the blackhole");
+"#
+    );
     let tolk = Tolk::start(
         "bridge-blackhole",
-        &config(29400, 29500, "54000-54999", routes),
+        &config(29400, 29500, "54000-54999", &routes),
         29500,
     );
     let caller = tolk.sipp_thread(
