@@ -29,7 +29,7 @@ pub struct EchoMedia {
 
 impl EchoMedia {
     /// Answers `offer` and loops its media back; returns the answer.
-    pub fn answer(
+    pub async fn answer(
         relay: &Relay,
         ip: IpAddr,
         policy: &MediaPolicy,
@@ -40,9 +40,10 @@ impl EchoMedia {
             rtcp_mux: false,
         };
         let session = relay
-            .create_session(spec, spec)
+            .create_session_async(spec, spec)
+            .await
             .map_err(|e| MediaError::Resources(e.to_string()))?;
-        let echo = |session: &tolk_relay::SessionInfo| {
+        let echo = async {
             let answer = tolk_sdp::answer(
                 offer,
                 &audio_capabilities(policy),
@@ -55,13 +56,18 @@ impl EchoMedia {
                 latch: Some(LatchPolicy::Strict),
                 ..LegUpdate::default()
             };
+            let to_relay = |e: tolk_relay::Error| MediaError::Resources(e.to_string());
             relay
-                .update(session.id, Side::A, a)
-                .and_then(|()| relay.update(session.id, Side::B, b))
-                .map_err(|e| MediaError::Resources(e.to_string()))?;
-            Ok(answer)
+                .update_async(session.id, Side::A, a)
+                .await
+                .map_err(to_relay)?;
+            relay
+                .update_async(session.id, Side::B, b)
+                .await
+                .map_err(to_relay)?;
+            Ok::<_, MediaError>(answer)
         };
-        match echo(&session) {
+        match echo.await {
             Ok(answer) => Ok((
                 answer.description,
                 EchoMedia {
@@ -71,7 +77,7 @@ impl EchoMedia {
                 },
             )),
             Err(error) => {
-                let _ = relay.delete(session.id);
+                let _ = relay.delete_async(session.id).await;
                 Err(error)
             }
         }
@@ -79,7 +85,7 @@ impl EchoMedia {
 
     /// For a caller without an offer: our offer of what `policy` allows;
     /// the media loops once [`EchoMedia::answered`] has the answer.
-    pub fn offer(
+    pub async fn offer(
         relay: &Relay,
         ip: IpAddr,
         policy: &MediaPolicy,
@@ -89,7 +95,8 @@ impl EchoMedia {
             rtcp_mux: false,
         };
         let session = relay
-            .create_session(spec, spec)
+            .create_session_async(spec, spec)
+            .await
             .map_err(|e| MediaError::Resources(e.to_string()))?;
         let offer = tolk_sdp::offer(
             &audio_capabilities(policy),
@@ -101,8 +108,8 @@ impl EchoMedia {
             latch: Some(LatchPolicy::Strict),
             ..LegUpdate::default()
         };
-        if let Err(error) = relay.update(session.id, Side::B, looped) {
-            let _ = relay.delete(session.id);
+        if let Err(error) = relay.update_async(session.id, Side::B, looped).await {
+            let _ = relay.delete_async(session.id).await;
             return Err(MediaError::Resources(error.to_string()));
         }
         let echo = EchoMedia {
@@ -114,7 +121,7 @@ impl EchoMedia {
     }
 
     /// The late-offer caller's answer (in its ACK): loops its media.
-    pub fn answered(
+    pub async fn answered(
         &mut self,
         relay: &Relay,
         answer: &SessionDescription,
@@ -126,7 +133,8 @@ impl EchoMedia {
             .map_err(|e| MediaError::NotAcceptable(super::media::warning_for(&e)))?;
         let a = leg_update(&negotiation, PayloadTypeMap::identity())?;
         relay
-            .update(self.session, Side::A, a)
+            .update_async(self.session, Side::A, a)
+            .await
             .map_err(|e| MediaError::Resources(e.to_string()))?;
         self.negotiation = Some(negotiation);
         Ok(())

@@ -244,7 +244,7 @@ impl CallMedia {
     /// Checks the caller's offer (None: a late offer) against
     /// `a_policy`, allocates the relay session and prepares the callee's
     /// offer under `b_policy`.
-    pub fn new(
+    pub async fn new(
         relay: &Relay,
         ip: IpAddr,
         a_policy: &MediaPolicy,
@@ -315,13 +315,14 @@ impl CallMedia {
         };
         a.peer = a_offer.clone();
         let session = relay
-            .create_session(spec, spec)
+            .create_session_async(spec, spec)
+            .await
             .map_err(|e| MediaError::Resources(e.to_string()))?;
         let video = match b.caps.handles(&MediaKind::Video) {
-            true => match relay.create_session(spec, spec) {
+            true => match relay.create_session_async(spec, spec).await {
                 Ok(info) => Some(VideoStream::new(info)),
                 Err(e) => {
-                    let _ = relay.delete(session.id);
+                    let _ = relay.delete_async(session.id).await;
                     return Err(MediaError::Resources(e.to_string()));
                 }
             },
@@ -389,7 +390,7 @@ impl CallMedia {
     /// The callee answered (in a 183 or the 2xx): reads its answer, sets
     /// the relay and returns the caller's answer (the same one every time
     /// once written, as the caller's dialog has one answer).
-    pub fn b_answered(
+    pub async fn b_answered(
         &mut self,
         relay: &Relay,
         answer: &SessionDescription,
@@ -403,7 +404,7 @@ impl CallMedia {
         }
         if let Some(local) = &self.a.local {
             let local = local.clone();
-            self.apply(relay)?;
+            self.apply(relay).await?;
             return Ok(local);
         }
         let chosen = self.b.codecs(MediaKind::Audio);
@@ -438,7 +439,7 @@ impl CallMedia {
         };
         self.a.negotiation = Some(answer.negotiation);
         self.a.local = Some(answer.description.clone());
-        self.apply(relay)?;
+        self.apply(relay).await?;
         Ok(answer.description)
     }
 
@@ -490,7 +491,7 @@ impl CallMedia {
     /// A leg re-offers mid-call (hold, resume, new address). Answers it
     /// with the codecs in use and sets the relay; returns the answer and,
     /// when the leg's direction changed, the re-offer for the other leg.
-    pub fn reoffered(
+    pub async fn reoffered(
         &mut self,
         relay: &Relay,
         side: Side,
@@ -536,7 +537,7 @@ impl CallMedia {
         leg.peer = Some(offer.clone());
         leg.negotiation = Some(answer.negotiation);
         let new_directions = self.directions(side);
-        self.apply(relay)?;
+        self.apply(relay).await?;
         // A stream put on hold or resumed on one leg is re-offered to the
         // other, each m-line with its own direction.
         let reoffer = (old_directions != new_directions
@@ -604,7 +605,7 @@ impl CallMedia {
     /// description offered again (in the 2xx to an offer-less re-INVITE).
     /// Returns a re-offer for the other leg when this one refused video
     /// that the other leg has (it is re-offered without it).
-    pub fn reoffer_answered(
+    pub async fn reoffer_answered(
         &mut self,
         relay: &Relay,
         side: Side,
@@ -621,7 +622,7 @@ impl CallMedia {
             offers_video(&offer) && first_of(&negotiation, &MediaKind::Video).is_none();
         leg.negotiation = Some(negotiation);
         leg.peer = Some(answer.clone());
-        self.apply(relay)?;
+        self.apply(relay).await?;
         let [audio, video] = self.directions(side.other());
         if !refused_video || video.is_none() {
             return Ok(None);
@@ -635,7 +636,7 @@ impl CallMedia {
 
     /// Plans the bridge and hands both legs' remotes, keys and payload
     /// types to the relay.
-    fn apply(&mut self, relay: &Relay) -> Result<(), MediaError> {
+    async fn apply(&mut self, relay: &Relay) -> Result<(), MediaError> {
         let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
             return Ok(());
         };
@@ -728,7 +729,8 @@ impl CallMedia {
         for (side, next, transcode) in applied {
             let update = next.update_from(self.leg(side).applied.as_ref(), transcode);
             relay
-                .update(self.session.id, side, update)
+                .update_async(self.session.id, side, update)
+                .await
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
             self.leg_mut(side).applied = Some(next);
         }
@@ -823,11 +825,11 @@ impl CallMedia {
     }
 
     /// Frees the relay sessions; the audio session's final counters.
-    pub fn release(&self, relay: &Relay) -> Option<tolk_relay::SessionStats> {
+    pub async fn release(&self, relay: &Relay) -> Option<tolk_relay::SessionStats> {
         if let Some(video) = &self.video {
-            let _ = relay.delete(video.session.id);
+            let _ = relay.delete_async(video.session.id).await;
         }
-        relay.delete(self.session.id).ok()
+        relay.delete_async(self.session.id).await.ok()
     }
 
     /// Frees the video stream's relay session once a leg has no video and

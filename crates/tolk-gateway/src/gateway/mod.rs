@@ -330,7 +330,7 @@ async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Durat
             _ = tick.tick() => {
                 let now = Instant::now();
                 bridge.registrar.expire(now);
-                bridge.reap(now);
+                bridge.reap(now).await;
                 bridge.ring_timeouts(now).await;
                 bridge.update_resources().await;
                 match drain.as_mut().map(|d| d.step(now, bridge.call_count())) {

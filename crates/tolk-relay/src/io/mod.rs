@@ -11,6 +11,7 @@
 mod bare;
 mod batch;
 mod counters;
+mod reply;
 mod ring;
 mod socket;
 mod sys;
@@ -24,6 +25,8 @@ use std::os::fd::AsRawFd;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+
+use reply::{Pending, Reply};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -240,8 +243,30 @@ impl Relay {
         lock(&self.events).take()
     }
 
-    /// Creates a session with one endpoint per leg, bound from the port range.
+    /// Creates a session with one endpoint per leg, bound from the port
+    /// range; blocks until the worker has taken it over.
     pub fn create_session(&self, a: EndpointSpec, b: EndpointSpec) -> Result<SessionInfo> {
+        let (info, placement, pending) = self.hand_over(a, b)?;
+        self.settle_session(info, placement, pending.wait())
+    }
+
+    /// [`Relay::create_session`] for an async caller: only the task waits
+    /// for the worker, never its thread.
+    pub async fn create_session_async(
+        &self,
+        a: EndpointSpec,
+        b: EndpointSpec,
+    ) -> Result<SessionInfo> {
+        let (info, placement, pending) = self.hand_over(a, b)?;
+        self.settle_session(info, placement, pending.await)
+    }
+
+    /// Binds a new session's sockets and sends it to a worker.
+    fn hand_over(
+        &self,
+        a: EndpointSpec,
+        b: EndpointSpec,
+    ) -> Result<(SessionInfo, Placement, Pending<Result<()>>)> {
         let (bound_a, bound_b) = {
             let mut ports = lock(&self.ports);
             let bound_a = socket::bind_endpoint(&mut ports, a.ip, a.rtcp_mux)?;
@@ -277,12 +302,27 @@ impl Relay {
                 (info.b.rtp.port(), !b.rtcp_mux),
             ],
         };
-        let result = self.call(worker, |reply| {
+        match self.send(worker, |reply| {
             Command::Add(Box::new(session), [bound_a, bound_b], reply)
-        });
-        match result.and_then(|r| r) {
+        }) {
+            Ok(pending) => Ok((info, placement, pending)),
+            Err(e) => {
+                self.release(&placement);
+                Err(e)
+            }
+        }
+    }
+
+    /// Records a session the worker took over, or frees its ports.
+    fn settle_session(
+        &self,
+        info: SessionInfo,
+        placement: Placement,
+        answer: Result<Result<()>>,
+    ) -> Result<SessionInfo> {
+        match answer.and_then(|r| r) {
             Ok(()) => {
-                lock(&self.placements).insert(id, placement);
+                lock(&self.placements).insert(info.id, placement);
                 Ok(info)
             }
             Err(e) => {
@@ -296,10 +336,24 @@ impl Relay {
     /// plan. The session's silence timer restarts: media may only start
     /// now (a call answered, a leg moved).
     pub fn update(&self, id: SessionId, side: Side, update: LegUpdate) -> Result<()> {
+        self.send_update(id, side, update)?.wait()?
+    }
+
+    /// [`Relay::update`] for an async caller.
+    pub async fn update_async(&self, id: SessionId, side: Side, update: LegUpdate) -> Result<()> {
+        self.send_update(id, side, update)?.await?
+    }
+
+    fn send_update(
+        &self,
+        id: SessionId,
+        side: Side,
+        update: LegUpdate,
+    ) -> Result<Pending<Result<()>>> {
         let worker = self.worker_of(id)?;
-        self.call(worker, |reply| {
+        self.send(worker, |reply| {
             Command::Update(id, side, Box::new(update), reply)
-        })?
+        })
     }
 
     /// Sends a keyframe request (PLI or FIR) from the relay to leg
@@ -320,12 +374,34 @@ impl Relay {
 
     /// Deletes a session, closing its sockets and freeing its ports; returns its final counters.
     pub fn delete(&self, id: SessionId) -> Result<SessionStats> {
+        let (placement, pending) = self.send_delete(id)?;
+        let stats = pending.and_then(Pending::wait);
+        self.release(&placement);
+        stats?.ok_or(Error::Unknown("session"))
+    }
+
+    /// [`Relay::delete`] for an async caller.
+    pub async fn delete_async(&self, id: SessionId) -> Result<SessionStats> {
+        let (placement, pending) = self.send_delete(id)?;
+        let stats = match pending {
+            Ok(pending) => pending.await,
+            Err(e) => Err(e),
+        };
+        self.release(&placement);
+        stats?.ok_or(Error::Unknown("session"))
+    }
+
+    /// Forgets session `id`'s placement and asks its worker to remove it;
+    /// the ports are released once the worker has closed the sockets.
+    fn send_delete(
+        &self,
+        id: SessionId,
+    ) -> Result<(Placement, Result<Pending<Option<SessionStats>>>)> {
         let placement = lock(&self.placements)
             .remove(&id)
             .ok_or(Error::Unknown("session"))?;
-        let stats = self.call(placement.worker, |reply| Command::Remove(id, reply));
-        self.release(&placement);
-        stats?.ok_or(Error::Unknown("session"))
+        let pending = self.send(placement.worker, |reply| Command::Remove(id, reply));
+        Ok((placement, pending))
     }
 
     /// Sessions alive.
@@ -358,15 +434,23 @@ impl Relay {
         }
     }
 
-    fn call<T>(&self, worker: usize, command: impl FnOnce(SyncSender<T>) -> Command) -> Result<T> {
+    fn call<T>(&self, worker: usize, command: impl FnOnce(Reply<T>) -> Command) -> Result<T> {
+        self.send(worker, command)?.wait()
+    }
+
+    /// Sends `command` to `worker`; its answer comes through the handle.
+    fn send<T>(
+        &self,
+        worker: usize,
+        command: impl FnOnce(Reply<T>) -> Command,
+    ) -> Result<Pending<T>> {
         let w = self.workers.get(worker).ok_or(Error::Unknown("worker"))?;
-        let (tx, rx) = mpsc::sync_channel(1);
+        let (reply, pending) = reply::channel();
         w.commands
-            .send(command(tx))
+            .send(command(reply))
             .map_err(|_| std::io::Error::other("relay worker stopped"))?;
         w.waker.wake()?;
-        rx.recv()
-            .map_err(|_| std::io::Error::other("relay worker stopped").into())
+        Ok(pending)
     }
 }
 

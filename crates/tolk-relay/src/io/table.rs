@@ -10,6 +10,8 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
+
+use super::Reply;
 use std::time::{Duration, Instant};
 
 use super::socket::BoundEndpoint;
@@ -25,15 +27,15 @@ pub const TICK: Duration = Duration::from_millis(250);
 /// Control-plane requests to a worker.
 pub enum Command {
     /// Take over a session and its sockets.
-    Add(Box<Session>, [BoundEndpoint; 2], SyncSender<Result<()>>),
+    Add(Box<Session>, [BoundEndpoint; 2], Reply<Result<()>>),
     /// Apply a signalling update to one leg.
-    Update(SessionId, Side, Box<LegUpdate>, SyncSender<Result<()>>),
+    Update(SessionId, Side, Box<LegUpdate>, Reply<Result<()>>),
     /// Send a keyframe request from the relay to one leg; replies whether it went out.
-    Keyframe(SessionId, Side, KeyframeKind, SyncSender<Result<bool>>),
+    Keyframe(SessionId, Side, KeyframeKind, Reply<Result<bool>>),
     /// Report a session's counters.
-    Stats(SessionId, SyncSender<Option<SessionStats>>),
+    Stats(SessionId, Reply<Option<SessionStats>>),
     /// Remove a session, closing its sockets; replies with its final counters.
-    Remove(SessionId, SyncSender<Option<SessionStats>>),
+    Remove(SessionId, Reply<Option<SessionStats>>),
     /// Stop the thread.
     Shutdown,
 }
@@ -118,19 +120,19 @@ impl Table {
         while let Ok(cmd) = self.commands.try_recv() {
             match cmd {
                 Command::Add(session, bound, reply) => {
-                    let _ = reply.send(self.add(*session, bound, watch));
+                    reply.send(self.add(*session, bound, watch));
                 }
                 Command::Update(id, side, update, reply) => {
-                    let _ = reply.send(self.update(id, side, *update));
+                    reply.send(self.update(id, side, *update));
                 }
                 Command::Keyframe(id, side, kind, reply) => {
-                    let _ = reply.send(self.send_keyframe_request(id, side, kind));
+                    reply.send(self.send_keyframe_request(id, side, kind));
                 }
                 Command::Stats(id, reply) => {
-                    let _ = reply.send(self.entry(id).map(|e| e.session.stats()));
+                    reply.send(self.entry(id).map(|e| e.session.stats()));
                 }
                 Command::Remove(id, reply) => {
-                    let _ = reply.send(self.remove(id, watch));
+                    reply.send(self.remove(id, watch));
                 }
                 Command::Shutdown => return false,
             }

@@ -29,11 +29,12 @@ impl Bridge {
         match event {
             LegEvent::Progress { early_media } if side == Side::B => {
                 let early_media = match (early_media, &mut call.media) {
-                    (Some(sdp), Media::Bridged(media)) => match media.b_answered(&self.relay, &sdp)
-                    {
-                        Ok(answer) => Some(answer),
-                        Err(error) => return self.fail_media(&id, error).await,
-                    },
+                    (Some(sdp), Media::Bridged(media)) => {
+                        match media.b_answered(&self.relay, &sdp).await {
+                            Ok(answer) => Some(answer),
+                            Err(error) => return self.fail_media(&id, error).await,
+                        }
+                    }
                     _ => None,
                 };
                 // A late-offer caller takes our offer in the 2xx only.
@@ -65,7 +66,7 @@ impl Bridge {
             }
             LegEvent::Answered { answer } if side == Side::B => {
                 let result = match &mut call.media {
-                    Media::Bridged(media) => media.b_answered(&self.relay, &answer),
+                    Media::Bridged(media) => media.b_answered(&self.relay, &answer).await,
                     Media::Echo(_) => return,
                 };
                 match result {
@@ -110,7 +111,7 @@ impl Bridge {
                         )
                         .await;
                 };
-                match media.reoffered(&self.relay, side, &offer) {
+                match media.reoffered(&self.relay, side, &offer).await {
                     Ok((answer, reoffer)) => {
                         // A re-offer may start or stop transcoding.
                         call.count_transcoding(self.node.metrics());
@@ -137,7 +138,7 @@ impl Bridge {
             LegEvent::UpdateAnswered { answer } => {
                 if let Media::Echo(echo) = &mut call.media {
                     // A late-offer caller's answer to the echo's offer.
-                    if let Err(error) = echo.answered(&self.relay, &answer) {
+                    if let Err(error) = echo.answered(&self.relay, &answer).await {
                         return self.fail_media(&id, error).await;
                     }
                     let (codecs, crypto) = echo.describe();
@@ -152,7 +153,7 @@ impl Bridge {
                 let mut reoffer = None;
                 if let Media::Bridged(media) = &mut call.media {
                     let first_answer = side == Side::A && media.awaits_caller_answer();
-                    match media.reoffer_answered(&self.relay, side, &answer) {
+                    match media.reoffer_answered(&self.relay, side, &answer).await {
                         Ok(offer) => reoffer = offer,
                         Err(error) if first_answer => {
                             // The late-offer caller's ACK answered nothing usable.

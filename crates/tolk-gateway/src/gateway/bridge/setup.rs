@@ -88,13 +88,13 @@ impl Bridge {
                 )
             }
         };
-        let media = match CallMedia::new(&self.relay, self.media_ip(), &a_policy, &b_policy, offer)
-        {
-            Ok(media) => media.with_dtmf_reports(self.dtmf_reports.clone()),
-            Err(error) => return self.refuse_media(leg, error).await,
-        };
+        let media =
+            match CallMedia::new(&self.relay, self.media_ip(), &a_policy, &b_policy, offer).await {
+                Ok(media) => media.with_dtmf_reports(self.dtmf_reports.clone()),
+                Err(error) => return self.refuse_media(leg, error).await,
+            };
         let Some(b_offer) = media.b_offer().cloned() else {
-            media.release(&self.relay);
+            media.release(&self.relay).await;
             return self.refuse(leg, 500, Vec::new()).await;
         };
         let caller = if from.user.is_empty() {
@@ -121,7 +121,7 @@ impl Bridge {
             Ok(b) => b,
             Err(error) => {
                 tracing::warn!(call = %id, %error, "cannot place the outgoing call");
-                media.release(&self.relay);
+                media.release(&self.relay).await;
                 return self.refuse(leg, 503, Vec::new()).await;
             }
         };
@@ -167,8 +167,8 @@ impl Bridge {
     ) {
         // Without an offer from the caller, ours goes in the 2xx.
         let answered = match offer {
-            Some(offer) => EchoMedia::answer(&self.relay, self.media_ip(), policy, offer),
-            None => EchoMedia::offer(&self.relay, self.media_ip(), policy),
+            Some(offer) => EchoMedia::answer(&self.relay, self.media_ip(), policy, offer).await,
+            None => EchoMedia::offer(&self.relay, self.media_ip(), policy).await,
         };
         let (answer, echo) = match answered {
             Ok(answered) => answered,

@@ -148,12 +148,12 @@ impl Bridge {
                     .command(other, LegCommand::Hangup { cause, warning })
                     .await;
             }
-            (None, _) => self.finish(id),
+            (None, _) => self.finish(id).await,
         }
     }
 
     /// Frees what call `id` holds and counts it.
-    fn finish(&mut self, id: &str) {
+    async fn finish(&mut self, id: &str) {
         let Some(mut call) = self.calls.remove(id) else {
             return;
         };
@@ -162,12 +162,12 @@ impl Bridge {
         }
         let session = call.media.session();
         self.by_session.remove(&session);
-        if let Ok(stats) = self.relay.delete(session) {
+        if let Ok(stats) = self.relay.delete_async(session).await {
             self.metrics().add_relay(&relay_delta(&stats));
         }
         if let Some(video) = call.media.video_session() {
             self.by_video.remove(&video);
-            if let Ok(stats) = self.relay.delete(video) {
+            if let Ok(stats) = self.relay.delete_async(video).await {
                 self.metrics().add_relay(&relay_delta(&stats));
             }
         }
@@ -198,7 +198,7 @@ impl Bridge {
     }
 
     /// Drops calls whose legs never finished ending (their peers vanished).
-    pub(crate) fn reap(&mut self, now: Instant) {
+    pub(crate) async fn reap(&mut self, now: Instant) {
         let stale: Vec<String> = self
             .calls
             .values()
@@ -209,7 +209,7 @@ impl Bridge {
             .map(|c| c.id.clone())
             .collect();
         for id in stale {
-            self.finish(&id);
+            self.finish(&id).await;
         }
     }
 }
