@@ -51,12 +51,14 @@ fn ports(description: &SessionDescription) -> Vec<(MediaKind, u16)> {
         .collect()
 }
 
-#[test]
-fn video_gets_its_own_relay_session_and_reaches_both_legs() {
+#[tokio::test]
+async fn video_gets_its_own_relay_session_and_reaches_both_legs() {
     let relay = relay(51900);
     let policy = MediaPolicy::default();
     let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer)).expect("media");
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
+        .await
+        .expect("media");
     let b_offer = media.b_offer().expect("b offer").clone();
     let kinds = ports(&b_offer);
     assert_eq!(kinds.len(), 2, "{kinds:?}");
@@ -78,7 +80,7 @@ fn video_gets_its_own_relay_session_and_reaches_both_legs() {
     );
 
     let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
-    let a_answer = media.b_answered(&relay, &answer).expect("answered");
+    let a_answer = media.b_answered(&relay, &answer).await.expect("answered");
     let a_kinds = ports(&a_answer);
     assert_eq!(a_kinds[1].0, MediaKind::Video);
     assert_ne!(a_kinds[1].1, 0, "video accepted for the caller");
@@ -98,12 +100,12 @@ fn video_gets_its_own_relay_session_and_reaches_both_legs() {
         !media.takes_rtcp_keyframes(tolk_relay::Side::B, true),
         "INFO policy"
     );
-    media.release(&relay);
+    media.release(&relay).await;
     assert_eq!(relay.session_count(), 0);
 }
 
-#[test]
-fn video_without_a_common_codec_is_rejected_while_audio_proceeds() {
+#[tokio::test]
+async fn video_without_a_common_codec_is_rejected_while_audio_proceeds() {
     let relay = relay(51920);
     let caller = MediaPolicy::default();
     let h264_only = MediaPolicy {
@@ -115,11 +117,14 @@ fn video_without_a_common_codec_is_rejected_while_audio_proceeds() {
         "{AUDIO}{}m=application 40020 UDP/BFCP *\r\n",
         video(40010, 98, "VP8", "")
     ));
-    let mut media = CallMedia::new(&relay, IP, &caller, &h264_only, Some(offer)).expect("media");
+    let mut media = CallMedia::new(&relay, IP, &caller, &h264_only, Some(offer))
+        .await
+        .expect("media");
     let b_offer = media.b_offer().expect("b offer").clone();
     assert_eq!(ports(&b_offer), [(MediaKind::Audio, b_offer.media[0].port)]);
     let a_answer = media
         .b_answered(&relay, &sdp(AUDIO))
+        .await
         .expect("audio answered");
     let kinds: Vec<_> = ports(&a_answer)
         .into_iter()
@@ -134,20 +139,22 @@ fn video_without_a_common_codec_is_rejected_while_audio_proceeds() {
         ],
         "rejected lines keep their place with port 0"
     );
-    media.release(&relay);
+    media.release(&relay).await;
 }
 
-#[test]
-fn a_callee_refusing_video_leaves_the_caller_with_audio() {
+#[tokio::test]
+async fn a_callee_refusing_video_leaves_the_caller_with_audio() {
     let relay = relay(51940);
     let policy = MediaPolicy::default();
     let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer)).expect("media");
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
+        .await
+        .expect("media");
     let answer = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 97\r\n"));
-    let a_answer = media.b_answered(&relay, &answer).expect("answered");
+    let a_answer = media.b_answered(&relay, &answer).await.expect("answered");
     assert_eq!(a_answer.media[1].port, 0, "{a_answer:?}");
     assert_ne!(a_answer.media[0].port, 0);
-    media.release(&relay);
+    media.release(&relay).await;
 }
 
 fn directions(description: &SessionDescription) -> Vec<(u16, Option<Direction>)> {
@@ -158,50 +165,57 @@ fn directions(description: &SessionDescription) -> Vec<(u16, Option<Direction>)>
         .collect()
 }
 
-#[test]
-fn a_hold_keeps_the_rejected_video_line_in_the_re_offer() {
+#[tokio::test]
+async fn a_hold_keeps_the_rejected_video_line_in_the_re_offer() {
     let relay = relay(51960);
     let policy = MediaPolicy::default();
     let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer)).expect("media");
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
+        .await
+        .expect("media");
     let answer = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 97\r\n"));
-    media.b_answered(&relay, &answer).expect("answered");
+    media.b_answered(&relay, &answer).await.expect("answered");
     media.b_confirmed();
 
     let hold = sdp(&format!("{AUDIO}a=sendonly\r\nm=video 0 RTP/AVP 109\r\n"));
-    let (_, reoffer) = media.reoffered(&relay, Side::A, &hold).expect("hold");
+    let (_, reoffer) = media.reoffered(&relay, Side::A, &hold).await.expect("hold");
     let reoffer = reoffer.expect("the callee is re-offered");
     let lines = directions(&reoffer);
     assert_eq!(lines.len(), 2, "as many m-lines as before: {lines:?}");
     assert_eq!(lines[0].1, Some(Direction::SendOnly), "the hold passed on");
     assert_eq!(lines[1].0, 0, "video still rejected");
-    media.release(&relay);
+    media.release(&relay).await;
 }
 
-#[test]
-fn holding_only_the_video_re_offers_only_the_video_as_held() {
+#[tokio::test]
+async fn holding_only_the_video_re_offers_only_the_video_as_held() {
     let relay = relay(51980);
     let policy = MediaPolicy::default();
     let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer)).expect("media");
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
+        .await
+        .expect("media");
     let pt = media.b_offer().expect("offer").media[1].formats[0].pt.0;
     let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
-    media.b_answered(&relay, &answer).expect("answered");
+    media.b_answered(&relay, &answer).await.expect("answered");
     media.b_confirmed();
 
     let hold_video = sdp(&format!("{AUDIO}{}a=sendonly\r\n", h264(40010, 109)));
-    let (answer, reoffer) = media.reoffered(&relay, Side::A, &hold_video).expect("held");
+    let (answer, reoffer) = media
+        .reoffered(&relay, Side::A, &hold_video)
+        .await
+        .expect("held");
     assert_eq!(answer.media.len(), 2);
     let lines = directions(&reoffer.expect("the callee is re-offered"));
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0].1, Some(Direction::SendRecv), "audio untouched");
     assert_eq!(lines[1].1, Some(Direction::SendOnly), "video held");
     assert_ne!(lines[1].0, 0);
-    media.release(&relay);
+    media.release(&relay).await;
 }
 
-#[test]
-fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() {
+#[tokio::test]
+async fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() {
     let relay = relay(51800);
     let caller = MediaPolicy::default();
     let plain = MediaPolicy {
@@ -218,7 +232,9 @@ fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() {
         crypto(1),
         h264(40010, 109).replace("RTP/AVP", "RTP/SAVP") + &crypto(1)
     ));
-    let mut media = CallMedia::new(&relay, IP, &caller, &plain, Some(offer)).expect("media");
+    let mut media = CallMedia::new(&relay, IP, &caller, &plain, Some(offer))
+        .await
+        .expect("media");
     let b_offer = media.b_offer().expect("offer").clone();
     assert!(
         b_offer
@@ -229,7 +245,7 @@ fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() {
     );
     let pt = b_offer.media[1].formats[0].pt.0;
     let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
-    let a_answer = media.b_answered(&relay, &answer).expect("answered");
+    let a_answer = media.b_answered(&relay, &answer).await.expect("answered");
     for line in &a_answer.media {
         assert_eq!(line.protocol.as_str(), "RTP/SAVP", "{line:?}");
         assert_eq!(line.crypto.len(), 1, "our own key on each line: {line:?}");
@@ -242,7 +258,7 @@ fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() {
         media.describe(Side::A).crypto,
         "SDES AES_CM_128_HMAC_SHA1_80"
     );
-    media.release(&relay);
+    media.release(&relay).await;
 }
 
 #[test]
