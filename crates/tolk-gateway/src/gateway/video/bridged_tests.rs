@@ -261,21 +261,26 @@ async fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() 
     media.release(&relay).await;
 }
 
-#[test]
-fn video_refused_at_setup_can_be_enabled_again_and_removed() {
+#[tokio::test]
+async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
     let relay = relay(51840);
     let policy = MediaPolicy::default();
     let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer)).expect("media");
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
+        .await
+        .expect("media");
     let refused = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 97\r\n"));
-    media.b_answered(&relay, &refused).expect("answered");
+    media.b_answered(&relay, &refused).await.expect("answered");
     media.b_confirmed();
     assert!(media.release_unused_video(&relay).is_some(), "idle session");
     assert_eq!(relay.session_count(), 1);
 
     // The caller offers its video again in the same line.
     let again = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let (answer, reoffer) = media.reoffered(&relay, Side::A, &again).expect("re-offer");
+    let (answer, reoffer) = media
+        .reoffered(&relay, Side::A, &again)
+        .await
+        .expect("re-offer");
     assert_ne!(answer.media[1].port, 0, "the caller's video taken");
     let reoffer = reoffer.expect("the callee is re-offered");
     let lines = ports(&reoffer);
@@ -295,6 +300,7 @@ fn video_refused_at_setup_can_be_enabled_again_and_removed() {
     let taken = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
     let back = media
         .reoffer_answered(&relay, Side::B, &taken)
+        .await
         .expect("answer");
     assert!(back.is_none(), "nothing to take back from the caller");
     assert_eq!(media.video_index(Side::A), Some(1));
@@ -305,10 +311,11 @@ fn video_refused_at_setup_can_be_enabled_again_and_removed() {
     let removed = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 109\r\n"));
     let (_, reoffer) = media
         .reoffered(&relay, Side::A, &removed)
+        .await
         .expect("re-offer");
     assert_eq!(reoffer.expect("re-offered").media[1].port, 0);
     assert!(media.release_unused_video(&relay).is_some());
     assert_eq!(media.video_session(), None);
-    media.release(&relay);
+    media.release(&relay).await;
     assert_eq!(relay.session_count(), 0);
 }
