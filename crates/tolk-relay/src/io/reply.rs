@@ -6,6 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
+#[cfg(test)]
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
@@ -95,6 +97,31 @@ impl<T> Pending<T> {
                         .unwrap_or_else(PoisonError::into_inner);
                 }
                 State::Dropped | State::Taken => return Err(stopped()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+impl<T> Pending<T> {
+    /// Blocks until the worker answers or `limit` passes (`None`).
+    pub fn wait_timeout(self, limit: Duration) -> Option<Result<T>> {
+        let deadline = Instant::now() + limit;
+        let mut state = self.0.lock();
+        loop {
+            match std::mem::replace(&mut *state, State::Taken) {
+                State::Answered(value) => return Some(Ok(value)),
+                State::Waiting(waker) => {
+                    *state = State::Waiting(waker);
+                    let left = deadline.checked_duration_since(Instant::now())?;
+                    state = self
+                        .0
+                        .answered
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                }
+                State::Dropped | State::Taken => return Some(Err(stopped())),
             }
         }
     }

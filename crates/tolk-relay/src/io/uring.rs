@@ -319,13 +319,13 @@ mod tests {
             let worker = UringWorker::new(Poll::new().unwrap(), ring, table, counters);
             worker.run().unwrap();
         });
-        let (reply, answer) = mpsc::sync_channel(1);
+        let (reply, answer) = crate::io::reply::channel();
         commands.send(Command::Stats(SessionId(9), reply)).unwrap();
-        let stats = answer.recv_timeout(Duration::from_secs(5));
+        let stats = answer.wait_timeout(Duration::from_secs(5));
         if thread.is_finished() {
             return; // skipped
         }
-        assert!(matches!(stats, Ok(None)), "answered without a wake");
+        assert!(matches!(stats, Some(Ok(None))), "answered without a wake");
         commands.send(Command::Shutdown).unwrap();
         thread.join().unwrap();
     }
