@@ -22,10 +22,12 @@ pub(crate) struct Selection {
 /// Selects the codecs of `offered` that `caps` shares.
 pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<Selection, Reason> {
     let kind = &offered.kind;
+    // The answer lists at most what was offered: sized once, never grown.
+    let offered_count = offered.formats.len();
     let mut selection = Selection {
-        formats: Vec::new(),
+        formats: Vec::with_capacity(offered_count),
         rtcp_fb_all: Vec::new(),
-        codecs: Vec::new(),
+        codecs: Vec::with_capacity(offered_count),
         telephone_events: Vec::new(),
     };
     // Our codecs of this kind with their fmtp read once, not once per
@@ -35,7 +37,7 @@ pub(crate) fn select(offered: &MediaDescription, caps: &Capabilities) -> Result<
         .map(|cap| (cap, CodecParams::of(&cap.encoding, cap.fmtp.as_ref())))
         .collect();
     // Media codecs first, so rtx and telephone-event can refer to them.
-    let mut accepted: Vec<(PayloadType, Option<PayloadType>)> = Vec::new();
+    let mut accepted: Vec<(PayloadType, Option<PayloadType>)> = Vec::with_capacity(offered_count);
     for format in &offered.formats {
         // Static payload types have no rtpmap; only those are built here.
         let built;
