@@ -16,7 +16,10 @@ use aes_gcm::aead::AeadInPlace;
 use aes_gcm::aead::consts::U12;
 use aes_gcm::{Aes128Gcm, KeyInit, Nonce, Tag};
 
-use super::inplace::{MAX_SSRCS, Stream, be32, derive_session_key, header_len, room, stream};
+use super::inplace::{
+    MAX_SSRCS, Stream, be32, claim_rtcp_index, claim_rtp_index, derive_session_key, header_len,
+    room, stream,
+};
 use super::{SrtpContext, SrtpKey, SrtpProfile};
 use crate::error::{Error, Result};
 
@@ -109,21 +112,7 @@ impl SrtpContext for InPlaceGcm {
         room(buf, len + TAG)?;
         let hl = header_len(&mut buf[..len])?;
         let (ssrc, seq) = (be32(buf, 8), u16::from_be_bytes([buf[2], buf[3]]));
-        let s = stream(&mut self.rtp_streams, ssrc)?;
-        let index = s.window.estimate_rtp_index(seq);
-        if index >> 48 != 0 {
-            return Err(Error::KeyExhausted);
-        }
-        // An index sent before would reuse its keystream (AES-CM) or nonce
-        // (GCM): a repeated or stale packet from a plain leg is refused.
-        if !s.window.check(index) {
-            return Err(Error::Replayed {
-                ssrc,
-                index: u64::from(seq),
-            });
-        }
-        s.window.accept(index);
-        s.authenticated = true;
+        let index = claim_rtp_index(&mut self.rtp_streams, ssrc, seq)?;
         let iv = self.rtp.rtp_iv(ssrc, index);
         let (header, rest) = buf.split_at_mut(hl);
         let tag = self
@@ -172,13 +161,7 @@ impl SrtpContext for InPlaceGcm {
         }
         room(buf, len + TAG + E_INDEX)?;
         let ssrc = be32(buf, 4);
-        let s = stream(&mut self.rtcp_streams, ssrc)?;
-        let index = s.window.highest().map_or(1, |h| h + 1);
-        if index > u64::from(!E_FLAG) {
-            return Err(Error::KeyExhausted);
-        }
-        s.window.accept(index);
-        s.authenticated = true;
+        let index = claim_rtcp_index(&mut self.rtcp_streams, ssrc)?;
         let e_index = index as u32 | E_FLAG;
         let iv = self.rtcp.rtcp_iv(ssrc, e_index);
         let aad = rtcp_aad(buf, e_index);

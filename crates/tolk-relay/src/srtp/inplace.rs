@@ -160,6 +160,38 @@ pub(super) fn stream(streams: &mut Vec<Stream>, ssrc: u32) -> Result<&mut Stream
     streams.get_mut(at).ok_or(Error::TooManySsrcs(ssrc))
 }
 
+/// The index a sender gives RTP packet `seq` of `ssrc`, recorded as used.
+/// An index sent before would reuse its keystream (AES-CM) or nonce (GCM),
+/// so a repeated or stale packet from a plain leg is refused.
+pub(super) fn claim_rtp_index(streams: &mut Vec<Stream>, ssrc: u32, seq: u16) -> Result<u64> {
+    let s = stream(streams, ssrc)?;
+    let index = s.window.estimate_rtp_index(seq);
+    if index >> 48 != 0 {
+        return Err(Error::KeyExhausted);
+    }
+    if !s.window.check(index) {
+        return Err(Error::Replayed {
+            ssrc,
+            index: u64::from(seq),
+        });
+    }
+    s.window.accept(index);
+    s.authenticated = true;
+    Ok(index)
+}
+
+/// The next SRTCP index for `ssrc` (31 bits, never reused).
+pub(super) fn claim_rtcp_index(streams: &mut Vec<Stream>, ssrc: u32) -> Result<u64> {
+    let s = stream(streams, ssrc)?;
+    let index = s.window.highest().map_or(1, |h| h + 1);
+    if index > 0x7fff_ffff {
+        return Err(Error::KeyExhausted);
+    }
+    s.window.accept(index);
+    s.authenticated = true;
+    Ok(index)
+}
+
 /// The RTP header's length. The padding count is in the (encrypted) last
 /// byte, so the header is read with the P bit masked.
 pub(super) fn header_len(packet: &mut [u8]) -> Result<usize> {
@@ -209,21 +241,7 @@ impl SrtpContext for InPlaceSrtp {
         let packet = &mut buf[..len];
         let hl = header_len(packet)?;
         let (ssrc, seq) = (be32(packet, 8), u16::from_be_bytes([packet[2], packet[3]]));
-        let s = stream(&mut self.rtp_streams, ssrc)?;
-        let index = s.window.estimate_rtp_index(seq);
-        if index >> 48 != 0 {
-            return Err(Error::KeyExhausted);
-        }
-        // An index sent before would reuse its keystream (AES-CM) or nonce
-        // (GCM): a repeated or stale packet from a plain leg is refused.
-        if !s.window.check(index) {
-            return Err(Error::Replayed {
-                ssrc,
-                index: u64::from(seq),
-            });
-        }
-        s.window.accept(index);
-        s.authenticated = true;
+        let index = claim_rtp_index(&mut self.rtp_streams, ssrc, seq)?;
         self.rtp.crypt(ssrc, index, &mut packet[hl..]);
         let roc = ((index >> 16) as u32).to_be_bytes();
         let mac = self.rtp.mac([packet, &roc]).finalize().into_bytes();
@@ -269,13 +287,7 @@ impl SrtpContext for InPlaceSrtp {
         }
         room(buf, len + E_INDEX + RTCP_TAG)?;
         let ssrc = be32(buf, 4);
-        let s = stream(&mut self.rtcp_streams, ssrc)?;
-        let index = s.window.highest().map_or(1, |h| h + 1);
-        if index > 0x7fff_ffff {
-            return Err(Error::KeyExhausted);
-        }
-        s.window.accept(index);
-        s.authenticated = true;
+        let index = claim_rtcp_index(&mut self.rtcp_streams, ssrc)?;
         self.rtcp.crypt(ssrc, index, &mut buf[8..len]);
         buf[len..len + E_INDEX].copy_from_slice(&((index as u32) | 0x8000_0000).to_be_bytes());
         let end = len + E_INDEX;
