@@ -28,6 +28,7 @@ use io_uring::types::{BufRingEntry, CancelBuilder, Fd, RecvMsgOut, SubmitArgs, T
 use io_uring::{IoUring, cqueue, opcode, squeue};
 
 use super::IoCounters;
+use super::sys::write_sockaddr;
 
 /// Provided buffers (a power of two, at most 32768).
 const BUFFERS: u16 = 2048;
@@ -392,7 +393,7 @@ impl Ring {
                 .add(usize::from(buffer))
         };
         // SAFETY: as above; `addr` has room for either family.
-        let addr_len = unsafe { write_addr(to, addr) };
+        let addr_len = unsafe { write_sockaddr(to, addr) };
         let entry = opcode::Send::new(Fd(fd), data, len as u32)
             .dest_addr(addr.cast())
             .dest_addr_len(addr_len)
@@ -536,42 +537,6 @@ fn from_name(name: &[u8]) -> Option<SocketAddr> {
             )))
         }
         _ => None,
-    }
-}
-
-/// Writes `to` at `dst` as a C socket address; returns its length.
-///
-/// # Safety
-/// `dst` must be valid for writing a `sockaddr_in6`, and aligned for it.
-unsafe fn write_addr(to: SocketAddr, dst: *mut libc::sockaddr_in6) -> libc::socklen_t {
-    match to {
-        SocketAddr::V4(v4) => {
-            let a = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: v4.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from(*v4.ip()).to_be(),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: sockaddr_in is smaller than sockaddr_in6, with no stricter alignment.
-            unsafe { ptr::write(dst.cast(), a) };
-            size_of::<libc::sockaddr_in>() as libc::socklen_t
-        }
-        SocketAddr::V6(v6) => {
-            let a = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: v6.port().to_be(),
-                sin6_flowinfo: v6.flowinfo(),
-                sin6_addr: libc::in6_addr {
-                    s6_addr: v6.ip().octets(),
-                },
-                sin6_scope_id: v6.scope_id(),
-            };
-            // SAFETY: the caller's contract.
-            unsafe { ptr::write(dst, a) };
-            size_of::<libc::sockaddr_in6>() as libc::socklen_t
-        }
     }
 }
 

@@ -1,5 +1,7 @@
-//! Batched UDP syscalls, `recvmmsg(2)` and `sendmmsg(2)`: the crate's only
-//! unsafe code. Everything else sees plain buffers and `SocketAddr`s.
+//! Batched UDP syscalls, `recvmmsg(2)` and `sendmmsg(2)`, and the C socket
+//! address encoding both I/O paths share: with `ring.rs` (io_uring), the
+//! crate's only unsafe code. Everything else sees plain buffers and
+//! `SocketAddr`s.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -187,7 +189,20 @@ fn from_storage(s: &libc::sockaddr_storage) -> Option<SocketAddr> {
 }
 
 fn to_storage(addr: SocketAddr, s: &mut libc::sockaddr_storage) -> libc::socklen_t {
-    match addr {
+    // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
+    unsafe { write_sockaddr(addr, ptr::from_mut(s).cast()) }
+}
+
+/// Writes `to` at `dst` as a C socket address; returns its length. The
+/// one encoder both I/O paths use.
+///
+/// # Safety
+/// `dst` must be valid for writing a `sockaddr_in6`, and aligned for it.
+pub(super) unsafe fn write_sockaddr(
+    to: SocketAddr,
+    dst: *mut libc::sockaddr_in6,
+) -> libc::socklen_t {
+    match to {
         SocketAddr::V4(v4) => {
             let a = libc::sockaddr_in {
                 sin_family: libc::AF_INET as libc::sa_family_t,
@@ -197,8 +212,8 @@ fn to_storage(addr: SocketAddr, s: &mut libc::sockaddr_storage) -> libc::socklen
                 },
                 sin_zero: [0; 8],
             };
-            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
-            unsafe { ptr::write(ptr::from_mut(s).cast(), a) };
+            // SAFETY: sockaddr_in is smaller than sockaddr_in6, with no stricter alignment.
+            unsafe { ptr::write(dst.cast(), a) };
             mem::size_of::<libc::sockaddr_in>() as libc::socklen_t
         }
         SocketAddr::V6(v6) => {
@@ -211,8 +226,8 @@ fn to_storage(addr: SocketAddr, s: &mut libc::sockaddr_storage) -> libc::socklen
                 },
                 sin6_scope_id: v6.scope_id(),
             };
-            // SAFETY: as above, for sockaddr_in6.
-            unsafe { ptr::write(ptr::from_mut(s).cast(), a) };
+            // SAFETY: the caller's contract.
+            unsafe { ptr::write(dst, a) };
             mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t
         }
     }
