@@ -37,6 +37,10 @@ pub struct LegUpdate {
     /// Payload types, stream rewrite and transcoding for packets sent to
     /// this leg. Setting a plan that transcodes starts a fresh transform.
     pub plan: Option<EgressPlan>,
+    /// Whether the peer multiplexes RTCP on its RTP port (RFC 5761), as
+    /// its offer or answer says: RTCP to it goes to its RTP address when
+    /// true, to its RTCP address otherwise.
+    pub rtcp_mux: Option<bool>,
 }
 
 /// Counters of one endpoint.
@@ -171,6 +175,9 @@ impl Endpoint {
         if let Some(plan) = u.plan {
             self.plan = plan;
         }
+        if let Some(muxed) = u.rtcp_mux {
+            self.rtcp_mux = muxed;
+        }
         if let Some(transcoding) = transcoding {
             self.stats.transcoding = transcoding.is_some();
             self.transcoding = transcoding;
@@ -178,17 +185,17 @@ impl Endpoint {
         Ok(())
     }
 
-    /// The latch for packets on the RTP (or muxed) or the RTCP socket.
-    pub(crate) fn latch(&self, rtcp_socket: bool) -> &Latch {
-        if rtcp_socket && !self.rtcp_mux {
+    /// The latch for RTP or RTCP (sent to us on either socket).
+    pub(crate) fn latch(&self, rtcp: bool) -> &Latch {
+        if rtcp && !self.rtcp_mux {
             &self.rtcp_latch
         } else {
             &self.rtp_latch
         }
     }
 
-    pub(crate) fn latch_mut(&mut self, rtcp_socket: bool) -> &mut Latch {
-        if rtcp_socket && !self.rtcp_mux {
+    pub(crate) fn latch_mut(&mut self, rtcp: bool) -> &mut Latch {
+        if rtcp && !self.rtcp_mux {
             &mut self.rtcp_latch
         } else {
             &mut self.rtp_latch

@@ -13,14 +13,14 @@
 //! ```
 //! use std::net::{Ipv4Addr, UdpSocket};
 //! use tolk_relay::srtp::{SrtpKey, SrtpProfile};
-//! use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, RelayConfig, Side};
+//! use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, RelayConfig, RtcpMux, Side};
 //!
 //! # fn main() -> tolk_relay::Result<()> {
 //! let relay = Relay::start(RelayConfig { ports: (46700, 46799), workers: 1, ..Default::default() })?;
 //! let events = relay.take_events().expect("first call");
 //!
 //! // An offer arrives: one endpoint per leg, local ports for the SDP we send.
-//! let spec = EndpointSpec { ip: Ipv4Addr::LOCALHOST.into(), rtcp_mux: true };
+//! let spec = EndpointSpec { ip: Ipv4Addr::LOCALHOST.into(), rtcp_mux: RtcpMux::Muxed };
 //! let call = relay.create_session(spec, spec)?;
 //!
 //! // Caller A offered SDES-SRTP; callee B speaks plain RTP.
@@ -150,7 +150,7 @@ pub use endpoint::{Endpoint, EndpointStats, LegKeys, LegUpdate};
 pub use error::{Error, Result};
 pub use io::{
     BareForwarder, EVENT_QUEUE, EndpointSpec, IoMode, IoStats, LocalEndpoint, Relay, RelayConfig,
-    SessionInfo, UdpBatch,
+    RtcpMux, SessionInfo, UdpBatch,
 };
 pub use ports::PortAllocator;
 pub use session::{Event, Session, SessionId, SessionPolicy, SessionStats, Side, Verdict};

@@ -298,7 +298,11 @@ impl Session {
             Side::A => (a, b),
             Side::B => (b, a),
         };
-        if !from.latch(rtcp_socket).admits(src, now) {
+        // A peer that does not mux may still send RTCP to our RTP port
+        // (its own RTCP port as source): RTCP is judged by its own latch.
+        let rtcp_in = !from.rtcp_mux
+            && (rtcp_socket || buf.get(..len).is_some_and(tolk_media::demux::is_rtcp));
+        if !from.latch(rtcp_in).admits(src, now) {
             return Verdict::Drop(DropReason::SourceNotLatched);
         }
         // The SSRC before any rename (the SRTP header is in the clear); kept if this is RTP.
@@ -323,7 +327,7 @@ impl Session {
             Err(reason) => return Verdict::Drop(reason),
         };
         // Accepted (and, for SRTP, authenticated): now the source may latch.
-        if from.latch_mut(rtcp_socket).accept(src, now) {
+        if from.latch_mut(rtcp_in).accept(src, now) {
             self.events.push_back(Event::Latched {
                 session: self.id,
                 side,

@@ -113,7 +113,7 @@ fn worker_path(io: IoMode, ports: (u16, u16)) -> f64 {
     b.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     let spec = EndpointSpec {
         ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        rtcp_mux: true,
+        rtcp_mux: tolk_relay::RtcpMux::Muxed,
     };
     let info = relay.create_session(spec, spec).unwrap();
     relay

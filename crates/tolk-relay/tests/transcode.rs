@@ -110,7 +110,7 @@ fn pcmu_leg_and_srtp_opus_leg_hear_the_same_tone() {
     .unwrap();
     let spec = EndpointSpec {
         ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        rtcp_mux: true,
+        rtcp_mux: tolk_relay::RtcpMux::Muxed,
     };
     let call = relay.create_session(spec, spec).unwrap();
     let (a, b) = (peer(), peer());

@@ -37,7 +37,7 @@ impl EchoMedia {
     ) -> Result<(SessionDescription, EchoMedia), MediaError> {
         let spec = EndpointSpec {
             ip,
-            rtcp_mux: false,
+            rtcp_mux: tolk_relay::RtcpMux::Separate,
         };
         let session = relay
             .create_session_async(spec, spec)
@@ -92,7 +92,7 @@ impl EchoMedia {
     ) -> Result<(SessionDescription, EchoMedia), MediaError> {
         let spec = EndpointSpec {
             ip,
-            rtcp_mux: false,
+            rtcp_mux: tolk_relay::RtcpMux::Separate,
         };
         let session = relay
             .create_session_async(spec, spec)

@@ -311,7 +311,7 @@ impl CallMedia {
         }
         let spec = EndpointSpec {
             ip,
-            rtcp_mux: false,
+            rtcp_mux: tolk_relay::RtcpMux::Separate,
         };
         a.peer = a_offer.clone();
         let session = relay
@@ -518,7 +518,7 @@ impl CallMedia {
         if self.video.is_none() && offers_video(offer) && caps.handles(&MediaKind::Video) {
             let spec = EndpointSpec {
                 ip: self.ip,
-                rtcp_mux: false,
+                rtcp_mux: tolk_relay::RtcpMux::Separate,
             };
             let session = relay
                 .create_session(spec, spec)

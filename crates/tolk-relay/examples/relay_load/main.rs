@@ -323,7 +323,7 @@ fn main() {
     let keys = Keys::new(a.mode);
     let spec = EndpointSpec {
         ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        rtcp_mux: true,
+        rtcp_mux: tolk_relay::RtcpMux::Muxed,
     };
     let mut legs = Vec::with_capacity(a.calls);
     for c in 0..a.calls {

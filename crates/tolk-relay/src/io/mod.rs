@@ -105,8 +105,34 @@ impl FromStr for IoMode {
 pub struct EndpointSpec {
     /// Local address to bind (IPv4 or IPv6).
     pub ip: IpAddr,
-    /// One port for RTP and RTCP (RFC 5761) instead of a pair.
-    pub rtcp_mux: bool,
+    /// Whether RTP and RTCP share one port (RFC 5761).
+    pub rtcp_mux: RtcpMux,
+}
+
+/// An endpoint's ports and sockets for RTP and RTCP.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RtcpMux {
+    /// A port pair with two sockets: RTP on the even port, RTCP on the next.
+    #[default]
+    Separate,
+    /// One port and one socket for both (RFC 5761 section 4 demultiplexes).
+    Muxed,
+    /// Our offer proposes rtcp-mux: one socket, and the next port held in
+    /// reserve, as an offerer must still take RTCP there if the answer
+    /// declines (RFC 5761 section 5.1.1). A [`LegUpdate::rtcp_mux`] with
+    /// the answer's choice frees the reserve or binds its socket.
+    Offered,
+}
+
+impl From<bool> for RtcpMux {
+    /// `true` is [`RtcpMux::Muxed`], `false` [`RtcpMux::Separate`].
+    fn from(muxed: bool) -> Self {
+        if muxed {
+            RtcpMux::Muxed
+        } else {
+            RtcpMux::Separate
+        }
+    }
 }
 
 /// One endpoint's local addresses, for the SDP the gateway writes.
@@ -114,7 +140,8 @@ pub struct EndpointSpec {
 pub struct LocalEndpoint {
     /// RTP (and muxed RTCP) address.
     pub rtp: SocketAddr,
-    /// RTCP address (equal to `rtp` when muxed).
+    /// RTCP address: equal to `rtp` when muxed, the reserved next port
+    /// when rtcp-mux is [`RtcpMux::Offered`].
     pub rtcp: SocketAddr,
 }
 
@@ -139,7 +166,29 @@ struct WorkerHandle {
 
 struct Placement {
     worker: usize,
-    ports: [(u16, bool); 2],
+    ports: [PortHold; 2],
+}
+
+/// The ports one endpoint holds in the allocator.
+#[derive(Debug, Clone, Copy)]
+struct PortHold {
+    ip: IpAddr,
+    port: u16,
+    /// The next port is held too (bound, or reserved for an offered mux).
+    pair: bool,
+    /// The next port is reserved but has no socket yet.
+    reserved: bool,
+}
+
+impl PortHold {
+    fn new(ip: IpAddr, port: u16, mux: RtcpMux) -> Self {
+        PortHold {
+            ip,
+            port,
+            pair: mux != RtcpMux::Muxed,
+            reserved: mux == RtcpMux::Offered,
+        }
+    }
 }
 
 /// A running relay: create sessions, update legs as offer/answer proceeds,
@@ -274,32 +323,35 @@ impl Relay {
                 Ok(bound_b) => (bound_a, bound_b),
                 Err(e) => {
                     let port = bound_a.rtp.local_addr()?.port();
-                    ports.release(port, !a.rtcp_mux);
+                    ports.release(port, a.rtcp_mux != RtcpMux::Muxed);
                     return Err(e);
                 }
             }
         };
-        let local = |b: &socket::BoundEndpoint| -> Result<LocalEndpoint> {
+        let local = |b: &socket::BoundEndpoint, mux: RtcpMux| -> Result<LocalEndpoint> {
             let rtp = b.rtp.local_addr()?;
-            let rtcp = match &b.rtcp {
-                Some(s) => s.local_addr()?,
-                None => rtp,
+            let rtcp = match (&b.rtcp, mux) {
+                (Some(s), _) => s.local_addr()?,
+                (None, RtcpMux::Offered) => SocketAddr::new(rtp.ip(), rtp.port().wrapping_add(1)),
+                (None, _) => rtp,
             };
             Ok(LocalEndpoint { rtp, rtcp })
         };
         let id = SessionId(self.next_id.fetch_add(1, Ordering::Relaxed));
         let info = SessionInfo {
             id,
-            a: local(&bound_a)?,
-            b: local(&bound_b)?,
+            a: local(&bound_a, a.rtcp_mux)?,
+            b: local(&bound_b, b.rtcp_mux)?,
         };
         let worker = self.next_worker.fetch_add(1, Ordering::Relaxed) % self.workers.len().max(1);
-        let session = Session::new(id, Instant::now(), [a.rtcp_mux, b.rtcp_mux], self.policy);
+        // An offered mux is assumed until the answer says otherwise.
+        let muxed = |spec: EndpointSpec| spec.rtcp_mux != RtcpMux::Separate;
+        let session = Session::new(id, Instant::now(), [muxed(a), muxed(b)], self.policy);
         let placement = Placement {
             worker,
             ports: [
-                (info.a.rtp.port(), !a.rtcp_mux),
-                (info.b.rtp.port(), !b.rtcp_mux),
+                PortHold::new(a.ip, info.a.rtp.port(), a.rtcp_mux),
+                PortHold::new(b.ip, info.b.rtp.port(), b.rtcp_mux),
             ],
         };
         match self.send(worker, |reply| {
@@ -332,9 +384,14 @@ impl Relay {
         }
     }
 
-    /// Sets or replaces a leg's remote address, keys, latching or media
-    /// plan. The session's silence timer restarts: media may only start
-    /// now (a call answered, a leg moved).
+    /// Sets or replaces a leg's remote address, keys, latching, media
+    /// plan or rtcp-mux. The session's silence timer restarts: media may
+    /// only start now (a call answered, a leg moved).
+    ///
+    /// An [`LegUpdate::rtcp_mux`] settles an [`RtcpMux::Offered`]
+    /// endpoint: muxed frees its reserved port, not muxed binds the RTCP
+    /// socket there. On other endpoints it only says where the peer's
+    /// RTCP goes (its RTP address, or its RTCP address when not muxed).
     pub fn update(&self, id: SessionId, side: Side, update: LegUpdate) -> Result<()> {
         self.send_update(id, side, update)?.wait()?
     }
@@ -351,9 +408,46 @@ impl Relay {
         update: LegUpdate,
     ) -> Result<Pending<Result<()>>> {
         let worker = self.worker_of(id)?;
+        let rtcp_socket = match update.rtcp_mux {
+            Some(muxed) => self.settle_offered_mux(id, side, muxed)?,
+            None => None,
+        };
         self.send(worker, |reply| {
-            Command::Update(id, side, Box::new(update), reply)
+            Command::Update(id, side, Box::new(update), rtcp_socket, reply)
         })
+    }
+
+    /// Frees or binds the RTCP port an offered mux reserved for `side`;
+    /// the socket to hand to the worker when it was bound.
+    fn settle_offered_mux(
+        &self,
+        id: SessionId,
+        side: Side,
+        muxed: bool,
+    ) -> Result<Option<std::net::UdpSocket>> {
+        let mut placements = lock(&self.placements);
+        let hold = placements
+            .get_mut(&id)
+            .map(|p| &mut p.ports[usize::from(side == Side::B)])
+            .ok_or(Error::Unknown("session"))?;
+        if !hold.reserved {
+            return Ok(None);
+        }
+        hold.reserved = false;
+        let rtcp_port = hold.port.wrapping_add(1);
+        if muxed {
+            hold.pair = false;
+            lock(&self.ports).release(rtcp_port, false);
+            return Ok(None);
+        }
+        match socket::bind(hold.ip, rtcp_port) {
+            Ok(socket) => Ok(Some(socket)),
+            Err(error) => {
+                // Media still flows; only the peer's RTCP is lost.
+                tracing::warn!(%error, port = rtcp_port, "reserved RTCP port cannot be bound");
+                Ok(None)
+            }
+        }
     }
 
     /// Sends a keyframe request (PLI or FIR) from the relay to leg
@@ -429,8 +523,8 @@ impl Relay {
 
     fn release(&self, placement: &Placement) {
         let mut ports = lock(&self.ports);
-        for (port, pair) in placement.ports {
-            ports.release(port, pair);
+        for hold in placement.ports {
+            ports.release(hold.port, hold.pair);
         }
     }
 

@@ -5,6 +5,7 @@ use std::net::{IpAddr, SocketAddr, UdpSocket};
 
 use socket2::{Domain, Socket, Type};
 
+use super::RtcpMux;
 use crate::error::Result;
 use crate::ports::PortAllocator;
 
@@ -16,11 +17,12 @@ const RECV_BUFFER: usize = 1 << 20;
 pub struct BoundEndpoint {
     /// The RTP (or RTP+RTCP) socket.
     pub rtp: UdpSocket,
-    /// The RTCP socket, on RTP port + 1, when not muxed.
+    /// The RTCP socket, on RTP port + 1, when separate.
     pub rtcp: Option<UdpSocket>,
 }
 
-fn bind(ip: IpAddr, port: u16) -> io::Result<UdpSocket> {
+/// A nonblocking UDP socket bound to `ip`:`port`.
+pub fn bind(ip: IpAddr, port: u16) -> io::Result<UdpSocket> {
     let addr = SocketAddr::new(ip, port);
     let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, None)?;
     if ip.is_ipv6() {
@@ -33,25 +35,25 @@ fn bind(ip: IpAddr, port: u16) -> io::Result<UdpSocket> {
     Ok(socket.into())
 }
 
-/// Allocates a port (pair) and binds it on `ip`, skipping ports the OS refuses.
+/// Allocates a port (a pair unless muxed) and binds it on `ip`, skipping
+/// ports the OS refuses; an offered mux reserves the RTCP port unbound.
 pub fn bind_endpoint(
     ports: &mut PortAllocator,
     ip: IpAddr,
-    rtcp_mux: bool,
+    rtcp_mux: RtcpMux,
 ) -> Result<BoundEndpoint> {
     let mut bound = None;
-    ports.allocate(!rtcp_mux, |port| {
+    ports.allocate(rtcp_mux != RtcpMux::Muxed, |port| {
         let rtp = match bind(ip, port) {
             Ok(s) => s,
             Err(_) => return false,
         };
-        let rtcp = if rtcp_mux {
-            None
-        } else {
-            match port.checked_add(1).map(|p| bind(ip, p)) {
+        let rtcp = match rtcp_mux {
+            RtcpMux::Separate => match port.checked_add(1).map(|p| bind(ip, p)) {
                 Some(Ok(s)) => Some(s),
                 _ => return false,
-            }
+            },
+            RtcpMux::Muxed | RtcpMux::Offered => None,
         };
         bound = Some(BoundEndpoint { rtp, rtcp });
         true

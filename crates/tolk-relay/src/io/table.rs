@@ -28,8 +28,15 @@ pub const TICK: Duration = Duration::from_millis(250);
 pub enum Command {
     /// Take over a session and its sockets.
     Add(Box<Session>, [BoundEndpoint; 2], Reply<Result<()>>),
-    /// Apply a signalling update to one leg.
-    Update(SessionId, Side, Box<LegUpdate>, Reply<Result<()>>),
+    /// Apply a signalling update to one leg, taking over the leg's RTCP
+    /// socket when an offered rtcp-mux was declined.
+    Update(
+        SessionId,
+        Side,
+        Box<LegUpdate>,
+        Option<UdpSocket>,
+        Reply<Result<()>>,
+    ),
     /// Send a keyframe request from the relay to one leg; replies whether it went out.
     Keyframe(SessionId, Side, KeyframeKind, Reply<Result<bool>>),
     /// Report a session's counters.
@@ -122,8 +129,12 @@ impl Table {
                 Command::Add(session, bound, reply) => {
                     reply.send(self.add(*session, bound, watch));
                 }
-                Command::Update(id, side, update, reply) => {
-                    reply.send(self.update(id, side, *update));
+                Command::Update(id, side, update, rtcp_socket, reply) => {
+                    let added = match rtcp_socket {
+                        Some(socket) => self.add_rtcp_socket(id, side, socket, watch),
+                        None => Ok(()),
+                    };
+                    reply.send(added.and_then(|()| self.update(id, side, *update)));
                 }
                 Command::Keyframe(id, side, kind, reply) => {
                     reply.send(self.send_keyframe_request(id, side, kind));
@@ -202,10 +213,15 @@ impl Table {
                 rtcp_socket,
                 to,
                 len,
-            } => match se.tokens[side_index(out)][usize::from(rtcp_socket)] {
-                Some(token) => Route::Forward { token, len, to },
-                None => Route::Nothing,
-            },
+            } => {
+                // An endpoint without its own RTCP socket sends RTCP from
+                // its only one (a muxed leg whose peer stopped muxing).
+                let tokens = se.tokens[side_index(out)];
+                match tokens[usize::from(rtcp_socket)].or(tokens[0]) {
+                    Some(token) => Route::Forward { token, len, to },
+                    None => Route::Nothing,
+                }
+            }
             Verdict::Transcoded { side: out, to, .. } => {
                 let socket = se.tokens[side_index(out)][0]
                     .and_then(|t| Some(&sockets.get(t)?.as_ref()?.socket));
@@ -264,6 +280,36 @@ impl Table {
         transcoded.fetch_add(after, Ordering::Relaxed);
         transcoded.fetch_sub(before, Ordering::Relaxed);
         result
+    }
+
+    /// Watches the RTCP socket bound for `side` once its peer declined
+    /// the rtcp-mux we offered.
+    fn add_rtcp_socket(
+        &mut self,
+        id: SessionId,
+        side: Side,
+        socket: UdpSocket,
+        watch: &mut impl Watch,
+    ) -> Result<()> {
+        let idx = *self.by_id.get(&id).ok_or(Error::Unknown("session"))?;
+        let t = free_slot(&mut self.sockets);
+        watch.watch(t, &socket)?;
+        self.sockets[t] = Some(SocketEntry {
+            socket,
+            session: idx,
+            side,
+            rtcp: true,
+        });
+        let previous = self
+            .sessions
+            .get_mut(idx)
+            .and_then(Option::as_mut)
+            .map(|se| se.tokens[side_index(side)][1].replace(t));
+        // A leg holds one RTCP socket: a stale one is closed.
+        if let Some(Some(old)) = previous {
+            self.close(std::iter::once(old), watch);
+        }
+        Ok(())
     }
 
     fn add(

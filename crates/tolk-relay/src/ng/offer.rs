@@ -247,7 +247,10 @@ impl NgServer {
         // The answerer's endpoint is always a port pair: it may decline the
         // rtcp-mux we offer, and then sends RTCP to the second port.
         let ip = self.config.interface;
-        let spec = |rtcp_mux| EndpointSpec { ip, rtcp_mux };
+        let spec = |muxed: bool| EndpointSpec {
+            ip,
+            rtcp_mux: muxed.into(),
+        };
         let (a, b) = match offerer {
             Side::A => (spec(offerer_mux), spec(false)),
             Side::B => (spec(false), spec(offerer_mux)),

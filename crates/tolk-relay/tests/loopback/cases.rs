@@ -43,7 +43,7 @@ fn peer() -> UdpSocket {
 fn spec(rtcp_mux: bool) -> EndpointSpec {
     EndpointSpec {
         ip: LOCALHOST,
-        rtcp_mux,
+        rtcp_mux: rtcp_mux.into(),
     }
 }
 
@@ -280,7 +280,7 @@ fn ipv6_endpoints() {
     let a = peer();
     let v6 = EndpointSpec {
         ip: "::1".parse().unwrap(),
-        rtcp_mux: true,
+        rtcp_mux: tolk_relay::RtcpMux::Muxed,
     };
     let info = relay.create_session(spec(true), v6).unwrap();
     assert!(info.b.rtp.is_ipv6());

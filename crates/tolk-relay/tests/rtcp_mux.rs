@@ -1,0 +1,157 @@
+//! rtcp-mux (RFC 5761) over real loopback sockets, on both I/O paths: an
+//! offered mux holds its RTCP port in reserve until the answer settles
+//! it, and a muxed endpoint keeps working when its peer stops muxing.
+#![allow(clippy::unwrap_used)]
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use tolk_media::rtp::RtpBuilder;
+use tolk_relay::{EndpointSpec, IoMode, LegUpdate, Relay, RelayConfig, RtcpMux, SessionInfo, Side};
+
+/// A receiver report: RTCP by RFC 5761's payload-type rule.
+const RR: [u8; 8] = [0x80, 201, 0, 1, 0, 0, 0, 9];
+
+fn relays(lo: u16, hi: u16) -> [Relay; 2] {
+    // Each I/O path on its own ports, so both can run at once.
+    let width = hi - lo + 1;
+    [(IoMode::Epoll, 0), (IoMode::Uring, width)].map(|(io, shift)| {
+        Relay::start(RelayConfig {
+            ports: (lo + shift, hi + shift),
+            workers: 1,
+            io,
+            ..RelayConfig::default()
+        })
+        .unwrap()
+    })
+}
+
+fn spec(rtcp_mux: RtcpMux) -> EndpointSpec {
+    EndpointSpec {
+        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        rtcp_mux,
+    }
+}
+
+fn peer() -> UdpSocket {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    s
+}
+
+fn recv(s: &UdpSocket) -> Option<(Vec<u8>, SocketAddr)> {
+    let mut buf = [0u8; 2048];
+    s.recv_from(&mut buf)
+        .ok()
+        .map(|(n, from)| (buf[..n].to_vec(), from))
+}
+
+fn rtp() -> Vec<u8> {
+    let mut buf = [0u8; 64];
+    let n = RtpBuilder {
+        sequence_number: 1,
+        ssrc: 7,
+        payload: b"rtp",
+        ..Default::default()
+    }
+    .write_to(&mut buf)
+    .unwrap();
+    buf[..n].to_vec()
+}
+
+fn set_remote(relay: &Relay, info: &SessionInfo, side: Side, update: LegUpdate) {
+    relay.update(info.id, side, update).unwrap();
+}
+
+#[test]
+fn an_accepted_offer_frees_the_reserved_rtcp_port() {
+    for relay in relays(11500, 11503) {
+        let info = relay
+            .create_session(spec(RtcpMux::Offered), spec(RtcpMux::Muxed))
+            .unwrap();
+        assert_eq!(info.a.rtp.port() % 2, 0, "an offered mux holds a pair");
+        assert_eq!(info.a.rtcp.port(), info.a.rtp.port() + 1);
+        assert_eq!(info.b.rtcp, info.b.rtp);
+        // Three of four ports held: a second call of two ports has no room.
+        let muxed = spec(RtcpMux::Muxed);
+        assert!(relay.create_session(muxed, muxed).is_err());
+
+        let update = LegUpdate {
+            rtcp_mux: Some(true),
+            ..Default::default()
+        };
+        set_remote(&relay, &info, Side::A, update);
+        let second = relay.create_session(muxed, muxed).unwrap();
+        assert!([second.a.rtp, second.b.rtp].contains(&info.a.rtcp));
+        relay.delete(second.id).unwrap();
+        relay.delete(info.id).unwrap();
+    }
+}
+
+#[test]
+fn a_declined_offer_binds_the_reserved_rtcp_port() {
+    for relay in relays(11510, 11519) {
+        let (a, a_rtcp, b) = (peer(), peer(), peer());
+        let info = relay
+            .create_session(spec(RtcpMux::Offered), spec(RtcpMux::Muxed))
+            .unwrap();
+        let a_update = LegUpdate {
+            remote: Some(a.local_addr().unwrap()),
+            remote_rtcp: Some(a_rtcp.local_addr().unwrap()),
+            rtcp_mux: Some(false),
+            ..Default::default()
+        };
+        set_remote(&relay, &info, Side::A, a_update);
+        let b_update = LegUpdate {
+            remote: Some(b.local_addr().unwrap()),
+            ..Default::default()
+        };
+        set_remote(&relay, &info, Side::B, b_update);
+
+        // B's muxed RTCP leaves from A's RTCP port for A's RTCP address.
+        b.send_to(&RR, info.b.rtp).unwrap();
+        let (got, from) = recv(&a_rtcp).unwrap();
+        assert_eq!((got.as_slice(), from), (&RR[..], info.a.rtcp));
+        // A's RTCP port takes A's RTCP; RTP still crosses on the RTP port.
+        a_rtcp.send_to(&RR, info.a.rtcp).unwrap();
+        assert_eq!(recv(&b).unwrap(), (RR.to_vec(), info.b.rtp));
+        a.send_to(&rtp(), info.a.rtp).unwrap();
+        assert_eq!(recv(&b).unwrap(), (rtp(), info.b.rtp));
+        relay.delete(info.id).unwrap();
+        // All four ports back: a fresh pair on each leg fits again.
+        let separate = spec(RtcpMux::Separate);
+        relay.create_session(separate, separate).unwrap();
+    }
+}
+
+#[test]
+fn a_muxed_endpoint_serves_a_peer_that_stopped_muxing() {
+    for relay in relays(11530, 11539) {
+        let (a, a_rtcp, b) = (peer(), peer(), peer());
+        let muxed = spec(RtcpMux::Muxed);
+        let info = relay.create_session(muxed, muxed).unwrap();
+        // A re-offered without rtcp-mux: its RTCP comes from and goes to
+        // its own RTCP port, while we keep our one port (a=rtcp names it).
+        let a_update = LegUpdate {
+            remote: Some(a.local_addr().unwrap()),
+            remote_rtcp: Some(a_rtcp.local_addr().unwrap()),
+            rtcp_mux: Some(false),
+            ..Default::default()
+        };
+        set_remote(&relay, &info, Side::A, a_update);
+        let b_update = LegUpdate {
+            remote: Some(b.local_addr().unwrap()),
+            ..Default::default()
+        };
+        set_remote(&relay, &info, Side::B, b_update);
+
+        a.send_to(&rtp(), info.a.rtp).unwrap();
+        assert_eq!(recv(&b).unwrap(), (rtp(), info.b.rtp));
+        a_rtcp.send_to(&RR, info.a.rtp).unwrap();
+        assert_eq!(recv(&b).unwrap(), (RR.to_vec(), info.b.rtp));
+        b.send_to(&RR, info.b.rtp).unwrap();
+        assert_eq!(recv(&a_rtcp).unwrap(), (RR.to_vec(), info.a.rtp));
+        let stats = relay.delete(info.id).unwrap();
+        assert_eq!(stats.a.drops.total(), 0);
+    }
+}
