@@ -30,15 +30,15 @@ use tolk_relay::pipeline::EgressPlan;
 use tolk_relay::rewrite::PayloadTypeMap;
 use tolk_relay::srtp::SrtpKey;
 use tolk_relay::srtp::sdes::CryptoAttribute;
-use tolk_relay::transform::Transcode;
+use tolk_relay::transform::{AudioTranscode, Transcode};
 use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, SessionId, SessionInfo, Side};
 use tolk_sdp::model::{Direction, MediaDescription, MediaKind, RtpMap};
 use tolk_sdp::negotiate::CodecCapability;
-use tolk_sdp::negotiate::{AcceptedMedia, Keying, Negotiation};
+use tolk_sdp::negotiate::{AcceptedMedia, Keying, NegotiatedCodec, Negotiation};
 use tolk_sdp::plan::{CodecPlan, EventPlan, LegCodec, MediaPlan};
 use tolk_sdp::{Capabilities, NegotiationError, SessionDescription};
 
-use super::dtmf::{Detect, DtmfConversion, DtmfQueue, DtmfReport, Inject};
+use super::dtmf::{AudioPath, Detect, DtmfConversion, DtmfQueue, DtmfReport, Inject};
 use super::policy::{RelayPorts, capabilities};
 use super::video::{self, KeyframeRoute, VideoStream};
 use crate::config::{DtmfMode, MediaPolicy};
@@ -152,6 +152,14 @@ impl LegMedia {
 
     fn audio(&self) -> Option<&AcceptedMedia> {
         first_audio(self.negotiation.as_ref()?)
+    }
+
+    /// The telephone-event this leg agreed at `clock_rate`.
+    fn telephone_event(&self, clock_rate: u32) -> Option<&NegotiatedCodec> {
+        self.audio()?
+            .telephone_events
+            .iter()
+            .find(|te| te.encoding.clock_rate == clock_rate)
     }
 
     /// The codecs accepted on this leg's first m-line of `kind`.
@@ -681,29 +689,18 @@ impl CallMedia {
                 to_a.set(b_to_a.from.0, b_to_a.to.0);
             }
         }
-        let (a_transcode, b_transcode) = match &transcodes {
-            Some((a_codec, b_codec)) => (
-                Some((
-                    format!("audio {b_codec:?} to {a_codec:?}"),
-                    transcode_to(&registry, b_codec, a_codec),
-                )),
-                Some((
-                    format!("audio {a_codec:?} to {b_codec:?}"),
-                    transcode_to(&registry, a_codec, b_codec),
-                )),
-            ),
+        self.transcoding = transcodes.is_some();
+        // The media toward each leg: from the other leg's codec to its own.
+        let (a_pair, b_pair) = match &transcodes {
+            Some((a_codec, b_codec)) => (Some((b_codec, a_codec)), Some((a_codec, b_codec))),
             None => (None, None),
         };
-        self.transcoding = transcodes.is_some();
-        let (a_transcode, b_transcode) = match (a_transcode, b_transcode) {
-            (None, None) => (
-                self.dtmf_conversion(Side::A, &to_a),
-                self.dtmf_conversion(Side::B, &to_b),
-            ),
-            transcodes => transcodes,
-        };
-        self.a.injects = self.dtmf_injects(Side::A);
-        self.b.injects = self.dtmf_injects(Side::B);
+        let a_inject = self.dtmf_inject(Side::A, a_pair.map(|(_, into)| into));
+        let b_inject = self.dtmf_inject(Side::B, b_pair.map(|(_, into)| into));
+        self.a.injects = a_inject.is_some();
+        self.b.injects = b_inject.is_some();
+        let a_transcode = self.egress(Side::A, &to_a, a_pair, a_inject, &registry);
+        let b_transcode = self.egress(Side::B, &to_b, b_pair, b_inject, &registry);
         let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
             return Ok(());
         };
@@ -748,62 +745,120 @@ impl CallMedia {
         Ok(())
     }
 
-    /// The DTMF conversion on the media toward `to`, when its DTMF form
-    /// differs from the other leg's.
-    fn dtmf_conversion(
+    /// The transform on the media toward `to`, with what it does (None:
+    /// the relay only rewrites payload types): transcoding from the
+    /// codec pair `transcode` (the other leg's, this leg's) and DTMF
+    /// conversion when the two legs' DTMF forms differ, in one pass.
+    fn egress(
         &self,
         to: Side,
         payload_types: &PayloadTypeMap,
+        transcode: Option<(&LegCodec, &LegCodec)>,
+        inject: Option<Inject>,
+        registry: &CodecRegistry,
     ) -> Option<(String, Transcode)> {
-        let (this, other) = (self.leg(to), self.leg(to.other()));
-        let detect = match (this.dtmf, other.dtmf, &self.dtmf_reports) {
-            (DtmfMode::Info, DtmfMode::Rfc4733, Some(reports)) => other
-                .audio()
-                .and_then(|m| m.telephone_events.first())
-                .map(|te| Detect {
-                    payload_type: te.recv_pt.0,
-                    clock_rate: te.encoding.clock_rate,
-                    reports: reports.clone(),
-                    session: self.session.id,
-                    from: to.other(),
-                }),
-            _ => None,
+        let detect = self.dtmf_detect(to);
+        let (audio, what) = match transcode {
+            Some((from, into)) => (
+                AudioPath::Transcode(self.transcode_to(registry, to, from, into)),
+                format!("audio {from:?} to {into:?}"),
+            ),
+            None if detect.is_none() && inject.is_none() => return None,
+            None => (
+                AudioPath::Rewrite(payload_types.clone()),
+                "audio passed".to_owned(),
+            ),
         };
-        let inject = self.dtmf_inject(to);
-        if detect.is_none() && inject.is_none() {
-            return None;
-        }
         let what = format!(
-            "dtmf detect {:?} inject {:?}",
+            "{what}, dtmf detect {:?} inject {:?}",
             detect.as_ref().map(|d| (d.payload_type, d.clock_rate)),
             inject.as_ref().map(|i| (i.payload_type, i.clock_rate))
         );
         Some((
             what,
             Transcode::new(DtmfConversion {
-                payload_types: payload_types.clone(),
+                audio,
                 detect,
                 inject,
             }),
         ))
     }
 
-    fn dtmf_inject(&self, to: Side) -> Option<Inject> {
-        let (this, other) = (self.leg(to), self.leg(to.other()));
-        if (this.dtmf, other.dtmf) != (DtmfMode::Rfc4733, DtmfMode::Info) || self.transcoding {
-            return None;
+    /// The relay's recipe for audio toward `to`, from codec `from` (what
+    /// we receive on the other leg) to `into` (what we send on this one),
+    /// as a fresh RTP stream (RFC 3550: random SSRC, sequence and
+    /// timestamp). Telephone-events at each codec's clock rate are carried
+    /// across when both legs have them.
+    fn transcode_to(
+        &self,
+        registry: &CodecRegistry,
+        to: Side,
+        from: &LegCodec,
+        into: &LegCodec,
+    ) -> AudioTranscode {
+        let events = |side: Side, codec: &LegCodec| {
+            self.leg(side).telephone_event(codec.encoding.clock_rate)
+        };
+        let config = PipelineConfig {
+            ssrc: rand::random(),
+            first_sequence: rand::random(),
+            first_timestamp: rand::random(),
+            ..PipelineConfig::new(
+                LegFormat {
+                    telephone_event: events(to.other(), from).map(|te| te.recv_pt.0),
+                    ..LegFormat::new(codec_format(&from.encoding), from.recv_pt.0)
+                },
+                LegFormat {
+                    telephone_event: events(to, into).map(|te| te.send_pt.0),
+                    ..LegFormat::new(codec_format(&into.encoding), into.send_pt.0)
+                },
+            )
+        };
+        AudioTranscode {
+            registry: registry.clone(),
+            config,
         }
-        this.audio()
-            .and_then(|m| m.telephone_events.first())
-            .map(|te| Inject {
-                payload_type: te.send_pt.0,
-                clock_rate: te.encoding.clock_rate,
-                queue: this.dtmf_queue.clone(),
-            })
     }
 
-    fn dtmf_injects(&self, to: Side) -> bool {
-        self.dtmf_inject(to).is_some()
+    /// Telephone-events from the other leg become INFO toward `to`.
+    fn dtmf_detect(&self, to: Side) -> Option<Detect> {
+        let (this, other) = (self.leg(to), self.leg(to.other()));
+        let reports = self.dtmf_reports.as_ref()?;
+        if (this.dtmf, other.dtmf) != (DtmfMode::Info, DtmfMode::Rfc4733) {
+            return None;
+        }
+        let audio = other.audio()?;
+        let rate = audio.codecs.first().map(|c| c.encoding.clock_rate);
+        // Whatever rate the sender uses, every one it may send is caught.
+        let te = rate
+            .and_then(|rate| other.telephone_event(rate))
+            .or_else(|| audio.telephone_events.first())?;
+        Some(Detect {
+            payload_type: te.recv_pt.0,
+            clock_rate: te.encoding.clock_rate,
+            reports: reports.clone(),
+            session: self.session.id,
+            from: to.other(),
+        })
+    }
+
+    /// INFO key presses from the other leg go to `to` as telephone-events,
+    /// at the clock rate of the audio they ride in: `transcoded_into`'s
+    /// when the call transcodes, else the leg's own codec's.
+    fn dtmf_inject(&self, to: Side, transcoded_into: Option<&LegCodec>) -> Option<Inject> {
+        let (this, other) = (self.leg(to), self.leg(to.other()));
+        if (this.dtmf, other.dtmf) != (DtmfMode::Rfc4733, DtmfMode::Info) {
+            return None;
+        }
+        let rate = match transcoded_into {
+            Some(codec) => codec.encoding.clock_rate,
+            None => this.audio()?.codecs.first()?.encoding.clock_rate,
+        };
+        this.telephone_event(rate).map(|te| Inject {
+            payload_type: te.send_pt.0,
+            clock_rate: te.encoding.clock_rate,
+            queue: this.dtmf_queue.clone(),
+        })
     }
 
     /// Whether the relay transcodes this call's audio.
@@ -988,22 +1043,6 @@ pub(super) fn leg_remote_and_keys(
         _ => LegKeys::default(),
     };
     Ok((remote, keys))
-}
-
-/// The relay's recipe for audio from leg codec `from` to leg codec `to`
-/// (what we receive on one leg, what we send on the other), as a fresh
-/// RTP stream (RFC 3550: random SSRC, sequence and timestamp).
-fn transcode_to(registry: &CodecRegistry, from: &LegCodec, to: &LegCodec) -> Transcode {
-    let config = PipelineConfig {
-        ssrc: rand::random(),
-        first_sequence: rand::random(),
-        first_timestamp: rand::random(),
-        ..PipelineConfig::new(
-            LegFormat::new(codec_format(&from.encoding), from.recv_pt.0),
-            LegFormat::new(codec_format(&to.encoding), to.send_pt.0),
-        )
-    };
-    Transcode::audio(registry.clone(), config)
 }
 
 /// `tolk-media`'s name for an SDP rtpmap.

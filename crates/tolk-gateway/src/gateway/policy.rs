@@ -10,14 +10,19 @@ use tolk_sdp::negotiate::{SrtpPolicy as SdpSrtp, profiles};
 use crate::config::{MediaPolicy, SrtpPolicy};
 
 /// What a leg under `policy` may negotiate: SIP audio (G.711, G.722,
-/// telephone-event; Opus when named) and video (H.264 packetization
+/// telephone-event at 8 and 48 kHz; Opus when named) and video (H.264 packetization
 /// modes 1 and 0, VP8, with PLI/FIR feedback) filtered and ordered by the
 /// policy's codec list, the
 /// SRTP requirement, SDES suites the relay implements, no rtcp-mux (the
 /// relay gives each leg an RTP and an RTCP port).
 pub fn capabilities(policy: &MediaPolicy) -> Capabilities {
     let mut caps = profiles::sip_video();
+    // telephone-event at 8 kHz for G.711/G.722 and at 48 kHz for Opus:
+    // events share the audio's clock (each is offered only beside a codec
+    // at its rate).
     caps.telephone_events = profiles::sip_audio().telephone_events;
+    caps.telephone_events
+        .push((48000, tolk_sdp::model::PayloadType(110)));
     caps.codecs.push(
         tolk_sdp::negotiate::CodecCapability::video(100, "VP8")
             .with_feedback(&["nack", "nack pli", "ccm fir"]),
@@ -151,6 +156,6 @@ mod tests {
                 .all(|c| c.rtcp_fb.iter().any(|fb| fb == "nack pli"))
         );
         assert_eq!(audio_capabilities(&MediaPolicy::default()).codecs.len(), 3);
-        assert_eq!(open.telephone_events.len(), 1);
+        assert_eq!(open.telephone_events.len(), 2);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use super::event::{TelephoneEvent, parse_payload};
+use super::event::{TelephoneEvent, event_blocks};
 use super::generator::MAX_SEGMENT;
 use crate::Error;
 
@@ -68,7 +68,7 @@ impl EventDetector {
     /// Feeds the RTP timestamp and payload of one telephone-event packet.
     pub fn handle_packet(&mut self, timestamp: u32, payload: &[u8]) -> Result<(), Error> {
         let mut block_start = timestamp;
-        for block in parse_payload(payload)? {
+        for block in event_blocks(payload)? {
             self.handle_block(block_start, block);
             // A packed event starts where the one before it ended.
             block_start = block_start.wrapping_add(u32::from(block.duration));

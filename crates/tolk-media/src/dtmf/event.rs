@@ -46,16 +46,27 @@ impl TelephoneEvent {
 /// consecutive events (RFC 4733 section 2.5.1.5), each starting where the
 /// previous one's duration ends.
 pub fn parse_payload(payload: &[u8]) -> Result<Vec<TelephoneEvent>, Error> {
+    Ok(event_blocks(payload)?.collect())
+}
+
+/// The blocks of a payload as [`parse_payload`] reads them, without
+/// collecting them: the per-packet path allocates nothing.
+pub fn event_blocks(payload: &[u8]) -> Result<impl Iterator<Item = TelephoneEvent> + '_, Error> {
     if payload.is_empty() || payload.len() % EVENT_LEN != 0 {
         return Err(Error::malformed(
             "telephone-event payload",
             "one or more 4-byte event blocks",
         ));
     }
-    payload
-        .chunks_exact(EVENT_LEN)
-        .map(TelephoneEvent::parse)
-        .collect()
+    Ok(payload.chunks_exact(EVENT_LEN).map(|block| {
+        let d = [block[2], block[3]];
+        TelephoneEvent {
+            code: block[0],
+            end: block[1] & 0x80 != 0,
+            volume: block[1] & 0x3f,
+            duration: u16::from_be_bytes(d),
+        }
+    }))
 }
 
 /// The event code for a DTMF key (`0-9`, `*`, `#`, `A-D`).

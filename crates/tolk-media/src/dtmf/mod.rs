@@ -25,6 +25,6 @@ mod generator;
 mod rate;
 
 pub use detector::{DetectedEvent, EventDetector};
-pub use event::{EVENT_LEN, TelephoneEvent, dtmf_code, dtmf_key, parse_payload};
+pub use event::{EVENT_LEN, TelephoneEvent, dtmf_code, dtmf_key, event_blocks, parse_payload};
 pub use generator::{END_REPEATS, EventGenerator, EventPacket, MAX_SEGMENT};
 pub use rate::EventRateConverter;

@@ -349,9 +349,8 @@ impl AudioPipeline {
             .get_or_insert_with(|| EventRateConverter::new(from, to, mapper));
         let mut payload = [0u8; 4];
         // Packed events are rare; the first block carries the event in progress.
-        let block = crate::dtmf::parse_payload(packet.payload())?
-            .first()
-            .copied()
+        let block = crate::dtmf::event_blocks(packet.payload())?
+            .next()
             .ok_or(Error::malformed(
                 "telephone-event payload",
                 "one event block",

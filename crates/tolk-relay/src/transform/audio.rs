@@ -37,6 +37,11 @@ impl AudioTranscoder {
     pub fn new(pipeline: AudioPipeline, ssrc: u32) -> Self {
         Self { pipeline, ssrc }
     }
+
+    /// The pipeline, e.g. to insert telephone-events from signalling.
+    pub fn pipeline_mut(&mut self) -> &mut AudioPipeline {
+        &mut self.pipeline
+    }
 }
 
 impl MediaTransform for AudioTranscoder {

@@ -34,6 +34,28 @@ impl Outbox {
         Ok(())
     }
 
+    /// Appends a packet that `write` puts straight into the next slot (up
+    /// to [`PACKET_MAX`] bytes) and whose length it returns: a transform
+    /// that rewrites or builds a packet copies it once, here.
+    pub fn push_with(
+        &mut self,
+        write: impl FnOnce(&mut [u8]) -> Result<usize, DropReason>,
+    ) -> Result<(), DropReason> {
+        if self.lens.len() >= OUTBOX_PACKETS {
+            return Err(DropReason::Oversized);
+        }
+        let i = self.lens.len();
+        if self.slots.len() == i {
+            self.slots.push([0; SLOT]);
+        }
+        let len = write(&mut self.slots[i][..PACKET_MAX])?;
+        if len > PACKET_MAX {
+            return Err(DropReason::Oversized);
+        }
+        self.lens.push(len);
+        Ok(())
+    }
+
     /// Packets queued.
     pub fn len(&self) -> usize {
         self.lens.len()
@@ -86,5 +108,24 @@ mod tests {
         assert_eq!(out.push(&[0; PACKET_MAX + 1]), Err(DropReason::Oversized));
         out.push(&[9; PACKET_MAX]).unwrap();
         assert_eq!(out.iter().next().unwrap().len(), PACKET_MAX);
+    }
+
+    #[test]
+    fn push_with_writes_in_place_and_keeps_failures_out() {
+        let mut out = Outbox::default();
+        out.push_with(|slot| {
+            slot[..3].copy_from_slice(&[1, 2, 3]);
+            Ok(3)
+        })
+        .unwrap();
+        assert_eq!(
+            out.push_with(|_| Err(DropReason::Malformed)),
+            Err(DropReason::Malformed)
+        );
+        assert_eq!(
+            out.push_with(|slot| Ok(slot.len() + 1)),
+            Err(DropReason::Oversized)
+        );
+        assert_eq!(out.iter().collect::<Vec<_>>(), [&[1, 2, 3][..]]);
     }
 }

@@ -1,0 +1,582 @@
+//! DTMF across the bridge in each mode combination, end to end: sipp
+//! carries the signalling (and the SIP INFO key presses), the audio
+//! m-lines point at sockets the test owns, which send RTP (audio and RFC
+//! 4733 telephone-events) into the relay and read what comes out. The
+//! transcoded calls have a PCMU caller and an Opus callee (8 kHz and
+//! 48 kHz telephone-events). Each scenario counts the node's resources
+//! back to zero.
+//!
+//! Ports: SIP and admin 41000-41099, media 10000-11499.
+
+mod harness;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use harness::{Tolk, sdp_ports, wait_for};
+use tolk_media::codec::{CodecFormat, CodecRegistry};
+use tolk_media::dtmf::TelephoneEvent;
+use tolk_media::rtp::RtpPacket;
+use tolk_testkit::media_peer::{MediaPeer, rtp};
+
+const PCMU: u8 = 0;
+/// The caller's telephone-event (dtmf_caller.xml) and the one Tolk
+/// offers a PCMU callee.
+const PCMU_EVENTS: u8 = 101;
+/// Tolk's Opus and 48 kHz telephone-event payload types (dtmf_callee.xml
+/// answers them).
+const OPUS: u8 = 111;
+const OPUS_EVENTS: u8 = 110;
+const PACKET_TIME: Duration = Duration::from_millis(20);
+
+/// One scenario's ports.
+struct Ports {
+    tolk: u16,
+    admin: u16,
+    caller: u16,
+    callee: u16,
+    relay: &'static str,
+    caller_audio: u16,
+    callee_audio: u16,
+    /// sipp's own media ports (unused: the test owns the audio).
+    sipp_media: u16,
+}
+
+impl Ports {
+    /// The ports of scenario `n` (0-9).
+    fn scenario(n: u16, relay: &'static str) -> Ports {
+        Ports {
+            tolk: 41000 + 10 * n,
+            admin: 41001 + 10 * n,
+            caller: 41002 + 10 * n,
+            callee: 41003 + 10 * n,
+            relay,
+            caller_audio: 10400 + 20 * n,
+            callee_audio: 10410 + 20 * n,
+            sipp_media: 11000 + 40 * n,
+        }
+    }
+}
+
+/// The node: the callee `peer` with `callee_media` as its policy, and
+/// the caller recognised by its address with `caller_media`.
+fn config(ports: &Ports, caller_media: &str, callee_media: &str) -> String {
+    format!(
+        r#"
+[[listen]]
+transport = "udp"
+address = "127.0.0.1:{tolk}"
+
+[admin]
+address = "127.0.0.1:{admin}"
+
+[media]
+address = "127.0.0.1"
+ports = "{relay}"
+timeout_secs = 10
+
+[[peer]]
+name = "phone"
+address = "127.0.0.1:{caller}"
+[peer.media]
+srtp = "off"
+{caller_media}
+
+[[peer]]
+name = "callee"
+address = "127.0.0.1:{callee}"
+[peer.media]
+srtp = "off"
+{callee_media}
+
+[[route]]
+user = "dtmf"
+target = "peer:callee"
+"#,
+        tolk = ports.tolk,
+        admin = ports.admin,
+        relay = ports.relay,
+        caller = ports.caller,
+        callee = ports.callee,
+    )
+}
+
+/// A call placed through the node, with both legs' audio sockets and the
+/// relay's ports toward each leg.
+struct Scene {
+    tolk: Tolk,
+    caller: JoinHandle<std::process::ExitStatus>,
+    callee: JoinHandle<std::process::ExitStatus>,
+    a: MediaPeer,
+    b: MediaPeer,
+    to_a: SocketAddr,
+    to_b: SocketAddr,
+}
+
+impl Scene {
+    /// Starts the node and places a call from `caller_xml` to
+    /// `callee_xml`; the caller hangs up after `hold_ms`.
+    fn start(
+        sipp: &Path,
+        name: &str,
+        ports: &Ports,
+        config: &str,
+        (caller_xml, callee_xml): (&str, &str),
+        hold_ms: u32,
+    ) -> Scene {
+        let tolk = Tolk::start(name, config, ports.admin);
+        let (a, b) = (
+            MediaPeer::bind(ports.caller_audio),
+            MediaPeer::bind(ports.callee_audio),
+        );
+        let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
+        let args = |scenario: &str, port: u16, media: u16, audio: u16, log: &Path| {
+            [
+                "-sf",
+                scenario,
+                "-m",
+                "1",
+                "-p",
+                &port.to_string(),
+                "-mp",
+                &media.to_string(),
+                "-key",
+                "audio_port",
+                &audio.to_string(),
+                "-trace_msg",
+                "-message_file",
+                &log.to_string_lossy(),
+            ]
+            .map(str::to_owned)
+            .to_vec()
+        };
+        let callee_args = args(
+            callee_xml,
+            ports.callee,
+            ports.sipp_media,
+            ports.callee_audio,
+            &callee_log,
+        );
+        let callee = tolk.sipp_thread(sipp, &as_strs(&callee_args));
+        std::thread::sleep(Duration::from_millis(300));
+        let mut caller_args = args(
+            caller_xml,
+            ports.caller,
+            ports.sipp_media + 20,
+            ports.caller_audio,
+            &caller_log,
+        );
+        caller_args.extend(
+            [
+                "-s",
+                "dtmf",
+                &format!("127.0.0.1:{}", ports.tolk),
+                "-d",
+                &hold_ms.to_string(),
+            ]
+            .map(str::to_owned),
+        );
+        let caller = tolk.sipp_thread(sipp, &as_strs(&caller_args));
+        let (to_a, to_b) = relay_ports(&caller_log, &callee_log, ports);
+        Scene {
+            tolk,
+            caller,
+            callee,
+            a,
+            b,
+            to_a,
+            to_b,
+        }
+    }
+
+    /// Waits for both sipp peers and checks they succeeded and the node
+    /// freed everything.
+    fn finish(self) {
+        let caller = self.caller.join().expect("caller thread");
+        let callee = self.callee.join().expect("callee thread");
+        assert!(
+            caller.success() && callee.success(),
+            "caller {caller:?} callee {callee:?}\n{}",
+            self.tolk.sipp_errors()
+        );
+        self.tolk.assert_idle();
+    }
+}
+
+/// The relay's audio ports toward the caller and the callee, from the SDP
+/// the node sent them (waits up to 10 s for the answer).
+fn relay_ports(caller_log: &Path, callee_log: &Path, ports: &Ports) -> (SocketAddr, SocketAddr) {
+    let find = |log: &PathBuf, ours: u16| {
+        sdp_ports(log, "audio")
+            .into_iter()
+            .find(|port| *port != ours && *port != 0)
+    };
+    let (caller_log, callee_log) = (caller_log.to_path_buf(), callee_log.to_path_buf());
+    let mut found = (None, None);
+    wait_for(Duration::from_secs(10), || {
+        found = (
+            find(&caller_log, ports.caller_audio),
+            find(&callee_log, ports.callee_audio),
+        );
+        found.0.is_some() && found.1.is_some()
+    });
+    let addr = |port: Option<u16>| SocketAddr::from(([127, 0, 0, 1], port.expect("audio port")));
+    (addr(found.0), addr(found.1))
+}
+
+fn as_strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// A key press a test sender puts in its stream.
+struct Press {
+    /// The packet it replaces first.
+    at: usize,
+    code: u8,
+    /// Its updates before the final packet (sent three times).
+    updates: u16,
+    payload_type: u8,
+}
+
+/// RTP packets 20 ms apart, one per audio payload, `step` timestamp
+/// units each; a key press replaces the audio from its packet on, like a
+/// real sender (RFC 4733 section 2.5.1): one update per packet time, all
+/// stamped with its start, the marker on the first, the final packet
+/// three times.
+fn stream(audio_pt: u8, step: u32, payloads: &[Vec<u8>], press: Option<&Press>) -> Vec<Vec<u8>> {
+    let ssrc = 0x5e5e_0000 | u32::from(audio_pt);
+    let mut packets = Vec::with_capacity(payloads.len());
+    for (n, payload) in payloads.iter().enumerate() {
+        let seq = n as u16;
+        let ts = step * n as u32;
+        let event = press.and_then(|p| {
+            let k = n.checked_sub(p.at)? as u16;
+            let updates = p.updates;
+            (k < updates + 2).then(|| {
+                let done = (k + 1).min(updates);
+                let block = TelephoneEvent {
+                    code: p.code,
+                    end: k + 1 >= updates,
+                    volume: 10,
+                    duration: (u32::from(done) * step) as u16,
+                };
+                let mut packet = rtp(
+                    p.payload_type,
+                    ssrc,
+                    seq,
+                    step * p.at as u32,
+                    &block.to_bytes(),
+                );
+                if k == 0 {
+                    packet[1] |= 0x80;
+                }
+                packet
+            })
+        });
+        packets.push(event.unwrap_or_else(|| rtp(audio_pt, ssrc, seq, ts, payload)));
+    }
+    packets
+}
+
+/// `count` 20 ms frames of a 440 Hz tone in PCMU.
+fn pcmu_frames(count: usize) -> Vec<Vec<u8>> {
+    let tone = harness::tone();
+    (0..count)
+        .map(|n| tone[(n * 160) % 8000..][..160].to_vec())
+        .collect()
+}
+
+/// `count` 20 ms frames of a 440 Hz tone in Opus.
+fn opus_frames(count: usize) -> Vec<Vec<u8>> {
+    let mut encoder = CodecRegistry::with_builtins()
+        .audio_encoder(&CodecFormat::opus())
+        .expect("an Opus encoder");
+    let rate = encoder.sample_rate() as usize;
+    (0..count)
+        .map(|n| {
+            let frame: Vec<i16> = (0..rate / 50)
+                .map(|i| {
+                    let t = (n * rate / 50 + i) as f64 / rate as f64;
+                    ((2.0 * std::f64::consts::PI * 440.0 * t).sin() * 8000.0) as i16
+                })
+                .collect();
+            let mut payload = Vec::new();
+            encoder.encode(&frame, &mut payload).expect("encoded");
+            payload
+        })
+        .collect()
+}
+
+/// Sends `packets` to `to`, one per packet time.
+fn send(peer: &MediaPeer, to: SocketAddr, packets: &[Vec<u8>]) {
+    for packet in packets {
+        peer.rtp.send_to(packet, to).expect("send RTP");
+        std::thread::sleep(PACKET_TIME);
+    }
+}
+
+/// An RTP packet as it arrived.
+struct Arrived {
+    at: Instant,
+    bytes: Vec<u8>,
+}
+
+impl Arrived {
+    fn rtp(&self) -> RtpPacket<'_> {
+        RtpPacket::parse(&self.bytes).expect("RTP from the relay")
+    }
+}
+
+/// Every RTP packet arriving at `peer` within `limit`.
+fn receive(peer: &MediaPeer, limit: Duration) -> Vec<Arrived> {
+    let start = Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 2048];
+    while start.elapsed() < limit {
+        if let Ok(n) = peer.rtp.recv(&mut buf) {
+            got.push(Arrived {
+                at: Instant::now(),
+                bytes: buf[..n].to_vec(),
+            });
+        }
+    }
+    got
+}
+
+/// The telephone-events on `payload_type` among `arrived`.
+fn events(arrived: &[Arrived], payload_type: u8) -> Vec<(&Arrived, TelephoneEvent)> {
+    arrived
+        .iter()
+        .filter(|a| a.rtp().payload_type() == payload_type)
+        .map(|a| {
+            let block = TelephoneEvent::parse(a.rtp().payload()).expect("an event block");
+            (a, block)
+        })
+        .collect()
+}
+
+/// Checks that `arrived` carries one key press `code` on `payload_type`
+/// as a receiver wants it (RFC 4733 section 2.5.1): one RTP timestamp,
+/// the marker on the first packet only, growing durations, the final
+/// duration `duration` in three end packets; and that the stream's
+/// sequence numbers run on without a gap. Returns the event packets.
+fn assert_one_press(
+    arrived: &[Arrived],
+    payload_type: u8,
+    code: u8,
+    duration: u16,
+) -> Vec<(&Arrived, TelephoneEvent)> {
+    let events = events(arrived, payload_type);
+    let summary: Vec<(bool, u32, TelephoneEvent)> = events
+        .iter()
+        .map(|(a, e)| (a.rtp().marker(), a.rtp().timestamp(), *e))
+        .collect();
+    assert!(events.len() >= 4, "{summary:?}");
+    let start = events[0].0.rtp().timestamp();
+    assert!(
+        summary
+            .iter()
+            .all(|(_, ts, e)| *ts == start && e.code == code),
+        "{summary:?}"
+    );
+    assert!(
+        summary[0].0 && summary[1..].iter().all(|(marker, ..)| !marker),
+        "the marker opens the event only: {summary:?}"
+    );
+    assert!(
+        summary
+            .windows(2)
+            .all(|w| w[0].2.duration <= w[1].2.duration),
+        "{summary:?}"
+    );
+    let ends: Vec<u16> = summary
+        .iter()
+        .filter(|(.., e)| e.end)
+        .map(|(.., e)| e.duration)
+        .collect();
+    assert_eq!(ends, [duration; 3], "{summary:?}");
+    assert!(summary.iter().rev().take(3).all(|(.., e)| e.end));
+    let sequences: Vec<u16> = arrived.iter().map(|a| a.rtp().sequence_number()).collect();
+    assert!(
+        sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)),
+        "sequence numbers with a gap or a step back: {sequences:?}"
+    );
+    events
+}
+
+/// Checks that the updates of a press arrived spread over its duration,
+/// one per packet time, not in a burst (bounds loose enough for a busy
+/// machine).
+fn assert_paced(events: &[(&Arrived, TelephoneEvent)], press: Duration) {
+    let first = events[0].0.at;
+    let first_end = events
+        .iter()
+        .find(|(_, e)| e.end)
+        .map(|(a, _)| a.at)
+        .expect("an end packet");
+    let spread = first_end.duration_since(first);
+    assert!(
+        spread >= press / 2,
+        "the updates of a {press:?} press arrived within {spread:?}"
+    );
+}
+
+#[test]
+fn rfc4733_crosses_a_transcoded_call_both_ways() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports::scenario(0, "10000-10049");
+    let config = config(&ports, "", r#"codecs = ["opus", "telephone-event"]"#);
+    let scene = Scene::start(
+        &sipp,
+        "dtmf-4733-transcoded",
+        &ports,
+        &config,
+        ("dtmf_caller.xml", "dtmf_callee.xml"),
+        4000,
+    );
+    // The caller presses 5 for 100 ms (5 updates of 160 ticks at 8 kHz).
+    let press = Press {
+        at: 10,
+        code: 5,
+        updates: 5,
+        payload_type: PCMU_EVENTS,
+    };
+    let to_b = stream(PCMU, 160, &pcmu_frames(30), Some(&press));
+    let at_b = std::thread::scope(|s| {
+        let receiver = s.spawn(|| receive(&scene.b, Duration::from_millis(1200)));
+        send(&scene.a, scene.to_a, &to_b);
+        receiver.join().expect("receiver")
+    });
+    assert!(
+        at_b.iter().any(|a| a.rtp().payload_type() == OPUS),
+        "no Opus at the callee\n{}",
+        scene.tolk.sipp_errors()
+    );
+    assert_one_press(&at_b, OPUS_EVENTS, 5, 800 * 6);
+
+    // The callee presses 9 for 100 ms (5 updates of 960 ticks at 48 kHz).
+    let press = Press {
+        at: 10,
+        code: 9,
+        updates: 5,
+        payload_type: OPUS_EVENTS,
+    };
+    let to_a = stream(OPUS, 960, &opus_frames(30), Some(&press));
+    let at_a = std::thread::scope(|s| {
+        let receiver = s.spawn(|| receive(&scene.a, Duration::from_millis(1200)));
+        send(&scene.b, scene.to_b, &to_a);
+        receiver.join().expect("receiver")
+    });
+    assert!(at_a.iter().any(|a| a.rtp().payload_type() == PCMU));
+    assert_one_press(&at_a, PCMU_EVENTS, 9, 800);
+    scene.finish();
+}
+
+#[test]
+fn rfc4733_reaches_an_info_callee_on_a_transcoded_call() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports::scenario(1, "10050-10099");
+    let config = config(&ports, "", "codecs = [\"opus\"]\ndtmf = \"info\"");
+    let scene = Scene::start(
+        &sipp,
+        "dtmf-4733-info-transcoded",
+        &ports,
+        &config,
+        ("dtmf_caller.xml", "dtmf_callee_info.xml"),
+        2500,
+    );
+    let press = Press {
+        at: 10,
+        code: 5,
+        updates: 5,
+        payload_type: PCMU_EVENTS,
+    };
+    let packets = stream(PCMU, 160, &pcmu_frames(30), Some(&press));
+    let at_b = std::thread::scope(|s| {
+        let receiver = s.spawn(|| receive(&scene.b, Duration::from_millis(1000)));
+        send(&scene.a, scene.to_a, &packets);
+        receiver.join().expect("receiver")
+    });
+    let types: Vec<u8> = at_b.iter().map(|a| a.rtp().payload_type()).collect();
+    assert!(
+        !types.is_empty() && types.iter().all(|pt| *pt == OPUS),
+        "only Opus reaches the INFO callee: {types:?}"
+    );
+    // The callee's scenario fails unless its INFO pressed 5.
+    scene.finish();
+}
+
+/// An INFO caller (PCMU) presses 5 for 200 ms toward `callee_xml`; what
+/// the callee's audio socket received while the caller's audio flowed.
+fn info_press(
+    name: &str,
+    n: u16,
+    relay: &'static str,
+    callee_xml: &str,
+    callee_media: &str,
+) -> (Vec<Arrived>, usize) {
+    let sipp = tolk_testkit::peer("sipp").expect("sipp");
+    let ports = Ports::scenario(n, relay);
+    let config = config(&ports, "codecs = [\"pcmu\"]\ndtmf = \"info\"", callee_media);
+    let scene = Scene::start(
+        &sipp,
+        name,
+        &ports,
+        &config,
+        ("dtmf_caller_info.xml", callee_xml),
+        3500,
+    );
+    // 1.6 s of audio around the INFO sent 400 ms after the answer.
+    let packets = stream(PCMU, 160, &pcmu_frames(80), None);
+    let at_b = std::thread::scope(|s| {
+        let receiver = s.spawn(|| receive(&scene.b, Duration::from_millis(2500)));
+        send(&scene.a, scene.to_a, &packets);
+        receiver.join().expect("receiver")
+    });
+    let errors = scene.tolk.sipp_errors();
+    assert!(!at_b.is_empty(), "no audio at the callee\n{errors}");
+    scene.finish();
+    (at_b, packets.len())
+}
+
+#[test]
+fn an_info_press_reaches_an_rfc4733_callee_paced_on_a_transcoded_call() {
+    if tolk_testkit::peer("sipp").is_none() {
+        return;
+    }
+    let (at_b, _) = info_press(
+        "dtmf-info-4733-transcoded",
+        2,
+        "10100-10149",
+        "dtmf_callee.xml",
+        r#"codecs = ["opus", "telephone-event"]"#,
+    );
+    let events = assert_one_press(&at_b, OPUS_EVENTS, 5, 200 * 48);
+    assert_paced(&events, Duration::from_millis(200));
+}
+
+#[test]
+fn an_info_press_replaces_passed_through_audio_one_packet_at_a_time() {
+    if tolk_testkit::peer("sipp").is_none() {
+        return;
+    }
+    let (at_b, sent) = info_press(
+        "dtmf-info-4733-passthrough",
+        3,
+        "10150-10199",
+        "dtmf_callee_pcmu.xml",
+        r#"codecs = ["pcmu", "telephone-event"]"#,
+    );
+    let events = assert_one_press(&at_b, PCMU_EVENTS, 5, 1600);
+    assert_paced(&events, Duration::from_millis(200));
+    // In place of the audio: as many packets out as in, ten updates
+    // (the tenth final) and two more final packets.
+    assert_eq!(at_b.len(), sent, "packets added or lost");
+    assert_eq!(events.len(), 12);
+}
