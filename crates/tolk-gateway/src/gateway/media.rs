@@ -759,10 +759,16 @@ impl CallMedia {
     ) -> Option<(String, Transcode)> {
         let detect = self.dtmf_detect(to);
         let (audio, what) = match transcode {
-            Some((from, into)) => (
-                AudioPath::Transcode(self.transcode_to(registry, to, from, into)),
-                format!("audio {from:?} to {into:?}"),
-            ),
+            Some((from, into)) => {
+                let recipe = self.transcode_to(registry, to, from, into);
+                // Events carried across are part of what a re-offer may change.
+                let events = (
+                    recipe.config.input.telephone_event,
+                    recipe.config.output.telephone_event,
+                );
+                let what = format!("audio {from:?} to {into:?}, events {events:?}");
+                (AudioPath::Transcode(recipe), what)
+            }
             None if detect.is_none() && inject.is_none() => return None,
             None => (
                 AudioPath::Rewrite(payload_types.clone()),
