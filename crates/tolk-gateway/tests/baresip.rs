@@ -11,11 +11,12 @@ use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tolk_testkit::baresip::{Baresip, BaresipAccount};
 use tolk_testkit::capture::{self, Capture};
 use tolk_testkit::netns::Netns;
+use tolk_testkit::poll::wait_for;
 use tolk_testkit::process::{Running, wait_for_line};
 
 /// A call lasts this long; at 50 packets/s each way that is 250.
@@ -211,18 +212,6 @@ fn baresip_optional_sdes_hears_its_echo() {
         media: 35400,
     };
     echo_call("baresip-sdes", Some("srtp"), ports);
-}
-
-/// Polls `done` every 100 ms for at most `limit`.
-fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    done()
 }
 
 #[test]

@@ -10,11 +10,12 @@ use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tolk_testkit::baresip::{Baresip, BaresipAccount};
 use tolk_testkit::capture::{self, Capture};
 use tolk_testkit::netns::Netns;
+use tolk_testkit::poll::wait_for;
 use tolk_testkit::process::{Running, wait_for_line};
 
 /// Gateway SIP over UDP; its TLS listener is the next port.
@@ -67,18 +68,6 @@ fn admin_get(netns: &Netns, path: &str) -> String {
         .output()
         .expect("runs curl");
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Polls `done` every 100 ms for at most `limit`.
-fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    done()
 }
 
 /// TLS records of the capture on the gateway's TLS port, as (source port,

@@ -14,7 +14,8 @@
 //! ([`netns::Netns`]) for the gateway and its peers, tshark captures with
 //! RTP flow counts ([`capture`]), baresip as a headless softphone
 //! ([`baresip`]), children that are killed when a test fails
-//! ([`process::Running`]) and media endpoints a test owns for the streams
+//! ([`process::Running`]), polling for a condition
+//! ([`poll::wait_for`]) and media endpoints a test owns for the streams
 //! sipp does not carry, such as video ([`media_peer::MediaPeer`]).
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub mod baresip;
 pub mod capture;
 pub mod media_peer;
 pub mod netns;
+pub mod poll;
 pub mod process;
 
 /// Environment variable naming the conformance corpus root.
