@@ -86,45 +86,6 @@ const LATE_OFFER_CALLER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 "#;
 
-/// True once a call has media both ways on both legs.
-fn media_flows_both_ways(tolk: &Tolk) -> bool {
-    let calls = tolk.http("GET", "/calls");
-    let Some((_, json)) = calls.split_once("\r\n\r\n") else {
-        return false;
-    };
-    let Ok(calls) = serde_json::from_str::<serde_json::Value>(json) else {
-        return false;
-    };
-    calls.as_array().is_some_and(|calls| {
-        calls.iter().any(|call| {
-            let legs = call["legs"].as_array().cloned().unwrap_or_default();
-            legs.len() == 2
-                && legs.iter().all(|leg| {
-                    leg["packets_in"].as_u64().unwrap_or(0) > 10
-                        && leg["packets_out"].as_u64().unwrap_or(0) > 10
-                })
-        })
-    })
-}
-
-fn peer_route(callee_port: u16) -> String {
-    format!(
-        r#"
-[[peer]]
-name = "callee"
-address = "127.0.0.1:{callee_port}"
-
-[[route]]
-user = ".+"
-target = "peer:callee"
-"#
-    )
-}
-
-fn write_scenario(tolk: &Tolk, name: &str, xml: &str) {
-    std::fs::write(tolk.dir.join(name), xml).expect("scenario");
-}
-
 #[test]
 fn a_late_offer_caller_gets_our_offer_in_the_2xx_and_media_flows() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
@@ -132,31 +93,27 @@ fn a_late_offer_caller_gets_our_offer_in_the_2xx_and_media_flows() {
     };
     let tolk = Tolk::start(
         "late-offer",
-        &config(29240, 29304, "52500-52599", &peer_route(29241)),
+        &config(
+            29240,
+            29304,
+            "52500-52599",
+            &peer_route("callee", 29241, ""),
+        ),
         29304,
     );
-    write_scenario(&tolk, "late_caller.xml", LATE_OFFER_CALLER);
+    tolk.write_scenario("late_caller.xml", LATE_OFFER_CALLER);
     let _callee = tolk.callee(&sipp, 29241, 52600);
     std::thread::sleep(Duration::from_millis(300));
-    let caller = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "late_caller.xml",
-            "-s",
-            "bob",
-            "127.0.0.1:29240",
-            "-p",
-            "29242",
-            "-mp",
-            "52700",
-            "-d",
-            "3000",
-            "-m",
-            "1",
-        ],
-    );
-    let flowing = wait_for(Duration::from_secs(10), || media_flows_both_ways(&tolk));
+    let late = Scenario::file("late_caller.xml")
+        .calling("bob", 29240)
+        .port(29242)
+        .media_port(52700)
+        .args(&["-d", "3000"])
+        .calls(1);
+    let caller = tolk.sipp_thread(&sipp, late);
+    let flowing = wait_for(Duration::from_secs(10), || {
+        both_legs_flow(&tolk.calls(), |_| true)
+    });
     let status = caller.join().expect("caller thread");
     assert!(
         flowing,
@@ -187,35 +144,19 @@ fn a_late_offer_caller_hears_the_echo() {
         ),
         29309,
     );
-    write_scenario(&tolk, "late_caller.xml", LATE_OFFER_CALLER);
-    let caller = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "late_caller.xml",
-            "-s",
-            "echo",
-            "127.0.0.1:29246",
-            "-p",
-            "29247",
-            "-mp",
-            "53300",
-            "-d",
-            "3000",
-            "-m",
-            "1",
-        ],
-    );
+    tolk.write_scenario("late_caller.xml", LATE_OFFER_CALLER);
+    let late = Scenario::file("late_caller.xml")
+        .calling("echo", 29246)
+        .port(29247)
+        .media_port(53300)
+        .args(&["-d", "3000"])
+        .calls(1);
+    let caller = tolk.sipp_thread(&sipp, late);
     let echoed = wait_for(Duration::from_secs(10), || {
-        let calls = tolk.http("GET", "/calls");
-        let Some((_, json)) = calls.split_once("\r\n\r\n") else {
-            return false;
-        };
-        serde_json::from_str::<serde_json::Value>(json).is_ok_and(|calls| {
-            calls[0]["legs"][0]["packets_in"].as_u64().unwrap_or(0) > 10
-                && calls[0]["legs"][0]["packets_out"].as_u64().unwrap_or(0) > 10
-                && calls[0]["legs"][0]["codecs"][0] == "PCMU/8000"
-        })
+        let leg = &tolk.calls()[0]["legs"][0];
+        leg["packets_in"].as_u64().unwrap_or(0) > 10
+            && leg["packets_out"].as_u64().unwrap_or(0) > 10
+            && leg["codecs"][0] == "PCMU/8000"
     });
     let status = caller.join().expect("caller thread");
     assert!(echoed, "no echo: {}", tolk.http("GET", "/calls"));
@@ -234,7 +175,12 @@ fn a_late_offer_caller_without_an_answer_in_its_ack_is_hung_up() {
     };
     let tolk = Tolk::start(
         "late-offer-noanswer",
-        &config(29243, 29305, "52800-52899", &peer_route(29244)),
+        &config(
+            29243,
+            29305,
+            "52800-52899",
+            &peer_route("callee", 29244, ""),
+        ),
         29305,
     );
     let no_answer = LATE_OFFER_CALLER
@@ -249,25 +195,14 @@ fn a_late_offer_caller_without_an_answer_in_its_ack_is_hung_up() {
         "{}  <recv request=\"BYE\"/>\n  <send>\n    <![CDATA[\n      SIP/2.0 200 OK\n      [last_Via:]\n      [last_From:]\n      [last_To:]\n      [last_Call-ID:]\n      [last_CSeq:]\n      Content-Length: 0\n\n    ]]>\n  </send>\n  <Reference variables=\"offer\"/>\n</scenario>\n",
         &no_answer[..start]
     );
-    write_scenario(&tolk, "late_no_answer.xml", &no_answer);
+    tolk.write_scenario("late_no_answer.xml", &no_answer);
     let _callee = tolk.callee(&sipp, 29244, 52900);
     std::thread::sleep(Duration::from_millis(300));
-    let ok = tolk.sipp(
-        &sipp,
-        &[
-            "-sf",
-            "late_no_answer.xml",
-            "-s",
-            "bob",
-            "127.0.0.1:29243",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            "29245",
-            "-m",
-            "1",
-        ],
-    );
+    let caller = Scenario::file("late_no_answer.xml")
+        .calling("bob", 29243)
+        .port(29245)
+        .calls(1);
+    let ok = tolk.sipp(&sipp, caller);
     assert!(
         ok.success(),
         "the caller was not hung up: {}",
@@ -386,41 +321,25 @@ fn renegotiate(name: &str, caller: &str, callee: &str, ports: [u16; 4]) -> Optio
     let sipp = tolk_testkit::peer("sipp")?;
     let [tolk_port, callee_port, caller_port, admin] = ports;
     // No RTP in these scenarios: the media timeout must outlast them.
-    let text = config(tolk_port, admin, "53100-53199", &peer_route(callee_port))
-        .replace("timeout_secs = 3", "timeout_secs = 30");
+    let text = config(
+        tolk_port,
+        admin,
+        "53100-53199",
+        &peer_route("callee", callee_port, ""),
+    )
+    .replace("timeout_secs = 3", "timeout_secs = 30");
     let tolk = Tolk::start(name, &text, admin);
-    write_scenario(&tolk, "glare_callee.xml", callee);
-    write_scenario(&tolk, "glare_caller.xml", caller);
-    let callee = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "glare_callee.xml",
-            "-p",
-            &callee_port.to_string(),
-            "-m",
-            "1",
-            "-trace_msg",
-        ],
-    );
-    std::thread::sleep(Duration::from_millis(300));
-    let target = format!("127.0.0.1:{tolk_port}");
-    let caller = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "glare_caller.xml",
-            "-s",
-            "svc",
-            &target,
-            "-p",
-            &caller_port.to_string(),
-            "-m",
-            "1",
-        ],
-    );
-    let caller = caller.join().expect("caller thread");
-    let callee = callee.join().expect("callee thread");
+    tolk.write_scenario("glare_callee.xml", callee);
+    tolk.write_scenario("glare_caller.xml", caller);
+    let callee = Scenario::file("glare_callee.xml")
+        .port(callee_port)
+        .calls(1)
+        .args(&["-trace_msg"]);
+    let caller = Scenario::file("glare_caller.xml")
+        .calling("svc", tolk_port)
+        .port(caller_port)
+        .calls(1);
+    let Outcome { caller, callee, .. } = tolk.sipp_call(&sipp, callee, caller).join();
     let errors = tolk.sipp_errors();
     assert!(caller.success(), "caller: {caller}\n{errors}");
     assert!(callee.success(), "callee: {callee}\n{errors}");

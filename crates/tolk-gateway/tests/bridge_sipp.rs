@@ -22,25 +22,12 @@ fn a_registered_callee_gets_the_callers_media_through_the_relay() {
         27381,
     );
     let _callee = tolk.callee(&sipp, 27322, 33000);
-    let status = tolk.sipp(
-        &sipp,
-        &[
-            "-sf",
-            "register.xml",
-            "-s",
-            "bob",
-            "127.0.0.1:27320",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            "27324",
-            "-key",
-            "contact_port",
-            "27322",
-            "-m",
-            "1",
-        ],
-    );
+    let register = Scenario::file("register.xml")
+        .calling("bob", 27320)
+        .port(27324)
+        .key("contact_port", 27322)
+        .calls(1);
+    let status = tolk.sipp(&sipp, register);
     assert!(status.success(), "REGISTER failed: {status}");
 
     let caller = tolk.caller(
@@ -53,24 +40,7 @@ fn a_registered_callee_gets_the_callers_media_through_the_relay() {
     );
     // While the calls are up, media flows both ways on both legs.
     let flowing = wait_for(Duration::from_secs(10), || {
-        let calls = tolk.http("GET", "/calls");
-        let Some(json) = calls.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()) else {
-            return false;
-        };
-        let Ok(calls) = serde_json::from_str::<serde_json::Value>(&json) else {
-            return false;
-        };
-        calls.as_array().is_some_and(|calls| {
-            calls.iter().any(|call| {
-                let legs = call["legs"].as_array().cloned().unwrap_or_default();
-                legs.len() == 2
-                    && legs.iter().all(|leg| {
-                        leg["packets_in"].as_u64().unwrap_or(0) > 10
-                            && leg["packets_out"].as_u64().unwrap_or(0) > 10
-                            && leg["codecs"][0] == "PCMU/8000"
-                    })
-            })
-        })
+        both_legs_flow(&tolk.calls(), |leg| leg["codecs"][0] == "PCMU/8000")
     });
     let status = caller.join().expect("caller thread");
     assert!(
@@ -160,30 +130,15 @@ target = "echo"
     socket
         .set_read_timeout(Some(Duration::from_secs(5)))
         .expect("timeout");
-    let in_dialog = |method: &str, seq: u32| {
-        format!(
-            "{method} sip:echo@127.0.0.1:27375 SIP/2.0\r\n\
-             Via: SIP/2.0/UDP 127.0.0.1:27372;rport;branch=z9hG4bK{method}{seq}\r\n\
-             {}\r\n{}\r\n{}\r\nCSeq: {seq} {method}\r\nMax-Forwards: 70\r\n\
-             Content-Length: 0\r\n\r\n",
-            header(&ok, "From"),
-            header(&ok, "To"),
-            header(&ok, "Call-ID")
-        )
-    };
-    for message in [in_dialog("ACK", 1), in_dialog("BYE", 2)] {
+    let uri = "sip:echo@127.0.0.1:27375";
+    let via = "127.0.0.1:27372;rport";
+    for request in [("ACK", 1), ("BYE", 2)] {
+        let message = in_dialog(&ok, uri, via, request, "", "");
         socket
             .send_to(message.as_bytes(), "127.0.0.1:27375")
             .expect("send");
     }
-    let mut buf = [0u8; 4096];
-    let bye_ok = loop {
-        let n = socket.recv(&mut buf).expect("BYE answered");
-        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-        if text.contains(" BYE\r\n") {
-            break text;
-        }
-    };
+    let bye_ok = final_response(&socket, "BYE");
     assert!(bye_ok.starts_with("SIP/2.0 200"), "{bye_ok}");
     drop(socket);
 
@@ -212,38 +167,22 @@ target = "echo"
     socket
         .set_read_timeout(Some(Duration::from_secs(5)))
         .expect("timeout");
-    let mut buf = [0u8; 4096];
-    let mut final_response = |message: &str, method: &str| {
+    let answered = |message: &str, method: &str| {
         socket
             .send_to(message.as_bytes(), "127.0.0.1:27308")
             .expect("send");
-        loop {
-            let n = socket.recv(&mut buf).expect("a response");
-            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-            if !text.starts_with("SIP/2.0 1") && text.contains(&format!(" {method}\r\n")) {
-                break text;
-            }
-        }
+        final_response(&socket, method)
     };
-    let ok = final_response(&invite("echo", 27308, 27312, (0, "PCMU")), "INVITE");
+    let ok = answered(&invite("echo", 27308, 27312, (0, "PCMU")), "INVITE");
     assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
     let (_, first_sdp) = ok.split_once("\r\n\r\n").expect("SDP");
     let in_dialog = |method: &str, seq: u32, body: &str| {
-        let content = if body.is_empty() {
-            String::new()
-        } else {
-            "Content-Type: application/sdp\r\n".to_owned()
-        };
-        format!(
-            "{method} sip:echo@127.0.0.1:27308 SIP/2.0\r\n\
-             Via: SIP/2.0/UDP 127.0.0.1:27312;branch=z9hG4bK{method}{seq}\r\n\
-             {}\r\n{}\r\n{}\r\nCSeq: {seq} {method}\r\nMax-Forwards: 70\r\n\
-             Contact: <sip:t@127.0.0.1:27312>\r\n{content}Content-Length: {}\r\n\r\n{body}",
-            header(&ok, "From"),
-            header(&ok, "To"),
-            header(&ok, "Call-ID"),
-            body.len()
-        )
+        let mut headers = "Contact: <sip:t@127.0.0.1:27312>\r\n".to_owned();
+        if !body.is_empty() {
+            headers.push_str("Content-Type: application/sdp\r\n");
+        }
+        let uri = "sip:echo@127.0.0.1:27308";
+        in_dialog(&ok, uri, "127.0.0.1:27312", (method, seq), &headers, body)
     };
     let sender = UdpSocket::bind("127.0.0.1:27313").expect("bind");
     let send = |message: String| {
@@ -253,7 +192,7 @@ target = "echo"
     };
     send(in_dialog("ACK", 1, ""));
 
-    let refreshed = final_response(&in_dialog("INVITE", 2, ""), "INVITE");
+    let refreshed = answered(&in_dialog("INVITE", 2, ""), "INVITE");
     assert!(refreshed.starts_with("SIP/2.0 200"), "{refreshed}");
     let (_, offer) = refreshed.split_once("\r\n\r\n").expect("SDP offer");
     assert_eq!(offer, first_sdp, "the current SDP, same o= version");
@@ -261,7 +200,7 @@ target = "echo"
                   m=audio 33990 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
     send(in_dialog("ACK", 2, answer));
 
-    let bye_ok = final_response(&in_dialog("BYE", 3, ""), "BYE");
+    let bye_ok = answered(&in_dialog("BYE", 3, ""), "BYE");
     assert!(bye_ok.starts_with("SIP/2.0 200"), "{bye_ok}");
     tolk.assert_idle();
 }
@@ -273,33 +212,17 @@ fn a_sip_callees_refusal_keeps_its_status() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let routes = r#"
-[[peer]]
-name = "refusing"
-address = "127.0.0.1:27318"
-
-[[route]]
-user = ".+"
-target = "peer:refusing"
-"#;
+    let routes = &peer_route("refusing", 27318, "");
     let tolk = Tolk::start(
         "bridge-status",
         &config(27315, 27319, "31500-31599", routes),
         27319,
     );
-    let callee = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "callee_rejects.xml",
-            "-p",
-            "27318",
-            "-mp",
-            "34740",
-            "-m",
-            "1",
-        ],
-    );
+    let rejecting = Scenario::file("callee_rejects.xml")
+        .port(27318)
+        .media_port(34740)
+        .calls(1);
+    let callee = tolk.sipp_thread(&sipp, rejecting);
     std::thread::sleep(Duration::from_millis(300));
     let refused = request(27315, 27321, &invite("svc", 27315, 27321, (0, "PCMU")));
     assert!(refused.starts_with("SIP/2.0 480"), "{refused}");
@@ -312,15 +235,7 @@ fn silent_media_ends_the_call_and_sigterm_drains() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let routes = r#"
-[[peer]]
-name = "callee"
-address = "127.0.0.1:27352"
-
-[[route]]
-user = ".+"
-target = "peer:callee"
-"#;
+    let routes = &peer_route("callee", 27352, "");
     let tolk = Tolk::start(
         "bridge-timeout",
         &config(27350, 27384, "31300-31399", routes),
@@ -329,26 +244,12 @@ target = "peer:callee"
     let _callee = tolk.callee(&sipp, 27352, 33200);
     // No media from the caller: the relay's timeout (3 s) ends the call
     // with a BYE to both legs, which the caller scenario expects.
-    let status = tolk.sipp(
-        &sipp,
-        &[
-            "-sf",
-            "callee_hangs_up_on_bye.xml",
-            "-s",
-            "svc",
-            "127.0.0.1:27350",
-            "-i",
-            "127.0.0.1",
-            "-mi",
-            "127.0.0.1",
-            "-p",
-            "27353",
-            "-mp",
-            "33300",
-            "-m",
-            "1",
-        ],
-    );
+    let silent = Scenario::file("callee_hangs_up_on_bye.xml")
+        .calling("svc", 27350)
+        .port(27353)
+        .media_port(33300)
+        .calls(1);
+    let status = tolk.sipp(&sipp, silent);
     assert!(
         status.success(),
         "the silent call was not torn down: {status}"
@@ -397,15 +298,7 @@ fn a_thousand_calls_at_a_hundred_per_second_to_a_peer() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let routes = r#"
-[[peer]]
-name = "callee"
-address = "127.0.0.1:27332"
-
-[[route]]
-user = ".+"
-target = "peer:callee"
-"#;
+    let routes = &peer_route("callee", 27332, "");
     let tolk = Tolk::start(
         "bridge-load",
         &config(27330, 27382, "32000-32999", routes),
@@ -451,16 +344,11 @@ fn a_callee_without_the_callers_codec_is_transcoded() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let routes = r#"
-[[peer]]
-name = "alaw"
-address = "127.0.0.1:27362"
-media = { codecs = ["pcma"], transcoding = true }
-
-[[route]]
-user = ".+"
-target = "peer:alaw"
-"#;
+    let routes = &peer_route(
+        "alaw",
+        27362,
+        r#"media = { codecs = ["pcma"], transcoding = true }"#,
+    );
     let tolk = Tolk::start(
         "bridge-transcode",
         &config(27360, 27385, "31100-31199", routes),
@@ -477,12 +365,10 @@ target = "peer:alaw"
     );
     // PCMU from the caller reaches the A-law callee and its echo comes back.
     let transcoded = wait_for(Duration::from_secs(8), || {
-        let calls = tolk.http("GET", "/calls");
-        let body = calls.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-        let Ok(calls) = serde_json::from_str::<serde_json::Value>(body) else {
-            return false;
-        };
-        let legs = calls[0]["legs"].as_array().cloned().unwrap_or_default();
+        let legs = tolk.calls()[0]["legs"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         legs.len() == 2
             && legs[0]["codecs"][0] == "PCMU/8000"
             && legs[1]["codecs"][0] == "PCMA/8000"
@@ -506,17 +392,6 @@ target = "peer:alaw"
     tolk.assert_idle();
 }
 
-/// The header field `name` of a SIP message (its first line).
-fn header<'a>(message: &'a str, name: &str) -> &'a str {
-    message
-        .lines()
-        .find(|line| {
-            line.split_once(':')
-                .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name))
-        })
-        .unwrap_or("")
-}
-
 #[test]
 fn an_srtp_caller_reaches_a_plain_rtp_callee() {
     use tolk_relay::srtp::sdes::{CryptoAttribute, format_inline};
@@ -525,16 +400,7 @@ fn an_srtp_caller_reaches_a_plain_rtp_callee() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let routes = r#"
-[[peer]]
-name = "plain"
-address = "127.0.0.1:27392"
-media = { srtp = "off" }
-
-[[route]]
-user = ".+"
-target = "peer:plain"
-"#;
+    let routes = &peer_route("plain", 27392, r#"media = { srtp = "off" }"#);
     let tolk = Tolk::start(
         "bridge-srtp",
         &config(27390, 27387, "31600-31699", routes),
@@ -568,14 +434,7 @@ target = "peer:plain"
     signalling
         .send_to(format!("{head}\r\n\r\n{sdp}").as_bytes(), "127.0.0.1:27390")
         .expect("send INVITE");
-    let mut buf = [0u8; 4096];
-    let ok = loop {
-        let n = signalling.recv(&mut buf).expect("a response");
-        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-        if !text.starts_with("SIP/2.0 1") {
-            break text;
-        }
-    };
+    let ok = final_response(&signalling, "INVITE");
     assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
     let (_, answer) = ok.split_once("\r\n\r\n").expect("SDP answer");
     let answer = tolk_sdp::parse(answer.as_bytes()).expect("answer parses");
@@ -585,17 +444,8 @@ target = "peer:plain"
         .expect("Tolk's key")
         .key;
     let relay = std::net::SocketAddr::new([127, 0, 0, 1].into(), line.port);
-    let dialog = |method: &str, seq: u32| {
-        format!(
-            "{method} sip:svc@127.0.0.1:27390 SIP/2.0\r\n\
-             Via: SIP/2.0/UDP 127.0.0.1:27391;branch=z9hG4bK{method}{seq}\r\n\
-             {}\r\n{}\r\n{}\r\nCSeq: {seq} {method}\r\nMax-Forwards: 70\r\n\
-             Content-Length: 0\r\n\r\n",
-            header(&ok, "From"),
-            header(&ok, "To"),
-            header(&ok, "Call-ID")
-        )
-    };
+    let (uri, via) = ("sip:svc@127.0.0.1:27390", "127.0.0.1:27391");
+    let dialog = |method: &str, seq: u32| in_dialog(&ok, uri, via, (method, seq), "", "");
     signalling
         .send_to(dialog("ACK", 1).as_bytes(), "127.0.0.1:27390")
         .expect("send ACK");
@@ -635,24 +485,12 @@ target = "peer:plain"
     // its SRTP context for our unchanged key (a fresh one would restart
     // at rollover counter 0 and fail every packet from here on).
     let refresh = sdp.replace("o=t 1 1", "o=t 1 2");
-    let reinvite = dialog("INVITE", 2).replace(
-        "Content-Length: 0\r\n\r\n",
-        &format!(
-            "Contact: <sip:t@127.0.0.1:27391>\r\nContent-Type: application/sdp\r\n\
-             Content-Length: {}\r\n\r\n{refresh}",
-            refresh.len()
-        ),
-    );
+    let offering = "Contact: <sip:t@127.0.0.1:27391>\r\nContent-Type: application/sdp\r\n";
+    let reinvite = in_dialog(&ok, uri, via, ("INVITE", 2), offering, &refresh);
     signalling
         .send_to(reinvite.as_bytes(), "127.0.0.1:27390")
         .expect("send re-INVITE");
-    let refreshed = loop {
-        let n = signalling.recv(&mut buf).expect("re-INVITE answered");
-        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-        if text.starts_with("SIP/2.0") && !text.starts_with("SIP/2.0 1") {
-            break text;
-        }
-    };
+    let refreshed = final_response(&signalling, "INVITE");
     assert!(refreshed.starts_with("SIP/2.0 200"), "{refreshed}");
     signalling
         .send_to(dialog("ACK", 2).as_bytes(), "127.0.0.1:27390")
@@ -676,13 +514,7 @@ target = "peer:plain"
     signalling
         .send_to(dialog("BYE", 3).as_bytes(), "127.0.0.1:27390")
         .expect("send BYE");
-    let bye_ok = loop {
-        let n = signalling.recv(&mut buf).expect("BYE answered");
-        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-        if text.starts_with("SIP/2.0") && text.contains("BYE") {
-            break text;
-        }
-    };
+    let bye_ok = final_response(&signalling, "BYE");
     assert!(bye_ok.starts_with("SIP/2.0 200"), "{bye_ok}");
     tolk.assert_idle();
 }
@@ -692,55 +524,27 @@ fn rfc4733_key_presses_reach_an_info_peer_as_sip_info() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let routes = r#"
-[[peer]]
-name = "info"
-address = "127.0.0.1:27302"
-media = { codecs = ["pcma"], dtmf = "info" }
-
-[[route]]
-user = ".+"
-target = "peer:info"
-"#;
+    let routes = &peer_route(
+        "info",
+        27302,
+        r#"media = { codecs = ["pcma"], dtmf = "info" }"#,
+    );
     let tolk = Tolk::start(
         "bridge-dtmf",
         &config(27300, 27388, "31700-31799", routes),
         27388,
     );
-    let callee = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "callee_info.xml",
-            "-p",
-            "27302",
-            "-mp",
-            "34000",
-            "-m",
-            "1",
-        ],
-    );
-    std::thread::sleep(Duration::from_millis(300));
-    let caller = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "caller_dtmf.xml",
-            "-s",
-            "svc",
-            "127.0.0.1:27300",
-            "-p",
-            "27303",
-            "-mp",
-            "34100",
-            "-m",
-            "1",
-            "-d",
-            "1500",
-        ],
-    );
-    let caller = caller.join().expect("caller thread");
-    let callee = callee.join().expect("callee thread");
+    let callee = Scenario::file("callee_info.xml")
+        .port(27302)
+        .media_port(34000)
+        .calls(1);
+    let caller = Scenario::file("caller_dtmf.xml")
+        .calling("svc", 27300)
+        .port(27303)
+        .media_port(34100)
+        .calls(1)
+        .args(&["-d", "1500"]);
+    let Outcome { caller, callee, .. } = tolk.sipp_call(&sipp, callee, caller).join();
     assert!(caller.success(), "the caller failed: {caller}");
     assert!(
         callee.success(),
@@ -754,52 +558,22 @@ fn a_hold_from_the_caller_is_renegotiated_on_both_legs() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let routes = r#"
-[[peer]]
-name = "held"
-address = "127.0.0.1:27306"
-
-[[route]]
-user = ".+"
-target = "peer:held"
-"#;
+    let routes = &peer_route("held", 27306, "");
     let tolk = Tolk::start(
         "bridge-hold",
         &config(27304, 27389, "31800-31899", routes),
         27389,
     );
-    let callee = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "callee_held.xml",
-            "-p",
-            "27306",
-            "-mp",
-            "34200",
-            "-m",
-            "1",
-        ],
-    );
-    std::thread::sleep(Duration::from_millis(300));
-    let caller = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "caller_hold.xml",
-            "-s",
-            "svc",
-            "127.0.0.1:27304",
-            "-p",
-            "27307",
-            "-mp",
-            "34300",
-            "-m",
-            "1",
-        ],
-    );
-    let caller = caller.join().expect("caller thread");
-    let callee = callee.join().expect("callee thread");
+    let callee = Scenario::file("callee_held.xml")
+        .port(27306)
+        .media_port(34200)
+        .calls(1);
+    let caller = Scenario::file("caller_hold.xml")
+        .calling("svc", 27304)
+        .port(27307)
+        .media_port(34300)
+        .calls(1);
+    let Outcome { caller, callee, .. } = tolk.sipp_call(&sipp, callee, caller).join();
     let errors = tolk.sipp_errors();
     assert!(
         caller.success(),
@@ -817,43 +591,22 @@ fn the_admin_api_hangs_up_a_bridged_call() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let routes = r#"
-[[peer]]
-name = "callee"
-address = "127.0.0.1:27316"
-
-[[route]]
-user = ".+"
-target = "peer:callee"
-"#;
+    let routes = &peer_route("callee", 27316, "");
     let config = config(27314, 27379, "31900-31999", routes)
         .replace("timeout_secs = 3", "timeout_secs = 60");
     let tolk = Tolk::start("bridge-admin", &config, 27379);
     let _callee = tolk.callee(&sipp, 27316, 34250);
     // The caller waits for a BYE: only the hang-up can send it in time.
-    let caller = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "callee_hangs_up_on_bye.xml",
-            "-s",
-            "svc",
-            "127.0.0.1:27314",
-            "-p",
-            "27317",
-            "-mp",
-            "34350",
-            "-m",
-            "1",
-        ],
-    );
+    let waiting = Scenario::file("callee_hangs_up_on_bye.xml")
+        .calling("svc", 27314)
+        .port(27317)
+        .media_port(34350)
+        .calls(1);
+    let caller = tolk.sipp_thread(&sipp, waiting);
     assert!(wait_for(Duration::from_secs(5), || tolk
         .metric("tolk_active_calls")
         == 1));
-    let calls = tolk.http("GET", "/calls");
-    let body = calls.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    let calls: serde_json::Value = serde_json::from_str(body).expect("JSON");
-    let id = calls[0]["id"].as_str().expect("call id").to_owned();
+    let id = tolk.calls()[0]["id"].as_str().expect("call id").to_owned();
     let hung_up = Instant::now();
     let deleted = tolk.http("DELETE", &format!("/calls/{id}"));
     assert!(deleted.starts_with("HTTP/1.1 204"), "{deleted}");
@@ -931,57 +684,28 @@ fn call_through(
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let [tolk_port, callee_port, caller_port, _] = ports.map(|p| p.to_string());
-    let routes = format!(
-        r#"
-[[peer]]
-name = "ringing"
-address = "127.0.0.1:{callee_port}"
-
-[[route]]
-user = ".+"
-target = "peer:ringing"
-"#
-    );
+    let [tolk_port, callee_port, caller_port, admin] = ports;
     let tolk = Tolk::start(
         &format!("bridge-cancel-{tolk_port}"),
-        &config(ports[0], ports[3], relay_ports, &routes),
-        ports[3],
+        &config(
+            tolk_port,
+            admin,
+            relay_ports,
+            &peer_route("ringing", callee_port, ""),
+        ),
+        admin,
     );
-    let [callee_media, caller_media] = media.map(|p| p.to_string());
-    let callee = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            scenario,
-            "-p",
-            &callee_port,
-            "-mp",
-            &callee_media,
-            "-m",
-            "1",
-        ],
-    );
-    std::thread::sleep(Duration::from_millis(300));
-    let target = format!("127.0.0.1:{tolk_port}");
-    let caller = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            caller_scenario,
-            "-s",
-            "svc",
-            &target,
-            "-p",
-            &caller_port,
-            "-mp",
-            &caller_media,
-            "-m",
-            "1",
-        ],
-    );
-    let caller = caller.join().expect("caller thread");
-    let callee = callee.join().expect("callee thread");
+    let [callee_media, caller_media] = media;
+    let callee = Scenario::file(scenario)
+        .port(callee_port)
+        .media_port(callee_media)
+        .calls(1);
+    let caller = Scenario::file(caller_scenario)
+        .calling("svc", tolk_port)
+        .port(caller_port)
+        .media_port(caller_media)
+        .calls(1);
+    let Outcome { caller, callee, .. } = tolk.sipp_call(&sipp, callee, caller).join();
     let errors = tolk.sipp_errors();
     assert!(
         caller.success(),
@@ -1014,40 +738,19 @@ fn a_storm_of_calls_to_a_blackhole_fails_with_504_and_frees_everything() {
     // Bound and never read: the INVITEs go nowhere.
     let blackhole = UdpSocket::bind("127.0.0.1:0").expect("bind the blackhole");
     let hole = blackhole.local_addr().expect("blackhole address");
-    let routes = format!(
-        r#"
-[[peer]]
-name = "blackhole"
-address = "{hole}"
-
-[[route]]
-user = ".+"
-target = "peer:blackhole"
-"#
-    );
+    let routes = peer_route("blackhole", hole.port(), "");
     let tolk = Tolk::start(
         "bridge-blackhole",
         &config(29400, 29500, "54000-54999", &routes),
         29500,
     );
-    let caller = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "caller_times_out.xml",
-            "-s",
-            "svc",
-            "127.0.0.1:29400",
-            "-p",
-            "29402",
-            "-mp",
-            "55000",
-            "-m",
-            "200",
-            "-r",
-            "100",
-        ],
-    );
+    let storm = Scenario::file("caller_times_out.xml")
+        .calling("svc", 29400)
+        .port(29402)
+        .media_port(55000)
+        .calls(200)
+        .args(&["-r", "100"]);
+    let caller = tolk.sipp_thread(&sipp, storm);
     let status = caller.join().expect("caller thread");
     assert!(
         status.success(),
@@ -1077,55 +780,27 @@ fn a_callee_ringing_forever_is_cancelled_at_the_ring_timeout() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let routes = r#"
-[[peer]]
-name = "ringing"
-address = "127.0.0.1:29411"
-
-[[route]]
-user = ".+"
-target = "peer:ringing"
-"#;
+    let routes = &peer_route("ringing", 29411, "");
     // Media timeout 3 s, ring timeout 5 s.
     let config = config(29410, 29501, "55100-55199", routes).replace(
         "drain_timeout_secs = 20",
         "drain_timeout_secs = 20\nring_timeout_secs = 5",
     );
     let tolk = Tolk::start("bridge-ring", &config, 29501);
-    let callee = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "callee_only_rings.xml",
-            "-p",
-            "29411",
-            "-mp",
-            "55300",
-            "-m",
-            "1",
-        ],
-    );
-    std::thread::sleep(Duration::from_millis(300));
-    let started = Instant::now();
-    let caller = tolk.sipp_thread(
-        &sipp,
-        &[
-            "-sf",
-            "caller_not_answered.xml",
-            "-s",
-            "svc",
-            "127.0.0.1:29410",
-            "-p",
-            "29412",
-            "-mp",
-            "55310",
-            "-m",
-            "1",
-        ],
-    );
-    let caller = caller.join().expect("caller thread");
-    let rang = started.elapsed();
-    let callee = callee.join().expect("callee thread");
+    let callee = Scenario::file("callee_only_rings.xml")
+        .port(29411)
+        .media_port(55300)
+        .calls(1);
+    let caller = Scenario::file("caller_not_answered.xml")
+        .calling("svc", 29410)
+        .port(29412)
+        .media_port(55310)
+        .calls(1);
+    let Outcome {
+        caller,
+        callee,
+        caller_ran: rang,
+    } = tolk.sipp_call(&sipp, callee, caller).join();
     let errors = tolk.sipp_errors();
     assert!(
         caller.success(),

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use harness::{Tolk, sdp_ports, wait_for};
+use harness::{Scenario, SippCall, Tolk, sdp_ports, wait_for};
 use tolk_media::rtcp::keyframe::{KeyframeRequest, requests};
 use tolk_media::rtcp::parse_compound;
 use tolk_testkit::media_peer::{MediaPeer, rr_and_pli, rtp};
@@ -70,61 +70,31 @@ target = "peer:room"
     )
 }
 
-/// The callee (in the background) and the caller (on a thread), each
-/// logging its messages so that the test can read the gateway's ports.
+/// The callee and the caller, each logging its messages so that the
+/// test can read the gateway's ports.
 struct Call {
-    callee: std::thread::JoinHandle<std::process::ExitStatus>,
-    caller: std::thread::JoinHandle<std::process::ExitStatus>,
+    sipp: SippCall,
     caller_log: PathBuf,
     callee_log: PathBuf,
 }
 
 fn place_call(tolk: &Tolk, sipp: &Path, ports: &Ports, caller: &str, callee: &str) -> Call {
     let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
-    let common = |port: u16, media: u16, video: u16, log: &Path| -> Vec<String> {
-        [
-            "-p",
-            &port.to_string(),
-            "-mp",
-            &media.to_string(),
-            "-key",
-            "video_port",
-            &video.to_string(),
-            "-trace_msg",
-            "-message_file",
-            &log.to_string_lossy(),
-        ]
-        .map(str::to_owned)
-        .to_vec()
-    };
-    let mut callee_args = vec!["-sf".to_owned(), callee.to_owned(), "-m".into(), "1".into()];
-    callee_args.extend(common(
-        ports.callee,
-        ports.callee_audio,
-        ports.callee_video,
-        &callee_log,
-    ));
-    let callee = tolk.sipp_thread(sipp, &as_strs(&callee_args));
-    std::thread::sleep(Duration::from_millis(300));
-    let mut caller_args = vec![
-        "-sf".to_owned(),
-        caller.to_owned(),
-        "-s".into(),
-        "room".into(),
-        format!("127.0.0.1:{}", ports.tolk),
-        "-m".into(),
-        "1".into(),
-    ];
-    caller_args.extend(common(
-        ports.caller,
-        ports.caller_audio,
-        ports.caller_video,
-        &caller_log,
-    ));
-    let caller = tolk.sipp_thread(sipp, &as_strs(&caller_args));
+    let callee = Scenario::file(callee)
+        .calls(1)
+        .port(ports.callee)
+        .media_port(ports.callee_audio)
+        .key("video_port", ports.callee_video)
+        .message_log(&callee_log);
+    let caller = Scenario::file(caller)
+        .calling("room", ports.tolk)
+        .calls(1)
+        .port(ports.caller)
+        .media_port(ports.caller_audio)
+        .key("video_port", ports.caller_video)
+        .message_log(&caller_log);
     Call {
-        callee,
-        caller,
+        sipp: tolk.sipp_call(sipp, callee, caller),
         caller_log,
         callee_log,
     }
@@ -132,29 +102,16 @@ fn place_call(tolk: &Tolk, sipp: &Path, ports: &Ports, caller: &str, callee: &st
 
 impl Call {
     /// The relay's video ports toward the caller and the callee, from the
-    /// SDP the gateway sent them (waits up to 10 s for the answer).
+    /// SDP the gateway sent them (waits up to 10 s for each answer).
     fn relay_video_ports(&self, ports: &Ports) -> (SocketAddr, SocketAddr) {
-        let find = |log: &Path, ours: u16| {
-            sdp_ports(log, "video")
-                .into_iter()
-                .find(|port| *port != ours && *port != 0)
-        };
-        let mut found = (None, None);
-        wait_for(Duration::from_secs(10), || {
-            found = (
-                find(&self.caller_log, ports.caller_video),
-                find(&self.callee_log, ports.callee_video),
-            );
-            found.0.is_some() && found.1.is_some()
-        });
-        let addr =
-            |port: Option<u16>| SocketAddr::from(([127, 0, 0, 1], port.expect("video port")));
-        (addr(found.0), addr(found.1))
+        (
+            relay_port(&self.caller_log, "video", ports.caller_video),
+            relay_port(&self.callee_log, "video", ports.callee_video),
+        )
     }
 
     fn finish(self, tolk: &Tolk) {
-        let caller = self.caller.join().expect("caller thread");
-        let callee = self.callee.join().expect("callee thread");
+        let harness::Outcome { caller, callee, .. } = self.sipp.join();
         assert!(
             caller.success() && callee.success(),
             "caller {caller:?} callee {callee:?}\n{}",
@@ -164,8 +121,23 @@ impl Call {
     }
 }
 
-fn as_strs(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
+/// The RTP packets an end received, as (payload type, SSRC).
+type Received = Vec<(u8, u32)>;
+
+/// H.264 both ways at once: `PACKETS` from the caller `a` to the relay
+/// at `to_a` and from the callee `b` to `to_b`; what the callee and the
+/// caller received.
+fn exchange_video(
+    (a, to_a): (&MediaPeer, SocketAddr),
+    (b, to_b): (&MediaPeer, SocketAddr),
+) -> (Received, Received) {
+    std::thread::scope(|s| {
+        s.spawn(|| a.send_video(to_a, A_PT, A_SSRC, PACKETS));
+        s.spawn(|| b.send_video(to_b, B_PT, B_SSRC, PACKETS));
+        let at_b = s.spawn(|| b.receive_rtp(PACKETS.into(), Duration::from_secs(5)));
+        let at_a = a.receive_rtp(PACKETS.into(), Duration::from_secs(5));
+        (at_b.join().expect("receiver"), at_a)
+    })
 }
 
 fn rtcp_port(rtp: SocketAddr) -> SocketAddr {
@@ -203,13 +175,7 @@ fn video_crosses_the_bridge_and_an_info_becomes_a_pli() {
     let (to_a, to_b) = call.relay_video_ports(&ports);
 
     // H.264 both ways, each leg in its own payload type.
-    let (sent_a, sent_b) = std::thread::scope(|s| {
-        s.spawn(|| a.send_video(to_a, A_PT, A_SSRC, PACKETS));
-        s.spawn(|| b.send_video(to_b, B_PT, B_SSRC, PACKETS));
-        let at_b = s.spawn(|| b.receive_rtp(PACKETS.into(), Duration::from_secs(5)));
-        let at_a = a.receive_rtp(PACKETS.into(), Duration::from_secs(5));
-        (at_b.join().expect("receiver"), at_a)
-    });
+    let (sent_a, sent_b) = exchange_video((&a, to_a), (&b, to_b));
     assert_eq!(
         sent_a,
         vec![(B_PT, A_SSRC); PACKETS.into()],
@@ -343,29 +309,15 @@ fn a_callee_answering_without_the_video_line_gets_audio_only() {
     let _callee = tolk.callee(&sipp, ports.callee, ports.callee_audio);
     std::thread::sleep(Duration::from_millis(300));
     let log = tolk.dir.join("caller.msg");
-    let args = [
-        "-sf".to_owned(),
-        "caller_av.xml".into(),
-        "-s".into(),
-        "room".into(),
-        format!("127.0.0.1:{}", ports.tolk),
-        "-m".into(),
-        "1".into(),
-        "-p".into(),
-        ports.caller.to_string(),
-        "-mp".into(),
-        "50850".into(),
-        "-key".into(),
-        "audio_port".into(),
-        ports.caller_audio.to_string(),
-        "-key".into(),
-        "video_port".into(),
-        ports.caller_video.to_string(),
-        "-trace_msg".into(),
-        "-message_file".into(),
-        log.to_string_lossy().into_owned(),
-    ];
-    let caller = tolk.sipp_thread(&sipp, &as_strs(&args));
+    let av = Scenario::file("caller_av.xml")
+        .calling("room", ports.tolk)
+        .calls(1)
+        .port(ports.caller)
+        .media_port(50850)
+        .key("audio_port", ports.caller_audio)
+        .key("video_port", ports.caller_video)
+        .message_log(&log);
+    let caller = tolk.sipp_thread(&sipp, av);
     let to_relay = relay_port(&log, "audio", ports.caller_audio);
     assert_eq!(
         sdp_ports(&log, "video"),
@@ -433,13 +385,7 @@ fn video_added_mid_call_flows_and_its_removal_frees_the_session() {
         "callee_takes_video.xml",
     );
     let (to_a, to_b) = call.relay_video_ports(&ports);
-    let (sent_a, sent_b) = std::thread::scope(|s| {
-        s.spawn(|| a.send_video(to_a, A_PT, A_SSRC, PACKETS));
-        s.spawn(|| b.send_video(to_b, B_PT, B_SSRC, PACKETS));
-        let at_b = s.spawn(|| b.receive_rtp(PACKETS.into(), Duration::from_secs(5)));
-        let at_a = a.receive_rtp(PACKETS.into(), Duration::from_secs(5));
-        (at_b.join().expect("receiver"), at_a)
-    });
+    let (sent_a, sent_b) = exchange_video((&a, to_a), (&b, to_b));
     assert_eq!(
         sent_a,
         vec![(B_PT, A_SSRC); PACKETS.into()],

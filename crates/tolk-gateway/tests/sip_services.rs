@@ -65,12 +65,17 @@ fn register_raw(to: u16, from: u16, user: &str, cseq: u32, extra: &str) -> Strin
     )
 }
 
-fn run_scenario(tolk: &Tolk, sipp: &Path, name: &str, xml: &str, args: &[&str]) -> bool {
-    std::fs::write(tolk.dir.join(name), xml).expect("scenario");
-    let mut all = vec!["-sf", name];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["-i", "127.0.0.1", "-m", "1"]);
-    tolk.sipp(sipp, &all).success()
+/// Writes the scenario `name` and runs one call of it, `placed` saying
+/// where to and from which ports; true when sipp succeeded.
+fn run_scenario(
+    tolk: &Tolk,
+    sipp: &Path,
+    (name, xml): (&str, &str),
+    placed: impl FnOnce(Scenario) -> Scenario,
+) -> bool {
+    tolk.write_scenario(name, xml);
+    tolk.sipp(sipp, placed(Scenario::file(name)).calls(1))
+        .success()
 }
 
 #[test]
@@ -92,14 +97,14 @@ target = "registrar"
         29300,
     );
     let cases = [
-        ("auth_ok.xml", "alice", "wonderland", 200, "29201"),
-        ("auth_wrong.xml", "alice", "guess", 403, "29202"),
-        ("auth_unknown.xml", "mallory", "x", 403, "29203"),
+        ("auth_ok.xml", "alice", "wonderland", 200, 29201),
+        ("auth_wrong.xml", "alice", "guess", 403, 29202),
+        ("auth_unknown.xml", "mallory", "x", 403, 29203),
     ];
     for (name, user, password, status, port) in cases {
         let xml = register_with_digest(user, password, status);
         assert!(
-            run_scenario(&tolk, &sipp, name, &xml, &["127.0.0.1:29200", "-p", port]),
+            run_scenario(&tolk, &sipp, (name, &xml), |run| run.to(29200).port(port)),
             "{user}/{password} should get {status}: {}",
             tolk.sipp_errors()
         );
@@ -327,9 +332,8 @@ target = "echo"
         run_scenario(
             &tolk,
             &sipp,
-            "auth_caller.xml",
-            AUTHENTICATED_CALLER,
-            &["127.0.0.1:29220", "-p", "29222", "-mp", "52800"]
+            ("auth_caller.xml", AUTHENTICATED_CALLER),
+            |run| run.to(29220).port(29222).media_port(52800)
         ),
         "the authenticated call goes through: {}",
         tolk.sipp_errors()
@@ -402,48 +406,21 @@ fn a_message_reaches_a_registered_user_and_its_answer_comes_back() {
         &config(29260, 29306, "53000-53099", routes),
         29306,
     );
-    std::fs::write(tolk.dir.join("message_receiver.xml"), MESSAGE_RECEIVER).expect("scenario");
-    std::fs::write(tolk.dir.join("message_sender.xml"), MESSAGE_SENDER).expect("scenario");
-    let receiver = tolk.sipp_thread(
-        &sipp,
-        &["-sf", "message_receiver.xml", "-p", "29261", "-m", "1"],
-    );
-    let registered = tolk.sipp(
-        &sipp,
-        &[
-            "-sf",
-            "register.xml",
-            "-s",
-            "carol",
-            "127.0.0.1:29260",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            "29262",
-            "-key",
-            "contact_port",
-            "29261",
-            "-m",
-            "1",
-        ],
-    );
-    assert!(registered.success(), "REGISTER failed");
-    let sent = tolk.sipp(
-        &sipp,
-        &[
-            "-sf",
-            "message_sender.xml",
-            "-s",
-            "carol",
-            "127.0.0.1:29260",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            "29263",
-            "-m",
-            "1",
-        ],
-    );
+    tolk.write_scenario("message_receiver.xml", MESSAGE_RECEIVER);
+    tolk.write_scenario("message_sender.xml", MESSAGE_SENDER);
+    let receiving = Scenario::file("message_receiver.xml").port(29261).calls(1);
+    let receiver = tolk.sipp_thread(&sipp, receiving);
+    let register = Scenario::file("register.xml")
+        .calling("carol", 29260)
+        .port(29262)
+        .key("contact_port", 29261)
+        .calls(1);
+    assert!(tolk.sipp(&sipp, register).success(), "REGISTER failed");
+    let sending = Scenario::file("message_sender.xml")
+        .calling("carol", 29260)
+        .port(29263)
+        .calls(1);
+    let sent = tolk.sipp(&sipp, sending);
     let received = receiver.join().expect("receiver thread");
     assert!(
         received.success(),

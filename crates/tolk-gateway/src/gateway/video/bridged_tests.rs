@@ -43,6 +43,21 @@ fn h264(port: u16, pt: u8) -> String {
     video(port, pt, "H264", &H264.replace("{pt}", &pt.to_string()))
 }
 
+/// A call whose caller offers PCMU audio and H.264 video (payload type
+/// 109), both legs under the default policy.
+async fn audio_and_video_call(relay: &Relay) -> CallMedia {
+    let policy = MediaPolicy::default();
+    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
+    CallMedia::new(relay, IP, &policy, &policy, Some(offer))
+        .await
+        .expect("media")
+}
+
+/// An answer taking the audio and refusing the video (port 0).
+fn video_refused() -> SessionDescription {
+    sdp(&format!("{AUDIO}m=video 0 RTP/AVP 97\r\n"))
+}
+
 fn ports(description: &SessionDescription) -> Vec<(MediaKind, u16)> {
     description
         .media
@@ -54,11 +69,7 @@ fn ports(description: &SessionDescription) -> Vec<(MediaKind, u16)> {
 #[tokio::test]
 async fn video_gets_its_own_relay_session_and_reaches_both_legs() {
     let relay = relay(51900);
-    let policy = MediaPolicy::default();
-    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
-        .await
-        .expect("media");
+    let mut media = audio_and_video_call(&relay).await;
     let b_offer = media.b_offer().expect("b offer").clone();
     let kinds = ports(&b_offer);
     assert_eq!(kinds.len(), 2, "{kinds:?}");
@@ -145,12 +156,8 @@ async fn video_without_a_common_codec_is_rejected_while_audio_proceeds() {
 #[tokio::test]
 async fn a_callee_refusing_video_leaves_the_caller_with_audio() {
     let relay = relay(51940);
-    let policy = MediaPolicy::default();
-    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
-        .await
-        .expect("media");
-    let answer = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 97\r\n"));
+    let mut media = audio_and_video_call(&relay).await;
+    let answer = video_refused();
     let a_answer = media.b_answered(&relay, &answer).await.expect("answered");
     assert_eq!(a_answer.media[1].port, 0, "{a_answer:?}");
     assert_ne!(a_answer.media[0].port, 0);
@@ -168,12 +175,8 @@ fn directions(description: &SessionDescription) -> Vec<(u16, Option<Direction>)>
 #[tokio::test]
 async fn a_hold_keeps_the_rejected_video_line_in_the_re_offer() {
     let relay = relay(51960);
-    let policy = MediaPolicy::default();
-    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
-        .await
-        .expect("media");
-    let answer = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 97\r\n"));
+    let mut media = audio_and_video_call(&relay).await;
+    let answer = video_refused();
     media.b_answered(&relay, &answer).await.expect("answered");
     media.b_confirmed();
 
@@ -190,11 +193,7 @@ async fn a_hold_keeps_the_rejected_video_line_in_the_re_offer() {
 #[tokio::test]
 async fn holding_only_the_video_re_offers_only_the_video_as_held() {
     let relay = relay(51980);
-    let policy = MediaPolicy::default();
-    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
-        .await
-        .expect("media");
+    let mut media = audio_and_video_call(&relay).await;
     let pt = media.b_offer().expect("offer").media[1].formats[0].pt.0;
     let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
     media.b_answered(&relay, &answer).await.expect("answered");
@@ -264,12 +263,8 @@ async fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() 
 #[tokio::test]
 async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
     let relay = relay(51840);
-    let policy = MediaPolicy::default();
-    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
-        .await
-        .expect("media");
-    let refused = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 97\r\n"));
+    let mut media = audio_and_video_call(&relay).await;
+    let refused = video_refused();
     media.b_answered(&relay, &refused).await.expect("answered");
     media.b_confirmed();
     assert!(media.release_unused_video(&relay).is_some(), "idle session");
