@@ -353,6 +353,7 @@ async fn sip_event(bridge: &mut Bridge, event: UaEvent) {
         SipInput::Incoming { .. } | SipInput::Handled => {}
         SipInput::Leg(leg, event) => bridge.leg_event(leg, event).await,
         SipInput::Answer(id, response) => bridge.message_answered(id, response).await,
+        SipInput::DialogMessage(leg, id, request) => bridge.dialog_message(leg, id, request).await,
         SipInput::Request(id, request) if *request.method() == Method::Message => {
             bridge.message(id, request).await;
         }

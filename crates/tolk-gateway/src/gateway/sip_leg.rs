@@ -40,8 +40,10 @@ pub enum SipInput {
     },
     /// A request outside any call (REGISTER, OPTIONS, MESSAGE).
     Request(TransactionId, Request),
-    /// The final response to a request we sent outside any call (None:
-    /// it timed out).
+    /// A MESSAGE inside a call's dialog on a leg (RFC 3428), for the
+    /// bridge to relay to the other leg.
+    DialogMessage(LegId, TransactionId, Request),
+    /// The final response to a request we sent (None: it timed out).
     Answer(TransactionId, Option<Response>),
     /// Nothing for the bridge (already answered or not of interest).
     Handled,
@@ -337,12 +339,8 @@ impl SipLegs {
                 id,
                 request,
             } => SipInput::Request(id, request),
-            UaEvent::Response {
-                dialog: None,
-                id,
-                response,
-            } => SipInput::Answer(id, Some(response)),
-            UaEvent::TimedOut { dialog: None, id } => SipInput::Answer(id, None),
+            UaEvent::Response { id, response, .. } => SipInput::Answer(id, Some(response)),
+            UaEvent::TimedOut { id, .. } => SipInput::Answer(id, None),
             UaEvent::Terminated { dialog, reason } => {
                 let Some(leg) = self.by_dialog.remove(&dialog) else {
                     return SipInput::Handled;
@@ -383,7 +381,8 @@ impl SipLegs {
     }
 
     /// A request inside a call's dialog: UPDATE offers, INFO key presses
-    /// and picture updates; anything else is simply acknowledged.
+    /// and picture updates, MESSAGEs for the other leg; anything else is
+    /// simply acknowledged.
     async fn in_dialog(&mut self, leg: LegId, id: TransactionId, request: Request) -> SipInput {
         let content_type = request
             .headers()
@@ -434,6 +433,7 @@ impl SipLegs {
                     }
                 }
             }
+            Method::Message => SipInput::DialogMessage(leg, id, request),
             _ => {
                 self.respond(id, 200, None).await;
                 SipInput::Handled
@@ -687,6 +687,26 @@ impl SipLegs {
         if waiting {
             self.send_reoffer(leg).await;
         }
+    }
+
+    /// Sends a MESSAGE with `body` inside `leg`'s dialog; its final
+    /// response arrives as [`SipInput::Answer`]. An error when the leg or
+    /// its dialog is gone.
+    pub async fn message(
+        &self,
+        leg: LegId,
+        content_type: String,
+        body: Bytes,
+    ) -> Result<TransactionId, String> {
+        let dialog = self.legs.get(&leg).ok_or("the leg has ended")?.dialog;
+        self.handle
+            .with(move |ua, now| {
+                let body = (!body.is_empty()).then_some((content_type.as_str(), body));
+                ua.request(now, dialog, Method::Message, body)
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
     }
 
     async fn info(&self, dialog: DialogId, content_type: &'static str, body: Bytes) {

@@ -116,7 +116,7 @@ impl Bridge {
             .map_err(|e| e.to_string())
     }
 
-    async fn answer_message(
+    pub(super) async fn answer_message(
         &self,
         id: TransactionId,
         request: &Request,

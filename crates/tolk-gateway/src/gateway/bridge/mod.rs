@@ -9,9 +9,11 @@
 //!   leg takes them.
 //! - `teardown`: hang-ups, endings and what they free and count.
 //! - `message`: MESSAGE outside calls routed and relayed.
+//! - `dialog_message`: MESSAGE inside a call relayed to the other leg.
 //! - `video`: a video stream added or removed mid-call.
 
 mod call;
+mod dialog_message;
 mod events;
 mod keyframe;
 mod message;
@@ -50,7 +52,8 @@ pub(crate) struct Bridge {
     calls: HashMap<String, Call>,
     by_leg: HashMap<LegId, String>,
     by_session: HashMap<SessionId, String>,
-    /// MESSAGEs relayed: our transaction -> the sender's and its request.
+    /// MESSAGEs relayed, in or outside calls: our transaction -> the
+    /// sender's and its request.
     messages: HashMap<TransactionId, (TransactionId, Request)>,
     /// Video sessions (never a media timeout: video may rest while audio flows).
     by_video: HashMap<SessionId, String>,

@@ -1,0 +1,42 @@
+//! MESSAGE inside a call (RFC 3428 section 4 allows it in a dialog):
+//! relayed as a request in the other leg's dialog, and the final
+//! response that leg gives relayed back (481 when there is no other
+//! dialog any more, 408 when it does not answer).
+
+use tolk_interwork::LegId;
+use tolk_sip::Request;
+use tolk_sip::message::names;
+use tolk_sip::transaction::TransactionId;
+
+use super::Bridge;
+use super::call::Media;
+
+impl Bridge {
+    /// A MESSAGE in the dialog of leg `leg`, server transaction `id`.
+    pub(crate) async fn dialog_message(&mut self, leg: LegId, id: TransactionId, request: Request) {
+        let call = self.by_leg.get(&leg).and_then(|c| self.calls.get(c));
+        if let Some(Media::Echo(_)) = call.map(|c| &c.media) {
+            // The echo has no one to read it: accepted and dropped.
+            return self.answer_message(id, &request, 200, None).await;
+        }
+        let Some(other) = call.and_then(|c| c.leg(c.side_of(leg).other())) else {
+            return self.answer_message(id, &request, 481, None).await;
+        };
+        let content_type = request
+            .headers()
+            .get(names::CONTENT_TYPE)
+            .and_then(|f| f.value_str())
+            .unwrap_or("text/plain")
+            .to_owned();
+        let body = request.body().clone();
+        match self.sip.message(other, content_type, body).await {
+            Ok(out) => {
+                self.messages.insert(out, (id, request));
+            }
+            Err(error) => {
+                tracing::info!(%error, "in-call MESSAGE not relayed: 481");
+                self.answer_message(id, &request, 481, None).await;
+            }
+        }
+    }
+}
