@@ -89,7 +89,8 @@
 //!   at the next tick (250 ms), one ended by an error re-arming cannot fix
 //!   is logged and counted. Commands are read on every pass, so the
 //!   control plane is served within a tick even if the wake poll is lost.
-//!   Removing a socket cancels its requests synchronously and runs the
+//!   Removing a socket cancels its receive synchronously (found by its
+//!   user data, not by a scan of the ring's requests) and runs the
 //!   ring's deferred task work, so its port is free once it is closed.
 //!   Transcoder output is copied into the ring's own buffers and sent the
 //!   same way.

@@ -187,14 +187,18 @@ impl Ring {
         self.push(&entry)
     }
 
-    /// Cancels every request on `fd` and lets the kernel drop its
-    /// reference to the socket, so closing it frees its port at once.
-    pub fn cancel(&mut self, fd: RawFd) {
-        // Only submitted requests can be cancelled.
+    /// Cancels the receive armed on `fd` with `token` and lets the kernel
+    /// drop its reference to the socket, so closing it frees its port at
+    /// once. The receive is found by its user data, one hash bucket: a
+    /// cancel by fd walks every request of the ring, which made each
+    /// session removal cost in proportion to the sockets armed.
+    pub fn cancel(&mut self, fd: RawFd, token: u64) {
+        // Only submitted requests can be cancelled, and queued sends must
+        // leave before the socket's fd can be closed and reused.
         let _ = self.ring.submit();
         let cancelled = self.ring.submitter().register_sync_cancel(
             Some(Timespec::from(CANCEL_WAIT)),
-            CancelBuilder::fd(Fd(fd)).all(),
+            CancelBuilder::user_data(RECV << KIND_SHIFT | (token & ARG_MASK)),
         );
         if let Err(e) = cancelled
             && e.raw_os_error() != Some(libc::ENOENT)

@@ -106,8 +106,9 @@ impl Watch for Armer<'_> {
     }
 
     fn unwatch(&mut self, t: usize, socket: &UdpSocket) {
+        let armed = self.arms.token(t);
         self.arms.retire(t);
-        self.ring.cancel(socket.as_raw_fd());
+        self.ring.cancel(socket.as_raw_fd(), armed);
     }
 }
 
