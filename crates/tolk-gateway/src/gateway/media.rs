@@ -38,6 +38,8 @@ use tolk_sdp::negotiate::{AcceptedMedia, Keying, NegotiatedCodec, Negotiation};
 use tolk_sdp::plan::{CodecPlan, EventPlan, LegCodec, MediaPlan};
 use tolk_sdp::{Capabilities, NegotiationError, SessionDescription};
 
+mod glare;
+
 use super::dtmf::{AudioPath, Detect, DtmfConversion, DtmfQueue, DtmfReport, Inject};
 use super::policy::{RelayPorts, capabilities};
 use super::video::{self, KeyframeRoute, VideoStream};

@@ -308,7 +308,7 @@ async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Durat
                 None => break,
             },
             Some(report) = inputs.dtmf.recv() => bridge.dtmf_report(report).await,
-            Some(leg) = inputs.reoffers.recv() => bridge.sip.retry_reoffer(leg).await,
+            Some(leg) = inputs.reoffers.recv() => bridge.retry_reoffer(leg).await,
             Some(event) = inputs.relay.recv() => {
                 match event {
                     tolk_relay::Event::Timeout { session, .. } => bridge.media_timeout(session).await,

@@ -677,15 +677,34 @@ impl SipLegs {
         true
     }
 
-    /// Sends `leg`'s re-offer again once its glare wait is over.
-    pub async fn retry_reoffer(&mut self, leg: LegId) {
-        let waiting = self
-            .legs
+    /// Whether `leg` has a re-offer waiting out its glare wait.
+    pub fn retry_due(&self, leg: LegId) -> bool {
+        self.legs
             .get(&leg)
             .and_then(|l| l.reoffer.as_ref())
-            .is_some_and(|r| !r.in_flight);
-        if waiting {
-            self.send_reoffer(leg).await;
+            .is_some_and(|r| !r.in_flight)
+    }
+
+    /// Sends `leg`'s re-offer again, as `offer` (rebuilt by the bridge
+    /// from the media agreed now), once its glare wait is over.
+    pub async fn retry_reoffer(&mut self, leg: LegId, offer: SessionDescription) {
+        let Some(state) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        let Some(reoffer) = state.reoffer.as_mut().filter(|r| !r.in_flight) else {
+            return;
+        };
+        let sdp = Bytes::from(offer.to_bytes());
+        reoffer.sdp = sdp.clone();
+        state.local_sdp = sdp;
+        self.send_reoffer(leg).await;
+    }
+
+    /// Forgets `leg`'s re-offer that glare held back: the call no longer
+    /// needs it.
+    pub fn drop_reoffer(&mut self, leg: LegId) {
+        if let Some(state) = self.legs.get_mut(&leg) {
+            state.reoffer = None;
         }
     }
 

@@ -10,11 +10,13 @@
 //! - `teardown`: hang-ups, endings and what they free and count.
 //! - `message`: MESSAGE outside calls routed and relayed.
 //! - `dialog_message`: MESSAGE inside a call relayed to the other leg.
+//! - `glare`: a re-offer refused with 491 rebuilt and sent again.
 //! - `video`: a video stream added or removed mid-call.
 
 mod call;
 mod dialog_message;
 mod events;
+mod glare;
 mod keyframe;
 mod message;
 mod setup;
