@@ -17,7 +17,7 @@
 use std::alloc::{self, Layout};
 use std::io;
 use std::mem::size_of;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::net::SocketAddr;
 use std::os::fd::RawFd;
 use std::ptr::{self, NonNull};
 use std::sync::Arc;
@@ -28,7 +28,7 @@ use io_uring::types::{BufRingEntry, CancelBuilder, Fd, RecvMsgOut, SubmitArgs, T
 use io_uring::{IoUring, cqueue, opcode, squeue};
 
 use super::IoCounters;
-use super::sys::write_sockaddr;
+use super::sys::{read_sockaddr, write_sockaddr};
 
 /// Provided buffers (a power of two, at most 32768).
 const BUFFERS: u16 = 2048;
@@ -359,7 +359,7 @@ impl Ring {
             buffer,
             offset,
             len,
-            src: from_name(out.name_data()),
+            src: read_sockaddr(out.name_data()),
         })
     }
 
@@ -517,56 +517,5 @@ impl Drop for Region {
             // SAFETY: allocated in `new` with this layout.
             unsafe { alloc::dealloc(self.ptr.as_ptr(), self.layout) };
         }
-    }
-}
-
-/// A `sockaddr_in`/`sockaddr_in6` as the kernel wrote it, read byte by byte.
-fn from_name(name: &[u8]) -> Option<SocketAddr> {
-    let family = i32::from(u16::from_ne_bytes(name.get(..2)?.try_into().ok()?));
-    let port = u16::from_be_bytes(name.get(2..4)?.try_into().ok()?);
-    match family {
-        libc::AF_INET => {
-            let ip: [u8; 4] = name.get(4..8)?.try_into().ok()?;
-            Some(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::from(ip), port)))
-        }
-        libc::AF_INET6 => {
-            let flow = u32::from_be_bytes(name.get(4..8)?.try_into().ok()?);
-            let ip: [u8; 16] = name.get(8..24)?.try_into().ok()?;
-            let scope = u32::from_ne_bytes(name.get(24..28)?.try_into().ok()?);
-            Some(SocketAddr::V6(SocketAddrV6::new(
-                Ipv6Addr::from(ip),
-                port,
-                flow,
-                scope,
-            )))
-        }
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn source_names_of_both_families() {
-        let mut v4 = [0u8; NAME_LEN];
-        v4[..2].copy_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
-        v4[2..4].copy_from_slice(&4000u16.to_be_bytes());
-        v4[4..8].copy_from_slice(&[127, 0, 0, 1]);
-        assert_eq!(
-            from_name(&v4),
-            Some(SocketAddr::from(([127, 0, 0, 1], 4000)))
-        );
-        let mut v6 = [0u8; NAME_LEN];
-        v6[..2].copy_from_slice(&(libc::AF_INET6 as u16).to_ne_bytes());
-        v6[2..4].copy_from_slice(&5000u16.to_be_bytes());
-        v6[23] = 1;
-        assert_eq!(
-            from_name(&v6),
-            Some(SocketAddr::from((Ipv6Addr::LOCALHOST, 5000)))
-        );
-        assert_eq!(from_name(&v6[..10]), None);
-        assert_eq!(from_name(&[0u8; NAME_LEN]), None);
     }
 }

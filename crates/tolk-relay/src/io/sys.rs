@@ -1,7 +1,7 @@
 //! Batched UDP syscalls, `recvmmsg(2)` and `sendmmsg(2)`, and the C socket
-//! address encoding both I/O paths share: with `ring.rs` (io_uring), the
-//! crate's only unsafe code. Everything else sees plain buffers and
-//! `SocketAddr`s.
+//! address encoding and decoding both I/O paths share: with `ring.rs`
+//! (io_uring), the crate's only unsafe code. Everything else sees plain
+//! buffers and `SocketAddr`s.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -106,7 +106,8 @@ impl Mmsg {
         for i in 0..n.min(BATCH) {
             slots.lens[i] = self.hdrs[i].msg_len as usize;
             slots.truncated[i] = self.hdrs[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
-            slots.srcs[i] = from_storage(&self.names[i]).unwrap_or(slots.srcs[i]);
+            let name = written_name(&self.names[i], self.hdrs[i].msg_hdr.msg_namelen);
+            slots.srcs[i] = read_sockaddr(name).unwrap_or(slots.srcs[i]);
         }
         Ok(n)
     }
@@ -164,28 +165,44 @@ impl Mmsg {
     }
 }
 
-fn from_storage(s: &libc::sockaddr_storage) -> Option<SocketAddr> {
-    match i32::from(s.ss_family) {
-        libc::AF_INET => {
-            // SAFETY: the family says the storage holds a sockaddr_in, which it is large enough for.
-            let a: libc::sockaddr_in = unsafe { ptr::read(ptr::from_ref(s).cast()) };
+/// The first `len` bytes of `s`: the source address `recvmmsg` wrote.
+fn written_name(s: &libc::sockaddr_storage, len: libc::socklen_t) -> &[u8] {
+    let len = (len as usize).min(mem::size_of::<libc::sockaddr_storage>());
+    // SAFETY: the kernel wrote (so initialised) the first `len` bytes of
+    // `s`, which is at least that long; the slice borrows `s`.
+    unsafe { std::slice::from_raw_parts(ptr::from_ref(s).cast::<u8>(), len) }
+}
+
+/// Reads the C socket address (`sockaddr_in` or `sockaddr_in6`) that the
+/// kernel wrote as `name`, byte by byte, as [`write_sockaddr`] lays it
+/// out; the one decoder both I/O paths use. `None` for another family or
+/// too few bytes for the family's structure.
+pub(super) fn read_sockaddr(name: &[u8]) -> Option<SocketAddr> {
+    use libc::{sockaddr_in as V4, sockaddr_in6 as V6};
+    use mem::offset_of;
+    match i32::from(u16::from_ne_bytes(field(name, 0)?)) {
+        libc::AF_INET if name.len() >= mem::size_of::<V4>() => {
             Some(SocketAddr::V4(SocketAddrV4::new(
-                Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr)),
-                u16::from_be(a.sin_port),
+                Ipv4Addr::from(field::<4>(name, offset_of!(V4, sin_addr))?),
+                u16::from_be_bytes(field(name, offset_of!(V4, sin_port))?),
             )))
         }
-        libc::AF_INET6 => {
-            // SAFETY: as above, for sockaddr_in6.
-            let a: libc::sockaddr_in6 = unsafe { ptr::read(ptr::from_ref(s).cast()) };
+        // Flow label and scope id pass through as the C fields hold them.
+        libc::AF_INET6 if name.len() >= mem::size_of::<V6>() => {
             Some(SocketAddr::V6(SocketAddrV6::new(
-                Ipv6Addr::from(a.sin6_addr.s6_addr),
-                u16::from_be(a.sin6_port),
-                a.sin6_flowinfo,
-                a.sin6_scope_id,
+                Ipv6Addr::from(field::<16>(name, offset_of!(V6, sin6_addr))?),
+                u16::from_be_bytes(field(name, offset_of!(V6, sin6_port))?),
+                u32::from_ne_bytes(field(name, offset_of!(V6, sin6_flowinfo))?),
+                u32::from_ne_bytes(field(name, offset_of!(V6, sin6_scope_id))?),
             )))
         }
         _ => None,
     }
+}
+
+/// The `N` bytes of `name` from `at` on.
+fn field<const N: usize>(name: &[u8], at: usize) -> Option<[u8; N]> {
+    name.get(at..at + N)?.try_into().ok()
 }
 
 fn to_storage(addr: SocketAddr, s: &mut libc::sockaddr_storage) -> libc::socklen_t {
@@ -267,6 +284,60 @@ mod tests {
             assert_eq!(got.srcs[0], a.local_addr().unwrap());
             assert_eq!(&got.bufs[0][..got.lens[0]], &[0; 3]);
         }
+    }
+
+    /// `to` as `write_sockaddr` writes it, and the length it reports.
+    fn written(to: SocketAddr) -> (libc::sockaddr_in6, usize) {
+        // SAFETY: all-zero bytes are a valid sockaddr_in6.
+        let mut name: libc::sockaddr_in6 = unsafe { mem::zeroed() };
+        // SAFETY: `name` is a live, aligned sockaddr_in6.
+        let len = unsafe { write_sockaddr(to, &mut name) };
+        (name, len as usize)
+    }
+
+    /// The bytes of a C socket address.
+    fn bytes_of(name: &libc::sockaddr_in6) -> &[u8] {
+        // SAFETY: sockaddr_in6 has no padding; every byte was written.
+        unsafe {
+            std::slice::from_raw_parts(
+                ptr::from_ref(name).cast::<u8>(),
+                mem::size_of::<libc::sockaddr_in6>(),
+            )
+        }
+    }
+
+    #[test]
+    fn socket_addresses_round_trip_through_the_c_layout() {
+        let v4 = SocketAddr::from(([192, 0, 2, 7], 4000));
+        let v6 = SocketAddr::V6(SocketAddrV6::new(
+            "2001:db8::1".parse().unwrap(),
+            5000,
+            0x0001_2345,
+            3,
+        ));
+        for addr in [v4, v6, SocketAddr::from((Ipv6Addr::LOCALHOST, 0))] {
+            let (name, len) = written(addr);
+            assert_eq!(read_sockaddr(&bytes_of(&name)[..len]), Some(addr));
+        }
+        assert_eq!(written(v4).1, mem::size_of::<libc::sockaddr_in>());
+        assert_eq!(written(v6).1, mem::size_of::<libc::sockaddr_in6>());
+    }
+
+    #[test]
+    fn another_family_or_too_few_bytes_is_no_address() {
+        let (name, len) = written(SocketAddr::from(([127, 0, 0, 1], 4000)));
+        let v4 = &bytes_of(&name)[..len];
+        assert_eq!(read_sockaddr(&v4[..len - 1]), None, "short sockaddr_in");
+        assert_eq!(read_sockaddr(&v4[..1]), None, "not even a family");
+        assert_eq!(read_sockaddr(&[]), None);
+        let mut unix = v4.to_vec();
+        unix[..2].copy_from_slice(&(libc::AF_UNIX as u16).to_ne_bytes());
+        assert_eq!(read_sockaddr(&unix), None, "AF_UNIX");
+
+        let (name, len) = written(SocketAddr::from((Ipv6Addr::LOCALHOST, 5000)));
+        let v6 = &bytes_of(&name)[..len];
+        assert_eq!(read_sockaddr(&v6[..len - 1]), None, "short sockaddr_in6");
+        assert_eq!(read_sockaddr(&v6[..10]), None);
     }
 
     #[test]
