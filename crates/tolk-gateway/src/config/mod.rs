@@ -5,13 +5,19 @@
 //! keys are errors, so a typo never passes silently), then [`Config::parse`]
 //! checks what serde cannot: addresses, port ranges, names that refer to
 //! each other. Every error names the field, e.g. `route[2].target`.
+//!
+//! File paths in a configuration file (a TLS listener's `certificate`
+//! and `private_key`) are relative to the directory of that file, so a
+//! configuration works the same from any working directory; absolute
+//! paths are taken as they are. [`Config::parse`], which has no file,
+//! reads them relative to the working directory.
 
 mod dial_plan;
 mod policy;
 
 use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -66,12 +72,13 @@ pub struct Listener {
     pub transport: Transport,
     /// Local address and port (IPv4 or `[IPv6]:port`).
     pub address: SocketAddr,
-    /// TLS only: PEM certificate chain, end-entity first (a path, relative
-    /// to the working directory). Without one the listener presents a
-    /// self-signed certificate made at start.
-    pub certificate: Option<String>,
-    /// TLS only: PEM private key matching `certificate`, required with it.
-    pub private_key: Option<String>,
+    /// TLS only: PEM certificate chain, end-entity first (a path,
+    /// relative to the configuration file's directory). Without one the
+    /// listener presents a self-signed certificate made at start.
+    pub certificate: Option<PathBuf>,
+    /// TLS only: PEM private key matching `certificate`, required with it
+    /// (a path, relative like `certificate`).
+    pub private_key: Option<PathBuf>,
 }
 
 /// Node identity and lifecycle.
@@ -312,19 +319,37 @@ impl Config {
         Self::parse(DEFAULT_CONFIG)
     }
 
-    /// Reads and validates a configuration file.
+    /// Reads and validates a configuration file; the file paths in it
+    /// are relative to its directory.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
             path: path.display().to_string(),
             source,
         })?;
-        Self::parse(&text)
+        let dir = path.parent().unwrap_or(Path::new(""));
+        Self::parse_in(&text, dir)
     }
 
-    /// Parses and validates configuration text.
+    /// Parses and validates configuration text; its file paths are
+    /// relative to the working directory.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let file: File =
+        Self::parse_in(text, Path::new(""))
+    }
+
+    /// Parses and validates configuration text whose relative file paths
+    /// start from `dir`.
+    fn parse_in(text: &str, dir: &Path) -> Result<Self, ConfigError> {
+        let mut file: File =
             toml::from_str(text).map_err(|err| ConfigError::Syntax(err.to_string()))?;
+        for listener in &mut file.listen {
+            for path in [&mut listener.certificate, &mut listener.private_key]
+                .into_iter()
+                .flatten()
+            {
+                // An absolute path replaces `dir` (Path::join).
+                *path = dir.join(&*path);
+            }
+        }
 
         if file.listen.is_empty() {
             return Err(invalid(
@@ -365,8 +390,8 @@ impl Config {
                 }
                 (Transport::Tls, Some(certificate), Some(private_key)) => {
                     tolk_sip::transport::tls::server_config_from_pem_files(
-                        Path::new(certificate),
-                        Path::new(private_key),
+                        certificate,
+                        private_key,
                     )
                     .map_err(|e| invalid(field("certificate"), e.to_string()))?;
                 }

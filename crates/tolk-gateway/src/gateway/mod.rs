@@ -33,7 +33,6 @@ pub mod sip_leg;
 pub mod video;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -264,9 +263,7 @@ fn tls_server_config(listener: &config::Listener) -> Result<Arc<rustls::ServerCo
         .as_ref()
         .zip(listener.private_key.as_ref());
     match configured {
-        Some((certificate, key)) => {
-            tls::server_config_from_pem_files(Path::new(certificate), Path::new(key))
-        }
+        Some((certificate, key)) => tls::server_config_from_pem_files(certificate, key),
         None => Identity::self_signed(&["localhost", "127.0.0.1"])
             .and_then(|identity| identity.server_config()),
     }
