@@ -60,6 +60,12 @@ pub struct MediaPolicy {
     /// How keyframe requests are sent to this peer.
     #[serde(default)]
     pub keyframe: KeyframeMode,
+    /// RTP and RTCP on one port (RFC 5761): accepted when this peer
+    /// offers it and offered to it, so each of its streams holds one
+    /// relay socket instead of two. Off for a peer that mishandles
+    /// `a=rtcp-mux` in our offers.
+    #[serde(default = "yes")]
+    pub rtcp_mux: bool,
 }
 
 fn yes() -> bool {
@@ -74,6 +80,7 @@ impl Default for MediaPolicy {
             transcoding: true,
             dtmf: DtmfMode::default(),
             keyframe: KeyframeMode::default(),
+            rtcp_mux: true,
         }
     }
 }

@@ -8,14 +8,24 @@ use std::net::IpAddr;
 
 use tolk_relay::latch::LatchPolicy;
 use tolk_relay::rewrite::PayloadTypeMap;
-use tolk_relay::{EndpointSpec, LegUpdate, Relay, SessionId, Side};
+use tolk_relay::{EndpointSpec, LegUpdate, Relay, RtcpMux, SessionId, Side};
 use tolk_sdp::SessionDescription;
 use tolk_sdp::model::MediaKind;
 use tolk_sdp::negotiate::Negotiation;
 
 use super::media::{MediaError, describe, leg_update};
 use super::policy::{RelayPorts, audio_capabilities};
+use super::rtcp_mux;
 use crate::config::MediaPolicy;
+
+/// Leg B of an echo session sends to itself: one port carries its RTP
+/// and RTCP, whatever the caller's leg does.
+fn looped(ip: IpAddr) -> EndpointSpec {
+    EndpointSpec {
+        ip,
+        rtcp_mux: RtcpMux::Muxed,
+    }
+}
 
 /// An echo call's media.
 #[derive(Debug)]
@@ -35,12 +45,12 @@ impl EchoMedia {
         policy: &MediaPolicy,
         offer: &SessionDescription,
     ) -> Result<(SessionDescription, EchoMedia), MediaError> {
-        let spec = EndpointSpec {
+        let a = EndpointSpec {
             ip,
-            rtcp_mux: tolk_relay::RtcpMux::Separate,
+            rtcp_mux: rtcp_mux::caller_ports(policy, Some(offer), MediaKind::Audio),
         };
         let session = relay
-            .create_session_async(spec, spec)
+            .create_session_async(a, looped(ip))
             .await
             .map_err(|e| MediaError::Resources(e.to_string()))?;
         let echo = async {
@@ -90,12 +100,12 @@ impl EchoMedia {
         ip: IpAddr,
         policy: &MediaPolicy,
     ) -> Result<(SessionDescription, EchoMedia), MediaError> {
-        let spec = EndpointSpec {
+        let a = EndpointSpec {
             ip,
-            rtcp_mux: tolk_relay::RtcpMux::Separate,
+            rtcp_mux: rtcp_mux::offered_ports(policy),
         };
         let session = relay
-            .create_session_async(spec, spec)
+            .create_session_async(a, looped(ip))
             .await
             .map_err(|e| MediaError::Resources(e.to_string()))?;
         let offer = tolk_sdp::offer(

@@ -31,7 +31,7 @@ use tolk_relay::rewrite::PayloadTypeMap;
 use tolk_relay::srtp::SrtpKey;
 use tolk_relay::srtp::sdes::CryptoAttribute;
 use tolk_relay::transform::{AudioTranscode, Transcode};
-use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, SessionId, SessionInfo, Side};
+use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, RtcpMux, SessionId, SessionInfo, Side};
 use tolk_sdp::model::{Direction, MediaDescription, MediaKind, RtpMap};
 use tolk_sdp::negotiate::CodecCapability;
 use tolk_sdp::negotiate::{AcceptedMedia, Keying, NegotiatedCodec, Negotiation};
@@ -42,6 +42,7 @@ mod glare;
 
 use super::dtmf::{AudioPath, Detect, DtmfConversion, DtmfQueue, DtmfReport, Inject};
 use super::policy::{RelayPorts, capabilities};
+use super::rtcp_mux::{self, StreamPorts};
 use super::video::{self, KeyframeRoute, VideoStream};
 use crate::config::{DtmfMode, MediaPolicy};
 
@@ -89,6 +90,8 @@ struct LegMedia {
     negotiation: Option<Negotiation>,
     /// What the relay was last told about this leg.
     applied: Option<AppliedLeg>,
+    /// How this leg's relay endpoints hold their RTCP ports.
+    ports: StreamPorts,
 }
 
 /// The relay settings of one leg as last sent, so that a re-offer
@@ -106,6 +109,8 @@ pub(super) struct AppliedLeg {
     pub payload_types: PayloadTypeMap,
     /// What the transform toward this leg does (None: no transform).
     pub transform: Option<String>,
+    /// Whether the peer multiplexes RTCP on its RTP port.
+    pub rtcp_mux: bool,
 }
 
 impl AppliedLeg {
@@ -125,6 +130,7 @@ impl AppliedLeg {
             remote: self.remote.filter(|_| changed(|p, n| p.remote == n.remote)),
             keys: changed(|p, n| p.keys == n.keys).then(|| self.keys.clone()),
             latch: previous.is_none().then_some(LatchPolicy::LatchFirst),
+            rtcp_mux: changed(|p, n| p.rtcp_mux == n.rtcp_mux).then_some(self.rtcp_mux),
             plan: plan_changed.then(|| EgressPlan {
                 payload_types: self.payload_types.clone(),
                 transcode,
@@ -149,6 +155,7 @@ impl LegMedia {
             peer: None,
             negotiation: None,
             applied: None,
+            ports: [RtcpMux::Separate; 2],
         }
     }
 
@@ -173,10 +180,12 @@ impl LegMedia {
             .unwrap_or_default()
     }
 
-    /// `caps` with video from the policy's codecs, each kept when `video`
-    /// lists it (audio as it is).
+    /// `caps` for a mid-call offer or answer, with video from the
+    /// policy's codecs, each kept when `video` lists it (audio as it is),
+    /// and rtcp-mux only where it was agreed at setup.
     fn caps_with_video(&self, video: &[RtpMap]) -> Capabilities {
         let mut caps = self.caps.clone();
+        caps.rtcp_mux = rtcp_mux::may_mux_mid_call(caps.rtcp_mux, &self.ports);
         caps.codecs.retain(|cap| cap.kind != MediaKind::Video);
         caps.codecs.extend(
             self.video_codecs
@@ -319,17 +328,26 @@ impl CallMedia {
                 ),
             }));
         }
-        let spec = EndpointSpec {
+        for kind in [MediaKind::Audio, MediaKind::Video] {
+            let at = rtcp_mux::slot(&kind);
+            a.ports[at] = rtcp_mux::caller_ports(a_policy, a_offer.as_ref(), kind);
+            b.ports[at] = rtcp_mux::offered_ports(b_policy);
+        }
+        let spec = |leg: &LegMedia, kind: MediaKind| EndpointSpec {
             ip,
-            rtcp_mux: tolk_relay::RtcpMux::Separate,
+            rtcp_mux: leg.ports[rtcp_mux::slot(&kind)],
         };
         a.peer = a_offer.clone();
         let session = relay
-            .create_session_async(spec, spec)
+            .create_session_async(spec(&a, MediaKind::Audio), spec(&b, MediaKind::Audio))
             .await
             .map_err(|e| MediaError::Resources(e.to_string()))?;
+        let video_specs = (spec(&a, MediaKind::Video), spec(&b, MediaKind::Video));
         let video = match b.caps.handles(&MediaKind::Video) {
-            true => match relay.create_session_async(spec, spec).await {
+            true => match relay
+                .create_session_async(video_specs.0, video_specs.1)
+                .await
+            {
                 Ok(info) => Some(VideoStream::new(info)),
                 Err(e) => {
                     let _ = relay.delete_async(session.id).await;
@@ -447,10 +465,12 @@ impl CallMedia {
             }
             Err(e) => return Err(MediaError::from_negotiation(&e)),
         };
+        let mut description = answer.description;
+        rtcp_mux::name_rtcp_ports(&self.a.ports, &mut description, false);
         self.a.negotiation = Some(answer.negotiation);
-        self.a.local = Some(answer.description.clone());
+        self.a.local = Some(description.clone());
         self.apply(relay).await?;
-        Ok(answer.description)
+        Ok(description)
     }
 
     /// Our offer to a late-offer caller, with `caps` narrowed to what the
@@ -480,6 +500,7 @@ impl CallMedia {
         };
         let mut offer = tolk_sdp::offer(&caps, kinds, &mut ports);
         video::offer_feedback(&mut offer, &caps);
+        rtcp_mux::name_rtcp_ports(&self.a.ports, &mut offer, true);
         self.a.local = Some(offer.clone());
         self.a.pending_offer = Some(offer.clone());
         Ok(offer)
@@ -526,15 +547,19 @@ impl CallMedia {
                 || other_codecs.iter().any(|e| same_codec(e, &cap.encoding))
         });
         if self.video.is_none() && offers_video(offer) && caps.handles(&MediaKind::Video) {
+            // A port pair on both legs: whether each muxes video is only
+            // known from the answers, and a pair serves either.
             let spec = EndpointSpec {
                 ip: self.ip,
-                rtcp_mux: tolk_relay::RtcpMux::Separate,
+                rtcp_mux: RtcpMux::Separate,
             };
             let session = relay
                 .create_session(spec, spec)
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
             tracing::info!(session = ?session.id, "video added mid-call");
             self.video = Some(VideoStream::new(session));
+            let video = rtcp_mux::slot(&MediaKind::Video);
+            (self.a.ports[video], self.b.ports[video]) = (RtcpMux::Separate, RtcpMux::Separate);
         }
         let old_directions = self.directions(side);
         let ports =
@@ -542,7 +567,8 @@ impl CallMedia {
         let leg = self.leg_mut(side);
         let answer = tolk_sdp::answer(offer, &caps, &mut { ports })
             .map_err(|e| MediaError::from_negotiation(&e))?;
-        let description = leg.versioned(answer.description);
+        let mut description = leg.versioned(answer.description);
+        rtcp_mux::name_rtcp_ports(&leg.ports, &mut description, false);
         leg.local = Some(description.clone());
         leg.peer = Some(offer.clone());
         leg.negotiation = Some(answer.negotiation);
@@ -605,6 +631,7 @@ impl CallMedia {
         if let Some(previous) = &leg.local {
             offer.media = same_lines(&previous.media, offer.media);
         }
+        rtcp_mux::name_rtcp_ports(&leg.ports, &mut offer, true);
         let offer = leg.versioned(offer);
         leg.local = Some(offer.clone());
         leg.pending_offer = Some(offer.clone());
@@ -721,6 +748,7 @@ impl CallMedia {
                     keys,
                     payload_types,
                     transform,
+                    rtcp_mux: rtcp_mux::muxed(negotiation, audio_index),
                 },
                 transcode,
             ));
@@ -731,7 +759,9 @@ impl CallMedia {
                 .update_async(self.session.id, side, update)
                 .await
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
-            self.leg_mut(side).applied = Some(next);
+            let leg = self.leg_mut(side);
+            rtcp_mux::settle(&mut leg.ports[0], next.rtcp_mux);
+            leg.applied = Some(next);
         }
         if let (Some(video), Some(a), Some(b)) =
             (&mut self.video, &self.a.negotiation, &self.b.negotiation)
@@ -742,6 +772,17 @@ impl CallMedia {
                 [a, b],
                 [self.a.descriptions(), self.b.descriptions()],
             )?;
+            // The relay settled an offered mux with the video it applied.
+            let settled = [(Side::A, a), (Side::B, b)].map(|(side, negotiation)| {
+                let index = video.index(side);
+                (side, index.map(|i| rtcp_mux::muxed(negotiation, i)))
+            });
+            let at = rtcp_mux::slot(&MediaKind::Video);
+            for (side, muxed) in settled {
+                if let Some(muxed) = muxed {
+                    rtcp_mux::settle(&mut self.leg_mut(side).ports[at], muxed);
+                }
+            }
         }
         self.plan = Some(plan);
         Ok(())
@@ -1021,6 +1062,7 @@ pub(super) fn leg_update(
     Ok(LegUpdate {
         remote,
         keys: Some(keys),
+        rtcp_mux: Some(rtcp_mux::muxed(negotiation, index)),
         latch: Some(LatchPolicy::LatchFirst),
         plan: Some(EgressPlan {
             payload_types,
@@ -1156,6 +1198,7 @@ mod tests {
             },
             payload_types: PayloadTypeMap::identity(),
             transform: None,
+            rtcp_mux: false,
         }
     }
 

@@ -29,6 +29,7 @@ pub mod policy;
 pub mod registrar;
 mod reoffer;
 pub mod router;
+mod rtcp_mux;
 pub mod sip_leg;
 pub mod video;
 

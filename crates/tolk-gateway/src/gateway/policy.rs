@@ -13,8 +13,8 @@ use crate::config::{MediaPolicy, SrtpPolicy};
 /// telephone-event at 8 and 48 kHz; Opus when named) and video (H.264 packetization
 /// modes 1 and 0, VP8, with PLI/FIR feedback) filtered and ordered by the
 /// policy's codec list, the
-/// SRTP requirement, SDES suites the relay implements, no rtcp-mux (the
-/// relay gives each leg an RTP and an RTCP port).
+/// SRTP requirement, SDES suites the relay implements, and rtcp-mux as
+/// the policy says.
 pub fn capabilities(policy: &MediaPolicy) -> Capabilities {
     let mut caps = profiles::sip_video();
     // telephone-event at 8 kHz for G.711/G.722 and at 48 kHz for Opus:
@@ -27,7 +27,7 @@ pub fn capabilities(policy: &MediaPolicy) -> Capabilities {
         tolk_sdp::negotiate::CodecCapability::video(100, "VP8")
             .with_feedback(&["nack", "nack pli", "ccm fir"]),
     );
-    caps.rtcp_mux = false;
+    caps.rtcp_mux = policy.rtcp_mux;
     caps.rtcp_feedback = false;
     caps.security.srtp = match policy.srtp {
         SrtpPolicy::Required => SdpSrtp::Required,

@@ -142,6 +142,7 @@ impl VideoStream {
                 keys,
                 payload_types,
                 transform: None,
+                rtcp_mux: super::rtcp_mux::muxed(negotiations[s], index),
             };
             let update = next.update_from(self.applied[s].as_ref(), None);
             relay

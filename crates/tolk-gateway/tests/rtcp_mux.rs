@@ -1,0 +1,619 @@
+//! rtcp-mux (RFC 5761) across the bridge with real peers: sipp carries
+//! the signalling, sockets the test owns carry the media, so that the
+//! test sees where RTP and RTCP arrive and from which relay port.
+//! Ports: SIP and admin 41100-41199, media 11600-12999.
+
+mod harness;
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use harness::{Tolk, sdp_ports, wait_for};
+use tolk_testkit::media_peer::{MediaPeer, rr_and_pli, rtp};
+
+const A_SSRC: u32 = 0xa0a0_0001;
+const B_SSRC: u32 = 0xb0b0_0002;
+
+/// The ports one test uses.
+struct Ports {
+    tolk: u16,
+    admin: u16,
+    caller: u16,
+    callee: u16,
+    relay: &'static str,
+    caller_audio: u16,
+    callee_audio: u16,
+}
+
+fn config(ports: &Ports, callee_policy: &str) -> String {
+    format!(
+        r#"
+[[listen]]
+transport = "udp"
+address = "127.0.0.1:{tolk}"
+
+[admin]
+address = "127.0.0.1:{admin}"
+
+[media]
+address = "127.0.0.1"
+ports = "{relay}"
+timeout_secs = 30
+
+[[peer]]
+name = "callee"
+address = "127.0.0.1:{callee}"
+[peer.media]
+srtp = "off"
+{callee_policy}
+
+[[route]]
+user = "callee"
+target = "peer:callee"
+"#,
+        tolk = ports.tolk,
+        admin = ports.admin,
+        relay = ports.relay,
+        callee = ports.callee,
+    )
+}
+
+/// `a=rtcp-mux` when `mux`, else nothing (each SDP line ends the way
+/// sipp's scenario text needs).
+fn mux_line(mux: bool) -> &'static str {
+    if mux { "a=rtcp-mux\n      " } else { "" }
+}
+
+/// A caller offering PCMU on `-key audio_port` (a socket the test owns),
+/// with rtcp-mux when `mux`; after `hold_ms` it re-offers without
+/// rtcp-mux when `reoffer`, then hangs up after `hold_ms` more.
+fn caller_scenario(mux: bool, reoffer: bool, hold_ms: u32) -> String {
+    let invite = |cseq: u32, mux: bool, version: u32| {
+        format!(
+            r#"
+  <send retrans="500">
+    <![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]c[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>{to_tag}
+      Call-ID: [call_id]
+      CSeq: {cseq} INVITE
+      Contact: <sip:caller@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=caller 1 {version} IN IP4 [local_ip]
+      s=-
+      c=IN IP4 [media_ip]
+      t=0 0
+      m=audio [audio_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+      {mux}
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rrs="true"/>
+  <send>
+    <![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]c[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} ACK
+      [routes]
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <pause milliseconds="{hold_ms}"/>
+"#,
+            to_tag = if cseq > 1 { "[peer_tag_param]" } else { "" },
+            mux = mux_line(mux),
+        )
+    };
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="rtcp-mux caller">"#,
+    );
+    xml.push_str(&invite(1, mux, 1));
+    let mut cseq = 2;
+    if reoffer {
+        xml.push_str(&invite(2, false, 2));
+        cseq = 3;
+    }
+    xml.push_str(&format!(
+        r#"
+  <send retrans="500">
+    <![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]c[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} BYE
+      [routes]
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200" crlf="true"/>
+</scenario>
+"#
+    ));
+    xml
+}
+
+/// A callee answering PCMU on `-key audio_port`, with rtcp-mux when
+/// `mux`, and answering a re-INVITE the same way; waits for the BYE.
+fn callee_scenario(mux: bool) -> String {
+    let answer = |version: u32| {
+        format!(
+            r#"
+  <send retrans="500">
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]m[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:callee@[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=callee 1 {version} IN IP4 [local_ip]
+      s=-
+      c=IN IP4 [media_ip]
+      t=0 0
+      m=audio [audio_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+      {mux}
+    ]]>
+  </send>
+"#,
+            mux = mux_line(mux),
+        )
+    };
+    format!(
+        r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="rtcp-mux callee">
+  <recv request="INVITE" crlf="true"/>
+  {first}
+  <recv request="ACK" crlf="true"/>
+  <recv request="INVITE" optional="true" next="reoffer"/>
+  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <nop next="end"/>
+  <label id="reoffer"/>
+  {again}
+  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <label id="end"/>
+</scenario>
+"#,
+        first = answer(1),
+        again = answer(2),
+    )
+}
+
+/// The two sipp peers of one test run, each logging its messages.
+struct Call {
+    callee: std::thread::JoinHandle<std::process::ExitStatus>,
+    caller: std::thread::JoinHandle<std::process::ExitStatus>,
+    caller_log: PathBuf,
+    callee_log: PathBuf,
+}
+
+/// Starts `calls` calls from `caller_xml` to `callee_xml`.
+fn place_calls(
+    tolk: &Tolk,
+    sipp: &Path,
+    ports: &Ports,
+    (caller_xml, callee_xml): (String, String),
+    calls: u32,
+) -> Call {
+    std::fs::write(tolk.dir.join("mux_caller.xml"), caller_xml).expect("caller scenario");
+    std::fs::write(tolk.dir.join("mux_callee.xml"), callee_xml).expect("callee scenario");
+    let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
+    let args = |scenario: &str, port: u16, audio: u16, log: &Path| -> Vec<String> {
+        [
+            "-sf",
+            scenario,
+            "-m",
+            &calls.to_string(),
+            "-p",
+            &port.to_string(),
+            // sipp's own media port, unused: the scenarios name ours.
+            "-mp",
+            &(audio + 100).to_string(),
+            "-key",
+            "audio_port",
+            &audio.to_string(),
+            "-trace_msg",
+            "-message_file",
+            &log.to_string_lossy(),
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let callee_args = args(
+        "mux_callee.xml",
+        ports.callee,
+        ports.callee_audio,
+        &callee_log,
+    );
+    let callee = tolk.sipp_thread(sipp, &as_strs(&callee_args));
+    std::thread::sleep(Duration::from_millis(300));
+    let mut caller_args = args(
+        "mux_caller.xml",
+        ports.caller,
+        ports.caller_audio,
+        &caller_log,
+    );
+    caller_args.extend([
+        "-s".to_owned(),
+        "callee".into(),
+        format!("127.0.0.1:{}", ports.tolk),
+    ]);
+    let caller = tolk.sipp_thread(sipp, &as_strs(&caller_args));
+    Call {
+        callee,
+        caller,
+        caller_log,
+        callee_log,
+    }
+}
+
+impl Call {
+    /// The relay's audio ports toward the caller and the callee, from the
+    /// SDP the gateway sent them (waits up to 10 s for the answer).
+    fn relay_ports(&self, ports: &Ports) -> (SocketAddr, SocketAddr) {
+        let find = |log: &Path, ours: u16| {
+            sdp_ports(log, "audio")
+                .into_iter()
+                .find(|port| *port != ours && *port != 0)
+        };
+        let mut found = (None, None);
+        wait_for(Duration::from_secs(10), || {
+            found = (
+                find(&self.caller_log, ports.caller_audio),
+                find(&self.callee_log, ports.callee_audio),
+            );
+            found.0.is_some() && found.1.is_some()
+        });
+        let addr =
+            |port: Option<u16>| SocketAddr::from(([127, 0, 0, 1], port.expect("relay port")));
+        (addr(found.0), addr(found.1))
+    }
+
+    /// The messages a peer logged.
+    fn log(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+
+    fn finish(self, tolk: &Tolk) {
+        let caller = self.caller.join().expect("caller thread");
+        let callee = self.callee.join().expect("callee thread");
+        assert!(
+            caller.success() && callee.success(),
+            "caller {caller:?} callee {callee:?}\n{}",
+            tolk.sipp_errors()
+        );
+        tolk.assert_idle();
+    }
+}
+
+fn as_strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+fn next_port(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip(), addr.port() + 1)
+}
+
+/// The first RTCP datagram (RFC 5761 payload-type rule) `socket` gets
+/// within 3 s, with its source; RTP on a muxed socket is skipped.
+fn receive_rtcp(socket: &UdpSocket) -> Option<(Vec<u8>, SocketAddr)> {
+    let start = Instant::now();
+    let mut buf = [0u8; 2048];
+    while start.elapsed() < Duration::from_secs(3) {
+        if let Ok((n, from)) = socket.recv_from(&mut buf) {
+            if n >= 8 && (192..=223).contains(&buf[1]) {
+                return Some((buf[..n].to_vec(), from));
+            }
+        }
+    }
+    None
+}
+
+/// RTP from `from` reaches `to` (20 packets, all arriving).
+fn rtp_crosses(from: &MediaPeer, relay: SocketAddr, to: &MediaPeer, ssrc: u32) {
+    for n in 0..20u16 {
+        let packet = rtp(0, ssrc, n, u32::from(n) * 160, &[0xff; 160]);
+        from.rtp.send_to(&packet, relay).expect("send RTP");
+    }
+    let got = to.receive_rtp(20, Duration::from_secs(3));
+    assert_eq!(got, vec![(0, ssrc); 20], "RTP crosses the bridge");
+}
+
+/// The messages a sipp peer received, from its message log, in order.
+fn received(log: &Path) -> Vec<String> {
+    let mut messages: Vec<String> = Vec::new();
+    let mut inside = false;
+    for line in Call::log(log).lines() {
+        if line.contains("message received") {
+            messages.push(String::new());
+            inside = true;
+        } else if line.starts_with("-----") {
+            inside = false;
+        } else if let (true, Some(message)) = (inside, messages.last_mut()) {
+            message.push_str(line.trim());
+            message.push('\n');
+        }
+    }
+    messages
+}
+
+/// The SDP lines of the messages a peer received that start with `start`.
+fn received_with(log: &Path, start: &str) -> Vec<Vec<String>> {
+    received(log)
+        .into_iter()
+        .map(|m| m.trim_start().to_owned())
+        .filter(|m| m.starts_with(start))
+        .map(|m| m.lines().map(str::to_owned).collect())
+        .collect()
+}
+
+fn has(message: &[String], line: &str) -> bool {
+    message.iter().any(|l| l == line)
+}
+
+/// The socket descriptors of process `pid`.
+fn sockets_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|dir| {
+            dir.flatten()
+                .filter(|fd| {
+                    std::fs::read_link(fd.path())
+                        .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_muxed_caller_and_a_callee_declining_mux_exchange_rtcp_both_ways() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports {
+        tolk: 41100,
+        admin: 41101,
+        caller: 41102,
+        callee: 41103,
+        relay: "11600-11699",
+        caller_audio: 12000,
+        callee_audio: 12010,
+    };
+    let tolk = Tolk::start("rtcp-mux-declined", &config(&ports, ""), ports.admin);
+    let (a, b) = (
+        MediaPeer::bind(ports.caller_audio),
+        MediaPeer::bind(ports.callee_audio),
+    );
+    let scenarios = (caller_scenario(true, false, 6000), callee_scenario(false));
+    let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
+    let (to_a, to_b) = call.relay_ports(&ports);
+    let offers = received_with(&call.callee_log, "INVITE");
+    assert!(
+        offers.first().is_some_and(|o| has(o, "a=rtcp-mux")),
+        "the callee is offered rtcp-mux: {offers:?}"
+    );
+    let answers = received_with(&call.caller_log, "SIP/2.0 200");
+    assert!(
+        answers.first().is_some_and(|a| has(a, "a=rtcp-mux")),
+        "the caller's rtcp-mux is accepted: {answers:?}"
+    );
+
+    rtp_crosses(&a, to_a, &b, A_SSRC);
+    rtp_crosses(&b, to_b, &a, B_SSRC);
+    // The callee declined mux: its RTCP goes to the relay's RTCP port
+    // (reserved with the offer, bound with the answer) and reaches the
+    // caller on its muxed RTP port, from the relay's muxed port.
+    let pli = rr_and_pli(B_SSRC, A_SSRC);
+    b.rtcp.send_to(&pli, next_port(to_b)).expect("send PLI");
+    assert_eq!(receive_rtcp(&a.rtp), Some((pli, to_a)), "B's RTCP at A");
+    // The caller's muxed RTCP reaches the callee's RTCP port from the
+    // relay's RTCP port.
+    let rr = rr_and_pli(A_SSRC, B_SSRC);
+    a.rtp.send_to(&rr, to_a).expect("send RR");
+    assert_eq!(
+        receive_rtcp(&b.rtcp),
+        Some((rr, next_port(to_b))),
+        "A's RTCP at B"
+    );
+    call.finish(&tolk);
+}
+
+#[test]
+fn a_caller_without_mux_and_a_muxing_callee_exchange_rtcp_both_ways() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports {
+        tolk: 41110,
+        admin: 41111,
+        caller: 41112,
+        callee: 41113,
+        relay: "11700-11799",
+        caller_audio: 12100,
+        callee_audio: 12110,
+    };
+    let tolk = Tolk::start("rtcp-mux-callee", &config(&ports, ""), ports.admin);
+    let (a, b) = (
+        MediaPeer::bind(ports.caller_audio),
+        MediaPeer::bind(ports.callee_audio),
+    );
+    let scenarios = (caller_scenario(false, false, 6000), callee_scenario(true));
+    let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
+    let (to_a, to_b) = call.relay_ports(&ports);
+    let answers = received_with(&call.caller_log, "SIP/2.0 200");
+    assert!(
+        answers.first().is_some_and(|a| !has(a, "a=rtcp-mux")),
+        "no rtcp-mux in the answer to a caller that did not offer it: {answers:?}"
+    );
+
+    rtp_crosses(&a, to_a, &b, A_SSRC);
+    rtp_crosses(&b, to_b, &a, B_SSRC);
+    let pli = rr_and_pli(B_SSRC, A_SSRC);
+    b.rtp.send_to(&pli, to_b).expect("send PLI");
+    assert_eq!(
+        receive_rtcp(&a.rtcp),
+        Some((pli, next_port(to_a))),
+        "B's muxed RTCP at A's RTCP port"
+    );
+    let rr = rr_and_pli(A_SSRC, B_SSRC);
+    a.rtcp.send_to(&rr, next_port(to_a)).expect("send RR");
+    assert_eq!(
+        receive_rtcp(&b.rtp),
+        Some((rr, to_b)),
+        "A's RTCP at B's muxed port"
+    );
+    call.finish(&tolk);
+}
+
+#[test]
+fn a_muxed_caller_re_offering_without_mux_is_told_its_rtcp_port() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports {
+        tolk: 41120,
+        admin: 41121,
+        caller: 41122,
+        callee: 41123,
+        relay: "11800-11899",
+        caller_audio: 12200,
+        callee_audio: 12210,
+    };
+    let tolk = Tolk::start("rtcp-mux-reoffer", &config(&ports, ""), ports.admin);
+    let (a, b) = (
+        MediaPeer::bind(ports.caller_audio),
+        MediaPeer::bind(ports.callee_audio),
+    );
+    let scenarios = (caller_scenario(true, true, 4000), callee_scenario(true));
+    let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
+    let (to_a, to_b) = call.relay_ports(&ports);
+    // The re-offer's answer: no rtcp-mux (RFC 8035), our RTCP port named
+    // as our one RTP port.
+    let rtcp_line = format!("a=rtcp:{}", to_a.port());
+    let mut answers = Vec::new();
+    wait_for(Duration::from_secs(10), || {
+        answers = received_with(&call.caller_log, "SIP/2.0 200");
+        answers.len() >= 2
+    });
+    assert!(
+        answers.first().is_some_and(|a| has(a, "a=rtcp-mux")),
+        "muxed at first: {answers:?}"
+    );
+    assert!(
+        answers
+            .get(1)
+            .is_some_and(|a| !has(a, "a=rtcp-mux") && has(a, &rtcp_line)),
+        "the answer to the re-offer names our one port for RTCP: {answers:?}"
+    );
+
+    rtp_crosses(&a, to_a, &b, A_SSRC);
+    let rr = rr_and_pli(A_SSRC, B_SSRC);
+    a.rtcp.send_to(&rr, to_a).expect("send RR");
+    assert_eq!(receive_rtcp(&b.rtp), Some((rr, to_b)), "A's RTCP at B");
+    let pli = rr_and_pli(B_SSRC, A_SSRC);
+    b.rtp.send_to(&pli, to_b).expect("send PLI");
+    assert_eq!(
+        receive_rtcp(&a.rtcp),
+        Some((pli, to_a)),
+        "B's RTCP at A's RTCP port, from the relay's one port"
+    );
+    call.finish(&tolk);
+}
+
+/// Brings up `calls` bridged calls, counts the gateway's sockets with
+/// them up and after they end: (per call, left after).
+fn sockets_per_call(name: &str, ports: &Ports, mux: bool, calls: u32) -> Option<(usize, usize)> {
+    let sipp = tolk_testkit::peer("sipp")?;
+    let policy = if mux { "" } else { "rtcp_mux = false" };
+    let tolk = Tolk::start(name, &config(ports, policy), ports.admin);
+    let pid = tolk.child.id();
+    let idle = sockets_of(pid);
+    let scenarios = (caller_scenario(mux, false, 5000), callee_scenario(mux));
+    let call = place_calls(&tolk, &sipp, ports, scenarios, calls);
+    wait_for(Duration::from_secs(10), || {
+        tolk.metric("tolk_active_calls") == u64::from(calls)
+    });
+    // Let the answers settle the offered mux (or bind its RTCP port).
+    std::thread::sleep(Duration::from_millis(500));
+    let busy = sockets_of(pid);
+    call.finish(&tolk);
+    let after = sockets_of(pid);
+    Some(((busy - idle) / calls as usize, after.saturating_sub(idle)))
+}
+
+#[test]
+fn a_call_muxed_on_both_legs_holds_two_relay_sockets_and_four_without() {
+    let muxed = Ports {
+        tolk: 41130,
+        admin: 41131,
+        caller: 41132,
+        callee: 41133,
+        relay: "11900-11999",
+        caller_audio: 12300,
+        callee_audio: 12310,
+    };
+    let Some(with_mux) = sockets_per_call("rtcp-mux-fds", &muxed, true, 5) else {
+        return;
+    };
+    assert_eq!(with_mux, (2, 0), "sockets per muxed call, and left after");
+    let separate = Ports {
+        tolk: 41140,
+        admin: 41141,
+        caller: 41142,
+        callee: 41143,
+        relay: "12400-12499",
+        caller_audio: 12500,
+        callee_audio: 12510,
+    };
+    let without = sockets_per_call("rtcp-mux-off-fds", &separate, false, 5);
+    assert_eq!(without, Some((4, 0)), "sockets per call without mux");
+}
