@@ -1,7 +1,7 @@
 //! rtcp-mux (RFC 5761) across the bridge with real peers: sipp carries
 //! the signalling, sockets the test owns carry the media, so that the
 //! test sees where RTP and RTCP arrive and from which relay port.
-//! Ports: SIP and admin 41100-41199, media 11600-12999.
+//! Ports: SIP and admin 41100-41199, media 11550-12999.
 
 mod harness;
 
@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use harness::{Tolk, sdp_ports, wait_for};
+use tolk_relay::srtp::new_context;
+use tolk_relay::srtp::sdes::CryptoAttribute;
 use tolk_testkit::media_peer::{MediaPeer, rr_and_pli, rtp};
 
 const A_SSRC: u32 = 0xa0a0_0001;
@@ -65,10 +67,19 @@ fn mux_line(mux: bool) -> &'static str {
     if mux { "a=rtcp-mux\n      " } else { "" }
 }
 
+/// The caller's SDES key (RFC 4568 inline: 16-byte key, 14-byte salt).
+const CALLER_CRYPTO: &str =
+    "1 AES_CM_128_HMAC_SHA1_80 inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e";
+
 /// A caller offering PCMU on `-key audio_port` (a socket the test owns),
-/// with rtcp-mux when `mux`; after `hold_ms` it re-offers without
-/// rtcp-mux when `reoffer`, then hangs up after `hold_ms` more.
-fn caller_scenario(mux: bool, reoffer: bool, hold_ms: u32) -> String {
+/// with rtcp-mux when `mux`, as SRTP with `crypto` (an `a=crypto` value)
+/// when given; after `hold_ms` it re-offers without rtcp-mux when
+/// `reoffer`, then hangs up after `hold_ms` more.
+fn caller_scenario(mux: bool, crypto: Option<&str>, reoffer: bool, hold_ms: u32) -> String {
+    let (profile, crypto) = match crypto {
+        Some(crypto) => ("RTP/SAVP", format!("a=crypto:{crypto}\n      ")),
+        None => ("RTP/AVP", String::new()),
+    };
     let invite = |cseq: u32, mux: bool, version: u32| {
         format!(
             r#"
@@ -90,9 +101,9 @@ fn caller_scenario(mux: bool, reoffer: bool, hold_ms: u32) -> String {
       s=-
       c=IN IP4 [media_ip]
       t=0 0
-      m=audio [audio_port] RTP/AVP 0
+      m=audio [audio_port] {profile} 0
       a=rtpmap:0 PCMU/8000
-      {mux}
+      {crypto}{mux}
     ]]>
   </send>
   <recv response="100" optional="true"/>
@@ -255,9 +266,10 @@ fn place_calls(
             &calls.to_string(),
             "-p",
             &port.to_string(),
-            // sipp's own media port, unused: the scenarios name ours.
+            // sipp's own media port, unused (the scenarios name ours),
+            // clear of every other test's ports.
             "-mp",
-            &(audio + 100).to_string(),
+            &(audio + 50).to_string(),
             "-key",
             "audio_port",
             &audio.to_string(),
@@ -400,15 +412,34 @@ fn has(message: &[String], line: &str) -> bool {
     message.iter().any(|l| l == line)
 }
 
-/// The socket descriptors of process `pid`.
-fn sockets_of(pid: u32) -> usize {
+/// The UDP sockets of process `pid` (the relay's, the SIP listener's):
+/// its socket descriptors whose inodes the kernel lists as UDP, so that
+/// a TCP connection to the admin API is not counted.
+fn udp_sockets_of(pid: u32) -> usize {
+    let mut udp = std::collections::HashSet::new();
+    for table in ["udp", "udp6"] {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
+        // Columns: sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
+        udp.extend(
+            text.lines()
+                .skip(1)
+                .filter_map(|line| line.split_whitespace().nth(9).map(str::to_owned)),
+        );
+    }
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .map(|dir| {
             dir.flatten()
-                .filter(|fd| {
-                    std::fs::read_link(fd.path())
-                        .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"))
+                .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+                .filter_map(|target| {
+                    let target = target.to_string_lossy().into_owned();
+                    Some(
+                        target
+                            .strip_prefix("socket:[")?
+                            .strip_suffix(']')?
+                            .to_owned(),
+                    )
                 })
+                .filter(|inode| udp.contains(inode))
                 .count()
         })
         .unwrap_or(0)
@@ -433,7 +464,10 @@ fn a_muxed_caller_and_a_callee_declining_mux_exchange_rtcp_both_ways() {
         MediaPeer::bind(ports.caller_audio),
         MediaPeer::bind(ports.callee_audio),
     );
-    let scenarios = (caller_scenario(true, false, 6000), callee_scenario(false));
+    let scenarios = (
+        caller_scenario(true, None, false, 6000),
+        callee_scenario(false),
+    );
     let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
     let (to_a, to_b) = call.relay_ports(&ports);
     let offers = received_with(&call.callee_log, "INVITE");
@@ -468,6 +502,74 @@ fn a_muxed_caller_and_a_callee_declining_mux_exchange_rtcp_both_ways() {
 }
 
 #[test]
+fn srtcp_from_a_muxed_srtp_caller_reaches_a_plain_callee_and_back() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports {
+        tolk: 41150,
+        admin: 41151,
+        caller: 41152,
+        callee: 41153,
+        relay: "11550-11599",
+        caller_audio: 12600,
+        callee_audio: 12610,
+    };
+    let tolk = Tolk::start("rtcp-mux-srtp", &config(&ports, ""), ports.admin);
+    let (a, b) = (
+        MediaPeer::bind(ports.caller_audio),
+        MediaPeer::bind(ports.callee_audio),
+    );
+    let scenarios = (
+        caller_scenario(true, Some(CALLER_CRYPTO), false, 6000),
+        callee_scenario(false),
+    );
+    let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
+    let (to_a, to_b) = call.relay_ports(&ports);
+    let answers = received_with(&call.caller_log, "SIP/2.0 200");
+    let answer = answers.first().expect("the caller's answer");
+    assert!(has(answer, "a=rtcp-mux"), "muxed SRTP leg: {answer:?}");
+    let ours = answer
+        .iter()
+        .find_map(|line| line.strip_prefix("a=crypto:"))
+        .expect("the gateway's SDES key");
+    let context = |crypto: &str| {
+        let key = CryptoAttribute::parse(crypto).expect("SDES key").key;
+        new_context(&key).expect("SRTP context")
+    };
+    let (mut caller_tx, mut caller_rx) = (context(CALLER_CRYPTO), context(ours));
+
+    // SRTCP on the caller's one port reaches the callee's RTCP port as
+    // plain RTCP, from the relay's RTCP port (the callee declined mux).
+    let rr = rr_and_pli(A_SSRC, B_SSRC);
+    let mut buf = [0u8; 1500];
+    buf[..rr.len()].copy_from_slice(&rr);
+    let n = caller_tx.protect_rtcp(&mut buf, rr.len()).expect("SRTCP");
+    a.rtp.send_to(&buf[..n], to_a).expect("send SRTCP");
+    assert_eq!(
+        receive_rtcp(&b.rtcp),
+        Some((rr, next_port(to_b))),
+        "the caller's SRTCP at the callee, decrypted"
+    );
+    // The callee's RTCP reaches the caller's one port as SRTCP.
+    let pli = rr_and_pli(B_SSRC, A_SSRC);
+    b.rtcp.send_to(&pli, next_port(to_b)).expect("send PLI");
+    let (mut got, from) = receive_rtcp(&a.rtp).expect("SRTCP at the caller");
+    assert_eq!(from, to_a);
+    let len = got.len();
+    got.resize(1500, 0);
+    let n = caller_rx
+        .unprotect_rtcp(&mut got, len)
+        .expect("authenticates");
+    assert_eq!(
+        got[..n],
+        pli[..],
+        "the callee's RTCP, encrypted for the caller"
+    );
+    call.finish(&tolk);
+}
+
+#[test]
 fn a_caller_without_mux_and_a_muxing_callee_exchange_rtcp_both_ways() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
@@ -486,7 +588,10 @@ fn a_caller_without_mux_and_a_muxing_callee_exchange_rtcp_both_ways() {
         MediaPeer::bind(ports.caller_audio),
         MediaPeer::bind(ports.callee_audio),
     );
-    let scenarios = (caller_scenario(false, false, 6000), callee_scenario(true));
+    let scenarios = (
+        caller_scenario(false, None, false, 6000),
+        callee_scenario(true),
+    );
     let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
     let (to_a, to_b) = call.relay_ports(&ports);
     let answers = received_with(&call.caller_log, "SIP/2.0 200");
@@ -533,7 +638,10 @@ fn a_muxed_caller_re_offering_without_mux_is_told_its_rtcp_port() {
         MediaPeer::bind(ports.caller_audio),
         MediaPeer::bind(ports.callee_audio),
     );
-    let scenarios = (caller_scenario(true, true, 4000), callee_scenario(true));
+    let scenarios = (
+        caller_scenario(true, None, true, 4000),
+        callee_scenario(true),
+    );
     let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
     let (to_a, to_b) = call.relay_ports(&ports);
     // The re-offer's answer: no rtcp-mux (RFC 8035), our RTCP port named
@@ -576,17 +684,24 @@ fn sockets_per_call(name: &str, ports: &Ports, mux: bool, calls: u32) -> Option<
     let policy = if mux { "" } else { "rtcp_mux = false" };
     let tolk = Tolk::start(name, &config(ports, policy), ports.admin);
     let pid = tolk.child.id();
-    let idle = sockets_of(pid);
-    let scenarios = (caller_scenario(mux, false, 5000), callee_scenario(mux));
+    let idle = udp_sockets_of(pid);
+    let scenarios = (
+        caller_scenario(mux, None, false, 5000),
+        callee_scenario(mux),
+    );
     let call = place_calls(&tolk, &sipp, ports, scenarios, calls);
     wait_for(Duration::from_secs(10), || {
         tolk.metric("tolk_active_calls") == u64::from(calls)
     });
     // Let the answers settle the offered mux (or bind its RTCP port).
     std::thread::sleep(Duration::from_millis(500));
-    let busy = sockets_of(pid);
+    let busy = udp_sockets_of(pid);
     call.finish(&tolk);
-    let after = sockets_of(pid);
+    let mut after = usize::MAX;
+    wait_for(Duration::from_secs(5), || {
+        after = udp_sockets_of(pid);
+        after == idle
+    });
     Some(((busy - idle) / calls as usize, after.saturating_sub(idle)))
 }
 
