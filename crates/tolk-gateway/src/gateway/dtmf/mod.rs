@@ -189,8 +189,8 @@ impl MediaTransform for DtmfTransform {
                     {
                         pacer.play(press.digit.event_code(), ticks(press, inject.clock_rate));
                     }
-                    if let Some(event) = pacer.next(rtp.timestamp()) {
-                        let ssrc = rtp.ssrc();
+                    let ssrc = rtp.ssrc();
+                    if let Some(event) = pacer.next(ssrc, rtp.timestamp()) {
                         return out.push_with(|slot| {
                             write_event(slot, inject.payload_type, sequence, ssrc, event)
                         });

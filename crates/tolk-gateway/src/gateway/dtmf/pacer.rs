@@ -20,6 +20,11 @@ pub(super) const VOLUME: u8 = 10;
 pub(super) struct Pacer {
     /// Timestamp units per packet until the audio shows its own.
     default_step: u32,
+    /// How far before a press's start a packet may be and still be late
+    /// audio rather than a new timeline (one second).
+    late_window: u32,
+    /// The SSRC of the audio stream the pacer rides on.
+    ssrc: Option<u32>,
     /// The audio timestamp before this one, to measure the packet time.
     last_audio: Option<u32>,
     playing: Option<Playing>,
@@ -45,6 +50,8 @@ impl Pacer {
         let step = u64::from(clock_rate) * u64::from(packet_ms) / 1000;
         Pacer {
             default_step: step.clamp(1, u64::from(MAX_SEGMENT)) as u32,
+            late_window: clock_rate.max(1),
+            ssrc: None,
             last_audio: None,
             playing: None,
         }
@@ -67,10 +74,17 @@ impl Pacer {
         });
     }
 
-    /// The event packet to send in place of the audio packet stamped
-    /// `timestamp`, if a key press is being sent. Called for every audio
-    /// packet, so that the packet time is known when a press starts.
-    pub(super) fn next(&mut self, timestamp: u32) -> Option<EventPacket> {
+    /// The event packet to send in place of the audio packet of stream
+    /// `ssrc` stamped `timestamp`, if a key press is being sent. Called
+    /// for every audio packet, so that the packet time is known when a
+    /// press starts.
+    pub(super) fn next(&mut self, ssrc: u32, timestamp: u32) -> Option<EventPacket> {
+        if self.ssrc.replace(ssrc).is_some_and(|old| old != ssrc) {
+            // A new source (a transfer, a restarted sender): its packets
+            // cannot carry the rest of an event begun on the old one.
+            self.last_audio = None;
+            self.playing = self.playing.filter(|p| p.elapsed == 0);
+        }
         let step = self
             .last_audio
             .map(|last| timestamp.wrapping_sub(last))
@@ -82,9 +96,15 @@ impl Pacer {
         if first {
             playing.start = timestamp;
         }
+        let ahead = timestamp.wrapping_sub(playing.start) as i32;
+        if playing.ends == 0 && ahead < 0 && ahead.unsigned_abs() > self.late_window {
+            // Not late audio but a new timeline (back, or forward by more
+            // than half the range): the press ends with what was sent,
+            // rather than replacing the audio until the timeline is back.
+            playing.total = playing.elapsed.max(1);
+        }
         if playing.ends == 0 {
             // The audio packet covers [timestamp, timestamp + step).
-            let ahead = timestamp.wrapping_sub(playing.start) as i32;
             let real = u64::from(ahead.max(0).unsigned_abs()) + u64::from(step);
             // A segment closes at exactly 0xFFFF before the next one opens
             // (RFC 4733 section 2.5.1.3).
@@ -118,17 +138,19 @@ mod tests {
     use super::*;
     use tolk_media::dtmf::{DetectedEvent, EventDetector};
 
+    const SSRC: u32 = 7;
+
     /// What the pacer sends over `packets` audio packets 20 ms apart at 8 kHz.
     fn run(pacer: &mut Pacer, first: u32, packets: u32) -> Vec<Option<EventPacket>> {
         (0..packets)
-            .map(|n| pacer.next(first.wrapping_add(160 * n)))
+            .map(|n| pacer.next(SSRC, first.wrapping_add(160 * n)))
             .collect()
     }
 
     #[test]
     fn one_update_per_audio_packet_then_three_ends() {
         let mut pacer = Pacer::new(8000, 20);
-        assert_eq!(pacer.next(1000), None, "idle: the audio passes");
+        assert_eq!(pacer.next(SSRC, 1000), None, "idle: the audio passes");
         pacer.play(5, 800);
         let sent = run(&mut pacer, 1160, 9);
         let events: Vec<EventPacket> = sent.iter().flatten().copied().collect();
@@ -150,10 +172,10 @@ mod tests {
     fn the_audio_packet_time_sets_the_pace() {
         // 30 ms audio: each update covers 240 ticks.
         let mut pacer = Pacer::new(8000, 20);
-        pacer.next(0);
+        pacer.next(SSRC, 0);
         pacer.play(1, 480);
         let durations: Vec<u16> = (1..6)
-            .filter_map(|n| pacer.next(240 * n))
+            .filter_map(|n| pacer.next(SSRC, 240 * n))
             .map(|p| p.event.duration)
             .collect();
         assert_eq!(durations, [240, 480, 480, 480]);
@@ -166,7 +188,7 @@ mod tests {
         pacer.play(11, 96_000);
         let mut detector = EventDetector::new();
         let mut n = 0u32;
-        while let Some(packet) = pacer.next((u32::MAX - 5000).wrapping_add(960 * n)) {
+        while let Some(packet) = pacer.next(SSRC, (u32::MAX - 5000).wrapping_add(960 * n)) {
             detector
                 .handle_packet(packet.timestamp, &packet.event.to_bytes())
                 .expect("event");
@@ -192,14 +214,59 @@ mod tests {
     fn a_timestamp_jump_ends_the_press_instead_of_stretching_it() {
         let mut pacer = Pacer::new(8000, 20);
         pacer.play(2, 800);
-        pacer.next(0);
-        let after_jump = pacer.next(1_000_000).expect("an update");
+        pacer.next(SSRC, 0);
+        let after_jump = pacer.next(SSRC, 1_000_000).expect("an update");
         assert!(after_jump.event.end && after_jump.event.duration == 800);
-        // Backwards: the duration never shrinks.
+        // A packet from just before the press (reordered): no progress,
+        // the duration never shrinks.
         let mut pacer = Pacer::new(8000, 20);
         pacer.play(2, 800);
-        pacer.next(5000);
-        let back = pacer.next(100).expect("an update");
-        assert_eq!(back.event.duration, 160);
+        pacer.next(SSRC, 5000);
+        let back = pacer.next(SSRC, 4840).expect("an update");
+        assert_eq!((back.event.duration, back.event.end), (160, false));
+    }
+
+    #[test]
+    fn a_timeline_jumping_back_ends_the_press_with_what_was_sent() {
+        // Back by far, or forward by more than half the timestamp range
+        // (which reads as back): a new timeline, not late audio. The
+        // press must end instead of replacing the audio until the new
+        // timeline catches up with its start (days).
+        for jump in [-16_000i64, 1 << 31, (1 << 31) + 160] {
+            let mut pacer = Pacer::new(8000, 20);
+            pacer.play(2, 800);
+            pacer.next(SSRC, 5000);
+            pacer.next(SSRC, 5160);
+            let after = 5320u32.wrapping_add(jump as u32);
+            let sent: Vec<EventPacket> = run(&mut pacer, after, 6).into_iter().flatten().collect();
+            assert_eq!(sent.len(), END_REPEATS, "jump {jump}: {sent:?}");
+            assert!(
+                sent.iter()
+                    .all(|p| p.event.end && p.event.duration == 320 && p.timestamp == 5000),
+                "jump {jump}: {sent:?}"
+            );
+            assert!(!pacer.is_playing());
+        }
+    }
+
+    #[test]
+    fn a_new_stream_drops_the_press_it_interrupts_and_starts_the_next_on_it() {
+        let mut pacer = Pacer::new(8000, 20);
+        pacer.play(2, 800);
+        assert!(pacer.next(1, 5000).is_some());
+        // The source changed (a transfer, a new SSRC): its packets are
+        // its own audio, not the rest of an event it never began.
+        assert_eq!(pacer.next(2, 90_000), None);
+        assert!(!pacer.is_playing());
+        // A press that had not started yet starts on the new stream.
+        pacer.play(3, 320);
+        let first = pacer.next(2, 90_160).expect("starts");
+        assert!(first.marker && first.timestamp == 90_160);
+        pacer.next(2, 90_320);
+        pacer.next(2, 90_480);
+        pacer.next(2, 90_480);
+        assert!(!pacer.is_playing());
+        pacer.play(4, 320);
+        assert!(pacer.next(3, 7).is_some(), "not begun: kept");
     }
 }
