@@ -283,15 +283,19 @@ impl CallMedia {
                 };
                 (accepted(MediaKind::Audio), accepted(MediaKind::Video))
             }
-            // A late offer gets audio only: the caller's video is unknown,
-            // and callees that answer a fixed SDP would miscount m-lines.
-            None => (
-                a.caps
-                    .codecs_of(&MediaKind::Audio)
-                    .map(|c| c.encoding.clone())
-                    .collect(),
-                Vec::new(),
-            ),
+            // A late offer: the callee is offered what the caller's
+            // policy allows, video included; the caller is offered video
+            // once the callee took it (a callee answering fewer m-lines
+            // has the missing ones read as rejected).
+            None => {
+                let codecs = |kind: MediaKind| -> Vec<RtpMap> {
+                    a.caps
+                        .codecs_of(&kind)
+                        .map(|c| c.encoding.clone())
+                        .collect()
+                };
+                (codecs(MediaKind::Audio), codecs(MediaKind::Video))
+            }
         };
         let before: Vec<String> = b
             .caps

@@ -1,0 +1,138 @@
+//! A late-offer caller (INVITE without SDP) gets video: the callee is
+//! offered what the caller's policy allows, video included, and once it
+//! answers with video, our offer to the caller in the 200 carries it
+//! too. sipp carries the signalling; the video m-lines point at sockets
+//! the test owns, and H.264 crosses the relay both ways.
+
+mod harness;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use harness::{Scenario, Tolk, sdp_ports, wait_for};
+use tolk_testkit::media_peer::MediaPeer;
+
+/// SIP and admin ports 41420-41424, media 16300-16499.
+const TOLK: u16 = 41420;
+const ADMIN: u16 = 41421;
+const CALLER: u16 = 41422;
+const CALLEE: u16 = 41423;
+const CALLER_VIDEO: u16 = 16400;
+const CALLEE_VIDEO: u16 = 16410;
+/// The callee's H.264 payload type (callee_video.xml).
+const B_PT: u8 = 97;
+const PACKETS: u16 = 20;
+
+fn config() -> String {
+    format!(
+        r#"
+[[listen]]
+transport = "udp"
+address = "127.0.0.1:{TOLK}"
+
+[admin]
+address = "127.0.0.1:{ADMIN}"
+
+[media]
+address = "127.0.0.1"
+ports = "16300-16349"
+timeout_secs = 30
+
+[[peer]]
+name = "room"
+address = "127.0.0.1:{CALLEE}"
+[peer.media]
+srtp = "off"
+
+[[route]]
+user = "room"
+target = "peer:room"
+"#
+    )
+}
+
+/// The relay's video address: the last `m=video` port in `log` that is
+/// neither the peer's own nor 0.
+fn relay_video(log: &std::path::Path, own: u16) -> Option<SocketAddr> {
+    let port = sdp_ports(log, "video")
+        .into_iter()
+        .rfind(|port| *port != own && *port != 0)?;
+    Some(SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+/// The payload type of the first `m=video` line with a nonzero port
+/// the caller received (our offer in the 200).
+fn offered_video_pt(log: &std::path::Path) -> Option<u8> {
+    let text = std::fs::read_to_string(log).ok()?;
+    text.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("m=video ")?;
+        let mut words = rest.split(' ');
+        let port: u16 = words.next()?.parse().ok()?;
+        (port != 0 && port != CALLER_VIDEO)
+            .then(|| words.nth(1)?.parse().ok())
+            .flatten()
+    })
+}
+
+#[test]
+fn a_late_offer_caller_is_offered_the_video_the_callee_took() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let tolk = Tolk::start("late-offer-video", &config(), ADMIN);
+    let (a, b) = (MediaPeer::bind(CALLER_VIDEO), MediaPeer::bind(CALLEE_VIDEO));
+    let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
+    let callee = Scenario::file("callee_video.xml")
+        .port(CALLEE)
+        .media_port(16420)
+        .calls(1)
+        .key("video_port", CALLEE_VIDEO)
+        .message_log(&callee_log);
+    let caller = Scenario::file("late_caller_video.xml")
+        .calling("room", TOLK)
+        .port(CALLER)
+        .media_port(16430)
+        .calls(1)
+        .key("video_port", CALLER_VIDEO)
+        .message_log(&caller_log)
+        .args(&["-d", "4000"]);
+    let call = tolk.sipp_call(&sipp, callee, caller);
+
+    let mut relay = (None, None);
+    wait_for(Duration::from_secs(10), || {
+        relay = (
+            relay_video(&caller_log, CALLER_VIDEO),
+            relay_video(&callee_log, CALLEE_VIDEO),
+        );
+        relay.0.is_some() && relay.1.is_some() && tolk.calls().to_string().contains("H264")
+    });
+    let (Some(to_a), Some(to_b)) = relay else {
+        panic!("no video port for both legs\n{}", tolk.sipp_errors());
+    };
+    let a_pt = offered_video_pt(&caller_log).expect("video in our offer to the caller");
+
+    let (at_b, at_a) = std::thread::scope(|s| {
+        s.spawn(|| a.send_video(to_a, a_pt, 0xa0, PACKETS));
+        s.spawn(|| b.send_video(to_b, B_PT, 0xb0, PACKETS));
+        let at_b = s.spawn(|| b.receive_rtp(PACKETS.into(), Duration::from_secs(5)));
+        let at_a = a.receive_rtp(PACKETS.into(), Duration::from_secs(5));
+        (at_b.join().expect("receiver"), at_a)
+    });
+    assert_eq!(
+        at_b,
+        vec![(B_PT, 0xa0); PACKETS.into()],
+        "the caller's video at the callee\n{}",
+        tolk.sipp_errors()
+    );
+    assert_eq!(at_a, vec![(a_pt, 0xb0); PACKETS.into()], "and back");
+
+    let outcome = call.join();
+    assert!(
+        outcome.caller.success() && outcome.callee.success(),
+        "caller {:?} callee {:?}\n{}",
+        outcome.caller,
+        outcome.callee,
+        tolk.sipp_errors()
+    );
+    tolk.assert_idle();
+}
