@@ -24,6 +24,7 @@
 
 mod pacer;
 mod queue;
+mod renumber;
 
 use std::time::Duration;
 
@@ -41,6 +42,7 @@ use tolk_relay::{SessionId, Side};
 
 use pacer::{Pacer, VOLUME};
 pub use queue::DtmfQueue;
+use renumber::Renumber;
 
 /// The packet time assumed for injected key presses until the audio
 /// they replace shows its own (RFC 4733 section 2.5.1.2: the audio's).
@@ -112,7 +114,7 @@ impl TransformFactory for DtmfConversion {
         let egress = match &self.audio {
             AudioPath::Rewrite(payload_types) => Egress::Rewrite {
                 payload_types: payload_types.clone(),
-                seq_offset: 0,
+                renumber: Box::default(),
                 pacer: Pacer::new(
                     self.inject.as_ref().map_or(8000, |i| i.clock_rate),
                     DEFAULT_PACKET_MS,
@@ -142,8 +144,8 @@ struct DtmfTransform {
 enum Egress {
     Rewrite {
         payload_types: PayloadTypeMap,
-        /// Added to each sequence number: minus the packets taken out.
-        seq_offset: u16,
+        /// Sequence numbers closed up over the packets taken out.
+        renumber: Box<Renumber>,
         pacer: Pacer,
     },
     Transcode(Box<AudioTranscoder>),
@@ -163,8 +165,8 @@ impl MediaTransform for DtmfTransform {
                     report(detect, event);
                 }
             }
-            if let Egress::Rewrite { seq_offset, .. } = &mut self.egress {
-                *seq_offset = seq_offset.wrapping_sub(1);
+            if let Egress::Rewrite { renumber, .. } = &mut self.egress {
+                renumber.take(rtp.ssrc(), rtp.sequence_number());
             }
             return Ok(());
         }
@@ -179,17 +181,17 @@ impl MediaTransform for DtmfTransform {
             }
             Egress::Rewrite {
                 payload_types,
-                seq_offset,
+                renumber,
                 pacer,
             } => {
-                let sequence = rtp.sequence_number().wrapping_add(*seq_offset);
+                let ssrc = rtp.ssrc();
+                let sequence = renumber.pass(ssrc, rtp.sequence_number());
                 if let Some(inject) = &self.inject {
                     if !pacer.is_playing()
                         && let Some(press) = inject.queue.pop()
                     {
                         pacer.play(press.digit.event_code(), ticks(press, inject.clock_rate));
                     }
-                    let ssrc = rtp.ssrc();
                     if let Some(event) = pacer.next(ssrc, rtp.timestamp()) {
                         return out.push_with(|slot| {
                             write_event(slot, inject.payload_type, sequence, ssrc, event)
@@ -413,6 +415,49 @@ mod tests {
         assert_eq!(report.event.duration, Duration::from_millis(60));
         assert_eq!((report.session, report.from), (SessionId(4), Side::A));
         assert!(received.try_recv().is_err());
+    }
+
+    #[test]
+    fn reordered_or_repeated_packets_never_share_a_sequence_number() {
+        let (reports, _received) = tokio::sync::mpsc::unbounded_channel();
+        let recipe = DtmfConversion {
+            audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
+            detect: Some(Detect {
+                payload_type: 101,
+                clock_rate: 8000,
+                reports,
+                session: SessionId(4),
+                from: Side::A,
+            }),
+            inject: None,
+        };
+        let mut transform = recipe.build().expect("transform");
+        let audio_at = |seq: u16| packet(0, seq, 160 * u32::from(seq), &[0xd5; 160]);
+        let event_at = |seq: u16| packet(101, seq, 1600, &event(1, false, 160));
+        let input = [
+            audio_at(9),
+            // 10 comes late, after an event packet was taken out.
+            audio_at(11),
+            event_at(12),
+            audio_at(13),
+            audio_at(10),
+            // An event packet the network delivered twice, then one late.
+            event_at(14),
+            event_at(14),
+            audio_at(16),
+            event_at(15),
+            audio_at(17),
+        ];
+        let sent = run(transform.as_mut(), &input);
+        let sequences: Vec<u16> = parsed(&sent)
+            .iter()
+            .map(RtpPacket::sequence_number)
+            .collect();
+        let mut unique = sequences.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), sequences.len(), "{sequences:?}");
+        assert_eq!(sequences.len(), 6, "every audio packet out: {sequences:?}");
     }
 
     /// PCMU (events on 101 at 8 kHz) in, Opus (events on 110 at 48 kHz) out.

@@ -1,0 +1,139 @@
+//! Sequence numbers for a passed-through stream some of whose packets are
+//! taken out (telephone-events sent on as INFO), so that the leg sees no
+//! gap: each packet moves back by the packets taken out before it in the
+//! stream's own order, whatever order they arrive in.
+//!
+//! Only a packet taken out at the head of the stream closes up. One that
+//! arrives late or twice leaves its gap: closing it would give two packets
+//! one number, a duplicate to the receiver and a reused index to SRTP.
+
+/// Packets taken out that are remembered for late packets to count.
+const REMEMBERED: usize = 32;
+
+/// How far behind the newest packet one may arrive and be late rather
+/// than a new start of the sequence (RFC 3550 appendix A.1's misorder).
+const MAX_MISORDER: u16 = 100;
+
+/// The sequence numbers of one direction's passed-through packets.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Renumber {
+    /// The stream numbered; a new one starts again from nothing taken.
+    ssrc: Option<u32>,
+    /// The newest sequence number seen.
+    newest: u16,
+    /// Packets taken out of the stream so far (wrapping).
+    taken: u16,
+    /// The latest packets taken out, a ring.
+    recent: [u16; REMEMBERED],
+    recent_len: usize,
+    recent_next: usize,
+}
+
+impl Renumber {
+    /// The number for passed-through packet `seq` of stream `ssrc`.
+    pub(super) fn pass(&mut self, ssrc: u32, seq: u16) -> u16 {
+        if !self.late(ssrc, seq) {
+            return seq.wrapping_sub(self.taken);
+        }
+        // Back only by the packets taken out before it.
+        let newest = self.newest;
+        let after_it = self.recent[..self.recent_len]
+            .iter()
+            .filter(|&&taken| newer(taken, seq) && !newer(taken, newest))
+            .count();
+        seq.wrapping_sub(self.taken).wrapping_add(after_it as u16)
+    }
+
+    /// Packet `seq` of stream `ssrc` is taken out.
+    pub(super) fn take(&mut self, ssrc: u32, seq: u16) {
+        if self.late(ssrc, seq) {
+            return;
+        }
+        self.taken = self.taken.wrapping_add(1);
+        self.recent[self.recent_next] = seq;
+        self.recent_next = (self.recent_next + 1) % REMEMBERED;
+        self.recent_len = (self.recent_len + 1).min(REMEMBERED);
+    }
+
+    /// Whether `seq` is behind (or equal to) the newest packet; if not, it
+    /// becomes the newest. A new stream or a jump back beyond
+    /// [`MAX_MISORDER`] starts again.
+    fn late(&mut self, ssrc: u32, seq: u16) -> bool {
+        if self.ssrc != Some(ssrc) {
+            *self = Renumber {
+                ssrc: Some(ssrc),
+                newest: seq,
+                ..Renumber::default()
+            };
+            return false;
+        }
+        let behind = self.newest.wrapping_sub(seq);
+        if newer(seq, self.newest) {
+            self.newest = seq;
+            false
+        } else if behind <= MAX_MISORDER {
+            true
+        } else {
+            // A new start on the same stream: keep the offset, forget
+            // the packets taken out around the old position.
+            self.newest = seq;
+            self.recent_len = 0;
+            false
+        }
+    }
+}
+
+/// Whether sequence number `a` comes after `b` (RFC 1982 arithmetic).
+fn newer(a: u16, b: u16) -> bool {
+    (a.wrapping_sub(b) as i16) > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_order_packets_close_up_over_the_ones_taken() {
+        let mut r = Renumber::default();
+        assert_eq!(r.pass(1, 65_534), 65_534);
+        r.take(1, 65_535);
+        r.take(1, 0);
+        assert_eq!(r.pass(1, 1), 65_535, "across the wrap");
+        assert_eq!(r.pass(1, 2), 0);
+    }
+
+    #[test]
+    fn a_late_packet_takes_the_number_it_would_have_had() {
+        let mut r = Renumber::default();
+        assert_eq!(r.pass(1, 9), 9);
+        assert_eq!(r.pass(1, 11), 11);
+        r.take(1, 12);
+        assert_eq!(r.pass(1, 13), 12);
+        assert_eq!(r.pass(1, 10), 10, "before the packet taken out");
+        assert_eq!(r.pass(1, 13), 12, "a duplicate stays a duplicate");
+    }
+
+    #[test]
+    fn packets_taken_late_or_twice_leave_their_gap() {
+        let mut r = Renumber::default();
+        assert_eq!(r.pass(1, 100), 100);
+        r.take(1, 101);
+        r.take(1, 101);
+        assert_eq!(r.pass(1, 103), 102);
+        r.take(1, 102);
+        assert_eq!(r.pass(1, 104), 103);
+    }
+
+    #[test]
+    fn a_new_stream_or_a_jump_starts_again() {
+        let mut r = Renumber::default();
+        r.pass(1, 500);
+        r.take(1, 501);
+        assert_eq!(r.pass(2, 7), 7, "a new SSRC keeps its numbers");
+        r.take(2, 8);
+        assert_eq!(r.pass(2, 9), 8);
+        // Far back: not late, a restart that keeps the offset.
+        assert_eq!(r.pass(2, 40_000), 39_999);
+        assert_eq!(r.pass(2, 40_001), 40_000);
+    }
+}
