@@ -183,6 +183,15 @@ fn echo_call(name: &str, mediaenc: Option<&str>, ports: Ports) {
         .flatten()
         .any(|attrs| attrs.contains("crypto:"));
     assert_eq!(offered_crypto, mediaenc.is_some(), "offer: {offer:?}");
+    // baresip offers rtcp-mux (RFC 5761); the echo accepts it.
+    let answer = capture::fields(&pcap, "sip.Status-Code == 200 && sdp", &["sdp.media_attr"]);
+    assert!(
+        answer
+            .iter()
+            .flatten()
+            .any(|attrs| attrs.contains("rtcp-mux")),
+        "answer: {answer:?}"
+    );
 
     let flows = capture::rtp_flows(&pcap);
     let gateway = ports.media..=ports.media + 99;

@@ -53,6 +53,10 @@ srtp = "off"
 [[route]]
 user = "callee"
 target = "peer:callee"
+
+[[route]]
+user = "echo"
+target = "echo"
 "#,
         tolk = ports.tolk,
         admin = ports.admin,
@@ -731,4 +735,79 @@ fn a_call_muxed_on_both_legs_holds_two_relay_sockets_and_four_without() {
     };
     let without = sockets_per_call("rtcp-mux-off-fds", &separate, false, 5);
     assert_eq!(without, Some((4, 0)), "sockets per call without mux");
+}
+
+#[test]
+fn a_muxed_caller_to_the_echo_gets_its_rtcp_back_on_its_one_port() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports {
+        tolk: 41160,
+        admin: 41161,
+        caller: 41162,
+        callee: 41163,
+        relay: "12700-12799",
+        caller_audio: 12800,
+        callee_audio: 12810,
+    };
+    let tolk = Tolk::start("rtcp-mux-echo", &config(&ports, ""), ports.admin);
+    let pid = tolk.child.id();
+    let idle = udp_sockets_of(pid);
+    let a = MediaPeer::bind(ports.caller_audio);
+    std::fs::write(
+        tolk.dir.join("mux_caller.xml"),
+        caller_scenario(true, None, false, 4000),
+    )
+    .expect("caller scenario");
+    let log = tolk.dir.join("caller.msg");
+    let args = [
+        "-sf".to_owned(),
+        "mux_caller.xml".into(),
+        "-s".into(),
+        "echo".into(),
+        format!("127.0.0.1:{}", ports.tolk),
+        "-m".into(),
+        "1".into(),
+        "-p".into(),
+        ports.caller.to_string(),
+        "-mp".into(),
+        (ports.caller_audio + 50).to_string(),
+        "-key".into(),
+        "audio_port".into(),
+        ports.caller_audio.to_string(),
+        "-trace_msg".into(),
+        "-message_file".into(),
+        log.to_string_lossy().into_owned(),
+    ];
+    let caller = tolk.sipp_thread(&sipp, &as_strs(&args));
+    let mut answers = Vec::new();
+    wait_for(Duration::from_secs(10), || {
+        answers = received_with(&log, "SIP/2.0 200");
+        !answers.is_empty()
+    });
+    let answer = answers.first().expect("the echo's answer");
+    assert!(has(answer, "a=rtcp-mux"), "muxed echo: {answer:?}");
+    // The caller's leg and the looped leg: one socket each.
+    assert_eq!(
+        udp_sockets_of(pid) - idle,
+        2,
+        "relay sockets of an echo call"
+    );
+    let relay = sdp_ports(&log, "audio")
+        .into_iter()
+        .find(|port| *port != ports.caller_audio)
+        .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
+        .expect("the echo's port");
+
+    let rr = rr_and_pli(A_SSRC, B_SSRC);
+    a.rtp.send_to(&rr, relay).expect("send RR");
+    assert_eq!(receive_rtcp(&a.rtp), Some((rr, relay)), "RTCP echoed");
+    let status = caller.join().expect("caller thread");
+    assert!(
+        status.success(),
+        "caller {status:?}\n{}",
+        tolk.sipp_errors()
+    );
+    tolk.assert_idle();
 }

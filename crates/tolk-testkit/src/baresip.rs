@@ -3,7 +3,8 @@
 //! Each instance gets its own generated configuration directory: no
 //! terminal UI (its `stdio` module needs a tty), a 440 Hz sine as the
 //! microphone, a null player, G.711 only (so that any gateway can answer
-//! it), and the `srtp` module for SDES offers. Run it inside a
+//! it), RTP and RTCP on one port offered (`rtcp_mux yes`, RFC 5761), and
+//! the `srtp` module for SDES offers. Run it inside a
 //! [`Netns`] together with the gateway under test;
 //! it is always bounded by `-t SECONDS` and its log is kept in the
 //! directory for the assertion messages.
@@ -119,6 +120,7 @@ fn config(account: &BaresipAccount) -> String {
          sip_trans_def udp\n\
          net_interface {ip}\n\
          rtp_ports {low}-{high}\n\
+         rtcp_mux yes\n\
          audio_source ausine,440\n\
          audio_player aubridge,nil\n\
          audio_alert aubridge,nil\n\
