@@ -7,85 +7,6 @@ use std::time::Duration;
 
 use harness::*;
 
-/// A caller that sends its INVITE without SDP, finds our offer in the
-/// 200, answers it in the ACK, streams a tone for -d ms and hangs up.
-const LATE_OFFER_CALLER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="late offer caller">
-  <send retrans="500">
-    <![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]c[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: <sip:caller@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200" rrs="true">
-    <action>
-      <ereg regexp="m=audio [0-9]+ RTP/AVP[0-9 ]* 0" search_in="body" check_it="true" assign_to="offer"/>
-    </action>
-  </recv>
-  <send>
-    <![CDATA[
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]c[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      [routes]
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=caller 1 1 IN IP4 [local_ip]
-      s=-
-      c=IN IP4 [media_ip]
-      t=0 0
-      m=audio [rtpstream_audio_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-
-    ]]>
-  </send>
-  <nop>
-    <action>
-      <exec rtp_stream="tone.ulaw,-1,0"/>
-    </action>
-  </nop>
-  <pause/>
-  <nop>
-    <action>
-      <exec rtp_stream="pause"/>
-    </action>
-  </nop>
-  <send retrans="500">
-    <![CDATA[
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]c[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      [routes]
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200"/>
-  <Reference variables="offer"/>
-</scenario>
-"#;
-
 #[test]
 fn a_late_offer_caller_gets_our_offer_in_the_2xx_and_media_flows() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
@@ -101,10 +22,9 @@ fn a_late_offer_caller_gets_our_offer_in_the_2xx_and_media_flows() {
         ),
         29304,
     );
-    tolk.write_scenario("late_caller.xml", LATE_OFFER_CALLER);
     let _callee = tolk.callee(&sipp, 29241, 52600);
     std::thread::sleep(Duration::from_millis(300));
-    let late = Scenario::file("late_caller.xml")
+    let late = Scenario::file("caller_late_offer.xml")
         .calling("bob", 29240)
         .port(29242)
         .media_port(52700)
@@ -144,8 +64,7 @@ fn a_late_offer_caller_hears_the_echo() {
         ),
         29309,
     );
-    tolk.write_scenario("late_caller.xml", LATE_OFFER_CALLER);
-    let late = Scenario::file("late_caller.xml")
+    let late = Scenario::file("caller_late_offer.xml")
         .calling("echo", 29246)
         .port(29247)
         .media_port(53300)
@@ -183,12 +102,13 @@ fn a_late_offer_caller_without_an_answer_in_its_ack_is_hung_up() {
         ),
         29305,
     );
-    let no_answer = LATE_OFFER_CALLER
+    let late = include_str!("sipp/caller_late_offer.xml");
+    let no_answer = late
         .replace(
             "      Content-Type: application/sdp\n      Content-Length: [len]\n\n      v=0\n      o=caller 1 1 IN IP4 [local_ip]\n      s=-\n      c=IN IP4 [media_ip]\n      t=0 0\n      m=audio [rtpstream_audio_port] RTP/AVP 0\n      a=rtpmap:0 PCMU/8000\n",
             "      Content-Length: 0\n",
         );
-    assert_ne!(no_answer, LATE_OFFER_CALLER);
+    assert_ne!(no_answer, late);
     // After the ACK without SDP, Tolk sends BYE: the caller answers it.
     let start = no_answer.find("  <nop>").expect("media part");
     let no_answer = format!(

@@ -1,10 +1,9 @@
 //! The gateway's SIP services with real peers: the registrar (Digest
 //! authentication, malformed requests, binding caps) and INVITE
-//! challenges. Scenarios are written into each test's temp dir.
+//! challenges. The Digest REGISTER scenarios are written into each test's
+//! temp dir, one per user and password.
 
 mod harness;
-
-use std::path::Path;
 
 use bytes::Bytes;
 use harness::*;
@@ -65,19 +64,6 @@ fn register_raw(to: u16, from: u16, user: &str, cseq: u32, extra: &str) -> Strin
     )
 }
 
-/// Writes the scenario `name` and runs one call of it, `placed` saying
-/// where to and from which ports; true when sipp succeeded.
-fn run_scenario(
-    tolk: &Tolk,
-    sipp: &Path,
-    (name, xml): (&str, &str),
-    placed: impl FnOnce(Scenario) -> Scenario,
-) -> bool {
-    tolk.write_scenario(name, xml);
-    tolk.sipp(sipp, placed(Scenario::file(name)).calls(1))
-        .success()
-}
-
 #[test]
 fn sipp_registers_with_md5_and_a_wrong_password_gets_403() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
@@ -102,9 +88,10 @@ target = "registrar"
         ("auth_unknown.xml", "mallory", "x", 403, 29203),
     ];
     for (name, user, password, status, port) in cases {
-        let xml = register_with_digest(user, password, status);
+        tolk.write_scenario(name, &register_with_digest(user, password, status));
+        let register = Scenario::file(name).to(29200).port(port).calls(1);
         assert!(
-            run_scenario(&tolk, &sipp, (name, &xml), |run| run.to(29200).port(port)),
+            tolk.sipp(&sipp, register).success(),
             "{user}/{password} should get {status}: {}",
             tolk.sipp_errors()
         );
@@ -200,107 +187,6 @@ target = "registrar"
     assert!(stale.contains("stale=true"), "{stale}");
 }
 
-/// A caller that answers the 407 to its INVITE with `user`'s
-/// credentials, then talks briefly to the echo and hangs up.
-const AUTHENTICATED_CALLER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="caller answering 407">
-  <send retrans="500">
-    <![CDATA[
-      INVITE sip:echo@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:alice@[remote_ip]>;tag=[pid]c[call_number]
-      To: <sip:echo@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: <sip:alice@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=alice 1 1 IN IP4 [local_ip]
-      s=-
-      c=IN IP4 [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>
-  <recv response="407" auth="true"/>
-  <send>
-    <![CDATA[
-      ACK sip:echo@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:alice@[remote_ip]>;tag=[pid]c[call_number]
-      To: <sip:echo@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <send retrans="500">
-    <![CDATA[
-      INVITE sip:echo@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:alice@[remote_ip]>;tag=[pid]c[call_number]
-      To: <sip:echo@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 2 INVITE
-      Contact: <sip:alice@[local_ip]:[local_port]>
-      [authentication username=alice password=wonderland]
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=alice 1 1 IN IP4 [local_ip]
-      s=-
-      c=IN IP4 [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>
-  <recv response="200" rrs="true"/>
-  <send>
-    <![CDATA[
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:alice@[remote_ip]>;tag=[pid]c[call_number]
-      To: <sip:echo@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 ACK
-      [routes]
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <pause milliseconds="300"/>
-  <send retrans="500">
-    <![CDATA[
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:alice@[remote_ip]>;tag=[pid]c[call_number]
-      To: <sip:echo@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 3 BYE
-      [routes]
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200"/>
-</scenario>
-"#;
-
 #[test]
 fn invites_are_challenged_with_407_when_configured() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
@@ -329,12 +215,15 @@ target = "echo"
         "{unauthenticated}"
     );
     assert!(
-        run_scenario(
-            &tolk,
+        tolk.sipp(
             &sipp,
-            ("auth_caller.xml", AUTHENTICATED_CALLER),
-            |run| run.to(29220).port(29222).media_port(52800)
-        ),
+            Scenario::file("caller_answers_407.xml")
+                .to(29220)
+                .port(29222)
+                .media_port(52800)
+                .calls(1)
+        )
+        .success(),
         "the authenticated call goes through: {}",
         tolk.sipp_errors()
     );
@@ -347,54 +236,6 @@ target = "echo"
     tolk.assert_idle();
 }
 
-/// Sends one MESSAGE to [service] and expects `202 Accepted` back.
-const MESSAGE_SENDER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="message sender">
-  <send retrans="500">
-    <![CDATA[
-      MESSAGE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:alice@[remote_ip]>;tag=[pid]m[call_number]
-      To: <sip:[service]@[remote_ip]>
-      Call-ID: [call_id]
-      CSeq: 1 MESSAGE
-      Max-Forwards: 70
-      Content-Type: text/plain
-      Content-Length: [len]
-
-      hello carol
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>
-  <recv response="202"/>
-</scenario>
-"#;
-
-/// Receives one MESSAGE, checks its text and sender, answers 202.
-const MESSAGE_RECEIVER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="message receiver">
-  <recv request="MESSAGE">
-    <action>
-      <ereg regexp="hello carol" search_in="body" check_it="true" assign_to="text"/>
-      <ereg regexp="sip:alice@127.0.0.1" search_in="hdr" header="From:" check_it="true" assign_to="from"/>
-    </action>
-  </recv>
-  <send>
-    <![CDATA[
-      SIP/2.0 202 Accepted
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]r
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <Reference variables="text,from"/>
-</scenario>
-"#;
-
 #[test]
 fn a_message_reaches_a_registered_user_and_its_answer_comes_back() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
@@ -406,8 +247,6 @@ fn a_message_reaches_a_registered_user_and_its_answer_comes_back() {
         &config(29260, 29306, "53000-53099", routes),
         29306,
     );
-    tolk.write_scenario("message_receiver.xml", MESSAGE_RECEIVER);
-    tolk.write_scenario("message_sender.xml", MESSAGE_SENDER);
     let receiving = Scenario::file("message_receiver.xml").port(29261).calls(1);
     let receiver = tolk.sipp_thread(&sipp, receiving);
     let register = Scenario::file("register.xml")
