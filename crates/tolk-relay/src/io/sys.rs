@@ -72,15 +72,10 @@ impl Mmsg {
                 iov_base: slots.bufs[i].as_mut_ptr().cast(),
                 iov_len: SLOT,
             };
-            let h = &mut self.hdrs[i];
-            h.msg_len = 0;
-            h.msg_hdr.msg_name = ptr::from_mut(&mut self.names[i]).cast();
-            h.msg_hdr.msg_namelen = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-            h.msg_hdr.msg_iov = ptr::from_mut(&mut self.iovs[i]);
-            h.msg_hdr.msg_iovlen = 1;
-            h.msg_hdr.msg_control = ptr::null_mut();
-            h.msg_hdr.msg_controllen = 0;
-            h.msg_hdr.msg_flags = 0;
+            self.aim(
+                i,
+                mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t,
+            );
         }
         // SAFETY: every header points at a live iovec and sockaddr_storage in
         // `self`, each iovec at a live SLOT-byte buffer in `slots`; both are
@@ -112,6 +107,20 @@ impl Mmsg {
         Ok(n)
     }
 
+    /// Points header `i` at its own address (`namelen` bytes of it in use)
+    /// and its own iovec, with no control data.
+    fn aim(&mut self, i: usize, namelen: libc::socklen_t) {
+        let h = &mut self.hdrs[i];
+        h.msg_len = 0;
+        h.msg_hdr.msg_name = ptr::from_mut(&mut self.names[i]).cast();
+        h.msg_hdr.msg_namelen = namelen;
+        h.msg_hdr.msg_iov = ptr::from_mut(&mut self.iovs[i]);
+        h.msg_hdr.msg_iovlen = 1;
+        h.msg_hdr.msg_control = ptr::null_mut();
+        h.msg_hdr.msg_controllen = 0;
+        h.msg_hdr.msg_flags = 0;
+    }
+
     /// Sends `out` (all from one socket); returns how many the kernel took.
     /// A datagram it refuses (no route, an unusable address) is skipped and
     /// the rest still go; a full socket buffer ends the call early rather
@@ -127,15 +136,7 @@ impl Mmsg {
                     iov_len: o.len.min(SLOT),
                 };
                 let namelen = to_storage(o.to, &mut self.names[i]);
-                let h = &mut self.hdrs[i];
-                h.msg_len = 0;
-                h.msg_hdr.msg_name = ptr::from_mut(&mut self.names[i]).cast();
-                h.msg_hdr.msg_namelen = namelen;
-                h.msg_hdr.msg_iov = ptr::from_mut(&mut self.iovs[i]);
-                h.msg_hdr.msg_iovlen = 1;
-                h.msg_hdr.msg_control = ptr::null_mut();
-                h.msg_hdr.msg_controllen = 0;
-                h.msg_hdr.msg_flags = 0;
+                self.aim(i, namelen);
             }
             // SAFETY: as in `recv`; the kernel only reads the buffers.
             let n = unsafe {
