@@ -17,8 +17,8 @@ use aes_gcm::aead::consts::U12;
 use aes_gcm::{Aes128Gcm, KeyInit, Nonce, Tag};
 
 use super::inplace::{
-    MAX_SSRCS, Stream, be32, claim_rtcp_index, claim_rtp_index, derive_session_key, header_len,
-    room, stream,
+    MAX_SSRCS, ReceivedRtp, Stream, be32, claim_rtcp_index, claim_rtp_index, derive_session_key,
+    header_len, received_rtp, room, stream,
 };
 use super::{SrtpContext, SrtpKey, SrtpProfile};
 use crate::error::{Error, Result};
@@ -125,24 +125,13 @@ impl SrtpContext for InPlaceGcm {
     }
 
     fn unprotect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
-        if len < 12 + TAG {
-            return Err(Error::Truncated {
-                len,
-                needed: 12 + TAG,
-            });
-        }
-        room(buf, len)?;
-        let body = len - TAG;
-        let hl = header_len(&mut buf[..body])?;
-        let (ssrc, seq) = (be32(buf, 8), u16::from_be_bytes([buf[2], buf[3]]));
-        let s = stream(&mut self.rtp_streams, ssrc)?;
-        let index = s.window.estimate_rtp_index(seq);
-        if !s.window.check(index) {
-            return Err(Error::Replayed {
-                ssrc,
-                index: u64::from(seq),
-            });
-        }
+        let ReceivedRtp {
+            body,
+            header_len: hl,
+            ssrc,
+            index,
+            stream: s,
+        } = received_rtp(&mut self.rtp_streams, buf, len, TAG)?;
         let iv = self.rtp.rtp_iv(ssrc, index);
         let (packet, tag) = buf[..len].split_at_mut(body);
         let (header, payload) = packet.split_at_mut(hl);

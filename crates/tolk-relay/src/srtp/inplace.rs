@@ -180,6 +180,59 @@ pub(super) fn claim_rtp_index(streams: &mut Vec<Stream>, ssrc: u32, seq: u16) ->
     Ok(index)
 }
 
+/// A received SRTP packet that may be authenticated: where its tag
+/// starts, its header's length, its SSRC and index, and its stream (whose
+/// replay window takes the index once the packet authenticates).
+pub(super) struct ReceivedRtp<'a> {
+    /// The bytes the tag covers (header and payload).
+    pub body: usize,
+    /// The RTP header's length.
+    pub header_len: usize,
+    /// The sender's SSRC.
+    pub ssrc: u32,
+    /// The packet's index (rollover counter and sequence number).
+    pub index: u64,
+    /// The sender's stream.
+    pub stream: &'a mut Stream,
+}
+
+/// Checks SRTP packet `buf[..len]` with a `tag`-byte tag before it is
+/// authenticated: long enough, room in `buf`, a valid header, a stream
+/// for its SSRC within the budget, and an index not seen before.
+#[inline]
+pub(super) fn received_rtp<'a>(
+    streams: &'a mut Vec<Stream>,
+    buf: &mut [u8],
+    len: usize,
+    tag: usize,
+) -> Result<ReceivedRtp<'a>> {
+    if len < 12 + tag {
+        return Err(Error::Truncated {
+            len,
+            needed: 12 + tag,
+        });
+    }
+    room(buf, len)?;
+    let body = len - tag;
+    let header_len = header_len(&mut buf[..body])?;
+    let (ssrc, seq) = (be32(buf, 8), u16::from_be_bytes([buf[2], buf[3]]));
+    let stream = stream(streams, ssrc)?;
+    let index = stream.window.estimate_rtp_index(seq);
+    if !stream.window.check(index) {
+        return Err(Error::Replayed {
+            ssrc,
+            index: u64::from(seq),
+        });
+    }
+    Ok(ReceivedRtp {
+        body,
+        header_len,
+        ssrc,
+        index,
+        stream,
+    })
+}
+
 /// The next SRTCP index for `ssrc` (31 bits, never reused).
 pub(super) fn claim_rtcp_index(streams: &mut Vec<Stream>, ssrc: u32) -> Result<u64> {
     let s = stream(streams, ssrc)?;
@@ -251,24 +304,13 @@ impl SrtpContext for InPlaceSrtp {
 
     fn unprotect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
         let tag = self.rtp_tag();
-        if len < 12 + tag {
-            return Err(Error::Truncated {
-                len,
-                needed: 12 + tag,
-            });
-        }
-        room(buf, len)?;
-        let body = len - tag;
-        let hl = header_len(&mut buf[..body])?;
-        let (ssrc, seq) = (be32(buf, 8), u16::from_be_bytes([buf[2], buf[3]]));
-        let s = stream(&mut self.rtp_streams, ssrc)?;
-        let index = s.window.estimate_rtp_index(seq);
-        if !s.window.check(index) {
-            return Err(Error::Replayed {
-                ssrc,
-                index: u64::from(seq),
-            });
-        }
+        let ReceivedRtp {
+            body,
+            header_len: hl,
+            ssrc,
+            index,
+            stream: s,
+        } = received_rtp(&mut self.rtp_streams, buf, len, tag)?;
         let roc = ((index >> 16) as u32).to_be_bytes();
         let (packet, received_tag) = buf[..len].split_at_mut(body);
         self.rtp
