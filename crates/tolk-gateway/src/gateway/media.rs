@@ -400,7 +400,8 @@ impl CallMedia {
     }
 
     /// Queues a key press for leg `to` as telephone-events; false when
-    /// that leg has no telephone-event stream to carry it.
+    /// that leg has no telephone-event stream to carry it or too many
+    /// presses wait for it already.
     pub fn queue_dtmf(&self, to: Side, event: tolk_interwork::DtmfEvent) -> bool {
         let leg = self.leg(to);
         if !leg.injects {

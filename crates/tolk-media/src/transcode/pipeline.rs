@@ -240,6 +240,12 @@ impl AudioPipeline {
         self.events_queued.push_back((code, ticks, volume));
     }
 
+    /// Whether an event from [`insert_event`](Self::insert_event) waits
+    /// for the one being sent to finish.
+    pub fn events_waiting(&self) -> bool {
+        !self.events_queued.is_empty()
+    }
+
     /// The next output packet, if one is ready.
     pub fn poll_packet(&mut self) -> Option<Vec<u8>> {
         self.packets.pop_front()

@@ -180,7 +180,7 @@ impl Bridge {
                 if call.policy(side.other()).dtmf == DtmfMode::Info {
                     self.sip.command(other, LegCommand::Dtmf(event)).await;
                 } else if !queued {
-                    tracing::info!(call = %id, digit = %event.digit, "INFO key press not relayed: the other leg takes RFC 4733 only");
+                    tracing::info!(call = %id, digit = %event.digit, "INFO key press not relayed: the other leg takes RFC 4733 only, and has no telephone-event stream or too many presses waiting");
                 }
             }
             LegEvent::KeyframeRequested(_) => self.keyframe(&id, side.other(), false).await,

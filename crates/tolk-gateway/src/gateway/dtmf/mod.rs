@@ -172,9 +172,12 @@ impl MediaTransform for DtmfTransform {
         }
         match &mut self.egress {
             Egress::Transcode(transcoder) => {
-                if let Some(press) = self.inject.as_ref().and_then(|i| i.queue.pop()) {
+                let pipeline = transcoder.pipeline_mut();
+                // One press at a time leaves the bounded queue.
+                if !pipeline.events_waiting()
+                    && let Some(press) = self.inject.as_ref().and_then(|i| i.queue.pop())
+                {
                     let millis = press.duration.as_millis().min(u128::from(u32::MAX)) as u32;
-                    let pipeline = transcoder.pipeline_mut();
                     pipeline.insert_event(press.digit.event_code(), millis, VOLUME);
                 }
                 transcoder.process(rtp, out)
@@ -547,6 +550,25 @@ mod tests {
         assert_eq!(report.event.digit.as_char(), '3');
         assert_eq!(report.event.duration, Duration::from_millis(100));
         assert!(transform.output_ssrc().is_some());
+    }
+
+    #[test]
+    fn a_transcoded_call_takes_a_press_from_the_queue_only_when_it_can_start_it() {
+        let queue = DtmfQueue::default();
+        let recipe = DtmfConversion {
+            audio: pcmu_to_opus(None, Some(110)),
+            detect: None,
+            inject: inject(&queue, 110, 48000),
+        };
+        let mut transform = recipe.build().expect("transform");
+        for _ in 0..5 {
+            assert!(queue.push(press('9', 100)));
+        }
+        run(transform.as_mut(), &audio(0, 0, 4));
+        // One press playing and at most one waiting in the transcoder: the
+        // rest stay in the bounded queue instead of an unbounded one.
+        let left = std::iter::from_fn(|| queue.pop()).count();
+        assert!(left >= 3, "{left} left in the queue");
     }
 
     #[test]
