@@ -38,6 +38,7 @@ use tolk_sdp::negotiate::{AcceptedMedia, Keying, NegotiatedCodec, Negotiation};
 use tolk_sdp::plan::{CodecPlan, EventPlan, LegCodec, MediaPlan};
 use tolk_sdp::{Capabilities, NegotiationError, SessionDescription};
 
+mod extra_video;
 mod glare;
 
 use super::dtmf::{AudioPath, Detect, DtmfConversion, DtmfQueue, DtmfReport, Inject};
@@ -458,14 +459,14 @@ impl CallMedia {
         let Some(a_offer) = &self.a_offer else {
             return self.late_offer_to_a(caps, ports);
         };
-        let answer = match tolk_sdp::answer(a_offer, &caps, &mut ports) {
+        let answer = match extra_video::answer(a_offer, &caps, &mut ports) {
             Ok(answer) => answer,
             // Nothing the callee chose suits the caller: transcode to the
             // caller's own preference.
             Err(_) if self.may_transcode => {
                 let mut caps = self.a.caps.clone();
                 only_chosen_video(&mut caps);
-                tolk_sdp::answer(a_offer, &caps, &mut ports)
+                extra_video::answer(a_offer, &caps, &mut ports)
                     .map_err(|e| MediaError::from_negotiation(&e))?
             }
             Err(e) => return Err(MediaError::from_negotiation(&e)),
@@ -570,7 +571,7 @@ impl CallMedia {
         let ports =
             RelayPorts::new(self.ip, self.local_port(side)).with_video(self.video_port(side));
         let leg = self.leg_mut(side);
-        let answer = tolk_sdp::answer(offer, &caps, &mut { ports })
+        let answer = extra_video::answer(offer, &caps, &mut { ports })
             .map_err(|e| MediaError::from_negotiation(&e))?;
         let mut description = leg.versioned(answer.description);
         rtcp_mux::name_rtcp_ports(&leg.ports, &mut description, false);

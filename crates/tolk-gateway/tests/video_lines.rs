@@ -1,0 +1,139 @@
+//! A caller offering two video m-lines (main video and an RFC 4796
+//! `a=content:slides` presentation) through `tolk run` to a callee with
+//! one: the main video is bridged, the slides line is answered with port
+//! 0, and the call goes on. sipp carries the signalling; the video
+//! m-lines point at sockets the test owns.
+
+mod harness;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use harness::{Scenario, Tolk, sdp_ports, wait_for};
+use tolk_testkit::media_peer::MediaPeer;
+
+/// SIP and admin ports 41430-41434, media 16500-16699.
+const TOLK: u16 = 41430;
+const ADMIN: u16 = 41431;
+const CALLER: u16 = 41432;
+const CALLEE: u16 = 41433;
+const MAIN: u16 = 16600;
+const SLIDES: u16 = 16610;
+const CALLEE_VIDEO: u16 = 16620;
+/// The payload types of H.264 on the caller's lines and the callee's.
+const A_PT: u8 = 109;
+const B_PT: u8 = 97;
+const PACKETS: u16 = 20;
+
+fn config() -> String {
+    format!(
+        r#"
+[[listen]]
+transport = "udp"
+address = "127.0.0.1:{TOLK}"
+
+[admin]
+address = "127.0.0.1:{ADMIN}"
+
+[media]
+address = "127.0.0.1"
+ports = "16500-16549"
+timeout_secs = 30
+
+[[peer]]
+name = "room"
+address = "127.0.0.1:{CALLEE}"
+[peer.media]
+srtp = "off"
+
+[[route]]
+user = "room"
+target = "peer:room"
+"#
+    )
+}
+
+/// The first `m=video` port in `log` that is neither one of the peer's
+/// own nor 0: the relay's.
+fn relay_video(log: &std::path::Path, own: &[u16]) -> Option<SocketAddr> {
+    let port = sdp_ports(log, "video")
+        .into_iter()
+        .find(|port| !own.contains(port) && *port != 0)?;
+    Some(SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+#[test]
+fn a_second_video_line_is_refused_while_the_main_video_flows() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let tolk = Tolk::start("video-lines", &config(), ADMIN);
+    let (main, slides, b) = (
+        MediaPeer::bind(MAIN),
+        MediaPeer::bind(SLIDES),
+        MediaPeer::bind(CALLEE_VIDEO),
+    );
+    let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
+    let callee = Scenario::file("callee_video.xml")
+        .port(CALLEE)
+        .media_port(16630)
+        .calls(1)
+        .key("video_port", CALLEE_VIDEO)
+        .message_log(&callee_log);
+    let caller = Scenario::file("caller_main_and_slides.xml")
+        .calling("room", TOLK)
+        .port(CALLER)
+        .media_port(16640)
+        .calls(1)
+        .key("video_port", MAIN)
+        .key("slides_port", SLIDES)
+        .message_log(&caller_log)
+        .args(&["-d", "4000"]);
+    let call = tolk.sipp_call(&sipp, callee, caller);
+
+    let mut relay = (None, None);
+    wait_for(Duration::from_secs(10), || {
+        relay = (
+            relay_video(&caller_log, &[MAIN, SLIDES]),
+            relay_video(&callee_log, &[CALLEE_VIDEO]),
+        );
+        relay.0.is_some() && relay.1.is_some() && tolk.calls().to_string().contains("H264")
+    });
+    let (Some(to_a), Some(to_b)) = relay else {
+        panic!("no video port for both legs\n{}", tolk.sipp_errors());
+    };
+    assert_eq!(
+        sdp_ports(&callee_log, "video").len(),
+        2,
+        "the callee is offered one video line (and answers it)"
+    );
+
+    let (at_b, at_a) = std::thread::scope(|s| {
+        s.spawn(|| main.send_video(to_a, A_PT, 0xa0, PACKETS));
+        s.spawn(|| b.send_video(to_b, B_PT, 0xb0, PACKETS));
+        let at_b = s.spawn(|| b.receive_rtp(PACKETS.into(), Duration::from_secs(5)));
+        let at_a = main.receive_rtp(PACKETS.into(), Duration::from_secs(5));
+        (at_b.join().expect("receiver"), at_a)
+    });
+    assert_eq!(
+        at_b,
+        vec![(B_PT, 0xa0); PACKETS.into()],
+        "the main video at the callee\n{}",
+        tolk.sipp_errors()
+    );
+    assert_eq!(at_a, vec![(A_PT, 0xb0); PACKETS.into()], "and back");
+    assert!(
+        slides.receive_rtp(1, Duration::from_millis(300)).is_empty(),
+        "nothing is sent to the refused slides line"
+    );
+
+    let outcome = call.join();
+    assert!(
+        outcome.caller.success() && outcome.callee.success(),
+        "caller {:?} callee {:?}\n{}",
+        outcome.caller,
+        outcome.callee,
+        tolk.sipp_errors()
+    );
+    tolk.assert_idle();
+}
