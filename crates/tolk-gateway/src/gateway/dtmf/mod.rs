@@ -22,11 +22,12 @@
 //! payload type and sequence number are rewritten in place; nothing on the
 //! per-packet path allocates.
 
+mod budget;
 mod pacer;
 mod queue;
 mod renumber;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 use tolk_interwork::{Digit, DtmfEvent};
@@ -40,6 +41,7 @@ use tolk_relay::transform::{
 };
 use tolk_relay::{SessionId, Side};
 
+use budget::ReportBudget;
 use pacer::{Pacer, VOLUME};
 pub use queue::DtmfQueue;
 use renumber::Renumber;
@@ -129,6 +131,7 @@ impl TransformFactory for DtmfConversion {
             detect: self.detect.clone(),
             inject: self.inject.clone(),
             detector: EventDetector::new(),
+            budget: ReportBudget::default(),
             egress,
         }))
     }
@@ -138,6 +141,8 @@ struct DtmfTransform {
     detect: Option<Detect>,
     inject: Option<Inject>,
     detector: EventDetector,
+    /// Bounds the INFOs a peer's events can cause.
+    budget: ReportBudget,
     egress: Egress,
 }
 
@@ -162,7 +167,7 @@ impl MediaTransform for DtmfTransform {
                 .is_ok()
             {
                 while let Some(event) = self.detector.poll_event() {
-                    report(detect, event);
+                    report(detect, event, &mut self.budget);
                 }
             }
             if let Egress::Rewrite { renumber, .. } = &mut self.egress {
@@ -250,13 +255,16 @@ fn write_event(
     .map_err(|_| DropReason::Malformed)
 }
 
-fn report(detect: &Detect, event: DetectedEvent) {
+fn report(detect: &Detect, event: DetectedEvent, budget: &mut ReportBudget) {
     let DetectedEvent::Ended { code, duration, .. } = event else {
         return;
     };
     let Some(digit) = Digit::from_event_code(code) else {
         return;
     };
+    if !budget.take(Instant::now()) {
+        return;
+    }
     let millis = u64::from(duration) * 1000 / u64::from(detect.clock_rate.max(1));
     let _ = detect.reports.send(DtmfReport {
         session: detect.session,
@@ -270,13 +278,14 @@ fn report(detect: &Detect, event: DetectedEvent) {
 
 #[cfg(test)]
 mod tests {
+    use super::budget::REPORT_BURST;
     use super::*;
     use tolk_media::codec::{CodecFormat, CodecRegistry};
     use tolk_media::dtmf::TelephoneEvent;
     use tolk_media::transcode::{LegFormat, PipelineConfig};
 
     fn packet(pt: u8, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
-        let mut buf = vec![0; 200];
+        let mut buf = vec![0; 1500];
         let len = RtpBuilder {
             payload_type: pt,
             sequence_number: seq,
@@ -461,6 +470,33 @@ mod tests {
         unique.dedup();
         assert_eq!(unique.len(), sequences.len(), "{sequences:?}");
         assert_eq!(sequences.len(), 6, "every audio packet out: {sequences:?}");
+    }
+
+    #[test]
+    fn a_flood_of_events_becomes_a_bounded_number_of_reports() {
+        let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let recipe = DtmfConversion {
+            audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
+            detect: Some(Detect {
+                payload_type: 101,
+                clock_rate: 8000,
+                reports,
+                session: SessionId(4),
+                from: Side::A,
+            }),
+            inject: None,
+        };
+        let mut transform = recipe.build().expect("transform");
+        // Each packet a whole key press at its own timestamp, and one
+        // packet packing 300 of them: 600 presses in no time at all.
+        let packed: Vec<u8> = (0..300).flat_map(|_| event(1, true, 40)).collect();
+        let mut input: Vec<Vec<u8>> = (0..300u16)
+            .map(|n| packet(101, n, 1000 * u32::from(n), &event(2, true, 320)))
+            .collect();
+        input.push(packet(101, 300, 400_000, &packed));
+        run(transform.as_mut(), &input);
+        let sent = std::iter::from_fn(|| received.try_recv().ok()).count();
+        assert!(sent > 0 && sent <= REPORT_BURST as usize, "{sent} INFOs");
     }
 
     /// PCMU (events on 101 at 8 kHz) in, Opus (events on 110 at 48 kHz) out.
