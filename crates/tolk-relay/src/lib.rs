@@ -70,6 +70,9 @@
 //! - [`ng`]: rtpengine's ng control protocol (bencode over UDP), so
 //!   Kamailio can use the relay standalone (`tolk relay --ng`).
 //! - [`Relay`]: sockets from a port range, worker threads, control API.
+//!   Each endpoint is an RTP/RTCP port pair or one port for both
+//!   ([`RtcpMux`], RFC 5761); an endpoint whose offer proposes rtcp-mux
+//!   binds one socket and holds the next port until the answer settles it.
 //!
 //! # I/O paths
 //!

@@ -181,3 +181,20 @@ fn keyframe_policy_is_rtcp_or_info() {
         "{error}"
     );
 }
+
+#[test]
+fn rtcp_mux_is_on_unless_a_policy_switches_it_off() {
+    let default = Config::embedded_default().expect("default parses");
+    assert!(default.default_policy.rtcp_mux);
+    let with = |value: &str| {
+        format!(
+            "{MINIMAL}\n[[peer]]\nname = \"room\"\naddress = \"127.0.0.1:5080\"\n[peer.media]\n{value}\n"
+        )
+    };
+    let unset = Config::parse(&with("")).expect("valid");
+    assert!(unset.peers[0].media.rtcp_mux, "the default");
+    let off = Config::parse(&with("rtcp_mux = false")).expect("valid");
+    assert!(!off.peers[0].media.rtcp_mux);
+    let error = error_of(&with("rtcp_mux = \"maybe\""));
+    assert!(error.contains("rtcp_mux"), "{error}");
+}
