@@ -27,6 +27,54 @@ pub struct ResponseBuilder {
     error: Option<Error>,
 }
 
+/// The header and body methods of both builders (each has `headers`,
+/// `body` and the first `error`).
+macro_rules! header_and_body_methods {
+    () => {
+        /// Appends a header field.
+        pub fn header(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+            add(&mut self.headers, &mut self.error, name, &value.to_string());
+            self
+        }
+
+        /// Appends a field as it is (copied from another message).
+        pub fn field(mut self, field: HeaderField) -> Self {
+            self.headers.push(field);
+            self
+        }
+
+        /// Sets the body and its Content-Type.
+        pub fn body(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
+            self.body = body.into();
+            set_body(&mut self.headers, &mut self.error, content_type, &self.body);
+            self
+        }
+    };
+}
+
+/// True for the fields a response copies from its request: Via, From,
+/// To, Call-ID and CSeq (RFC 3261 section 8.2.6.2).
+pub(crate) fn copied_to_response(field: &HeaderField) -> bool {
+    [
+        names::VIA,
+        names::FROM,
+        names::TO,
+        names::CALL_ID,
+        names::CSEQ,
+    ]
+    .iter()
+    .any(|n| field.is(n))
+}
+
+/// The fields a response to `request` copies, in order, as written.
+pub(crate) fn response_fields(request: &Request) -> Headers {
+    let mut headers = Headers::new();
+    for field in request.headers().iter().filter(|f| copied_to_response(f)) {
+        headers.push(field.clone());
+    }
+    headers
+}
+
 fn add(headers: &mut Headers, error: &mut Option<Error>, name: &str, value: &str) {
     if let Err(e) = headers.append(name, value) {
         error.get_or_insert(e);
@@ -68,24 +116,7 @@ impl RequestBuilder {
         }
     }
 
-    /// Appends a header field.
-    pub fn header(mut self, name: &str, value: impl std::fmt::Display) -> Self {
-        add(&mut self.headers, &mut self.error, name, &value.to_string());
-        self
-    }
-
-    /// Appends a field as it is (copied from another message).
-    pub fn field(mut self, field: HeaderField) -> Self {
-        self.headers.push(field);
-        self
-    }
-
-    /// Sets the body and its Content-Type.
-    pub fn body(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
-        self.body = body.into();
-        set_body(&mut self.headers, &mut self.error, content_type, &self.body);
-        self
-    }
+    header_and_body_methods!();
 
     /// The request, with Content-Length set from the body.
     pub fn build(self) -> Result<Request, Error> {
@@ -116,20 +147,7 @@ impl ResponseBuilder {
     /// Call-ID and CSeq copied in order, as written.
     pub fn for_request(request: &Request, code: u16) -> Self {
         let mut builder = ResponseBuilder::new(code);
-        for field in request.headers().iter() {
-            let copied = [
-                names::VIA,
-                names::FROM,
-                names::TO,
-                names::CALL_ID,
-                names::CSEQ,
-            ]
-            .iter()
-            .any(|n| field.is(n));
-            if copied {
-                builder.headers.push(field.clone());
-            }
-        }
+        builder.headers = response_fields(request);
         builder
     }
 
@@ -173,24 +191,7 @@ impl ResponseBuilder {
         self
     }
 
-    /// Appends a header field.
-    pub fn header(mut self, name: &str, value: impl std::fmt::Display) -> Self {
-        add(&mut self.headers, &mut self.error, name, &value.to_string());
-        self
-    }
-
-    /// Appends a field as it is (copied from another message).
-    pub fn field(mut self, field: HeaderField) -> Self {
-        self.headers.push(field);
-        self
-    }
-
-    /// Sets the body and its Content-Type.
-    pub fn body(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
-        self.body = body.into();
-        set_body(&mut self.headers, &mut self.error, content_type, &self.body);
-        self
-    }
+    header_and_body_methods!();
 
     /// The response, with Content-Length set from the body.
     pub fn build(self) -> Result<Response, Error> {

@@ -10,6 +10,7 @@ pub mod names;
 mod validate;
 
 pub use builder::{RequestBuilder, ResponseBuilder, default_reason};
+pub(crate) use builder::{copied_to_response, response_fields};
 pub use framing::{Frame, StreamFramer};
 pub use head::Limits;
 pub use headers::{HeaderField, Headers};

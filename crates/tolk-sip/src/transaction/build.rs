@@ -3,7 +3,7 @@
 //! the 100 Trying of an INVITE server transaction (17.2.1).
 
 use crate::Error;
-use crate::message::{Headers, Method, Request, Response, names};
+use crate::message::{Method, Request, Response, names, response_fields};
 
 /// RFC 3261 17.1.1.3: Request-URI, Call-ID, From, CSeq number and the
 /// top Via (same branch) of the INVITE, the response's To (with its
@@ -27,21 +27,7 @@ pub(crate) fn cancel_for(invite: &Request) -> Result<Request, Error> {
 /// To tag). Built without a print-and-parse round trip: every field
 /// comes from a request that already parsed.
 pub(crate) fn trying(invite: &Request) -> Result<Response, Error> {
-    let mut headers = Headers::new();
-    for field in invite.headers().iter() {
-        let copied = [
-            names::VIA,
-            names::FROM,
-            names::TO,
-            names::CALL_ID,
-            names::CSEQ,
-        ]
-        .iter()
-        .any(|n| field.is(n));
-        if copied {
-            headers.push(field.clone());
-        }
-    }
+    let mut headers = response_fields(invite);
     headers.append(names::CONTENT_LENGTH, "0")?;
     Response::unchecked(100, "Trying", headers)
 }

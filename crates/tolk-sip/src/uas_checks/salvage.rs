@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use crate::message::{HeaderField, Method, names};
+use crate::message::{HeaderField, Method, copied_to_response};
 
 /// What can be read from a message that did not parse: the method, and
 /// the fields a response copies, as written.
@@ -52,16 +52,7 @@ impl Salvage {
             let Ok(f) = HeaderField::parse(raw, line, from) else {
                 return;
             };
-            let copy = [
-                names::VIA,
-                names::FROM,
-                names::TO,
-                names::CALL_ID,
-                names::CSEQ,
-            ]
-            .iter()
-            .any(|n| f.is(n));
-            if copy {
+            if copied_to_response(&f) {
                 copied.push(f);
             }
         };
