@@ -52,8 +52,9 @@ impl Ongoing {
 #[derive(Debug, Clone, Default)]
 pub struct EventDetector {
     ongoing: Option<Ongoing>,
-    /// Start timestamps of recently ended events, to drop late repeats.
-    ended: VecDeque<(u8, u32)>,
+    /// Code, start and last segment of recently ended events, to drop
+    /// late repeats.
+    ended: VecDeque<(u8, u32, u32)>,
     events: VecDeque<DetectedEvent>,
 }
 
@@ -90,18 +91,22 @@ impl EventDetector {
     }
 
     fn handle_block(&mut self, timestamp: u32, block: TelephoneEvent) {
-        if self.ended.contains(&(block.code, timestamp)) {
-            return; // A repeat of a final packet already reported.
+        let of_ended = |&(code, start, segment): &(u8, u32, u32)| {
+            code == block.code && in_segments(start, segment, timestamp)
+        };
+        if self.ended.iter().any(of_ended) {
+            return; // A late or repeated packet of an event already reported.
         }
         match self.ongoing {
             Some(mut o) if o.code == block.code && o.segment == timestamp => {
                 o.duration = o.duration.max(block.duration);
                 self.ongoing = Some(o);
             }
+            Some(o) if o.code == block.code && in_segments(o.start, o.segment, timestamp) => {
+                return; // A late update of an earlier segment, counted whole.
+            }
             Some(mut o)
-                if o.code == block.code
-                    && timestamp == o.segment.wrapping_add(MAX_SEGMENT)
-                    && !self.ended.contains(&(o.code, o.segment)) =>
+                if o.code == block.code && timestamp == o.segment.wrapping_add(MAX_SEGMENT) =>
             {
                 // The next segment of a long event.
                 o.earlier = o.earlier.saturating_add(MAX_SEGMENT);
@@ -147,8 +152,16 @@ impl EventDetector {
         if self.ended.len() == REMEMBERED_ENDS {
             self.ended.pop_front();
         }
-        self.ended.push_back((o.code, o.segment));
+        self.ended.push_back((o.code, o.start, o.segment));
     }
+}
+
+/// Whether `timestamp` starts one of the segments of an event from
+/// `start` to its segment at `last` (RFC 4733 section 2.5.1.3: each one
+/// [`MAX_SEGMENT`] after the one before).
+fn in_segments(start: u32, last: u32, timestamp: u32) -> bool {
+    let offset = timestamp.wrapping_sub(start);
+    offset <= last.wrapping_sub(start) && offset % MAX_SEGMENT == 0
 }
 
 #[cfg(test)]
@@ -263,6 +276,41 @@ mod tests {
         let got = drain(&mut d);
         assert_eq!(
             got,
+            [
+                DetectedEvent::Started {
+                    code: 11,
+                    timestamp: 7
+                },
+                DetectedEvent::Ended {
+                    code: 11,
+                    timestamp: 7,
+                    duration: 96_000,
+                    confirmed: true
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_segment_boundary_crossed_out_of_order_is_still_one_event() {
+        let mut packets = EventGenerator::new(48000, 20).packets(11, 0, 7, 96_000);
+        // The update closing the first segment at 0xFFFF and the first of
+        // the second segment arrive swapped, then a late first-segment
+        // update arrives after the event ended.
+        let boundary = packets
+            .iter()
+            .position(|p| p.timestamp != 7)
+            .expect("two segments");
+        packets.swap(boundary - 1, boundary);
+        let late = packets[boundary - 2];
+        packets.push(late);
+        let mut d = EventDetector::new();
+        for p in &packets {
+            d.handle_packet(p.timestamp, &p.event.to_bytes()).unwrap();
+        }
+        d.finish();
+        assert_eq!(
+            drain(&mut d),
             [
                 DetectedEvent::Started {
                     code: 11,
