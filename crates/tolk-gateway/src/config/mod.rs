@@ -166,7 +166,9 @@ pub struct Registrar {
     /// Longest registration granted (longer is shortened).
     #[serde(default = "default_max_expires")]
     pub max_expires_secs: u32,
-    /// Digest realm of the challenges (default: the first domain).
+    /// Digest realm of every challenge. Without it, a request is
+    /// challenged in the realm of its Request-URI's domain when that is
+    /// one of `domains`, else in the first domain's.
     pub realm: Option<String>,
     /// Who may register: with users listed, a REGISTER must answer a
     /// Digest challenge (401; 403 for wrong credentials) with the
@@ -213,7 +215,8 @@ impl std::fmt::Debug for RegistrarUser {
 }
 
 impl Registrar {
-    /// The realm of the Digest challenges.
+    /// The one realm of the Digest challenges when `realm` is set, else
+    /// the first domain's (the realm of requests to other hosts).
     pub fn realm(&self) -> &str {
         self.realm
             .as_deref()

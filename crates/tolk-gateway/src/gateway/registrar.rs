@@ -2,7 +2,8 @@
 //! configured domains goes to `tolk-sip`'s location service, and calls
 //! routed to `registrar` find their destination here. With users
 //! configured, REGISTERs (and optionally INVITEs) must answer a Digest
-//! challenge (RFC 3261 section 22, RFC 8760: SHA-256 and MD5).
+//! challenge (RFC 3261 section 22, RFC 8760: SHA-256 and MD5) in the
+//! realm of the request's domain (or the one configured `realm`).
 
 use std::time::{Duration, Instant};
 
@@ -20,10 +21,52 @@ use crate::config;
 #[derive(Debug)]
 struct Auth {
     /// Challenges REGISTER with 401.
-    registrar: DigestServer,
+    registrar: Realms,
     /// Challenges INVITE with 407, when configured.
-    calls: Option<DigestServer>,
+    calls: Option<Realms>,
     users: Vec<config::RegistrarUser>,
+}
+
+/// The Digest servers of the realms a request may be challenged in: the
+/// configured `realm` alone, or else one per configured domain, so that
+/// a request for a domain is challenged in that domain's realm.
+#[derive(Debug, Clone)]
+struct Realms {
+    /// For a request to a host that names no realm.
+    default: DigestServer,
+    by_domain: Vec<(String, DigestServer)>,
+}
+
+impl Realms {
+    fn new(config: &config::Registrar, server: impl Fn(&str) -> DigestServer) -> Self {
+        let by_domain: Vec<(String, DigestServer)> = match &config.realm {
+            Some(_) => Vec::new(),
+            None => (config.domains.iter())
+                .map(|domain| (domain.clone(), server(domain)))
+                .collect(),
+        };
+        let default = match by_domain.first() {
+            Some((_, first)) => first.clone(),
+            None => server(config.realm()),
+        };
+        Realms { default, by_domain }
+    }
+
+    /// The server challenging a request to `host`.
+    fn for_host(&self, host: &str) -> &DigestServer {
+        (self.by_domain.iter())
+            .find(|(domain, _)| domain.eq_ignore_ascii_case(host))
+            .map_or(&self.default, |(_, server)| server)
+    }
+
+    fn as_proxy(&self) -> Self {
+        Realms {
+            default: self.default.clone().as_proxy(),
+            by_domain: (self.by_domain.iter())
+                .map(|(domain, server)| (domain.clone(), server.clone().as_proxy()))
+                .collect(),
+        }
+    }
 }
 
 /// The registrar adapter: which domains it serves and who is bound.
@@ -60,17 +103,20 @@ impl RegistrarAdapter {
             registrar.max_aors = config.max_aors;
             domains = config.domains.clone();
             if !config.users.is_empty() {
-                let algorithms = config
+                let algorithms: Vec<Algorithm> = config
                     .digest_algorithms
                     .iter()
                     .filter_map(|name| Algorithm::from_name(Some(name)))
                     .collect();
-                let server = DigestServer::new(config.realm(), Instant::now(), rand::random())
-                    .with_nonce_lifetime(Duration::from_secs(config.nonce_lifetime_secs))
-                    .with_algorithms(algorithms);
+                let epoch = Instant::now();
+                let realms = Realms::new(config, |realm| {
+                    DigestServer::new(realm, epoch, rand::random())
+                        .with_nonce_lifetime(Duration::from_secs(config.nonce_lifetime_secs))
+                        .with_algorithms(algorithms.clone())
+                });
                 auth = Some(Auth {
-                    calls: config.challenge_invites.then(|| server.clone().as_proxy()),
-                    registrar: server,
+                    calls: config.challenge_invites.then(|| realms.as_proxy()),
+                    registrar: realms,
                     users: config.users.clone(),
                 });
             }
@@ -109,6 +155,7 @@ impl RegistrarAdapter {
         if let Some(auth) = &self.auth {
             let user = match auth
                 .registrar
+                .for_host(&host)
                 .verify(now, request, &tag, |u| auth.password(u))
             {
                 Ok(AuthOutcome::Authorized { username }) => username,
@@ -139,13 +186,19 @@ impl RegistrarAdapter {
     /// challenged (`challenge_invites`) and `invite` carries no valid
     /// Proxy-Authorization.
     pub fn authorize_call(&self, now: Instant, invite: &Request) -> CallAuth {
-        let Some((auth, server)) = self
+        let Some((auth, realms)) = self
             .auth
             .as_ref()
             .and_then(|auth| Some((auth, auth.calls.as_ref()?)))
         else {
             return CallAuth::Allowed;
         };
+        let host = invite
+            .uri()
+            .as_sip()
+            .map(|sip| sip.host.to_string())
+            .unwrap_or_default();
+        let server = realms.for_host(&host);
         // Only the header fields are kept: the refusal gets the dialog's
         // own to-tag when it is sent.
         match server.verify(now, invite, "-", |u| auth.password(u)) {
