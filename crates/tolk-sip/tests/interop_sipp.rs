@@ -20,9 +20,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use sipp_run::{run_sipp, sipp, transport_flag};
+use sipp_run::{call_and_hang_up, run_sipp, sipp, transport_flag};
 use tolk_sip::transport::{Driver, DriverConfig, Target, Transport};
-use tolk_sip::ua::{EndReason, Invite, UaConfig, UaEvent, UserAgent};
+use tolk_sip::ua::{Invite, UaConfig, UserAgent};
 
 const CALLS: u32 = 1000;
 
@@ -140,57 +140,20 @@ async fn tolk_uac_to_sipp_uas(transport: Transport, sipp_port: u16) {
         transport,
         addr: SocketAddr::from(([127, 0, 0, 1], sipp_port)),
     };
-    let place = |n: u32| {
-        let ua = ua.clone();
-        async move {
-            let invite = Invite {
-                from: "<sip:tolk@127.0.0.1>".into(),
-                to: "<sip:service@127.0.0.1>".into(),
-                request_uri: format!("sip:service@127.0.0.1:{sipp_port}"),
-                target,
-                sdp: Bytes::from_static(OFFER.as_bytes()),
-                headers: vec![],
-                credentials: None,
-            };
-            ua.with(move |ua, now| ua.invite(now, invite))
-                .await
-                .unwrap()
-                .unwrap();
-            n
-        }
+    let invite = || Invite {
+        from: "<sip:tolk@127.0.0.1>".into(),
+        to: "<sip:service@127.0.0.1>".into(),
+        request_uri: format!("sip:service@127.0.0.1:{sipp_port}"),
+        target,
+        sdp: Bytes::from_static(OFFER.as_bytes()),
+        headers: vec![],
+        credentials: None,
     };
-    let window = 50;
-    let mut placed = 0;
-    while placed < window {
-        placed = place(placed).await + 1;
-    }
-    let (mut ok, mut failed) = (0u32, 0u32);
-    let outcome = tokio::time::timeout(Duration::from_secs(100), async {
-        while ok + failed < CALLS {
-            match events.recv().await.unwrap() {
-                UaEvent::Answered { dialog, .. } => {
-                    ua.with(move |ua, now| ua.bye(now, dialog))
-                        .await
-                        .unwrap()
-                        .unwrap();
-                }
-                UaEvent::Terminated { reason, .. } => {
-                    if reason == EndReason::LocalBye {
-                        ok += 1;
-                    } else {
-                        failed += 1;
-                    }
-                    if placed < CALLS {
-                        placed = place(placed).await + 1;
-                    }
-                }
-                _ => {}
-            }
-        }
-    })
-    .await;
+    let limit = Duration::from_secs(100);
+    let ended = call_and_hang_up(&ua, &mut events, invite, (CALLS, 50), limit, |_| {}).await;
+    let (ok, failed) = (ended.by_bye, ended.otherwise);
     assert!(
-        outcome.is_ok(),
+        ended.in_time,
         "calls finished in time ({ok} ok, {failed} failed)"
     );
     assert_eq!(

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use sipp_run::{args, run_sipp, scenario, sipp};
+use sipp_run::{args, call_and_hang_up, run_sipp, scenario, sipp};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tolk_sip::transport::{Driver, DriverConfig, DriverHandle, Target, Transport};
 use tolk_sip::ua::{EndReason, Invite, UaConfig, UaEvent, UserAgent};
@@ -135,54 +135,35 @@ async fn tolk_uac_to_sipp_uas_ringing_reliably() {
         transport: Transport::Udp,
         addr: SocketAddr::from(([127, 0, 0, 1], PORT)),
     };
-    let place = || {
-        let invite = Invite {
-            from: "<sip:tolk@127.0.0.1>".into(),
-            to: "<sip:service@127.0.0.1>".into(),
-            request_uri: format!("sip:service@127.0.0.1:{PORT}"),
-            target,
-            sdp: Bytes::from_static(SDP.as_bytes()),
-            headers: vec![],
-            credentials: None,
-        };
-        ua.with(move |ua, now| ua.invite(now, invite))
+    let invite = || Invite {
+        from: "<sip:tolk@127.0.0.1>".into(),
+        to: "<sip:service@127.0.0.1>".into(),
+        request_uri: format!("sip:service@127.0.0.1:{PORT}"),
+        target,
+        sdp: Bytes::from_static(SDP.as_bytes()),
+        headers: vec![],
+        credentials: None,
     };
-    let (mut placed, mut reliable_rings, mut ok, mut failed) = (0u32, 0u32, 0u32, 0u32);
-    while placed < 10 {
-        place().await.unwrap().unwrap();
-        placed += 1;
-    }
-    let outcome = tokio::time::timeout(Duration::from_secs(60), async {
-        while ok + failed < CALLS {
-            match events.recv().await.unwrap() {
-                UaEvent::Progress { response, .. }
-                    if response.headers().rseq().unwrap() == Some(1) =>
-                {
-                    reliable_rings += 1;
-                }
-                UaEvent::Answered { dialog, .. } => {
-                    ua.with(move |ua, now| ua.bye(now, dialog))
-                        .await
-                        .unwrap()
-                        .unwrap();
-                }
-                UaEvent::Terminated { reason, .. } => {
-                    if reason == EndReason::LocalBye {
-                        ok += 1;
-                    } else {
-                        failed += 1;
-                    }
-                    if placed < CALLS {
-                        place().await.unwrap().unwrap();
-                        placed += 1;
-                    }
-                }
-                _ => {}
-            }
+    let mut reliable_rings = 0u32;
+    let count_reliable_rings = |event: &UaEvent| {
+        if let UaEvent::Progress { response, .. } = event
+            && response.headers().rseq().unwrap() == Some(1)
+        {
+            reliable_rings += 1;
         }
-    })
+    };
+    let limit = Duration::from_secs(60);
+    let ended = call_and_hang_up(
+        &ua,
+        &mut events,
+        invite,
+        (CALLS, 10),
+        limit,
+        count_reliable_rings,
+    )
     .await;
-    assert!(outcome.is_ok(), "calls finished ({ok} ok, {failed} failed)");
+    let (ok, failed) = (ended.by_bye, ended.otherwise);
+    assert!(ended.in_time, "calls finished ({ok} ok, {failed} failed)");
     assert_eq!((ok, failed, reliable_rings), (CALLS, 0, CALLS));
     assert_eq!(sipp_run.await.unwrap(), 0, "sipp saw every PRACK and BYE");
 }

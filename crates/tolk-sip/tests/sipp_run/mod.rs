@@ -4,6 +4,10 @@
 
 #![allow(dead_code)] // each test file uses part of it
 
+mod calls;
+
+pub use calls::call_and_hang_up;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 
