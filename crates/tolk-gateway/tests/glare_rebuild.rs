@@ -1,0 +1,98 @@
+//! Glare, then the peer's own re-offer before our retry: a sipp caller
+//! holds the call; the sipp callee refuses the relayed hold re-INVITE
+//! with 491 and at once re-INVITEs itself, which Tolk answers. The hold
+//! sent again after the RFC 3261 section 14.1 wait is built from the
+//! media agreed then: it still holds (a=sendonly, which the callee's
+//! scenario requires) and its o= version follows the answer Tolk sent
+//! in between, each SDP Tolk sent the callee one version above the last.
+
+mod harness;
+
+use harness::{Outcome, Scenario, Tolk};
+
+/// SIP and admin ports 41450-41453, media 16800-16849.
+const TOLK: u16 = 41450;
+const ADMIN: u16 = 41451;
+const CALLER: u16 = 41452;
+const CALLEE: u16 = 41453;
+
+fn config() -> String {
+    format!(
+        r#"
+[[listen]]
+transport = "udp"
+address = "127.0.0.1:{TOLK}"
+
+[admin]
+address = "127.0.0.1:{ADMIN}"
+
+[media]
+address = "127.0.0.1"
+ports = "16800-16829"
+timeout_secs = 30
+
+[[peer]]
+name = "room"
+address = "127.0.0.1:{CALLEE}"
+[peer.media]
+srtp = "off"
+
+[[route]]
+user = "room"
+target = "peer:room"
+"#
+    )
+}
+
+/// The session versions of Tolk's SDP (`o=tolk`) in a sipp message log,
+/// in order, a retransmission counted once.
+fn tolk_versions(log: &str) -> Vec<u64> {
+    let mut versions: Vec<u64> = log
+        .lines()
+        .filter_map(|line| {
+            let rest = line.trim().strip_prefix("o=tolk ")?;
+            rest.split(' ').nth(1)?.parse().ok()
+        })
+        .collect();
+    versions.dedup();
+    versions
+}
+
+#[test]
+fn the_hold_sent_again_after_glare_follows_the_peers_re_offer() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let tolk = Tolk::start("glare-rebuild", &config(), ADMIN);
+    // The caller holds the call long enough for the retry (2.1-4 s).
+    let hold = include_str!("sipp/caller_hold.xml").replace(
+        r#"<pause milliseconds="500"/>"#,
+        r#"<pause milliseconds="6000"/>"#,
+    );
+    tolk.write_scenario("glare_rebuild_caller.xml", &hold);
+    let log = tolk.dir.join("callee.msg");
+    let callee = Scenario::file("callee_glare_reoffers.xml")
+        .port(CALLEE)
+        .media_port(16840)
+        .calls(1)
+        .message_log(&log);
+    let caller = Scenario::file("glare_rebuild_caller.xml")
+        .calling("room", TOLK)
+        .port(CALLER)
+        .media_port(16845)
+        .calls(1);
+    let Outcome { caller, callee, .. } = tolk.sipp_call(&sipp, callee, caller).join();
+    let errors = tolk.sipp_errors();
+    assert!(caller.success(), "caller: {caller}\n{errors}");
+    assert!(callee.success(), "callee: {callee}\n{errors}");
+
+    // The first offer, the hold refused with 491, the answer to the
+    // callee's re-offer, the hold again: one version apart each.
+    let versions = tolk_versions(&std::fs::read_to_string(&log).unwrap_or_default());
+    assert_eq!(versions.len(), 4, "{versions:?}");
+    assert!(
+        versions.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "{versions:?}"
+    );
+    tolk.assert_idle();
+}
