@@ -90,6 +90,21 @@ impl EventDetector {
         }
     }
 
+    /// Audio stamped `timestamp` arrived on the events' stream: an event
+    /// in progress whose latest update ends more than `after` timestamp
+    /// units before it has ended, its final packets lost: the sender's
+    /// audio replaces its events again.
+    pub fn audio_at(&mut self, timestamp: u32, after: u32) {
+        let Some(o) = self.ongoing else {
+            return;
+        };
+        let latest = o.segment.wrapping_add(u32::from(o.duration));
+        let past = timestamp.wrapping_sub(latest) as i32;
+        if past > 0 && past.unsigned_abs() > after {
+            self.finish();
+        }
+    }
+
     fn handle_block(&mut self, timestamp: u32, block: TelephoneEvent) {
         let of_ended = |&(code, start, segment): &(u8, u32, u32)| {
             code == block.code && in_segments(start, segment, timestamp)
@@ -235,6 +250,35 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn audio_well_past_an_event_without_end_ends_it() {
+        let mut d = EventDetector::new();
+        let update = TelephoneEvent {
+            code: 6,
+            end: false,
+            volume: 0,
+            duration: 480,
+        };
+        d.handle_packet(1000, &update.to_bytes()).unwrap();
+        // Audio alongside the event, or just after it: still going.
+        d.audio_at(1000 + 480 + 1600, 1600);
+        assert_eq!(drain(&mut d).len(), 1, "started only");
+        d.audio_at(1000 + 480 + 1601, 1600);
+        assert_eq!(
+            drain(&mut d),
+            [DetectedEvent::Ended {
+                code: 6,
+                timestamp: 1000,
+                duration: 480,
+                confirmed: false
+            }]
+        );
+        // Audio from before the event (late) ends nothing.
+        d.handle_packet(9000, &update.to_bytes()).unwrap();
+        d.audio_at(5000, 1600);
+        assert_eq!(drain(&mut d).len(), 1, "started only");
     }
 
     #[test]

@@ -175,6 +175,14 @@ impl MediaTransform for DtmfTransform {
             }
             return Ok(());
         }
+        if let Some(detect) = &self.detect {
+            // The audio is back well past an event that never ended.
+            let after = detect.clock_rate / 5;
+            self.detector.audio_at(rtp.timestamp(), after);
+            while let Some(event) = self.detector.poll_event() {
+                report(detect, event, &mut self.budget);
+            }
+        }
         match &mut self.egress {
             Egress::Transcode(transcoder) => {
                 let pipeline = transcoder.pipeline_mut();
@@ -470,6 +478,34 @@ mod tests {
         unique.dedup();
         assert_eq!(unique.len(), sequences.len(), "{sequences:?}");
         assert_eq!(sequences.len(), 6, "every audio packet out: {sequences:?}");
+    }
+
+    #[test]
+    fn a_press_whose_end_packets_were_lost_is_reported_once_the_audio_is_back() {
+        let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let recipe = DtmfConversion {
+            audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
+            detect: Some(Detect {
+                payload_type: 101,
+                clock_rate: 8000,
+                reports,
+                session: SessionId(4),
+                from: Side::A,
+            }),
+            inject: None,
+        };
+        let mut transform = recipe.build().expect("transform");
+        let mut input = audio(0, 0, 1);
+        for (n, duration) in [160u16, 320, 480].into_iter().enumerate() {
+            input.push(packet(101, n as u16 + 1, 160, &event(4, false, duration)));
+        }
+        // No final packet arrives; the audio goes on.
+        input.extend(audio(0, 4, 20));
+        run(transform.as_mut(), &input);
+        let report = received.try_recv().expect("the press, its end inferred");
+        assert_eq!(report.event.digit.as_char(), '4');
+        assert_eq!(report.event.duration, Duration::from_millis(60));
+        assert!(received.try_recv().is_err(), "once");
     }
 
     #[test]
