@@ -68,11 +68,7 @@ impl EchoMedia {
             };
             let to_relay = |e: tolk_relay::Error| MediaError::Resources(e.to_string());
             relay
-                .update_async(session.id, Side::A, a)
-                .await
-                .map_err(to_relay)?;
-            relay
-                .update_async(session.id, Side::B, b)
+                .update_legs_async(session.id, [(Side::A, a), (Side::B, b)])
                 .await
                 .map_err(to_relay)?;
             Ok::<_, MediaError>(answer)

@@ -759,12 +759,19 @@ impl CallMedia {
                 transcode,
             ));
         }
-        for (side, next, transcode) in applied {
-            let update = next.update_from(self.leg(side).applied.as_ref(), transcode);
-            relay
-                .update_async(self.session.id, side, update)
-                .await
-                .map_err(|e| MediaError::Resources(e.to_string()))?;
+        // Both legs in one round trip to the relay worker.
+        let updates: Vec<(Side, LegUpdate)> = applied
+            .iter_mut()
+            .map(|(side, next, transcode)| {
+                let previous = self.leg(*side).applied.as_ref();
+                (*side, next.update_from(previous, transcode.take()))
+            })
+            .collect();
+        relay
+            .update_legs_async(self.session.id, updates)
+            .await
+            .map_err(|e| MediaError::Resources(e.to_string()))?;
+        for (side, next, _) in applied {
             let leg = self.leg_mut(side);
             rtcp_mux::settle(&mut leg.ports[0], next.rtcp_mux);
             leg.applied = Some(next);

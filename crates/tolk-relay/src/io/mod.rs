@@ -38,7 +38,7 @@ pub use batch::UdpBatch;
 use counters::IoCounters;
 pub use counters::IoStats;
 use ring::Ring;
-use table::{Command, Table};
+use table::{Command, LegChange, Table};
 use uring::UringWorker;
 use worker::{WAKER, Worker};
 
@@ -322,26 +322,27 @@ impl Relay {
             match socket::bind_endpoint(&mut ports, b.ip, b.rtcp_mux) {
                 Ok(bound_b) => (bound_a, bound_b),
                 Err(e) => {
-                    let port = bound_a.rtp.local_addr()?.port();
-                    ports.release(port, a.rtcp_mux != RtcpMux::Muxed);
+                    ports.release(bound_a.port, a.rtcp_mux != RtcpMux::Muxed);
                     return Err(e);
                 }
             }
         };
-        let local = |b: &socket::BoundEndpoint, mux: RtcpMux| -> Result<LocalEndpoint> {
-            let rtp = b.rtp.local_addr()?;
-            let rtcp = match (&b.rtcp, mux) {
-                (Some(s), _) => s.local_addr()?,
-                (None, RtcpMux::Offered) => SocketAddr::new(rtp.ip(), rtp.port().wrapping_add(1)),
-                (None, _) => rtp,
+        // The addresses bound, known without asking the kernel.
+        let local = |b: &socket::BoundEndpoint, spec: EndpointSpec| {
+            let rtp = SocketAddr::new(spec.ip, b.port);
+            let rtcp = match spec.rtcp_mux {
+                RtcpMux::Separate | RtcpMux::Offered => {
+                    SocketAddr::new(spec.ip, b.port.wrapping_add(1))
+                }
+                RtcpMux::Muxed => rtp,
             };
-            Ok(LocalEndpoint { rtp, rtcp })
+            LocalEndpoint { rtp, rtcp }
         };
         let id = SessionId(self.next_id.fetch_add(1, Ordering::Relaxed));
         let info = SessionInfo {
             id,
-            a: local(&bound_a, a.rtcp_mux)?,
-            b: local(&bound_b, b.rtcp_mux)?,
+            a: local(&bound_a, a),
+            b: local(&bound_b, b),
         };
         let worker = self.next_worker.fetch_add(1, Ordering::Relaxed) % self.workers.len().max(1);
         // An offered mux is assumed until the answer says otherwise.
@@ -401,20 +402,47 @@ impl Relay {
         self.send_update(id, side, update)?.await?
     }
 
+    /// [`Relay::update`] of several legs, in order, in one round trip to
+    /// the worker (a call's answer sets both legs): stops at the first
+    /// update that fails.
+    pub async fn update_legs_async(
+        &self,
+        id: SessionId,
+        updates: impl IntoIterator<Item = (Side, LegUpdate)>,
+    ) -> Result<()> {
+        self.send_updates(id, updates)?.await?
+    }
+
     fn send_update(
         &self,
         id: SessionId,
         side: Side,
         update: LegUpdate,
     ) -> Result<Pending<Result<()>>> {
+        self.send_updates(id, [(side, update)])
+    }
+
+    fn send_updates(
+        &self,
+        id: SessionId,
+        updates: impl IntoIterator<Item = (Side, LegUpdate)>,
+    ) -> Result<Pending<Result<()>>> {
         let worker = self.worker_of(id)?;
-        let rtcp_socket = match update.rtcp_mux {
-            Some(muxed) => self.settle_offered_mux(id, side, muxed)?,
-            None => None,
-        };
-        self.send(worker, |reply| {
-            Command::Update(id, side, Box::new(update), rtcp_socket, reply)
-        })
+        let changes = updates
+            .into_iter()
+            .map(|(side, update)| {
+                let rtcp_socket = match update.rtcp_mux {
+                    Some(muxed) => self.settle_offered_mux(id, side, muxed)?,
+                    None => None,
+                };
+                Ok(LegChange {
+                    side,
+                    update,
+                    rtcp_socket,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.send(worker, |reply| Command::Update(id, changes, reply))
     }
 
     /// Frees or binds the RTCP port an offered mux reserved for `side`;

@@ -40,9 +40,11 @@ impl<T> Slot<T> {
         };
         *state = next;
         drop(state);
-        self.answered.notify_all();
-        if let Some(waker) = waker {
-            waker.wake();
+        // A task that left a waker is the only one waiting (the blocking
+        // wait consumes the handle): no condvar syscall for it.
+        match waker {
+            Some(waker) => waker.wake(),
+            None => self.answered.notify_all(),
         }
     }
 }

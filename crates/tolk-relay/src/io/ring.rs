@@ -187,26 +187,29 @@ impl Ring {
         self.push(&entry)
     }
 
-    /// Cancels the receive armed on `fd` with `token` and lets the kernel
-    /// drop its reference to the socket, so closing it frees its port at
-    /// once. The receive is found by its user data, one hash bucket: a
-    /// cancel by fd walks every request of the ring, which made each
-    /// session removal cost in proportion to the sockets armed.
-    pub fn cancel(&mut self, fd: RawFd, token: u64) {
+    /// Cancels the receives armed on `receives` (fd, token) and lets the
+    /// kernel drop its references to the sockets, so closing them frees
+    /// their ports at once. Each receive is found by its user data, one
+    /// hash bucket: a cancel by fd walks every request of the ring, which
+    /// made each session removal cost in proportion to the sockets armed.
+    /// One submit before and one task-work run after, for all of them.
+    pub fn cancel(&mut self, receives: &[(RawFd, u64)]) {
         // Only submitted requests can be cancelled, and queued sends must
-        // leave before the socket's fd can be closed and reused.
+        // leave before a socket's fd can be closed and reused.
         let _ = self.ring.submit();
-        let cancelled = self.ring.submitter().register_sync_cancel(
-            Some(Timespec::from(CANCEL_WAIT)),
-            CancelBuilder::user_data(RECV << KIND_SHIFT | (token & ARG_MASK)),
-        );
-        if let Err(e) = cancelled
-            && e.raw_os_error() != Some(libc::ENOENT)
-        {
-            tracing::warn!(fd, error = %e, "io_uring cancel of a socket's receive did not finish");
+        for &(fd, token) in receives {
+            let cancelled = self.ring.submitter().register_sync_cancel(
+                Some(Timespec::from(CANCEL_WAIT)),
+                CancelBuilder::user_data(RECV << KIND_SHIFT | (token & ARG_MASK)),
+            );
+            if let Err(e) = cancelled
+                && e.raw_os_error() != Some(libc::ENOENT)
+            {
+                tracing::warn!(fd, error = %e, "io_uring cancel of a socket's receive did not finish");
+            }
         }
-        // With DEFER_TASKRUN the cancelled receive completes (and puts its
-        // file reference) in task work that only an enter asking for
+        // With DEFER_TASKRUN the cancelled receives complete (and put their
+        // file references) in task work that only an enter asking for
         // events runs: a zero-timeout wait runs it now, not at the next wait.
         let now = Timespec::new();
         let _ = self

@@ -15,6 +15,8 @@ const RECV_BUFFER: usize = 1 << 20;
 /// An endpoint's bound sockets: RTP (or muxed), and RTCP unless muxed.
 #[derive(Debug)]
 pub struct BoundEndpoint {
+    /// The RTP port (RTCP's is the next one when separate).
+    pub port: u16,
     /// The RTP (or RTP+RTCP) socket.
     pub rtp: UdpSocket,
     /// The RTCP socket, on RTP port + 1, when separate.
@@ -24,11 +26,11 @@ pub struct BoundEndpoint {
 /// A nonblocking UDP socket bound to `ip`:`port`.
 pub fn bind(ip: IpAddr, port: u16) -> io::Result<UdpSocket> {
     let addr = SocketAddr::new(ip, port);
-    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, None)?;
+    // Nonblocking from the start: no fcntl round trips per socket.
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM.nonblocking(), None)?;
     if ip.is_ipv6() {
         socket.set_only_v6(true)?;
     }
-    socket.set_nonblocking(true)?;
     // Best effort: the kernel caps it at net.core.rmem_max.
     let _ = socket.set_recv_buffer_size(RECV_BUFFER);
     socket.bind(&addr.into())?;
@@ -55,7 +57,7 @@ pub fn bind_endpoint(
             },
             RtcpMux::Muxed | RtcpMux::Offered => None,
         };
-        bound = Some(BoundEndpoint { rtp, rtcp });
+        bound = Some(BoundEndpoint { port, rtp, rtcp });
         true
     })?;
     bound.ok_or_else(|| io::Error::other("port allocator accepted an unbound port").into())

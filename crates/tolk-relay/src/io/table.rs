@@ -28,15 +28,8 @@ pub const TICK: Duration = Duration::from_millis(250);
 pub enum Command {
     /// Take over a session and its sockets.
     Add(Box<Session>, [BoundEndpoint; 2], Reply<Result<()>>),
-    /// Apply a signalling update to one leg, taking over the leg's RTCP
-    /// socket when an offered rtcp-mux was declined.
-    Update(
-        SessionId,
-        Side,
-        Box<LegUpdate>,
-        Option<UdpSocket>,
-        Reply<Result<()>>,
-    ),
+    /// Apply signalling updates to legs, in order, up to the first that fails.
+    Update(SessionId, Vec<LegChange>, Reply<Result<()>>),
     /// Send a keyframe request from the relay to one leg; replies whether it went out.
     Keyframe(SessionId, Side, KeyframeKind, Reply<Result<bool>>),
     /// Report a session's counters.
@@ -47,12 +40,25 @@ pub enum Command {
     Shutdown,
 }
 
+/// A signalling update to one leg, with the leg's RTCP socket to take
+/// over when an offered rtcp-mux was declined.
+pub struct LegChange {
+    /// The leg.
+    pub side: Side,
+    /// What changes.
+    pub update: LegUpdate,
+    /// The RTCP socket bound for the leg, if any.
+    pub rtcp_socket: Option<UdpSocket>,
+}
+
 /// How an I/O path starts and stops watching a socket.
 pub trait Watch {
     /// Starts delivering `socket`'s datagrams under `token`.
     fn watch(&mut self, token: usize, socket: &UdpSocket) -> io::Result<()>;
-    /// Stops, before the socket is closed; nothing for `token` is read after.
-    fn unwatch(&mut self, token: usize, socket: &UdpSocket);
+    /// Stops watching `sockets` (token, socket), before they are closed;
+    /// nothing for their tokens is read after. All of a session's at once,
+    /// so an I/O path can share the cost of stopping.
+    fn unwatch(&mut self, sockets: &[(usize, &UdpSocket)]);
 }
 
 /// Where one received packet goes.
@@ -129,12 +135,14 @@ impl Table {
                 Command::Add(session, bound, reply) => {
                     reply.send(self.add(*session, bound, watch));
                 }
-                Command::Update(id, side, update, rtcp_socket, reply) => {
-                    let added = match rtcp_socket {
-                        Some(socket) => self.add_rtcp_socket(id, side, socket, watch),
-                        None => Ok(()),
-                    };
-                    reply.send(added.and_then(|()| self.update(id, side, *update)));
+                Command::Update(id, changes, reply) => {
+                    let applied = changes.into_iter().try_for_each(|change| {
+                        if let Some(socket) = change.rtcp_socket {
+                            self.add_rtcp_socket(id, change.side, socket, watch)?;
+                        }
+                        self.update(id, change.side, change.update)
+                    });
+                    reply.send(applied);
                 }
                 Command::Keyframe(id, side, kind, reply) => {
                     reply.send(self.send_keyframe_request(id, side, kind));
@@ -354,11 +362,15 @@ impl Table {
     }
 
     fn close(&mut self, tokens: impl Iterator<Item = usize>, watch: &mut impl Watch) {
-        for t in tokens {
-            if let Some(s) = self.sockets.get_mut(t).and_then(Option::take) {
-                watch.unwatch(t, &s.socket);
-            }
+        let closing: Vec<(usize, SocketEntry)> = tokens
+            .filter_map(|t| Some((t, self.sockets.get_mut(t)?.take()?)))
+            .collect();
+        if closing.is_empty() {
+            return;
         }
+        let sockets: Vec<(usize, &UdpSocket)> =
+            closing.iter().map(|(t, s)| (*t, &s.socket)).collect();
+        watch.unwatch(&sockets);
     }
 }
 

@@ -105,10 +105,16 @@ impl Watch for Armer<'_> {
         self.ring.arm(socket.as_raw_fd(), self.arms.token(t))
     }
 
-    fn unwatch(&mut self, t: usize, socket: &UdpSocket) {
-        let armed = self.arms.token(t);
-        self.arms.retire(t);
-        self.ring.cancel(socket.as_raw_fd(), armed);
+    fn unwatch(&mut self, sockets: &[(usize, &UdpSocket)]) {
+        let receives: Vec<_> = sockets
+            .iter()
+            .map(|&(t, socket)| {
+                let armed = self.arms.token(t);
+                self.arms.retire(t);
+                (socket.as_raw_fd(), armed)
+            })
+            .collect();
+        self.ring.cancel(&receives);
     }
 }
 

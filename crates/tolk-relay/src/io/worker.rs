@@ -42,9 +42,11 @@ impl Watch for Registry<'_> {
             .register(&mut SourceFd(&fd), Token(token), Interest::READABLE)
     }
 
-    fn unwatch(&mut self, _token: usize, socket: &UdpSocket) {
-        let fd = socket.as_raw_fd();
-        let _ = self.0.registry().deregister(&mut SourceFd(&fd));
+    fn unwatch(&mut self, sockets: &[(usize, &UdpSocket)]) {
+        for (_, socket) in sockets {
+            let fd = socket.as_raw_fd();
+            let _ = self.0.registry().deregister(&mut SourceFd(&fd));
+        }
     }
 }
 
