@@ -17,7 +17,7 @@ use tolk_testkit::baresip::{Baresip, BaresipAccount};
 use tolk_testkit::capture::{self, Capture};
 use tolk_testkit::netns::Netns;
 use tolk_testkit::poll::wait_for;
-use tolk_testkit::process::{Running, wait_for_line};
+use tolk_testkit::process::Running;
 
 /// A call lasts this long; at 50 packets/s each way that is 250.
 const CALL_SECS: u32 = 5;
@@ -110,17 +110,12 @@ impl Scene {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("tolk.toml");
         std::fs::write(&path, config).expect("config");
-        let mut tolk = Running::spawn(
+        let tolk = Running::spawn_ready(
             netns
                 .command(env!("CARGO_BIN_EXE_tolk"))
                 .args(["run", "--config"])
-                .arg(&path)
-                .stdout(Stdio::piped()),
-        );
-        let stdout = tolk.0.stdout.take().expect("stdout");
-        assert!(
-            wait_for_line(stdout, "tolk: ready", 20),
-            "tolk run did not report ready"
+                .arg(&path),
+            "tolk: ready",
         );
         Some(Scene {
             dir,

@@ -16,7 +16,7 @@ use tolk_testkit::baresip::{Baresip, BaresipAccount};
 use tolk_testkit::capture::{self, Capture};
 use tolk_testkit::netns::Netns;
 use tolk_testkit::poll::wait_for;
-use tolk_testkit::process::{Running, wait_for_line};
+use tolk_testkit::process::Running;
 
 /// Gateway SIP over UDP; its TLS listener is the next port.
 const SIP_UDP: u16 = 28300;
@@ -133,17 +133,12 @@ fn baresip_calls_the_echo_target_over_tls() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let config = dir.join("tolk.toml");
     std::fs::write(&config, gateway_config()).expect("config");
-    let mut tolk = Running::spawn(
+    let tolk = Running::spawn_ready(
         netns
             .command(env!("CARGO_BIN_EXE_tolk"))
             .args(["run", "--config"])
-            .arg(&config)
-            .stdout(Stdio::piped()),
-    );
-    let stdout = tolk.0.stdout.take().expect("stdout");
-    assert!(
-        wait_for_line(stdout, "tolk: ready", 20),
-        "tolk run did not report ready"
+            .arg(&config),
+        "tolk: ready",
     );
 
     let account = BaresipAccount {

@@ -1,7 +1,7 @@
 //! Child processes that tests start and must never leak.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 
 /// A child process killed and reaped when dropped, so that a failing
 /// assertion cannot leave a gateway or a peer running.
@@ -15,6 +15,20 @@ impl Running {
             Ok(child) => Running(child),
             Err(err) => panic!("cannot start {:?}: {err}", command.get_program()),
         }
+    }
+
+    /// Spawns `command` with its stdout piped and waits until it prints a
+    /// line containing `ready` (within its first 20 lines), panicking
+    /// otherwise; later output is drained so the child never blocks.
+    pub fn spawn_ready(command: &mut Command, ready: &str) -> Running {
+        let mut running = Running::spawn(command.stdout(Stdio::piped()));
+        let stdout = running.0.stdout.take().expect("piped stdout");
+        assert!(
+            wait_for_line(stdout, ready, 20),
+            "{:?} did not report {ready:?}",
+            command.get_program()
+        );
+        running
     }
 
     /// The child's process id.
