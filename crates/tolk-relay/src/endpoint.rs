@@ -179,6 +179,15 @@ impl Endpoint {
             self.rtcp_mux = muxed;
         }
         if let Some(transcoding) = transcoding {
+            // The replaced transform's stream is sent no more: it leaves
+            // the SRTP sender's SSRC budget (each re-offer may build one).
+            let replaced = self.transcoding.as_ref().and_then(Transcoding::output_ssrc);
+            let next = transcoding.as_ref().and_then(Transcoding::output_ssrc);
+            if let (Some(old), Crypto::Srtp(tx)) = (replaced, &mut self.tx)
+                && Some(old) != next
+            {
+                tx.retire_ssrc(old);
+            }
             self.stats.transcoding = transcoding.is_some();
             self.transcoding = transcoding;
         }

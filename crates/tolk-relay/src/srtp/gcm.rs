@@ -18,7 +18,7 @@ use aes_gcm::{Aes128Gcm, KeyInit, Nonce, Tag};
 
 use super::inplace::{
     MAX_SSRCS, ReceivedRtp, Stream, be32, claim_rtcp_index, claim_rtp_index, derive_session_key,
-    header_len, received_rtp, room, stream,
+    header_len, received_rtp, retire, room, stream,
 };
 use super::{SrtpContext, SrtpKey, SrtpProfile};
 use crate::error::{Error, Result};
@@ -104,6 +104,11 @@ impl InPlaceGcm {
 }
 
 impl SrtpContext for InPlaceGcm {
+    fn retire_ssrc(&mut self, ssrc: u32) {
+        retire(&mut self.rtp_streams, ssrc);
+        retire(&mut self.rtcp_streams, ssrc);
+    }
+
     fn profile(&self) -> SrtpProfile {
         SrtpProfile::AeadAes128Gcm
     }

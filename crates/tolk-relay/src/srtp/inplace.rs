@@ -100,7 +100,12 @@ pub(super) struct Stream {
     ssrc: u32,
     pub(super) window: ReplayWindow,
     pub(super) authenticated: bool,
+    /// No longer sent (see [`retire`]): kept, but outside the budget.
+    retired: bool,
 }
+
+/// Retired streams a context keeps beyond its [`MAX_SSRCS`] live ones.
+pub(super) const MAX_RETIRED: usize = 48;
 
 /// Zero-allocation SRTP/SRTCP for `AES_CM_128_HMAC_SHA1_80` and `_32`.
 pub struct InPlaceSrtp {
@@ -132,13 +137,13 @@ impl InPlaceSrtp {
     }
 }
 
-/// The stream for `ssrc`, created within the budget: once any stream has
-/// authenticated, new SSRCs beyond it are refused; before, the oldest
-/// never-authenticated entry is recycled.
+/// The stream for `ssrc`, created within the budget of live streams:
+/// once any stream has authenticated, new SSRCs beyond it are refused;
+/// before, the oldest never-authenticated entry is recycled.
 pub(super) fn stream(streams: &mut Vec<Stream>, ssrc: u32) -> Result<&mut Stream> {
     let at = match streams.iter().position(|s| s.ssrc == ssrc) {
         Some(i) => i,
-        None if streams.len() < MAX_SSRCS => {
+        None if streams.iter().filter(|s| !s.retired).count() < MAX_SSRCS => {
             streams.push(Stream {
                 ssrc,
                 ..Stream::default()
@@ -148,7 +153,7 @@ pub(super) fn stream(streams: &mut Vec<Stream>, ssrc: u32) -> Result<&mut Stream
         None => {
             let i = streams
                 .iter()
-                .position(|s| !s.authenticated)
+                .position(|s| !s.authenticated && !s.retired)
                 .ok_or(Error::TooManySsrcs(ssrc))?;
             streams[i] = Stream {
                 ssrc,
@@ -158,6 +163,19 @@ pub(super) fn stream(streams: &mut Vec<Stream>, ssrc: u32) -> Result<&mut Stream
         }
     };
     streams.get_mut(at).ok_or(Error::TooManySsrcs(ssrc))
+}
+
+/// A sender's stream `ssrc` is no longer sent (the output of a transform
+/// that was replaced): it stops counting against the budget, while its
+/// state stays, so that if the SSRC is ever sent again no index repeats.
+/// Beyond [`MAX_RETIRED`] retired streams it keeps counting.
+pub(super) fn retire(streams: &mut [Stream], ssrc: u32) {
+    if streams.iter().filter(|s| s.retired).count() >= MAX_RETIRED {
+        return;
+    }
+    if let Some(s) = streams.iter_mut().find(|s| s.ssrc == ssrc) {
+        s.retired = true;
+    }
 }
 
 /// The index a sender gives RTP packet `seq` of `ssrc`, recorded as used.
@@ -284,6 +302,11 @@ pub(super) fn be32(b: &[u8], at: usize) -> u32 {
 }
 
 impl SrtpContext for InPlaceSrtp {
+    fn retire_ssrc(&mut self, ssrc: u32) {
+        retire(&mut self.rtp_streams, ssrc);
+        retire(&mut self.rtcp_streams, ssrc);
+    }
+
     fn profile(&self) -> SrtpProfile {
         self.profile
     }
@@ -368,3 +391,33 @@ impl SrtpContext for InPlaceSrtp {
 }
 
 const _: () = assert!(WINDOW >= 64, "RFC 3711 section 3.3.2 asks for at least 64");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retired_streams_leave_the_budget_but_never_reuse_an_index() {
+        let mut streams = Vec::new();
+        for ssrc in 0..MAX_SSRCS as u32 {
+            claim_rtp_index(&mut streams, ssrc, 1).unwrap();
+        }
+        assert!(claim_rtp_index(&mut streams, 100, 1).is_err(), "full");
+        retire(&mut streams, 0);
+        assert_eq!(claim_rtp_index(&mut streams, 100, 1).unwrap(), 1);
+        // The retired stream, sent again, still refuses an old index.
+        assert!(claim_rtp_index(&mut streams, 0, 1).is_err());
+        assert_eq!(claim_rtp_index(&mut streams, 0, 2).unwrap(), 2);
+        // Retiring is bounded: past MAX_RETIRED the budget is spent again.
+        let mut ssrc = 1000;
+        let mut live = 100;
+        for _ in 1..MAX_RETIRED {
+            retire(&mut streams, live);
+            claim_rtp_index(&mut streams, ssrc, 1).unwrap();
+            (live, ssrc) = (ssrc, ssrc + 1);
+        }
+        retire(&mut streams, live);
+        assert!(claim_rtp_index(&mut streams, ssrc, 1).is_err());
+        assert!(streams.len() <= MAX_SSRCS + MAX_RETIRED);
+    }
+}

@@ -55,6 +55,14 @@ pub trait SrtpContext: Send {
 
     /// Verifies, replay-checks and decrypts the SRTCP packet in `buf[..len]`; returns the RTCP length.
     fn unprotect_rtcp(&mut self, buf: &mut [u8], len: usize) -> Result<usize>;
+
+    /// The stream `ssrc` this context sent is sent no more (a replaced
+    /// transform's output): its state may stop counting against the
+    /// context's SSRC budget, as long as it never lets `ssrc` reuse an
+    /// index. By default nothing changes.
+    fn retire_ssrc(&mut self, ssrc: u32) {
+        let _ = ssrc;
+    }
 }
 
 /// Creates the default implementation for a key (replay protection on):
