@@ -167,8 +167,9 @@ fn caller_scenario(mux: bool, crypto: Option<&str>, reoffer: bool, hold_ms: u32)
 }
 
 /// A callee answering PCMU on `-key audio_port`, with rtcp-mux when
-/// `mux`, and answering a re-INVITE the same way; waits for the BYE.
-fn callee_scenario(mux: bool) -> String {
+/// `mux` and `extra` SDP lines (each ending in a newline), and answering
+/// a re-INVITE the same way; waits for the BYE.
+fn callee_scenario(mux: bool, extra: &str) -> String {
     let answer = |version: u32| {
         format!(
             r#"
@@ -191,7 +192,7 @@ fn callee_scenario(mux: bool) -> String {
       t=0 0
       m=audio [audio_port] RTP/AVP 0
       a=rtpmap:0 PCMU/8000
-      {mux}
+      {extra}{mux}
     ]]>
   </send>
 "#,
@@ -470,7 +471,7 @@ fn a_muxed_caller_and_a_callee_declining_mux_exchange_rtcp_both_ways() {
     );
     let scenarios = (
         caller_scenario(true, None, false, 6000),
-        callee_scenario(false),
+        callee_scenario(false, ""),
     );
     let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
     let (to_a, to_b) = call.relay_ports(&ports);
@@ -526,7 +527,7 @@ fn srtcp_from_a_muxed_srtp_caller_reaches_a_plain_callee_and_back() {
     );
     let scenarios = (
         caller_scenario(true, Some(CALLER_CRYPTO), false, 6000),
-        callee_scenario(false),
+        callee_scenario(false, ""),
     );
     let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
     let (to_a, to_b) = call.relay_ports(&ports);
@@ -574,6 +575,44 @@ fn srtcp_from_a_muxed_srtp_caller_reaches_a_plain_callee_and_back() {
 }
 
 #[test]
+fn a_callee_declining_mux_gets_rtcp_at_the_port_its_rtcp_attribute_names() {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let ports = Ports {
+        tolk: 41170,
+        admin: 41171,
+        caller: 41172,
+        callee: 41173,
+        relay: "12870-12899",
+        caller_audio: 12900,
+        callee_audio: 12910,
+    };
+    let tolk = Tolk::start("rtcp-attribute", &config(&ports, ""), ports.admin);
+    let a = MediaPeer::bind(ports.caller_audio);
+    let b_rtcp = UdpSocket::bind(("127.0.0.1", ports.callee_audio + 5)).expect("bind");
+    b_rtcp
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .expect("timeout");
+    let rtcp_line = format!("a=rtcp:{}\n      ", ports.callee_audio + 5);
+    let scenarios = (
+        caller_scenario(true, None, false, 5000),
+        callee_scenario(false, &rtcp_line),
+    );
+    let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
+    let (to_a, to_b) = call.relay_ports(&ports);
+    // RFC 3605: the callee's RTCP port is not its RTP port + 1.
+    let rr = rr_and_pli(A_SSRC, B_SSRC);
+    a.rtp.send_to(&rr, to_a).expect("send RR");
+    assert_eq!(
+        receive_rtcp(&b_rtcp),
+        Some((rr, next_port(to_b))),
+        "A's RTCP at the callee's a=rtcp port"
+    );
+    call.finish(&tolk);
+}
+
+#[test]
 fn a_caller_without_mux_and_a_muxing_callee_exchange_rtcp_both_ways() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
@@ -594,7 +633,7 @@ fn a_caller_without_mux_and_a_muxing_callee_exchange_rtcp_both_ways() {
     );
     let scenarios = (
         caller_scenario(false, None, false, 6000),
-        callee_scenario(true),
+        callee_scenario(true, ""),
     );
     let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
     let (to_a, to_b) = call.relay_ports(&ports);
@@ -644,7 +683,7 @@ fn a_muxed_caller_re_offering_without_mux_is_told_its_rtcp_port() {
     );
     let scenarios = (
         caller_scenario(true, None, true, 4000),
-        callee_scenario(true),
+        callee_scenario(true, ""),
     );
     let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
     let (to_a, to_b) = call.relay_ports(&ports);
@@ -691,7 +730,7 @@ fn sockets_per_call(name: &str, ports: &Ports, mux: bool, calls: u32) -> Option<
     let idle = udp_sockets_of(pid);
     let scenarios = (
         caller_scenario(mux, None, false, 5000),
-        callee_scenario(mux),
+        callee_scenario(mux, ""),
     );
     let call = place_calls(&tolk, &sipp, ports, scenarios, calls);
     wait_for(Duration::from_secs(10), || {

@@ -104,6 +104,8 @@ struct LegMedia {
 pub(super) struct AppliedLeg {
     /// The peer's signalled RTP address.
     pub remote: Option<SocketAddr>,
+    /// The peer's `a=rtcp` address (None: its RTP port + 1, or muxed).
+    pub remote_rtcp: Option<SocketAddr>,
     /// Both directions' SRTP keys.
     pub keys: LegKeys,
     /// Payload-type rewrite toward this leg.
@@ -127,8 +129,11 @@ impl AppliedLeg {
         };
         let plan_changed =
             changed(|p, n| p.payload_types == n.payload_types && p.transform == n.transform);
+        // The relay derives the RTCP address from the RTP one unless told.
+        let moved = changed(|p, n| p.remote == n.remote && p.remote_rtcp == n.remote_rtcp);
         LegUpdate {
-            remote: self.remote.filter(|_| changed(|p, n| p.remote == n.remote)),
+            remote: self.remote.filter(|_| moved),
+            remote_rtcp: self.remote_rtcp.filter(|_| moved),
             keys: changed(|p, n| p.keys == n.keys).then(|| self.keys.clone()),
             latch: previous.is_none().then_some(LatchPolicy::LatchFirst),
             rtcp_mux: changed(|p, n| p.rtcp_mux == n.rtcp_mux).then_some(self.rtcp_mux),
@@ -746,11 +751,13 @@ impl CallMedia {
         ] {
             let audio_index = first_of(negotiation, &MediaKind::Audio).map_or(0, |(i, _)| i);
             let (remote, keys) = leg_remote_and_keys(negotiation, audio_index)?;
+            let peer = self.leg(side).peer.as_ref();
             let (transform, transcode) = transcode.unzip();
             applied.push((
                 side,
                 AppliedLeg {
                     remote,
+                    remote_rtcp: rtcp_mux::remote_rtcp(peer, audio_index, remote),
                     keys,
                     payload_types,
                     transform,
@@ -1205,6 +1212,7 @@ mod tests {
         let key = "1 AES_CM_128_HMAC_SHA1_80 inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e";
         AppliedLeg {
             remote: Some("127.0.0.1:40000".parse().unwrap()),
+            remote_rtcp: None,
             keys: LegKeys {
                 rx: Some(sdes_key(key).unwrap()),
                 tx: Some(sdes_key(key).unwrap()),

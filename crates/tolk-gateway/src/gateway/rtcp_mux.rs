@@ -15,6 +15,8 @@
 //!   port is our RTP port, while the relay sends our RTCP to the peer's
 //!   own RTCP port.
 
+use std::net::SocketAddr;
+
 use tolk_relay::RtcpMux;
 use tolk_sdp::SessionDescription;
 use tolk_sdp::model::{MediaKind, Rtcp};
@@ -82,6 +84,23 @@ pub(super) fn may_mux_mid_call(policy_allows: bool, ports: &StreamPorts) -> bool
     policy_allows && ports[0] != RtcpMux::Separate
 }
 
+/// Where the peer behind line `index` of its `description` takes RTCP
+/// when it does not mux: its `a=rtcp` port (RFC 3605) at the address
+/// given there or its RTP address; `None` without the attribute (the
+/// relay then uses the RTP port + 1).
+pub(super) fn remote_rtcp(
+    description: Option<&SessionDescription>,
+    index: usize,
+    remote: Option<SocketAddr>,
+) -> Option<SocketAddr> {
+    let rtcp = description?.media.get(index)?.rtcp.as_ref()?;
+    let ip = match &rtcp.address {
+        Some(address) => address.to_ip()?,
+        None => remote?.ip(),
+    };
+    Some(SocketAddr::new(ip, rtcp.port)).filter(|addr| addr.port() != 0)
+}
+
 /// Adds `a=rtcp:<RTP port>` to each active line of `description` whose
 /// endpoint has one port, unless it is an answer line that muxes: so a
 /// peer that does not (or no longer) mux sends its RTCP to that port.
@@ -146,6 +165,23 @@ mod tests {
         );
         assert!(!may_mux_mid_call(true, &[ports, RtcpMux::Muxed]));
         assert!(may_mux_mid_call(true, &[RtcpMux::Muxed, RtcpMux::Separate]));
+    }
+
+    #[test]
+    fn a_peers_rtcp_attribute_names_where_its_rtcp_goes() {
+        let rtp: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+        let plain = description("m=audio 4000 RTP/AVP 0\r\n");
+        assert_eq!(remote_rtcp(Some(&plain), 0, Some(rtp)), None);
+        let port = description("m=audio 4000 RTP/AVP 0\r\na=rtcp:4005\r\n");
+        assert_eq!(
+            remote_rtcp(Some(&port), 0, Some(rtp)),
+            Some("127.0.0.1:4005".parse().unwrap())
+        );
+        let elsewhere = description("m=audio 4000 RTP/AVP 0\r\na=rtcp:53020 IN IP4 10.0.0.7\r\n");
+        assert_eq!(
+            remote_rtcp(Some(&elsewhere), 0, None),
+            Some("10.0.0.7:53020".parse().unwrap())
+        );
     }
 
     #[test]

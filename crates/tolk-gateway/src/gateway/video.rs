@@ -137,8 +137,10 @@ impl VideoStream {
                 })
                 .unwrap_or_default();
             let (remote, keys) = leg_remote_and_keys(negotiations[s], index)?;
+            let peer = descriptions[s].map(|(_, theirs)| theirs);
             let next = AppliedLeg {
                 remote,
+                remote_rtcp: super::rtcp_mux::remote_rtcp(peer, index, remote),
                 keys,
                 payload_types,
                 transform: None,
