@@ -51,8 +51,11 @@ pub fn answer(
     } else {
         &[]
     };
+    // Sized to the offer's m-lines: a call keeps its answer and
+    // negotiation, and spare media sections are large.
+    description.media = Vec::with_capacity(offer.media.len());
     let mut negotiation = Negotiation {
-        media: Vec::new(),
+        media: Vec::with_capacity(offer.media.len()),
         bundle: Vec::new(),
     };
     let mut bundle_port = None;

@@ -37,6 +37,9 @@ pub fn offer(
         description.ice.pwd = Some(pwd.into());
     }
     let protocol = offer_protocol(caps);
+    // Sized to the m-lines: a call keeps its offer, and spare media
+    // sections are large.
+    description.media = Vec::with_capacity(kinds.len());
     let mut bundle_port = None;
     for kind in kinds.iter().filter(|kind| caps.handles(kind)) {
         let index = description.media.len();
@@ -159,7 +162,7 @@ pub fn process_answer(
         });
     }
     let mut negotiation = Negotiation {
-        media: Vec::new(),
+        media: Vec::with_capacity(offer.media.len()),
         bundle: answer.bundle().map(<[Text]>::to_vec).unwrap_or_default(),
     };
     for (index, ours) in offer.media.iter().enumerate() {

@@ -36,6 +36,10 @@ pub fn parse(input: &[u8]) -> Result<SessionDescription, ParseError> {
     let mut session = Session::default();
     let mut description = SessionDescription::new(missing_origin());
     description.session_name = Text::default();
+    // Sized to the m-lines: a kept description (a call's agreed offer or
+    // answer) then holds no spare media sections, which are large.
+    let m_lines = memchr::memmem::find_iter(input.as_bytes(), "\nm=").count();
+    description.media = Vec::with_capacity(m_lines);
     for line in lines {
         let line = line?;
         if line.key == b'm' {
