@@ -60,7 +60,9 @@ pub struct TransactionLayer {
     pub(crate) config: LayerConfig,
     rng: StdRng,
     next_id: u64,
-    pub(crate) entries: HashMap<u64, Entry>,
+    /// Boxed: a map sized for a burst of calls keeps its buckets, and an
+    /// empty bucket then costs a pointer instead of a whole entry.
+    pub(crate) entries: HashMap<u64, Box<Entry>>,
     pub(crate) keys: HashMap<TransactionKey, u64>,
     timers: BinaryHeap<Reverse<(Instant, u64)>>,
     pub(crate) transmits: VecDeque<Transmit>,
@@ -318,7 +320,7 @@ impl TransactionLayer {
         let id = self.next_id;
         self.next_id += 1;
         self.keys.insert(entry.key.clone(), id);
-        self.entries.insert(id, entry);
+        self.entries.insert(id, Box::new(entry));
         self.settle(id);
         TransactionId(id)
     }

@@ -229,14 +229,14 @@ impl UserAgent {
                 self.server_invites.remove(&tx);
                 call.dialog.state = DialogState::Confirmed;
                 let cseq = request.headers().cseq()?.seq;
-                call.unacked = Some(Unacked {
+                call.unacked = Some(Box::new(Unacked {
                     tx,
                     response,
                     cseq,
                     next: now + timers.t1,
                     interval: timers.t1,
                     give_up: now + timers.timeout(),
-                });
+                }));
                 self.timers.push(Reverse((now + timers.t1, dialog)));
                 let update = option_tags::allows_update(request.headers());
                 self.restart_session_timer(now, dialog, granted, false, update);

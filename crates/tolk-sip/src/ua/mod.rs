@@ -176,7 +176,8 @@ struct Call {
     pending_in: Option<(TransactionId, Request)>,
     /// Our INVITE awaiting its final response, and its CSeq.
     pending_out: Option<(TransactionId, u32)>,
-    unacked: Option<Unacked>,
+    /// Boxed: held for a moment per INVITE, while every call holds the field.
+    unacked: Option<Box<Unacked>>,
     /// The ACK for the 2xx to our last INVITE, resent on 2xx retransmissions.
     ack: Option<(u32, Request)>,
     /// Every transaction of this dialog the maps refer to, forgotten
@@ -206,7 +207,9 @@ pub struct UserAgent {
     layer: TransactionLayer,
     config: UaConfig,
     next_dialog: u64,
-    calls: HashMap<DialogId, Call>,
+    /// Boxed: the map keeps the buckets of its busiest moment, and an
+    /// empty bucket then costs a pointer instead of a whole call.
+    calls: HashMap<DialogId, Box<Call>>,
     /// (Call-ID, local tag) to dialog.
     by_tags: HashMap<(String, String), DialogId>,
     client_txs: HashMap<TransactionId, (Option<DialogId>, Purpose)>,
@@ -336,7 +339,7 @@ impl UserAgent {
         self.by_tags.insert(key, id);
         self.calls.insert(
             id,
-            Call {
+            Box::new(Call {
                 dialog,
                 pending_in: None,
                 pending_out: None,
@@ -350,7 +353,7 @@ impl UserAgent {
                 timer: None,
                 retried_422: false,
                 local_sdp: Bytes::new(),
-            },
+            }),
         );
     }
 

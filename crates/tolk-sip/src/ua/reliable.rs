@@ -73,13 +73,14 @@ pub(super) struct Reliability {
     pub(super) peer_requires: bool,
     next_rseq: u32,
     sdp_sent: bool,
-    unacked: Option<Provisional>,
+    /// Boxed, as `prack_due`: few calls use 100rel, every call holds this.
+    unacked: Option<Box<Provisional>>,
     pub(super) queued: VecDeque<Queued>,
     /// UAC: the last RSeq seen per remote tag (early dialogs of forks).
     rseq_in: Vec<(String, u32)>,
     /// UAC: a reliable 1xx already brought the offer to our late offer.
     pub(super) offer_in: bool,
-    pub(super) prack_due: Option<PrackDue>,
+    pub(super) prack_due: Option<Box<PrackDue>>,
 }
 
 impl Reliability {
@@ -133,7 +134,7 @@ impl Reliability {
         let carries_offer = has_sdp && !self.sdp_sent && invite.body().is_empty();
         self.sdp_sent |= has_sdp;
         let next = now + t1;
-        self.unacked = Some(Provisional {
+        self.unacked = Some(Box::new(Provisional {
             rseq,
             cseq: invite.headers().cseq()?.seq,
             tx,
@@ -141,7 +142,7 @@ impl Reliability {
             carries_offer,
             has_sdp,
             resend: Some((next, t1, now + t1.saturating_mul(64))),
-        });
+        }));
         Ok(next)
     }
 }
@@ -329,7 +330,7 @@ impl UserAgent {
         let late_offer = self.layer.request(id).is_some_and(|r| r.body().is_empty());
         if late_offer && !response.body().is_empty() && !call.rel.offer_in {
             call.rel.offer_in = true;
-            call.rel.prack_due = Some(due);
+            call.rel.prack_due = Some(Box::new(due));
             return true;
         }
         let _ = self.send_prack(now, d, &due, None);
