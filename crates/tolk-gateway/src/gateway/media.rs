@@ -20,6 +20,7 @@
 //! at once instead of waiting for the caller's ACK.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tolk_interwork::MediaWarning;
@@ -35,14 +36,14 @@ use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, RtcpMux, SessionId, Se
 use tolk_sdp::model::{Direction, MediaDescription, MediaKind, RtpMap};
 use tolk_sdp::negotiate::CodecCapability;
 use tolk_sdp::negotiate::{AcceptedMedia, Keying, NegotiatedCodec, Negotiation};
-use tolk_sdp::plan::{CodecPlan, EventPlan, LegCodec, MediaPlan};
+use tolk_sdp::plan::{CodecPlan, EventPlan, LegCodec};
 use tolk_sdp::{Capabilities, NegotiationError, SessionDescription};
 
 mod extra_video;
 mod glare;
 
 use super::dtmf::{AudioPath, Detect, DtmfConversion, DtmfQueue, DtmfReport, Inject};
-use super::policy::{RelayPorts, capabilities};
+use super::policy::{RelayPorts, shared_capabilities};
 use super::rtcp_mux::{self, StreamPorts};
 use super::video::{self, KeyframeRoute, VideoStream};
 use crate::config::{DtmfMode, MediaPolicy};
@@ -73,21 +74,25 @@ pub(super) fn warning_for(error: &NegotiationError) -> MediaWarning {
 /// One leg's side of the negotiation.
 #[derive(Debug)]
 struct LegMedia {
-    caps: Capabilities,
-    /// The policy's video codecs: `caps` may be narrowed to what the first
-    /// offer carried, and video added mid-call starts from these.
-    video_codecs: Vec<CodecCapability>,
+    /// What this leg negotiates: the policy's capabilities (shared with
+    /// every call under the same policy) or this call's narrowed copy.
+    caps: Arc<Capabilities>,
+    /// The policy's capabilities: `caps` may be narrowed to what the first
+    /// offer carried, and video added mid-call starts from their video
+    /// codecs.
+    policy_caps: Arc<Capabilities>,
     dtmf: DtmfMode,
     /// Key presses to send to this leg as telephone-events.
     dtmf_queue: DtmfQueue,
     /// Whether the relay injects telephone-events toward this leg.
     injects: bool,
-    /// Our last description sent to this leg (offer or answer).
-    local: Option<SessionDescription>,
+    /// Our last description sent to this leg (offer or answer). The
+    /// descriptions are boxed: a call holds two and rarely a third.
+    local: Option<Box<SessionDescription>>,
     /// Our offer awaiting this leg's answer.
-    pending_offer: Option<SessionDescription>,
+    pending_offer: Option<Box<SessionDescription>>,
     /// The peer's last description (offer or answer) that was agreed.
-    peer: Option<SessionDescription>,
+    peer: Option<Box<SessionDescription>>,
     negotiation: Option<Negotiation>,
     /// What the relay was last told about this leg.
     applied: Option<AppliedLeg>,
@@ -149,9 +154,9 @@ impl AppliedLeg {
 
 impl LegMedia {
     fn new(policy: &MediaPolicy) -> Self {
-        let caps = capabilities(policy);
+        let caps = shared_capabilities(policy);
         LegMedia {
-            video_codecs: caps.codecs_of(&MediaKind::Video).cloned().collect(),
+            policy_caps: caps.clone(),
             caps,
             dtmf: policy.dtmf,
             dtmf_queue: DtmfQueue::default(),
@@ -190,16 +195,20 @@ impl LegMedia {
     /// policy's codecs, each kept when `video` lists it (audio as it is),
     /// and rtcp-mux only where it was agreed at setup.
     fn caps_with_video(&self, video: &[RtpMap]) -> Capabilities {
-        let mut caps = self.caps.clone();
+        let mut caps = Capabilities::clone(&self.caps);
         caps.rtcp_mux = rtcp_mux::may_mux_mid_call(caps.rtcp_mux, &self.ports);
         caps.codecs.retain(|cap| cap.kind != MediaKind::Video);
         caps.codecs.extend(
-            self.video_codecs
-                .iter()
+            self.video_codecs()
                 .filter(|cap| video.iter().any(|e| same_codec(e, &cap.encoding)))
                 .cloned(),
         );
         caps
+    }
+
+    /// The policy's video codecs.
+    fn video_codecs(&self) -> impl Iterator<Item = &CodecCapability> {
+        self.policy_caps.codecs_of(&MediaKind::Video)
     }
 
     /// Whether this leg's agreed media has no video stream (rejected,
@@ -220,7 +229,7 @@ impl LegMedia {
 
     /// Ours and the peer's agreed descriptions.
     fn descriptions(&self) -> Option<(&SessionDescription, &SessionDescription)> {
-        self.local.as_ref().zip(self.peer.as_ref())
+        self.local.as_deref().zip(self.peer.as_deref())
     }
 
     /// Keeps the o= line of our earlier descriptions with a new version
@@ -250,19 +259,19 @@ pub struct LegDescription {
 pub struct CallMedia {
     session: SessionInfo,
     ip: IpAddr,
-    /// None for a late-offer caller.
-    a_offer: Option<SessionDescription>,
+    /// The caller's INVITE had no offer: we offer in the 2xx.
+    late_offer: bool,
     a: LegMedia,
     b: LegMedia,
-    plan: Option<MediaPlan>,
     /// Both policies allow transcoding.
     may_transcode: bool,
     /// The relay transcodes audio now.
     transcoding: bool,
     /// Where telephone-events bound for an INFO leg are reported.
     dtmf_reports: Option<UnboundedSender<DtmfReport>>,
-    /// The video stream, when the caller offered video the callee may take.
-    video: Option<VideoStream>,
+    /// The video stream, when the caller offered video the callee may
+    /// take (boxed: most calls have none).
+    video: Option<Box<VideoStream>>,
 }
 
 impl CallMedia {
@@ -309,22 +318,26 @@ impl CallMedia {
             .map(|c| c.encoding.to_string())
             .collect();
         let may_transcode = a_policy.transcoding && b_policy.transcoding;
-        let all = b.caps.codecs.clone();
         // The callee is offered what the caller can take: audio maybe
         // transcoded below, video never.
-        b.caps.codecs.retain(|cap| {
+        let b_caps = Arc::make_mut(&mut b.caps);
+        b_caps.codecs.retain(|cap| {
             let wanted = match cap.kind {
                 MediaKind::Video => &acceptable_video,
                 _ => &acceptable,
             };
             wanted.iter().any(|e| same_codec(e, &cap.encoding))
         });
-        if !b.caps.handles(&MediaKind::Audio) && may_transcode {
+        if !b_caps.handles(&MediaKind::Audio) && may_transcode {
             let registry = CodecRegistry::with_builtins();
-            b.caps.codecs.extend(all.into_iter().filter(|cap| {
-                cap.kind == MediaKind::Audio
-                    && registry.supports_audio(&codec_format(&cap.encoding))
-            }));
+            b_caps.codecs.extend(
+                (b.policy_caps.codecs.iter())
+                    .filter(|cap| {
+                        cap.kind == MediaKind::Audio
+                            && registry.supports_audio(&codec_format(&cap.encoding))
+                    })
+                    .cloned(),
+            );
         }
         if !b.caps.handles(&MediaKind::Audio) {
             let offered: Vec<String> = acceptable.iter().map(ToString::to_string).collect();
@@ -347,7 +360,8 @@ impl CallMedia {
             ip,
             rtcp_mux: leg.ports[rtcp_mux::slot(&kind)],
         };
-        a.peer = a_offer.clone();
+        let late_offer = a_offer.is_none();
+        a.peer = a_offer.map(Box::new);
         let session = relay
             .create_session_async(spec(&a, MediaKind::Audio), spec(&b, MediaKind::Audio))
             .await
@@ -358,7 +372,7 @@ impl CallMedia {
                 .create_session_async(video_specs.0, video_specs.1)
                 .await
             {
-                Ok(info) => Some(VideoStream::new(info)),
+                Ok(info) => Some(Box::new(VideoStream::new(info))),
                 Err(e) => {
                     let _ = relay.delete_async(session.id).await;
                     return Err(MediaError::Resources(e.to_string()));
@@ -382,15 +396,14 @@ impl CallMedia {
             &mut RelayPorts::new(ip, session.b.rtp.port()).with_video(video_port(Side::B)),
         );
         video::offer_feedback(&mut offer, &b.caps);
-        b.local = Some(offer.clone());
-        b.pending_offer = Some(offer);
+        b.local = Some(Box::new(offer.clone()));
+        b.pending_offer = Some(Box::new(offer));
         Ok(CallMedia {
             session,
             ip,
-            a_offer,
+            late_offer,
             a,
             b,
-            plan: None,
             may_transcode,
             transcoding: false,
             dtmf_reports: None,
@@ -423,7 +436,7 @@ impl CallMedia {
 
     /// The offer for the callee.
     pub fn b_offer(&self) -> Option<&SessionDescription> {
-        self.b.pending_offer.as_ref()
+        self.b.pending_offer.as_deref()
     }
 
     /// The callee answered (in a 183 or the 2xx): reads its answer, sets
@@ -439,10 +452,10 @@ impl CallMedia {
             let negotiation = tolk_sdp::process_answer(offer, answer)
                 .map_err(|e| MediaError::from_negotiation(&e))?;
             self.b.negotiation = Some(negotiation);
-            self.b.peer = Some(answer.clone());
+            self.b.peer = Some(Box::new(answer.clone()));
         }
         if let Some(local) = &self.a.local {
-            let local = local.clone();
+            let local = SessionDescription::clone(local);
             self.apply(relay).await?;
             return Ok(local);
         }
@@ -454,14 +467,16 @@ impl CallMedia {
                     || chosen_video.iter().any(|e| same_codec(e, &cap.encoding))
             });
         };
-        let mut caps = self.a.caps.clone();
+        let mut caps = Capabilities::clone(&self.a.caps);
         caps.codecs.retain(|cap| {
             cap.kind == MediaKind::Video || chosen.iter().any(|e| same_codec(e, &cap.encoding))
         });
         only_chosen_video(&mut caps);
         let port = self.session.a.rtp.port();
         let mut ports = RelayPorts::new(self.ip, port).with_video(self.video_port(Side::A));
-        let Some(a_offer) = &self.a_offer else {
+        // Until the caller has its answer, its agreed description is the
+        // INVITE's offer.
+        let Some(a_offer) = &self.a.peer else {
             return self.late_offer_to_a(caps, ports);
         };
         let answer = match extra_video::answer(a_offer, &caps, &mut ports) {
@@ -469,7 +484,7 @@ impl CallMedia {
             // Nothing the callee chose suits the caller: transcode to the
             // caller's own preference.
             Err(_) if self.may_transcode => {
-                let mut caps = self.a.caps.clone();
+                let mut caps = Capabilities::clone(&self.a.caps);
                 only_chosen_video(&mut caps);
                 extra_video::answer(a_offer, &caps, &mut ports)
                     .map_err(|e| MediaError::from_negotiation(&e))?
@@ -479,7 +494,7 @@ impl CallMedia {
         let mut description = answer.description;
         rtcp_mux::name_rtcp_ports(&self.a.ports, &mut description, false);
         self.a.negotiation = Some(answer.negotiation);
-        self.a.local = Some(description.clone());
+        self.a.local = Some(Box::new(description.clone()));
         self.apply(relay).await?;
         Ok(description)
     }
@@ -494,7 +509,7 @@ impl CallMedia {
     ) -> Result<SessionDescription, MediaError> {
         if !caps.handles(&MediaKind::Audio) && self.may_transcode {
             let video: Vec<_> = caps.codecs_of(&MediaKind::Video).cloned().collect();
-            caps = self.a.caps.clone();
+            caps = Capabilities::clone(&self.a.caps);
             caps.codecs.retain(|c| c.kind != MediaKind::Video);
             caps.codecs.extend(video);
         }
@@ -512,8 +527,8 @@ impl CallMedia {
         let mut offer = tolk_sdp::offer(&caps, kinds, &mut ports);
         video::offer_feedback(&mut offer, &caps);
         rtcp_mux::name_rtcp_ports(&self.a.ports, &mut offer, true);
-        self.a.local = Some(offer.clone());
-        self.a.pending_offer = Some(offer.clone());
+        self.a.local = Some(Box::new(offer.clone()));
+        self.a.pending_offer = Some(Box::new(offer.clone()));
         Ok(offer)
     }
 
@@ -521,7 +536,7 @@ impl CallMedia {
     /// can take no SDP in a provisional response, and a bad answer in its
     /// ACK ends the call.
     pub fn awaits_caller_answer(&self) -> bool {
-        self.a_offer.is_none() && self.a.negotiation.is_none()
+        self.late_offer && self.a.negotiation.is_none()
     }
 
     /// The callee's 2xx carried the final answer: the initial offer is
@@ -548,7 +563,7 @@ impl CallMedia {
         // allows (the other leg is then offered what this one took).
         let mut other_video = self.leg(side.other()).codecs(MediaKind::Video);
         if other_video.is_empty() {
-            other_video = (self.leg(side.other()).video_codecs.iter())
+            other_video = (self.leg(side.other()).video_codecs())
                 .map(|cap| cap.encoding.clone())
                 .collect();
         }
@@ -568,7 +583,7 @@ impl CallMedia {
                 .create_session(spec, spec)
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
             tracing::info!(session = ?session.id, "video added mid-call");
-            self.video = Some(VideoStream::new(session));
+            self.video = Some(Box::new(VideoStream::new(session)));
             let video = rtcp_mux::slot(&MediaKind::Video);
             (self.a.ports[video], self.b.ports[video]) = (RtcpMux::Separate, RtcpMux::Separate);
         }
@@ -580,8 +595,8 @@ impl CallMedia {
             .map_err(|e| MediaError::from_negotiation(&e))?;
         let mut description = leg.versioned(answer.description);
         rtcp_mux::name_rtcp_ports(&leg.ports, &mut description, false);
-        leg.local = Some(description.clone());
-        leg.peer = Some(offer.clone());
+        leg.local = Some(Box::new(description.clone()));
+        leg.peer = Some(Box::new(offer.clone()));
         leg.negotiation = Some(answer.negotiation);
         let new_directions = self.directions(side);
         self.apply(relay).await?;
@@ -644,8 +659,8 @@ impl CallMedia {
         }
         rtcp_mux::name_rtcp_ports(&leg.ports, &mut offer, true);
         let offer = leg.versioned(offer);
-        leg.local = Some(offer.clone());
-        leg.pending_offer = Some(offer.clone());
+        leg.local = Some(Box::new(offer.clone()));
+        leg.pending_offer = Some(Box::new(offer.clone()));
         offer
     }
 
@@ -669,7 +684,7 @@ impl CallMedia {
         let refused_video =
             offers_video(&offer) && first_of(&negotiation, &MediaKind::Video).is_none();
         leg.negotiation = Some(negotiation);
-        leg.peer = Some(answer.clone());
+        leg.peer = Some(Box::new(answer.clone()));
         self.apply(relay).await?;
         let [audio, video] = self.directions(side.other());
         if !refused_video || video.is_none() {
@@ -751,7 +766,7 @@ impl CallMedia {
         ] {
             let audio_index = first_of(negotiation, &MediaKind::Audio).map_or(0, |(i, _)| i);
             let (remote, keys) = leg_remote_and_keys(negotiation, audio_index)?;
-            let peer = self.leg(side).peer.as_ref();
+            let peer = self.leg(side).peer.as_deref();
             let (transform, transcode) = transcode.unzip();
             applied.push((
                 side,
@@ -804,7 +819,6 @@ impl CallMedia {
                 }
             }
         }
-        self.plan = Some(plan);
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! and the per-call inputs ([`RelayPorts`]) the engine asks for.
 
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 use tolk_sdp::Capabilities;
 use tolk_sdp::model::{CryptoSuite, Fingerprint, MediaKind};
@@ -66,6 +67,24 @@ pub fn capabilities(policy: &MediaPolicy) -> Capabilities {
         if rank("telephone-event").is_none() {
             caps.telephone_events.clear();
         }
+    }
+    caps
+}
+
+/// [`capabilities`] of `policy`, built once and shared by every call
+/// under an equal policy: a call keeps its own copy only where it narrows
+/// them. The memo holds the configuration's few distinct policies; past
+/// `SHARED_POLICIES` of them, capabilities are built per call.
+pub fn shared_capabilities(policy: &MediaPolicy) -> Arc<Capabilities> {
+    const SHARED_POLICIES: usize = 64;
+    static MEMO: Mutex<Vec<(MediaPolicy, Arc<Capabilities>)>> = Mutex::new(Vec::new());
+    let mut memo = MEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, caps)) = memo.iter().find(|(known, _)| known == policy) {
+        return caps.clone();
+    }
+    let caps = Arc::new(capabilities(policy));
+    if memo.len() < SHARED_POLICIES {
+        memo.push((policy.clone(), caps.clone()));
     }
     caps
 }
@@ -157,5 +176,21 @@ mod tests {
         );
         assert_eq!(audio_capabilities(&MediaPolicy::default()).codecs.len(), 3);
         assert_eq!(open.telephone_events.len(), 2);
+    }
+
+    #[test]
+    fn equal_policies_share_one_set_of_capabilities() {
+        let policy = MediaPolicy {
+            codecs: vec!["G722".into(), "PCMU".into()],
+            ..MediaPolicy::default()
+        };
+        let first = shared_capabilities(&policy);
+        assert!(Arc::ptr_eq(&first, &shared_capabilities(&policy.clone())));
+        assert_eq!(*first, capabilities(&policy));
+        let other = MediaPolicy {
+            codecs: vec!["PCMA".into()],
+            ..MediaPolicy::default()
+        };
+        assert_eq!(*shared_capabilities(&other), capabilities(&other));
     }
 }

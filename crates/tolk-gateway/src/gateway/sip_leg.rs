@@ -508,7 +508,7 @@ impl SipLegs {
         match command {
             LegCommand::Progress { early_media } => {
                 let (code, sdp) = match early_media {
-                    Some(sdp) => (183, Bytes::from(sdp.to_bytes())),
+                    Some(sdp) => (183, sdp_body(&sdp)),
                     None => (180, Bytes::new()),
                 };
                 if !sdp.is_empty() {
@@ -525,7 +525,7 @@ impl SipLegs {
                     state.offer_in_2xx = true;
                     state.late_offer = true;
                 }
-                let sdp = Bytes::from(answer.to_bytes());
+                let sdp = sdp_body(&answer);
                 state.local_sdp = sdp.clone();
                 let _ = self
                     .handle
@@ -533,13 +533,13 @@ impl SipLegs {
                     .await;
             }
             LegCommand::Reoffer { offer } => {
-                let sdp = Bytes::from(offer.to_bytes());
+                let sdp = sdp_body(&offer);
                 state.local_sdp = sdp.clone();
                 state.reoffer = Some(Reoffer::new(sdp));
                 self.send_reoffer(leg).await;
             }
             LegCommand::AnswerUpdate { answer } => {
-                let sdp = Bytes::from(answer.to_bytes());
+                let sdp = sdp_body(&answer);
                 state.local_sdp = sdp.clone();
                 match state.pending_update.take() {
                     Some(PendingUpdate::Reinvite) => {
@@ -694,7 +694,7 @@ impl SipLegs {
         let Some(reoffer) = state.reoffer.as_mut().filter(|r| !r.in_flight) else {
             return;
         };
-        let sdp = Bytes::from(offer.to_bytes());
+        let sdp = sdp_body(&offer);
         reoffer.sdp = sdp.clone();
         state.local_sdp = sdp;
         self.send_reoffer(leg).await;
@@ -775,6 +775,13 @@ pub fn warning_value(warning: &MediaWarning) -> String {
 fn warning_code(response: &Response) -> Option<u16> {
     let value = response.headers().get(names::WARNING)?.value_str()?;
     value.split_ascii_whitespace().next()?.parse().ok()
+}
+
+/// The body carrying `description`, in an allocation of its own size:
+/// the printer's buffer is sized for the longest descriptions, and a body
+/// lives as long as its dialog.
+pub(super) fn sdp_body(description: &SessionDescription) -> Bytes {
+    Bytes::from(description.to_bytes().into_boxed_slice())
 }
 
 /// An SDP body, `None` when empty; the reason when unreadable.

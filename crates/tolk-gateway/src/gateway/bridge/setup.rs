@@ -16,7 +16,7 @@ use super::super::media::{CallMedia, MediaError};
 use super::super::node::{CallRecord, LegRecord};
 use super::super::registrar::CallAuth;
 use super::super::router::CallRequest;
-use super::super::sip_leg::{SipDestination, warning_value};
+use super::super::sip_leg::{SipDestination, sdp_body, warning_value};
 use super::Bridge;
 use super::call::{Call, Media};
 use crate::admin::AdminBackend;
@@ -113,7 +113,7 @@ impl Bridge {
             to: format!("<{}>", destination.request_uri),
             request_uri: destination.request_uri.clone(),
             target: destination.target,
-            sdp: b_offer.to_bytes().into(),
+            sdp: sdp_body(&b_offer),
             headers: Vec::new(),
             credentials: None,
         };
