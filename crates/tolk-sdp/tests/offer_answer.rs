@@ -194,3 +194,18 @@ fn held_answer_stops_our_sending() {
     let (_, ours) = offer_and_read_answer(&profiles::sip_audio(), &[MediaKind::Audio], text);
     assert_eq!(accepted(&ours, 0).direction, Direction::RecvOnly);
 }
+
+/// A gateway keeps descriptions for a call's life: parsed, offered and
+/// answered ones hold no spare media sections (large structs).
+#[test]
+fn kept_descriptions_hold_no_spare_media_sections() {
+    let text = include_bytes!("vectors/rfc3264-av-offer.sdp");
+    let offer = tolk_sdp::parse(text).expect("offer");
+    assert_eq!(offer.media.capacity(), offer.media.len());
+    let caps = profiles::sip_video();
+    let answer = tolk_sdp::answer(&offer, &caps, &mut TestLocal::v4()).expect("answer");
+    assert_eq!(answer.description.media.capacity(), offer.media.len());
+    assert_eq!(answer.negotiation.media.capacity(), offer.media.len());
+    let ours = our_offer(&caps, &[MediaKind::Audio]);
+    assert_eq!(ours.media.capacity(), 1);
+}
