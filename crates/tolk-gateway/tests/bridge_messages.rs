@@ -6,7 +6,7 @@
 
 mod harness;
 
-use harness::Tolk;
+use harness::{NodeConfig, Tolk};
 
 /// SIP and admin ports 41400-41409, media 16000-16099.
 const TOLK: u16 = 41400;
@@ -15,31 +15,11 @@ const CALLER: u16 = 41402;
 const CALLEE: u16 = 41403;
 
 fn config() -> String {
-    format!(
-        r#"
-[[listen]]
-transport = "udp"
-address = "127.0.0.1:{TOLK}"
-
-[admin]
-address = "127.0.0.1:{ADMIN}"
-
-[media]
-address = "127.0.0.1"
-ports = "16000-16049"
-timeout_secs = 120
-
-[[peer]]
-name = "room"
-address = "127.0.0.1:{CALLEE}"
-[peer.media]
-srtp = "off"
-
-[[route]]
-user = "room"
-target = "peer:room"
-"#
-    )
+    NodeConfig::new(TOLK, ADMIN, "16000-16049")
+        .media_timeout(120)
+        .plain_peer("room", CALLEE, "")
+        .route("room", "peer:room")
+        .to_string()
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 mod harness;
 
-use harness::{Outcome, Scenario, Tolk};
+use harness::{NodeConfig, Outcome, Scenario, Tolk};
 
 /// SIP and admin ports 41450-41453, media 16800-16849.
 const TOLK: u16 = 41450;
@@ -17,31 +17,11 @@ const CALLER: u16 = 41452;
 const CALLEE: u16 = 41453;
 
 fn config() -> String {
-    format!(
-        r#"
-[[listen]]
-transport = "udp"
-address = "127.0.0.1:{TOLK}"
-
-[admin]
-address = "127.0.0.1:{ADMIN}"
-
-[media]
-address = "127.0.0.1"
-ports = "16800-16829"
-timeout_secs = 30
-
-[[peer]]
-name = "room"
-address = "127.0.0.1:{CALLEE}"
-[peer.media]
-srtp = "off"
-
-[[route]]
-user = "room"
-target = "peer:room"
-"#
-    )
+    NodeConfig::new(TOLK, ADMIN, "16800-16829")
+        .media_timeout(30)
+        .plain_peer("room", CALLEE, "")
+        .route("room", "peer:room")
+        .to_string()
 }
 
 /// The session versions of Tolk's SDP (`o=tolk`) in a sipp message log,

@@ -9,7 +9,7 @@ mod harness;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use harness::{Scenario, Tolk, sdp_ports, wait_for};
+use harness::{NodeConfig, Scenario, Tolk, sdp_ports, wait_for};
 use tolk_testkit::media_peer::MediaPeer;
 
 /// SIP and admin ports 41420-41424, media 16300-16499.
@@ -24,31 +24,11 @@ const B_PT: u8 = 97;
 const PACKETS: u16 = 20;
 
 fn config() -> String {
-    format!(
-        r#"
-[[listen]]
-transport = "udp"
-address = "127.0.0.1:{TOLK}"
-
-[admin]
-address = "127.0.0.1:{ADMIN}"
-
-[media]
-address = "127.0.0.1"
-ports = "16300-16349"
-timeout_secs = 30
-
-[[peer]]
-name = "room"
-address = "127.0.0.1:{CALLEE}"
-[peer.media]
-srtp = "off"
-
-[[route]]
-user = "room"
-target = "peer:room"
-"#
-    )
+    NodeConfig::new(TOLK, ADMIN, "16300-16349")
+        .media_timeout(30)
+        .plain_peer("room", CALLEE, "")
+        .route("room", "peer:room")
+        .to_string()
 }
 
 /// The relay's video address: the last `m=video` port in `log` that is

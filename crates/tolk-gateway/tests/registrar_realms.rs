@@ -5,7 +5,7 @@
 mod harness;
 
 use bytes::Bytes;
-use harness::{Tolk, request};
+use harness::{NodeConfig, Tolk, request};
 use tolk_sip::Message;
 use tolk_sip::auth::{Challenge, Credentials};
 
@@ -15,27 +15,13 @@ const ADMIN: u16 = 41441;
 const CLIENT: u16 = 41442;
 
 fn config() -> String {
-    format!(
-        r#"
-[[listen]]
-transport = "udp"
-address = "127.0.0.1:{TOLK}"
-
-[admin]
-address = "127.0.0.1:{ADMIN}"
-
-[media]
-address = "127.0.0.1"
-ports = "16700-16749"
-
-[registrar]
-domains = ["a.test", "b.test"]
-users = [{{ user = "alice", password = "wonderland" }}]
-
-[[route]]
-target = "registrar"
-"#
-    )
+    NodeConfig::new(TOLK, ADMIN, "16700-16749")
+        .registrar(
+            r#"domains = ["a.test", "b.test"]
+users = [{ user = "alice", password = "wonderland" }]"#,
+        )
+        .with("[[route]]\ntarget = \"registrar\"\n")
+        .to_string()
 }
 
 /// A REGISTER of alice in `domain`, sent to the node.

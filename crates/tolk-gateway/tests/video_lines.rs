@@ -9,7 +9,7 @@ mod harness;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use harness::{Scenario, Tolk, sdp_ports, wait_for};
+use harness::{NodeConfig, Scenario, Tolk, sdp_ports, wait_for};
 use tolk_testkit::media_peer::MediaPeer;
 
 /// SIP and admin ports 41430-41434, media 16500-16699.
@@ -26,31 +26,11 @@ const B_PT: u8 = 97;
 const PACKETS: u16 = 20;
 
 fn config() -> String {
-    format!(
-        r#"
-[[listen]]
-transport = "udp"
-address = "127.0.0.1:{TOLK}"
-
-[admin]
-address = "127.0.0.1:{ADMIN}"
-
-[media]
-address = "127.0.0.1"
-ports = "16500-16549"
-timeout_secs = 30
-
-[[peer]]
-name = "room"
-address = "127.0.0.1:{CALLEE}"
-[peer.media]
-srtp = "off"
-
-[[route]]
-user = "room"
-target = "peer:room"
-"#
-    )
+    NodeConfig::new(TOLK, ADMIN, "16500-16549")
+        .media_timeout(30)
+        .plain_peer("room", CALLEE, "")
+        .route("room", "peer:room")
+        .to_string()
 }
 
 /// The first `m=video` port in `log` that is neither one of the peer's

@@ -1,16 +1,18 @@
-//! What the gateway's interop tests share, one concept a file: a `tolk
-//! run` child and its admin API ([`node`]), sipp peers in its temp dir
-//! ([`sipp`]), raw SIP over UDP ([`sip`]), counting the node's resources
+//! What the gateway's interop tests share, one concept a file: a node's
+//! configuration ([`config`]), a `tolk run` child and its admin API
+//! ([`node`]), sipp peers in its temp dir ([`sipp`]), raw SIP over UDP ([`sip`]), counting the node's resources
 //! back to zero ([`idle`]) and a test tone ([`tone`]). Each test binary
 //! uses a part of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod config;
 pub mod idle;
 pub mod node;
 pub mod sip;
 pub mod sipp;
 pub mod tone;
 
+pub use config::NodeConfig;
 pub use node::{Tolk, both_legs_flow, config, peer_route};
 pub use sip::{final_response, header, in_dialog, invite, request, sdp_ports};
 pub use sipp::{Outcome, Scenario, SippCall};

@@ -125,28 +125,9 @@ pub fn both_legs_flow(
 /// relay ports `ports` with a 3 s media timeout, the registrar for
 /// 127.0.0.1; `extra` appends routes and peers.
 pub fn config(sip: u16, admin: u16, ports: &str, extra: &str) -> String {
-    format!(
-        r#"
-[node]
-drain_timeout_secs = 20
-
-[[listen]]
-transport = "udp"
-address = "127.0.0.1:{sip}"
-
-[admin]
-address = "127.0.0.1:{admin}"
-
-[media]
-address = "127.0.0.1"
-ports = "{ports}"
-timeout_secs = 3
-
-[registrar]
-domains = ["127.0.0.1"]
-{extra}
-"#
-    )
+    super::NodeConfig::new(sip, admin, ports)
+        .with(extra)
+        .to_string()
 }
 
 /// Config lines routing every user to the peer `name` at 127.0.0.1:`port`;
