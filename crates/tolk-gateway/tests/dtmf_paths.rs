@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use harness::{Tolk, sdp_ports, wait_for};
+use harness::{NodeConfig, Tolk, sdp_ports, wait_for};
 use tolk_media::codec::{CodecFormat, CodecRegistry};
 use tolk_media::dtmf::TelephoneEvent;
 use tolk_media::rtp::RtpPacket;
@@ -63,44 +63,12 @@ impl Ports {
 /// The node: the callee `peer` with `callee_media` as its policy, and
 /// the caller recognised by its address with `caller_media`.
 fn config(ports: &Ports, caller_media: &str, callee_media: &str) -> String {
-    format!(
-        r#"
-[[listen]]
-transport = "udp"
-address = "127.0.0.1:{tolk}"
-
-[admin]
-address = "127.0.0.1:{admin}"
-
-[media]
-address = "127.0.0.1"
-ports = "{relay}"
-timeout_secs = 10
-
-[[peer]]
-name = "phone"
-address = "127.0.0.1:{caller}"
-[peer.media]
-srtp = "off"
-{caller_media}
-
-[[peer]]
-name = "callee"
-address = "127.0.0.1:{callee}"
-[peer.media]
-srtp = "off"
-{callee_media}
-
-[[route]]
-user = "dtmf"
-target = "peer:callee"
-"#,
-        tolk = ports.tolk,
-        admin = ports.admin,
-        relay = ports.relay,
-        caller = ports.caller,
-        callee = ports.callee,
-    )
+    NodeConfig::new(ports.tolk, ports.admin, ports.relay)
+        .media_timeout(10)
+        .plain_peer("phone", ports.caller, caller_media)
+        .plain_peer("callee", ports.callee, callee_media)
+        .route("dtmf", "peer:callee")
+        .to_string()
 }
 
 /// A call placed through the node, with both legs' audio sockets and the

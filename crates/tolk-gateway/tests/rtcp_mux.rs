@@ -9,7 +9,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use harness::{Tolk, sdp_ports, wait_for};
+use harness::{NodeConfig, Tolk, sdp_ports, wait_for};
 use tolk_relay::srtp::new_context;
 use tolk_relay::srtp::sdes::CryptoAttribute;
 use tolk_testkit::media_peer::{MediaPeer, rr_and_pli, rtp};
@@ -29,40 +29,12 @@ struct Ports {
 }
 
 fn config(ports: &Ports, callee_policy: &str) -> String {
-    format!(
-        r#"
-[[listen]]
-transport = "udp"
-address = "127.0.0.1:{tolk}"
-
-[admin]
-address = "127.0.0.1:{admin}"
-
-[media]
-address = "127.0.0.1"
-ports = "{relay}"
-timeout_secs = 30
-
-[[peer]]
-name = "callee"
-address = "127.0.0.1:{callee}"
-[peer.media]
-srtp = "off"
-{callee_policy}
-
-[[route]]
-user = "callee"
-target = "peer:callee"
-
-[[route]]
-user = "echo"
-target = "echo"
-"#,
-        tolk = ports.tolk,
-        admin = ports.admin,
-        relay = ports.relay,
-        callee = ports.callee,
-    )
+    NodeConfig::new(ports.tolk, ports.admin, ports.relay)
+        .media_timeout(30)
+        .plain_peer("callee", ports.callee, callee_policy)
+        .route("callee", "peer:callee")
+        .route("echo", "echo")
+        .to_string()
 }
 
 /// `a=rtcp-mux` when `mux`, else nothing (each SDP line ends the way
