@@ -9,7 +9,7 @@ mod harness;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use harness::{NodeConfig, Scenario, Tolk, sdp_ports, wait_for};
+use harness::{NodeConfig, Scenario, Tolk, sdp_ports, video_both_ways, wait_for};
 use tolk_testkit::media_peer::MediaPeer;
 
 /// SIP and admin ports 41420-41424, media 16300-16499.
@@ -91,13 +91,7 @@ fn a_late_offer_caller_is_offered_the_video_the_callee_took() {
     };
     let a_pt = offered_video_pt(&caller_log).expect("video in our offer to the caller");
 
-    let (at_b, at_a) = std::thread::scope(|s| {
-        s.spawn(|| a.send_video(to_a, a_pt, 0xa0, PACKETS));
-        s.spawn(|| b.send_video(to_b, B_PT, 0xb0, PACKETS));
-        let at_b = s.spawn(|| b.receive_rtp(PACKETS.into(), Duration::from_secs(5)));
-        let at_a = a.receive_rtp(PACKETS.into(), Duration::from_secs(5));
-        (at_b.join().expect("receiver"), at_a)
-    });
+    let (at_b, at_a) = video_both_ways((&a, to_a, a_pt), (&b, to_b, B_PT), PACKETS);
     assert_eq!(
         at_b,
         vec![(B_PT, 0xa0); PACKETS.into()],
@@ -106,13 +100,6 @@ fn a_late_offer_caller_is_offered_the_video_the_callee_took() {
     );
     assert_eq!(at_a, vec![(a_pt, 0xb0); PACKETS.into()], "and back");
 
-    let outcome = call.join();
-    assert!(
-        outcome.caller.success() && outcome.callee.success(),
-        "caller {:?} callee {:?}\n{}",
-        outcome.caller,
-        outcome.callee,
-        tolk.sipp_errors()
-    );
+    call.join().assert_success(&tolk);
     tolk.assert_idle();
 }

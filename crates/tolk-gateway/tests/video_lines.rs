@@ -9,7 +9,7 @@ mod harness;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use harness::{NodeConfig, Scenario, Tolk, sdp_ports, wait_for};
+use harness::{NodeConfig, Scenario, Tolk, sdp_ports, video_both_ways, wait_for};
 use tolk_testkit::media_peer::MediaPeer;
 
 /// SIP and admin ports 41430-41434, media 16500-16699.
@@ -88,13 +88,7 @@ fn a_second_video_line_is_refused_while_the_main_video_flows() {
         "the callee is offered one video line (and answers it)"
     );
 
-    let (at_b, at_a) = std::thread::scope(|s| {
-        s.spawn(|| main.send_video(to_a, A_PT, 0xa0, PACKETS));
-        s.spawn(|| b.send_video(to_b, B_PT, 0xb0, PACKETS));
-        let at_b = s.spawn(|| b.receive_rtp(PACKETS.into(), Duration::from_secs(5)));
-        let at_a = main.receive_rtp(PACKETS.into(), Duration::from_secs(5));
-        (at_b.join().expect("receiver"), at_a)
-    });
+    let (at_b, at_a) = video_both_ways((&main, to_a, A_PT), (&b, to_b, B_PT), PACKETS);
     assert_eq!(
         at_b,
         vec![(B_PT, 0xa0); PACKETS.into()],
@@ -107,13 +101,6 @@ fn a_second_video_line_is_refused_while_the_main_video_flows() {
         "nothing is sent to the refused slides line"
     );
 
-    let outcome = call.join();
-    assert!(
-        outcome.caller.success() && outcome.callee.success(),
-        "caller {:?} callee {:?}\n{}",
-        outcome.caller,
-        outcome.callee,
-        tolk.sipp_errors()
-    );
+    call.join().assert_success(&tolk);
     tolk.assert_idle();
 }

@@ -1,7 +1,8 @@
 //! What the gateway's interop tests share, one concept a file: a node's
 //! configuration ([`config`]), a `tolk run` child and its admin API
 //! ([`node`]), sipp peers in its temp dir ([`sipp`]), raw SIP over UDP ([`sip`]), counting the node's resources
-//! back to zero ([`idle`]) and a test tone ([`tone`]). Each test binary
+//! back to zero ([`idle`]), a test tone ([`tone`]) and video both
+//! ways ([`video`]). Each test binary
 //! uses a part of it.
 #![allow(dead_code, unused_imports)]
 
@@ -11,6 +12,7 @@ pub mod node;
 pub mod sip;
 pub mod sipp;
 pub mod tone;
+pub mod video;
 
 pub use config::NodeConfig;
 pub use node::{Tolk, both_legs_flow, config, peer_route};
@@ -19,3 +21,4 @@ pub use sipp::{Outcome, Scenario, SippCall};
 pub use tolk_testkit::poll::wait_for;
 pub use tolk_testkit::process::Running;
 pub use tone::{mu_law, tone};
+pub use video::video_both_ways;

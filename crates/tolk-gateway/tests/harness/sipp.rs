@@ -104,6 +104,20 @@ pub struct Outcome {
     pub caller_ran: Duration,
 }
 
+impl Outcome {
+    /// Panics unless both ends succeeded, with their statuses and the
+    /// logs in `tolk`'s dir.
+    pub fn assert_success(&self, tolk: &Tolk) {
+        assert!(
+            self.caller.success() && self.callee.success(),
+            "caller {:?} callee {:?}\n{}",
+            self.caller,
+            self.callee,
+            tolk.sipp_errors()
+        );
+    }
+}
+
 impl SippCall {
     /// Waits for both ends.
     pub fn join(self) -> Outcome {
