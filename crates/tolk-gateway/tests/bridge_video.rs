@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use harness::{Scenario, SippCall, Tolk, sdp_ports, wait_for};
+use harness::{NodeConfig, Scenario, SippCall, Tolk, sdp_ports, video_both_ways, wait_for};
 use tolk_media::rtcp::keyframe::{KeyframeRequest, requests};
 use tolk_media::rtcp::parse_compound;
 use tolk_testkit::media_peer::{MediaPeer, rr_and_pli, rtp};
@@ -38,36 +38,11 @@ struct Ports {
 }
 
 fn config(ports: &Ports, callee_media: &str) -> String {
-    format!(
-        r#"
-[[listen]]
-transport = "udp"
-address = "127.0.0.1:{tolk}"
-
-[admin]
-address = "127.0.0.1:{admin}"
-
-[media]
-address = "127.0.0.1"
-ports = "{relay}"
-timeout_secs = 30
-
-[[peer]]
-name = "room"
-address = "127.0.0.1:{callee}"
-[peer.media]
-srtp = "off"
-{callee_media}
-
-[[route]]
-user = "room"
-target = "peer:room"
-"#,
-        tolk = ports.tolk,
-        admin = ports.admin,
-        relay = ports.relay,
-        callee = ports.callee,
-    )
+    NodeConfig::new(ports.tolk, ports.admin, ports.relay)
+        .media_timeout(30)
+        .plain_peer("room", ports.callee, callee_media)
+        .route("room", "peer:room")
+        .to_string()
 }
 
 /// The callee and the caller, each logging its messages so that the
@@ -111,33 +86,9 @@ impl Call {
     }
 
     fn finish(self, tolk: &Tolk) {
-        let harness::Outcome { caller, callee, .. } = self.sipp.join();
-        assert!(
-            caller.success() && callee.success(),
-            "caller {caller:?} callee {callee:?}\n{}",
-            tolk.sipp_errors()
-        );
+        self.sipp.join().assert_success(tolk);
         tolk.assert_idle();
     }
-}
-
-/// The RTP packets an end received, as (payload type, SSRC).
-type Received = Vec<(u8, u32)>;
-
-/// H.264 both ways at once: `PACKETS` from the caller `a` to the relay
-/// at `to_a` and from the callee `b` to `to_b`; what the callee and the
-/// caller received.
-fn exchange_video(
-    (a, to_a): (&MediaPeer, SocketAddr),
-    (b, to_b): (&MediaPeer, SocketAddr),
-) -> (Received, Received) {
-    std::thread::scope(|s| {
-        s.spawn(|| a.send_video(to_a, A_PT, A_SSRC, PACKETS));
-        s.spawn(|| b.send_video(to_b, B_PT, B_SSRC, PACKETS));
-        let at_b = s.spawn(|| b.receive_rtp(PACKETS.into(), Duration::from_secs(5)));
-        let at_a = a.receive_rtp(PACKETS.into(), Duration::from_secs(5));
-        (at_b.join().expect("receiver"), at_a)
-    })
 }
 
 fn rtcp_port(rtp: SocketAddr) -> SocketAddr {
@@ -175,7 +126,8 @@ fn video_crosses_the_bridge_and_an_info_becomes_a_pli() {
     let (to_a, to_b) = call.relay_video_ports(&ports);
 
     // H.264 both ways, each leg in its own payload type.
-    let (sent_a, sent_b) = exchange_video((&a, to_a), (&b, to_b));
+    let (sent_a, sent_b) =
+        video_both_ways((&a, to_a, A_PT, A_SSRC), (&b, to_b, B_PT, B_SSRC), PACKETS);
     assert_eq!(
         sent_a,
         vec![(B_PT, A_SSRC); PACKETS.into()],
@@ -385,7 +337,8 @@ fn video_added_mid_call_flows_and_its_removal_frees_the_session() {
         "callee_takes_video.xml",
     );
     let (to_a, to_b) = call.relay_video_ports(&ports);
-    let (sent_a, sent_b) = exchange_video((&a, to_a), (&b, to_b));
+    let (sent_a, sent_b) =
+        video_both_ways((&a, to_a, A_PT, A_SSRC), (&b, to_b, B_PT, B_SSRC), PACKETS);
     assert_eq!(
         sent_a,
         vec![(B_PT, A_SSRC); PACKETS.into()],

@@ -91,7 +91,7 @@ fn a_late_offer_caller_is_offered_the_video_the_callee_took() {
     };
     let a_pt = offered_video_pt(&caller_log).expect("video in our offer to the caller");
 
-    let (at_b, at_a) = video_both_ways((&a, to_a, a_pt), (&b, to_b, B_PT), PACKETS);
+    let (at_b, at_a) = video_both_ways((&a, to_a, a_pt, 0xa0), (&b, to_b, B_PT, 0xb0), PACKETS);
     assert_eq!(
         at_b,
         vec![(B_PT, 0xa0); PACKETS.into()],

@@ -9,7 +9,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use harness::{NodeConfig, Tolk, sdp_ports, wait_for};
+use harness::{NodeConfig, Scenario, SippCall, Tolk, sdp_ports, wait_for};
 use tolk_relay::srtp::new_context;
 use tolk_relay::srtp::sdes::CryptoAttribute;
 use tolk_testkit::media_peer::{MediaPeer, rr_and_pli, rtp};
@@ -218,10 +218,21 @@ fn callee_scenario(mux: bool, extra: &str) -> String {
 
 /// The two sipp peers of one test run, each logging its messages.
 struct Call {
-    callee: std::thread::JoinHandle<std::process::ExitStatus>,
-    caller: std::thread::JoinHandle<std::process::ExitStatus>,
+    sipp: SippCall,
     caller_log: PathBuf,
     callee_log: PathBuf,
+}
+
+/// A sipp peer running `scenario` on `port` with its audio on `audio` (a
+/// socket the test owns), logging its messages into `log`.
+fn mux_peer(scenario: &str, port: u16, audio: u16, log: &Path) -> Scenario {
+    Scenario::file(scenario)
+        .port(port)
+        // sipp's own media port, unused (the scenarios name ours), clear
+        // of every other test's ports.
+        .media_port(audio + 50)
+        .key("audio_port", audio)
+        .message_log(log)
 }
 
 /// Starts `calls` calls from `caller_xml` to `callee_xml`.
@@ -232,54 +243,26 @@ fn place_calls(
     (caller_xml, callee_xml): (String, String),
     calls: u32,
 ) -> Call {
-    std::fs::write(tolk.dir.join("mux_caller.xml"), caller_xml).expect("caller scenario");
-    std::fs::write(tolk.dir.join("mux_callee.xml"), callee_xml).expect("callee scenario");
+    tolk.write_scenario("mux_caller.xml", &caller_xml);
+    tolk.write_scenario("mux_callee.xml", &callee_xml);
     let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
-    let args = |scenario: &str, port: u16, audio: u16, log: &Path| -> Vec<String> {
-        [
-            "-sf",
-            scenario,
-            "-m",
-            &calls.to_string(),
-            "-p",
-            &port.to_string(),
-            // sipp's own media port, unused (the scenarios name ours),
-            // clear of every other test's ports.
-            "-mp",
-            &(audio + 50).to_string(),
-            "-key",
-            "audio_port",
-            &audio.to_string(),
-            "-trace_msg",
-            "-message_file",
-            &log.to_string_lossy(),
-        ]
-        .map(str::to_owned)
-        .to_vec()
-    };
-    let callee_args = args(
+    let callee = mux_peer(
         "mux_callee.xml",
         ports.callee,
         ports.callee_audio,
         &callee_log,
-    );
-    let callee = tolk.sipp_thread(sipp, &as_strs(&callee_args));
-    std::thread::sleep(Duration::from_millis(300));
-    let mut caller_args = args(
+    )
+    .calls(calls);
+    let caller = mux_peer(
         "mux_caller.xml",
         ports.caller,
         ports.caller_audio,
         &caller_log,
-    );
-    caller_args.extend([
-        "-s".to_owned(),
-        "callee".into(),
-        format!("127.0.0.1:{}", ports.tolk),
-    ]);
-    let caller = tolk.sipp_thread(sipp, &as_strs(&caller_args));
+    )
+    .calls(calls)
+    .calling("callee", ports.tolk);
     Call {
-        callee,
-        caller,
+        sipp: tolk.sipp_call(sipp, callee, caller),
         caller_log,
         callee_log,
     }
@@ -313,19 +296,9 @@ impl Call {
     }
 
     fn finish(self, tolk: &Tolk) {
-        let caller = self.caller.join().expect("caller thread");
-        let callee = self.callee.join().expect("callee thread");
-        assert!(
-            caller.success() && callee.success(),
-            "caller {caller:?} callee {callee:?}\n{}",
-            tolk.sipp_errors()
-        );
+        self.sipp.join().assert_success(tolk);
         tolk.assert_idle();
     }
-}
-
-fn as_strs(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
 }
 
 fn next_port(addr: SocketAddr) -> SocketAddr {
@@ -772,26 +745,10 @@ fn a_muxed_caller_to_the_echo_gets_its_rtcp_back_on_its_one_port() {
     )
     .expect("caller scenario");
     let log = tolk.dir.join("caller.msg");
-    let args = [
-        "-sf".to_owned(),
-        "mux_caller.xml".into(),
-        "-s".into(),
-        "echo".into(),
-        format!("127.0.0.1:{}", ports.tolk),
-        "-m".into(),
-        "1".into(),
-        "-p".into(),
-        ports.caller.to_string(),
-        "-mp".into(),
-        (ports.caller_audio + 50).to_string(),
-        "-key".into(),
-        "audio_port".into(),
-        ports.caller_audio.to_string(),
-        "-trace_msg".into(),
-        "-message_file".into(),
-        log.to_string_lossy().into_owned(),
-    ];
-    let caller = tolk.sipp_thread(&sipp, &as_strs(&args));
+    let caller = mux_peer("mux_caller.xml", ports.caller, ports.caller_audio, &log)
+        .calls(1)
+        .calling("echo", ports.tolk);
+    let caller = tolk.sipp_thread(&sipp, caller);
     let mut answers = Vec::new();
     wait_for(Duration::from_secs(10), || {
         answers = received_with(&log, "SIP/2.0 200");

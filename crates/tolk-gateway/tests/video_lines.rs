@@ -88,7 +88,7 @@ fn a_second_video_line_is_refused_while_the_main_video_flows() {
         "the callee is offered one video line (and answers it)"
     );
 
-    let (at_b, at_a) = video_both_ways((&main, to_a, A_PT), (&b, to_b, B_PT), PACKETS);
+    let (at_b, at_a) = video_both_ways((&main, to_a, A_PT, 0xa0), (&b, to_b, B_PT, 0xb0), PACKETS);
     assert_eq!(
         at_b,
         vec![(B_PT, 0xa0); PACKETS.into()],

@@ -8,22 +8,22 @@ use std::time::Duration;
 use tolk_testkit::media_peer::MediaPeer;
 
 /// One side of a video exchange: its socket, where it sends (the relay's
-/// port toward it) and the H.264 payload type it uses.
-pub type VideoSide<'a> = (&'a MediaPeer, SocketAddr, u8);
+/// port toward it), and the H.264 payload type and SSRC it sends with.
+pub type VideoSide<'a> = (&'a MediaPeer, SocketAddr, u8, u32);
 
 /// What one side received: (payload type, SSRC) a packet.
 pub type Received = Vec<(u8, u32)>;
 
-/// `packets` H.264 packets from each side (SSRC 0xa0 from `a`, 0xb0 from
-/// `b`); what `b` and `a` received within 5 s.
+/// `packets` H.264 packets from each side; what `b` and `a` received
+/// within 5 s.
 pub fn video_both_ways(
-    (a, to_a, a_pt): VideoSide<'_>,
-    (b, to_b, b_pt): VideoSide<'_>,
+    (a, to_a, a_pt, a_ssrc): VideoSide<'_>,
+    (b, to_b, b_pt, b_ssrc): VideoSide<'_>,
     packets: u16,
 ) -> (Received, Received) {
     std::thread::scope(|s| {
-        s.spawn(|| a.send_video(to_a, a_pt, 0xa0, packets));
-        s.spawn(|| b.send_video(to_b, b_pt, 0xb0, packets));
+        s.spawn(|| a.send_video(to_a, a_pt, a_ssrc, packets));
+        s.spawn(|| b.send_video(to_b, b_pt, b_ssrc, packets));
         let at_b = s.spawn(|| b.receive_rtp(packets.into(), Duration::from_secs(5)));
         let at_a = a.receive_rtp(packets.into(), Duration::from_secs(5));
         (at_b.join().expect("receiver"), at_a)
