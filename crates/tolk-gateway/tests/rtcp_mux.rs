@@ -28,6 +28,30 @@ struct Ports {
     callee_audio: u16,
 }
 
+impl Ports {
+    /// The node's SIP port `sip`, its admin port and the two sipp peers'
+    /// SIP ports next to it; the callee's audio 10 above the caller's.
+    fn at(sip: u16, relay: &'static str, caller_audio: u16) -> Ports {
+        Ports {
+            tolk: sip,
+            admin: sip + 1,
+            caller: sip + 2,
+            callee: sip + 3,
+            relay,
+            caller_audio,
+            callee_audio: caller_audio + 10,
+        }
+    }
+
+    /// Sockets on the caller's and the callee's audio ports.
+    fn audio_peers(&self) -> (MediaPeer, MediaPeer) {
+        (
+            MediaPeer::bind(self.caller_audio),
+            MediaPeer::bind(self.callee_audio),
+        )
+    }
+}
+
 fn config(ports: &Ports, callee_policy: &str) -> String {
     NodeConfig::new(ports.tolk, ports.admin, ports.relay)
         .media_timeout(30)
@@ -400,20 +424,9 @@ fn a_muxed_caller_and_a_callee_declining_mux_exchange_rtcp_both_ways() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports {
-        tolk: 41100,
-        admin: 41101,
-        caller: 41102,
-        callee: 41103,
-        relay: "11600-11699",
-        caller_audio: 12000,
-        callee_audio: 12010,
-    };
+    let ports = Ports::at(41100, "11600-11699", 12000);
     let tolk = Tolk::start("rtcp-mux-declined", &config(&ports, ""), ports.admin);
-    let (a, b) = (
-        MediaPeer::bind(ports.caller_audio),
-        MediaPeer::bind(ports.callee_audio),
-    );
+    let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(true, None, false, 6000),
         callee_scenario(false, ""),
@@ -456,20 +469,9 @@ fn srtcp_from_a_muxed_srtp_caller_reaches_a_plain_callee_and_back() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports {
-        tolk: 41150,
-        admin: 41151,
-        caller: 41152,
-        callee: 41153,
-        relay: "11550-11599",
-        caller_audio: 12600,
-        callee_audio: 12610,
-    };
+    let ports = Ports::at(41150, "11550-11599", 12600);
     let tolk = Tolk::start("rtcp-mux-srtp", &config(&ports, ""), ports.admin);
-    let (a, b) = (
-        MediaPeer::bind(ports.caller_audio),
-        MediaPeer::bind(ports.callee_audio),
-    );
+    let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(true, Some(CALLER_CRYPTO), false, 6000),
         callee_scenario(false, ""),
@@ -524,15 +526,7 @@ fn a_callee_declining_mux_gets_rtcp_at_the_port_its_rtcp_attribute_names() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports {
-        tolk: 41170,
-        admin: 41171,
-        caller: 41172,
-        callee: 41173,
-        relay: "12870-12899",
-        caller_audio: 12900,
-        callee_audio: 12910,
-    };
+    let ports = Ports::at(41170, "12870-12899", 12900);
     let tolk = Tolk::start("rtcp-attribute", &config(&ports, ""), ports.admin);
     let a = MediaPeer::bind(ports.caller_audio);
     let b_rtcp = UdpSocket::bind(("127.0.0.1", ports.callee_audio + 5)).expect("bind");
@@ -562,20 +556,9 @@ fn a_caller_without_mux_and_a_muxing_callee_exchange_rtcp_both_ways() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports {
-        tolk: 41110,
-        admin: 41111,
-        caller: 41112,
-        callee: 41113,
-        relay: "11700-11799",
-        caller_audio: 12100,
-        callee_audio: 12110,
-    };
+    let ports = Ports::at(41110, "11700-11799", 12100);
     let tolk = Tolk::start("rtcp-mux-callee", &config(&ports, ""), ports.admin);
-    let (a, b) = (
-        MediaPeer::bind(ports.caller_audio),
-        MediaPeer::bind(ports.callee_audio),
-    );
+    let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(false, None, false, 6000),
         callee_scenario(true, ""),
@@ -612,20 +595,9 @@ fn a_muxed_caller_re_offering_without_mux_is_told_its_rtcp_port() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports {
-        tolk: 41120,
-        admin: 41121,
-        caller: 41122,
-        callee: 41123,
-        relay: "11800-11899",
-        caller_audio: 12200,
-        callee_audio: 12210,
-    };
+    let ports = Ports::at(41120, "11800-11899", 12200);
     let tolk = Tolk::start("rtcp-mux-reoffer", &config(&ports, ""), ports.admin);
-    let (a, b) = (
-        MediaPeer::bind(ports.caller_audio),
-        MediaPeer::bind(ports.callee_audio),
-    );
+    let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(true, None, true, 4000),
         callee_scenario(true, ""),
@@ -695,28 +667,12 @@ fn sockets_per_call(name: &str, ports: &Ports, mux: bool, calls: u32) -> Option<
 
 #[test]
 fn a_call_muxed_on_both_legs_holds_two_relay_sockets_and_four_without() {
-    let muxed = Ports {
-        tolk: 41130,
-        admin: 41131,
-        caller: 41132,
-        callee: 41133,
-        relay: "11900-11999",
-        caller_audio: 12300,
-        callee_audio: 12310,
-    };
+    let muxed = Ports::at(41130, "11900-11999", 12300);
     let Some(with_mux) = sockets_per_call("rtcp-mux-fds", &muxed, true, 5) else {
         return;
     };
     assert_eq!(with_mux, (2, 0), "sockets per muxed call, and left after");
-    let separate = Ports {
-        tolk: 41140,
-        admin: 41141,
-        caller: 41142,
-        callee: 41143,
-        relay: "12400-12499",
-        caller_audio: 12500,
-        callee_audio: 12510,
-    };
+    let separate = Ports::at(41140, "12400-12499", 12500);
     let without = sockets_per_call("rtcp-mux-off-fds", &separate, false, 5);
     assert_eq!(without, Some((4, 0)), "sockets per call without mux");
 }
@@ -726,15 +682,7 @@ fn a_muxed_caller_to_the_echo_gets_its_rtcp_back_on_its_one_port() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports {
-        tolk: 41160,
-        admin: 41161,
-        caller: 41162,
-        callee: 41163,
-        relay: "12700-12799",
-        caller_audio: 12800,
-        callee_audio: 12810,
-    };
+    let ports = Ports::at(41160, "12700-12799", 12800);
     let tolk = Tolk::start("rtcp-mux-echo", &config(&ports, ""), ports.admin);
     let pid = tolk.child.id();
     let idle = udp_sockets_of(pid);
