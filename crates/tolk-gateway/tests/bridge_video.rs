@@ -10,7 +10,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use harness::{NodeConfig, Scenario, SippCall, Tolk, sdp_ports, video_both_ways, wait_for};
+use harness::{
+    NodeConfig, Scenario, SippCall, Tolk, relay_addr, sdp_ports, video_both_ways, wait_for,
+};
 use tolk_media::rtcp::keyframe::{KeyframeRequest, requests};
 use tolk_media::rtcp::parse_compound;
 use tolk_testkit::media_peer::{MediaPeer, rr_and_pli, rtp};
@@ -227,12 +229,10 @@ fn a_pli_reaches_an_info_peer_as_one_info() {
 fn relay_port(log: &Path, kind: &str, ours: u16) -> SocketAddr {
     let mut found = None;
     wait_for(Duration::from_secs(10), || {
-        found = sdp_ports(log, kind)
-            .into_iter()
-            .find(|port| *port != ours && *port != 0);
+        found = relay_addr(log, kind, &[ours]);
         found.is_some()
     });
-    SocketAddr::from(([127, 0, 0, 1], found.expect("the relay's port")))
+    found.expect("the relay's port")
 }
 
 #[test]

@@ -11,11 +11,11 @@
 mod harness;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use harness::{NodeConfig, Tolk, sdp_ports, wait_for};
+use harness::{NodeConfig, Tolk, relay_addrs};
 use tolk_media::codec::{CodecFormat, CodecRegistry};
 use tolk_media::dtmf::TelephoneEvent;
 use tolk_media::rtp::RtpPacket;
@@ -176,22 +176,11 @@ impl Scene {
 /// The relay's audio ports toward the caller and the callee, from the SDP
 /// the node sent them (waits up to 10 s for the answer).
 fn relay_ports(caller_log: &Path, callee_log: &Path, ports: &Ports) -> (SocketAddr, SocketAddr) {
-    let find = |log: &PathBuf, ours: u16| {
-        sdp_ports(log, "audio")
-            .into_iter()
-            .find(|port| *port != ours && *port != 0)
-    };
-    let (caller_log, callee_log) = (caller_log.to_path_buf(), callee_log.to_path_buf());
-    let mut found = (None, None);
-    wait_for(Duration::from_secs(10), || {
-        found = (
-            find(&caller_log, ports.caller_audio),
-            find(&callee_log, ports.callee_audio),
-        );
-        found.0.is_some() && found.1.is_some()
-    });
-    let addr = |port: Option<u16>| SocketAddr::from(([127, 0, 0, 1], port.expect("audio port")));
-    (addr(found.0), addr(found.1))
+    relay_addrs(
+        (caller_log, callee_log),
+        "audio",
+        (ports.caller_audio, ports.callee_audio),
+    )
 }
 
 fn as_strs(args: &[String]) -> Vec<&str> {

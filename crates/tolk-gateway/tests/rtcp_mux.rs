@@ -9,7 +9,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use harness::{NodeConfig, Scenario, SippCall, Tolk, sdp_ports, wait_for};
+use harness::{NodeConfig, Scenario, SippCall, Tolk, relay_addrs, sdp_ports, wait_for};
 use tolk_relay::srtp::new_context;
 use tolk_relay::srtp::sdes::CryptoAttribute;
 use tolk_testkit::media_peer::{MediaPeer, rr_and_pli, rtp};
@@ -296,22 +296,11 @@ impl Call {
     /// The relay's audio ports toward the caller and the callee, from the
     /// SDP the gateway sent them (waits up to 10 s for the answer).
     fn relay_ports(&self, ports: &Ports) -> (SocketAddr, SocketAddr) {
-        let find = |log: &Path, ours: u16| {
-            sdp_ports(log, "audio")
-                .into_iter()
-                .find(|port| *port != ours && *port != 0)
-        };
-        let mut found = (None, None);
-        wait_for(Duration::from_secs(10), || {
-            found = (
-                find(&self.caller_log, ports.caller_audio),
-                find(&self.callee_log, ports.callee_audio),
-            );
-            found.0.is_some() && found.1.is_some()
-        });
-        let addr =
-            |port: Option<u16>| SocketAddr::from(([127, 0, 0, 1], port.expect("relay port")));
-        (addr(found.0), addr(found.1))
+        relay_addrs(
+            (&self.caller_log, &self.callee_log),
+            "audio",
+            (ports.caller_audio, ports.callee_audio),
+        )
     }
 
     /// The messages a peer logged.

@@ -6,10 +6,9 @@
 
 mod harness;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use harness::{NodeConfig, Scenario, Tolk, sdp_ports, video_both_ways, wait_for};
+use harness::{NodeConfig, Scenario, Tolk, relay_addr, sdp_ports, video_both_ways, wait_for};
 use tolk_testkit::media_peer::MediaPeer;
 
 /// SIP and admin ports 41430-41434, media 16500-16699.
@@ -31,15 +30,6 @@ fn config() -> String {
         .plain_peer("room", CALLEE, "")
         .route("room", "peer:room")
         .to_string()
-}
-
-/// The first `m=video` port in `log` that is neither one of the peer's
-/// own nor 0: the relay's.
-fn relay_video(log: &std::path::Path, own: &[u16]) -> Option<SocketAddr> {
-    let port = sdp_ports(log, "video")
-        .into_iter()
-        .find(|port| !own.contains(port) && *port != 0)?;
-    Some(SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
 #[test]
@@ -74,8 +64,8 @@ fn a_second_video_line_is_refused_while_the_main_video_flows() {
     let mut relay = (None, None);
     wait_for(Duration::from_secs(10), || {
         relay = (
-            relay_video(&caller_log, &[MAIN, SLIDES]),
-            relay_video(&callee_log, &[CALLEE_VIDEO]),
+            relay_addr(&caller_log, "video", &[MAIN, SLIDES]),
+            relay_addr(&callee_log, "video", &[CALLEE_VIDEO]),
         );
         relay.0.is_some() && relay.1.is_some() && tolk.calls().to_string().contains("H264")
     });

@@ -16,7 +16,9 @@ pub mod video;
 
 pub use config::NodeConfig;
 pub use node::{Tolk, both_legs_flow, config, peer_route};
-pub use sip::{final_response, header, in_dialog, invite, request, sdp_ports};
+pub use sip::{
+    final_response, header, in_dialog, invite, relay_addr, relay_addrs, request, sdp_ports,
+};
 pub use sipp::{Outcome, Scenario, SippCall};
 pub use tolk_testkit::poll::wait_for;
 pub use tolk_testkit::process::Running;

@@ -1,8 +1,9 @@
 //! Raw SIP over UDP, for what sipp scenarios cannot say: requests built
-//! by hand, final responses read back, the SDP ports sipp logged.
+//! by hand, final responses read back, the SDP ports sipp logged (and the
+//! relay's among them).
 
 use std::io::{BufRead, BufReader};
-use std::net::UdpSocket;
+use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
 use std::time::Duration;
 
@@ -102,4 +103,35 @@ pub fn sdp_ports(message_log: &Path, kind: &str) -> Vec<u16> {
             rest.split(' ').next()?.parse().ok()
         })
         .collect()
+}
+
+/// The relay's address in a peer's sipp message log: the first
+/// `m=<kind>` port that is neither one of the peer's own (`own`) nor 0.
+pub fn relay_addr(message_log: &Path, kind: &str, own: &[u16]) -> Option<SocketAddr> {
+    let port = sdp_ports(message_log, kind)
+        .into_iter()
+        .find(|port| !own.contains(port) && *port != 0)?;
+    Some(SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+/// The relay's addresses toward a caller and a callee whose own `kind`
+/// ports are `caller_own` and `callee_own`, once both logs name them
+/// (waits up to 10 s).
+pub fn relay_addrs(
+    (caller_log, callee_log): (&Path, &Path),
+    kind: &str,
+    (caller_own, callee_own): (u16, u16),
+) -> (SocketAddr, SocketAddr) {
+    let mut found = (None, None);
+    super::wait_for(Duration::from_secs(10), || {
+        found = (
+            relay_addr(caller_log, kind, &[caller_own]),
+            relay_addr(callee_log, kind, &[callee_own]),
+        );
+        found.0.is_some() && found.1.is_some()
+    });
+    (
+        found.0.expect("the relay's port toward the caller"),
+        found.1.expect("the relay's port toward the callee"),
+    )
 }
