@@ -245,6 +245,52 @@ fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
+/// How long the driver may sleep while the core has a deadline: it wakes
+/// at least this often and then asks the core again.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The driver's one sleep, re-armed only when it fired or the core's
+/// deadline moved before it. A fresh sleep per loop turn (one per message)
+/// registers with tokio's timer each time, and one earlier than the
+/// runtime's next wake-up costs a wake syscall: with SIP's 500 ms timers
+/// starting on every transaction that was several per call. Armed at most
+/// one heartbeat ahead, the sleep is nearly always the earlier one.
+struct Timer {
+    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+    armed: Option<tokio::time::Instant>,
+}
+
+impl Timer {
+    fn new() -> Self {
+        Timer {
+            sleep: Box::pin(tokio::time::sleep(HEARTBEAT)),
+            armed: None,
+        }
+    }
+
+    /// Sleeps until `deadline` (the core's), or one heartbeat at most.
+    fn arm(&mut self, deadline: Option<Instant>) {
+        let Some(deadline) = deadline.map(tokio::time::Instant::from_std) else {
+            self.armed = None;
+            return;
+        };
+        if self.armed.is_none_or(|at| deadline < at) {
+            let at = deadline.min(tokio::time::Instant::now() + HEARTBEAT);
+            self.sleep.as_mut().reset(at);
+            self.armed = Some(at);
+        }
+    }
+
+    /// Fires when the armed time has come; never when nothing is armed.
+    async fn expired(&mut self) {
+        if self.armed.is_none() {
+            return std::future::pending().await;
+        }
+        self.sleep.as_mut().await;
+        self.armed = None;
+    }
+}
+
 struct Task<C: SansIo> {
     core: C,
     udp: Option<UdpSocket>,
@@ -262,15 +308,10 @@ impl<C: SansIo> Task<C> {
         mut streams: mpsc::UnboundedReceiver<StreamEvent>,
     ) {
         let mut buf = vec![0u8; 65_535];
+        let mut timer = Timer::new();
         loop {
             self.flush().await;
-            let deadline = self.core.poll_timeout().map(tokio::time::Instant::from_std);
-            let sleep = async {
-                match deadline {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
+            timer.arm(self.core.poll_timeout());
             let udp = async {
                 match &self.udp {
                     Some(socket) => socket.recv_from(&mut buf).await,
@@ -292,7 +333,7 @@ impl<C: SansIo> Task<C> {
                     Some(command) => command(&mut self.core, now()),
                     None => return, // every handle dropped
                 },
-                () = sleep => self.core.handle_timeout(now()),
+                () = timer.expired() => self.core.handle_timeout(now()),
             }
         }
     }
