@@ -292,6 +292,21 @@ fn place_calls(
     }
 }
 
+/// A node `name` with `ports` and one call through it from the
+/// scenarios' caller to their callee; the relay's audio addresses toward
+/// each once both have them.
+fn one_call(
+    sipp: &Path,
+    name: &str,
+    ports: &Ports,
+    scenarios: (String, String),
+) -> (Tolk, Call, (SocketAddr, SocketAddr)) {
+    let tolk = Tolk::start(name, &config(ports, ""), ports.admin);
+    let call = place_calls(&tolk, sipp, ports, scenarios, 1);
+    let relay = call.relay_ports(ports);
+    (tolk, call, relay)
+}
+
 impl Call {
     /// The relay's audio ports toward the caller and the callee, from the
     /// SDP the gateway sent them (waits up to 10 s for the answer).
@@ -414,14 +429,12 @@ fn a_muxed_caller_and_a_callee_declining_mux_exchange_rtcp_both_ways() {
         return;
     };
     let ports = Ports::at(41100, "11600-11699", 12000);
-    let tolk = Tolk::start("rtcp-mux-declined", &config(&ports, ""), ports.admin);
     let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(true, None, false, 6000),
         callee_scenario(false, ""),
     );
-    let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
-    let (to_a, to_b) = call.relay_ports(&ports);
+    let (tolk, call, (to_a, to_b)) = one_call(&sipp, "rtcp-mux-declined", &ports, scenarios);
     let offers = received_with(&call.callee_log, "INVITE");
     assert!(
         offers.first().is_some_and(|o| has(o, "a=rtcp-mux")),
@@ -459,14 +472,12 @@ fn srtcp_from_a_muxed_srtp_caller_reaches_a_plain_callee_and_back() {
         return;
     };
     let ports = Ports::at(41150, "11550-11599", 12600);
-    let tolk = Tolk::start("rtcp-mux-srtp", &config(&ports, ""), ports.admin);
     let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(true, Some(CALLER_CRYPTO), false, 6000),
         callee_scenario(false, ""),
     );
-    let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
-    let (to_a, to_b) = call.relay_ports(&ports);
+    let (tolk, call, (to_a, to_b)) = one_call(&sipp, "rtcp-mux-srtp", &ports, scenarios);
     let answers = received_with(&call.caller_log, "SIP/2.0 200");
     let answer = answers.first().expect("the caller's answer");
     assert!(has(answer, "a=rtcp-mux"), "muxed SRTP leg: {answer:?}");
@@ -516,7 +527,6 @@ fn a_callee_declining_mux_gets_rtcp_at_the_port_its_rtcp_attribute_names() {
         return;
     };
     let ports = Ports::at(41170, "12870-12899", 12900);
-    let tolk = Tolk::start("rtcp-attribute", &config(&ports, ""), ports.admin);
     let a = MediaPeer::bind(ports.caller_audio);
     let b_rtcp = UdpSocket::bind(("127.0.0.1", ports.callee_audio + 5)).expect("bind");
     b_rtcp
@@ -527,8 +537,7 @@ fn a_callee_declining_mux_gets_rtcp_at_the_port_its_rtcp_attribute_names() {
         caller_scenario(true, None, false, 5000),
         callee_scenario(false, &rtcp_line),
     );
-    let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
-    let (to_a, to_b) = call.relay_ports(&ports);
+    let (tolk, call, (to_a, to_b)) = one_call(&sipp, "rtcp-attribute", &ports, scenarios);
     // RFC 3605: the callee's RTCP port is not its RTP port + 1.
     let rr = rr_and_pli(A_SSRC, B_SSRC);
     a.rtp.send_to(&rr, to_a).expect("send RR");
@@ -546,14 +555,12 @@ fn a_caller_without_mux_and_a_muxing_callee_exchange_rtcp_both_ways() {
         return;
     };
     let ports = Ports::at(41110, "11700-11799", 12100);
-    let tolk = Tolk::start("rtcp-mux-callee", &config(&ports, ""), ports.admin);
     let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(false, None, false, 6000),
         callee_scenario(true, ""),
     );
-    let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
-    let (to_a, to_b) = call.relay_ports(&ports);
+    let (tolk, call, (to_a, to_b)) = one_call(&sipp, "rtcp-mux-callee", &ports, scenarios);
     let answers = received_with(&call.caller_log, "SIP/2.0 200");
     assert!(
         answers.first().is_some_and(|a| !has(a, "a=rtcp-mux")),
@@ -585,14 +592,12 @@ fn a_muxed_caller_re_offering_without_mux_is_told_its_rtcp_port() {
         return;
     };
     let ports = Ports::at(41120, "11800-11899", 12200);
-    let tolk = Tolk::start("rtcp-mux-reoffer", &config(&ports, ""), ports.admin);
     let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(true, None, true, 4000),
         callee_scenario(true, ""),
     );
-    let call = place_calls(&tolk, &sipp, &ports, scenarios, 1);
-    let (to_a, to_b) = call.relay_ports(&ports);
+    let (tolk, call, (to_a, to_b)) = one_call(&sipp, "rtcp-mux-reoffer", &ports, scenarios);
     // The re-offer's answer: no rtcp-mux (RFC 8035), our RTCP port named
     // as our one RTP port.
     let rtcp_line = format!("a=rtcp:{}", to_a.port());
