@@ -186,8 +186,10 @@ fn accept(
     ))
 }
 
-/// A rejected answer line: port 0, the offered formats, nothing else.
-fn rejected_line(offered: &MediaDescription) -> MediaDescription {
+/// A rejected answer line (RFC 3264 section 6): port 0, the offered
+/// formats and the offered `a=mid` (so BUNDLE groups still name it),
+/// nothing else.
+pub fn rejected_line(offered: &MediaDescription) -> MediaDescription {
     let mut line = MediaDescription::new(offered.kind.clone(), 0, offered.protocol.clone());
     line.formats = offered
         .formats
@@ -200,6 +202,7 @@ fn rejected_line(offered: &MediaDescription) -> MediaDescription {
         })
         .collect();
     line.other_formats = offered.other_formats.clone();
+    line.mid = offered.mid.clone();
     line
 }
 

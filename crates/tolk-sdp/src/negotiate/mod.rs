@@ -18,7 +18,7 @@ pub mod profiles;
 mod result;
 mod transport;
 
-pub use answer::{Answer, answer};
+pub use answer::{Answer, answer, rejected_line};
 pub use capabilities::{Capabilities, CodecCapability, LocalMedia, SecurityPolicy, SrtpPolicy};
 pub use error::{NegotiationError, Reason, Rejection, WarningCode};
 pub use offer::{offer, process_answer};

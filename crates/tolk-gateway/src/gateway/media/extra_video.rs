@@ -4,8 +4,8 @@
 //! take bridged and every further one answered with port 0, so that no
 //! two lines share the video session's port and the call goes on.
 
-use tolk_sdp::model::{Format, MediaDescription, MediaKind};
-use tolk_sdp::negotiate::{Answer, MediaState, Reason};
+use tolk_sdp::model::MediaKind;
+use tolk_sdp::negotiate::{Answer, MediaState, Reason, rejected_line};
 use tolk_sdp::{Capabilities, LocalMedia, NegotiationError, SessionDescription};
 
 /// [`tolk_sdp::answer`] with every accepted video m-line after the first
@@ -31,29 +31,10 @@ pub(super) fn answer(
             answer.description.media.get_mut(media.index),
             offer.media.get(media.index),
         ) {
-            *line = rejected(offered);
+            *line = rejected_line(offered);
         }
     }
     Ok(answer)
-}
-
-/// The answer's line refusing `offered` (RFC 3264 section 6: port 0,
-/// the offered formats listed).
-fn rejected(offered: &MediaDescription) -> MediaDescription {
-    let mut line = MediaDescription::new(offered.kind.clone(), 0, offered.protocol.clone());
-    line.formats = offered
-        .formats
-        .iter()
-        .map(|format| Format {
-            pt: format.pt,
-            rtpmap: None,
-            fmtp: None,
-            rtcp_fb: Vec::new(),
-        })
-        .collect();
-    line.other_formats = offered.other_formats.clone();
-    line.mid = offered.mid.clone();
-    line
 }
 
 #[cfg(test)]
