@@ -218,12 +218,7 @@ impl LegMedia {
             .negotiation
             .as_ref()
             .is_some_and(|n| first_of(n, &MediaKind::Video).is_none());
-        let adding = self.pending_offer.as_ref().is_some_and(|offer| {
-            offer
-                .media
-                .iter()
-                .any(|m| m.kind == MediaKind::Video && m.port != 0)
-        });
+        let adding = self.pending_offer.as_deref().is_some_and(offers_video);
         agreed && !adding
     }
 
@@ -1163,12 +1158,20 @@ fn first_of<'a>(
     })
 }
 
-/// Whether `offer` has an active video m-line.
-fn offers_video(offer: &SessionDescription) -> bool {
-    offer
+/// The first active (port not 0) m-line of `kind` in `description`.
+pub(super) fn first_active<'a>(
+    description: &'a SessionDescription,
+    kind: &MediaKind,
+) -> Option<&'a MediaDescription> {
+    description
         .media
         .iter()
-        .any(|m| m.kind == MediaKind::Video && m.port != 0)
+        .find(|m| m.kind == *kind && m.port != 0)
+}
+
+/// Whether `offer` has an active video m-line.
+fn offers_video(offer: &SessionDescription) -> bool {
+    first_active(offer, &MediaKind::Video).is_some()
 }
 
 /// A re-offer's m-lines in the order of the `previous` description (RFC

@@ -22,6 +22,7 @@ use tolk_sdp::SessionDescription;
 use tolk_sdp::model::{MediaKind, Rtcp};
 use tolk_sdp::negotiate::Negotiation;
 
+use super::media::first_active;
 use crate::config::MediaPolicy;
 
 /// The relay endpoints of one leg's streams: `[audio, video]`.
@@ -45,13 +46,7 @@ pub(super) fn caller_ports(
     }
     match offer {
         None => RtcpMux::Offered,
-        Some(offer) => RtcpMux::from(
-            offer
-                .media
-                .iter()
-                .find(|m| m.kind == kind && m.port != 0)
-                .is_some_and(|m| m.rtcp_mux),
-        ),
+        Some(offer) => RtcpMux::from(first_active(offer, &kind).is_some_and(|m| m.rtcp_mux)),
     }
 }
 

@@ -9,7 +9,7 @@ use tolk_relay::Side;
 use tolk_sdp::SessionDescription;
 use tolk_sdp::model::{Direction, MediaKind};
 
-use super::CallMedia;
+use super::{CallMedia, first_active};
 
 impl CallMedia {
     /// Our re-offer to `side` that glare held back, rebuilt to be sent
@@ -28,15 +28,11 @@ impl CallMedia {
 /// the first active m-line of that kind, None when it has none.
 fn wanted_directions(offer: &SessionDescription) -> [Option<Direction>; 2] {
     [MediaKind::Audio, MediaKind::Video].map(|kind| {
-        offer
-            .media
-            .iter()
-            .find(|m| m.kind == kind && m.port != 0)
-            .map(|m| {
-                m.direction
-                    .or(offer.direction)
-                    .unwrap_or(Direction::SendRecv)
-            })
+        first_active(offer, &kind).map(|m| {
+            m.direction
+                .or(offer.direction)
+                .unwrap_or(Direction::SendRecv)
+        })
     })
 }
 
