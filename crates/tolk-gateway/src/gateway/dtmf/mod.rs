@@ -190,8 +190,7 @@ impl MediaTransform for DtmfTransform {
                 if !pipeline.events_waiting()
                     && let Some(press) = self.inject.as_ref().and_then(|i| i.queue.pop())
                 {
-                    let millis = press.duration.as_millis().min(u128::from(u32::MAX)) as u32;
-                    pipeline.insert_event(press.digit.event_code(), millis, VOLUME);
+                    pipeline.insert_event(press.digit.event_code(), millis(press), VOLUME);
                 }
                 transcoder.process(rtp, out)
             }
@@ -236,10 +235,14 @@ impl MediaTransform for DtmfTransform {
     }
 }
 
+/// A key press's duration in milliseconds, at most `u32::MAX`.
+fn millis(press: DtmfEvent) -> u32 {
+    u32::try_from(press.duration.as_millis()).unwrap_or(u32::MAX)
+}
+
 /// A key press's duration in `clock_rate` timestamp units.
 fn ticks(press: DtmfEvent, clock_rate: u32) -> u64 {
-    let millis = press.duration.as_millis().min(u128::from(u32::MAX)) as u64;
-    u64::from(clock_rate) * millis / 1000
+    u64::from(clock_rate) * u64::from(millis(press)) / 1000
 }
 
 /// Writes one telephone-event packet of the audio stream `ssrc` into `slot`.
