@@ -1,0 +1,133 @@
+//! The callee's answer read and the caller's answer (or, to a late-offer
+//! caller, our offer) written from it.
+
+use tolk_interwork::MediaWarning;
+use tolk_relay::{Relay, Side};
+use tolk_sdp::model::MediaKind;
+use tolk_sdp::{Capabilities, SessionDescription};
+
+use super::super::policy::RelayPorts;
+use super::super::{rtcp_mux, video};
+
+use super::lines::same_codec;
+use super::{CallMedia, MediaError, extra_video};
+
+impl CallMedia {
+    /// The callee answered (in a 183 or the 2xx): reads its answer, sets
+    /// the relay and returns the caller's answer (the same one every time
+    /// once written, as the caller's dialog has one answer).
+    pub async fn b_answered(
+        &mut self,
+        relay: &Relay,
+        answer: &SessionDescription,
+    ) -> Result<SessionDescription, MediaError> {
+        if let Some(offer) = &self.b.pending_offer {
+            note_short_answer(offer, answer);
+            let negotiation = tolk_sdp::process_answer(offer, answer)
+                .map_err(|e| MediaError::from_negotiation(&e))?;
+            self.b.negotiation = Some(negotiation);
+            self.b.peer = Some(Box::new(answer.clone()));
+        }
+        if let Some(local) = &self.a.local {
+            let local = SessionDescription::clone(local);
+            self.apply(relay).await?;
+            return Ok(local);
+        }
+        let chosen = self.b.codecs(MediaKind::Audio);
+        let chosen_video = self.b.codecs(MediaKind::Video);
+        let only_chosen_video = |caps: &mut Capabilities| {
+            caps.codecs.retain(|cap| {
+                cap.kind != MediaKind::Video
+                    || chosen_video.iter().any(|e| same_codec(e, &cap.encoding))
+            });
+        };
+        let mut caps = Capabilities::clone(&self.a.caps);
+        caps.codecs.retain(|cap| {
+            cap.kind == MediaKind::Video || chosen.iter().any(|e| same_codec(e, &cap.encoding))
+        });
+        only_chosen_video(&mut caps);
+        let port = self.session.a.rtp.port();
+        let mut ports = RelayPorts::new(self.ip, port).with_video(self.video_port(Side::A));
+        // Until the caller has its answer, its agreed description is the
+        // INVITE's offer.
+        let Some(a_offer) = &self.a.peer else {
+            return self.late_offer_to_a(caps, ports);
+        };
+        let answer = match extra_video::answer(a_offer, &caps, &mut ports) {
+            Ok(answer) => answer,
+            // Nothing the callee chose suits the caller: transcode to the
+            // caller's own preference.
+            Err(_) if self.may_transcode => {
+                let mut caps = Capabilities::clone(&self.a.caps);
+                only_chosen_video(&mut caps);
+                extra_video::answer(a_offer, &caps, &mut ports)
+                    .map_err(|e| MediaError::from_negotiation(&e))?
+            }
+            Err(e) => return Err(MediaError::from_negotiation(&e)),
+        };
+        let mut description = answer.description;
+        rtcp_mux::name_rtcp_ports(&self.a.ports, &mut description, false);
+        self.a.negotiation = Some(answer.negotiation);
+        self.a.local = Some(Box::new(description.clone()));
+        self.apply(relay).await?;
+        Ok(description)
+    }
+
+    /// Our offer to a late-offer caller, with `caps` narrowed to what the
+    /// callee chose (or the caller's whole list when the relay may
+    /// transcode); its answer comes through [`CallMedia::reoffer_answered`].
+    pub(super) fn late_offer_to_a(
+        &mut self,
+        mut caps: Capabilities,
+        mut ports: RelayPorts,
+    ) -> Result<SessionDescription, MediaError> {
+        if !caps.handles(&MediaKind::Audio) && self.may_transcode {
+            let video: Vec<_> = caps.codecs_of(&MediaKind::Video).cloned().collect();
+            caps = Capabilities::clone(&self.a.caps);
+            caps.codecs.retain(|c| c.kind != MediaKind::Video);
+            caps.codecs.extend(video);
+        }
+        if !caps.handles(&MediaKind::Audio) {
+            return Err(MediaError::NotAcceptable(MediaWarning {
+                code: 305,
+                text: "the callee chose no codec the caller's policy allows".into(),
+            }));
+        }
+        // Video only when the callee took it: video is never transcoded.
+        let kinds: &[MediaKind] = match caps.handles(&MediaKind::Video) && self.video.is_some() {
+            true => &[MediaKind::Audio, MediaKind::Video],
+            false => &[MediaKind::Audio],
+        };
+        let mut offer = tolk_sdp::offer(&caps, kinds, &mut ports);
+        video::offer_feedback(&mut offer, &caps);
+        rtcp_mux::name_rtcp_ports(&self.a.ports, &mut offer, true);
+        self.a.local = Some(Box::new(offer.clone()));
+        self.a.pending_offer = Some(Box::new(offer.clone()));
+        Ok(offer)
+    }
+
+    /// True while a late-offer caller has not answered our offer yet: it
+    /// can take no SDP in a provisional response, and a bad answer in its
+    /// ACK ends the call.
+    pub fn awaits_caller_answer(&self) -> bool {
+        self.late_offer && self.a.negotiation.is_none()
+    }
+
+    /// The callee's 2xx carried the final answer: the initial offer is
+    /// settled, so a later answer can only answer a later re-offer.
+    pub fn b_confirmed(&mut self) {
+        self.b.pending_offer = None;
+    }
+}
+
+/// Logs an answer that left out our trailing m-lines (an older phone or
+/// a fixed-SDP answerer dropping video): `tolk-sdp` reads them as rejected.
+pub(super) fn note_short_answer(offer: &SessionDescription, answer: &SessionDescription) {
+    if answer.media.len() < offer.media.len() {
+        tracing::info!(
+            offered = offer.media.len(),
+            answered = answer.media.len(),
+            "answer without our trailing m-lines: read as rejected"
+        );
+    }
+}

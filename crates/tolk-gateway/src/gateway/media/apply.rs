@@ -1,0 +1,142 @@
+//! Both legs' negotiations planned into the relay's settings: remotes,
+//! SRTP keys, payload-type rewrites and the audio transform.
+
+use tolk_interwork::MediaWarning;
+use tolk_media::codec::CodecRegistry;
+use tolk_relay::rewrite::PayloadTypeMap;
+use tolk_relay::{LegUpdate, Relay, Side};
+use tolk_sdp::model::MediaKind;
+use tolk_sdp::plan::{CodecPlan, EventPlan};
+
+use super::super::rtcp_mux;
+
+use super::egress::codec_format;
+use super::lines::{first_of, leg_remote_and_keys};
+use super::{AppliedLeg, CallMedia, MediaError};
+
+impl CallMedia {
+    /// Plans the bridge and hands both legs' remotes, keys and payload
+    /// types to the relay.
+    pub(super) async fn apply(&mut self, relay: &Relay) -> Result<(), MediaError> {
+        let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
+            return Ok(());
+        };
+        let registry = CodecRegistry::with_builtins();
+        let plan = tolk_sdp::plan::plan(a, b, |a, b| {
+            self.may_transcode
+                && registry.supports_audio(&codec_format(a))
+                && registry.supports_audio(&codec_format(b))
+        });
+        let audio = plan.lines.iter().find(|l| l.kind == MediaKind::Audio);
+        let passes = audio.is_some_and(|line| {
+            line.codecs
+                .iter()
+                .any(|c| matches!(c, CodecPlan::Passthrough { .. }))
+        });
+        let transcode = audio.and_then(|line| {
+            line.codecs.iter().find_map(|c| match c {
+                CodecPlan::Transcode { a, b } => Some((a.clone(), b.clone())),
+                _ => None,
+            })
+        });
+        let transcodes = match (passes, transcode) {
+            (true, _) => None,
+            (false, Some(pair)) => Some(pair),
+            (false, None) => {
+                return Err(MediaError::NotAcceptable(MediaWarning {
+                    code: 305,
+                    text: "the two legs share no audio codec".into(),
+                }));
+            }
+        };
+        let (mut to_a, mut to_b) = (PayloadTypeMap::identity(), PayloadTypeMap::identity());
+        if let Some(line) = audio {
+            for codec in &line.codecs {
+                if let CodecPlan::Passthrough { a_to_b, b_to_a, .. } = codec {
+                    to_b.set(a_to_b.from.0, a_to_b.to.0);
+                    to_a.set(b_to_a.from.0, b_to_a.to.0);
+                }
+            }
+            if let EventPlan::Passthrough { a_to_b, b_to_a, .. } = &line.telephone_event {
+                to_b.set(a_to_b.from.0, a_to_b.to.0);
+                to_a.set(b_to_a.from.0, b_to_a.to.0);
+            }
+        }
+        self.transcoding = transcodes.is_some();
+        // The media toward each leg: from the other leg's codec to its own.
+        let (a_pair, b_pair) = match &transcodes {
+            Some((a_codec, b_codec)) => (Some((b_codec, a_codec)), Some((a_codec, b_codec))),
+            None => (None, None),
+        };
+        let a_inject = self.dtmf_inject(Side::A, a_pair.map(|(_, into)| into));
+        let b_inject = self.dtmf_inject(Side::B, b_pair.map(|(_, into)| into));
+        self.a.injects = a_inject.is_some();
+        self.b.injects = b_inject.is_some();
+        let a_transcode = self.egress(Side::A, &to_a, a_pair, a_inject, &registry);
+        let b_transcode = self.egress(Side::B, &to_b, b_pair, b_inject, &registry);
+        let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
+            return Ok(());
+        };
+        let mut applied = Vec::with_capacity(2);
+        for (side, negotiation, payload_types, transcode) in [
+            (Side::A, a, to_a, a_transcode),
+            (Side::B, b, to_b, b_transcode),
+        ] {
+            let audio_index = first_of(negotiation, &MediaKind::Audio).map_or(0, |(i, _)| i);
+            let (remote, keys) = leg_remote_and_keys(negotiation, audio_index)?;
+            let peer = self.leg(side).peer.as_deref();
+            let (transform, transcode) = transcode.unzip();
+            applied.push((
+                side,
+                AppliedLeg {
+                    remote,
+                    remote_rtcp: rtcp_mux::remote_rtcp(peer, audio_index, remote),
+                    keys,
+                    payload_types,
+                    transform,
+                    rtcp_mux: rtcp_mux::muxed(negotiation, audio_index),
+                },
+                transcode,
+            ));
+        }
+        // Both legs in one round trip to the relay worker.
+        let updates: Vec<(Side, LegUpdate)> = applied
+            .iter_mut()
+            .map(|(side, next, transcode)| {
+                let previous = self.leg(*side).applied.as_ref();
+                (*side, next.update_from(previous, transcode.take()))
+            })
+            .collect();
+        relay
+            .update_legs_async(self.session.id, updates)
+            .await
+            .map_err(|e| MediaError::Resources(e.to_string()))?;
+        for (side, next, _) in applied {
+            let leg = self.leg_mut(side);
+            rtcp_mux::settle(&mut leg.ports[0], next.rtcp_mux);
+            leg.applied = Some(next);
+        }
+        if let (Some(video), Some(a), Some(b)) =
+            (&mut self.video, &self.a.negotiation, &self.b.negotiation)
+        {
+            video.apply(
+                relay,
+                &plan,
+                [a, b],
+                [self.a.descriptions(), self.b.descriptions()],
+            )?;
+            // The relay settled an offered mux with the video it applied.
+            let settled = [(Side::A, a), (Side::B, b)].map(|(side, negotiation)| {
+                let index = video.index(side);
+                (side, index.map(|i| rtcp_mux::muxed(negotiation, i)))
+            });
+            let at = rtcp_mux::slot(&MediaKind::Video);
+            for (side, muxed) in settled {
+                if let Some(muxed) = muxed {
+                    rtcp_mux::settle(&mut self.leg_mut(side).ports[at], muxed);
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,168 @@
+//! The call's media set up from the caller's INVITE: its offer checked,
+//! the relay sessions allocated and the callee's offer written.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tolk_interwork::MediaWarning;
+use tolk_media::codec::CodecRegistry;
+use tolk_relay::{EndpointSpec, Relay, Side};
+use tolk_sdp::SessionDescription;
+use tolk_sdp::model::{MediaKind, RtpMap};
+
+use super::super::dtmf::DtmfReport;
+use super::super::policy::RelayPorts;
+use super::super::video::VideoStream;
+use super::super::{rtcp_mux, video};
+use crate::config::MediaPolicy;
+
+use super::egress::codec_format;
+use super::leg::LegMedia;
+use super::lines::{first_of, same_codec};
+use super::{CallMedia, MediaError};
+
+impl CallMedia {
+    /// Checks the caller's offer (None: a late offer) against
+    /// `a_policy`, allocates the relay session and prepares the callee's
+    /// offer under `b_policy`.
+    pub async fn new(
+        relay: &Relay,
+        ip: IpAddr,
+        a_policy: &MediaPolicy,
+        b_policy: &MediaPolicy,
+        a_offer: Option<SessionDescription>,
+    ) -> Result<Self, MediaError> {
+        let mut a = LegMedia::new(a_policy);
+        let mut b = LegMedia::new(b_policy);
+        let (acceptable, acceptable_video): (Vec<RtpMap>, Vec<RtpMap>) = match &a_offer {
+            Some(offer) => {
+                let precheck = tolk_sdp::answer(offer, &a.caps, &mut RelayPorts::new(ip, 9))
+                    .map_err(|e| MediaError::from_negotiation(&e))?;
+                let accepted = |kind: MediaKind| -> Vec<RtpMap> {
+                    first_of(&precheck.negotiation, &kind)
+                        .map(|(_, m)| m.codecs.iter().map(|c| c.encoding.clone()).collect())
+                        .unwrap_or_default()
+                };
+                (accepted(MediaKind::Audio), accepted(MediaKind::Video))
+            }
+            // A late offer: the callee is offered what the caller's
+            // policy allows, video included; the caller is offered video
+            // once the callee took it (a callee answering fewer m-lines
+            // has the missing ones read as rejected).
+            None => {
+                let codecs = |kind: MediaKind| -> Vec<RtpMap> {
+                    a.caps
+                        .codecs_of(&kind)
+                        .map(|c| c.encoding.clone())
+                        .collect()
+                };
+                (codecs(MediaKind::Audio), codecs(MediaKind::Video))
+            }
+        };
+        let before: Vec<String> = b
+            .caps
+            .codecs_of(&MediaKind::Audio)
+            .map(|c| c.encoding.to_string())
+            .collect();
+        let may_transcode = a_policy.transcoding && b_policy.transcoding;
+        // The callee is offered what the caller can take: audio maybe
+        // transcoded below, video never.
+        let b_caps = Arc::make_mut(&mut b.caps);
+        b_caps.codecs.retain(|cap| {
+            let wanted = match cap.kind {
+                MediaKind::Video => &acceptable_video,
+                _ => &acceptable,
+            };
+            wanted.iter().any(|e| same_codec(e, &cap.encoding))
+        });
+        if !b_caps.handles(&MediaKind::Audio) && may_transcode {
+            let registry = CodecRegistry::with_builtins();
+            b_caps.codecs.extend(
+                (b.policy_caps.codecs.iter())
+                    .filter(|cap| {
+                        cap.kind == MediaKind::Audio
+                            && registry.supports_audio(&codec_format(&cap.encoding))
+                    })
+                    .cloned(),
+            );
+        }
+        if !b.caps.handles(&MediaKind::Audio) {
+            let offered: Vec<String> = acceptable.iter().map(ToString::to_string).collect();
+            return Err(MediaError::NotAcceptable(MediaWarning {
+                code: 305,
+                text: format!(
+                    "no common codec and transcoding {}: caller offers {}; callee allows {}",
+                    if may_transcode { "impossible" } else { "off" },
+                    offered.join(", "),
+                    before.join(", ")
+                ),
+            }));
+        }
+        for kind in [MediaKind::Audio, MediaKind::Video] {
+            let at = rtcp_mux::slot(&kind);
+            a.ports[at] = rtcp_mux::caller_ports(a_policy, a_offer.as_ref(), kind);
+            b.ports[at] = rtcp_mux::offered_ports(b_policy);
+        }
+        let spec = |leg: &LegMedia, kind: MediaKind| EndpointSpec {
+            ip,
+            rtcp_mux: leg.ports[rtcp_mux::slot(&kind)],
+        };
+        let late_offer = a_offer.is_none();
+        a.peer = a_offer.map(Box::new);
+        let session = relay
+            .create_session_async(spec(&a, MediaKind::Audio), spec(&b, MediaKind::Audio))
+            .await
+            .map_err(|e| MediaError::Resources(e.to_string()))?;
+        let video_specs = (spec(&a, MediaKind::Video), spec(&b, MediaKind::Video));
+        let video = match b.caps.handles(&MediaKind::Video) {
+            true => match relay
+                .create_session_async(video_specs.0, video_specs.1)
+                .await
+            {
+                Ok(info) => Some(Box::new(VideoStream::new(info))),
+                Err(e) => {
+                    let _ = relay.delete_async(session.id).await;
+                    return Err(MediaError::Resources(e.to_string()));
+                }
+            },
+            false => None,
+        };
+        let video_port = |side: Side| {
+            video.as_ref().map(|v| match side {
+                Side::A => v.session.a.rtp.port(),
+                Side::B => v.session.b.rtp.port(),
+            })
+        };
+        let kinds: &[MediaKind] = match video {
+            Some(_) => &[MediaKind::Audio, MediaKind::Video],
+            None => &[MediaKind::Audio],
+        };
+        let mut offer = tolk_sdp::offer(
+            &b.caps,
+            kinds,
+            &mut RelayPorts::new(ip, session.b.rtp.port()).with_video(video_port(Side::B)),
+        );
+        video::offer_feedback(&mut offer, &b.caps);
+        b.local = Some(Box::new(offer.clone()));
+        b.pending_offer = Some(Box::new(offer));
+        Ok(CallMedia {
+            session,
+            ip,
+            late_offer,
+            a,
+            b,
+            may_transcode,
+            transcoding: false,
+            dtmf_reports: None,
+            video,
+        })
+    }
+
+    /// Converts DTMF between an RFC 4733 leg and an INFO leg, reporting
+    /// key presses for the INFO leg to `reports`.
+    pub fn with_dtmf_reports(mut self, reports: UnboundedSender<DtmfReport>) -> Self {
+        self.dtmf_reports = Some(reports);
+        self
+    }
+}
