@@ -6,51 +6,16 @@
 mod harness;
 
 use std::net::{SocketAddr, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use harness::{NodeConfig, Scenario, SippCall, Tolk, relay_addrs, sdp_ports, wait_for};
+use harness::{LoggedCall, NodeConfig, Ports, Scenario, Tolk, relay_addr, wait_for};
 use tolk_relay::srtp::new_context;
 use tolk_relay::srtp::sdes::CryptoAttribute;
 use tolk_testkit::media_peer::{MediaPeer, rr_and_pli, rtp};
 
 const A_SSRC: u32 = 0xa0a0_0001;
 const B_SSRC: u32 = 0xb0b0_0002;
-
-/// The ports one test uses.
-struct Ports {
-    tolk: u16,
-    admin: u16,
-    caller: u16,
-    callee: u16,
-    relay: &'static str,
-    caller_audio: u16,
-    callee_audio: u16,
-}
-
-impl Ports {
-    /// The node's SIP port `sip`, its admin port and the two sipp peers'
-    /// SIP ports next to it; the callee's audio 10 above the caller's.
-    fn at(sip: u16, relay: &'static str, caller_audio: u16) -> Ports {
-        Ports {
-            tolk: sip,
-            admin: sip + 1,
-            caller: sip + 2,
-            callee: sip + 3,
-            relay,
-            caller_audio,
-            callee_audio: caller_audio + 10,
-        }
-    }
-
-    /// Sockets on the caller's and the callee's audio ports.
-    fn audio_peers(&self) -> (MediaPeer, MediaPeer) {
-        (
-            MediaPeer::bind(self.caller_audio),
-            MediaPeer::bind(self.callee_audio),
-        )
-    }
-}
 
 fn config(ports: &Ports, callee_policy: &str) -> String {
     NodeConfig::new(ports.tolk, ports.admin, ports.relay)
@@ -162,6 +127,21 @@ fn caller_scenario(mux: bool, crypto: Option<&str>, reoffer: bool, hold_ms: u32)
     xml
 }
 
+/// A callee's end of a call: the BYE and its 200.
+const BYE_ANSWERED: &str = r#"<recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>"#;
+
 /// A callee answering PCMU on `-key audio_port`, with rtcp-mux when
 /// `mux` and `extra` SDP lines (each ending in a newline), and answering
 /// a re-INVITE the same way; waits for the BYE.
@@ -202,61 +182,30 @@ fn callee_scenario(mux: bool, extra: &str) -> String {
   {first}
   <recv request="ACK" crlf="true"/>
   <recv request="INVITE" optional="true" next="reoffer"/>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
+  {bye}
   <nop next="end"/>
   <label id="reoffer"/>
   {again}
   <recv request="ACK" crlf="true"/>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
+  {bye}
   <label id="end"/>
 </scenario>
 "#,
         first = answer(1),
         again = answer(2),
+        bye = BYE_ANSWERED,
     )
 }
 
-/// The two sipp peers of one test run, each logging its messages.
-struct Call {
-    sipp: SippCall,
-    caller_log: PathBuf,
-    callee_log: PathBuf,
-}
-
 /// A sipp peer running `scenario` on `port` with its audio on `audio` (a
-/// socket the test owns), logging its messages into `log`.
-fn mux_peer(scenario: &str, port: u16, audio: u16, log: &Path) -> Scenario {
+/// socket the test owns).
+fn mux_peer(scenario: &str, port: u16, audio: u16) -> Scenario {
     Scenario::file(scenario)
         .port(port)
         // sipp's own media port, unused (the scenarios name ours), clear
         // of every other test's ports.
         .media_port(audio + 50)
         .key("audio_port", audio)
-        .message_log(log)
 }
 
 /// Starts `calls` calls from `caller_xml` to `callee_xml`.
@@ -266,67 +215,29 @@ fn place_calls(
     ports: &Ports,
     (caller_xml, callee_xml): (String, String),
     calls: u32,
-) -> Call {
+) -> LoggedCall {
     tolk.write_scenario("mux_caller.xml", &caller_xml);
     tolk.write_scenario("mux_callee.xml", &callee_xml);
-    let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
-    let callee = mux_peer(
-        "mux_callee.xml",
-        ports.callee,
-        ports.callee_audio,
-        &callee_log,
-    )
-    .calls(calls);
-    let caller = mux_peer(
-        "mux_caller.xml",
-        ports.caller,
-        ports.caller_audio,
-        &caller_log,
-    )
-    .calls(calls)
-    .calling("callee", ports.tolk);
-    Call {
-        sipp: tolk.sipp_call(sipp, callee, caller),
-        caller_log,
-        callee_log,
-    }
+    let callee = mux_peer("mux_callee.xml", ports.callee, ports.callee_audio).calls(calls);
+    let caller = mux_peer("mux_caller.xml", ports.caller, ports.caller_audio)
+        .calls(calls)
+        .calling("callee", ports.tolk);
+    tolk.logged_call(sipp, callee, caller)
 }
 
 /// A node `name` with `ports` and one call through it from the
 /// scenarios' caller to their callee; the relay's audio addresses toward
-/// each once both have them.
+/// each once both have them. `None` without sipp.
 fn one_call(
-    sipp: &Path,
     name: &str,
     ports: &Ports,
     scenarios: (String, String),
-) -> (Tolk, Call, (SocketAddr, SocketAddr)) {
+) -> Option<(Tolk, LoggedCall, (SocketAddr, SocketAddr))> {
+    let sipp = tolk_testkit::peer("sipp")?;
     let tolk = Tolk::start(name, &config(ports, ""), ports.admin);
-    let call = place_calls(&tolk, sipp, ports, scenarios, 1);
-    let relay = call.relay_ports(ports);
-    (tolk, call, relay)
-}
-
-impl Call {
-    /// The relay's audio ports toward the caller and the callee, from the
-    /// SDP the gateway sent them (waits up to 10 s for the answer).
-    fn relay_ports(&self, ports: &Ports) -> (SocketAddr, SocketAddr) {
-        relay_addrs(
-            (&self.caller_log, &self.callee_log),
-            "audio",
-            (ports.caller_audio, ports.callee_audio),
-        )
-    }
-
-    /// The messages a peer logged.
-    fn log(path: &Path) -> String {
-        std::fs::read_to_string(path).unwrap_or_default()
-    }
-
-    fn finish(self, tolk: &Tolk) {
-        self.sipp.join().assert_success(tolk);
-        tolk.assert_idle();
-    }
+    let call = place_calls(&tolk, &sipp, ports, scenarios, 1);
+    let relay = call.relay_addrs("audio", (ports.caller_audio, ports.callee_audio));
+    Some((tolk, call, relay))
 }
 
 fn next_port(addr: SocketAddr) -> SocketAddr {
@@ -358,11 +269,30 @@ fn rtp_crosses(from: &MediaPeer, relay: SocketAddr, to: &MediaPeer, ssrc: u32) {
     assert_eq!(got, vec![(0, ssrc); 20], "RTP crosses the bridge");
 }
 
+/// Where a peer's RTCP goes: the socket it sends and receives it on, and
+/// the relay's address it sends it to (and hears it from).
+type RtcpEnd<'a> = (&'a UdpSocket, SocketAddr);
+
+/// An RR from `sender` with a PLI asking `media` for a keyframe, sent
+/// from one end, arrives unchanged at the other, from the relay's
+/// address there.
+fn rtcp_crosses(
+    (from, relay): RtcpEnd<'_>,
+    (to, source): RtcpEnd<'_>,
+    (sender, media): (u32, u32),
+    what: &str,
+) {
+    let compound = rr_and_pli(sender, media);
+    from.send_to(&compound, relay).expect("send RTCP");
+    assert_eq!(receive_rtcp(to), Some((compound, source)), "{what}");
+}
+
 /// The messages a sipp peer received, from its message log, in order.
 fn received(log: &Path) -> Vec<String> {
     let mut messages: Vec<String> = Vec::new();
     let mut inside = false;
-    for line in Call::log(log).lines() {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    for line in text.lines() {
         if line.contains("message received") {
             messages.push(String::new());
             inside = true;
@@ -425,16 +355,15 @@ fn udp_sockets_of(pid: u32) -> usize {
 
 #[test]
 fn a_muxed_caller_and_a_callee_declining_mux_exchange_rtcp_both_ways() {
-    let Some(sipp) = tolk_testkit::peer("sipp") else {
-        return;
-    };
     let ports = Ports::at(41100, "11600-11699", 12000);
     let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(true, None, false, 6000),
         callee_scenario(false, ""),
     );
-    let (tolk, call, (to_a, to_b)) = one_call(&sipp, "rtcp-mux-declined", &ports, scenarios);
+    let Some((tolk, call, (to_a, to_b))) = one_call("rtcp-mux-declined", &ports, scenarios) else {
+        return;
+    };
     let offers = received_with(&call.callee_log, "INVITE");
     assert!(
         offers.first().is_some_and(|o| has(o, "a=rtcp-mux")),
@@ -451,33 +380,25 @@ fn a_muxed_caller_and_a_callee_declining_mux_exchange_rtcp_both_ways() {
     // The callee declined mux: its RTCP goes to the relay's RTCP port
     // (reserved with the offer, bound with the answer) and reaches the
     // caller on its muxed RTP port, from the relay's muxed port.
-    let pli = rr_and_pli(B_SSRC, A_SSRC);
-    b.rtcp.send_to(&pli, next_port(to_b)).expect("send PLI");
-    assert_eq!(receive_rtcp(&a.rtp), Some((pli, to_a)), "B's RTCP at A");
+    let (a_end, b_end) = ((&a.rtp, to_a), (&b.rtcp, next_port(to_b)));
+    rtcp_crosses(b_end, a_end, (B_SSRC, A_SSRC), "B's RTCP at A");
     // The caller's muxed RTCP reaches the callee's RTCP port from the
     // relay's RTCP port.
-    let rr = rr_and_pli(A_SSRC, B_SSRC);
-    a.rtp.send_to(&rr, to_a).expect("send RR");
-    assert_eq!(
-        receive_rtcp(&b.rtcp),
-        Some((rr, next_port(to_b))),
-        "A's RTCP at B"
-    );
+    rtcp_crosses(a_end, b_end, (A_SSRC, B_SSRC), "A's RTCP at B");
     call.finish(&tolk);
 }
 
 #[test]
 fn srtcp_from_a_muxed_srtp_caller_reaches_a_plain_callee_and_back() {
-    let Some(sipp) = tolk_testkit::peer("sipp") else {
-        return;
-    };
     let ports = Ports::at(41150, "11550-11599", 12600);
     let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(true, Some(CALLER_CRYPTO), false, 6000),
         callee_scenario(false, ""),
     );
-    let (tolk, call, (to_a, to_b)) = one_call(&sipp, "rtcp-mux-srtp", &ports, scenarios);
+    let Some((tolk, call, (to_a, to_b))) = one_call("rtcp-mux-srtp", &ports, scenarios) else {
+        return;
+    };
     let answers = received_with(&call.caller_log, "SIP/2.0 200");
     let answer = answers.first().expect("the caller's answer");
     assert!(has(answer, "a=rtcp-mux"), "muxed SRTP leg: {answer:?}");
@@ -523,9 +444,6 @@ fn srtcp_from_a_muxed_srtp_caller_reaches_a_plain_callee_and_back() {
 
 #[test]
 fn a_callee_declining_mux_gets_rtcp_at_the_port_its_rtcp_attribute_names() {
-    let Some(sipp) = tolk_testkit::peer("sipp") else {
-        return;
-    };
     let ports = Ports::at(41170, "12870-12899", 12900);
     let a = MediaPeer::bind(ports.caller_audio);
     let b_rtcp = UdpSocket::bind(("127.0.0.1", ports.callee_audio + 5)).expect("bind");
@@ -537,30 +455,27 @@ fn a_callee_declining_mux_gets_rtcp_at_the_port_its_rtcp_attribute_names() {
         caller_scenario(true, None, false, 5000),
         callee_scenario(false, &rtcp_line),
     );
-    let (tolk, call, (to_a, to_b)) = one_call(&sipp, "rtcp-attribute", &ports, scenarios);
+    let Some((tolk, call, (to_a, to_b))) = one_call("rtcp-attribute", &ports, scenarios) else {
+        return;
+    };
     // RFC 3605: the callee's RTCP port is not its RTP port + 1.
-    let rr = rr_and_pli(A_SSRC, B_SSRC);
-    a.rtp.send_to(&rr, to_a).expect("send RR");
-    assert_eq!(
-        receive_rtcp(&b_rtcp),
-        Some((rr, next_port(to_b))),
-        "A's RTCP at the callee's a=rtcp port"
-    );
+    let (a_end, b_end) = ((&a.rtp, to_a), (&b_rtcp, next_port(to_b)));
+    let what = "A's RTCP at the callee's a=rtcp port";
+    rtcp_crosses(a_end, b_end, (A_SSRC, B_SSRC), what);
     call.finish(&tolk);
 }
 
 #[test]
 fn a_caller_without_mux_and_a_muxing_callee_exchange_rtcp_both_ways() {
-    let Some(sipp) = tolk_testkit::peer("sipp") else {
-        return;
-    };
     let ports = Ports::at(41110, "11700-11799", 12100);
     let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(false, None, false, 6000),
         callee_scenario(true, ""),
     );
-    let (tolk, call, (to_a, to_b)) = one_call(&sipp, "rtcp-mux-callee", &ports, scenarios);
+    let Some((tolk, call, (to_a, to_b))) = one_call("rtcp-mux-callee", &ports, scenarios) else {
+        return;
+    };
     let answers = received_with(&call.caller_log, "SIP/2.0 200");
     assert!(
         answers.first().is_some_and(|a| !has(a, "a=rtcp-mux")),
@@ -569,35 +484,24 @@ fn a_caller_without_mux_and_a_muxing_callee_exchange_rtcp_both_ways() {
 
     rtp_crosses(&a, to_a, &b, A_SSRC);
     rtp_crosses(&b, to_b, &a, B_SSRC);
-    let pli = rr_and_pli(B_SSRC, A_SSRC);
-    b.rtp.send_to(&pli, to_b).expect("send PLI");
-    assert_eq!(
-        receive_rtcp(&a.rtcp),
-        Some((pli, next_port(to_a))),
-        "B's muxed RTCP at A's RTCP port"
-    );
-    let rr = rr_and_pli(A_SSRC, B_SSRC);
-    a.rtcp.send_to(&rr, next_port(to_a)).expect("send RR");
-    assert_eq!(
-        receive_rtcp(&b.rtp),
-        Some((rr, to_b)),
-        "A's RTCP at B's muxed port"
-    );
+    let (a_end, b_end) = ((&a.rtcp, next_port(to_a)), (&b.rtp, to_b));
+    let what = "B's muxed RTCP at A's RTCP port";
+    rtcp_crosses(b_end, a_end, (B_SSRC, A_SSRC), what);
+    rtcp_crosses(a_end, b_end, (A_SSRC, B_SSRC), "A's RTCP at B's muxed port");
     call.finish(&tolk);
 }
 
 #[test]
 fn a_muxed_caller_re_offering_without_mux_is_told_its_rtcp_port() {
-    let Some(sipp) = tolk_testkit::peer("sipp") else {
-        return;
-    };
     let ports = Ports::at(41120, "11800-11899", 12200);
     let (a, b) = ports.audio_peers();
     let scenarios = (
         caller_scenario(true, None, true, 4000),
         callee_scenario(true, ""),
     );
-    let (tolk, call, (to_a, to_b)) = one_call(&sipp, "rtcp-mux-reoffer", &ports, scenarios);
+    let Some((tolk, call, (to_a, to_b))) = one_call("rtcp-mux-reoffer", &ports, scenarios) else {
+        return;
+    };
     // The re-offer's answer: no rtcp-mux (RFC 8035), our RTCP port named
     // as our one RTP port.
     let rtcp_line = format!("a=rtcp:{}", to_a.port());
@@ -618,16 +522,10 @@ fn a_muxed_caller_re_offering_without_mux_is_told_its_rtcp_port() {
     );
 
     rtp_crosses(&a, to_a, &b, A_SSRC);
-    let rr = rr_and_pli(A_SSRC, B_SSRC);
-    a.rtcp.send_to(&rr, to_a).expect("send RR");
-    assert_eq!(receive_rtcp(&b.rtp), Some((rr, to_b)), "A's RTCP at B");
-    let pli = rr_and_pli(B_SSRC, A_SSRC);
-    b.rtp.send_to(&pli, to_b).expect("send PLI");
-    assert_eq!(
-        receive_rtcp(&a.rtcp),
-        Some((pli, to_a)),
-        "B's RTCP at A's RTCP port, from the relay's one port"
-    );
+    let (a_end, b_end) = ((&a.rtcp, to_a), (&b.rtp, to_b));
+    rtcp_crosses(a_end, b_end, (A_SSRC, B_SSRC), "A's RTCP at B");
+    let what = "B's RTCP at A's RTCP port, from the relay's one port";
+    rtcp_crosses(b_end, a_end, (B_SSRC, A_SSRC), what);
     call.finish(&tolk);
 }
 
@@ -681,13 +579,10 @@ fn a_muxed_caller_to_the_echo_gets_its_rtcp_back_on_its_one_port() {
     let pid = tolk.child.id();
     let idle = udp_sockets_of(pid);
     let a = MediaPeer::bind(ports.caller_audio);
-    std::fs::write(
-        tolk.dir.join("mux_caller.xml"),
-        caller_scenario(true, None, false, 4000),
-    )
-    .expect("caller scenario");
+    tolk.write_scenario("mux_caller.xml", &caller_scenario(true, None, false, 4000));
     let log = tolk.dir.join("caller.msg");
-    let caller = mux_peer("mux_caller.xml", ports.caller, ports.caller_audio, &log)
+    let caller = mux_peer("mux_caller.xml", ports.caller, ports.caller_audio)
+        .message_log(&log)
         .calls(1)
         .calling("echo", ports.tolk);
     let caller = tolk.sipp_thread(&sipp, caller);
@@ -704,15 +599,9 @@ fn a_muxed_caller_to_the_echo_gets_its_rtcp_back_on_its_one_port() {
         2,
         "relay sockets of an echo call"
     );
-    let relay = sdp_ports(&log, "audio")
-        .into_iter()
-        .find(|port| *port != ports.caller_audio)
-        .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
-        .expect("the echo's port");
-
-    let rr = rr_and_pli(A_SSRC, B_SSRC);
-    a.rtp.send_to(&rr, relay).expect("send RR");
-    assert_eq!(receive_rtcp(&a.rtp), Some((rr, relay)), "RTCP echoed");
+    let relay = relay_addr(&log, "audio", &[ports.caller_audio]).expect("the echo's port");
+    let a_end = (&a.rtp, relay);
+    rtcp_crosses(a_end, a_end, (A_SSRC, B_SSRC), "RTCP echoed");
     let status = caller.join().expect("caller thread");
     assert!(
         status.success(),

@@ -1,14 +1,16 @@
 //! What the gateway's interop tests share, one concept a file: a node's
 //! configuration ([`config`]), a `tolk run` child and its admin API
-//! ([`node`]), sipp peers in its temp dir ([`sipp`]), raw SIP over UDP ([`sip`]), counting the node's resources
-//! back to zero ([`idle`]), a test tone ([`tone`]) and video both
-//! ways ([`video`]). Each test binary
-//! uses a part of it.
+//! ([`node`]), the ports of a call between two sipp peers ([`ports`]),
+//! sipp peers in its temp dir ([`sipp`]), raw SIP over UDP ([`sip`]),
+//! counting the node's resources back to zero ([`idle`]), a test tone
+//! ([`tone`]) and video both ways ([`video`]). Each test binary uses a
+//! part of it.
 #![allow(dead_code, unused_imports)]
 
 pub mod config;
 pub mod idle;
 pub mod node;
+pub mod ports;
 pub mod sip;
 pub mod sipp;
 pub mod tone;
@@ -16,10 +18,12 @@ pub mod video;
 
 pub use config::NodeConfig;
 pub use node::{Tolk, both_legs_flow, config, peer_route};
+pub use ports::Ports;
 pub use sip::{
-    final_response, header, in_dialog, invite, relay_addr, relay_addrs, request, sdp_ports,
+    await_relay_addr, final_response, header, in_dialog, invite, relay_addr, relay_addrs, request,
+    sdp_ports,
 };
-pub use sipp::{Outcome, Scenario, SippCall};
+pub use sipp::{LoggedCall, Outcome, Scenario, SippCall};
 pub use tolk_testkit::poll::wait_for;
 pub use tolk_testkit::process::Running;
 pub use tone::{mu_law, tone};

@@ -114,24 +114,27 @@ pub fn relay_addr(message_log: &Path, kind: &str, own: &[u16]) -> Option<SocketA
     Some(SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
+/// The relay's address in a peer's sipp message log (see [`relay_addr`])
+/// once the log names it (waits up to 10 s).
+pub fn await_relay_addr(message_log: &Path, kind: &str, own: &[u16]) -> SocketAddr {
+    let mut found = None;
+    super::wait_for(Duration::from_secs(10), || {
+        found = relay_addr(message_log, kind, own);
+        found.is_some()
+    });
+    found.unwrap_or_else(|| panic!("the relay's {kind} port in {}", message_log.display()))
+}
+
 /// The relay's addresses toward a caller and a callee whose own `kind`
 /// ports are `caller_own` and `callee_own`, once both logs name them
-/// (waits up to 10 s).
+/// (waits up to 10 s for each).
 pub fn relay_addrs(
     (caller_log, callee_log): (&Path, &Path),
     kind: &str,
     (caller_own, callee_own): (u16, u16),
 ) -> (SocketAddr, SocketAddr) {
-    let mut found = (None, None);
-    super::wait_for(Duration::from_secs(10), || {
-        found = (
-            relay_addr(caller_log, kind, &[caller_own]),
-            relay_addr(callee_log, kind, &[callee_own]),
-        );
-        found.0.is_some() && found.1.is_some()
-    });
     (
-        found.0.expect("the relay's port toward the caller"),
-        found.1.expect("the relay's port toward the callee"),
+        await_relay_addr(caller_log, kind, &[caller_own]),
+        await_relay_addr(callee_log, kind, &[callee_own]),
     )
 }

@@ -2,7 +2,8 @@
 //! ([`Scenario`]), runs bound to loopback and in time, and a callee with
 //! a caller through the node ([`SippCall`]).
 
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -131,6 +132,32 @@ impl SippCall {
     }
 }
 
+/// A [`SippCall`] whose two peers log their messages, so that a test
+/// can read the SDP the node sent each.
+pub struct LoggedCall {
+    /// The two peers.
+    pub sipp: SippCall,
+    /// The caller's message log.
+    pub caller_log: PathBuf,
+    /// The callee's message log.
+    pub callee_log: PathBuf,
+}
+
+impl LoggedCall {
+    /// The relay's `kind` addresses toward the caller and the callee,
+    /// whose own `kind` ports are `own` (waits up to 10 s for each).
+    pub fn relay_addrs(&self, kind: &str, own: (u16, u16)) -> (SocketAddr, SocketAddr) {
+        super::relay_addrs((&self.caller_log, &self.callee_log), kind, own)
+    }
+
+    /// Waits for both peers, panics unless both succeeded, then checks
+    /// that the node freed everything.
+    pub fn finish(self, tolk: &Tolk) {
+        self.sipp.join().assert_success(tolk);
+        tolk.assert_idle();
+    }
+}
+
 impl Tolk {
     /// Writes the scenario `name` into the node's dir.
     pub fn write_scenario(&self, name: &str, xml: &str) {
@@ -202,6 +229,19 @@ impl Tolk {
             (status, started.elapsed())
         });
         SippCall { caller, callee }
+    }
+
+    /// [`Tolk::sipp_call`] with each peer logging its messages
+    /// (`caller.msg` and `callee.msg` in the node's dir).
+    pub fn logged_call(&self, sipp: &Path, callee: Scenario, caller: Scenario) -> LoggedCall {
+        let (caller_log, callee_log) = (self.dir.join("caller.msg"), self.dir.join("callee.msg"));
+        let callee = callee.message_log(&callee_log);
+        let caller = caller.message_log(&caller_log);
+        LoggedCall {
+            sipp: self.sipp_call(sipp, callee, caller),
+            caller_log,
+            callee_log,
+        }
     }
 
     /// A sipp callee (built-in `uas` scenario) echoing RTP, in the background.
