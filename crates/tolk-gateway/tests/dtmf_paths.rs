@@ -12,10 +12,9 @@ mod harness;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use harness::{NodeConfig, Tolk, relay_addrs};
+use harness::{LoggedCall, NodeConfig, Ports, Scenario, Tolk};
 use tolk_media::codec::{CodecFormat, CodecRegistry};
 use tolk_media::dtmf::TelephoneEvent;
 use tolk_media::rtp::RtpPacket;
@@ -31,33 +30,18 @@ const OPUS: u8 = 111;
 const OPUS_EVENTS: u8 = 110;
 const PACKET_TIME: Duration = Duration::from_millis(20);
 
-/// One scenario's ports.
-struct Ports {
-    tolk: u16,
-    admin: u16,
-    caller: u16,
-    callee: u16,
-    relay: &'static str,
-    caller_audio: u16,
-    callee_audio: u16,
-    /// sipp's own media ports (unused: the test owns the audio).
-    sipp_media: u16,
+/// The first node's SIP port; scenario `n` takes ten from 41000 + 10 n.
+const FIRST_SIP: u16 = 41000;
+
+/// The ports of scenario `n` (0-9).
+fn scenario_ports(n: u16, relay: &'static str) -> Ports {
+    Ports::at(FIRST_SIP + 10 * n, relay, 10400 + 20 * n)
 }
 
-impl Ports {
-    /// The ports of scenario `n` (0-9).
-    fn scenario(n: u16, relay: &'static str) -> Ports {
-        Ports {
-            tolk: 41000 + 10 * n,
-            admin: 41001 + 10 * n,
-            caller: 41002 + 10 * n,
-            callee: 41003 + 10 * n,
-            relay,
-            caller_audio: 10400 + 20 * n,
-            callee_audio: 10410 + 20 * n,
-            sipp_media: 11000 + 40 * n,
-        }
-    }
+/// sipp's own media port in the scenario of `ports` (unused: the test
+/// owns the audio): the callee's at 11000 + 40 n, the caller's 20 above.
+fn sipp_media(ports: &Ports) -> u16 {
+    11000 + 4 * (ports.tolk - FIRST_SIP)
 }
 
 /// The node: the callee `peer` with `callee_media` as its policy, and
@@ -75,8 +59,7 @@ fn config(ports: &Ports, caller_media: &str, callee_media: &str) -> String {
 /// relay's ports toward each leg.
 struct Scene {
     tolk: Tolk,
-    caller: JoinHandle<std::process::ExitStatus>,
-    callee: JoinHandle<std::process::ExitStatus>,
+    call: LoggedCall,
     a: MediaPeer,
     b: MediaPeer,
     to_a: SocketAddr,
@@ -95,63 +78,25 @@ impl Scene {
         hold_ms: u32,
     ) -> Scene {
         let tolk = Tolk::start(name, config, ports.admin);
-        let (a, b) = (
-            MediaPeer::bind(ports.caller_audio),
-            MediaPeer::bind(ports.callee_audio),
-        );
-        let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
-        let args = |scenario: &str, port: u16, media: u16, audio: u16, log: &Path| {
-            [
-                "-sf",
-                scenario,
-                "-m",
-                "1",
-                "-p",
-                &port.to_string(),
-                "-mp",
-                &media.to_string(),
-                "-key",
-                "audio_port",
-                &audio.to_string(),
-                "-trace_msg",
-                "-message_file",
-                &log.to_string_lossy(),
-            ]
-            .map(str::to_owned)
-            .to_vec()
-        };
-        let callee_args = args(
-            callee_xml,
-            ports.callee,
-            ports.sipp_media,
-            ports.callee_audio,
-            &callee_log,
-        );
-        let callee = tolk.sipp_thread(sipp, &as_strs(&callee_args));
-        std::thread::sleep(Duration::from_millis(300));
-        let mut caller_args = args(
-            caller_xml,
-            ports.caller,
-            ports.sipp_media + 20,
-            ports.caller_audio,
-            &caller_log,
-        );
-        caller_args.extend(
-            [
-                "-s",
-                "dtmf",
-                &format!("127.0.0.1:{}", ports.tolk),
-                "-d",
-                &hold_ms.to_string(),
-            ]
-            .map(str::to_owned),
-        );
-        let caller = tolk.sipp_thread(sipp, &as_strs(&caller_args));
-        let (to_a, to_b) = relay_ports(&caller_log, &callee_log, ports);
+        let (a, b) = ports.audio_peers();
+        let media = sipp_media(ports);
+        let callee = Scenario::file(callee_xml)
+            .calls(1)
+            .port(ports.callee)
+            .media_port(media)
+            .key("audio_port", ports.callee_audio);
+        let caller = Scenario::file(caller_xml)
+            .calls(1)
+            .port(ports.caller)
+            .media_port(media + 20)
+            .key("audio_port", ports.caller_audio)
+            .calling("dtmf", ports.tolk)
+            .args(&["-d", &hold_ms.to_string()]);
+        let call = tolk.logged_call(sipp, callee, caller);
+        let (to_a, to_b) = call.relay_addrs("audio", (ports.caller_audio, ports.callee_audio));
         Scene {
             tolk,
-            caller,
-            callee,
+            call,
             a,
             b,
             to_a,
@@ -162,29 +107,8 @@ impl Scene {
     /// Waits for both sipp peers and checks they succeeded and the node
     /// freed everything.
     fn finish(self) {
-        let caller = self.caller.join().expect("caller thread");
-        let callee = self.callee.join().expect("callee thread");
-        assert!(
-            caller.success() && callee.success(),
-            "caller {caller:?} callee {callee:?}\n{}",
-            self.tolk.sipp_errors()
-        );
-        self.tolk.assert_idle();
+        self.call.finish(&self.tolk);
     }
-}
-
-/// The relay's audio ports toward the caller and the callee, from the SDP
-/// the node sent them (waits up to 10 s for the answer).
-fn relay_ports(caller_log: &Path, callee_log: &Path, ports: &Ports) -> (SocketAddr, SocketAddr) {
-    relay_addrs(
-        (caller_log, callee_log),
-        "audio",
-        (ports.caller_audio, ports.callee_audio),
-    )
-}
-
-fn as_strs(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
 }
 
 /// A key press a test sender puts in its stream.
@@ -385,7 +309,7 @@ fn rfc4733_crosses_a_transcoded_call_both_ways() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports::scenario(0, "10000-10049");
+    let ports = scenario_ports(0, "10000-10049");
     let config = config(&ports, "", r#"codecs = ["opus", "telephone-event"]"#);
     let scene = Scene::start(
         &sipp,
@@ -438,7 +362,7 @@ fn rfc4733_reaches_an_info_callee_on_a_transcoded_call() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports::scenario(1, "10050-10099");
+    let ports = scenario_ports(1, "10050-10099");
     let config = config(&ports, "", "codecs = [\"opus\"]\ndtmf = \"info\"");
     let scene = Scene::start(
         &sipp,
@@ -479,7 +403,7 @@ fn info_press(
     callee_media: &str,
 ) -> (Vec<Arrived>, usize) {
     let sipp = tolk_testkit::peer("sipp").expect("sipp");
-    let ports = Ports::scenario(n, relay);
+    let ports = scenario_ports(n, relay);
     let config = config(&ports, "codecs = [\"pcmu\"]\ndtmf = \"info\"", callee_media);
     let scene = Scene::start(
         &sipp,
