@@ -7,11 +7,11 @@
 mod harness;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use harness::{
-    NodeConfig, Scenario, SippCall, Tolk, relay_addr, sdp_ports, video_both_ways, wait_for,
+    LoggedCall, NodeConfig, Ports, Scenario, Tolk, await_relay_addr, sdp_ports, wait_for,
 };
 use tolk_media::rtcp::keyframe::{KeyframeRequest, requests};
 use tolk_media::rtcp::parse_compound;
@@ -25,18 +25,12 @@ const A_PT: u8 = 109;
 const B_PT: u8 = 97;
 const PACKETS: u16 = 30;
 
-/// The ports one scenario uses (SIP 29000-29099, admin 29100-29119,
-/// media 50000-51999).
-struct Ports {
-    tolk: u16,
-    admin: u16,
+/// The caller's and the callee's video ports in one scenario (beside
+/// its [`Ports`]: SIP 29000-29099, admin 29100-29119, media
+/// 50000-51999).
+struct Video {
     caller: u16,
     callee: u16,
-    relay: &'static str,
-    caller_audio: u16,
-    callee_audio: u16,
-    caller_video: u16,
-    callee_video: u16,
 }
 
 fn config(ports: &Ports, callee_media: &str) -> String {
@@ -47,50 +41,71 @@ fn config(ports: &Ports, callee_media: &str) -> String {
         .to_string()
 }
 
-/// The callee and the caller, each logging its messages so that the
-/// test can read the gateway's ports.
-struct Call {
-    sipp: SippCall,
-    caller_log: PathBuf,
-    callee_log: PathBuf,
+/// The ports of a scenario: the node's SIP port `sip` with the caller's
+/// and the callee's on the next two, its admin port, the relay's range,
+/// and the caller's and the callee's audio and video ports.
+fn scenario(
+    sip: u16,
+    admin: u16,
+    relay: &'static str,
+    (caller_audio, callee_audio): (u16, u16),
+    (caller, callee): (u16, u16),
+) -> (Ports, Video) {
+    let ports = Ports {
+        tolk: sip,
+        admin,
+        caller: sip + 1,
+        callee: sip + 2,
+        relay,
+        caller_audio,
+        callee_audio,
+    };
+    (ports, Video { caller, callee })
 }
 
-fn place_call(tolk: &Tolk, sipp: &Path, ports: &Ports, caller: &str, callee: &str) -> Call {
-    let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
+/// A call from `caller` to `callee`, each peer logging its messages
+/// so that the test can read the gateway's ports.
+fn place_call(
+    tolk: &Tolk,
+    sipp: &Path,
+    (ports, video): (&Ports, &Video),
+    caller: &str,
+    callee: &str,
+) -> LoggedCall {
     let callee = Scenario::file(callee)
         .calls(1)
         .port(ports.callee)
         .media_port(ports.callee_audio)
-        .key("video_port", ports.callee_video)
-        .message_log(&callee_log);
+        .key("video_port", video.callee);
     let caller = Scenario::file(caller)
         .calling("room", ports.tolk)
         .calls(1)
         .port(ports.caller)
         .media_port(ports.caller_audio)
-        .key("video_port", ports.caller_video)
-        .message_log(&caller_log);
-    Call {
-        sipp: tolk.sipp_call(sipp, callee, caller),
-        caller_log,
-        callee_log,
-    }
+        .key("video_port", video.caller);
+    tolk.logged_call(sipp, callee, caller)
 }
 
-impl Call {
-    /// The relay's video ports toward the caller and the callee, from the
-    /// SDP the gateway sent them (waits up to 10 s for each answer).
-    fn relay_video_ports(&self, ports: &Ports) -> (SocketAddr, SocketAddr) {
-        (
-            relay_port(&self.caller_log, "video", ports.caller_video),
-            relay_port(&self.callee_log, "video", ports.callee_video),
-        )
-    }
-
-    fn finish(self, tolk: &Tolk) {
-        self.sipp.join().assert_success(tolk);
-        tolk.assert_idle();
-    }
+/// A node `name` whose callee's policy is `callee_media`, with one call
+/// through it from `caller` to `callee`: the sockets on the caller's and
+/// the callee's video ports and the relay's video addresses toward each.
+fn video_call(
+    sipp: &Path,
+    name: &str,
+    (ports, video): (&Ports, &Video),
+    callee_media: &str,
+    (caller, callee): (&str, &str),
+) -> (
+    Tolk,
+    LoggedCall,
+    (MediaPeer, MediaPeer),
+    (SocketAddr, SocketAddr),
+) {
+    let tolk = Tolk::start(name, &config(ports, callee_media), ports.admin);
+    let peers = (MediaPeer::bind(video.caller), MediaPeer::bind(video.callee));
+    let call = place_call(&tolk, sipp, (ports, video), caller, callee);
+    let relay = call.relay_addrs("video", (video.caller, video.callee));
+    (tolk, call, peers, relay)
 }
 
 fn rtcp_port(rtp: SocketAddr) -> SocketAddr {
@@ -108,35 +123,22 @@ fn video_crosses_the_bridge_and_an_info_becomes_a_pli() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports {
-        tolk: 29000,
-        admin: 29100,
-        caller: 29001,
-        callee: 29002,
-        relay: "50000-50099",
-        caller_audio: 50500,
-        callee_audio: 50520,
-        caller_video: 50600,
-        callee_video: 50700,
-    };
-    let tolk = Tolk::start("video-rtcp", &config(&ports, ""), ports.admin);
-    let (a, b) = (
-        MediaPeer::bind(ports.caller_video),
-        MediaPeer::bind(ports.callee_video),
+    let (ports, video) = scenario(29000, 29100, "50000-50099", (50500, 50520), (50600, 50700));
+    let (tolk, call, (a, b), (to_a, to_b)) = video_call(
+        &sipp,
+        "video-rtcp",
+        (&ports, &video),
+        "",
+        ("caller_video.xml", "callee_video.xml"),
     );
-    let call = place_call(&tolk, &sipp, &ports, "caller_video.xml", "callee_video.xml");
-    let (to_a, to_b) = call.relay_video_ports(&ports);
 
     // H.264 both ways, each leg in its own payload type.
-    let (sent_a, sent_b) =
-        video_both_ways((&a, to_a, A_PT, A_SSRC), (&b, to_b, B_PT, B_SSRC), PACKETS);
-    assert_eq!(
-        sent_a,
-        vec![(B_PT, A_SSRC); PACKETS.into()],
-        "the caller's video at the callee, payload type rewritten\n{}",
-        tolk.sipp_errors()
+    tolk.assert_video_both_ways(
+        (&a, to_a, A_PT, A_SSRC),
+        (&b, to_b, B_PT, B_SSRC),
+        PACKETS,
+        "the caller's video at the callee, payload type rewritten",
     );
-    assert_eq!(sent_b, vec![(A_PT, B_SSRC); PACKETS.into()], "and back");
 
     let calls = tolk.http("GET", "/calls");
     assert!(
@@ -177,34 +179,14 @@ fn a_pli_reaches_an_info_peer_as_one_info() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports {
-        tolk: 29010,
-        admin: 29101,
-        caller: 29011,
-        callee: 29012,
-        relay: "50100-50199",
-        caller_audio: 50540,
-        callee_audio: 50560,
-        caller_video: 50610,
-        callee_video: 50710,
-    };
-    let tolk = Tolk::start(
-        "video-info",
-        &config(&ports, "keyframe = \"info\""),
-        ports.admin,
-    );
-    let (a, b) = (
-        MediaPeer::bind(ports.caller_video),
-        MediaPeer::bind(ports.callee_video),
-    );
-    let call = place_call(
-        &tolk,
+    let (ports, video) = scenario(29010, 29101, "50100-50199", (50540, 50560), (50610, 50710));
+    let (tolk, call, (a, b), (to_a, to_b)) = video_call(
         &sipp,
-        &ports,
-        "caller_video_quiet.xml",
-        "callee_video_info.xml",
+        "video-info",
+        (&ports, &video),
+        "keyframe = \"info\"",
+        ("caller_video_quiet.xml", "callee_video_info.xml"),
     );
-    let (to_a, to_b) = call.relay_video_ports(&ports);
     b.send_video(to_b, B_PT, B_SSRC, 5);
     assert_eq!(
         a.receive_rtp(5, Duration::from_secs(3)).len(),
@@ -224,37 +206,16 @@ fn a_pli_reaches_an_info_peer_as_one_info() {
     assert_eq!(tolk.metric("tolk_keyframe_requests_total{via=\"info\"}"), 1);
 }
 
-/// The relay's port in the SDP a sipp peer received for `kind` (not the
-/// peer's own `ours`, nor 0), waiting up to 10 s for it.
-fn relay_port(log: &Path, kind: &str, ours: u16) -> SocketAddr {
-    let mut found = None;
-    wait_for(Duration::from_secs(10), || {
-        found = relay_addr(log, kind, &[ours]);
-        found.is_some()
-    });
-    found.expect("the relay's port")
-}
-
 #[test]
 fn a_callee_answering_without_the_video_line_gets_audio_only() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports {
-        tolk: 29020,
-        admin: 29102,
-        caller: 29021,
-        callee: 29022,
-        relay: "50200-50299",
-        caller_audio: 50800,
-        callee_audio: 50820,
-        caller_video: 50810,
-        callee_video: 50830,
-    };
+    let (ports, video) = scenario(29020, 29102, "50200-50299", (50800, 50820), (50810, 50830));
     let tolk = Tolk::start("video-uas", &config(&ports, ""), ports.admin);
-    let (audio, video) = (
+    let (audio, caller_video) = (
         MediaPeer::bind(ports.caller_audio),
-        MediaPeer::bind(ports.caller_video),
+        MediaPeer::bind(video.caller),
     );
     // sipp's built-in uas answers every offer with one PCMU m-line and
     // echoes the RTP it gets.
@@ -267,13 +228,13 @@ fn a_callee_answering_without_the_video_line_gets_audio_only() {
         .port(ports.caller)
         .media_port(50850)
         .key("audio_port", ports.caller_audio)
-        .key("video_port", ports.caller_video)
+        .key("video_port", video.caller)
         .message_log(&log);
     let caller = tolk.sipp_thread(&sipp, av);
-    let to_relay = relay_port(&log, "audio", ports.caller_audio);
+    let to_relay = await_relay_addr(&log, "audio", &[ports.caller_audio]);
     assert_eq!(
         sdp_ports(&log, "video"),
-        [ports.caller_video, 0],
+        [video.caller, 0],
         "the caller's answer keeps the video line with port 0\n{}",
         tolk.sipp_errors()
     );
@@ -286,7 +247,11 @@ fn a_callee_answering_without_the_video_line_gets_audio_only() {
     }
     let echoed = audio.receive_rtp(PACKETS.into(), Duration::from_secs(5));
     assert_eq!(echoed, vec![(0, A_SSRC); PACKETS.into()], "audio echoed");
-    assert!(video.receive_rtp(1, Duration::from_millis(200)).is_empty());
+    assert!(
+        caller_video
+            .receive_rtp(1, Duration::from_millis(200))
+            .is_empty()
+    );
     // The video session made for the offer is freed with the answer
     // (the gauge is sampled each second).
     assert!(
@@ -311,41 +276,22 @@ fn video_added_mid_call_flows_and_its_removal_frees_the_session() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports {
-        tolk: 29030,
-        admin: 29103,
-        caller: 29031,
-        callee: 29032,
-        relay: "50300-50399",
-        caller_audio: 50900,
-        callee_audio: 50920,
-        caller_video: 50940,
-        callee_video: 50960,
-    };
-    let tolk = Tolk::start("video-added", &config(&ports, ""), ports.admin);
-    let (a, b) = (
-        MediaPeer::bind(ports.caller_video),
-        MediaPeer::bind(ports.callee_video),
-    );
+    let (ports, video) = scenario(29030, 29103, "50300-50399", (50900, 50920), (50940, 50960));
     // An audio call; the caller re-INVITEs adding video, which the
     // gateway answers and re-offers to the callee.
-    let call = place_call(
-        &tolk,
+    let (tolk, call, (a, b), (to_a, to_b)) = video_call(
         &sipp,
-        &ports,
-        "caller_adds_video.xml",
-        "callee_takes_video.xml",
+        "video-added",
+        (&ports, &video),
+        "",
+        ("caller_adds_video.xml", "callee_takes_video.xml"),
     );
-    let (to_a, to_b) = call.relay_video_ports(&ports);
-    let (sent_a, sent_b) =
-        video_both_ways((&a, to_a, A_PT, A_SSRC), (&b, to_b, B_PT, B_SSRC), PACKETS);
-    assert_eq!(
-        sent_a,
-        vec![(B_PT, A_SSRC); PACKETS.into()],
-        "the added video at the callee\n{}",
-        tolk.sipp_errors()
+    tolk.assert_video_both_ways(
+        (&a, to_a, A_PT, A_SSRC),
+        (&b, to_b, B_PT, B_SSRC),
+        PACKETS,
+        "the added video at the callee",
     );
-    assert_eq!(sent_b, vec![(A_PT, B_SSRC); PACKETS.into()], "and back");
     assert!(
         wait_for(Duration::from_secs(3), || tolk
             .metric("tolk_relay_sessions")
@@ -376,22 +322,12 @@ fn video_the_callee_refuses_mid_call_is_taken_back_from_the_caller() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let ports = Ports {
-        tolk: 29040,
-        admin: 29104,
-        caller: 29041,
-        callee: 29042,
-        relay: "50400-50499",
-        caller_audio: 51000,
-        callee_audio: 51020,
-        caller_video: 51040,
-        callee_video: 51060,
-    };
+    let (ports, video) = scenario(29040, 29104, "50400-50499", (51000, 51020), (51040, 51060));
     let tolk = Tolk::start("video-refused", &config(&ports, ""), ports.admin);
     let call = place_call(
         &tolk,
         &sipp,
-        &ports,
+        (&ports, &video),
         "caller_video_refused.xml",
         "callee_refuses_video.xml",
     );
@@ -405,7 +341,7 @@ fn video_the_callee_refuses_mid_call_is_taken_back_from_the_caller() {
         tolk.sipp_errors()
     );
     let lines = video_lines();
-    assert_eq!(lines[0], ports.caller_video);
+    assert_eq!(lines[0], video.caller);
     assert_ne!(lines[1], 0, "the gateway took the caller's video first");
     assert_eq!(&lines[2..4], [0, 0], "then took it back");
     assert!(

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tolk_testkit::media_peer::MediaPeer;
 
+use super::Tolk;
+
 /// One side of a video exchange: its socket, where it sends (the relay's
 /// port toward it), and the H.264 payload type and SSRC it sends with.
 pub type VideoSide<'a> = (&'a MediaPeer, SocketAddr, u8, u32);
@@ -28,4 +30,27 @@ pub fn video_both_ways(
         let at_a = a.receive_rtp(packets.into(), Duration::from_secs(5));
         (at_b.join().expect("receiver"), at_a)
     })
+}
+
+impl Tolk {
+    /// [`video_both_ways`]; panics unless each side received all of the
+    /// other's packets, its SSRC kept and in its own payload type (`what`
+    /// names the first direction; the node's logs are shown with it).
+    pub fn assert_video_both_ways(
+        &self,
+        a: VideoSide<'_>,
+        b: VideoSide<'_>,
+        packets: u16,
+        what: &str,
+    ) {
+        let (at_b, at_a) = video_both_ways(a, b, packets);
+        let ((_, _, a_pt, a_ssrc), (_, _, b_pt, b_ssrc)) = (a, b);
+        assert_eq!(
+            at_b,
+            vec![(b_pt, a_ssrc); packets.into()],
+            "{what}\n{}",
+            self.sipp_errors()
+        );
+        assert_eq!(at_a, vec![(a_pt, b_ssrc); packets.into()], "and back");
+    }
 }
