@@ -9,7 +9,7 @@ mod harness;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use harness::{NodeConfig, Scenario, Tolk, sdp_ports, video_both_ways, wait_for};
+use harness::{NodeConfig, Scenario, Tolk, sdp_ports, wait_for};
 use tolk_testkit::media_peer::MediaPeer;
 
 /// SIP and admin ports 41420-41424, media 16300-16499.
@@ -61,45 +61,39 @@ fn a_late_offer_caller_is_offered_the_video_the_callee_took() {
     };
     let tolk = Tolk::start("late-offer-video", &config(), ADMIN);
     let (a, b) = (MediaPeer::bind(CALLER_VIDEO), MediaPeer::bind(CALLEE_VIDEO));
-    let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
     let callee = Scenario::file("callee_video.xml")
         .port(CALLEE)
         .media_port(16420)
         .calls(1)
-        .key("video_port", CALLEE_VIDEO)
-        .message_log(&callee_log);
+        .key("video_port", CALLEE_VIDEO);
     let caller = Scenario::file("late_caller_video.xml")
         .calling("room", TOLK)
         .port(CALLER)
         .media_port(16430)
         .calls(1)
         .key("video_port", CALLER_VIDEO)
-        .message_log(&caller_log)
         .args(&["-d", "4000"]);
-    let call = tolk.sipp_call(&sipp, callee, caller);
+    let call = tolk.logged_call(&sipp, callee, caller);
 
     let mut relay = (None, None);
     wait_for(Duration::from_secs(10), || {
         relay = (
-            relay_video(&caller_log, CALLER_VIDEO),
-            relay_video(&callee_log, CALLEE_VIDEO),
+            relay_video(&call.caller_log, CALLER_VIDEO),
+            relay_video(&call.callee_log, CALLEE_VIDEO),
         );
         relay.0.is_some() && relay.1.is_some() && tolk.calls().to_string().contains("H264")
     });
     let (Some(to_a), Some(to_b)) = relay else {
         panic!("no video port for both legs\n{}", tolk.sipp_errors());
     };
-    let a_pt = offered_video_pt(&caller_log).expect("video in our offer to the caller");
+    let a_pt = offered_video_pt(&call.caller_log).expect("video in our offer to the caller");
 
-    let (at_b, at_a) = video_both_ways((&a, to_a, a_pt, 0xa0), (&b, to_b, B_PT, 0xb0), PACKETS);
-    assert_eq!(
-        at_b,
-        vec![(B_PT, 0xa0); PACKETS.into()],
-        "the caller's video at the callee\n{}",
-        tolk.sipp_errors()
+    tolk.assert_video_both_ways(
+        (&a, to_a, a_pt, 0xa0),
+        (&b, to_b, B_PT, 0xb0),
+        PACKETS,
+        "the caller's video at the callee",
     );
-    assert_eq!(at_a, vec![(a_pt, 0xb0); PACKETS.into()], "and back");
 
-    call.join().assert_success(&tolk);
-    tolk.assert_idle();
+    call.finish(&tolk);
 }

@@ -8,7 +8,7 @@ mod harness;
 
 use std::time::Duration;
 
-use harness::{NodeConfig, Scenario, Tolk, relay_addr, sdp_ports, video_both_ways, wait_for};
+use harness::{NodeConfig, Scenario, Tolk, relay_addr, sdp_ports, wait_for};
 use tolk_testkit::media_peer::MediaPeer;
 
 /// SIP and admin ports 41430-41434, media 16500-16699.
@@ -43,13 +43,11 @@ fn a_second_video_line_is_refused_while_the_main_video_flows() {
         MediaPeer::bind(SLIDES),
         MediaPeer::bind(CALLEE_VIDEO),
     );
-    let (caller_log, callee_log) = (tolk.dir.join("caller.msg"), tolk.dir.join("callee.msg"));
     let callee = Scenario::file("callee_video.xml")
         .port(CALLEE)
         .media_port(16630)
         .calls(1)
-        .key("video_port", CALLEE_VIDEO)
-        .message_log(&callee_log);
+        .key("video_port", CALLEE_VIDEO);
     let caller = Scenario::file("caller_main_and_slides.xml")
         .calling("room", TOLK)
         .port(CALLER)
@@ -57,15 +55,14 @@ fn a_second_video_line_is_refused_while_the_main_video_flows() {
         .calls(1)
         .key("video_port", MAIN)
         .key("slides_port", SLIDES)
-        .message_log(&caller_log)
         .args(&["-d", "4000"]);
-    let call = tolk.sipp_call(&sipp, callee, caller);
+    let call = tolk.logged_call(&sipp, callee, caller);
 
     let mut relay = (None, None);
     wait_for(Duration::from_secs(10), || {
         relay = (
-            relay_addr(&caller_log, "video", &[MAIN, SLIDES]),
-            relay_addr(&callee_log, "video", &[CALLEE_VIDEO]),
+            relay_addr(&call.caller_log, "video", &[MAIN, SLIDES]),
+            relay_addr(&call.callee_log, "video", &[CALLEE_VIDEO]),
         );
         relay.0.is_some() && relay.1.is_some() && tolk.calls().to_string().contains("H264")
     });
@@ -73,24 +70,21 @@ fn a_second_video_line_is_refused_while_the_main_video_flows() {
         panic!("no video port for both legs\n{}", tolk.sipp_errors());
     };
     assert_eq!(
-        sdp_ports(&callee_log, "video").len(),
+        sdp_ports(&call.callee_log, "video").len(),
         2,
         "the callee is offered one video line (and answers it)"
     );
 
-    let (at_b, at_a) = video_both_ways((&main, to_a, A_PT, 0xa0), (&b, to_b, B_PT, 0xb0), PACKETS);
-    assert_eq!(
-        at_b,
-        vec![(B_PT, 0xa0); PACKETS.into()],
-        "the main video at the callee\n{}",
-        tolk.sipp_errors()
+    tolk.assert_video_both_ways(
+        (&main, to_a, A_PT, 0xa0),
+        (&b, to_b, B_PT, 0xb0),
+        PACKETS,
+        "the main video at the callee",
     );
-    assert_eq!(at_a, vec![(A_PT, 0xb0); PACKETS.into()], "and back");
     assert!(
         slides.receive_rtp(1, Duration::from_millis(300)).is_empty(),
         "nothing is sent to the refused slides line"
     );
 
-    call.join().assert_success(&tolk);
-    tolk.assert_idle();
+    call.finish(&tolk);
 }
