@@ -74,6 +74,11 @@ pub enum Error {
     /// A command named a transaction or dialog that no longer exists.
     #[error("no such transaction or dialog")]
     NoSuchTransaction,
+    /// A request for a dialog that does not exist yet: the peer has sent
+    /// no response with a To tag (RFC 3261 section 12.1), so it could not
+    /// match the request to anything.
+    #[error("no dialog yet: the peer has sent no response with a To tag")]
+    NoDialogYet,
     /// A transport failed (socket, connection or TLS error).
     #[error("transport: {0}")]
     Transport(String),

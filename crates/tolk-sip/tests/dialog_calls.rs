@@ -167,6 +167,43 @@ fn info_update_message_and_options_inside_the_dialog() {
 }
 
 #[test]
+fn a_request_waits_for_the_early_dialog_and_then_reaches_it() {
+    let mut net = Net::new(6, 0.0, vec![addr(ALICE), addr(BOB)]);
+    let (mut alice, mut bob) = (ua(ALICE, 1), ua(BOB, 2));
+    let d = call_bob(&net, &mut alice);
+    let body = ("text/plain", Bytes::from_static(b"while ringing"));
+    // RFC 3261 12.1: no response with a To tag yet, so no dialog.
+    let early = alice.request(net.now, d, Method::Message, Some(body.clone()));
+    assert!(
+        matches!(early, Err(tolk_sip::Error::NoDialogYet)),
+        "{early:?}"
+    );
+    let ring = |bob: &mut UserAgent, now, e: &UaEvent| {
+        if let UaEvent::IncomingCall { dialog, .. } = e {
+            bob.answer(now, *dialog, 180, Bytes::new()).unwrap();
+        }
+    };
+    run(&mut net, &mut alice, &mut bob, ring, |a, _| {
+        a.iter().any(|e| matches!(e, UaEvent::Progress { .. }))
+    });
+    alice
+        .request(net.now, d, Method::Message, Some(body))
+        .unwrap();
+    let (_, b) = run(
+        &mut net,
+        &mut alice,
+        &mut bob,
+        |_, _, _| {},
+        |_, b| b.iter().any(|e| matches!(e, UaEvent::Request { .. })),
+    );
+    let seen = b.iter().any(|e| matches!(e, UaEvent::Request { dialog: Some(_), request, .. } if *request.method() == Method::Message));
+    assert!(
+        seen,
+        "the MESSAGE reached Bob inside the early dialog: {b:#?}"
+    );
+}
+
+#[test]
 fn out_of_dialog_options_is_answered_by_the_core_and_stray_requests_get_481() {
     let now = Net::new(1, 0.0, vec![]).now;
     let mut bob = ua(BOB, 2);

@@ -708,24 +708,28 @@ impl SipLegs {
         }
     }
 
-    /// Sends a MESSAGE with `body` inside `leg`'s dialog; its final
-    /// response arrives as [`SipInput::Answer`]. An error when the leg or
-    /// its dialog is gone.
+    /// Sends a MESSAGE with `body` inside `leg`'s dialog (early or
+    /// confirmed); its final response arrives as [`SipInput::Answer`].
+    /// [`tolk_sip::Error::NoSuchTransaction`] when the leg or its dialog
+    /// is gone, [`tolk_sip::Error::NoDialogYet`] while its peer has not
+    /// answered with a To tag.
     pub async fn message(
         &self,
         leg: LegId,
         content_type: String,
         body: Bytes,
-    ) -> Result<TransactionId, String> {
-        let dialog = self.legs.get(&leg).ok_or("the leg has ended")?.dialog;
+    ) -> Result<TransactionId, tolk_sip::Error> {
+        let dialog = self
+            .legs
+            .get(&leg)
+            .ok_or(tolk_sip::Error::NoSuchTransaction)?
+            .dialog;
         self.handle
             .with(move |ua, now| {
                 let body = (!body.is_empty()).then_some((content_type.as_str(), body));
                 ua.request(now, dialog, Method::Message, body)
             })
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())
+            .await?
     }
 
     async fn info(&self, dialog: DialogId, content_type: &'static str, body: Bytes) {

@@ -396,6 +396,8 @@ impl UserAgent {
 
     /// Sends `method` (UPDATE, INFO, MESSAGE, OPTIONS, ...) inside
     /// `dialog`; the answer arrives as [`super::UaEvent::Response`].
+    /// [`Error::NoDialogYet`] while no response with a To tag has made
+    /// the dialog (early or confirmed).
     pub fn request(
         &mut self,
         now: Instant,
@@ -419,6 +421,9 @@ impl UserAgent {
             .calls
             .get_mut(&dialog)
             .ok_or(Error::NoSuchTransaction)?;
+        if call.dialog.state == DialogState::Initial {
+            return Err(Error::NoDialogYet);
+        }
         let seq = call.dialog.next_seq();
         let refresh = (method == Method::Update)
             .then_some(())

@@ -1,7 +1,15 @@
 //! MESSAGE inside a call (RFC 3428 section 4 allows it in a dialog):
-//! relayed as a request in the other leg's dialog, and the final
-//! response that leg gives relayed back (481 when there is no other
-//! dialog any more, 408 when it does not answer).
+//! relayed as a request in the other leg's dialog, early or confirmed
+//! (RFC 3261 section 12: a ringing call's early dialog carries requests
+//! too), and the final response that leg gives relayed back (481 when
+//! there is no other dialog any more, 408 when it does not answer).
+//!
+//! While the callee rings without a dialog of its own (a 1xx with no To
+//! tag), the caller's early dialog with us exists but nothing on the far
+//! side could match a request: the answer is 480 Temporarily Unavailable
+//! (RFC 3261 section 21.4.18: the callee was reached but cannot take it
+//! now; the caller may send it again once the callee answers), never 481,
+//! which would tell the caller its own dialog is gone.
 
 use tolk_interwork::LegId;
 use tolk_sip::Request;
@@ -32,6 +40,10 @@ impl Bridge {
         match self.sip.message(other, content_type, body).await {
             Ok(out) => {
                 self.messages.insert(out, (id, request));
+            }
+            Err(tolk_sip::Error::NoDialogYet) => {
+                tracing::info!("in-call MESSAGE before the callee's dialog: 480");
+                self.answer_message(id, &request, 480, None).await;
             }
             Err(error) => {
                 tracing::info!(%error, "in-call MESSAGE not relayed: 481");
