@@ -9,7 +9,7 @@
 
 mod harness;
 
-use harness::{NodeConfig, Scenario, Tolk};
+use harness::{NodeConfig, Ports, Scenario, Tolk};
 
 /// SIP and admin ports 41400-41409, media 16000-16099.
 const TOLK: u16 = 41400;
@@ -75,64 +75,41 @@ fn in_call_messages_cross_the_bridge_and_their_answers_come_back() {
     tolk.assert_idle();
 }
 
-/// The ports of an early-dialog test's node and its peers: SIP and
-/// admin from `sip` (four in a row, in 42100-42199), media from `media`
-/// (a hundred, in 22000-23999), so that the tests run side by side.
-struct EarlyPorts {
-    tolk: u16,
-    admin: u16,
-    caller: u16,
-    callee: u16,
-    media: u16,
+/// A call between `callee_file` and `caller_file` through a node named
+/// `name` on `ports` (the audio ports are sipp's media ports); both must
+/// succeed and the node end idle.
+fn early_call(name: &str, ports: Ports, callee_file: &str, caller_file: &str) {
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let config = NodeConfig::new(ports.tolk, ports.admin, ports.relay)
+        .media_timeout(120)
+        .plain_peer("room", ports.callee, "")
+        .route("room", "peer:room")
+        .to_string();
+    let tolk = Tolk::start(name, &config, ports.admin);
+    let callee = Scenario::file(callee_file)
+        .port(ports.callee)
+        .media_port(ports.callee_audio)
+        .calls(1);
+    let caller = Scenario::file(caller_file)
+        .calling("room", ports.tolk)
+        .port(ports.caller)
+        .media_port(ports.caller_audio)
+        .calls(1);
+    tolk.sipp_call(&sipp, callee, caller)
+        .join()
+        .assert_success(&tolk);
+    tolk.assert_idle();
 }
 
-impl EarlyPorts {
-    fn new(sip: u16, media: u16) -> EarlyPorts {
-        EarlyPorts {
-            tolk: sip,
-            admin: sip + 1,
-            caller: sip + 2,
-            callee: sip + 3,
-            media,
-        }
-    }
-
-    fn config(&self) -> String {
-        let media = format!("{}-{}", self.media, self.media + 49);
-        NodeConfig::new(self.tolk, self.admin, &media)
-            .media_timeout(120)
-            .plain_peer("room", self.callee, "")
-            .route("room", "peer:room")
-            .to_string()
-    }
-
-    /// Runs `callee_file` and `caller_file` through a node named `name`;
-    /// both must succeed and the node end idle.
-    fn call(&self, name: &str, callee_file: &str, caller_file: &str) {
-        let Some(sipp) = tolk_testkit::peer("sipp") else {
-            return;
-        };
-        let tolk = Tolk::start(name, &self.config(), self.admin);
-        let callee = Scenario::file(callee_file)
-            .port(self.callee)
-            .media_port(self.media + 60)
-            .calls(1);
-        let caller = Scenario::file(caller_file)
-            .calling("room", self.tolk)
-            .port(self.caller)
-            .media_port(self.media + 70)
-            .calls(1);
-        tolk.sipp_call(&sipp, callee, caller)
-            .join()
-            .assert_success(&tolk);
-        tolk.assert_idle();
-    }
-}
+// Ports: SIP and admin 42100-42111, media 22000-22299.
 
 #[test]
 fn a_message_while_ringing_reaches_the_callee_in_its_early_dialog() {
-    EarlyPorts::new(42100, 22000).call(
+    early_call(
         "early-message",
+        Ports::at(42100, "22000-22049", 22060),
         "callee_early_message.xml",
         "caller_early_message.xml",
     );
@@ -140,8 +117,9 @@ fn a_message_while_ringing_reaches_the_callee_in_its_early_dialog() {
 
 #[test]
 fn a_message_from_the_ringing_callee_reaches_the_caller_in_its_early_dialog() {
-    EarlyPorts::new(42104, 22100).call(
+    early_call(
         "early-message-in",
+        Ports::at(42104, "22100-22149", 22160),
         "callee_early_message_out.xml",
         "caller_early_message_in.xml",
     );
@@ -149,8 +127,9 @@ fn a_message_from_the_ringing_callee_reaches_the_caller_in_its_early_dialog() {
 
 #[test]
 fn a_message_while_the_callee_rings_without_a_dialog_gets_480() {
-    EarlyPorts::new(42108, 22200).call(
+    early_call(
         "early-message-refused",
+        Ports::at(42108, "22200-22249", 22260),
         "callee_rings_without_tag.xml",
         "caller_early_message_refused.xml",
     );
