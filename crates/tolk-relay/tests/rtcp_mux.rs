@@ -3,9 +3,12 @@
 //! it, and a muxed endpoint keeps working when its peer stops muxing.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
+use support::{point_at, recv};
 use tolk_media::rtp::RtpBuilder;
 use tolk_relay::{EndpointSpec, IoMode, LegUpdate, Relay, RelayConfig, RtcpMux, SessionInfo, Side};
 
@@ -39,13 +42,6 @@ fn peer() -> UdpSocket {
     s
 }
 
-fn recv(s: &UdpSocket) -> Option<(Vec<u8>, SocketAddr)> {
-    let mut buf = [0u8; 2048];
-    s.recv_from(&mut buf)
-        .ok()
-        .map(|(n, from)| (buf[..n].to_vec(), from))
-}
-
 fn rtp() -> Vec<u8> {
     let mut buf = [0u8; 64];
     let n = RtpBuilder {
@@ -61,6 +57,35 @@ fn rtp() -> Vec<u8> {
 
 fn set_remote(relay: &Relay, info: &SessionInfo, side: Side, update: LegUpdate) {
     relay.update(info.id, side, update).unwrap();
+}
+
+/// Points the session's A leg at `a` for RTP and at `a_rtcp` for its own
+/// RTCP (A does not mux), and its B leg at `b`.
+fn a_without_mux(
+    relay: &Relay,
+    info: &SessionInfo,
+    (a, a_rtcp): (&UdpSocket, &UdpSocket),
+    b: &UdpSocket,
+) {
+    let a_update = LegUpdate {
+        remote: Some(a.local_addr().unwrap()),
+        remote_rtcp: Some(a_rtcp.local_addr().unwrap()),
+        rtcp_mux: Some(false),
+        ..Default::default()
+    };
+    set_remote(relay, info, Side::A, a_update);
+    point_at(relay, info.id, Side::B, b);
+}
+
+/// `packet`, sent from one socket to the relay's address, arrives
+/// unchanged at the other socket, from the relay's address there.
+fn crosses(
+    packet: &[u8],
+    (from, to): (&UdpSocket, SocketAddr),
+    (at, source): (&UdpSocket, SocketAddr),
+) {
+    from.send_to(packet, to).unwrap();
+    assert_eq!(recv(at), Some((packet.to_vec(), source)));
 }
 
 #[test]
@@ -95,28 +120,13 @@ fn a_declined_offer_binds_the_reserved_rtcp_port() {
         let info = relay
             .create_session(spec(RtcpMux::Offered), spec(RtcpMux::Muxed))
             .unwrap();
-        let a_update = LegUpdate {
-            remote: Some(a.local_addr().unwrap()),
-            remote_rtcp: Some(a_rtcp.local_addr().unwrap()),
-            rtcp_mux: Some(false),
-            ..Default::default()
-        };
-        set_remote(&relay, &info, Side::A, a_update);
-        let b_update = LegUpdate {
-            remote: Some(b.local_addr().unwrap()),
-            ..Default::default()
-        };
-        set_remote(&relay, &info, Side::B, b_update);
+        a_without_mux(&relay, &info, (&a, &a_rtcp), &b);
 
         // B's muxed RTCP leaves from A's RTCP port for A's RTCP address.
-        b.send_to(&RR, info.b.rtp).unwrap();
-        let (got, from) = recv(&a_rtcp).unwrap();
-        assert_eq!((got.as_slice(), from), (&RR[..], info.a.rtcp));
+        crosses(&RR, (&b, info.b.rtp), (&a_rtcp, info.a.rtcp));
         // A's RTCP port takes A's RTCP; RTP still crosses on the RTP port.
-        a_rtcp.send_to(&RR, info.a.rtcp).unwrap();
-        assert_eq!(recv(&b).unwrap(), (RR.to_vec(), info.b.rtp));
-        a.send_to(&rtp(), info.a.rtp).unwrap();
-        assert_eq!(recv(&b).unwrap(), (rtp(), info.b.rtp));
+        crosses(&RR, (&a_rtcp, info.a.rtcp), (&b, info.b.rtp));
+        crosses(&rtp(), (&a, info.a.rtp), (&b, info.b.rtp));
         relay.delete(info.id).unwrap();
         // All four ports back: a fresh pair on each leg fits again.
         let separate = spec(RtcpMux::Separate);
@@ -132,25 +142,11 @@ fn a_muxed_endpoint_serves_a_peer_that_stopped_muxing() {
         let info = relay.create_session(muxed, muxed).unwrap();
         // A re-offered without rtcp-mux: its RTCP comes from and goes to
         // its own RTCP port, while we keep our one port (a=rtcp names it).
-        let a_update = LegUpdate {
-            remote: Some(a.local_addr().unwrap()),
-            remote_rtcp: Some(a_rtcp.local_addr().unwrap()),
-            rtcp_mux: Some(false),
-            ..Default::default()
-        };
-        set_remote(&relay, &info, Side::A, a_update);
-        let b_update = LegUpdate {
-            remote: Some(b.local_addr().unwrap()),
-            ..Default::default()
-        };
-        set_remote(&relay, &info, Side::B, b_update);
+        a_without_mux(&relay, &info, (&a, &a_rtcp), &b);
 
-        a.send_to(&rtp(), info.a.rtp).unwrap();
-        assert_eq!(recv(&b).unwrap(), (rtp(), info.b.rtp));
-        a_rtcp.send_to(&RR, info.a.rtp).unwrap();
-        assert_eq!(recv(&b).unwrap(), (RR.to_vec(), info.b.rtp));
-        b.send_to(&RR, info.b.rtp).unwrap();
-        assert_eq!(recv(&a_rtcp).unwrap(), (RR.to_vec(), info.a.rtp));
+        crosses(&rtp(), (&a, info.a.rtp), (&b, info.b.rtp));
+        crosses(&RR, (&a_rtcp, info.a.rtp), (&b, info.b.rtp));
+        crosses(&RR, (&b, info.b.rtp), (&a_rtcp, info.a.rtp));
         let stats = relay.delete(info.id).unwrap();
         assert_eq!(stats.a.drops.total(), 0);
     }
