@@ -17,6 +17,9 @@ use tolk_relay::{
     SessionPolicy, Side, Verdict,
 };
 
+mod support;
+use support::point_at;
+
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
@@ -116,16 +119,7 @@ fn worker_path(io: IoMode, ports: (u16, u16)) -> f64 {
         rtcp_mux: tolk_relay::RtcpMux::Muxed,
     };
     let info = relay.create_session(spec, spec).unwrap();
-    relay
-        .update(
-            info.id,
-            Side::B,
-            LegUpdate {
-                remote: Some(b.local_addr().unwrap()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    point_at(&relay, info.id, Side::B, &b);
     let mut sink = [0u8; 2048];
     let mut send = |from: u16, count: u64| {
         let mut received = 0;

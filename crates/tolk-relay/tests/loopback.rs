@@ -2,6 +2,8 @@
 //! (tests/loopback/cases.rs) against the epoll and the io_uring workers.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 mod epoll {
     const IO: tolk_relay::IoMode = tolk_relay::IoMode::Epoll;
     const PORT_SHIFT: u16 = 0;

@@ -4,13 +4,16 @@
 //! SRTP implementation), then query and delete.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use tolk_media::rtp::{RtpBuilder, RtpPacket};
+use support::rtp;
+use tolk_media::rtp::RtpPacket;
 use tolk_relay::ng::{Limits, NgConfig, NgServer, Value};
 use tolk_relay::srtp::sdes::CryptoAttribute;
 use tolk_relay::srtp::{SrtpContext, SrtpKey, SrtpProfile, WebrtcSrtp};
@@ -119,19 +122,6 @@ fn relay_side(sdp: &str) -> (SocketAddr, Vec<CryptoAttribute>) {
         .map(|v| CryptoAttribute::parse(v).unwrap())
         .collect();
     (SocketAddr::from(([127, 0, 0, 1], port)), crypto)
-}
-
-fn rtp(seq: u16, ssrc: u32, payload: &[u8]) -> ([u8; 1500], usize) {
-    let mut buf = [0u8; 1500];
-    let n = RtpBuilder {
-        sequence_number: seq,
-        ssrc,
-        payload,
-        ..Default::default()
-    }
-    .write_to(&mut buf)
-    .unwrap();
-    (buf, n)
 }
 
 fn text(v: &Value, key: &str) -> String {

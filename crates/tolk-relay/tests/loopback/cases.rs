@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use tolk_media::rtp::{RtpBuilder, RtpPacket};
+use tolk_media::rtp::RtpPacket;
 use tolk_relay::srtp::{SrtpContext, SrtpKey, SrtpProfile, WebrtcSrtp};
 use tolk_relay::{
     DropReason, EndpointSpec, Event, LegKeys, LegUpdate, Relay, RelayConfig, SessionInfo,
@@ -14,6 +14,7 @@ use tolk_relay::{
 };
 
 use super::{IO, PORT_SHIFT};
+use crate::support::{point_at, recv, rtp};
 
 const LOCALHOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
@@ -50,40 +51,11 @@ fn spec(rtcp_mux: bool) -> EndpointSpec {
 fn session(relay: &Relay, a: &UdpSocket, b: &UdpSocket) -> SessionInfo {
     let info = relay.create_session(spec(true), spec(true)).unwrap();
     for (side, peer) in [(Side::A, a), (Side::B, b)] {
-        let remote = Some(peer.local_addr().unwrap());
-        relay
-            .update(
-                info.id,
-                side,
-                LegUpdate {
-                    remote,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        point_at(relay, info.id, side, peer);
     }
     info
 }
 
-fn rtp(seq: u16, ssrc: u32, payload: &[u8]) -> ([u8; 1500], usize) {
-    let mut buf = [0u8; 1500];
-    let n = RtpBuilder {
-        sequence_number: seq,
-        ssrc,
-        payload,
-        ..Default::default()
-    }
-    .write_to(&mut buf)
-    .unwrap();
-    (buf, n)
-}
-
-fn recv(s: &UdpSocket) -> Option<(Vec<u8>, SocketAddr)> {
-    let mut buf = [0u8; 2048];
-    s.recv_from(&mut buf)
-        .ok()
-        .map(|(n, from)| (buf[..n].to_vec(), from))
-}
 
 fn key(b: u8) -> SrtpKey {
     SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[b; 16], &[b; 14]).unwrap()
@@ -220,16 +192,7 @@ fn rtcp_pair_on_one_leg_mux_on_the_other() {
             },
         )
         .unwrap();
-    relay
-        .update(
-            info.id,
-            Side::B,
-            LegUpdate {
-                remote: Some(b.local_addr().unwrap()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    point_at(&relay, info.id, Side::B, &b);
     let rr = [0x80, 201, 0, 1, 0, 0, 0, 9];
     // A's RTCP port -> B's muxed port.
     a_rtcp.send_to(&rr, info.a.rtcp).unwrap();
@@ -284,16 +247,7 @@ fn ipv6_endpoints() {
     };
     let info = relay.create_session(spec(true), v6).unwrap();
     assert!(info.b.rtp.is_ipv6());
-    relay
-        .update(
-            info.id,
-            Side::B,
-            LegUpdate {
-                remote: Some(b.local_addr().unwrap()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    point_at(&relay, info.id, Side::B, &b);
     let (buf, n) = rtp(1, 1, b"v4 to v6");
     a.send_to(&buf[..n], info.a.rtp).unwrap();
     let (got, from) = recv(&b).unwrap();
