@@ -304,6 +304,23 @@ fn assert_paced(events: &[(&Arrived, TelephoneEvent)], press: Duration) {
     );
 }
 
+/// Checks that the three end packets of a press arrived spaced, one per
+/// packet time (RFC 4733 section 2.5.1.4), not back to back: 40 ms from
+/// the first to the last when on time, at least one packet time allowed
+/// for a busy machine.
+fn assert_ends_spaced(events: &[(&Arrived, TelephoneEvent)]) {
+    let ends: Vec<Instant> = events
+        .iter()
+        .filter(|(_, e)| e.end)
+        .map(|(a, _)| a.at)
+        .collect();
+    let spread = ends[ends.len() - 1].duration_since(ends[0]);
+    assert!(
+        spread >= PACKET_TIME,
+        "the three end packets arrived within {spread:?}"
+    );
+}
+
 #[test]
 fn rfc4733_crosses_a_transcoded_call_both_ways() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
@@ -440,6 +457,7 @@ fn an_info_press_reaches_an_rfc4733_callee_paced_on_a_transcoded_call() {
     );
     let events = assert_one_press(&at_b, OPUS_EVENTS, 5, 200 * 48);
     assert_paced(&events, Duration::from_millis(200));
+    assert_ends_spaced(&events);
 }
 
 #[test]
@@ -456,6 +474,7 @@ fn an_info_press_replaces_passed_through_audio_one_packet_at_a_time() {
     );
     let events = assert_one_press(&at_b, PCMU_EVENTS, 5, 1600);
     assert_paced(&events, Duration::from_millis(200));
+    assert_ends_spaced(&events);
     // In place of the audio: as many packets out as in, ten updates
     // (the tenth final) and two more final packets.
     assert_eq!(at_b.len(), sent, "packets added or lost");

@@ -43,8 +43,8 @@ impl EventGenerator {
     }
 
     /// Every packet for an event of `duration` ticks starting at `start`,
-    /// in send order, one packet time apart (the end repeats excepted, which
-    /// may be sent back to back). Events longer than [`MAX_SEGMENT`] are
+    /// in send order, one packet time apart (the end repeats included,
+    /// RFC 4733 section 2.5.1.4). Events longer than [`MAX_SEGMENT`] are
     /// split into segments with their own timestamps; each full segment
     /// ends with an update of duration 0xFFFF (RFC 4733 2.5.1.3).
     pub fn packets(&self, code: u8, volume: u8, start: u32, duration: u32) -> Vec<EventPacket> {

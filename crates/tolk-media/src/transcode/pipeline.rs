@@ -307,17 +307,11 @@ impl AudioPipeline {
                 .extend(generator.packets(code, volume, start, ticks));
         }
         if let Some(event) = self.events_out.pop_front() {
-            // RFC 4733: the event replaces the audio it overlaps; the end
-            // repeats go out with the last update.
+            // RFC 4733: the event replaces the audio it overlaps, one
+            // packet per frame; the end repeats too, one packet time
+            // apart (section 2.5.1.4), so that a burst of loss cannot take
+            // all three.
             self.send_event(event)?;
-            while let Some(end) = (event.event.end)
-                .then(|| self.events_out.front().copied())
-                .flatten()
-                .filter(|e| e.event.end)
-            {
-                self.events_out.pop_front();
-                self.send_event(end)?;
-            }
         } else {
             let mut payload = std::mem::take(&mut self.payload);
             payload.clear();

@@ -182,8 +182,9 @@ fn back_to_back_digits_get_their_own_timestamps() {
         .map(|p| (p.payload()[0], p.timestamp().wrapping_sub(u32::MAX - 1000)))
         .collect();
     starts.dedup();
-    // Three 20 ms updates per 60 ms digit: the second starts 480 ticks on.
-    assert_eq!(starts, [(1, 0), (2, 480)]);
+    // Three 20 ms updates and two more end packets, a frame each, per
+    // 60 ms digit: the second starts five frames (800 ticks) on.
+    assert_eq!(starts, [(1, 0), (2, 800)]);
 }
 
 #[test]
@@ -245,8 +246,13 @@ fn inserted_digits_replace_audio_and_end_three_times() {
             )
         })
         .collect();
-    assert_eq!(audio.len(), 5, "{summary:?}");
-    assert_eq!(audio[0].timestamp().wrapping_sub(u32::MAX - 1000), 5 * 960);
+    // The end repeats each take a frame of their own (RFC 4733 section
+    // 2.5.1.4: spaced by the packet time, not back to back), so the
+    // audio resumes seven frames in.
+    let kinds: Vec<u8> = parsed.iter().map(|p| p.payload_type()).collect();
+    assert_eq!(kinds, [101, 101, 101, 101, 101, 101, 101, 111, 111, 111]);
+    assert_eq!(audio.len(), 3, "{summary:?}");
+    assert_eq!(audio[0].timestamp().wrapping_sub(u32::MAX - 1000), 7 * 960);
     let seqs: Vec<u16> = parsed.iter().map(|p| p.sequence_number()).collect();
     assert!(seqs.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
 }
