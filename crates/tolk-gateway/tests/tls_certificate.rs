@@ -3,13 +3,10 @@
 
 mod harness;
 
-use std::io::Write;
-use std::net::TcpStream;
 use std::process::Command;
-use std::sync::Arc;
 
 use harness::*;
-use tolk_sip::transport::tls::{Identity, client_config};
+use tolk_sip::transport::tls::Identity;
 
 #[test]
 fn the_tls_listener_serves_the_configured_certificate() {
@@ -36,24 +33,7 @@ fn the_tls_listener_serves_the_configured_certificate() {
 
     // A client trusting only the configured certificate completes the
     // handshake, and the certificate it was shown is that one.
-    let trusted = client_config(std::slice::from_ref(&identity.cert)).expect("client config");
-    let name = "127.0.0.1".try_into().expect("server name");
-    let connection =
-        rustls::ClientConnection::new(Arc::clone(&trusted), name).expect("client connection");
-    let socket = TcpStream::connect("127.0.0.1:29231").expect("TLS listener");
-    socket
-        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
-        .expect("timeout");
-    let mut stream = rustls::StreamOwned::new(connection, socket);
-    stream
-        .write_all(b"\r\n\r\n")
-        .expect("handshake with the configured certificate");
-    stream.flush().expect("flush");
-    let served = stream
-        .conn
-        .peer_certificates()
-        .and_then(|chain| chain.first())
-        .expect("a served certificate");
+    let served = served_certificate(29231, &identity.cert);
     assert_eq!(served.as_ref(), identity.cert.as_ref());
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -2,8 +2,9 @@
 //! configuration ([`config`]), a `tolk run` child and its admin API
 //! ([`node`]), the ports of a call between two sipp peers ([`ports`]),
 //! sipp peers in its temp dir ([`sipp`]), raw SIP over UDP ([`sip`]),
-//! counting the node's resources back to zero ([`idle`]), a test tone
-//! ([`tone`]) and video both ways ([`video`]). Each test binary uses a
+//! counting the node's resources back to zero ([`idle`]), the
+//! certificate a TLS listener serves ([`tls`]), a test tone ([`tone`])
+//! and video both ways ([`video`]). Each test binary uses a
 //! part of it.
 #![allow(dead_code, unused_imports)]
 
@@ -13,6 +14,7 @@ pub mod node;
 pub mod ports;
 pub mod sip;
 pub mod sipp;
+pub mod tls;
 pub mod tone;
 pub mod video;
 
@@ -24,6 +26,7 @@ pub use sip::{
     sdp_ports,
 };
 pub use sipp::{LoggedCall, Outcome, Scenario, SippCall};
+pub use tls::served_certificate;
 pub use tolk_testkit::poll::wait_for;
 pub use tolk_testkit::process::Running;
 pub use tone::{mu_law, tone};
