@@ -2,14 +2,13 @@
 //! `tolk config check` and `tolk run` started from another working
 //! directory find a TLS listener's certificate and key next to the file.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::Duration;
+mod harness;
 
-use tolk_sip::transport::tls::{Identity, client_config};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use harness::{Running, served_certificate};
+use tolk_sip::transport::tls::Identity;
 
 /// SIP over TLS and admin ports 41410-41411, media 16200-16249.
 const TLS: u16 = 41410;
@@ -41,13 +40,16 @@ fn tolk(cwd: &Path) -> Command {
     command
 }
 
-struct Stopped(Child);
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// `tolk config check FILE` run from `cwd`: its exit code and what it
+/// wrote to stderr.
+fn config_check(cwd: &Path, file: &Path) -> (Option<i32>, String) {
+    let output = tolk(cwd)
+        .args(["config", "check"])
+        .arg(file)
+        .output()
+        .expect("runs tolk");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
 }
 
 #[test]
@@ -59,68 +61,27 @@ fn certificate_paths_are_relative_to_the_config_file() {
     let path = write_config(&dir, &identity, "key.pem");
 
     // Checked from a directory that holds no certificate.
-    let check = tolk(&elsewhere)
-        .args(["config", "check"])
-        .arg(&path)
-        .output()
-        .expect("runs tolk");
-    assert_eq!(
-        check.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    let (code, stderr) = config_check(&elsewhere, &path);
+    assert_eq!(code, Some(0), "{stderr}");
 
     // A key missing next to the file is named by its place there.
     let missing = write_config(&dir, &identity, "gone.pem");
-    let check = tolk(&elsewhere)
-        .args(["config", "check"])
-        .arg(&missing)
-        .output()
-        .expect("runs tolk");
-    let stderr = String::from_utf8_lossy(&check.stderr);
-    assert_eq!(check.status.code(), Some(1));
+    let (code, stderr) = config_check(&elsewhere, &missing);
+    assert_eq!(code, Some(1));
     let expected = dir.join("conf/tls/gone.pem").display().to_string();
     assert!(stderr.contains(&expected), "{stderr}");
 
     // Run from that other directory, the listener serves the certificate.
     let path = write_config(&dir, &identity, "key.pem");
-    let mut child = tolk(&elsewhere)
-        .args(["run", "--config"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts tolk");
-    let stdout = child.stdout.take().expect("stdout");
-    let _running = Stopped(child);
-    let mut lines = BufReader::new(stdout).lines();
-    let ready = lines
-        .by_ref()
-        .take(20)
-        .map_while(Result::ok)
-        .any(|line| line.starts_with("tolk: ready"));
-    assert!(ready, "tolk run did not report ready");
-    std::thread::spawn(move || lines.for_each(drop));
+    let _running = Running::spawn_ready(
+        tolk(&elsewhere)
+            .args(["run", "--config"])
+            .arg(&path)
+            .stderr(Stdio::null()),
+        "tolk: ready",
+    );
 
-    let trusted = client_config(std::slice::from_ref(&identity.cert)).expect("client config");
-    let name = "127.0.0.1".try_into().expect("server name");
-    let connection =
-        rustls::ClientConnection::new(Arc::clone(&trusted), name).expect("client connection");
-    let socket = TcpStream::connect(("127.0.0.1", TLS)).expect("TLS listener");
-    socket
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("timeout");
-    let mut stream = rustls::StreamOwned::new(connection, socket);
-    stream
-        .write_all(b"\r\n\r\n")
-        .expect("handshake with the configured certificate");
-    stream.flush().expect("flush");
-    let served = stream
-        .conn
-        .peer_certificates()
-        .and_then(|chain| chain.first())
-        .expect("a served certificate");
+    let served = served_certificate(TLS, &identity.cert);
     assert_eq!(served.as_ref(), identity.cert.as_ref());
     std::fs::remove_dir_all(&dir).ok();
 }
