@@ -6,18 +6,16 @@
 //! in one private network namespace; tshark on its loopback counts the RTP
 //! packets of every flow.
 
-use std::collections::BTreeMap;
+mod harness;
+
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tolk_testkit::baresip::{Baresip, BaresipAccount};
-use tolk_testkit::capture::{self, Capture};
-use tolk_testkit::netns::Netns;
-use tolk_testkit::poll::wait_for;
-use tolk_testkit::process::Running;
+use harness::{NodeConfig, Running, Scene, wait_for};
+use tolk_testkit::baresip::BaresipAccount;
+use tolk_testkit::capture::{self, packets_between as packets};
 
 /// A call lasts this long; at 50 packets/s each way that is 250.
 const CALL_SECS: u32 = 5;
@@ -48,110 +46,17 @@ impl Ports {
     }
 }
 
-fn gateway_config(ports: &Ports) -> String {
-    format!(
-        r#"
-[[listen]]
-transport = "udp"
-address = "127.0.0.1:{sip}"
-
-[admin]
-address = "127.0.0.1:{admin}"
-
-[media]
-address = "127.0.0.1"
-ports = "{media}-{media_end}"
-
-[registrar]
-domains = ["127.0.0.1"]
-
-[[peer]]
-name = "plain"
-address = "127.0.0.1:{plain}"
-media = {{ srtp = "off" }}
-
-[[route]]
-user = "^echo$"
-target = "echo"
-
-[[route]]
-user = "^plain$"
-target = "peer:plain"
-
-[[route]]
-user = ".+"
-target = "registrar"
-"#,
-        plain = ports.sip + 50,
-        sip = ports.sip,
-        admin = ports.admin,
-        media = ports.media,
-        media_end = ports.media + 99,
-    )
-}
-
-/// A namespace with the gateway running in it, and a scratch directory.
-struct Scene {
-    dir: PathBuf,
-    _tolk: Running,
-    netns: Netns,
-}
-
-impl Scene {
-    fn start(name: &str, ports: &Ports) -> Option<Scene> {
-        Self::start_with(name, &gateway_config(ports))
-    }
-
-    /// A scene whose gateway runs `config`.
-    fn start_with(name: &str, config: &str) -> Option<Scene> {
-        let netns = Netns::new()?;
-        tolk_testkit::peer("baresip")?;
-        let dir = std::env::temp_dir().join(format!("tolk-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("tolk.toml");
-        std::fs::write(&path, config).expect("config");
-        let tolk = Running::spawn_ready(
-            netns
-                .command(env!("CARGO_BIN_EXE_tolk"))
-                .args(["run", "--config"])
-                .arg(&path),
-            "tolk: ready",
-        );
-        Some(Scene {
-            dir,
-            _tolk: tolk,
-            netns,
-        })
-    }
-
-    fn phone(&self, account: &BaresipAccount) -> Baresip {
-        Baresip::configure(&self.dir.join(&account.user), account).expect("baresip present")
-    }
-
-    fn capture(&self) -> Capture {
-        Capture::start(&self.netns, &self.dir.join("call.pcapng")).expect("tshark present")
-    }
-}
-
-impl Drop for Scene {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            std::fs::remove_dir_all(&self.dir).ok();
-        }
-    }
-}
-
-/// RTP packets from ports in `from` to ports in `to`.
-fn packets(
-    flows: &BTreeMap<(SocketAddr, SocketAddr), u64>,
-    from: &RangeInclusive<u16>,
-    to: &RangeInclusive<u16>,
-) -> u64 {
-    flows
-        .iter()
-        .filter(|((src, dst), _)| from.contains(&src.port()) && to.contains(&dst.port()))
-        .map(|(_, n)| n)
-        .sum()
+/// The gateway of a scenario: the echo, the plain-RTP peer `plain` (a
+/// sipp callee 50 SIP ports up) and the registrar.
+fn gateway_config(ports: &Ports) -> NodeConfig {
+    let media = format!("{}-{}", ports.media, ports.media + 99);
+    NodeConfig::new(ports.sip, ports.admin, &media)
+        // The default: these calls are never silent.
+        .media_timeout(60)
+        .plain_peer("plain", ports.sip + 50, "")
+        .route("^echo$", "echo")
+        .route("^plain$", "peer:plain")
+        .route(".+", "registrar")
 }
 
 fn rtp_range(account: &BaresipAccount) -> RangeInclusive<u16> {
@@ -159,7 +64,7 @@ fn rtp_range(account: &BaresipAccount) -> RangeInclusive<u16> {
 }
 
 fn echo_call(name: &str, mediaenc: Option<&str>, ports: Ports) {
-    let Some(scene) = Scene::start(name, &ports) else {
+    let Some(scene) = Scene::start(name, &gateway_config(&ports)) else {
         return;
     };
     let alice = ports.phone(0, "alice", mediaenc);
@@ -225,7 +130,7 @@ fn baresip_calls_a_registered_baresip_through_the_relay() {
         admin: 28230,
         media: 35800,
     };
-    let Some(scene) = Scene::start("baresip-registrar", &ports) else {
+    let Some(scene) = Scene::start("baresip-registrar", &gateway_config(&ports)) else {
         return;
     };
     let registrar: SocketAddr = ([127, 0, 0, 1], ports.sip).into();
@@ -278,7 +183,7 @@ fn baresip_with_mandatory_sdes_reaches_a_plain_rtp_sipp() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let Some(scene) = Scene::start("baresip-sdes-plain", &ports) else {
+    let Some(scene) = Scene::start("baresip-sdes-plain", &gateway_config(&ports)) else {
         return;
     };
     // The plain-RTP callee: sipp answering RTP/AVP and echoing the media.
@@ -373,12 +278,8 @@ fn baresip_registers_by_answering_the_digest_challenge() {
     // the MD5 one after it: offer MD5 alone.
     let users = r#"users = [{ user = "bob", password = "builder" }, { user = "eve", password = "right" }]
 digest_algorithms = ["MD5"]"#;
-    let config = gateway_config(&ports).replacen(
-        "domains = [\"127.0.0.1\"]\n",
-        &format!("domains = [\"127.0.0.1\"]\n{users}\n"),
-        1,
-    );
-    let Some(scene) = Scene::start_with("baresip-digest", &config) else {
+    let config = gateway_config(&ports).registrar(&format!("domains = [\"127.0.0.1\"]\n{users}\n"));
+    let Some(scene) = Scene::start("baresip-digest", &config) else {
         return;
     };
     let registrar: SocketAddr = ([127, 0, 0, 1], ports.sip).into();

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -90,4 +91,18 @@ pub fn rtp_flows(file: &Path) -> BTreeMap<(SocketAddr, SocketAddr), u64> {
         }
     }
     flows
+}
+
+/// The RTP packets in `flows` (see [`rtp_flows`]) from ports in `from`
+/// to ports in `to`.
+pub fn packets_between(
+    flows: &BTreeMap<(SocketAddr, SocketAddr), u64>,
+    from: &RangeInclusive<u16>,
+    to: &RangeInclusive<u16>,
+) -> u64 {
+    flows
+        .iter()
+        .filter(|((src, dst), _)| from.contains(&src.port()) && to.contains(&dst.port()))
+        .map(|(_, n)| n)
+        .sum()
 }

@@ -7,6 +7,7 @@ use std::fmt;
 /// A `tolk.toml` under construction; [`fmt::Display`] writes it.
 pub struct NodeConfig {
     sip: u16,
+    listeners: String,
     admin: u16,
     ports: String,
     media_timeout_secs: u32,
@@ -21,12 +22,26 @@ impl NodeConfig {
     pub fn new(sip: u16, admin: u16, ports: &str) -> NodeConfig {
         NodeConfig {
             sip,
+            listeners: String::new(),
             admin,
             ports: ports.to_owned(),
             media_timeout_secs: 3,
             registrar: "domains = [\"127.0.0.1\"]\n".to_owned(),
             extra: String::new(),
         }
+    }
+
+    /// Its admin API port.
+    pub fn admin_port(&self) -> u16 {
+        self.admin
+    }
+
+    /// A further SIP listener: `transport` (`tcp`, `tls`) on `port`.
+    pub fn listen(mut self, transport: &str, port: u16) -> NodeConfig {
+        self.listeners.push_str(&format!(
+            "\n[[listen]]\ntransport = \"{transport}\"\naddress = \"127.0.0.1:{port}\"\n"
+        ));
+        self
     }
 
     /// Calls silent for `secs` end: long for tests whose calls hold.
@@ -68,6 +83,7 @@ impl fmt::Display for NodeConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let NodeConfig {
             sip,
+            listeners,
             admin,
             ports,
             media_timeout_secs,
@@ -83,7 +99,7 @@ drain_timeout_secs = 20
 [[listen]]
 transport = "udp"
 address = "127.0.0.1:{sip}"
-
+{listeners}
 [admin]
 address = "127.0.0.1:{admin}"
 

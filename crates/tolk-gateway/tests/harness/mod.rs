@@ -1,17 +1,18 @@
 //! What the gateway's interop tests share, one concept a file: a node's
 //! configuration ([`config`]), a `tolk run` child and its admin API
-//! ([`node`]), the ports of a call between two sipp peers ([`ports`]),
-//! sipp peers in its temp dir ([`sipp`]), raw SIP over UDP ([`sip`]),
-//! counting the node's resources back to zero ([`idle`]), the
-//! certificate a TLS listener serves ([`tls`]), a test tone ([`tone`])
-//! and video both ways ([`video`]). Each test binary uses a
-//! part of it.
+//! ([`node`]), the same in a private network namespace ([`scene`]), the
+//! ports of a call between two sipp peers ([`ports`]), sipp peers in
+//! its temp dir ([`sipp`]), raw SIP over UDP ([`sip`]), counting the
+//! node's resources back to zero ([`idle`]), the certificate a TLS
+//! listener serves ([`tls`]), a test tone ([`tone`]) and video both ways
+//! ([`video`]). Each test binary uses a part of it.
 #![allow(dead_code, unused_imports)]
 
 pub mod config;
 pub mod idle;
 pub mod node;
 pub mod ports;
+pub mod scene;
 pub mod sip;
 pub mod sipp;
 pub mod tls;
@@ -21,6 +22,7 @@ pub mod video;
 pub use config::NodeConfig;
 pub use node::{Tolk, both_legs_flow, config, peer_route};
 pub use ports::Ports;
+pub use scene::Scene;
 pub use sip::{
     await_relay_addr, final_response, header, in_dialog, invite, relay_addr, relay_addrs, request,
     sdp_ports,
