@@ -5,18 +5,16 @@
 //! the TLS handshake and encrypted SIP both ways on the TLS port, and the
 //! RTP of the call both ways; the admin API shows the call gone afterwards.
 
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
+mod harness;
+
 use std::ops::RangeInclusive;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tolk_testkit::baresip::{Baresip, BaresipAccount};
-use tolk_testkit::capture::{self, Capture};
-use tolk_testkit::netns::Netns;
-use tolk_testkit::poll::wait_for;
-use tolk_testkit::process::Running;
+use harness::{NodeConfig, Scene, wait_for};
+use tolk_testkit::baresip::BaresipAccount;
+use tolk_testkit::capture::{self, packets_between as packets};
 
 /// Gateway SIP over UDP; its TLS listener is the next port.
 const SIP_UDP: u16 = 28300;
@@ -31,43 +29,13 @@ const CALL_SECS: u32 = 5;
 /// Packets each way that prove the media flowed for most of the call.
 const MIN_PACKETS: u64 = 150;
 
-fn gateway_config() -> String {
-    format!(
-        r#"
-[[listen]]
-transport = "udp"
-address = "127.0.0.1:{SIP_UDP}"
-
-[[listen]]
-transport = "tls"
-address = "127.0.0.1:{SIP_TLS}"
-
-[admin]
-address = "127.0.0.1:{ADMIN}"
-
-[media]
-address = "127.0.0.1"
-ports = "{}-{}"
-
-[[route]]
-user = "^echo$"
-target = "echo"
-"#,
-        MEDIA.start(),
-        MEDIA.end(),
-    )
-}
-
-/// `GET path` on the admin API inside `netns` (the test itself runs
-/// outside it, so curl runs in it).
-fn admin_get(netns: &Netns, path: &str) -> String {
-    let output = netns
-        .command("curl")
-        .args(["-s", "-m", "5", &format!("http://127.0.0.1:{ADMIN}{path}")])
-        .stderr(Stdio::null())
-        .output()
-        .expect("runs curl");
-    String::from_utf8_lossy(&output.stdout).into_owned()
+fn gateway_config() -> NodeConfig {
+    let media = format!("{}-{}", MEDIA.start(), MEDIA.end());
+    NodeConfig::new(SIP_UDP, ADMIN, &media)
+        // The default: this call is never silent.
+        .media_timeout(60)
+        .listen("tls", SIP_TLS)
+        .route("^echo$", "echo")
 }
 
 /// TLS records of the capture on the gateway's TLS port, as (source port,
@@ -104,42 +72,14 @@ fn tls_records(pcap: &Path) -> Vec<(u16, String)> {
         .collect()
 }
 
-/// RTP packets from ports in `from` to ports in `to`.
-fn packets(
-    flows: &BTreeMap<(SocketAddr, SocketAddr), u64>,
-    from: &RangeInclusive<u16>,
-    to: &RangeInclusive<u16>,
-) -> u64 {
-    flows
-        .iter()
-        .filter(|((src, dst), _)| from.contains(&src.port()) && to.contains(&dst.port()))
-        .map(|(_, n)| n)
-        .sum()
-}
-
 #[test]
 fn baresip_calls_the_echo_target_over_tls() {
-    let Some(netns) = Netns::new() else {
+    let (Some(_), Some(_)) = (tolk_testkit::peer("tshark"), tolk_testkit::peer("curl")) else {
         return;
     };
-    let (Some(_), Some(_), Some(_)) = (
-        tolk_testkit::peer("baresip"),
-        tolk_testkit::peer("tshark"),
-        tolk_testkit::peer("curl"),
-    ) else {
+    let Some(scene) = Scene::start("baresip-tls", &gateway_config()) else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!("tolk-baresip-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let config = dir.join("tolk.toml");
-    std::fs::write(&config, gateway_config()).expect("config");
-    let tolk = Running::spawn_ready(
-        netns
-            .command(env!("CARGO_BIN_EXE_tolk"))
-            .args(["run", "--config"])
-            .arg(&config),
-        "tolk: ready",
-    );
 
     let account = BaresipAccount {
         user: "alice".into(),
@@ -150,14 +90,14 @@ fn baresip_calls_the_echo_target_over_tls() {
         password: None,
         auto_answer: false,
     };
-    let phone = Baresip::configure(&dir.join("alice"), &account).expect("baresip present");
-    let pcap = dir.join("call.pcapng");
-    let filter = format!("udp or tcp port {SIP_TLS}");
-    let capture = Capture::start_filtered(&netns, &pcap, &filter).expect("tshark present");
+    let phone = scene.phone(&account);
+    let capture = scene.capture_filtered(&format!("udp or tcp port {SIP_TLS}"));
     let dial = format!("/dial sip:echo@127.0.0.1:{SIP_TLS};transport=tls");
-    let status = phone.run(&netns, &[&dial], CALL_SECS);
+    let status = phone.run(&scene.netns, &[&dial], CALL_SECS);
     let ended = wait_for(Duration::from_secs(5), || {
-        admin_get(&netns, "/metrics").contains("\ntolk_active_calls 0\n")
+        scene
+            .admin_get("/metrics")
+            .contains("\ntolk_active_calls 0\n")
     });
     let pcap = capture.finish();
     let log = phone.log();
@@ -190,12 +130,10 @@ fn baresip_calls_the_echo_target_over_tls() {
         "RTP sent {sent}, echoed back {received}; flows {flows:?}\n{log}"
     );
 
-    let metrics = admin_get(&netns, "/metrics");
+    let metrics = scene.admin_get("/metrics");
     assert!(ended, "call still active after baresip hung up:\n{metrics}");
     assert!(
         metrics.contains("\ntolk_call_setups_total 1\n"),
         "{metrics}"
     );
-    drop(tolk);
-    std::fs::remove_dir_all(&dir).ok();
 }
