@@ -4,20 +4,14 @@
 //! bad command with an `error-reason`.
 #![allow(clippy::unwrap_used)]
 
+mod harness;
+
 use std::net::UdpSocket;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use harness::ng_relay;
+
 const NG: &str = "127.0.0.1:30950";
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Sends `<cookie> <body>` and returns the reply body; retries while the relay starts.
 fn ng(socket: &UdpSocket, cookie: &str, body: &str) -> String {
@@ -58,22 +52,7 @@ fn relay_port(reply: &str) -> u16 {
 
 #[test]
 fn ng_offer_answer_media_delete() {
-    let _relay = Running(
-        Command::new(env!("CARGO_BIN_EXE_tolk"))
-            .args([
-                "relay",
-                "--ng",
-                NG,
-                "--ports",
-                "30600-30699",
-                "--workers",
-                "1",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _relay = ng_relay(NG, "30600-30699");
     let control = UdpSocket::bind("127.0.0.1:0").unwrap();
     control
         .set_read_timeout(Some(Duration::from_millis(300)))

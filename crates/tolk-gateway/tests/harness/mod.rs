@@ -4,14 +4,16 @@
 //! ports of a call between two sipp peers ([`ports`]), sipp peers in
 //! its temp dir ([`sipp`]), raw SIP over UDP ([`sip`]), counting the
 //! node's resources back to zero ([`idle`]), the certificate a TLS
-//! listener serves ([`tls`]), a test tone ([`tone`]) and video both ways
-//! ([`video`]). Each test binary uses a part of it.
+//! listener serves ([`tls`]), a test tone ([`tone`]), video both ways
+//! ([`video`]) and `tolk relay` on its own ([`relay`]). Each test binary
+//! uses a part of it.
 #![allow(dead_code, unused_imports)]
 
 pub mod config;
 pub mod idle;
 pub mod node;
 pub mod ports;
+pub mod relay;
 pub mod scene;
 pub mod sip;
 pub mod sipp;
@@ -22,6 +24,7 @@ pub mod video;
 pub use config::NodeConfig;
 pub use node::{Tolk, both_legs_flow, config, peer_route};
 pub use ports::Ports;
+pub use relay::ng_relay;
 pub use scene::Scene;
 pub use sip::{
     await_relay_addr, final_response, header, in_dialog, invite, relay_addr, relay_addrs, request,
