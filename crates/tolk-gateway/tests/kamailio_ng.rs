@@ -6,12 +6,15 @@
 //! is not installed.
 #![allow(clippy::unwrap_used)]
 
+mod harness;
+
 use std::net::UdpSocket;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use harness::{Running, ng_relay};
 use tolk_relay::ng::{Limits, Value};
 
 const KAMAILIO: u16 = 30960;
@@ -19,15 +22,6 @@ const NG: u16 = 30961;
 const UAS: u16 = 30962;
 const UAC: u16 = 30963;
 const MODULES: &str = "/usr/lib/x86_64-linux-gnu/kamailio/modules";
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A process started in its own process group, which is ended as a whole:
 /// Kamailio forks worker processes even in the foreground, and killing only
@@ -139,23 +133,7 @@ fn kamailio_rtpengine_module_drives_tolk_relay() {
     let cfg = dir.join("kamailio.cfg");
     std::fs::write(&cfg, config()).unwrap();
 
-    let ng = format!("127.0.0.1:{NG}");
-    let _relay = Running(
-        Command::new(env!("CARGO_BIN_EXE_tolk"))
-            .args([
-                "relay",
-                "--ng",
-                &ng,
-                "--ports",
-                "30700-30799",
-                "--workers",
-                "1",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _relay = ng_relay(&format!("127.0.0.1:{NG}"), "30700-30799");
     std::thread::sleep(Duration::from_millis(500));
     let _kamailio = Group(
         Command::new(kamailio)
@@ -171,34 +149,20 @@ fn kamailio_rtpengine_module_drives_tolk_relay() {
             .unwrap(),
     );
     std::thread::sleep(Duration::from_secs(2));
-    let uas = sipp(
+    let (uas, uac, target) = (
+        UAS.to_string(),
+        UAC.to_string(),
+        format!("127.0.0.1:{KAMAILIO}"),
+    );
+    let _uas = Running::spawn(&mut sipp(
         &sipp_bin,
         &dir,
-        &["-sn", "uas", "-p", &UAS.to_string(), "-m", "5"],
-    )
-    .spawn()
-    .unwrap();
-    let _uas = Running(uas);
-    let target = format!("127.0.0.1:{KAMAILIO}");
-    let uac = sipp(
-        &sipp_bin,
-        &dir,
-        &[
-            "-sn",
-            "uac",
-            &target,
-            "-p",
-            &UAC.to_string(),
-            "-m",
-            "5",
-            "-r",
-            "5",
-            "-s",
-            "test",
-        ],
-    )
-    .status()
-    .unwrap();
+        &["-sn", "uas", "-p", &uas, "-m", "5"],
+    ));
+    let calls = [
+        "-sn", "uac", &target, "-p", &uac, "-m", "5", "-r", "5", "-s", "test",
+    ];
+    let uac = sipp(&sipp_bin, &dir, &calls).status().unwrap();
     assert!(uac.success(), "sipp calls through Kamailio failed: {uac}");
 
     let stats = statistics();
