@@ -438,3 +438,58 @@ fn late_offer_gets_its_answer_in_the_users_ack() {
     });
     assert_eq!(ack_body.as_deref(), Some(ANSWER));
 }
+
+#[test]
+fn a_call_placed_under_an_id_chosen_beforehand_runs_under_it() {
+    let mut net = Net::new(7, 0.0, vec![addr(ALICE), addr(BOB)]);
+    let (mut alice, mut bob) = (ua(ALICE, 7), ua(BOB, 507));
+    // Another task takes the id first; the user agent's own ids never clash with it.
+    let ids = alice.dialog_ids();
+    let chosen = ids.next();
+    alice.place(net.now, chosen, invite_bob(OFFER));
+    let own = alice.invite(net.now, invite_bob(OFFER)).unwrap();
+    assert_ne!(own, chosen);
+    let (a, b) = run(&mut net, &mut alice, &mut bob, answer_calls, |a, _| {
+        a.iter()
+            .filter(|e| matches!(e, UaEvent::Answered { .. }))
+            .count()
+            == 2
+    });
+    assert!(
+        a.iter()
+            .any(|e| matches!(e, UaEvent::Answered { dialog, .. } if *dialog == chosen)),
+        "{a:?}"
+    );
+    // Bob learns where each INVITE came from: Alice's transport address.
+    let sources: Vec<Target> = b
+        .iter()
+        .filter_map(|e| match e {
+            UaEvent::IncomingCall { source, .. } => Some(*source),
+            _ => None,
+        })
+        .collect();
+    let alice_udp = Target {
+        transport: Transport::Udp,
+        addr: addr(ALICE),
+    };
+    assert_eq!(sources, vec![alice_udp, alice_udp]);
+}
+
+#[test]
+fn a_call_that_cannot_be_placed_ends_with_503_under_its_id() {
+    let net = Net::new(8, 0.0, vec![addr(ALICE), addr(BOB)]);
+    let mut alice = ua(ALICE, 8);
+    let id = alice.dialog_ids().next();
+    // No local address for TCP: the INVITE cannot be sent.
+    let mut invite = invite_bob(OFFER);
+    invite.target.transport = Transport::Tcp;
+    alice.place(net.now, id, invite);
+    assert_eq!(
+        alice.poll_event(),
+        Some(UaEvent::Terminated {
+            dialog: id,
+            reason: EndReason::Rejected(503),
+        })
+    );
+    assert!(alice.dialog(id).is_none());
+}

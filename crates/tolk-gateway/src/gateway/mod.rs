@@ -42,6 +42,7 @@ use tokio::task::JoinHandle;
 use tolk_interwork::LegEvent;
 use tolk_relay::{Relay, RelayConfig, SessionPolicy};
 use tolk_sip::Method;
+use tolk_sip::dialog::DialogIds;
 use tolk_sip::transport::tls::{self, Identity};
 use tolk_sip::transport::{Driver, DriverConfig, Transport};
 use tolk_sip::ua::{UaConfig, UaEvent, UserAgent};
@@ -102,7 +103,7 @@ impl Gateway {
     /// Binds every listener and starts serving on the current runtime.
     pub async fn start(self) -> Result<Running, GatewayError> {
         let config = Arc::new(self.config);
-        let (handle, events) = start_sip(&config).await?;
+        let (handle, dialog_ids, events) = start_sip(&config).await?;
         let range = config
             .media
             .port_range()
@@ -138,7 +139,7 @@ impl Gateway {
             .collect();
         let relay_events = relay_events(&relay);
         let (dtmf_tx, dtmf) = mpsc::unbounded_channel();
-        let mut sip = SipLegs::new(handle);
+        let mut sip = SipLegs::new(handle, dialog_ids);
         let reoffers = sip
             .take_retries()
             .unwrap_or_else(|| mpsc::unbounded_channel().1);
@@ -217,6 +218,7 @@ async fn start_sip(
 ) -> Result<
     (
         tolk_sip::transport::DriverHandle<UserAgent>,
+        DialogIds,
         mpsc::UnboundedReceiver<UaEvent>,
     ),
     GatewayError,
@@ -251,9 +253,12 @@ async fn start_sip(
     // Fresh tags, branches and Call-IDs on every start: a restarted node
     // must not reuse the identifiers of its previous life.
     ua_config.layer.seed = rand::random();
-    Driver::spawn(UserAgent::new(ua_config), driver)
+    let ua = UserAgent::new(ua_config);
+    let dialog_ids = ua.dialog_ids();
+    let (handle, events) = Driver::spawn(ua, driver)
         .await
-        .map_err(|e| GatewayError::Sip(e.to_string()))
+        .map_err(|e| GatewayError::Sip(e.to_string()))?;
+    Ok((handle, dialog_ids, events))
 }
 
 /// The TLS listener's certificate: the configured PEM files, else a
@@ -356,30 +361,26 @@ async fn sip_event(bridge: &mut Bridge, event: UaEvent) {
             bridge.message(id, request).await;
         }
         SipInput::Request(id, request) => {
-            let handle = bridge.sip.handle().clone();
             let response = match request.method() {
                 Method::Register => bridge.registrar.answer(Instant::now(), &request),
                 _ => None,
             };
-            let _ = match response {
-                Some(response) => {
-                    handle
-                        .with(move |ua, now| ua.respond_with(now, id, response))
-                        .await
-                }
-                None => {
-                    // A REGISTER whose answer cannot even be built (no
-                    // usable To, Call-ID or CSeq) is malformed.
-                    let code = if *request.method() == Method::Register {
-                        400
-                    } else {
-                        200
-                    };
-                    handle
-                        .with(move |ua, now| ua.respond(now, id, code, None))
-                        .await
-                }
+            // A REGISTER whose answer cannot even be built (no usable To,
+            // Call-ID or CSeq) is malformed.
+            let code = if *request.method() == Method::Register {
+                400
+            } else {
+                200
             };
+            let queued = bridge.sip.handle().send(move |ua, now| {
+                let _ = match response {
+                    Some(response) => ua.respond_with(now, id, response),
+                    None => ua.respond(now, id, code, None),
+                };
+            });
+            if queued.is_err() {
+                tracing::warn!("the SIP user agent has stopped");
+            }
         }
     }
 }

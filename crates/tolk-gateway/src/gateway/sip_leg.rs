@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
@@ -12,7 +13,7 @@ use tolk_interwork::{
     MEDIA_CONTROL_CONTENT_TYPE, MediaWarning, Party, cause_for_status, status_for_cause,
 };
 use tolk_sdp::SessionDescription;
-use tolk_sip::dialog::DialogId;
+use tolk_sip::dialog::{DialogId, DialogIds};
 use tolk_sip::message::names;
 use tolk_sip::transaction::TransactionId;
 use tolk_sip::transport::{DriverHandle, Target};
@@ -92,6 +93,7 @@ struct SipLeg {
 #[derive(Debug)]
 pub struct SipLegs {
     handle: DriverHandle<UserAgent>,
+    dialog_ids: DialogIds,
     legs: HashMap<LegId, SipLeg>,
     by_dialog: HashMap<DialogId, LegId>,
     /// How legs ended, until the bridge takes it.
@@ -104,10 +106,11 @@ pub struct SipLegs {
 
 impl SipLegs {
     /// The adapter over a running user agent.
-    pub fn new(handle: DriverHandle<UserAgent>) -> Self {
+    pub fn new(handle: DriverHandle<UserAgent>, dialog_ids: DialogIds) -> Self {
         let (retry_tx, retry_rx) = mpsc::unbounded_channel();
         SipLegs {
             handle,
+            dialog_ids,
             legs: HashMap::new(),
             by_dialog: HashMap::new(),
             endings: HashMap::new(),
@@ -167,6 +170,7 @@ impl SipLegs {
                 dialog,
                 request,
                 sdp,
+                source,
             } => {
                 let offer = match parse_body(&sdp) {
                     Ok(offer) => offer,
@@ -176,20 +180,17 @@ impl SipLegs {
                         return SipInput::Handled;
                     }
                 };
-                // The transport source, not the spoofable Via sent-by.
-                let source = self
-                    .handle
-                    .with(move |ua, _| ua.dialog(dialog).map(|d| d.peer().addr))
-                    .await
-                    .ok()
-                    .flatten();
                 let event = LegEvent::Incoming {
                     from: party(request.headers().from().ok().map(|f| f.uri.to_string())),
                     to: party(Some(request.uri_str().to_owned())),
                     offer,
                 };
                 let leg = self.new_leg(dialog, Some(request), Bytes::new());
-                SipInput::Incoming { leg, event, source }
+                SipInput::Incoming {
+                    leg,
+                    event,
+                    source: Some(source.addr),
+                }
             }
             UaEvent::Progress { dialog, response } => match self.by_dialog.get(&dialog) {
                 Some(&leg) => match parse_body(response.body()) {
@@ -207,10 +208,9 @@ impl SipLegs {
                     _ => {
                         // The UA has ACKed, so the dialog is up: BYE it and
                         // forget the leg (its Terminated is of no interest).
-                        let _ = self
-                            .handle
-                            .with(move |ua, now| ua.hangup(now, dialog))
-                            .await;
+                        self.run(move |ua, now| {
+                            let _ = ua.hangup(now, dialog);
+                        });
                         self.by_dialog.remove(&dialog);
                         self.legs.remove(&leg);
                         let ending = LegEnding {
@@ -238,10 +238,9 @@ impl SipLegs {
                     // A late-offer call without an answer has no media:
                     // BYE (RFC 3261 section 13.2.2.4) and end the call.
                     _ if late_offer => {
-                        let _ = self
-                            .handle
-                            .with(move |ua, now| ua.hangup(now, dialog))
-                            .await;
+                        self.run(move |ua, now| {
+                            let _ = ua.hangup(now, dialog);
+                        });
                         self.by_dialog.remove(&dialog);
                         self.legs.remove(&leg);
                         SipInput::Leg(
@@ -286,17 +285,15 @@ impl SipLegs {
                             _ => Bytes::new(),
                         };
                         let code = if offer.is_empty() { 488 } else { 200 };
-                        let _ = self
-                            .handle
-                            .with(move |ua, now| ua.answer(now, dialog, code, offer))
-                            .await;
+                        self.run(move |ua, now| {
+                            let _ = ua.answer(now, dialog, code, offer);
+                        });
                         SipInput::Handled
                     }
                     Err(_) => {
-                        let _ = self
-                            .handle
-                            .with(move |ua, now| ua.answer(now, dialog, 400, Bytes::new()))
-                            .await;
+                        self.run(move |ua, now| {
+                            let _ = ua.answer(now, dialog, 400, Bytes::new());
+                        });
                         let _ = request;
                         SipInput::Handled
                     }
@@ -454,11 +451,11 @@ impl SipLegs {
     /// Places the outgoing call `invite`; returns its new leg.
     pub async fn dial(&mut self, invite: Invite) -> Result<LegId, String> {
         let offer = invite.sdp.clone();
-        let dialog = self
-            .handle
-            .with(move |ua, now| ua.invite(now, invite))
-            .await
-            .map_err(|e| e.to_string())?
+        // The id is ours before the user agent has sent the INVITE: a
+        // call that cannot be placed ends with an event like any other.
+        let dialog = self.dialog_ids.next();
+        self.handle
+            .send(move |ua, now| ua.place(now, dialog, invite))
             .map_err(|e| e.to_string())?;
         Ok(self.new_leg(dialog, None, offer))
     }
@@ -481,21 +478,29 @@ impl SipLegs {
     }
 
     async fn reject_dialog(&self, dialog: DialogId, response: tolk_sip::message::ResponseBuilder) {
-        let _ = self
-            .handle
-            .with(move |ua, now| {
-                let tag = ua.dialog(dialog)?.local_tag().to_owned();
-                let response = response.to_tag(&tag).build().ok()?;
-                ua.reject_with(now, dialog, response).ok()
-            })
-            .await;
+        self.run(move |ua, now| {
+            let Some(tag) = ua.dialog(dialog).map(|d| d.local_tag().to_owned()) else {
+                return;
+            };
+            if let Ok(response) = response.to_tag(&tag).build() {
+                let _ = ua.reject_with(now, dialog, response);
+            }
+        });
     }
 
     async fn respond(&self, id: TransactionId, code: u16, body: Option<(&'static str, Bytes)>) {
-        let _ = self
-            .handle
-            .with(move |ua, now| ua.respond(now, id, code, body))
-            .await;
+        self.run(move |ua, now| {
+            let _ = ua.respond(now, id, code, body);
+        });
+    }
+
+    /// Queues `command` on the user agent without waiting for it: what
+    /// it leads to comes back as events, and the bridge goes on with
+    /// other calls meanwhile.
+    fn run(&self, command: impl FnOnce(&mut UserAgent, Instant) + Send + 'static) {
+        if self.handle.send(command).is_err() {
+            tracing::warn!("the SIP user agent has stopped");
+        }
     }
 
     /// Carries out `command` on `leg`'s dialog. Commands for a leg that
@@ -514,10 +519,9 @@ impl SipLegs {
                 if !sdp.is_empty() {
                     state.local_sdp = sdp.clone();
                 }
-                let _ = self
-                    .handle
-                    .with(move |ua, now| ua.answer(now, dialog, code, sdp))
-                    .await;
+                self.run(move |ua, now| {
+                    let _ = ua.answer(now, dialog, code, sdp);
+                });
             }
             LegCommand::Answer { answer } => {
                 // An offer-less INVITE: this 2xx offers, the ACK answers.
@@ -527,10 +531,9 @@ impl SipLegs {
                 }
                 let sdp = sdp_body(&answer);
                 state.local_sdp = sdp.clone();
-                let _ = self
-                    .handle
-                    .with(move |ua, now| ua.answer(now, dialog, 200, sdp))
-                    .await;
+                self.run(move |ua, now| {
+                    let _ = ua.answer(now, dialog, 200, sdp);
+                });
             }
             LegCommand::Reoffer { offer } => {
                 let sdp = sdp_body(&offer);
@@ -543,10 +546,9 @@ impl SipLegs {
                 state.local_sdp = sdp.clone();
                 match state.pending_update.take() {
                     Some(PendingUpdate::Reinvite) => {
-                        let _ = self
-                            .handle
-                            .with(move |ua, now| ua.answer(now, dialog, 200, sdp))
-                            .await;
+                        self.run(move |ua, now| {
+                            let _ = ua.answer(now, dialog, 200, sdp);
+                        });
                     }
                     Some(PendingUpdate::Update(id)) => {
                         self.respond(id, 200, Some((SDP, sdp))).await
@@ -558,10 +560,9 @@ impl SipLegs {
                 let code = status_for_cause(cause).unwrap_or(488);
                 match state.pending_update.take() {
                     Some(PendingUpdate::Reinvite) => {
-                        let _ = self
-                            .handle
-                            .with(move |ua, now| ua.answer(now, dialog, code, Bytes::new()))
-                            .await;
+                        self.run(move |ua, now| {
+                            let _ = ua.answer(now, dialog, code, Bytes::new());
+                        });
                     }
                     Some(PendingUpdate::Update(id)) => self.respond(id, code, None).await,
                     None => {}
@@ -583,10 +584,9 @@ impl SipLegs {
                         .unwrap_or_default();
                     self.reject(leg, code, headers).await;
                 } else {
-                    let _ = self
-                        .handle
-                        .with(move |ua, now| ua.hangup(now, dialog))
-                        .await;
+                    self.run(move |ua, now| {
+                        let _ = ua.hangup(now, dialog);
+                    });
                 }
             }
             LegCommand::Dial { .. } => {}
@@ -608,10 +608,9 @@ impl SipLegs {
         let dialog = state.dialog;
         match state.pending_update.take() {
             Some(PendingUpdate::Reinvite) => {
-                let _ = self
-                    .handle
-                    .with(move |ua, now| ua.answer(now, dialog, 491, Bytes::new()))
-                    .await;
+                self.run(move |ua, now| {
+                    let _ = ua.answer(now, dialog, 491, Bytes::new());
+                });
             }
             Some(PendingUpdate::Update(id)) => self.respond(id, 491, None).await,
             None => {}
@@ -733,10 +732,9 @@ impl SipLegs {
     }
 
     async fn info(&self, dialog: DialogId, content_type: &'static str, body: Bytes) {
-        let _ = self
-            .handle
-            .with(move |ua, now| ua.request(now, dialog, Method::Info, Some((content_type, body))))
-            .await;
+        self.run(move |ua, now| {
+            let _ = ua.request(now, dialog, Method::Info, Some((content_type, body)));
+        });
     }
 }
 

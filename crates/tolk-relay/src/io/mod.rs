@@ -310,6 +310,39 @@ impl Relay {
         self.settle_session(info, placement, pending.await)
     }
 
+    /// [`Relay::create_session_async`] for an owner that does not wait
+    /// for the worker (a signalling loop serving many calls): the
+    /// session's local endpoints at once, its sockets bound, and a
+    /// future that resolves when the worker has taken the session over.
+    /// Updates and the delete may be sent before then: they reach the
+    /// worker after it. A failed handover frees the session's ports and
+    /// forgets it.
+    pub fn start_session(
+        self: &Arc<Self>,
+        a: EndpointSpec,
+        b: EndpointSpec,
+    ) -> Result<(
+        SessionInfo,
+        impl Future<Output = Result<()>> + Send + 'static,
+    )> {
+        let (info, placement, pending) = self.hand_over(a, b)?;
+        lock(&self.placements).insert(info.id, placement);
+        let relay = Arc::clone(self);
+        let id = info.id;
+        let handover = async move {
+            let answer = pending.await.and_then(|r| r);
+            if answer.is_err() {
+                // Unless the owner has deleted it meanwhile (which frees the ports).
+                let placement = lock(&relay.placements).remove(&id);
+                if let Some(placement) = placement {
+                    relay.release(&placement);
+                }
+            }
+            answer
+        };
+        Ok((info, handover))
+    }
+
     /// Binds a new session's sockets and sends it to a worker.
     fn hand_over(
         &self,
@@ -410,7 +443,20 @@ impl Relay {
         id: SessionId,
         updates: impl IntoIterator<Item = (Side, LegUpdate)>,
     ) -> Result<()> {
-        self.send_updates(id, updates)?.await?
+        self.send_legs_update(id, updates)?.await
+    }
+
+    /// [`Relay::update_legs_async`] for an owner that does not wait for
+    /// the worker: checked and sent now, the future resolves with the
+    /// worker's verdict. The next command for the session reaches the
+    /// worker after this one.
+    pub fn send_legs_update(
+        &self,
+        id: SessionId,
+        updates: impl IntoIterator<Item = (Side, LegUpdate)>,
+    ) -> Result<impl Future<Output = Result<()>> + Send + 'static> {
+        let pending = self.send_updates(id, updates)?;
+        Ok(async move { pending.await? })
     }
 
     fn send_update(

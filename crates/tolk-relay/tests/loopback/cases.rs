@@ -378,3 +378,60 @@ fn a_deleted_sessions_ports_are_free_at_once() {
         UdpSocket::bind(port).expect("the relay closed the socket");
     }
 }
+
+/// Polls `future` on this thread until it resolves (at most 5 s).
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        assert!(std::time::Instant::now() < deadline, "the worker never answered");
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_session_started_without_waiting_takes_updates_sent_before_its_handover() {
+    let relay = std::sync::Arc::new(relay(46700, 46709));
+    let (a, b) = (peer(), peer());
+    let (info, handover) = relay.start_session(spec(true), spec(true)).unwrap();
+    let remote = |peer: &UdpSocket| LegUpdate {
+        remote: Some(peer.local_addr().unwrap()),
+        ..Default::default()
+    };
+    // Sent before anyone waited for the worker: it reaches the worker after the session.
+    let updated = relay
+        .send_legs_update(info.id, [(Side::A, remote(&a)), (Side::B, remote(&b))])
+        .unwrap();
+    assert_eq!(relay.session_count(), 1);
+    block_on(handover).unwrap();
+    block_on(updated).unwrap();
+    for (seq, (from, to, at)) in [(&a, &b, info.a.rtp), (&b, &a, info.b.rtp)]
+        .into_iter()
+        .enumerate()
+    {
+        let (buf, n) = rtp(seq as u16, 0xA + seq as u32, &[seq as u8; 160]);
+        from.send_to(&buf[..n], at).unwrap();
+        let (got, _) = recv(to).expect("forwarded");
+        assert_eq!(&got[..], &buf[..n]);
+    }
+    let stats = relay.delete(info.id).unwrap();
+    assert_eq!(stats.a.forwarded + stats.b.forwarded, 2);
+    assert_eq!(relay.session_count(), 0);
+    // The session's sockets are closed.
+    for port in [info.a.rtp, info.b.rtp] {
+        UdpSocket::bind(port).unwrap();
+    }
+}

@@ -17,6 +17,21 @@ use crate::transport::{Target, Transport};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DialogId(pub(crate) u64);
 
+/// Hands out fresh [`DialogId`]s; shared by a [`crate::ua::UserAgent`]
+/// and whoever places calls through it from another task, so that a
+/// call's id is known before the user agent has run the command that
+/// places it (see [`crate::ua::UserAgent::place`]).
+#[derive(Debug, Clone, Default)]
+pub struct DialogIds(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl DialogIds {
+    /// An id no dialog of this user agent had or will have.
+    pub fn next(&self) -> DialogId {
+        // Starts at 1: ids read as dialog-1, dialog-2...
+        DialogId(1 + self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
 impl std::fmt::Display for DialogId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "dialog-{}", self.0)

@@ -152,6 +152,19 @@ impl<C: SansIo> DriverHandle<C> {
             .map_err(|_| Error::Transport("driver stopped".into()))
     }
 
+    /// Queues `command` to run on the core inside the driver task, like
+    /// [`DriverHandle::with`], without waiting for it: for commands whose
+    /// outcome comes back as events, so a caller handling many calls is
+    /// never held up by one. Commands run in the order they were queued.
+    pub fn send(
+        &self,
+        command: impl FnOnce(&mut C, Instant) + Send + 'static,
+    ) -> Result<(), Error> {
+        self.commands
+            .send(Box::new(command))
+            .map_err(|_| Error::Transport("driver stopped".into()))
+    }
+
     /// The bound address of `transport` (with the real port when 0 was asked).
     pub fn local_addr(&self, transport: Transport) -> Option<SocketAddr> {
         self.locals

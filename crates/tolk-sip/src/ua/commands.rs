@@ -44,6 +44,26 @@ impl UserAgent {
     /// expect [`super::UaEvent::Progress`], [`super::UaEvent::Answered`]
     /// (the ACK is sent for you) or [`super::UaEvent::Terminated`].
     pub fn invite(&mut self, now: Instant, invite: Invite) -> Result<DialogId, Error> {
+        let id = self.new_dialog_id();
+        self.invite_as(now, id, invite)?;
+        Ok(id)
+    }
+
+    /// Places a call under `id`, taken from [`UserAgent::dialog_ids`]
+    /// beforehand (a caller in another task need not wait for the id).
+    /// An INVITE that cannot be sent ends the call at once with
+    /// [`super::UaEvent::Terminated`] and [`super::EndReason::Rejected`]
+    /// 503 (refused by us), as if a proxy had refused it.
+    pub fn place(&mut self, now: Instant, id: DialogId, invite: Invite) {
+        if self.invite_as(now, id, invite).is_err() {
+            self.events.push_back(super::UaEvent::Terminated {
+                dialog: id,
+                reason: super::EndReason::Rejected(503),
+            });
+        }
+    }
+
+    fn invite_as(&mut self, now: Instant, id: DialogId, invite: Invite) -> Result<(), Error> {
         let transport = invite.target.transport;
         let contact = self
             .contact(transport)
@@ -85,7 +105,6 @@ impl UserAgent {
         }
         let request = b.build()?;
         let tx = self.layer.send_request(now, request, invite.target)?;
-        let id = self.new_dialog_id();
         self.insert_call(id, dialog);
         if let Some(call) = self.calls.get_mut(&id) {
             call.pending_out = Some((tx, 1));
@@ -95,7 +114,7 @@ impl UserAgent {
         }
         self.client_txs.insert(tx, (Some(id), Purpose::Invite));
         self.pump(now);
-        Ok(id)
+        Ok(())
     }
 
     /// Answers the INVITE (or re-INVITE) pending in `dialog` with `code`:

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::dialog::DialogId;
 use crate::message::{Request, Response};
 use crate::transaction::TransactionId;
+use crate::transport::Target;
 
 /// Why a dialog ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +44,9 @@ pub enum UaEvent {
         request: Request,
         /// Its body (the SDP offer; empty for a late offer).
         sdp: Bytes,
+        /// Where it came from: the transport source, not the Via's
+        /// (spoofable) sent-by.
+        source: Target,
     },
     /// A provisional response to our INVITE (180, 183 ...). A reliable
     /// one (RFC 3262) has been PRACKed by the core, except when its SDP

@@ -80,6 +80,7 @@ impl UserAgent {
                         dialog: d,
                         request,
                         sdp,
+                        source,
                     });
                 }
                 Err(_) => self.reply(now, id, &request, 400),

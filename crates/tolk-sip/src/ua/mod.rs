@@ -91,7 +91,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::dialog::{Dialog, DialogId};
+use crate::dialog::{Dialog, DialogId, DialogIds};
 use crate::message::{Message, Request, Response};
 use crate::transaction::{LayerConfig, TransactionId, TransactionLayer};
 use crate::transport::{Target, Transmit, Transport};
@@ -206,7 +206,7 @@ struct Call {
 pub struct UserAgent {
     layer: TransactionLayer,
     config: UaConfig,
-    next_dialog: u64,
+    dialog_ids: DialogIds,
     /// Boxed: the map keeps the buckets of its busiest moment, and an
     /// empty bucket then costs a pointer instead of a whole call.
     calls: HashMap<DialogId, Box<Call>>,
@@ -224,7 +224,7 @@ impl UserAgent {
         UserAgent {
             layer: TransactionLayer::new(config.layer.clone()),
             config,
-            next_dialog: 1,
+            dialog_ids: DialogIds::default(),
             calls: HashMap::new(),
             by_tags: HashMap::new(),
             client_txs: HashMap::new(),
@@ -318,9 +318,13 @@ impl UserAgent {
     }
 
     fn new_dialog_id(&mut self) -> DialogId {
-        let id = DialogId(self.next_dialog);
-        self.next_dialog += 1;
-        id
+        self.dialog_ids.next()
+    }
+
+    /// The allocator of this user agent's dialog ids, for
+    /// [`UserAgent::place`] from another task.
+    pub fn dialog_ids(&self) -> DialogIds {
+        self.dialog_ids.clone()
     }
 
     /// Our Contact for `transport`: `<sip:user@addr;transport=...>`.
