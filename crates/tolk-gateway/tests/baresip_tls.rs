@@ -34,7 +34,7 @@ fn gateway_config() -> NodeConfig {
     NodeConfig::new(SIP_UDP, ADMIN, &media)
         // The default: this call is never silent.
         .media_timeout(60)
-        .listen("tls", SIP_TLS)
+        .listen("tls", SIP_TLS, "")
         .route("^echo$", "echo")
 }
 

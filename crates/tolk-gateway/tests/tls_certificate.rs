@@ -16,20 +16,15 @@ fn the_tls_listener_serves_the_configured_certificate() {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert, identity.cert_pem()).expect("cert");
     std::fs::write(&key, identity.key_pem()).expect("key");
-    let tls = format!(
-        "\n[[listen]]\ntransport = \"tls\"\naddress = \"127.0.0.1:29231\"\n\
-         certificate = \"{}\"\nprivate_key = \"{}\"\n",
+    let files = format!(
+        "certificate = \"{}\"\nprivate_key = \"{}\"",
         cert.display(),
         key.display()
     );
-    let text = config(
-        29230,
-        29303,
-        "52300-52399",
-        "[[route]]\ntarget = \"echo\"\n",
-    )
-    .replacen("[admin]", &format!("{tls}\n[admin]"), 1);
-    let _tolk = Tolk::start("tls-cert", &text, 29303);
+    let config = NodeConfig::new(29230, 29303, "52300-52399")
+        .listen("tls", 29231, &files)
+        .with("[[route]]\ntarget = \"echo\"\n");
+    let _tolk = Tolk::run("tls-cert", &config);
 
     // A client trusting only the configured certificate completes the
     // handshake, and the certificate it was shown is that one.

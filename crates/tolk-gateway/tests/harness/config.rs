@@ -11,6 +11,7 @@ pub struct NodeConfig {
     admin: u16,
     ports: String,
     media_timeout_secs: u32,
+    ring_timeout_secs: Option<u32>,
     registrar: String,
     extra: String,
 }
@@ -26,6 +27,7 @@ impl NodeConfig {
             admin,
             ports: ports.to_owned(),
             media_timeout_secs: 3,
+            ring_timeout_secs: None,
             registrar: "domains = [\"127.0.0.1\"]\n".to_owned(),
             extra: String::new(),
         }
@@ -36,11 +38,18 @@ impl NodeConfig {
         self.admin
     }
 
-    /// A further SIP listener: `transport` (`tcp`, `tls`) on `port`.
-    pub fn listen(mut self, transport: &str, port: u16) -> NodeConfig {
+    /// A further SIP listener: `transport` (`tcp`, `tls`) on `port`,
+    /// with `settings` as further lines of it (a TLS certificate).
+    pub fn listen(mut self, transport: &str, port: u16, settings: &str) -> NodeConfig {
         self.listeners.push_str(&format!(
-            "\n[[listen]]\ntransport = \"{transport}\"\naddress = \"127.0.0.1:{port}\"\n"
+            "\n[[listen]]\ntransport = \"{transport}\"\naddress = \"127.0.0.1:{port}\"\n{settings}\n"
         ));
+        self
+    }
+
+    /// Calls that ring for `secs` without an answer are cancelled.
+    pub fn ring_timeout(mut self, secs: u32) -> NodeConfig {
+        self.ring_timeout_secs = Some(secs);
         self
     }
 
@@ -87,14 +96,18 @@ impl fmt::Display for NodeConfig {
             admin,
             ports,
             media_timeout_secs,
+            ring_timeout_secs,
             registrar,
             extra,
         } = self;
+        let ring =
+            ring_timeout_secs.map_or(String::new(), |secs| format!("ring_timeout_secs = {secs}"));
         write!(
             f,
             r#"
 [node]
 drain_timeout_secs = 20
+{ring}
 
 [[listen]]
 transport = "udp"

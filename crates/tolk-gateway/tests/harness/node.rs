@@ -54,6 +54,11 @@ impl Tolk {
         tolk
     }
 
+    /// Starts `tolk run` with `config` (see [`Tolk::start`]).
+    pub fn run(name: &str, config: &super::NodeConfig) -> Tolk {
+        Tolk::start(name, &config.to_string(), config.admin_port())
+    }
+
     /// One request to the admin API; the whole response, head and body.
     pub fn http(&self, method: &str, path: &str) -> String {
         let mut stream =
