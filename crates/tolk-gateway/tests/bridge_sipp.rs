@@ -16,10 +16,9 @@ fn a_registered_callee_gets_the_callers_media_through_the_relay() {
         return;
     };
     let routes = "[[route]]\nuser = \".+\"\ntarget = \"registrar\"\n";
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-reg",
-        &config(27320, 27381, "31000-31099", routes),
-        27381,
+        &NodeConfig::new(27320, 27381, "31000-31099").with(routes),
     );
     let _callee = tolk.callee(&sipp, 27322, 33000);
     let register = Scenario::file("register.xml")
@@ -73,10 +72,9 @@ target = "peer:alaw"
 user = "^bob$"
 target = "registrar"
 "#;
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-refuse",
-        &config(27340, 27383, "31200-31299", routes),
-        27383,
+        &NodeConfig::new(27340, 27383, "31200-31299").with(routes),
     );
     let no_route = request(27340, 27341, &invite("nobody", 27340, 27341, (0, "PCMU")));
     assert!(no_route.starts_with("SIP/2.0 404"), "{no_route}");
@@ -113,10 +111,9 @@ media = { codecs = ["pcma"], transcoding = false }
 user = "^echo$"
 target = "echo"
 "#;
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-source",
-        &config(27375, 27376, "34900-34999", routes),
-        27376,
+        &NodeConfig::new(27375, 27376, "34900-34999").with(routes),
     );
     // From 27373, claiming the picky peer's 27372 in Via (rport brings
     // the responses back here): the default policy takes PCMU.
@@ -158,10 +155,9 @@ fn an_offerless_reinvite_gets_the_current_sdp() {
 user = "^echo$"
 target = "echo"
 "#;
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-offerless",
-        &config(27308, 27309, "31400-31499", routes),
-        27309,
+        &NodeConfig::new(27308, 27309, "31400-31499").with(routes),
     );
     let socket = UdpSocket::bind("127.0.0.1:27312").expect("bind");
     socket
@@ -213,10 +209,9 @@ fn a_sip_callees_refusal_keeps_its_status() {
         return;
     };
     let routes = &peer_route("refusing", 27318, "");
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-status",
-        &config(27315, 27319, "31500-31599", routes),
-        27319,
+        &NodeConfig::new(27315, 27319, "31500-31599").with(routes),
     );
     let rejecting = Scenario::file("callee_rejects.xml")
         .port(27318)
@@ -236,10 +231,9 @@ fn silent_media_ends_the_call_and_sigterm_drains() {
         return;
     };
     let routes = &peer_route("callee", 27352, "");
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-timeout",
-        &config(27350, 27384, "31300-31399", routes),
-        27384,
+        &NodeConfig::new(27350, 27384, "31300-31399").with(routes),
     );
     let _callee = tolk.callee(&sipp, 27352, 33200);
     // No media from the caller: the relay's timeout (3 s) ends the call
@@ -299,10 +293,9 @@ fn a_thousand_calls_at_a_hundred_per_second_to_a_peer() {
         return;
     };
     let routes = &peer_route("callee", 27332, "");
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-load",
-        &config(27330, 27382, "32000-32999", routes),
-        27382,
+        &NodeConfig::new(27330, 27382, "32000-32999").with(routes),
     );
     let _callee = tolk.callee(&sipp, 27332, 33500);
     let started = Instant::now();
@@ -349,10 +342,9 @@ fn a_callee_without_the_callers_codec_is_transcoded() {
         27362,
         r#"media = { codecs = ["pcma"], transcoding = true }"#,
     );
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-transcode",
-        &config(27360, 27385, "31100-31199", routes),
-        27385,
+        &NodeConfig::new(27360, 27385, "31100-31199").with(routes),
     );
     let _callee = tolk.callee_with(&sipp, &["-sf", "callee_pcma.xml"], 27362, 33700);
     let caller = tolk.caller(
@@ -401,10 +393,9 @@ fn an_srtp_caller_reaches_a_plain_rtp_callee() {
         return;
     };
     let routes = &peer_route("plain", 27392, r#"media = { srtp = "off" }"#);
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-srtp",
-        &config(27390, 27387, "31600-31699", routes),
-        27387,
+        &NodeConfig::new(27390, 27387, "31600-31699").with(routes),
     );
     let _callee = tolk.callee(&sipp, 27392, 33900);
 
@@ -529,10 +520,9 @@ fn rfc4733_key_presses_reach_an_info_peer_as_sip_info() {
         27302,
         r#"media = { codecs = ["pcma"], dtmf = "info" }"#,
     );
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-dtmf",
-        &config(27300, 27388, "31700-31799", routes),
-        27388,
+        &NodeConfig::new(27300, 27388, "31700-31799").with(routes),
     );
     let callee = Scenario::file("callee_info.xml")
         .port(27302)
@@ -559,10 +549,9 @@ fn a_hold_from_the_caller_is_renegotiated_on_both_legs() {
         return;
     };
     let routes = &peer_route("held", 27306, "");
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-hold",
-        &config(27304, 27389, "31800-31899", routes),
-        27389,
+        &NodeConfig::new(27304, 27389, "31800-31899").with(routes),
     );
     let callee = Scenario::file("callee_held.xml")
         .port(27306)
@@ -592,9 +581,10 @@ fn the_admin_api_hangs_up_a_bridged_call() {
         return;
     };
     let routes = &peer_route("callee", 27316, "");
-    let config = config(27314, 27379, "31900-31999", routes)
-        .replace("timeout_secs = 3", "timeout_secs = 60");
-    let tolk = Tolk::start("bridge-admin", &config, 27379);
+    let config = NodeConfig::new(27314, 27379, "31900-31999")
+        .media_timeout(60)
+        .with(routes);
+    let tolk = Tolk::run("bridge-admin", &config);
     let _callee = tolk.callee(&sipp, 27316, 34250);
     // The caller waits for a BYE: only the hang-up can send it in time.
     let waiting = Scenario::file("callee_hangs_up_on_bye.xml")
@@ -685,16 +675,12 @@ fn call_through(
         return;
     };
     let [tolk_port, callee_port, caller_port, admin] = ports;
-    let tolk = Tolk::start(
-        &format!("bridge-cancel-{tolk_port}"),
-        &config(
-            tolk_port,
-            admin,
-            relay_ports,
-            &peer_route("ringing", callee_port, ""),
-        ),
-        admin,
-    );
+    let config = NodeConfig::new(tolk_port, admin, relay_ports).with(&peer_route(
+        "ringing",
+        callee_port,
+        "",
+    ));
+    let tolk = Tolk::run(&format!("bridge-cancel-{tolk_port}"), &config);
     let [callee_media, caller_media] = media;
     let callee = Scenario::file(scenario)
         .port(callee_port)
@@ -739,10 +725,9 @@ fn a_storm_of_calls_to_a_blackhole_fails_with_504_and_frees_everything() {
     let blackhole = UdpSocket::bind("127.0.0.1:0").expect("bind the blackhole");
     let hole = blackhole.local_addr().expect("blackhole address");
     let routes = peer_route("blackhole", hole.port(), "");
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "bridge-blackhole",
-        &config(29400, 29500, "54000-54999", &routes),
-        29500,
+        &NodeConfig::new(29400, 29500, "54000-54999").with(&routes),
     );
     let storm = Scenario::file("caller_times_out.xml")
         .calling("svc", 29400)
@@ -782,11 +767,10 @@ fn a_callee_ringing_forever_is_cancelled_at_the_ring_timeout() {
     };
     let routes = &peer_route("ringing", 29411, "");
     // Media timeout 3 s, ring timeout 5 s.
-    let config = config(29410, 29501, "55100-55199", routes).replace(
-        "drain_timeout_secs = 20",
-        "drain_timeout_secs = 20\nring_timeout_secs = 5",
-    );
-    let tolk = Tolk::start("bridge-ring", &config, 29501);
+    let config = NodeConfig::new(29410, 29501, "55100-55199")
+        .ring_timeout(5)
+        .with(routes);
+    let tolk = Tolk::run("bridge-ring", &config);
     let callee = Scenario::file("callee_only_rings.xml")
         .port(29411)
         .media_port(55300)
