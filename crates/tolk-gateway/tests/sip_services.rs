@@ -77,10 +77,9 @@ digest_algorithms = ["MD5"]
 user = ".+"
 target = "registrar"
 "#;
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "sip-auth-sipp",
-        &config(29200, 29300, "52000-52099", extra),
-        29300,
+        &NodeConfig::new(29200, 29300, "52000-52099").with(extra),
     );
     let cases = [
         ("auth_ok.xml", "alice", "wonderland", 200, 29201),
@@ -131,10 +130,9 @@ min_expires_secs = 60
 user = ".+"
 target = "registrar"
 "#;
-    let _tolk = Tolk::start(
+    let _tolk = Tolk::run(
         "sip-auth-raw",
-        &config(29210, 29301, "52100-52199", extra),
-        29301,
+        &NodeConfig::new(29210, 29301, "52100-52199").with(extra),
     );
     let register = |cseq: u32, contact_port: u16, expires: &str| {
         let extra =
@@ -200,10 +198,9 @@ challenge_invites = true
 user = "^echo$"
 target = "echo"
 "#;
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "sip-auth-invite",
-        &config(29220, 29302, "52200-52299", extra),
-        29302,
+        &NodeConfig::new(29220, 29302, "52200-52299").with(extra),
     );
     let unauthenticated = request(29220, 29221, &invite("echo", 29220, 29221, (0, "PCMU")));
     assert!(
@@ -242,10 +239,9 @@ fn a_message_reaches_a_registered_user_and_its_answer_comes_back() {
         return;
     };
     let routes = "[[route]]\nuser = \"^(carol|dave)$\"\ntarget = \"registrar\"\n";
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "sip-message",
-        &config(29260, 29306, "53000-53099", routes),
-        29306,
+        &NodeConfig::new(29260, 29306, "53000-53099").with(routes),
     );
     let receiving = Scenario::file("message_receiver.xml").port(29261).calls(1);
     let receiver = tolk.sipp_thread(&sipp, receiving);
