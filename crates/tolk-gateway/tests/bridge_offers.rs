@@ -12,15 +12,9 @@ fn a_late_offer_caller_gets_our_offer_in_the_2xx_and_media_flows() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "late-offer",
-        &config(
-            29240,
-            29304,
-            "52500-52599",
-            &peer_route("callee", 29241, ""),
-        ),
-        29304,
+        &NodeConfig::new(29240, 29304, "52500-52599").with(&peer_route("callee", 29241, "")),
     );
     let _callee = tolk.callee(&sipp, 29241, 52600);
     std::thread::sleep(Duration::from_millis(300));
@@ -54,16 +48,9 @@ fn a_late_offer_caller_hears_the_echo() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let tolk = Tolk::start(
-        "late-offer-echo",
-        &config(
-            29246,
-            29309,
-            "53200-53299",
-            "[[route]]\ntarget = \"echo\"\n",
-        ),
-        29309,
-    );
+    let config =
+        NodeConfig::new(29246, 29309, "53200-53299").with("[[route]]\ntarget = \"echo\"\n");
+    let tolk = Tolk::run("late-offer-echo", &config);
     let late = Scenario::file("caller_late_offer.xml")
         .calling("echo", 29246)
         .port(29247)
@@ -92,15 +79,9 @@ fn a_late_offer_caller_without_an_answer_in_its_ack_is_hung_up() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let tolk = Tolk::start(
+    let tolk = Tolk::run(
         "late-offer-noanswer",
-        &config(
-            29243,
-            29305,
-            "52800-52899",
-            &peer_route("callee", 29244, ""),
-        ),
-        29305,
+        &NodeConfig::new(29243, 29305, "52800-52899").with(&peer_route("callee", 29244, "")),
     );
     let late = include_str!("sipp/caller_late_offer.xml");
     let no_answer = late
@@ -241,14 +222,10 @@ fn renegotiate(name: &str, caller: &str, callee: &str, ports: [u16; 4]) -> Optio
     let sipp = tolk_testkit::peer("sipp")?;
     let [tolk_port, callee_port, caller_port, admin] = ports;
     // No RTP in these scenarios: the media timeout must outlast them.
-    let text = config(
-        tolk_port,
-        admin,
-        "53100-53199",
-        &peer_route("callee", callee_port, ""),
-    )
-    .replace("timeout_secs = 3", "timeout_secs = 30");
-    let tolk = Tolk::start(name, &text, admin);
+    let config = NodeConfig::new(tolk_port, admin, "53100-53199")
+        .media_timeout(30)
+        .with(&peer_route("callee", callee_port, ""));
+    let tolk = Tolk::run(name, &config);
     tolk.write_scenario("glare_callee.xml", callee);
     tolk.write_scenario("glare_caller.xml", caller);
     let callee = Scenario::file("glare_callee.xml")

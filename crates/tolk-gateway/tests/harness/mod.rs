@@ -22,7 +22,7 @@ pub mod tone;
 pub mod video;
 
 pub use config::NodeConfig;
-pub use node::{Tolk, both_legs_flow, config, peer_route};
+pub use node::{Tolk, both_legs_flow, peer_route};
 pub use ports::Ports;
 pub use relay::ng_relay;
 pub use scene::Scene;

@@ -126,15 +126,6 @@ pub fn both_legs_flow(
     })
 }
 
-/// A node on loopback: SIP over UDP on `sip`, admin API on `admin`,
-/// relay ports `ports` with a 3 s media timeout, the registrar for
-/// 127.0.0.1; `extra` appends routes and peers.
-pub fn config(sip: u16, admin: u16, ports: &str, extra: &str) -> String {
-    super::NodeConfig::new(sip, admin, ports)
-        .with(extra)
-        .to_string()
-}
-
 /// Config lines routing every user to the peer `name` at 127.0.0.1:`port`;
 /// `settings` are further lines of the peer (such as its `media`).
 pub fn peer_route(name: &str, port: u16, settings: &str) -> String {
