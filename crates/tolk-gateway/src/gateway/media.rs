@@ -23,7 +23,8 @@
 //! `answer` (the callee's answer, the caller's), `reoffer` (mid-call
 //! offers both ways), `apply` (the plan handed to the relay) with
 //! `egress` (the audio transform: transcoding and DTMF); the state in
-//! `leg` and `applied`, the video stream's lifetime in `video_stream`.
+//! `leg` and `applied`, the video streams' lines in `video_lines` and
+//! their lifetime in `video_stream`.
 
 use std::net::IpAddr;
 
@@ -37,18 +38,18 @@ mod applied;
 mod apply;
 mod describe;
 mod egress;
-mod extra_video;
 mod glare;
 mod leg;
 mod lines;
 mod reoffer;
 mod setup;
+mod video_lines;
 mod video_stream;
 
 pub(super) use applied::AppliedLeg;
 pub use describe::LegDescription;
 pub(super) use describe::describe;
-pub(super) use lines::{first_active, leg_remote_and_keys, leg_update};
+pub(super) use lines::{first_active, leg_remote_and_keys, leg_update, video_of};
 
 use super::dtmf::DtmfReport;
 use super::video::VideoStream;
@@ -92,9 +93,9 @@ pub struct CallMedia {
     transcoding: bool,
     /// Where telephone-events bound for an INFO leg are reported.
     dtmf_reports: Option<UnboundedSender<DtmfReport>>,
-    /// The video stream, when the caller offered video the callee may
-    /// take (boxed: most calls have none).
-    video: Option<Box<VideoStream>>,
+    /// The video streams, one per video m-line pair that both legs may
+    /// take, in no particular order (empty in most calls).
+    video: Vec<VideoStream>,
 }
 
 impl CallMedia {

@@ -97,13 +97,15 @@ pub fn audio_capabilities(policy: &MediaPolicy) -> Capabilities {
 }
 
 /// The per-call inputs of one negotiation: our media address, the relay
-/// ports of the leg (audio, video), and fresh randomness for session ids
-/// and SDES keys.
-#[derive(Debug, Clone, Copy)]
+/// ports of the leg (audio, each video line), and fresh randomness for
+/// session ids and SDES keys.
+#[derive(Debug, Clone)]
 pub struct RelayPorts {
     ip: IpAddr,
     port: u16,
-    video: Option<u16>,
+    /// Each video m-line's port (its stream's own relay session), by
+    /// m-line index.
+    video: Vec<(usize, u16)>,
 }
 
 impl RelayPorts {
@@ -112,13 +114,13 @@ impl RelayPorts {
         RelayPorts {
             ip,
             port,
-            video: None,
+            video: Vec::new(),
         }
     }
 
-    /// Video on its own `port` (its own relay session).
-    pub fn with_video(mut self, port: Option<u16>) -> Self {
-        self.video = port;
+    /// The video m-line at `index` on its own `port`.
+    pub fn with_video(mut self, index: usize, port: u16) -> Self {
+        self.video.push((index, port));
         self
     }
 }
@@ -127,9 +129,10 @@ impl tolk_sdp::LocalMedia for RelayPorts {
     fn address(&self) -> IpAddr {
         self.ip
     }
-    fn port(&mut self, _index: usize, kind: &MediaKind) -> u16 {
-        match (kind, self.video) {
-            (MediaKind::Video, Some(port)) => port,
+    fn port(&mut self, index: usize, kind: &MediaKind) -> u16 {
+        let video = self.video.iter().find(|(at, _)| *at == index);
+        match (kind, video) {
+            (MediaKind::Video, Some((_, port))) => *port,
             _ => self.port,
         }
     }

@@ -1,8 +1,11 @@
-//! A bridged call's video: its own relay session (video is never
-//! transcoded, so a video m-line without a codec both legs share is
-//! rejected while audio proceeds), the payload-type rewrite from the
-//! media plan, and how each leg takes keyframe requests: RTCP PLI/FIR
-//! when it negotiated `a=rtcp-fb` for them (RFC 4585, RFC 5104), SIP INFO
+//! A bridged call's video streams: each video m-line pair (the k-th
+//! video line of one leg with the k-th of the other, such as a room
+//! system's main video and its RFC 4796 `a=content:slides`) on a relay
+//! session of its own. Video is never transcoded, so a video m-line
+//! without a codec both legs share is rejected while audio proceeds.
+//! Each stream has its payload-type rewrite from the media plan and its
+//! way for each leg to take keyframe requests: RTCP PLI/FIR when it
+//! negotiated `a=rtcp-fb` for them (RFC 4585, RFC 5104), SIP INFO
 //! picture_fast_update (RFC 5168) otherwise or when its policy says so.
 
 use std::time::{Duration, Instant};
@@ -15,7 +18,7 @@ use tolk_sdp::model::{MediaDescription, MediaKind, SessionDescription};
 use tolk_sdp::negotiate::Negotiation;
 use tolk_sdp::plan::{CodecPlan, MediaPlan, RtxPlan};
 
-use super::media::{AppliedLeg, MediaError, leg_remote_and_keys};
+use super::media::{AppliedLeg, MediaError, leg_remote_and_keys, video_of};
 
 /// Least time between two keyframe requests the gateway sends one leg
 /// (INFO or relay-made RTCP): an encoder asked more often only sends
@@ -68,11 +71,18 @@ pub enum KeyframeRoute {
     Info,
 }
 
-/// The video stream of a bridged call.
+/// Most video m-lines a call bridges (main video, slides and a few
+/// more); further lines are answered with port 0.
+pub const MAX_VIDEO_LINES: usize = 4;
+
+/// One video stream of a bridged call.
 #[derive(Debug)]
 pub struct VideoStream {
     /// The relay session carrying it.
     pub session: SessionInfo,
+    /// Which video m-line of each leg it bridges: the k-th one, rejected
+    /// lines counted.
+    pub ordinal: usize,
     applied: [Option<AppliedLeg>; 2],
     feedback: [Feedback; 2],
     /// The m-line index of video on each leg.
@@ -81,10 +91,11 @@ pub struct VideoStream {
 }
 
 impl VideoStream {
-    /// A stream on a fresh relay session.
-    pub fn new(session: SessionInfo) -> Self {
+    /// The `ordinal`-th video stream, on a fresh relay session.
+    pub fn new(session: SessionInfo, ordinal: usize) -> Self {
         VideoStream {
             session,
+            ordinal,
             applied: [None, None],
             feedback: [Feedback::default(); 2],
             index: [None, None],
@@ -97,8 +108,9 @@ impl VideoStream {
         self.index[slot(side)]
     }
 
-    /// Sets the relay from the plan's video line; a plan without one
-    /// (video rejected on either leg) leaves the session idle.
+    /// Sets the relay from the plan's line pairing this stream's m-lines;
+    /// a plan without it (the line rejected on either leg) leaves the
+    /// session idle.
     pub fn apply(
         &mut self,
         relay: &Relay,
@@ -106,7 +118,12 @@ impl VideoStream {
         negotiations: [&Negotiation; 2],
         descriptions: [Option<(&SessionDescription, &SessionDescription)>; 2],
     ) -> Result<(), MediaError> {
-        let Some(line) = plan.lines.iter().find(|l| l.kind == MediaKind::Video) else {
+        let lines = negotiations.map(|n| video_of(n, self.ordinal).map(|(index, _)| index));
+        let line = plan
+            .lines
+            .iter()
+            .find(|l| l.kind == MediaKind::Video && [Some(l.a_index), Some(l.b_index)] == lines);
+        let Some(line) = line else {
             self.index = [None, None];
             return Ok(());
         };
@@ -187,7 +204,7 @@ pub fn offer_feedback(offer: &mut SessionDescription, caps: &Capabilities) {
     for line in offer
         .media
         .iter_mut()
-        .filter(|m| m.kind == MediaKind::Video)
+        .filter(|m| m.kind == MediaKind::Video && m.port != 0)
     {
         for format in &mut line.formats {
             let cap = caps
@@ -248,7 +265,7 @@ mod tests {
             a: local,
             b: local,
         };
-        let mut stream = VideoStream::new(session);
+        let mut stream = VideoStream::new(session, 0);
         stream.feedback[1] = Feedback {
             pli: false,
             fir: true,

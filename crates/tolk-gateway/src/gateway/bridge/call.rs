@@ -25,11 +25,11 @@ impl Media {
         }
     }
 
-    /// The video stream's relay session, when the call bridges video.
-    pub(super) fn video_session(&self) -> Option<SessionId> {
+    /// The relay sessions of the video streams the call bridges.
+    pub(super) fn video_sessions(&self) -> Vec<SessionId> {
         match self {
-            Media::Bridged(media) => media.video_session(),
-            Media::Echo(_) => None,
+            Media::Bridged(media) => media.video_sessions(),
+            Media::Echo(_) => Vec::new(),
         }
     }
 }

@@ -25,7 +25,7 @@ impl Bridge {
         let side = call.side_of(leg);
         let other = call.leg(side.other());
         let caller = call.a;
-        let video_before = call.media.video_session();
+        let video_before = call.media.video_sessions();
         match event {
             LegEvent::Progress { early_media } if side == Side::B => {
                 let early_media = match (early_media, &mut call.media) {
@@ -183,7 +183,8 @@ impl Bridge {
                     tracing::info!(call = %id, digit = %event.digit, "INFO key press not relayed: the other leg takes RFC 4733 only, and has no telephone-event stream or too many presses waiting");
                 }
             }
-            LegEvent::KeyframeRequested(_) => self.keyframe(&id, side.other(), false).await,
+            // An RFC 5168 INFO names no stream: the main video's.
+            LegEvent::KeyframeRequested(_) => self.keyframe(&id, side.other(), None, false).await,
             LegEvent::Ended { cause, warning } => {
                 self.leg_ended(&id, side, cause, warning, ending).await
             }

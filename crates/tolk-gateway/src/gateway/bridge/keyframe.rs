@@ -3,7 +3,10 @@
 //! picture_fast_update; the other leg gets it the way it takes it: inside
 //! RTCP when it negotiated PLI/FIR feedback and its policy allows, as an
 //! INFO otherwise. At most one request per [`KEYFRAME_INTERVAL`] reaches
-//! a leg, whatever the other leg sends.
+//! a leg on one video stream, whatever the other leg sends. A request in
+//! RTCP belongs to the stream of the relay session it came on; an INFO,
+//! which names no stream, to the main video (the call's first video
+//! stream).
 //!
 //! [`KEYFRAME_INTERVAL`]: super::super::video::KEYFRAME_INTERVAL
 
@@ -21,14 +24,28 @@ impl Bridge {
     /// The relay saw leg `from` of video session `session` ask for a
     /// keyframe in RTCP.
     pub(crate) async fn relay_keyframe(&mut self, session: SessionId, from: Side) {
-        if let Some(id) = self.by_video.get(&session).cloned() {
-            self.keyframe(&id, from.other(), true).await;
+        let Some(id) = self.by_video.get(&session).cloned() else {
+            return;
+        };
+        let stream = match self.calls.get(&id).map(|call| &call.media) {
+            Some(Media::Bridged(media)) => media.video_stream_of(session),
+            _ => None,
+        };
+        if stream.is_some() {
+            self.keyframe(&id, from.other(), stream, true).await;
         }
     }
 
-    /// Carries a keyframe request to leg `to` of call `id`; `in_rtcp`
-    /// when the request came in RTCP (and the relay already forwarded it).
-    pub(super) async fn keyframe(&mut self, id: &str, to: Side, in_rtcp: bool) {
+    /// Carries a keyframe request for video stream `stream` (its ordinal;
+    /// None: the main video) to leg `to` of call `id`; `in_rtcp` when the
+    /// request came in RTCP (and the relay already forwarded it).
+    pub(super) async fn keyframe(
+        &mut self,
+        id: &str,
+        to: Side,
+        stream: Option<usize>,
+        in_rtcp: bool,
+    ) {
         let Some(call) = self.calls.get_mut(id) else {
             return;
         };
@@ -37,12 +54,13 @@ impl Bridge {
         let Media::Bridged(media) = &mut call.media else {
             return;
         };
-        if in_rtcp && media.takes_rtcp_keyframes(to, prefers_info) {
+        let stream = stream.or_else(|| media.main_video());
+        if in_rtcp && stream.is_some_and(|s| media.takes_rtcp_keyframes(s, to, prefers_info)) {
             return;
         }
-        let stream = media.video_index(to);
-        let route = match media.video_session() {
-            Some(_) => media.keyframe_route(to, prefers_info, Instant::now()),
+        let line = stream.and_then(|s| media.video_index(s, to));
+        let route = match stream {
+            Some(stream) => media.keyframe_route(stream, to, prefers_info, Instant::now()),
             // No video bridged: an INFO passes on as it came.
             None if !in_rtcp => Some(KeyframeRoute::Info),
             None => None,
@@ -65,7 +83,7 @@ impl Bridge {
             tracing::debug!(call = %id, ?to, "keyframe request sent in RTCP");
         } else {
             tracing::debug!(call = %id, ?to, "keyframe request sent in SIP INFO");
-            let request = KeyframeRequest { stream };
+            let request = KeyframeRequest { stream: line };
             self.sip
                 .command(leg, LegCommand::RequestKeyframe(request))
                 .await;

@@ -110,7 +110,7 @@ impl Bridge {
         }
         self.by_session
             .insert(call.media.session(), call.id.clone());
-        if let Some(video) = call.media.video_session() {
+        for video in call.media.video_sessions() {
             self.by_video.insert(video, call.id.clone());
         }
         self.calls.insert(call.id.clone(), call);

@@ -165,7 +165,7 @@ impl Bridge {
         if let Ok(stats) = self.relay.delete_async(session).await {
             self.metrics().add_relay(&relay_delta(&stats));
         }
-        if let Some(video) = call.media.video_session() {
+        for video in call.media.video_sessions() {
             self.by_video.remove(&video);
             if let Ok(stats) = self.relay.delete_async(video).await {
                 self.metrics().add_relay(&relay_delta(&stats));

@@ -1,4 +1,4 @@
-//! A call's video stream added or removed by a renegotiation: the relay
+//! A call's video streams added or removed by a renegotiation: the relay
 //! session of a removed stream is freed at once (so nothing is sent to
 //! the old address) and the bridge's index of video sessions follows.
 
@@ -10,26 +10,23 @@ use super::teardown::relay_delta;
 use crate::admin::AdminBackend;
 
 impl Bridge {
-    /// After an event on call `id` whose video session was `before`.
-    pub(super) fn video_renegotiated(&mut self, id: &str, before: Option<SessionId>) {
+    /// After an event on call `id` whose video sessions were `before`.
+    pub(super) fn video_renegotiated(&mut self, id: &str, before: Vec<SessionId>) {
         let Some(call) = self.calls.get_mut(id) else {
             return;
         };
         let Media::Bridged(media) = &mut call.media else {
             return;
         };
-        if let Some((session, stats)) = media.release_unused_video(&self.relay) {
-            tracing::info!(call = %id, ?session, "no video on a leg: its relay session freed");
+        for (session, stats) in media.release_unused_video(&self.relay) {
+            tracing::info!(call = %id, ?session, "a video line gone on a leg: its relay session freed");
             AdminBackend::metrics(self.node.as_ref()).add_relay(&relay_delta(&stats));
         }
-        let after = media.video_session();
-        if before == after {
-            return;
+        let after = media.video_sessions();
+        for old in before.iter().filter(|s| !after.contains(s)) {
+            self.by_video.remove(old);
         }
-        if let Some(old) = before {
-            self.by_video.remove(&old);
-        }
-        if let Some(new) = after {
+        for new in after.into_iter().filter(|s| !before.contains(s)) {
             self.by_video.insert(new, id.to_owned());
         }
     }

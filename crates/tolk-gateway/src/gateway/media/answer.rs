@@ -4,13 +4,14 @@
 use tolk_interwork::MediaWarning;
 use tolk_relay::{Relay, Side};
 use tolk_sdp::model::MediaKind;
+use tolk_sdp::negotiate::AcceptedMedia;
 use tolk_sdp::{Capabilities, SessionDescription};
 
 use super::super::policy::RelayPorts;
 use super::super::{rtcp_mux, video};
 
-use super::lines::same_codec;
-use super::{CallMedia, MediaError, extra_video};
+use super::lines::{same_codec, video_of};
+use super::{CallMedia, MediaError, video_lines};
 
 impl CallMedia {
     /// The callee answered (in a 183 or the 2xx): reads its answer, sets
@@ -34,7 +35,7 @@ impl CallMedia {
             return Ok(local);
         }
         let chosen = self.b.codecs(MediaKind::Audio);
-        let chosen_video = self.b.codecs(MediaKind::Video);
+        let chosen_video = self.b.video_codecs_agreed();
         let only_chosen_video = |caps: &mut Capabilities| {
             caps.codecs.retain(|cap| {
                 cap.kind != MediaKind::Video
@@ -46,21 +47,35 @@ impl CallMedia {
             cap.kind == MediaKind::Video || chosen.iter().any(|e| same_codec(e, &cap.encoding))
         });
         only_chosen_video(&mut caps);
-        let port = self.session.a.rtp.port();
-        let mut ports = RelayPorts::new(self.ip, port).with_video(self.video_port(Side::A));
         // Until the caller has its answer, its agreed description is the
         // INVITE's offer.
         let Some(a_offer) = &self.a.peer else {
-            return self.late_offer_to_a(caps, ports);
+            return self.late_offer_to_a(caps);
         };
-        let answer = match extra_video::answer(a_offer, &caps, &mut ports) {
+        let mut ports = self.ports_for(Side::A, a_offer);
+        // A video line stays when the callee took the same line in a
+        // codec the caller's line has.
+        let b_negotiation = self.b.negotiation.as_ref();
+        let keep = |ordinal: usize, accepted: &AcceptedMedia| {
+            let callee = b_negotiation.and_then(|n| video_of(n, ordinal));
+            self.stream(ordinal).is_some()
+                && callee.is_some_and(|(_, callee)| {
+                    (callee.codecs.iter()).any(|c| {
+                        accepted
+                            .codecs
+                            .iter()
+                            .any(|a| same_codec(&a.encoding, &c.encoding))
+                    })
+                })
+        };
+        let answer = match video_lines::answer(a_offer, &caps, &mut ports, keep) {
             Ok(answer) => answer,
             // Nothing the callee chose suits the caller: transcode to the
             // caller's own preference.
             Err(_) if self.may_transcode => {
                 let mut caps = Capabilities::clone(&self.a.caps);
                 only_chosen_video(&mut caps);
-                extra_video::answer(a_offer, &caps, &mut ports)
+                video_lines::answer(a_offer, &caps, &mut ports, keep)
                     .map_err(|e| MediaError::from_negotiation(&e))?
             }
             Err(e) => return Err(MediaError::from_negotiation(&e)),
@@ -79,7 +94,6 @@ impl CallMedia {
     pub(super) fn late_offer_to_a(
         &mut self,
         mut caps: Capabilities,
-        mut ports: RelayPorts,
     ) -> Result<SessionDescription, MediaError> {
         if !caps.handles(&MediaKind::Audio) && self.may_transcode {
             let video: Vec<_> = caps.codecs_of(&MediaKind::Video).cloned().collect();
@@ -94,11 +108,19 @@ impl CallMedia {
             }));
         }
         // Video only when the callee took it: video is never transcoded.
-        let kinds: &[MediaKind] = match caps.handles(&MediaKind::Video) && self.video.is_some() {
-            true => &[MediaKind::Audio, MediaKind::Video],
-            false => &[MediaKind::Audio],
+        // The callee was offered one video line.
+        let mut ports = RelayPorts::new(self.ip, self.local_port(Side::A));
+        let kinds: &[MediaKind] = match (caps.handles(&MediaKind::Video), self.stream(0)) {
+            (true, Some(stream)) => {
+                ports = ports.with_video(1, stream.session.a.rtp.port());
+                &[MediaKind::Audio, MediaKind::Video]
+            }
+            _ => &[MediaKind::Audio],
         };
         let mut offer = tolk_sdp::offer(&caps, kinds, &mut ports);
+        if let Some(b_answer) = self.b.peer.as_deref() {
+            video_lines::carry_naming(b_answer, &mut offer);
+        }
         video::offer_feedback(&mut offer, &caps);
         rtcp_mux::name_rtcp_ports(&self.a.ports, &mut offer, true);
         self.a.local = Some(Box::new(offer.clone()));

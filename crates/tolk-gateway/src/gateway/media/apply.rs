@@ -116,26 +116,23 @@ impl CallMedia {
             rtcp_mux::settle(&mut leg.ports[0], next.rtcp_mux);
             leg.applied = Some(next);
         }
-        if let (Some(video), Some(a), Some(b)) =
-            (&mut self.video, &self.a.negotiation, &self.b.negotiation)
-        {
-            video.apply(
-                relay,
-                &plan,
-                [a, b],
-                [self.a.descriptions(), self.b.descriptions()],
-            )?;
+        let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
+            return Ok(());
+        };
+        let descriptions = [self.a.descriptions(), self.b.descriptions()];
+        let mut settled = Vec::new();
+        for video in &mut self.video {
+            video.apply(relay, &plan, [a, b], descriptions)?;
             // The relay settled an offered mux with the video it applied.
-            let settled = [(Side::A, a), (Side::B, b)].map(|(side, negotiation)| {
-                let index = video.index(side);
-                (side, index.map(|i| rtcp_mux::muxed(negotiation, i)))
-            });
-            let at = rtcp_mux::slot(&MediaKind::Video);
-            for (side, muxed) in settled {
-                if let Some(muxed) = muxed {
-                    rtcp_mux::settle(&mut self.leg_mut(side).ports[at], muxed);
+            for (side, negotiation) in [(Side::A, a), (Side::B, b)] {
+                if let Some(index) = video.index(side) {
+                    settled.push((side, rtcp_mux::muxed(negotiation, index)));
                 }
             }
+        }
+        let at = rtcp_mux::slot(&MediaKind::Video);
+        for (side, muxed) in settled {
+            rtcp_mux::settle(&mut self.leg_mut(side).ports[at], muxed);
         }
         Ok(())
     }

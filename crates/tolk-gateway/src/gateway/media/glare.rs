@@ -7,8 +7,10 @@
 
 use tolk_relay::Side;
 use tolk_sdp::SessionDescription;
-use tolk_sdp::model::{Direction, MediaKind};
+use tolk_sdp::model::{Direction, MediaDescription, MediaKind};
 
+use super::lines::video_line;
+use super::reoffer::Directions;
 use super::{CallMedia, first_active};
 
 impl CallMedia {
@@ -24,16 +26,22 @@ impl CallMedia {
     }
 }
 
-/// What `offer` asks of each stream (audio, video): the direction of
-/// the first active m-line of that kind, None when it has none.
-fn wanted_directions(offer: &SessionDescription) -> [Option<Direction>; 2] {
-    [MediaKind::Audio, MediaKind::Video].map(|kind| {
-        first_active(offer, &kind).map(|m| {
-            m.direction
-                .or(offer.direction)
-                .unwrap_or(Direction::SendRecv)
-        })
-    })
+/// What `offer` asks of each stream: the direction of its first active
+/// audio m-line and of each active video line, None where it has none.
+fn wanted_directions(offer: &SessionDescription) -> Directions {
+    let direction = |m: &MediaDescription| {
+        m.direction
+            .or(offer.direction)
+            .unwrap_or(Direction::SendRecv)
+    };
+    let mut wanted: Directions = Default::default();
+    wanted[0] = first_active(offer, &MediaKind::Audio).map(direction);
+    for (k, slot) in wanted[1..].iter_mut().enumerate() {
+        *slot = video_line(offer, k)
+            .filter(|(_, m)| m.port != 0)
+            .map(|(_, m)| direction(m));
+    }
+    wanted
 }
 
 #[cfg(test)]

@@ -15,8 +15,9 @@ use super::super::rtcp_mux;
 use super::super::rtcp_mux::StreamPorts;
 use crate::config::{DtmfMode, MediaPolicy};
 
+use super::super::video::MAX_VIDEO_LINES;
 use super::AppliedLeg;
-use super::lines::{first_audio, first_of, offers_video, same_codec};
+use super::lines::{first_audio, first_of, offers_video, same_codec, video_of};
 
 /// One leg's side of the negotiation.
 #[derive(Debug)]
@@ -86,6 +87,22 @@ impl LegMedia {
             .unwrap_or_default()
     }
 
+    /// The codecs accepted on any of this leg's video m-lines.
+    pub(super) fn video_codecs_agreed(&self) -> Vec<RtpMap> {
+        let mut codecs: Vec<RtpMap> = Vec::new();
+        let Some(negotiation) = &self.negotiation else {
+            return codecs;
+        };
+        for (_, accepted) in (0..MAX_VIDEO_LINES).filter_map(|k| video_of(negotiation, k)) {
+            for codec in &accepted.codecs {
+                if !codecs.iter().any(|c| same_codec(c, &codec.encoding)) {
+                    codecs.push(codec.encoding.clone());
+                }
+            }
+        }
+        codecs
+    }
+
     /// `caps` for a mid-call offer or answer, with video from the
     /// policy's codecs, each kept when `video` lists it (audio as it is),
     /// and rtcp-mux only where it was agreed at setup.
@@ -106,14 +123,12 @@ impl LegMedia {
         self.policy_caps.codecs_of(&MediaKind::Video)
     }
 
-    /// Whether this leg's agreed media has no video stream (rejected,
-    /// removed or never offered) and no offer of ours is adding one.
-    pub(super) fn without_video(&self) -> bool {
-        let agreed = self
-            .negotiation
-            .as_ref()
-            .is_some_and(|n| first_of(n, &MediaKind::Video).is_none());
-        let adding = self.pending_offer.as_deref().is_some_and(offers_video);
+    /// Whether this leg's agreed media has no `ordinal`-th video line
+    /// (rejected, removed or never offered) and no offer of ours is
+    /// adding it.
+    pub(super) fn without_video(&self, ordinal: usize) -> bool {
+        let agreed = (self.negotiation.as_ref()).is_some_and(|n| video_of(n, ordinal).is_none());
+        let adding = (self.pending_offer.as_deref()).is_some_and(|o| offers_video(o, ordinal));
         agreed && !adding
     }
 

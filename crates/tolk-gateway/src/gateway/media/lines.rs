@@ -89,6 +89,31 @@ pub(super) fn first_of<'a>(
     })
 }
 
+/// The `ordinal`-th video m-line of `negotiation` (rejected lines
+/// counted) and its index, when accepted.
+pub(crate) fn video_of(
+    negotiation: &Negotiation,
+    ordinal: usize,
+) -> Option<(usize, &AcceptedMedia)> {
+    let line = (negotiation.media.iter())
+        .filter(|m| m.kind == MediaKind::Video)
+        .nth(ordinal)?;
+    negotiation
+        .accepted()
+        .find(|(index, _)| *index == line.index)
+}
+
+/// The `ordinal`-th video m-line of `description` (rejected lines
+/// counted) and its index.
+pub(super) fn video_line(
+    description: &SessionDescription,
+    ordinal: usize,
+) -> Option<(usize, &MediaDescription)> {
+    (description.media.iter().enumerate())
+        .filter(|(_, m)| m.kind == MediaKind::Video)
+        .nth(ordinal)
+}
+
 /// The first active (port not 0) m-line of `kind` in `description`.
 pub(crate) fn first_active<'a>(
     description: &'a SessionDescription,
@@ -100,9 +125,9 @@ pub(crate) fn first_active<'a>(
         .find(|m| m.kind == *kind && m.port != 0)
 }
 
-/// Whether `offer` has an active video m-line.
-pub(super) fn offers_video(offer: &SessionDescription) -> bool {
-    first_active(offer, &MediaKind::Video).is_some()
+/// Whether `offer`'s `ordinal`-th video m-line is active.
+pub(super) fn offers_video(offer: &SessionDescription, ordinal: usize) -> bool {
+    video_line(offer, ordinal).is_some_and(|(_, m)| m.port != 0)
 }
 
 /// Same encoding name (case-insensitive) and clock rate.

@@ -5,19 +5,25 @@
 use tolk_relay::{EndpointSpec, Relay, RtcpMux, Side};
 use tolk_sdp::SessionDescription;
 use tolk_sdp::model::{Direction, MediaDescription, MediaKind};
+use tolk_sdp::negotiate::{AcceptedMedia, rejected_line};
 
 use super::super::policy::RelayPorts;
-use super::super::video::VideoStream;
+use super::super::video::{MAX_VIDEO_LINES, VideoStream};
 use super::super::{rtcp_mux, video};
 
 use super::answer::note_short_answer;
-use super::lines::{first_of, offers_video, same_codec};
-use super::{CallMedia, MediaError, extra_video};
+use super::lines::{first_of, offers_video, same_codec, video_of};
+use super::{CallMedia, MediaError, video_lines};
+
+/// The direction of each stream as agreed or wanted: audio first, then
+/// video stream k at `1 + k` (None: no such stream, or rejected).
+pub(super) type Directions = [Option<Direction>; 1 + MAX_VIDEO_LINES];
 
 impl CallMedia {
-    /// A leg re-offers mid-call (hold, resume, new address). Answers it
-    /// with the codecs in use and sets the relay; returns the answer and,
-    /// when the leg's direction changed, the re-offer for the other leg.
+    /// A leg re-offers mid-call (hold, resume, new address, a video line
+    /// added or removed). Answers it with the codecs in use and sets the
+    /// relay; returns the answer and, when a stream's direction on that
+    /// leg changed, the re-offer for the other leg.
     pub async fn reoffered(
         &mut self,
         relay: &Relay,
@@ -31,7 +37,7 @@ impl CallMedia {
         // Video is never transcoded: it keeps what the other leg sends,
         // or, when the call has no video yet, what the other leg's policy
         // allows (the other leg is then offered what this one took).
-        let mut other_video = self.leg(side.other()).codecs(MediaKind::Video);
+        let mut other_video = self.leg(side.other()).video_codecs_agreed();
         if other_video.is_empty() {
             other_video = (self.leg(side.other()).video_codecs())
                 .map(|cap| cap.encoding.clone())
@@ -42,7 +48,10 @@ impl CallMedia {
             cap.kind == MediaKind::Video
                 || other_codecs.iter().any(|e| same_codec(e, &cap.encoding))
         });
-        if self.video.is_none() && offers_video(offer) && caps.handles(&MediaKind::Video) {
+        let added = (0..MAX_VIDEO_LINES)
+            .filter(|&k| offers_video(offer, k) && self.stream(k).is_none())
+            .filter(|_| caps.handles(&MediaKind::Video));
+        for ordinal in added.collect::<Vec<_>>() {
             // A port pair on both legs: whether each muxes video is only
             // known from the answers, and a pair serves either.
             let spec = EndpointSpec {
@@ -52,17 +61,17 @@ impl CallMedia {
             let session = relay
                 .create_session(spec, spec)
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
-            tracing::info!(session = ?session.id, "video added mid-call");
-            self.video = Some(Box::new(VideoStream::new(session)));
+            tracing::info!(session = ?session.id, ordinal, "video added mid-call");
+            self.video.push(VideoStream::new(session, ordinal));
             let video = rtcp_mux::slot(&MediaKind::Video);
             (self.a.ports[video], self.b.ports[video]) = (RtcpMux::Separate, RtcpMux::Separate);
         }
         let old_directions = self.directions(side);
-        let ports =
-            RelayPorts::new(self.ip, self.local_port(side)).with_video(self.video_port(side));
-        let leg = self.leg_mut(side);
-        let answer = extra_video::answer(offer, &caps, &mut { ports })
+        let mut ports = self.ports_for(side, offer);
+        let keep = |ordinal: usize, _: &AcceptedMedia| self.stream(ordinal).is_some();
+        let answer = video_lines::answer(offer, &caps, &mut ports, keep)
             .map_err(|e| MediaError::from_negotiation(&e))?;
+        let leg = self.leg_mut(side);
         let mut description = leg.versioned(answer.description);
         rtcp_mux::name_rtcp_ports(&leg.ports, &mut description, false);
         leg.local = Some(Box::new(description.clone()));
@@ -70,8 +79,8 @@ impl CallMedia {
         leg.negotiation = Some(answer.negotiation);
         let new_directions = self.directions(side);
         self.apply(relay).await?;
-        // A stream put on hold or resumed on one leg is re-offered to the
-        // other, each m-line with its own direction.
+        // A stream put on hold, resumed, added or removed on one leg is
+        // re-offered to the other, each m-line with its own direction.
         let reoffer = (old_directions != new_directions
             && new_directions.iter().any(Option::is_some))
         .then(|| {
@@ -83,51 +92,77 @@ impl CallMedia {
         Ok((description, reoffer))
     }
 
-    /// The direction of `side`'s audio and video, as agreed.
-    pub(super) fn directions(&self, side: Side) -> [Option<Direction>; 2] {
+    /// The direction of `side`'s audio and of each video stream, as
+    /// agreed.
+    pub(super) fn directions(&self, side: Side) -> Directions {
         let negotiation = self.leg(side).negotiation.as_ref();
-        [MediaKind::Audio, MediaKind::Video].map(|kind| {
-            negotiation
-                .and_then(|n| first_of(n, &kind))
-                .map(|(_, m)| m.direction)
-        })
+        let mut directions: Directions = Default::default();
+        directions[0] = negotiation
+            .and_then(|n| first_of(n, &MediaKind::Audio))
+            .map(|(_, m)| m.direction);
+        for (k, direction) in directions[1..].iter_mut().enumerate() {
+            *direction = negotiation
+                .and_then(|n| video_of(n, k))
+                .map(|(_, m)| m.direction);
+        }
+        directions
     }
 
     /// Our re-offer to `side` with the codecs in use and each stream's
-    /// direction (audio, video).
-    pub(super) fn reoffer(
-        &mut self,
-        side: Side,
-        directions: [Option<Direction>; 2],
-    ) -> SessionDescription {
-        let ports =
-            RelayPorts::new(self.ip, self.local_port(side)).with_video(self.video_port(side));
+    /// direction; a video stream without one is offered with port 0.
+    pub(super) fn reoffer(&mut self, side: Side, directions: Directions) -> SessionDescription {
         // Video this leg has not agreed yet is offered in the codecs the
         // other leg took (video passes through untranscoded).
-        let mut video = self.leg(side).codecs(MediaKind::Video);
+        let mut video = self.leg(side).video_codecs_agreed();
         if video.is_empty() {
-            video = self.leg(side.other()).codecs(MediaKind::Video);
+            video = self.leg(side.other()).video_codecs_agreed();
         }
-        let leg = self.leg_mut(side);
+        let leg = self.leg(side);
         let audio = leg.codecs(MediaKind::Audio);
         let mut caps = leg.caps_with_video(&video);
         caps.codecs.retain(|cap| {
             cap.kind == MediaKind::Video || audio.iter().any(|c| same_codec(c, &cap.encoding))
         });
-        let kinds: Vec<MediaKind> = [MediaKind::Audio, MediaKind::Video]
-            .into_iter()
-            .zip(directions)
-            .filter(|(_, direction)| direction.is_some())
-            .map(|(kind, _)| kind)
-            .collect();
-        let mut offer = tolk_sdp::offer(&caps, &kinds, &mut { ports });
+        // Audio first, then video lines up to the last stream offered.
+        let lines = (directions[1..].iter())
+            .rposition(Option::is_some)
+            .map_or(0, |k| k + 1);
+        let mut kinds = Vec::new();
+        if directions[0].is_some() {
+            kinds.push(MediaKind::Audio);
+        }
+        let first_video = kinds.len();
+        kinds.extend(std::iter::repeat_n(MediaKind::Video, lines));
+        let mut ports = RelayPorts::new(self.ip, self.local_port(side));
+        for stream in self.video.iter().filter(|v| v.ordinal < lines) {
+            let local = match side {
+                Side::A => stream.session.a,
+                Side::B => stream.session.b,
+            };
+            ports = ports.with_video(first_video + stream.ordinal, local.rtp.port());
+        }
+        let mut offer = tolk_sdp::offer(&caps, &kinds, &mut ports);
+        let mut ordinal = 0;
         for line in &mut offer.media {
-            let at = usize::from(line.kind == MediaKind::Video);
-            if let Some(direction) = directions[at] {
-                line.direction = Some(direction);
+            let at = match line.kind {
+                MediaKind::Video => {
+                    ordinal += 1;
+                    ordinal
+                }
+                _ => 0,
+            };
+            match directions[at] {
+                Some(direction) if at == 0 || self.stream(at - 1).is_some() => {
+                    line.direction = Some(direction);
+                }
+                _ => *line = rejected_line(line),
             }
         }
+        if let Some(other) = self.leg(side.other()).peer.as_deref() {
+            video_lines::carry_naming(other, &mut offer);
+        }
         video::offer_feedback(&mut offer, &caps);
+        let leg = self.leg_mut(side);
         if let Some(previous) = &leg.local {
             offer.media = same_lines(&previous.media, offer.media);
         }
@@ -141,7 +176,7 @@ impl CallMedia {
     /// The answer to our mid-call re-offer arrived, or to our current
     /// description offered again (in the 2xx to an offer-less re-INVITE).
     /// Returns a re-offer for the other leg when this one refused video
-    /// that the other leg has (it is re-offered without it).
+    /// lines that the other leg has (it is re-offered without them).
     pub async fn reoffer_answered(
         &mut self,
         relay: &Relay,
@@ -155,44 +190,59 @@ impl CallMedia {
         note_short_answer(&offer, answer);
         let negotiation = tolk_sdp::process_answer(&offer, answer)
             .map_err(|e| MediaError::from_negotiation(&e))?;
-        let refused_video =
-            offers_video(&offer) && first_of(&negotiation, &MediaKind::Video).is_none();
+        let refused: Vec<usize> = (0..MAX_VIDEO_LINES)
+            .filter(|&k| offers_video(&offer, k) && video_of(&negotiation, k).is_none())
+            .collect();
         leg.negotiation = Some(negotiation);
         leg.peer = Some(Box::new(answer.clone()));
         self.apply(relay).await?;
-        let [audio, video] = self.directions(side.other());
-        if !refused_video || video.is_none() {
+        let mut directions = self.directions(side.other());
+        let mut taken_back = false;
+        for k in refused {
+            taken_back |= directions[1 + k].take().is_some();
+        }
+        if !taken_back {
             return Ok(None);
         }
         tracing::info!(
             ?side,
             "video refused: re-offered to the other leg without it"
         );
-        Ok(Some(self.reoffer(side.other(), [audio, None])))
+        Ok(Some(self.reoffer(side.other(), directions)))
     }
 }
 
 /// A re-offer's m-lines in the order of the `previous` description (RFC
-/// 3264 section 8): each line from `fresh` takes the place of an active
-/// line of its kind, else of a rejected one (a stream added again), else
-/// goes at the end (a new stream); every line left without one (a stream
-/// rejected or removed) is kept with port 0.
+/// 3264 section 8): the k-th line of a kind in `fresh` takes the place of
+/// the k-th line of that kind before (so a stream added again reuses its
+/// rejected line, and each video stream keeps its line), or goes at the
+/// end (a new stream); a line left without one (a stream rejected or
+/// removed), or offered with port 0 where one was, keeps the line before
+/// with port 0.
 pub(super) fn same_lines(
     previous: &[MediaDescription],
     fresh: Vec<MediaDescription>,
 ) -> Vec<MediaDescription> {
     let mut slots: Vec<Option<MediaDescription>> = vec![None; previous.len()];
     let mut added = Vec::new();
+    let mut seen: Vec<(MediaKind, usize)> = Vec::new();
     for line in fresh {
-        let free = |active: bool| {
-            (0..previous.len()).find(|&i| {
-                slots[i].is_none()
-                    && previous[i].kind == line.kind
-                    && (previous[i].port != 0) == active
-            })
+        let ordinal = match seen.iter_mut().find(|(kind, _)| *kind == line.kind) {
+            Some((_, count)) => {
+                *count += 1;
+                *count - 1
+            }
+            None => {
+                seen.push((line.kind.clone(), 1));
+                0
+            }
         };
-        match free(true).or_else(|| free(false)) {
-            Some(i) => slots[i] = Some(line),
+        let slot = (0..previous.len())
+            .filter(|&i| previous[i].kind == line.kind)
+            .nth(ordinal);
+        match slot {
+            Some(i) if line.port != 0 => slots[i] = Some(line),
+            Some(_) => {}
             None => added.push(line),
         }
     }

@@ -7,19 +7,21 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 use tolk_interwork::MediaWarning;
 use tolk_media::codec::CodecRegistry;
-use tolk_relay::{EndpointSpec, Relay, Side};
+use tolk_relay::{EndpointSpec, Relay};
 use tolk_sdp::SessionDescription;
 use tolk_sdp::model::{MediaKind, RtpMap};
+use tolk_sdp::negotiate::{AcceptedMedia, CodecCapability, rejected_line};
 
 use super::super::dtmf::DtmfReport;
 use super::super::policy::RelayPorts;
-use super::super::video::VideoStream;
+use super::super::video::{MAX_VIDEO_LINES, VideoStream};
 use super::super::{rtcp_mux, video};
 use crate::config::MediaPolicy;
 
 use super::egress::codec_format;
 use super::leg::LegMedia;
-use super::lines::{first_of, same_codec};
+use super::lines::{first_of, same_codec, video_of};
+use super::video_lines;
 use super::{CallMedia, MediaError};
 
 impl CallMedia {
@@ -35,21 +37,26 @@ impl CallMedia {
     ) -> Result<Self, MediaError> {
         let mut a = LegMedia::new(a_policy);
         let mut b = LegMedia::new(b_policy);
-        let (acceptable, acceptable_video): (Vec<RtpMap>, Vec<RtpMap>) = match &a_offer {
+        // The audio codecs the caller can take, and those of each video
+        // line it offers that a stream may carry (by ordinal).
+        let (acceptable, caller_video): (Vec<RtpMap>, Vec<(usize, Vec<RtpMap>)>) = match &a_offer {
             Some(offer) => {
                 let precheck = tolk_sdp::answer(offer, &a.caps, &mut RelayPorts::new(ip, 9))
                     .map_err(|e| MediaError::from_negotiation(&e))?;
-                let accepted = |kind: MediaKind| -> Vec<RtpMap> {
-                    first_of(&precheck.negotiation, &kind)
-                        .map(|(_, m)| m.codecs.iter().map(|c| c.encoding.clone()).collect())
-                        .unwrap_or_default()
-                };
-                (accepted(MediaKind::Audio), accepted(MediaKind::Video))
+                let codecs =
+                    |m: &AcceptedMedia| m.codecs.iter().map(|c| c.encoding.clone()).collect();
+                let audio = first_of(&precheck.negotiation, &MediaKind::Audio)
+                    .map(|(_, m)| codecs(m))
+                    .unwrap_or_default();
+                let video = (0..MAX_VIDEO_LINES)
+                    .filter_map(|k| Some((k, codecs(video_of(&precheck.negotiation, k)?.1))))
+                    .collect();
+                (audio, video)
             }
             // A late offer: the callee is offered what the caller's
-            // policy allows, video included; the caller is offered video
-            // once the callee took it (a callee answering fewer m-lines
-            // has the missing ones read as rejected).
+            // policy allows, one video line included; the caller is
+            // offered video once the callee took it (a callee answering
+            // fewer m-lines has the missing ones read as rejected).
             None => {
                 let codecs = |kind: MediaKind| -> Vec<RtpMap> {
                     a.caps
@@ -57,9 +64,13 @@ impl CallMedia {
                         .map(|c| c.encoding.clone())
                         .collect()
                 };
-                (codecs(MediaKind::Audio), codecs(MediaKind::Video))
+                (
+                    codecs(MediaKind::Audio),
+                    vec![(0, codecs(MediaKind::Video))],
+                )
             }
         };
+        let acceptable_video: Vec<&RtpMap> = caller_video.iter().flat_map(|(_, c)| c).collect();
         let before: Vec<String> = b
             .caps
             .codecs_of(&MediaKind::Audio)
@@ -69,12 +80,11 @@ impl CallMedia {
         // The callee is offered what the caller can take: audio maybe
         // transcoded below, video never.
         let b_caps = Arc::make_mut(&mut b.caps);
-        b_caps.codecs.retain(|cap| {
-            let wanted = match cap.kind {
-                MediaKind::Video => &acceptable_video,
-                _ => &acceptable,
-            };
-            wanted.iter().any(|e| same_codec(e, &cap.encoding))
+        b_caps.codecs.retain(|cap| match cap.kind {
+            MediaKind::Video => acceptable_video
+                .iter()
+                .any(|e| same_codec(e, &cap.encoding)),
+            _ => acceptable.iter().any(|e| same_codec(e, &cap.encoding)),
         });
         if !b_caps.handles(&MediaKind::Audio) && may_transcode {
             let registry = CodecRegistry::with_builtins();
@@ -114,35 +124,55 @@ impl CallMedia {
             .create_session_async(spec(&a, MediaKind::Audio), spec(&b, MediaKind::Audio))
             .await
             .map_err(|e| MediaError::Resources(e.to_string()))?;
+        // A stream per video line the callee may take too, each on its
+        // own relay session.
         let video_specs = (spec(&a, MediaKind::Video), spec(&b, MediaKind::Video));
-        let video = match b.caps.handles(&MediaKind::Video) {
-            true => match relay
+        let mut video = Vec::new();
+        for (ordinal, codecs) in &caller_video {
+            let takes = |cap: &CodecCapability| codecs.iter().any(|e| same_codec(e, &cap.encoding));
+            if !b.caps.codecs_of(&MediaKind::Video).any(takes) {
+                continue;
+            }
+            match relay
                 .create_session_async(video_specs.0, video_specs.1)
                 .await
             {
-                Ok(info) => Some(Box::new(VideoStream::new(info))),
+                Ok(info) => video.push(VideoStream::new(info, *ordinal)),
                 Err(e) => {
-                    let _ = relay.delete_async(session.id).await;
+                    for stream in video.iter().map(|v| v.session.id).chain([session.id]) {
+                        let _ = relay.delete_async(stream).await;
+                    }
                     return Err(MediaError::Resources(e.to_string()));
                 }
-            },
-            false => None,
-        };
-        let video_port = |side: Side| {
-            video.as_ref().map(|v| match side {
-                Side::A => v.session.a.rtp.port(),
-                Side::B => v.session.b.rtp.port(),
-            })
-        };
-        let kinds: &[MediaKind] = match video {
-            Some(_) => &[MediaKind::Audio, MediaKind::Video],
-            None => &[MediaKind::Audio],
-        };
-        let mut offer = tolk_sdp::offer(
-            &b.caps,
-            kinds,
-            &mut RelayPorts::new(ip, session.b.rtp.port()).with_video(video_port(Side::B)),
-        );
+            }
+        }
+        // The callee's k-th video line is the caller's k-th: lines before
+        // the last stream that have none are offered with port 0.
+        let lines = video.iter().map(|v| v.ordinal + 1).max().unwrap_or(0);
+        let mut kinds = vec![MediaKind::Audio];
+        kinds.extend(std::iter::repeat_n(MediaKind::Video, lines));
+        let mut ports = RelayPorts::new(ip, session.b.rtp.port());
+        for stream in &video {
+            ports = ports.with_video(1 + stream.ordinal, stream.session.b.rtp.port());
+        }
+        let mut offer = tolk_sdp::offer(&b.caps, &kinds, &mut ports);
+        // Each video line offers only the codecs of the caller's line.
+        let lines = offer
+            .media
+            .iter_mut()
+            .filter(|m| m.kind == MediaKind::Video);
+        for (ordinal, line) in lines.enumerate() {
+            let codecs = caller_video.iter().find(|(k, _)| *k == ordinal);
+            match codecs.filter(|_| video.iter().any(|v| v.ordinal == ordinal)) {
+                Some((_, codecs)) => line.formats.retain(|format| {
+                    (format.encoding()).is_some_and(|e| codecs.iter().any(|c| same_codec(c, &e)))
+                }),
+                None => *line = rejected_line(line),
+            }
+        }
+        if let Some(a_offer) = a.peer.as_deref() {
+            video_lines::carry_naming(a_offer, &mut offer);
+        }
         video::offer_feedback(&mut offer, &b.caps);
         b.local = Some(Box::new(offer.clone()));
         b.pending_offer = Some(Box::new(offer));

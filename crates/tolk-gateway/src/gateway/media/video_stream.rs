@@ -1,69 +1,100 @@
-//! The call's video stream as the bridge sees it: its relay session,
-//! freed with the call or once a leg has no video, and the keyframe
-//! requests routed to it.
+//! The call's video streams as the bridge sees them: their relay
+//! sessions, freed with the call or once a leg has no line for one, the
+//! ports each leg's video lines get, and the keyframe requests routed to
+//! a stream.
 
-use tolk_relay::{Relay, SessionId, Side};
+use tolk_relay::{Relay, SessionId, SessionStats, Side};
+use tolk_sdp::SessionDescription;
 
-use super::super::video::KeyframeRoute;
+use super::super::policy::RelayPorts;
+use super::super::video::{KeyframeRoute, VideoStream};
 
 use super::CallMedia;
+use super::lines::video_line;
 
 impl CallMedia {
     /// Frees the relay sessions; the audio session's final counters.
-    pub async fn release(&self, relay: &Relay) -> Option<tolk_relay::SessionStats> {
-        if let Some(video) = &self.video {
-            let _ = relay.delete_async(video.session.id).await;
+    pub async fn release(&self, relay: &Relay) -> Option<SessionStats> {
+        for stream in &self.video {
+            let _ = relay.delete_async(stream.session.id).await;
         }
         relay.delete_async(self.session.id).await.ok()
     }
 
-    /// Frees the video stream's relay session once a leg has no video and
-    /// no offer is adding it (rejected at setup, removed with port 0, or
-    /// refused when added mid-call): its session id and final counters.
-    pub fn release_unused_video(
-        &mut self,
-        relay: &Relay,
-    ) -> Option<(SessionId, tolk_relay::SessionStats)> {
-        if !self.a.without_video() && !self.b.without_video() {
-            return None;
-        }
-        let video = self.video.take()?;
-        let stats = relay.delete(video.session.id).ok()?;
-        Some((video.session.id, stats))
+    /// Frees the relay session of each video stream that a leg has no
+    /// line for and no offer is adding (rejected at setup, removed with
+    /// port 0, or refused when added mid-call): their session ids and
+    /// final counters.
+    pub fn release_unused_video(&mut self, relay: &Relay) -> Vec<(SessionId, SessionStats)> {
+        let (a, b) = (&self.a, &self.b);
+        let (unused, kept): (Vec<VideoStream>, _) = std::mem::take(&mut self.video)
+            .into_iter()
+            .partition(|v| a.without_video(v.ordinal) || b.without_video(v.ordinal));
+        self.video = kept;
+        (unused.into_iter())
+            .filter_map(|v| Some((v.session.id, relay.delete(v.session.id).ok()?)))
+            .collect()
     }
 
-    /// The video stream's relay session, if the call has one.
-    pub fn video_session(&self) -> Option<SessionId> {
-        self.video.as_ref().map(|v| v.session.id)
+    /// The relay sessions of the call's video streams.
+    pub fn video_sessions(&self) -> Vec<SessionId> {
+        self.video.iter().map(|v| v.session.id).collect()
     }
 
-    /// How a keyframe request reaches leg `to` (`None`: one went there
-    /// moments ago, or the call has no video).
+    /// The main video stream (the first video line bridged): its ordinal.
+    pub fn main_video(&self) -> Option<usize> {
+        self.video.iter().map(|v| v.ordinal).min()
+    }
+
+    /// The video stream on relay session `session`: its ordinal.
+    pub fn video_stream_of(&self, session: SessionId) -> Option<usize> {
+        let stream = self.video.iter().find(|v| v.session.id == session)?;
+        Some(stream.ordinal)
+    }
+
+    /// How a keyframe request for video stream `ordinal` reaches leg `to`
+    /// (`None`: one went there moments ago, or there is no such stream).
     pub fn keyframe_route(
         &mut self,
+        ordinal: usize,
         to: Side,
         prefers_info: bool,
         now: std::time::Instant,
     ) -> Option<KeyframeRoute> {
-        self.video.as_mut()?.route(to, prefers_info, now)
+        let stream = self.video.iter_mut().find(|v| v.ordinal == ordinal)?;
+        stream.route(to, prefers_info, now)
     }
 
-    /// Whether leg `to` takes keyframe requests in RTCP.
-    pub fn takes_rtcp_keyframes(&self, to: Side, prefers_info: bool) -> bool {
-        self.video
-            .as_ref()
+    /// Whether leg `to` takes keyframe requests for video stream
+    /// `ordinal` in RTCP.
+    pub fn takes_rtcp_keyframes(&self, ordinal: usize, to: Side, prefers_info: bool) -> bool {
+        self.stream(ordinal)
             .is_some_and(|v| v.takes_rtcp(to, prefers_info))
     }
 
-    /// The m-line index of video on `side`'s SDP.
-    pub fn video_index(&self, side: Side) -> Option<usize> {
-        self.video.as_ref()?.index(side)
+    /// The m-line index of video stream `ordinal` on `side`'s SDP.
+    pub fn video_index(&self, ordinal: usize, side: Side) -> Option<usize> {
+        self.stream(ordinal)?.index(side)
     }
 
-    pub(super) fn video_port(&self, side: Side) -> Option<u16> {
-        self.video.as_ref().map(|v| match side {
-            Side::A => v.session.a.rtp.port(),
-            Side::B => v.session.b.rtp.port(),
-        })
+    /// The `ordinal`-th video stream, if the call bridges it.
+    pub(super) fn stream(&self, ordinal: usize) -> Option<&VideoStream> {
+        self.video.iter().find(|v| v.ordinal == ordinal)
+    }
+
+    /// Our ports for `side`'s m-lines laid out as in `layout`: each video
+    /// line on its stream's relay session, every other on the audio one.
+    pub(super) fn ports_for(&self, side: Side, layout: &SessionDescription) -> RelayPorts {
+        let mut ports = RelayPorts::new(self.ip, self.local_port(side));
+        for stream in &self.video {
+            if let Some((index, _)) = video_line(layout, stream.ordinal) {
+                let local = match side {
+                    Side::A => stream.session.a,
+                    Side::B => stream.session.b,
+                };
+                ports = ports.with_video(index, local.rtp.port());
+            }
+        }
+        ports
     }
 }

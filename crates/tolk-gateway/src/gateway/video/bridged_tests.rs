@@ -9,8 +9,11 @@ use tolk_relay::{Relay, RelayConfig};
 use tolk_sdp::SessionDescription;
 use tolk_sdp::model::{Direction, MediaKind};
 
+use tolk_relay::keyframe::KeyframeKind;
+
 use crate::config::MediaPolicy;
 use crate::gateway::media::CallMedia;
+use crate::gateway::video::KeyframeRoute;
 
 const IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -106,9 +109,9 @@ async fn video_gets_its_own_relay_session_and_reaches_both_legs() {
             ("video".to_owned(), vec!["H264/90000".to_owned()])
         ]
     );
-    assert!(media.takes_rtcp_keyframes(tolk_relay::Side::B, false));
+    assert!(media.takes_rtcp_keyframes(0, tolk_relay::Side::B, false));
     assert!(
-        !media.takes_rtcp_keyframes(tolk_relay::Side::B, true),
+        !media.takes_rtcp_keyframes(0, tolk_relay::Side::B, true),
         "INFO policy"
     );
     media.release(&relay).await;
@@ -267,7 +270,7 @@ async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
     let refused = video_refused();
     media.b_answered(&relay, &refused).await.expect("answered");
     media.b_confirmed();
-    assert!(media.release_unused_video(&relay).is_some(), "idle session");
+    assert_eq!(media.release_unused_video(&relay).len(), 1, "idle session");
     assert_eq!(relay.session_count(), 1);
 
     // The caller offers its video again in the same line.
@@ -288,7 +291,7 @@ async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
     assert_ne!(lines[1].1, 0);
     assert_eq!(relay.session_count(), 2);
     assert!(
-        media.release_unused_video(&relay).is_none(),
+        media.release_unused_video(&relay).is_empty(),
         "kept while the callee is asked"
     );
     let pt = reoffer.media[1].formats[0].pt.0;
@@ -298,8 +301,8 @@ async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
         .await
         .expect("answer");
     assert!(back.is_none(), "nothing to take back from the caller");
-    assert_eq!(media.video_index(Side::A), Some(1));
-    assert_eq!(media.video_index(Side::B), Some(1));
+    assert_eq!(media.video_index(0, Side::A), Some(1));
+    assert_eq!(media.video_index(0, Side::B), Some(1));
 
     // The caller removes it: the callee is re-offered port 0 and the
     // session goes at once.
@@ -309,8 +312,110 @@ async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
         .await
         .expect("re-offer");
     assert_eq!(reoffer.expect("re-offered").media[1].port, 0);
-    assert!(media.release_unused_video(&relay).is_some());
-    assert_eq!(media.video_session(), None);
+    assert_eq!(media.release_unused_video(&relay).len(), 1);
+    assert_eq!(media.video_sessions(), []);
     media.release(&relay).await;
     assert_eq!(relay.session_count(), 0);
+}
+
+#[tokio::test]
+async fn each_video_line_is_its_own_stream_with_its_own_keyframe_route() {
+    let relay = relay(51760);
+    let policy = MediaPolicy::default();
+    // Main video with PLI feedback and slides without, both H.264 109.
+    let slides = h264(40020, 109).replace("a=rtcp-fb:109 nack pli\r\n", "");
+    let offer = sdp(&format!(
+        "{AUDIO}{}a=content:main\r\n{slides}a=content:slides\r\n",
+        h264(40010, 109)
+    ));
+    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
+        .await
+        .expect("media");
+    assert_eq!(
+        relay.session_count(),
+        3,
+        "audio and a session per video line"
+    );
+    let b_offer = media.b_offer().expect("offer").clone();
+    let lines = ports(&b_offer);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_ne!(lines[1].1, lines[2].1, "each video line on its own port");
+    let pt = b_offer.media[1].formats[0].pt.0;
+    let answer = sdp(&format!("{AUDIO}{}{}", h264(41010, pt), h264(41020, pt)));
+    let a_answer = media.b_answered(&relay, &answer).await.expect("answered");
+    let a_lines = ports(&a_answer);
+    assert!(a_lines.iter().all(|(_, port)| *port != 0), "{a_lines:?}");
+    assert_ne!(a_lines[1].1, a_lines[2].1);
+    media.b_confirmed();
+
+    let sessions = media.video_sessions();
+    assert_eq!(sessions.len(), 2);
+    let slides_session = sessions
+        .iter()
+        .copied()
+        .find(|s| media.video_stream_of(*s) == Some(1))
+        .expect("the slides' session");
+    assert_eq!(media.video_index(1, Side::A), Some(2));
+    assert_eq!(media.video_index(1, Side::B), Some(2));
+    // The caller negotiated PLI on its main video only.
+    assert!(media.takes_rtcp_keyframes(0, Side::A, false));
+    assert!(!media.takes_rtcp_keyframes(1, Side::A, false));
+    let now = std::time::Instant::now();
+    assert_eq!(
+        media.keyframe_route(1, Side::B, false, now),
+        Some(KeyframeRoute::Rtcp(slides_session, KeyframeKind::Pli)),
+        "a request for the slides goes on the slides' session"
+    );
+    let main_session = sessions.iter().copied().find(|s| *s != slides_session);
+    assert_eq!(
+        media.keyframe_route(0, Side::B, false, now),
+        main_session.map(|s| KeyframeRoute::Rtcp(s, KeyframeKind::Pli)),
+        "the main video's, just after, on its own session (limited apart)"
+    );
+
+    // The caller ends the slides: only their session goes.
+    let ended = sdp(&format!(
+        "{AUDIO}{}a=content:main\r\nm=video 0 RTP/AVP 109\r\n",
+        h264(40010, 109)
+    ));
+    let (_, reoffer) = media
+        .reoffered(&relay, Side::A, &ended)
+        .await
+        .expect("re-offer");
+    let reoffer = reoffer.expect("the callee is re-offered");
+    assert_eq!(ports(&reoffer)[2].1, 0, "the slides line at port 0");
+    assert_ne!(ports(&reoffer)[1].1, 0, "the main video kept");
+    let freed = media.release_unused_video(&relay);
+    assert_eq!(
+        freed.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        [slides_session]
+    );
+    assert_eq!(relay.session_count(), 2);
+    media.release(&relay).await;
+    assert_eq!(relay.session_count(), 0);
+}
+
+#[tokio::test]
+async fn each_video_line_is_offered_only_the_codecs_of_the_callers_line() {
+    let relay = relay(51740);
+    let policy = MediaPolicy::default();
+    let main = "m=video 40010 RTP/AVP 109 100\r\na=rtpmap:109 H264/90000\r\n\
+         a=fmtp:109 packetization-mode=1;profile-level-id=42e01f\r\na=rtpmap:100 VP8/90000\r\n";
+    let offer = sdp(&format!("{AUDIO}{main}{}", video(40020, 100, "VP8", "")));
+    let media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
+        .await
+        .expect("media");
+    let b_offer = media.b_offer().expect("offer");
+    let codecs = |line: usize| -> Vec<String> {
+        (b_offer.media[line].formats.iter())
+            .filter_map(|f| Some(f.encoding()?.encoding.to_string()))
+            .collect()
+    };
+    assert!(codecs(1).iter().any(|c| c == "H264") && codecs(1).iter().any(|c| c == "VP8"));
+    assert_eq!(
+        codecs(2),
+        ["VP8"],
+        "the slides line as the caller offered it"
+    );
+    media.release(&relay).await;
 }

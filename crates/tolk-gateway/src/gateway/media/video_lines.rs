@@ -1,0 +1,153 @@
+//! A call bridges each of its video m-lines on a relay session of its
+//! own (a room system's main video and its `a=content:slides`
+//! presentation, RFC 4796), the k-th video line of one leg with the
+//! k-th of the other. An answer keeps a video line only while its stream
+//! can carry it (one per line, up to [`MAX_VIDEO_LINES`]); every other
+//! video line is answered with port 0, so that no two lines share a port
+//! and the call goes on.
+
+use tolk_sdp::model::{MediaKind, SessionDescription};
+use tolk_sdp::negotiate::{AcceptedMedia, Answer, MediaState, Reason, rejected_line};
+use tolk_sdp::{Capabilities, LocalMedia, NegotiationError};
+
+use super::super::video::MAX_VIDEO_LINES;
+
+/// The attributes naming what a video line carries: RFC 4796
+/// `a=content` (main, slides, ...) and RFC 4574 `a=label`.
+const NAMING: [&str; 2] = ["content", "label"];
+
+/// [`tolk_sdp::answer`] with every accepted video m-line rejected that
+/// `keep` refuses, given the line's ordinal among the offer's video
+/// lines (rejected ones counted) and what was accepted on it, and every
+/// one past [`MAX_VIDEO_LINES`].
+pub(super) fn answer(
+    offer: &SessionDescription,
+    caps: &Capabilities,
+    local: &mut dyn LocalMedia,
+    keep: impl Fn(usize, &AcceptedMedia) -> bool,
+) -> Result<Answer, NegotiationError> {
+    let mut answer = tolk_sdp::answer(offer, caps, local)?;
+    let video = (answer.negotiation.media.iter_mut()).filter(|m| m.kind == MediaKind::Video);
+    for (ordinal, media) in video.enumerate() {
+        let MediaState::Accepted(accepted) = &media.state else {
+            continue;
+        };
+        if ordinal < MAX_VIDEO_LINES && keep(ordinal, accepted) {
+            continue;
+        }
+        media.state = MediaState::Rejected(Reason::MediaTypeNotAvailable);
+        if let (Some(line), Some(offered)) = (
+            answer.description.media.get_mut(media.index),
+            offer.media.get(media.index),
+        ) {
+            *line = rejected_line(offered);
+        }
+    }
+    Ok(answer)
+}
+
+/// Copies the `a=content` and `a=label` of each of `from`'s video lines
+/// onto the same video line of `to`, so that the far leg learns which
+/// stream is the presentation.
+pub(super) fn carry_naming(from: &SessionDescription, to: &mut SessionDescription) {
+    let named: Vec<_> = (from.media.iter())
+        .filter(|m| m.kind == MediaKind::Video)
+        .map(|m| {
+            let naming = m.other.iter().filter(|a| NAMING.contains(&a.name.as_str()));
+            naming.cloned().collect::<Vec<_>>()
+        })
+        .collect();
+    let lines = to.media.iter_mut().filter(|m| m.kind == MediaKind::Video);
+    for (line, naming) in lines.zip(named) {
+        if line.port == 0 {
+            continue;
+        }
+        line.other.retain(|a| !NAMING.contains(&a.name.as_str()));
+        line.other.extend(naming);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use tolk_sdp::SessionDescription;
+    use tolk_sdp::model::MediaKind;
+
+    use super::{answer, carry_naming};
+    use crate::config::MediaPolicy;
+    use crate::gateway::policy::{RelayPorts, capabilities};
+
+    const IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+    /// Audio and a video line per entry of `contents`.
+    fn offer(contents: &[&str]) -> SessionDescription {
+        let video: String = (contents.iter().enumerate())
+            .map(|(k, content)| {
+                format!(
+                    "m=video {} RTP/AVP 109\r\na=rtpmap:109 H264/90000\r\n\
+                     a=fmtp:109 packetization-mode=1;profile-level-id=42e01f\r\n\
+                     a=content:{content}\r\na=label:{k}\r\n",
+                    40010 + 10 * k
+                )
+            })
+            .collect();
+        let text = format!(
+            "v=0\r\no=room 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+             m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n{video}"
+        );
+        tolk_sdp::parse(text.as_bytes()).expect("SDP")
+    }
+
+    fn ports_of(description: &SessionDescription) -> Vec<u16> {
+        description.media.iter().map(|m| m.port).collect()
+    }
+
+    #[test]
+    fn each_video_line_kept_gets_its_own_port_and_the_rest_port_0() {
+        let caps = capabilities(&MediaPolicy::default());
+        let mut ports = RelayPorts::new(IP, 20000)
+            .with_video(1, 20010)
+            .with_video(2, 20020)
+            .with_video(3, 20030);
+        let offer = offer(&["main", "slides", "alt"]);
+        // The third line has no stream: refused.
+        let answer = answer(&offer, &caps, &mut ports, |k, _| k < 2).expect("answer");
+        assert_eq!(ports_of(&answer.description), [20000, 20010, 20020, 0]);
+        let accepted: Vec<usize> = answer.negotiation.accepted().map(|(i, _)| i).collect();
+        assert_eq!(accepted, [0, 1, 2]);
+        // The rejected line still names the offered format (RFC 3264).
+        assert_eq!(answer.description.media[3].formats[0].pt.0, 109);
+    }
+
+    #[test]
+    fn video_lines_past_the_bound_are_refused() {
+        let caps = capabilities(&MediaPolicy::default());
+        let contents = ["main", "slides", "a", "b", "c", "d"];
+        let mut ports = RelayPorts::new(IP, 20000);
+        for k in 0..contents.len() {
+            ports = ports.with_video(1 + k, 20010 + 10 * k as u16);
+        }
+        let answer = answer(&offer(&contents), &caps, &mut ports, |_, _| true).expect("answer");
+        let taken = (answer.description.media.iter())
+            .filter(|m| m.kind == MediaKind::Video && m.port != 0)
+            .count();
+        assert_eq!(taken, super::MAX_VIDEO_LINES);
+        assert_eq!(answer.description.media[6].port, 0);
+    }
+
+    #[test]
+    fn content_and_label_follow_each_video_line() {
+        let from = offer(&["main", "slides"]);
+        let mut to = offer(&["alt", "alt"]);
+        to.media[1].other.clear();
+        carry_naming(&from, &mut to);
+        let naming = |line: &tolk_sdp::model::MediaDescription| -> Vec<String> {
+            (line.other.iter())
+                .map(|a| format!("{}:{}", a.name, a.value.as_deref().unwrap_or("")))
+                .collect()
+        };
+        assert_eq!(naming(&to.media[1]), ["content:main", "label:0"]);
+        assert_eq!(naming(&to.media[2]), ["content:slides", "label:1"]);
+    }
+}
