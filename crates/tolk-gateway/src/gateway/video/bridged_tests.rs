@@ -419,3 +419,57 @@ async fn each_video_line_is_offered_only_the_codecs_of_the_callers_line() {
     );
     media.release(&relay).await;
 }
+
+#[tokio::test]
+async fn slides_added_mid_call_get_a_stream_of_their_own() {
+    let relay = relay(51720);
+    let mut media = audio_and_video_call(&relay).await;
+    let b_main = media.b_offer().expect("offer").media[1].clone();
+    let pt = b_main.formats[0].pt.0;
+    let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
+    media.b_answered(&relay, &answer).await.expect("answered");
+    media.b_confirmed();
+    let main = media.video_sessions();
+
+    // The caller starts a presentation: a second video line.
+    let presenting = sdp(&format!(
+        "{AUDIO}{}{}a=content:slides\r\n",
+        h264(40010, 109),
+        h264(40020, 109)
+    ));
+    let (answer, reoffer) = media
+        .reoffered(&relay, Side::A, &presenting)
+        .await
+        .expect("re-offer");
+    assert!(answer.media.iter().all(|m| m.port != 0), "{answer:?}");
+    assert_ne!(answer.media[1].port, answer.media[2].port);
+    let reoffer = reoffer.expect("the callee is offered the slides");
+    let lines = ports(&reoffer);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[1].1, b_main.port, "the main video kept");
+    assert!(lines[2].1 != 0 && lines[2].1 != lines[1].1);
+    assert!(
+        (reoffer.media[2].other.iter()).any(
+            |a| a.name == "content" && a.value.as_ref().is_some_and(|v| v.as_str() == "slides")
+        ),
+        "the callee learns they are slides"
+    );
+    assert_eq!(relay.session_count(), 3);
+
+    // The callee refuses them: taken back from the caller, session freed.
+    let refused = sdp(&format!(
+        "{AUDIO}{}m=video 0 RTP/AVP {pt}\r\n",
+        h264(41010, pt)
+    ));
+    let back = media
+        .reoffer_answered(&relay, Side::B, &refused)
+        .await
+        .expect("answer")
+        .expect("the caller is re-offered without the slides");
+    assert_eq!(ports(&back)[2].1, 0);
+    assert_ne!(ports(&back)[1].1, 0, "the main video stays");
+    assert_eq!(media.release_unused_video(&relay).len(), 1);
+    assert_eq!(media.video_sessions(), main);
+    media.release(&relay).await;
+    assert_eq!(relay.session_count(), 0);
+}
