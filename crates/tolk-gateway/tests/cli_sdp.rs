@@ -17,6 +17,17 @@ fn tolk(args: &[&str]) -> Output {
         .expect("tolk runs")
 }
 
+/// `tolk sdp answer --profile PROFILE` for the vector `name`.
+fn answer(profile: &str, name: &str) -> Output {
+    tolk(&[
+        "sdp",
+        "answer",
+        "--profile",
+        profile,
+        &vector(name).to_string_lossy(),
+    ])
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -77,14 +88,7 @@ fn inspect_of_binary_garbage_does_not_panic() {
 
 #[test]
 fn answer_prints_a_webrtc_answer_that_parses() {
-    let file = vector("webrtc-av-offer.sdp");
-    let output = tolk(&[
-        "sdp",
-        "answer",
-        "--profile",
-        "webrtc",
-        &file.to_string_lossy(),
-    ]);
+    let output = answer("webrtc", "webrtc-av-offer.sdp");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let answer = tolk_sdp::parse(&output.stdout).expect("the answer is SDP");
     assert_eq!(answer.media.len(), 2);
@@ -136,14 +140,7 @@ fn answer_uses_the_given_fingerprint_address_and_port() {
 
 #[test]
 fn answer_of_a_sip_message_with_sdes() {
-    let file = vector("room-system-sdes.invite.sip");
-    let output = tolk(&[
-        "sdp",
-        "answer",
-        "--profile",
-        "sip-video",
-        &file.to_string_lossy(),
-    ]);
+    let output = answer("sip-video", "room-system-sdes.invite.sip");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(
@@ -156,50 +153,23 @@ fn answer_of_a_sip_message_with_sdes() {
 
 #[test]
 fn answer_failure_is_488_with_a_warning_code() {
-    let file = vector("rfc4317-audio-dtmf-lf.sdp");
-    let output = tolk(&[
-        "sdp",
-        "answer",
-        "--profile",
-        "webrtc",
-        &file.to_string_lossy(),
-    ]);
+    let output = answer("webrtc", "rfc4317-audio-dtmf-lf.sdp");
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let stderr = text(&output.stderr);
     assert!(stderr.starts_with("488 Not Acceptable Here\n"), "{stderr}");
     assert!(stderr.contains("Warning: 302 tolk \"m=0 audio: incompatible transport: RTP/AVP: plain RTP offered but SRTP is required\""), "{stderr}");
 
-    let file = vector("rfc3264-av-offer.sdp");
-    let output = tolk(&[
-        "sdp",
-        "answer",
-        "--profile",
-        "sip-video",
-        &file.to_string_lossy(),
-    ]);
+    let output = answer("sip-video", "rfc3264-av-offer.sdp");
     assert_eq!(output.status.code(), Some(0));
 }
 
 #[test]
 fn answer_parse_error_unknown_profile_and_missing_file() {
-    let file = vector("bad-payload-type.sdp");
-    let output = tolk(&[
-        "sdp",
-        "answer",
-        "--profile",
-        "sip-audio",
-        &file.to_string_lossy(),
-    ]);
+    let output = answer("sip-audio", "bad-payload-type.sdp");
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("line 5"));
-    let output = tolk(&[
-        "sdp",
-        "answer",
-        "--profile",
-        "nope",
-        &file.to_string_lossy(),
-    ]);
+    let output = answer("nope", "bad-payload-type.sdp");
     assert_eq!(output.status.code(), Some(2));
     let output = tolk(&["sdp", "answer", "--profile", "webrtc", "/nonexistent.sdp"]);
     assert_eq!(output.status.code(), Some(2));
