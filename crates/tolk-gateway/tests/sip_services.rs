@@ -12,44 +12,36 @@ use tolk_sip::auth::{Challenge, Credentials};
 
 /// A REGISTER for `user` that answers the 401 with `password`.
 fn register_with_digest(user: &str, password: &str, final_status: u16) -> String {
+    let register = |cseq: u32, authorization: &str| {
+        format!(
+            r#"
+  <send retrans="500">
+    <![CDATA[
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@[remote_ip]>;tag=[pid]r[call_number]
+      To: <sip:{user}@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: {cseq} REGISTER
+      Contact: <sip:{user}@[local_ip]:[local_port]>{authorization}
+      Expires: 300
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>"#
+        )
+    };
+    let authorization = format!("\n      [authentication username={user} password={password}]");
     format!(
         r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="register with digest">
-  <send retrans="500">
-    <![CDATA[
-      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:{user}@[remote_ip]>;tag=[pid]r[call_number]
-      To: <sip:{user}@[remote_ip]>
-      Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:{user}@[local_ip]:[local_port]>
-      Expires: 300
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="401" auth="true"/>
-  <send retrans="500">
-    <![CDATA[
-      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:{user}@[remote_ip]>;tag=[pid]r[call_number]
-      To: <sip:{user}@[remote_ip]>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:{user}@[local_ip]:[local_port]>
-      [authentication username={user} password={password}]
-      Expires: 300
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
+<scenario name="register with digest">{first}
+  <recv response="401" auth="true"/>{second}
   <recv response="{final_status}"/>
 </scenario>
-"#
+"#,
+        first = register(1, ""),
+        second = register(2, &authorization),
     )
 }
 
