@@ -9,7 +9,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use harness::{LoggedCall, NodeConfig, Ports, Scenario, Tolk, relay_addr, wait_for};
+use harness::{LoggedCall, NodeConfig, Ports, Scenario, Tolk, relay_addr, reply, wait_for};
 use tolk_relay::srtp::new_context;
 use tolk_relay::srtp::sdes::CryptoAttribute;
 use tolk_testkit::media_peer::{MediaPeer, rr_and_pli, rtp};
@@ -127,21 +127,6 @@ fn caller_scenario(mux: bool, crypto: Option<&str>, reoffer: bool, hold_ms: u32)
     xml
 }
 
-/// A callee's end of a call: the BYE and its 200.
-const BYE_ANSWERED: &str = r#"<recv request="BYE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>"#;
-
 /// A callee answering PCMU on `-key audio_port`, with rtcp-mux when
 /// `mux` and `extra` SDP lines (each ending in a newline), and answering
 /// a re-INVITE the same way; waits for the BYE.
@@ -193,7 +178,7 @@ fn callee_scenario(mux: bool, extra: &str) -> String {
 "#,
         first = answer(1),
         again = answer(2),
-        bye = BYE_ANSWERED,
+        bye = format!("<recv request=\"BYE\"/>\n  {}", reply("200 OK")),
     )
 }
 

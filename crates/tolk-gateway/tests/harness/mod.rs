@@ -30,7 +30,7 @@ pub use sip::{
     await_relay_addr, final_response, header, in_dialog, invite, relay_addr, relay_addrs, request,
     sdp_ports,
 };
-pub use sipp::{LoggedCall, Outcome, Scenario, SippCall};
+pub use sipp::{LoggedCall, Outcome, Scenario, SippCall, reply};
 pub use tls::served_certificate;
 pub use tolk_testkit::poll::wait_for;
 pub use tolk_testkit::process::Running;

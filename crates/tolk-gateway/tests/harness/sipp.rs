@@ -89,6 +89,25 @@ impl<const N: usize> From<&[&str; N]> for Scenario {
     }
 }
 
+/// A sipp `<send>` of a response with the status line `status` (such as
+/// `200 OK`) and no body to the last request the scenario received.
+pub fn reply(status: &str) -> String {
+    format!(
+        r#"<send>
+    <![CDATA[
+      SIP/2.0 {status}
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>"#
+    )
+}
+
 /// A sipp callee and a sipp caller placing calls through the node.
 pub struct SippCall {
     caller: JoinHandle<(ExitStatus, Duration)>,
