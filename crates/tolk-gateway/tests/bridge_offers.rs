@@ -93,8 +93,9 @@ fn a_late_offer_caller_without_an_answer_in_its_ack_is_hung_up() {
     // After the ACK without SDP, Tolk sends BYE: the caller answers it.
     let start = no_answer.find("  <nop>").expect("media part");
     let no_answer = format!(
-        "{}  <recv request=\"BYE\"/>\n  <send>\n    <![CDATA[\n      SIP/2.0 200 OK\n      [last_Via:]\n      [last_From:]\n      [last_To:]\n      [last_Call-ID:]\n      [last_CSeq:]\n      Content-Length: 0\n\n    ]]>\n  </send>\n  <Reference variables=\"offer\"/>\n</scenario>\n",
-        &no_answer[..start]
+        "{}  <recv request=\"BYE\"/>\n  {}\n  <Reference variables=\"offer\"/>\n</scenario>\n",
+        &no_answer[..start],
+        reply("200 OK")
     );
     tolk.write_scenario("late_no_answer.xml", &no_answer);
     let _callee = tolk.callee(&sipp, 29244, 52900);
@@ -116,22 +117,11 @@ fn a_late_offer_caller_without_an_answer_in_its_ack_is_hung_up() {
 /// expecting the same hold offer again.
 fn callee_refusing_first_reinvite() -> String {
     let held = include_str!("sipp/callee_held.xml");
-    let glare = r#"<recv request="ACK" crlf="true"/>
-  <recv request="INVITE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 491 Request Pending
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="ACK"/>"#;
-    held.replacen(r#"<recv request="ACK" crlf="true"/>"#, glare, 1)
+    let glare = format!(
+        "<recv request=\"ACK\" crlf=\"true\"/>\n  <recv request=\"INVITE\"/>\n  {}\n  <recv request=\"ACK\"/>",
+        reply("491 Request Pending")
+    );
+    held.replacen(r#"<recv request="ACK" crlf="true"/>"#, &glare, 1)
 }
 
 /// A callee that takes 1.5 s to answer the hold re-INVITE.
@@ -142,20 +132,10 @@ fn callee_slow_to_answer_the_hold() -> String {
         .nth(1)
         .map(|(at, _)| at)
         .expect("the re-INVITE's 200");
-    let trying = r#"<send>
-    <![CDATA[
-      SIP/2.0 100 Trying
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <pause milliseconds="1500"/>
-  "#;
+    let trying = format!(
+        "{}\n  <pause milliseconds=\"1500\"/>\n  ",
+        reply("100 Trying")
+    );
     format!("{}{trying}{}", &held[..at], &held[at..])
 }
 
