@@ -74,7 +74,9 @@ fn per_packet(
         for bytes in packets {
             out.clear();
             let rtp = RtpPacket::parse(bytes).expect("rtp");
-            transform.process(&rtp, &mut out).expect("processed");
+            transform
+                .process(std::time::Instant::now(), &rtp, &mut out)
+                .expect("processed");
         }
     };
     let (warm, measured) = packets.split_at(packets.len() / 2);

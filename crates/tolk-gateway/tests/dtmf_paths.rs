@@ -6,7 +6,8 @@
 //! 48 kHz telephone-events). Each scenario counts the node's resources
 //! back to zero.
 //!
-//! Ports: SIP and admin 41000-41099, media 10000-11499.
+//! Ports: SIP and admin 41000-41099 and 42120-42129, media 10000-11499
+//! and 22300-23099.
 
 mod harness;
 
@@ -39,9 +40,10 @@ fn scenario_ports(n: u16, relay: &'static str) -> Ports {
 }
 
 /// sipp's own media port in the scenario of `ports` (unused: the test
-/// owns the audio): the callee's at 11000 + 40 n, the caller's 20 above.
+/// owns the audio): the callee's 600 above the caller's audio port, the
+/// caller's 10 above that.
 fn sipp_media(ports: &Ports) -> u16 {
-    11000 + 4 * (ports.tolk - FIRST_SIP)
+    ports.caller_audio + 600
 }
 
 /// The node: the callee `peer` with `callee_media` as its policy, and
@@ -88,7 +90,7 @@ impl Scene {
         let caller = Scenario::file(caller_xml)
             .calls(1)
             .port(ports.caller)
-            .media_port(media + 20)
+            .media_port(media + 10)
             .key("audio_port", ports.caller_audio)
             .calling("dtmf", ports.tolk)
             .args(&["-d", &hold_ms.to_string()]);
@@ -419,8 +421,20 @@ fn info_press(
     callee_xml: &str,
     callee_media: &str,
 ) -> (Vec<Arrived>, usize) {
+    // 1.6 s of audio around the INFO sent 400 ms after the answer.
+    info_press_over(name, scenario_ports(n, relay), 80, callee_xml, callee_media)
+}
+
+/// [`info_press`] on `ports`, the caller sending `audio` packets (20 ms
+/// each) from the answer on.
+fn info_press_over(
+    name: &str,
+    ports: Ports,
+    audio: usize,
+    callee_xml: &str,
+    callee_media: &str,
+) -> (Vec<Arrived>, usize) {
     let sipp = tolk_testkit::peer("sipp").expect("sipp");
-    let ports = scenario_ports(n, relay);
     let config = config(&ports, "codecs = [\"pcmu\"]\ndtmf = \"info\"", callee_media);
     let scene = Scene::start(
         &sipp,
@@ -430,8 +444,7 @@ fn info_press(
         ("dtmf_caller_info.xml", callee_xml),
         3500,
     );
-    // 1.6 s of audio around the INFO sent 400 ms after the answer.
-    let packets = stream(PCMU, 160, &pcmu_frames(80), None);
+    let packets = stream(PCMU, 160, &pcmu_frames(audio), None);
     let at_b = std::thread::scope(|s| {
         let receiver = s.spawn(|| receive(&scene.b, Duration::from_millis(2500)));
         send(&scene.a, scene.to_a, &packets);
@@ -479,4 +492,63 @@ fn an_info_press_replaces_passed_through_audio_one_packet_at_a_time() {
     // (the tenth final) and two more final packets.
     assert_eq!(at_b.len(), sent, "packets added or lost");
     assert_eq!(events.len(), 12);
+}
+
+/// The caller's 60 ms of audio and then silence (silence suppression, a
+/// muted phone) before its INFO: the press goes out paced by the relay's
+/// clock, after the audio on its timeline, not when audio next arrives.
+fn info_press_in_silence(name: &str, ports: Ports, callee_xml: &str, callee_media: &str) {
+    let (at_b, sent) = info_press_over(name, ports, 3, callee_xml, callee_media);
+    let audio: Vec<&Arrived> = at_b
+        .iter()
+        .filter(|a| ![PCMU_EVENTS, OPUS_EVENTS].contains(&a.rtp().payload_type()))
+        .collect();
+    assert_eq!(audio.len(), sent, "the audio, and nothing else but events");
+    let (payload_type, duration) = match audio[0].rtp().payload_type() {
+        PCMU => (PCMU_EVENTS, 1600),
+        _ => (OPUS_EVENTS, 200 * 48),
+    };
+    let events = assert_one_press(&at_b, payload_type, 5, duration);
+    assert_paced(&events, Duration::from_millis(200));
+    assert_ends_spaced(&events);
+    let quiet_from = audio[sent - 1];
+    assert!(
+        events[0].0.at.duration_since(quiet_from.at) >= Duration::from_millis(100),
+        "the press went out before the silence it is sent through"
+    );
+    let after = events[0]
+        .0
+        .rtp()
+        .timestamp()
+        .wrapping_sub(quiet_from.rtp().timestamp()) as i32;
+    assert!(
+        after > 0,
+        "the press starts {after} ticks after the last audio"
+    );
+}
+
+#[test]
+fn an_info_press_in_silence_reaches_an_rfc4733_callee_of_passed_through_audio() {
+    if tolk_testkit::peer("sipp").is_none() {
+        return;
+    }
+    info_press_in_silence(
+        "dtmf-info-silent-passthrough",
+        Ports::at(42120, "22300-22349", 22400),
+        "dtmf_callee_pcmu.xml",
+        r#"codecs = ["pcmu", "telephone-event"]"#,
+    );
+}
+
+#[test]
+fn an_info_press_in_silence_reaches_an_rfc4733_callee_on_a_transcoded_call() {
+    if tolk_testkit::peer("sipp").is_none() {
+        return;
+    }
+    info_press_in_silence(
+        "dtmf-info-silent-transcoded",
+        Ports::at(42124, "22350-22399", 22440),
+        "dtmf_callee.xml",
+        r#"codecs = ["opus", "telephone-event"]"#,
+    );
 }

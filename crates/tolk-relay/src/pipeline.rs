@@ -16,6 +16,8 @@
 //! goes to the stream's [`crate::transform::MediaTransform`], and what it
 //! returns is protected for the destination leg instead.
 
+use std::time::Instant;
+
 use tolk_media::demux::{PacketKind, classify};
 use tolk_media::rtcp::raw_packets;
 use tolk_media::rtp::{RtpHeaderMut, RtpPacket};
@@ -89,8 +91,11 @@ pub enum Forwarded {
 }
 
 /// Like [`forward_with`], but RTP goes through `transcoding` (built from the
-/// plan's [`Transcode`]); its output packets are protected in the outbox.
+/// plan's [`Transcode`]) at `now`; its output packets are protected in the
+/// outbox.
+#[allow(clippy::too_many_arguments)] // forward_with's, plus the stream's transform and clock
 pub fn transcode_packet(
+    now: Instant,
     rx: &mut Crypto,
     tx: &mut Crypto,
     plan: &EgressPlan,
@@ -112,7 +117,29 @@ pub fn transcode_packet(
     };
     let packet = buf.get(..len).ok_or(DropReason::Oversized)?;
     let packet = RtpPacket::parse(packet).map_err(|e| DropReason::from(&e))?;
-    let count = transcoding.process(&packet)?;
+    let count = transcoding.process(now, &packet)?;
+    protect_outbox(tx, transcoding, count)?;
+    Ok(Forwarded::Transcoded(count))
+}
+
+/// What `transcoding` sends on its own at `now` (see
+/// [`crate::transform::MediaTransform::handle_timeout`]), protected in its
+/// outbox for the destination leg; the packet count.
+pub fn transcode_timeout(
+    now: Instant,
+    tx: &mut Crypto,
+    transcoding: &mut Transcoding,
+) -> Result<usize, DropReason> {
+    let count = transcoding.handle_timeout(now)?;
+    protect_outbox(tx, transcoding, count)?;
+    Ok(count)
+}
+
+fn protect_outbox(
+    tx: &mut Crypto,
+    transcoding: &mut Transcoding,
+    count: usize,
+) -> Result<(), DropReason> {
     if let Crypto::Srtp(ctx) = tx {
         for (slot, len) in transcoding.outbox_mut().slots_mut().take(count) {
             *len = ctx
@@ -120,7 +147,7 @@ pub fn transcode_packet(
                 .map_err(|e| DropReason::from(&e))?;
         }
     }
-    Ok(Forwarded::Transcoded(count))
+    Ok(())
 }
 
 /// Transforms the packet in `buf[..len]` in place for the destination leg;

@@ -219,6 +219,34 @@ impl Session {
             .map(|t| t.outbox())
     }
 
+    /// The earliest time a direction's transform wants its timeout (see
+    /// [`crate::transform::MediaTransform::poll_timeout`]), if any.
+    pub fn poll_transform_timeout(&self) -> Option<Instant> {
+        self.endpoints
+            .iter()
+            .filter_map(|e| e.transcoding.as_ref()?.poll_timeout())
+            .min()
+    }
+
+    /// Runs the timeout of the transform toward `side` when it is due at
+    /// `now`: where its packets go and how many wait in
+    /// [`Session::outbox`], protected for `side`. `None` when nothing is
+    /// due, nothing came out, or `side` has no destination yet.
+    pub fn handle_transform_timeout(
+        &mut self,
+        now: Instant,
+        side: Side,
+    ) -> Option<(SocketAddr, usize)> {
+        let to = &mut self.endpoints[side.index()];
+        let transcoding = to.transcoding.as_mut()?;
+        if transcoding.poll_timeout().is_none_or(|at| at > now) {
+            return None;
+        }
+        let count = pipeline::transcode_timeout(now, &mut to.tx, transcoding).ok()?;
+        let to_addr = to.latch(false).destination()?;
+        (count > 0).then_some((to_addr, count))
+    }
+
     /// Directions whose media is transcoded (0, 1 or 2).
     pub fn transcoded_streams(&self) -> usize {
         self.endpoints
@@ -318,7 +346,7 @@ impl Session {
         };
         let (rx, tx, plan) = (&mut from.rx, &mut to.tx, &to.plan);
         let forwarded = match &mut to.transcoding {
-            Some(t) => pipeline::transcode_packet(rx, tx, plan, &map, t, buf, len),
+            Some(t) => pipeline::transcode_packet(now, rx, tx, plan, &map, t, buf, len),
             None => pipeline::forward_with(rx, tx, plan, &map, buf, len)
                 .map(|(n, class)| Forwarded::InPlace(n, class)),
         };

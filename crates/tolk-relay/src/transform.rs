@@ -5,7 +5,11 @@
 //!
 //! A plan carries a [`Transcode`]: a shareable recipe (a [`TransformFactory`])
 //! from which the endpoint builds its own per-stream transform state each
-//! time the plan is set. [`AudioTranscode`] is the recipe for `tolk-media`'s
+//! time the plan is set. A transform may also send packets of its own while
+//! nothing arrives (key presses through silence): it names the time it
+//! wants ([`MediaTransform::poll_timeout`]) and the relay's worker calls
+//! [`MediaTransform::handle_timeout`] with its clock then, sending what it
+//! returns like transcoded output. [`AudioTranscode`] is the recipe for `tolk-media`'s
 //! [`AudioPipeline`](tolk_media::transcode::AudioPipeline) (G.711, G.722,
 //! Opus and any registered codec).
 //!
@@ -32,6 +36,7 @@ mod outbox;
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
 use tolk_media::rtp::RtpPacket;
 
@@ -44,10 +49,32 @@ use crate::error::Result;
 /// One direction's per-stream transform (a transcoder).
 pub trait MediaTransform: Send {
     /// Takes one authenticated, decrypted and validated RTP packet from the
-    /// source leg and appends the RTP packets for the destination leg to
-    /// `out` (none while it buffers, several when it re-frames). An `Err`
-    /// drops the input packet under that reason and discards `out`.
-    fn process(&mut self, rtp: &RtpPacket<'_>, out: &mut Outbox) -> Result<(), DropReason>;
+    /// source leg, arrived at `now`, and appends the RTP packets for the
+    /// destination leg to `out` (none while it buffers, several when it
+    /// re-frames). An `Err` drops the input packet under that reason and
+    /// discards `out`.
+    fn process(
+        &mut self,
+        now: Instant,
+        rtp: &RtpPacket<'_>,
+        out: &mut Outbox,
+    ) -> Result<(), DropReason>;
+
+    /// When the transform wants [`handle_timeout`](Self::handle_timeout)
+    /// called, if at all: for packets it sends on its own while nothing
+    /// arrives (key presses paced by time through silence). The relay's
+    /// worker asks after each packet and each timeout.
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    /// The time from [`poll_timeout`](Self::poll_timeout) has come (`now`
+    /// is the worker's clock): appends to `out` what the transform sends
+    /// without input. An `Err` discards `out`.
+    fn handle_timeout(&mut self, now: Instant, out: &mut Outbox) -> Result<(), DropReason> {
+        let _ = (now, out);
+        Ok(())
+    }
 
     /// The SSRC of the stream it emits, if it has one of its own: RTCP
     /// between the legs is renamed to and from it.
@@ -110,10 +137,29 @@ pub struct Transcoding {
 }
 
 impl Transcoding {
-    /// Runs the transform on one packet; the output is in [`Transcoding::outbox`].
-    pub fn process(&mut self, rtp: &RtpPacket<'_>) -> Result<usize, DropReason> {
+    /// Runs the transform on one packet arrived at `now`; the output is
+    /// in [`Transcoding::outbox`].
+    pub fn process(&mut self, now: Instant, rtp: &RtpPacket<'_>) -> Result<usize, DropReason> {
         self.outbox.clear();
-        let result = self.transform.process(rtp, &mut self.outbox);
+        let result = self.transform.process(now, rtp, &mut self.outbox);
+        self.settle(result)
+    }
+
+    /// When the transform wants [`Transcoding::handle_timeout`], if at all.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.transform.poll_timeout()
+    }
+
+    /// Runs the transform's timeout at `now`; the output is in
+    /// [`Transcoding::outbox`].
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<usize, DropReason> {
+        self.outbox.clear();
+        let result = self.transform.handle_timeout(now, &mut self.outbox);
+        self.settle(result)
+    }
+
+    /// The outbox's packet count, or nothing in it after an error.
+    fn settle(&mut self, result: Result<(), DropReason>) -> Result<usize, DropReason> {
         if result.is_err() {
             self.outbox.clear();
         }

@@ -4,6 +4,7 @@
 //! inserted.
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use crate::Error;
 use crate::clock::{TimestampMapper, rescale};
@@ -108,6 +109,9 @@ pub struct AudioPipeline {
     events_queued: VecDeque<(u8, u32, u8)>,
     /// Packets of the event being sent.
     events_out: VecDeque<EventPacket>,
+    /// While no audio arrives: the output timestamp the silence began at
+    /// (see [`AudioPipeline::idle_frame`]).
+    idle_from: Option<u32>,
     packets: VecDeque<Vec<u8>>,
     spare: Vec<Vec<u8>>,
     payload: Vec<u8>,
@@ -159,6 +163,7 @@ impl AudioPipeline {
             mark_next: true,
             events_queued: VecDeque::new(),
             events_out: VecDeque::new(),
+            idle_from: None,
             packets: VecDeque::new(),
             spare: Vec::new(),
             payload: Vec::new(),
@@ -172,6 +177,7 @@ impl AudioPipeline {
     /// transfer), continuing the output's own timeline.
     pub fn push_rtp(&mut self, packet: &RtpPacket<'_>) -> Result<(), Error> {
         let ts = packet.timestamp();
+        let was_idle = self.idle_from.take().is_some();
         if self.input_ssrc != Some(packet.ssrc()) {
             self.input_ssrc = Some(packet.ssrc());
             self.resync(ts, self.next_timestamp);
@@ -204,7 +210,15 @@ impl AudioPipeline {
                 // The source's clock jumped back: a new timeline.
                 self.resync(ts, self.next_timestamp);
             } else if gap as u32 > window {
-                self.resync(ts, mapper.map(ts));
+                // After events sent through the silence, never back over them.
+                let mapped = mapper.map(ts);
+                let behind = (mapped.wrapping_sub(self.next_timestamp) as i32) < 0;
+                let at = if was_idle && behind {
+                    self.next_timestamp
+                } else {
+                    mapped
+                };
+                self.resync(ts, at);
             } else if gap > 0 {
                 let gap = gap as u32;
                 let samples = rescale(u64::from(gap), in_rate, dec_rate) as usize;
@@ -244,6 +258,43 @@ impl AudioPipeline {
     /// for the one being sent to finish.
     pub fn events_waiting(&self) -> bool {
         !self.events_queued.is_empty()
+    }
+
+    /// While no audio arrives (silence suppression, a muted caller): sends
+    /// the next packet of an event from [`insert_event`](Self::insert_event)
+    /// on the output frame the stream's timeline has reached `silent` after
+    /// the audio stopped, one frame a call, so that key presses go out
+    /// paced by the caller's clock rather than waiting for audio. False
+    /// when there is no event to send, no stream yet, or that frame is out
+    /// already. When audio returns after more than [`MAX_CONCEAL_MS`] its
+    /// timeline resumes after these frames, never back over them.
+    pub fn idle_frame(&mut self, silent: Duration) -> bool {
+        if self.mapper.is_none() || (self.events_out.is_empty() && self.events_queued.is_empty()) {
+            return false;
+        }
+        let from = match self.idle_from {
+            Some(from) => from,
+            None => {
+                // Less than a frame of the last audio: not sent.
+                self.pending.clear();
+                *self.idle_from.insert(self.next_timestamp)
+            }
+        };
+        let rate = u128::from(self.config.output.codec.clock_rate);
+        let ticks = (silent.as_millis() * rate / 1000).min(u128::from(u32::MAX)) as u32;
+        let due = from.wrapping_add(ticks / self.frame_ticks * self.frame_ticks);
+        if (due.wrapping_sub(self.next_timestamp) as i32) < 0 {
+            return false;
+        }
+        self.next_timestamp = due;
+        let Some(event) = self.next_event() else {
+            return false;
+        };
+        if self.send_event(event).is_err() {
+            return false;
+        }
+        self.next_timestamp = self.next_timestamp.wrapping_add(self.frame_ticks);
+        true
     }
 
     /// The next output packet, if one is ready.
@@ -296,7 +347,9 @@ impl AudioPipeline {
         result
     }
 
-    fn emit_frame(&mut self, frame: &[i16]) -> Result<(), Error> {
+    /// The packet of an inserted event for the frame at `next_timestamp`,
+    /// starting the next queued event there when none is being sent.
+    fn next_event(&mut self) -> Option<EventPacket> {
         if self.events_out.is_empty()
             && let Some((code, ticks, volume)) = self.events_queued.pop_front()
         {
@@ -306,7 +359,11 @@ impl AudioPipeline {
             self.events_out
                 .extend(generator.packets(code, volume, start, ticks));
         }
-        if let Some(event) = self.events_out.pop_front() {
+        self.events_out.pop_front()
+    }
+
+    fn emit_frame(&mut self, frame: &[i16]) -> Result<(), Error> {
+        if let Some(event) = self.next_event() {
             // RFC 4733: the event replaces the audio it overlaps, one
             // packet per frame; the end repeats too, one packet time
             // apart (section 2.5.1.4), so that a burst of loss cannot take

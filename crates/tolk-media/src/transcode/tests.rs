@@ -258,6 +258,73 @@ fn inserted_digits_replace_audio_and_end_three_times() {
 }
 
 #[test]
+fn inserted_digits_go_out_through_silence_one_frame_at_a_time() {
+    use std::time::Duration;
+    // PCMU to PCMA: 160 ticks per 20 ms frame on both sides.
+    let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::pcma(), 8), 20);
+    assert!(
+        !p.idle_frame(Duration::from_millis(200)),
+        "no stream yet: no timeline to continue"
+    );
+    for i in 0..3u16 {
+        push(&mut p, 0, i, 160 * u32::from(i), false, &[0xff; 160]).unwrap();
+    }
+    assert_eq!(drain(&mut p).len(), 3);
+    assert!(!p.idle_frame(Duration::from_millis(200)), "nothing to send");
+    p.insert_event(5, 100, 10);
+    // The caller falls silent; ticks come every 20 ms from 120 ms on, one
+    // of them twice (a worker woken early): one packet per frame reached.
+    let ticks = [120u64, 140, 140, 160, 180, 200, 220, 240, 260, 280];
+    let sent: Vec<bool> = ticks
+        .iter()
+        .map(|&ms| p.idle_frame(Duration::from_millis(ms)))
+        .collect();
+    let mut expected = [true; 10];
+    (expected[2], expected[8], expected[9]) = (false, false, false);
+    assert_eq!(sent, expected);
+    let events = drain(&mut p);
+    let parsed: Vec<_> = events
+        .iter()
+        .map(|b| RtpPacket::parse(b).unwrap())
+        .collect();
+    assert_eq!(parsed.len(), 7, "5 updates, the last as end, 2 more ends");
+    let origin = u32::MAX - 1000;
+    // On the stream's timeline: 3 frames of audio, then 120 ms of silence.
+    let start = origin.wrapping_add(3 * 160 + 6 * 160);
+    assert!(
+        parsed
+            .iter()
+            .all(|e| e.payload_type() == 101 && e.timestamp() == start)
+    );
+    let durations: Vec<u16> = parsed
+        .iter()
+        .map(|e| u16::from_be_bytes([e.payload()[2], e.payload()[3]]))
+        .collect();
+    assert_eq!(durations, [160, 320, 480, 640, 800, 800, 800]);
+    let ends = parsed.iter().filter(|e| e.payload()[1] & 0x80 != 0).count();
+    assert_eq!(ends, 3);
+    // The audio returns after a long silence: its timeline is past the
+    // event's frames, never back over them.
+    push(&mut p, 0, 3, 160 * 3 + 8000, false, &[0xff; 160]).unwrap();
+    let audio = drain(&mut p);
+    let resumed = RtpPacket::parse(&audio[0]).unwrap();
+    assert_eq!(resumed.payload_type(), 8);
+    let after = resumed
+        .timestamp()
+        .wrapping_sub(start.wrapping_add(7 * 160)) as i32;
+    assert!(after >= 0, "audio at {after} ticks from the event's end");
+    let seqs: Vec<u16> = parsed
+        .iter()
+        .chain([&resumed])
+        .map(|p| p.sequence_number())
+        .collect();
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0].wrapping_add(1)),
+        "{seqs:?}"
+    );
+}
+
+#[test]
 fn received_events_cross_from_8_to_48_khz() {
     let mut p = pipeline(
         leg(CodecFormat::pcmu(), 0),

@@ -96,6 +96,8 @@ struct SessionEntry {
     session: Session,
     /// Socket tokens: `[side][rtcp]`.
     tokens: [[Option<usize>; 2]; 2],
+    /// Listed in [`Table::timed`].
+    timed: bool,
 }
 
 /// One worker's sessions and sockets.
@@ -108,6 +110,10 @@ pub struct Table {
     sessions: Vec<Option<SessionEntry>>,
     by_id: HashMap<SessionId, usize>,
     next_tick: Instant,
+    /// Sessions whose transforms asked for a timeout (indexes).
+    timed: Vec<usize>,
+    /// The earliest of their timeouts (a spurious wake when one moved later).
+    transform_deadline: Option<Instant>,
 }
 
 impl Table {
@@ -125,6 +131,8 @@ impl Table {
             sessions: Vec::new(),
             by_id: HashMap::new(),
             next_tick: Instant::now() + TICK,
+            timed: Vec::new(),
+            transform_deadline: None,
         }
     }
 
@@ -159,14 +167,21 @@ impl Table {
         true
     }
 
-    /// How long until the next silence check.
+    /// How long until the next silence check or transform timeout.
     pub fn until_tick(&self) -> Duration {
-        self.next_tick.saturating_duration_since(Instant::now())
+        let next = self
+            .transform_deadline
+            .map_or(self.next_tick, |at| at.min(self.next_tick));
+        next.saturating_duration_since(Instant::now())
     }
 
-    /// Checks silence timers when the tick is due; true if it was.
+    /// Runs the transform timeouts that are due, and checks silence
+    /// timers when the tick is due; true if the tick was.
     pub fn tick_if_due(&mut self) -> bool {
         let now = Instant::now();
+        if self.transform_deadline.is_some_and(|at| at <= now) {
+            self.transform_timeouts(now);
+        }
         if now < self.next_tick {
             return false;
         }
@@ -179,6 +194,42 @@ impl Table {
             }
         }
         true
+    }
+
+    /// Sends what the transforms of timed sessions have due at `now` (key
+    /// presses paced through silence): control-path work at packet-time
+    /// rates, sent directly like a keyframe request. Sessions whose
+    /// transforms no longer ask for a timeout leave the list.
+    fn transform_timeouts(&mut self, now: Instant) {
+        let Self {
+            timed,
+            sessions,
+            sockets,
+            ..
+        } = self;
+        let mut deadline: Option<Instant> = None;
+        timed.retain(|&idx| {
+            let Some(Some(se)) = sessions.get_mut(idx) else {
+                return false;
+            };
+            for side in [Side::A, Side::B] {
+                let Some((to, _)) = se.session.handle_transform_timeout(now, side) else {
+                    continue;
+                };
+                let socket = se.tokens[side_index(side)][0]
+                    .and_then(|t| Some(&sockets.get(t)?.as_ref()?.socket));
+                if let (Some(socket), Some(packets)) = (socket, se.session.outbox(side)) {
+                    for packet in packets.iter() {
+                        let _ = socket.send_to(packet, to);
+                    }
+                }
+            }
+            let next = se.session.poll_transform_timeout();
+            se.timed = next.is_some();
+            deadline = next.map_or(deadline, |at| Some(deadline.map_or(at, |d| d.min(at))));
+            se.timed
+        });
+        self.transform_deadline = deadline;
     }
 
     /// The socket behind `token`, if still open.
@@ -201,19 +252,28 @@ impl Table {
             sockets,
             sessions,
             events,
+            timed,
+            transform_deadline,
             ..
         } = self;
         let Some(Some(entry)) = sockets.get(token) else {
             return Route::Nothing;
         };
-        let (side, rtcp) = (entry.side, entry.rtcp);
-        let Some(Some(se)) = sessions.get_mut(entry.session) else {
+        let (side, rtcp, idx) = (entry.side, entry.rtcp, entry.session);
+        let Some(Some(se)) = sessions.get_mut(idx) else {
             return Route::Nothing;
         };
         let verdict = se.session.handle_packet(now, side, rtcp, src, buf, len);
         while let Some(ev) = se.session.poll_event() {
             // A full queue (nobody reading) drops the event, never blocks media.
             let _ = events.try_send(ev);
+        }
+        if let Some(at) = se.session.poll_transform_timeout() {
+            if !se.timed {
+                se.timed = true;
+                timed.push(idx);
+            }
+            *transform_deadline = Some(transform_deadline.map_or(at, |d| d.min(at)));
         }
         match verdict {
             Verdict::Forward {
@@ -347,7 +407,11 @@ impl Table {
                 tokens[side_index(side)][usize::from(rtcp)] = Some(t);
             }
         }
-        self.sessions[idx] = Some(SessionEntry { session, tokens });
+        self.sessions[idx] = Some(SessionEntry {
+            session,
+            tokens,
+            timed: false,
+        });
         self.by_id.insert(id, idx);
         Ok(())
     }
@@ -355,6 +419,9 @@ impl Table {
     fn remove(&mut self, id: SessionId, watch: &mut impl Watch) -> Option<SessionStats> {
         let idx = self.by_id.remove(&id)?;
         let entry = self.sessions.get_mut(idx)?.take()?;
+        if entry.timed {
+            self.timed.retain(|&i| i != idx);
+        }
         self.transcoded
             .fetch_sub(entry.session.transcoded_streams(), Ordering::Relaxed);
         self.close(entry.tokens.iter().flatten().flatten().copied(), watch);

@@ -12,7 +12,12 @@ use crate::transform::{MediaTransform, Outbox, TransformFactory};
 struct Halves;
 
 impl MediaTransform for Halves {
-    fn process(&mut self, rtp: &RtpPacket<'_>, out: &mut Outbox) -> Result<(), DropReason> {
+    fn process(
+        &mut self,
+        _now: std::time::Instant,
+        rtp: &RtpPacket<'_>,
+        out: &mut Outbox,
+    ) -> Result<(), DropReason> {
         if rtp.payload_type() == 13 {
             return Err(DropReason::Transcode);
         }
@@ -76,6 +81,7 @@ fn decrypted_rtp_goes_through_the_transform_and_out_protected() {
         .protect_rtp(&mut buf, n)
         .unwrap();
     let got = transcode_packet(
+        std::time::Instant::now(),
         &mut rx,
         &mut tx,
         &plan,
@@ -102,6 +108,7 @@ fn decrypted_rtp_goes_through_the_transform_and_out_protected() {
         .protect_rtp(&mut buf, n)
         .unwrap();
     let got = transcode_packet(
+        std::time::Instant::now(),
         &mut rx,
         &mut tx,
         &plan,
@@ -121,6 +128,7 @@ fn decrypted_rtp_goes_through_the_transform_and_out_protected() {
         .unwrap();
     buf[n - 1] ^= 1;
     let got = transcode_packet(
+        std::time::Instant::now(),
         &mut rx,
         &mut tx,
         &plan,
@@ -144,6 +152,7 @@ fn rtcp_in_a_transcoded_direction_is_forwarded_in_place() {
     let mut buf = [0u8; 1500];
     buf[..rr.len()].copy_from_slice(&rr);
     let got = transcode_packet(
+        std::time::Instant::now(),
         &mut Crypto::Plain,
         &mut Crypto::Plain,
         &plan,

@@ -152,7 +152,12 @@ impl Restream {
 }
 
 impl MediaTransform for Restream {
-    fn process(&mut self, rtp: &RtpPacket<'_>, out: &mut Outbox) -> Result<(), DropReason> {
+    fn process(
+        &mut self,
+        _now: std::time::Instant,
+        rtp: &RtpPacket<'_>,
+        out: &mut Outbox,
+    ) -> Result<(), DropReason> {
         let mut buf = [0u8; 256];
         let n = RtpBuilder {
             ssrc: Self::SSRC,

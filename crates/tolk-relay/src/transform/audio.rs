@@ -1,6 +1,8 @@
 //! The adapter that runs `tolk-media`'s [`AudioPipeline`] as a relay
 //! transform: decode, resample, re-frame and encode one direction's audio.
 
+use std::time::{Duration, Instant};
+
 use tolk_media::codec::CodecRegistry;
 use tolk_media::rtp::RtpPacket;
 use tolk_media::transcode::{AudioPipeline, PipelineConfig};
@@ -42,18 +44,38 @@ impl AudioTranscoder {
     pub fn pipeline_mut(&mut self) -> &mut AudioPipeline {
         &mut self.pipeline
     }
-}
 
-impl MediaTransform for AudioTranscoder {
-    fn process(&mut self, rtp: &RtpPacket<'_>, out: &mut Outbox) -> Result<(), DropReason> {
-        let pushed = self.pipeline.push_rtp(rtp);
-        let before = out.len();
+    /// While no audio arrives, `silent` after it stopped: the next packet
+    /// of an inserted event onto `out` (see [`AudioPipeline::idle_frame`]);
+    /// whether one was sent.
+    pub fn idle_frame(&mut self, silent: Duration, out: &mut Outbox) -> Result<bool, DropReason> {
+        let sent = self.pipeline.idle_frame(silent);
+        self.drain(out)?;
+        Ok(sent)
+    }
+
+    /// Moves the pipeline's output packets onto `out`.
+    fn drain(&mut self, out: &mut Outbox) -> Result<(), DropReason> {
         while let Some(packet) = self.pipeline.poll_packet() {
             let pushed = out.push(&packet);
             // Handed back, so a steady stream allocates no packet buffers.
             self.pipeline.recycle(packet);
             pushed?;
         }
+        Ok(())
+    }
+}
+
+impl MediaTransform for AudioTranscoder {
+    fn process(
+        &mut self,
+        _now: Instant,
+        rtp: &RtpPacket<'_>,
+        out: &mut Outbox,
+    ) -> Result<(), DropReason> {
+        let pushed = self.pipeline.push_rtp(rtp);
+        let before = out.len();
+        self.drain(out)?;
         match pushed {
             Ok(()) => Ok(()),
             // An undecodable payload was concealed: what came out still goes.

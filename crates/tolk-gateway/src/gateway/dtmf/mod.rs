@@ -11,8 +11,12 @@
 //!   stream, paced like a real sender (RFC 4733 section 2.5.1: one
 //!   update per packet time, one timestamp, the marker on the first, the
 //!   final packet three times): in place of passed-through audio packets,
-//!   riding on their arrival so no timer is needed, or in place of the
-//!   audio frames the transcoder encodes;
+//!   riding on their arrival, or in place of the audio frames the
+//!   transcoder encodes. While no audio arrives (silence suppression, a
+//!   muted caller) for 120 ms, they go out paced by the relay worker's
+//!   clock instead (the transform's timeout, `now` passed in), one packet
+//!   per packet time, their timestamps where the stream's timeline has
+//!   got to since its last audio packet;
 //! - between two RFC 4733 legs on a transcoded call the transcoder
 //!   carries the events over (`tolk-media`'s pipeline): payload type
 //!   mapped, timestamps on the stream it emits, durations rescaled when
@@ -33,7 +37,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tolk_interwork::{Digit, DtmfEvent};
 use tolk_media::dtmf::{DetectedEvent, EventDetector, EventPacket};
 use tolk_media::rtp::{RtpBuilder, RtpHeaderMut, RtpPacket};
-use tolk_media::transcode::AudioPipeline;
+use tolk_media::transcode::{AudioPipeline, MAX_CONCEAL_MS};
 use tolk_relay::DropReason;
 use tolk_relay::rewrite::PayloadTypeMap;
 use tolk_relay::transform::{
@@ -49,6 +53,15 @@ use renumber::Renumber;
 /// The packet time assumed for injected key presses until the audio
 /// they replace shows its own (RFC 4733 section 2.5.1.2: the audio's).
 const DEFAULT_PACKET_MS: u32 = 20;
+
+/// How long no audio may arrive before injected key presses go out paced
+/// by time: past the transcoder's concealment, so that audio returning
+/// later starts a new timeline after them.
+const QUIET: Duration = Duration::from_millis(MAX_CONCEAL_MS as u64);
+
+/// How often key presses are sent while no audio arrives (and the queue
+/// looked at): the packet time.
+const IDLE_STEP: Duration = Duration::from_millis(DEFAULT_PACKET_MS as u64);
 
 /// A key press the relay saw in a leg's media.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +146,9 @@ impl TransformFactory for DtmfConversion {
             detector: EventDetector::new(),
             budget: ReportBudget::default(),
             egress,
+            last_audio: None,
+            last_timeout: None,
+            stream: None,
         }))
     }
 }
@@ -144,6 +160,12 @@ struct DtmfTransform {
     /// Bounds the INFOs a peer's events can cause.
     budget: ReportBudget,
     egress: Egress,
+    /// When the last audio packet arrived.
+    last_audio: Option<Instant>,
+    /// When the worker last ran the timeout.
+    last_timeout: Option<Instant>,
+    /// The SSRC and timestamp of the last audio packet.
+    stream: Option<(u32, u32)>,
 }
 
 enum Egress {
@@ -157,7 +179,12 @@ enum Egress {
 }
 
 impl MediaTransform for DtmfTransform {
-    fn process(&mut self, rtp: &RtpPacket<'_>, out: &mut Outbox) -> Result<(), DropReason> {
+    fn process(
+        &mut self,
+        now: Instant,
+        rtp: &RtpPacket<'_>,
+        out: &mut Outbox,
+    ) -> Result<(), DropReason> {
         if let Some(detect) = &self.detect
             && rtp.payload_type() == detect.payload_type
         {
@@ -175,6 +202,8 @@ impl MediaTransform for DtmfTransform {
             }
             return Ok(());
         }
+        self.last_audio = Some(now);
+        self.stream = Some((rtp.ssrc(), rtp.timestamp()));
         if let Some(detect) = &self.detect {
             // The audio is back well past an event that never ended.
             let after = detect.clock_rate / 5;
@@ -192,7 +221,7 @@ impl MediaTransform for DtmfTransform {
                 {
                     pipeline.insert_event(press.digit.event_code(), millis(press), VOLUME);
                 }
-                transcoder.process(rtp, out)
+                transcoder.process(now, rtp, out)
             }
             Egress::Rewrite {
                 payload_types,
@@ -200,7 +229,9 @@ impl MediaTransform for DtmfTransform {
                 pacer,
             } => {
                 let ssrc = rtp.ssrc();
-                let sequence = renumber.pass(ssrc, rtp.sequence_number());
+                let sequence = renumber
+                    .pass(ssrc, rtp.sequence_number())
+                    .ok_or(DropReason::Transcode)?;
                 if let Some(inject) = &self.inject {
                     if !pacer.is_playing()
                         && let Some(press) = inject.queue.pop()
@@ -223,6 +254,63 @@ impl MediaTransform for DtmfTransform {
                     header.set_sequence_number(sequence);
                     Ok(bytes.len())
                 })
+            }
+        }
+    }
+
+    /// While audio arrives, [`QUIET`] after the last packet; then every
+    /// [`IDLE_STEP`], to send key presses through the silence. Never for a
+    /// direction that injects nothing or has seen no audio (no stream to
+    /// put events on).
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.inject.as_ref()?;
+        let quiet = self.last_audio? + QUIET;
+        Some(
+            self.last_timeout
+                .map_or(quiet, |at| quiet.max(at + IDLE_STEP)),
+        )
+    }
+
+    fn handle_timeout(&mut self, now: Instant, out: &mut Outbox) -> Result<(), DropReason> {
+        self.last_timeout = Some(now);
+        let (Some(inject), Some(last_audio)) = (&self.inject, self.last_audio) else {
+            return Ok(());
+        };
+        let silent = now.saturating_duration_since(last_audio);
+        if silent < QUIET {
+            return Ok(());
+        }
+        match &mut self.egress {
+            Egress::Transcode(transcoder) => {
+                let pipeline = transcoder.pipeline_mut();
+                if !pipeline.events_waiting()
+                    && let Some(press) = inject.queue.pop()
+                {
+                    pipeline.insert_event(press.digit.event_code(), millis(press), VOLUME);
+                }
+                transcoder.idle_frame(silent, out).map(drop)
+            }
+            Egress::Rewrite {
+                renumber, pacer, ..
+            } => {
+                if !pacer.is_playing()
+                    && let Some(press) = inject.queue.pop()
+                {
+                    pacer.play(press.digit.event_code(), ticks(press, inject.clock_rate));
+                }
+                let Some((ssrc, timestamp)) = self.stream.filter(|_| pacer.is_playing()) else {
+                    return Ok(());
+                };
+                // Where the stream's timeline has got to since its last packet.
+                let elapsed = u64::from(inject.clock_rate) * silent.as_millis() as u64 / 1000;
+                let now_on_stream = timestamp.wrapping_add(elapsed as u32);
+                let Some(event) = pacer.next(ssrc, now_on_stream) else {
+                    return Ok(());
+                };
+                let Some(sequence) = renumber.insert() else {
+                    return Ok(());
+                };
+                out.push_with(|slot| write_event(slot, inject.payload_type, sequence, ssrc, event))
             }
         }
     }
@@ -288,399 +376,4 @@ fn report(detect: &Detect, event: DetectedEvent, budget: &mut ReportBudget) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::budget::REPORT_BURST;
-    use super::*;
-    use tolk_media::codec::{CodecFormat, CodecRegistry};
-    use tolk_media::dtmf::TelephoneEvent;
-    use tolk_media::transcode::{LegFormat, PipelineConfig};
-
-    fn packet(pt: u8, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
-        let mut buf = vec![0; 1500];
-        let len = RtpBuilder {
-            payload_type: pt,
-            sequence_number: seq,
-            timestamp: ts,
-            ssrc: 7,
-            payload,
-            ..RtpBuilder::default()
-        }
-        .write_to(&mut buf)
-        .expect("packet");
-        buf.truncate(len);
-        buf
-    }
-
-    fn event(code: u8, end: bool, duration: u16) -> [u8; 4] {
-        TelephoneEvent {
-            code,
-            end,
-            volume: 10,
-            duration,
-        }
-        .to_bytes()
-    }
-
-    fn press(key: char, millis: u64) -> DtmfEvent {
-        DtmfEvent {
-            digit: Digit::from_char(key).expect("digit"),
-            duration: Duration::from_millis(millis),
-        }
-    }
-
-    /// Runs `input` through `transform`; what came out, as owned packets.
-    fn run(transform: &mut dyn MediaTransform, input: &[Vec<u8>]) -> Vec<Vec<u8>> {
-        let mut out = Outbox::default();
-        let mut sent = Vec::new();
-        for bytes in input {
-            out.clear();
-            transform
-                .process(&RtpPacket::parse(bytes).expect("rtp"), &mut out)
-                .expect("processed");
-            sent.extend(out.iter().map(<[u8]>::to_vec));
-        }
-        sent
-    }
-
-    fn parsed(packets: &[Vec<u8>]) -> Vec<RtpPacket<'_>> {
-        packets
-            .iter()
-            .map(|p| RtpPacket::parse(p).expect("rtp"))
-            .collect()
-    }
-
-    fn audio(pt: u8, first_seq: u16, count: u16) -> Vec<Vec<u8>> {
-        (0..count)
-            .map(|n| {
-                let seq = first_seq + n;
-                packet(pt, seq, 160 * u32::from(seq), &[0xd5; 160])
-            })
-            .collect()
-    }
-
-    fn inject(queue: &DtmfQueue, payload_type: u8, clock_rate: u32) -> Option<Inject> {
-        Some(Inject {
-            payload_type,
-            clock_rate,
-            queue: queue.clone(),
-        })
-    }
-
-    #[test]
-    fn a_queued_key_press_replaces_the_audio_one_packet_at_a_time() {
-        let queue = DtmfQueue::default();
-        let recipe = DtmfConversion {
-            audio: AudioPath::Rewrite(PayloadTypeMap::from_pairs([(8, 18)])),
-            detect: None,
-            inject: inject(&queue, 101, 8000),
-        };
-        let mut transform = recipe.build().expect("transform");
-        let input = audio(8, 100, 10);
-        let mut sent = run(transform.as_mut(), &input[..1]);
-        assert!(queue.push(press('5', 100)));
-        sent.extend(run(transform.as_mut(), &input[1..]));
-        let packets = parsed(&sent);
-        assert_eq!(packets.len(), input.len(), "one packet out per packet in");
-        let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
-        assert_eq!(sequences, (100..110).collect::<Vec<u16>>(), "in place");
-        let events = &packets[1..8];
-        assert!(
-            events
-                .iter()
-                .all(|p| p.payload_type() == 101 && p.timestamp() == 160 * 101 && p.ssrc() == 7)
-        );
-        assert!(events[0].marker() && events[1..].iter().all(|p| !p.marker()));
-        let blocks: Vec<TelephoneEvent> = events
-            .iter()
-            .map(|p| TelephoneEvent::parse(p.payload()).expect("event"))
-            .collect();
-        let durations: Vec<u16> = blocks.iter().map(|b| b.duration).collect();
-        assert_eq!(durations, [160, 320, 480, 640, 800, 800, 800]);
-        assert!(blocks.iter().all(|b| b.code == 5));
-        assert_eq!(blocks.iter().filter(|b| b.end).count(), 3);
-        for audio in [&packets[0], &packets[8], &packets[9]] {
-            assert_eq!((audio.payload_type(), audio.payload().len()), (18, 160));
-        }
-    }
-
-    #[test]
-    fn telephone_events_become_one_report_and_the_audio_stays_contiguous() {
-        let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
-        let recipe = DtmfConversion {
-            audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
-            detect: Some(Detect {
-                payload_type: 101,
-                clock_rate: 8000,
-                reports,
-                session: SessionId(4),
-                from: Side::A,
-            }),
-            inject: None,
-        };
-        let mut transform = recipe.build().expect("transform");
-        let mut input = audio(0, 0, 1);
-        for (seq, (end, duration)) in [(false, 160u16), (false, 320), (true, 480), (true, 480)]
-            .into_iter()
-            .enumerate()
-        {
-            input.push(packet(101, seq as u16 + 1, 160, &event(11, end, duration)));
-        }
-        input.extend(audio(0, 5, 2));
-        let sent = run(transform.as_mut(), &input);
-        let packets = parsed(&sent);
-        let seen: Vec<(u8, u16)> = packets
-            .iter()
-            .map(|p| (p.payload_type(), p.sequence_number()))
-            .collect();
-        assert_eq!(seen, [(0, 0), (0, 1), (0, 2)], "events out, no gap");
-        let report = received.try_recv().expect("one report");
-        assert_eq!(report.event.digit.as_char(), '#');
-        assert_eq!(report.event.duration, Duration::from_millis(60));
-        assert_eq!((report.session, report.from), (SessionId(4), Side::A));
-        assert!(received.try_recv().is_err());
-    }
-
-    #[test]
-    fn reordered_or_repeated_packets_never_share_a_sequence_number() {
-        let (reports, _received) = tokio::sync::mpsc::unbounded_channel();
-        let recipe = DtmfConversion {
-            audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
-            detect: Some(Detect {
-                payload_type: 101,
-                clock_rate: 8000,
-                reports,
-                session: SessionId(4),
-                from: Side::A,
-            }),
-            inject: None,
-        };
-        let mut transform = recipe.build().expect("transform");
-        let audio_at = |seq: u16| packet(0, seq, 160 * u32::from(seq), &[0xd5; 160]);
-        let event_at = |seq: u16| packet(101, seq, 1600, &event(1, false, 160));
-        let input = [
-            audio_at(9),
-            // 10 comes late, after an event packet was taken out.
-            audio_at(11),
-            event_at(12),
-            audio_at(13),
-            audio_at(10),
-            // An event packet the network delivered twice, then one late.
-            event_at(14),
-            event_at(14),
-            audio_at(16),
-            event_at(15),
-            audio_at(17),
-        ];
-        let sent = run(transform.as_mut(), &input);
-        let sequences: Vec<u16> = parsed(&sent)
-            .iter()
-            .map(RtpPacket::sequence_number)
-            .collect();
-        let mut unique = sequences.clone();
-        unique.sort_unstable();
-        unique.dedup();
-        assert_eq!(unique.len(), sequences.len(), "{sequences:?}");
-        assert_eq!(sequences.len(), 6, "every audio packet out: {sequences:?}");
-    }
-
-    #[test]
-    fn a_press_whose_end_packets_were_lost_is_reported_once_the_audio_is_back() {
-        let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
-        let recipe = DtmfConversion {
-            audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
-            detect: Some(Detect {
-                payload_type: 101,
-                clock_rate: 8000,
-                reports,
-                session: SessionId(4),
-                from: Side::A,
-            }),
-            inject: None,
-        };
-        let mut transform = recipe.build().expect("transform");
-        let mut input = audio(0, 0, 1);
-        for (n, duration) in [160u16, 320, 480].into_iter().enumerate() {
-            input.push(packet(101, n as u16 + 1, 160, &event(4, false, duration)));
-        }
-        // No final packet arrives; the audio goes on.
-        input.extend(audio(0, 4, 20));
-        run(transform.as_mut(), &input);
-        let report = received.try_recv().expect("the press, its end inferred");
-        assert_eq!(report.event.digit.as_char(), '4');
-        assert_eq!(report.event.duration, Duration::from_millis(60));
-        assert!(received.try_recv().is_err(), "once");
-    }
-
-    #[test]
-    fn a_flood_of_events_becomes_a_bounded_number_of_reports() {
-        let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
-        let recipe = DtmfConversion {
-            audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
-            detect: Some(Detect {
-                payload_type: 101,
-                clock_rate: 8000,
-                reports,
-                session: SessionId(4),
-                from: Side::A,
-            }),
-            inject: None,
-        };
-        let mut transform = recipe.build().expect("transform");
-        // Each packet a whole key press at its own timestamp, and one
-        // packet packing 300 of them: 600 presses in no time at all.
-        let packed: Vec<u8> = (0..300).flat_map(|_| event(1, true, 40)).collect();
-        let mut input: Vec<Vec<u8>> = (0..300u16)
-            .map(|n| packet(101, n, 1000 * u32::from(n), &event(2, true, 320)))
-            .collect();
-        input.push(packet(101, 300, 400_000, &packed));
-        run(transform.as_mut(), &input);
-        let sent = std::iter::from_fn(|| received.try_recv().ok()).count();
-        assert!(sent > 0 && sent <= REPORT_BURST as usize, "{sent} INFOs");
-    }
-
-    /// PCMU (events on 101 at 8 kHz) in, Opus (events on 110 at 48 kHz) out.
-    fn pcmu_to_opus(events_in: Option<u8>, events_out: Option<u8>) -> AudioPath {
-        AudioPath::Transcode(AudioTranscode {
-            registry: CodecRegistry::with_builtins(),
-            config: PipelineConfig::new(
-                LegFormat {
-                    telephone_event: events_in,
-                    ..LegFormat::new(CodecFormat::pcmu(), 0)
-                },
-                LegFormat {
-                    telephone_event: events_out,
-                    ..LegFormat::new(CodecFormat::opus(), 111)
-                },
-            ),
-        })
-    }
-
-    fn events_at(packets: &[RtpPacket<'_>], pt: u8) -> Vec<(bool, u32, TelephoneEvent)> {
-        packets
-            .iter()
-            .filter(|p| p.payload_type() == pt)
-            .map(|p| {
-                let block = TelephoneEvent::parse(p.payload()).expect("event");
-                (p.marker(), p.timestamp(), block)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_transcoded_call_carries_events_at_the_other_clock_rate() {
-        let recipe = DtmfConversion {
-            audio: pcmu_to_opus(Some(101), Some(110)),
-            detect: None,
-            inject: None,
-        };
-        let mut transform = recipe.build().expect("transform");
-        let mut input = audio(0, 0, 3);
-        for (n, (end, duration)) in [(false, 160u16), (false, 320), (true, 480), (true, 480)]
-            .into_iter()
-            .enumerate()
-        {
-            input.push(packet(101, 3 + n as u16, 480, &event(7, end, duration)));
-        }
-        input.extend(audio(0, 7, 3));
-        let sent = run(transform.as_mut(), &input);
-        let packets = parsed(&sent);
-        let events = events_at(&packets, 110);
-        assert_eq!(events.len(), 4, "{events:?}");
-        let opus_at_480 = packets
-            .iter()
-            .find(|p| p.payload_type() == 111)
-            .map(|p| p.timestamp().wrapping_add(6 * 480))
-            .expect("audio");
-        assert!(
-            events
-                .iter()
-                .all(|(_, ts, b)| *ts == opus_at_480 && b.code == 7)
-        );
-        assert_eq!(events[3].2.duration, 480 * 6, "rescaled to 48 kHz");
-        assert!(events[0].0, "the marker opens the event");
-        let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
-        assert!(sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
-    }
-
-    #[test]
-    fn a_transcoded_call_detects_events_for_an_info_leg() {
-        let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
-        let recipe = DtmfConversion {
-            audio: pcmu_to_opus(Some(101), None),
-            detect: Some(Detect {
-                payload_type: 101,
-                clock_rate: 8000,
-                reports,
-                session: SessionId(1),
-                from: Side::B,
-            }),
-            inject: None,
-        };
-        let mut transform = recipe.build().expect("transform");
-        let mut input = audio(0, 0, 2);
-        input.push(packet(101, 2, 320, &event(3, true, 800)));
-        let sent = run(transform.as_mut(), &input);
-        assert!(parsed(&sent).iter().all(|p| p.payload_type() == 111));
-        let report = received.try_recv().expect("a report");
-        assert_eq!(report.event.digit.as_char(), '3');
-        assert_eq!(report.event.duration, Duration::from_millis(100));
-        assert!(transform.output_ssrc().is_some());
-    }
-
-    #[test]
-    fn a_transcoded_call_takes_a_press_from_the_queue_only_when_it_can_start_it() {
-        let queue = DtmfQueue::default();
-        let recipe = DtmfConversion {
-            audio: pcmu_to_opus(None, Some(110)),
-            detect: None,
-            inject: inject(&queue, 110, 48000),
-        };
-        let mut transform = recipe.build().expect("transform");
-        for _ in 0..5 {
-            assert!(queue.push(press('9', 100)));
-        }
-        run(transform.as_mut(), &audio(0, 0, 4));
-        // One press playing and at most one waiting in the transcoder: the
-        // rest stay in the bounded queue instead of an unbounded one.
-        let left = std::iter::from_fn(|| queue.pop()).count();
-        assert!(left >= 3, "{left} left in the queue");
-    }
-
-    #[test]
-    fn a_transcoded_call_sends_queued_presses_in_place_of_audio_frames() {
-        let queue = DtmfQueue::default();
-        let recipe = DtmfConversion {
-            audio: pcmu_to_opus(None, Some(110)),
-            detect: None,
-            inject: inject(&queue, 110, 48000),
-        };
-        let mut transform = recipe.build().expect("transform");
-        let input = audio(0, 0, 12);
-        let mut sent = run(transform.as_mut(), &input[..2]);
-        assert!(queue.push(press('9', 100)));
-        for packet in &input[2..] {
-            let before = sent.len();
-            sent.extend(run(transform.as_mut(), std::slice::from_ref(packet)));
-            // One frame in, one packet out: the end packets too are a
-            // packet time apart (RFC 4733 section 2.5.1.4).
-            assert!(sent.len() - before <= 1, "a burst: {}", sent.len() - before);
-        }
-        let packets = parsed(&sent);
-        let events = events_at(&packets, 110);
-        assert!(events.len() >= 5, "{events:?}");
-        assert!(events[0].0 && events[1..].iter().all(|(marker, ..)| !marker));
-        assert!(
-            events
-                .iter()
-                .all(|(_, ts, b)| *ts == events[0].1 && b.code == 9)
-        );
-        let ends: Vec<u16> = events
-            .iter()
-            .filter(|e| e.2.end)
-            .map(|e| e.2.duration)
-            .collect();
-        assert_eq!(ends, [4800; 3]);
-        let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
-        assert!(sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
-    }
-}
+mod tests;

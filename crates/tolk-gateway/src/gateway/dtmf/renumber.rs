@@ -27,13 +27,22 @@ pub(super) struct Renumber {
     recent: [u16; REMEMBERED],
     recent_len: usize,
     recent_next: usize,
+    /// Packets of our own follow this one: late packets from before it
+    /// would take their numbers.
+    sealed: Option<u16>,
 }
 
 impl Renumber {
-    /// The number for passed-through packet `seq` of stream `ssrc`.
-    pub(super) fn pass(&mut self, ssrc: u32, seq: u16) -> u16 {
+    /// The number for passed-through packet `seq` of stream `ssrc`;
+    /// `None` for a late packet from before packets we inserted (its
+    /// number is theirs: reused, it would be a different packet under
+    /// one SRTP index).
+    pub(super) fn pass(&mut self, ssrc: u32, seq: u16) -> Option<u16> {
         if !self.late(ssrc, seq) {
-            return seq.wrapping_sub(self.taken);
+            return Some(seq.wrapping_sub(self.taken));
+        }
+        if self.sealed.is_some_and(|sealed| !newer(seq, sealed)) {
+            return None;
         }
         // Back only by the packets taken out before it.
         let newest = self.newest;
@@ -41,7 +50,18 @@ impl Renumber {
             .iter()
             .filter(|&&taken| newer(taken, seq) && !newer(taken, newest))
             .count();
-        seq.wrapping_sub(self.taken).wrapping_add(after_it as u16)
+        Some(seq.wrapping_sub(self.taken).wrapping_add(after_it as u16))
+    }
+
+    /// The number for a packet of our own inserted after the newest one
+    /// (a key press sent while no audio arrives); the packets after it
+    /// move up by one. `None` before the stream's first packet.
+    pub(super) fn insert(&mut self) -> Option<u16> {
+        self.ssrc?;
+        let number = self.newest.wrapping_sub(self.taken).wrapping_add(1);
+        self.taken = self.taken.wrapping_sub(1);
+        self.sealed = Some(self.newest);
+        Some(number)
     }
 
     /// Packet `seq` of stream `ssrc` is taken out.
@@ -78,6 +98,7 @@ impl Renumber {
             // the packets taken out around the old position.
             self.newest = seq;
             self.recent_len = 0;
+            self.sealed = None;
             false
         }
     }
@@ -95,33 +116,52 @@ mod tests {
     #[test]
     fn in_order_packets_close_up_over_the_ones_taken() {
         let mut r = Renumber::default();
-        assert_eq!(r.pass(1, 65_534), 65_534);
+        assert_eq!(r.pass(1, 65_534), Some(65_534));
         r.take(1, 65_535);
         r.take(1, 0);
-        assert_eq!(r.pass(1, 1), 65_535, "across the wrap");
-        assert_eq!(r.pass(1, 2), 0);
+        assert_eq!(r.pass(1, 1), Some(65_535), "across the wrap");
+        assert_eq!(r.pass(1, 2), Some(0));
     }
 
     #[test]
     fn a_late_packet_takes_the_number_it_would_have_had() {
         let mut r = Renumber::default();
-        assert_eq!(r.pass(1, 9), 9);
-        assert_eq!(r.pass(1, 11), 11);
+        assert_eq!(r.pass(1, 9), Some(9));
+        assert_eq!(r.pass(1, 11), Some(11));
         r.take(1, 12);
-        assert_eq!(r.pass(1, 13), 12);
-        assert_eq!(r.pass(1, 10), 10, "before the packet taken out");
-        assert_eq!(r.pass(1, 13), 12, "a duplicate stays a duplicate");
+        assert_eq!(r.pass(1, 13), Some(12));
+        assert_eq!(r.pass(1, 10), Some(10), "before the packet taken out");
+        assert_eq!(r.pass(1, 13), Some(12), "a duplicate stays a duplicate");
     }
 
     #[test]
     fn packets_taken_late_or_twice_leave_their_gap() {
         let mut r = Renumber::default();
-        assert_eq!(r.pass(1, 100), 100);
+        assert_eq!(r.pass(1, 100), Some(100));
         r.take(1, 101);
         r.take(1, 101);
-        assert_eq!(r.pass(1, 103), 102);
+        assert_eq!(r.pass(1, 103), Some(102));
         r.take(1, 102);
-        assert_eq!(r.pass(1, 104), 103);
+        assert_eq!(r.pass(1, 104), Some(103));
+    }
+
+    #[test]
+    fn inserted_packets_push_the_stream_up_and_late_ones_from_before_go() {
+        let mut r = Renumber::default();
+        assert_eq!(r.insert(), None, "no stream yet");
+        assert_eq!(r.pass(1, 10), Some(10));
+        assert_eq!(r.pass(1, 11), Some(11));
+        assert_eq!(r.insert(), Some(12));
+        assert_eq!(r.insert(), Some(13));
+        assert_eq!(r.pass(1, 12), Some(14));
+        assert_eq!(
+            r.pass(1, 11),
+            None,
+            "a duplicate from before: its number is taken"
+        );
+        assert_eq!(r.pass(1, 9), None, "late from before");
+        assert_eq!(r.pass(1, 14), Some(16));
+        assert_eq!(r.pass(1, 13), Some(15), "late from after: its own number");
     }
 
     #[test]
@@ -129,11 +169,11 @@ mod tests {
         let mut r = Renumber::default();
         r.pass(1, 500);
         r.take(1, 501);
-        assert_eq!(r.pass(2, 7), 7, "a new SSRC keeps its numbers");
+        assert_eq!(r.pass(2, 7), Some(7), "a new SSRC keeps its numbers");
         r.take(2, 8);
-        assert_eq!(r.pass(2, 9), 8);
+        assert_eq!(r.pass(2, 9), Some(8));
         // Far back: not late, a restart that keeps the offset.
-        assert_eq!(r.pass(2, 40_000), 39_999);
-        assert_eq!(r.pass(2, 40_001), 40_000);
+        assert_eq!(r.pass(2, 40_000), Some(39_999));
+        assert_eq!(r.pass(2, 40_001), Some(40_000));
     }
 }

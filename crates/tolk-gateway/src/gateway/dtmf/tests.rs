@@ -1,0 +1,583 @@
+//! The DTMF transform with packets in and out: passed-through and
+//! transcoded audio, detection, injection riding on audio and through
+//! silence.
+
+use super::budget::REPORT_BURST;
+use super::*;
+use tolk_media::codec::{CodecFormat, CodecRegistry};
+use tolk_media::dtmf::TelephoneEvent;
+use tolk_media::transcode::{LegFormat, PipelineConfig};
+
+fn packet(pt: u8, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
+    let mut buf = vec![0; 1500];
+    let len = RtpBuilder {
+        payload_type: pt,
+        sequence_number: seq,
+        timestamp: ts,
+        ssrc: 7,
+        payload,
+        ..RtpBuilder::default()
+    }
+    .write_to(&mut buf)
+    .expect("packet");
+    buf.truncate(len);
+    buf
+}
+
+fn event(code: u8, end: bool, duration: u16) -> [u8; 4] {
+    TelephoneEvent {
+        code,
+        end,
+        volume: 10,
+        duration,
+    }
+    .to_bytes()
+}
+
+fn press(key: char, millis: u64) -> DtmfEvent {
+    DtmfEvent {
+        digit: Digit::from_char(key).expect("digit"),
+        duration: Duration::from_millis(millis),
+    }
+}
+
+/// Runs `input` through `transform`; what came out, as owned packets.
+fn run(transform: &mut dyn MediaTransform, input: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut out = Outbox::default();
+    let mut sent = Vec::new();
+    for bytes in input {
+        out.clear();
+        transform
+            .process(
+                Instant::now(),
+                &RtpPacket::parse(bytes).expect("rtp"),
+                &mut out,
+            )
+            .expect("processed");
+        sent.extend(out.iter().map(<[u8]>::to_vec));
+    }
+    sent
+}
+
+fn parsed(packets: &[Vec<u8>]) -> Vec<RtpPacket<'_>> {
+    packets
+        .iter()
+        .map(|p| RtpPacket::parse(p).expect("rtp"))
+        .collect()
+}
+
+fn audio(pt: u8, first_seq: u16, count: u16) -> Vec<Vec<u8>> {
+    (0..count)
+        .map(|n| {
+            let seq = first_seq + n;
+            packet(pt, seq, 160 * u32::from(seq), &[0xd5; 160])
+        })
+        .collect()
+}
+
+fn inject(queue: &DtmfQueue, payload_type: u8, clock_rate: u32) -> Option<Inject> {
+    Some(Inject {
+        payload_type,
+        clock_rate,
+        queue: queue.clone(),
+    })
+}
+
+#[test]
+fn a_queued_key_press_replaces_the_audio_one_packet_at_a_time() {
+    let queue = DtmfQueue::default();
+    let recipe = DtmfConversion {
+        audio: AudioPath::Rewrite(PayloadTypeMap::from_pairs([(8, 18)])),
+        detect: None,
+        inject: inject(&queue, 101, 8000),
+    };
+    let mut transform = recipe.build().expect("transform");
+    let input = audio(8, 100, 10);
+    let mut sent = run(transform.as_mut(), &input[..1]);
+    assert!(queue.push(press('5', 100)));
+    sent.extend(run(transform.as_mut(), &input[1..]));
+    let packets = parsed(&sent);
+    assert_eq!(packets.len(), input.len(), "one packet out per packet in");
+    let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
+    assert_eq!(sequences, (100..110).collect::<Vec<u16>>(), "in place");
+    let events = &packets[1..8];
+    assert!(
+        events
+            .iter()
+            .all(|p| p.payload_type() == 101 && p.timestamp() == 160 * 101 && p.ssrc() == 7)
+    );
+    assert!(events[0].marker() && events[1..].iter().all(|p| !p.marker()));
+    let blocks: Vec<TelephoneEvent> = events
+        .iter()
+        .map(|p| TelephoneEvent::parse(p.payload()).expect("event"))
+        .collect();
+    let durations: Vec<u16> = blocks.iter().map(|b| b.duration).collect();
+    assert_eq!(durations, [160, 320, 480, 640, 800, 800, 800]);
+    assert!(blocks.iter().all(|b| b.code == 5));
+    assert_eq!(blocks.iter().filter(|b| b.end).count(), 3);
+    for audio in [&packets[0], &packets[8], &packets[9]] {
+        assert_eq!((audio.payload_type(), audio.payload().len()), (18, 160));
+    }
+}
+
+/// Feeds `audio` 20 ms apart from `start`, then runs the timeouts the
+/// transform asks for up to `until` after the last packet, with a key
+/// press queued after the audio; what came out of the timeouts.
+fn through_silence(
+    recipe: &DtmfConversion,
+    queue: &DtmfQueue,
+    audio: &[Vec<u8>],
+    until: Duration,
+) -> Vec<Vec<u8>> {
+    let mut transform = recipe.build().expect("transform");
+    let start = Instant::now();
+    let mut out = Outbox::default();
+    let mut at = start;
+    for (n, bytes) in audio.iter().enumerate() {
+        at = start + PACKET * n as u32;
+        out.clear();
+        let rtp = RtpPacket::parse(bytes).expect("rtp");
+        transform.process(at, &rtp, &mut out).expect("processed");
+    }
+    assert!(queue.push(press('5', 100)));
+    let last = at;
+    let mut sent = Vec::new();
+    for _ in 0..100 {
+        let Some(due) = transform.poll_timeout() else {
+            break;
+        };
+        assert!(due > at, "a timeout that never moves on");
+        if due > last + until {
+            break;
+        }
+        at = due;
+        out.clear();
+        transform.handle_timeout(at, &mut out).expect("timeout");
+        sent.extend(out.iter().map(<[u8]>::to_vec));
+    }
+    sent
+}
+
+const PACKET: Duration = Duration::from_millis(20);
+
+#[test]
+fn a_press_goes_out_through_silence_on_passed_through_audio() {
+    let queue = DtmfQueue::default();
+    let recipe = DtmfConversion {
+        audio: AudioPath::Rewrite(PayloadTypeMap::from_pairs([(8, 18)])),
+        detect: None,
+        inject: inject(&queue, 101, 8000),
+    };
+    // Audio 100..110 stamped 160 * seq, then nothing for a second.
+    let sent = through_silence(&recipe, &queue, &audio(8, 100, 10), Duration::from_secs(1));
+    let packets = parsed(&sent);
+    assert_eq!(packets.len(), 7, "5 updates, 3 ends in all");
+    // The stream went quiet at 160 * 109; 120 ms later is 960 on.
+    let start = 160 * 109 + 960;
+    assert!(
+        packets
+            .iter()
+            .all(|p| p.payload_type() == 101 && p.timestamp() == start && p.ssrc() == 7)
+    );
+    assert!(packets[0].marker() && packets[1..].iter().all(|p| !p.marker()));
+    let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
+    assert_eq!(
+        sequences,
+        (110..117).collect::<Vec<u16>>(),
+        "after the audio's"
+    );
+    let blocks: Vec<TelephoneEvent> = packets
+        .iter()
+        .map(|p| TelephoneEvent::parse(p.payload()).expect("event"))
+        .collect();
+    let durations: Vec<u16> = blocks.iter().map(|b| b.duration).collect();
+    assert_eq!(durations, [160, 320, 480, 640, 800, 800, 800]);
+    assert_eq!(blocks.iter().filter(|b| b.end).count(), 3);
+}
+
+#[test]
+fn audio_after_a_press_sent_through_silence_keeps_its_numbers_apart() {
+    let queue = DtmfQueue::default();
+    let recipe = DtmfConversion {
+        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
+        detect: None,
+        inject: inject(&queue, 101, 8000),
+    };
+    let mut transform = recipe.build().expect("transform");
+    let start = Instant::now();
+    let input = audio(0, 100, 12);
+    run_at(transform.as_mut(), start, &input[..10]);
+    assert!(queue.push(press('1', 40)));
+    let mut out = Outbox::default();
+    let mut events = 0;
+    while let Some(due) = transform
+        .poll_timeout()
+        .filter(|d| *d < start + PACKET * 30)
+    {
+        out.clear();
+        transform.handle_timeout(due, &mut out).expect("timeout");
+        events += out.len();
+    }
+    assert_eq!(
+        events, 4,
+        "2 updates, 3 ends, the second update the first end"
+    );
+    // Audio again, and one from before the silence arriving late.
+    let late = input[9].clone();
+    let after = run_at(
+        transform.as_mut(),
+        start + PACKET * 40,
+        &[input[10].clone(), late],
+    );
+    let sequences: Vec<u16> = parsed(&after)
+        .iter()
+        .map(RtpPacket::sequence_number)
+        .collect();
+    assert_eq!(
+        sequences,
+        [114],
+        "moved up by the 4 inserted; the late one dropped"
+    );
+}
+
+/// Like [`run`], the packets arriving 20 ms apart from `start`.
+fn run_at(transform: &mut dyn MediaTransform, start: Instant, input: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut out = Outbox::default();
+    let mut sent = Vec::new();
+    for (n, bytes) in input.iter().enumerate() {
+        out.clear();
+        let rtp = RtpPacket::parse(bytes).expect("rtp");
+        // A refused packet (late from before inserted ones) sends nothing.
+        if transform
+            .process(start + PACKET * n as u32, &rtp, &mut out)
+            .is_ok()
+        {
+            sent.extend(out.iter().map(<[u8]>::to_vec));
+        }
+    }
+    sent
+}
+
+#[test]
+fn a_press_goes_out_through_silence_on_a_transcoded_call() {
+    let queue = DtmfQueue::default();
+    let recipe = DtmfConversion {
+        audio: pcmu_to_opus(None, Some(110)),
+        detect: None,
+        inject: inject(&queue, 110, 48000),
+    };
+    let sent = through_silence(&recipe, &queue, &audio(0, 0, 10), Duration::from_secs(1));
+    let packets = parsed(&sent);
+    let events = events_at(&packets, 110);
+    assert_eq!(events.len(), packets.len(), "only events while silent");
+    assert_eq!(events.len(), 7, "{events:?}");
+    assert!(events[0].0 && events[1..].iter().all(|(marker, ..)| !marker));
+    assert!(
+        events
+            .iter()
+            .all(|(_, ts, b)| *ts == events[0].1 && b.code == 5)
+    );
+    let durations: Vec<u16> = events.iter().map(|e| e.2.duration).collect();
+    assert_eq!(durations, [960, 1920, 2880, 3840, 4800, 4800, 4800]);
+    let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
+    assert!(sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
+}
+
+#[test]
+fn no_timeouts_without_a_stream_or_without_injection() {
+    let queue = DtmfQueue::default();
+    let injecting = DtmfConversion {
+        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
+        detect: None,
+        inject: inject(&queue, 101, 8000),
+    };
+    assert_eq!(injecting.build().expect("transform").poll_timeout(), None);
+    let passing = DtmfConversion {
+        inject: None,
+        ..injecting
+    };
+    let mut transform = passing.build().expect("transform");
+    run(transform.as_mut(), &audio(0, 0, 3));
+    assert_eq!(transform.poll_timeout(), None);
+}
+
+#[test]
+fn telephone_events_become_one_report_and_the_audio_stays_contiguous() {
+    let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let recipe = DtmfConversion {
+        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
+        detect: Some(Detect {
+            payload_type: 101,
+            clock_rate: 8000,
+            reports,
+            session: SessionId(4),
+            from: Side::A,
+        }),
+        inject: None,
+    };
+    let mut transform = recipe.build().expect("transform");
+    let mut input = audio(0, 0, 1);
+    for (seq, (end, duration)) in [(false, 160u16), (false, 320), (true, 480), (true, 480)]
+        .into_iter()
+        .enumerate()
+    {
+        input.push(packet(101, seq as u16 + 1, 160, &event(11, end, duration)));
+    }
+    input.extend(audio(0, 5, 2));
+    let sent = run(transform.as_mut(), &input);
+    let packets = parsed(&sent);
+    let seen: Vec<(u8, u16)> = packets
+        .iter()
+        .map(|p| (p.payload_type(), p.sequence_number()))
+        .collect();
+    assert_eq!(seen, [(0, 0), (0, 1), (0, 2)], "events out, no gap");
+    let report = received.try_recv().expect("one report");
+    assert_eq!(report.event.digit.as_char(), '#');
+    assert_eq!(report.event.duration, Duration::from_millis(60));
+    assert_eq!((report.session, report.from), (SessionId(4), Side::A));
+    assert!(received.try_recv().is_err());
+}
+
+#[test]
+fn reordered_or_repeated_packets_never_share_a_sequence_number() {
+    let (reports, _received) = tokio::sync::mpsc::unbounded_channel();
+    let recipe = DtmfConversion {
+        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
+        detect: Some(Detect {
+            payload_type: 101,
+            clock_rate: 8000,
+            reports,
+            session: SessionId(4),
+            from: Side::A,
+        }),
+        inject: None,
+    };
+    let mut transform = recipe.build().expect("transform");
+    let audio_at = |seq: u16| packet(0, seq, 160 * u32::from(seq), &[0xd5; 160]);
+    let event_at = |seq: u16| packet(101, seq, 1600, &event(1, false, 160));
+    let input = [
+        audio_at(9),
+        // 10 comes late, after an event packet was taken out.
+        audio_at(11),
+        event_at(12),
+        audio_at(13),
+        audio_at(10),
+        // An event packet the network delivered twice, then one late.
+        event_at(14),
+        event_at(14),
+        audio_at(16),
+        event_at(15),
+        audio_at(17),
+    ];
+    let sent = run(transform.as_mut(), &input);
+    let sequences: Vec<u16> = parsed(&sent)
+        .iter()
+        .map(RtpPacket::sequence_number)
+        .collect();
+    let mut unique = sequences.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), sequences.len(), "{sequences:?}");
+    assert_eq!(sequences.len(), 6, "every audio packet out: {sequences:?}");
+}
+
+#[test]
+fn a_press_whose_end_packets_were_lost_is_reported_once_the_audio_is_back() {
+    let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let recipe = DtmfConversion {
+        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
+        detect: Some(Detect {
+            payload_type: 101,
+            clock_rate: 8000,
+            reports,
+            session: SessionId(4),
+            from: Side::A,
+        }),
+        inject: None,
+    };
+    let mut transform = recipe.build().expect("transform");
+    let mut input = audio(0, 0, 1);
+    for (n, duration) in [160u16, 320, 480].into_iter().enumerate() {
+        input.push(packet(101, n as u16 + 1, 160, &event(4, false, duration)));
+    }
+    // No final packet arrives; the audio goes on.
+    input.extend(audio(0, 4, 20));
+    run(transform.as_mut(), &input);
+    let report = received.try_recv().expect("the press, its end inferred");
+    assert_eq!(report.event.digit.as_char(), '4');
+    assert_eq!(report.event.duration, Duration::from_millis(60));
+    assert!(received.try_recv().is_err(), "once");
+}
+
+#[test]
+fn a_flood_of_events_becomes_a_bounded_number_of_reports() {
+    let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let recipe = DtmfConversion {
+        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
+        detect: Some(Detect {
+            payload_type: 101,
+            clock_rate: 8000,
+            reports,
+            session: SessionId(4),
+            from: Side::A,
+        }),
+        inject: None,
+    };
+    let mut transform = recipe.build().expect("transform");
+    // Each packet a whole key press at its own timestamp, and one
+    // packet packing 300 of them: 600 presses in no time at all.
+    let packed: Vec<u8> = (0..300).flat_map(|_| event(1, true, 40)).collect();
+    let mut input: Vec<Vec<u8>> = (0..300u16)
+        .map(|n| packet(101, n, 1000 * u32::from(n), &event(2, true, 320)))
+        .collect();
+    input.push(packet(101, 300, 400_000, &packed));
+    run(transform.as_mut(), &input);
+    let sent = std::iter::from_fn(|| received.try_recv().ok()).count();
+    assert!(sent > 0 && sent <= REPORT_BURST as usize, "{sent} INFOs");
+}
+
+/// PCMU (events on 101 at 8 kHz) in, Opus (events on 110 at 48 kHz) out.
+fn pcmu_to_opus(events_in: Option<u8>, events_out: Option<u8>) -> AudioPath {
+    AudioPath::Transcode(AudioTranscode {
+        registry: CodecRegistry::with_builtins(),
+        config: PipelineConfig::new(
+            LegFormat {
+                telephone_event: events_in,
+                ..LegFormat::new(CodecFormat::pcmu(), 0)
+            },
+            LegFormat {
+                telephone_event: events_out,
+                ..LegFormat::new(CodecFormat::opus(), 111)
+            },
+        ),
+    })
+}
+
+fn events_at(packets: &[RtpPacket<'_>], pt: u8) -> Vec<(bool, u32, TelephoneEvent)> {
+    packets
+        .iter()
+        .filter(|p| p.payload_type() == pt)
+        .map(|p| {
+            let block = TelephoneEvent::parse(p.payload()).expect("event");
+            (p.marker(), p.timestamp(), block)
+        })
+        .collect()
+}
+
+#[test]
+fn a_transcoded_call_carries_events_at_the_other_clock_rate() {
+    let recipe = DtmfConversion {
+        audio: pcmu_to_opus(Some(101), Some(110)),
+        detect: None,
+        inject: None,
+    };
+    let mut transform = recipe.build().expect("transform");
+    let mut input = audio(0, 0, 3);
+    for (n, (end, duration)) in [(false, 160u16), (false, 320), (true, 480), (true, 480)]
+        .into_iter()
+        .enumerate()
+    {
+        input.push(packet(101, 3 + n as u16, 480, &event(7, end, duration)));
+    }
+    input.extend(audio(0, 7, 3));
+    let sent = run(transform.as_mut(), &input);
+    let packets = parsed(&sent);
+    let events = events_at(&packets, 110);
+    assert_eq!(events.len(), 4, "{events:?}");
+    let opus_at_480 = packets
+        .iter()
+        .find(|p| p.payload_type() == 111)
+        .map(|p| p.timestamp().wrapping_add(6 * 480))
+        .expect("audio");
+    assert!(
+        events
+            .iter()
+            .all(|(_, ts, b)| *ts == opus_at_480 && b.code == 7)
+    );
+    assert_eq!(events[3].2.duration, 480 * 6, "rescaled to 48 kHz");
+    assert!(events[0].0, "the marker opens the event");
+    let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
+    assert!(sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
+}
+
+#[test]
+fn a_transcoded_call_detects_events_for_an_info_leg() {
+    let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let recipe = DtmfConversion {
+        audio: pcmu_to_opus(Some(101), None),
+        detect: Some(Detect {
+            payload_type: 101,
+            clock_rate: 8000,
+            reports,
+            session: SessionId(1),
+            from: Side::B,
+        }),
+        inject: None,
+    };
+    let mut transform = recipe.build().expect("transform");
+    let mut input = audio(0, 0, 2);
+    input.push(packet(101, 2, 320, &event(3, true, 800)));
+    let sent = run(transform.as_mut(), &input);
+    assert!(parsed(&sent).iter().all(|p| p.payload_type() == 111));
+    let report = received.try_recv().expect("a report");
+    assert_eq!(report.event.digit.as_char(), '3');
+    assert_eq!(report.event.duration, Duration::from_millis(100));
+    assert!(transform.output_ssrc().is_some());
+}
+
+#[test]
+fn a_transcoded_call_takes_a_press_from_the_queue_only_when_it_can_start_it() {
+    let queue = DtmfQueue::default();
+    let recipe = DtmfConversion {
+        audio: pcmu_to_opus(None, Some(110)),
+        detect: None,
+        inject: inject(&queue, 110, 48000),
+    };
+    let mut transform = recipe.build().expect("transform");
+    for _ in 0..5 {
+        assert!(queue.push(press('9', 100)));
+    }
+    run(transform.as_mut(), &audio(0, 0, 4));
+    // One press playing and at most one waiting in the transcoder: the
+    // rest stay in the bounded queue instead of an unbounded one.
+    let left = std::iter::from_fn(|| queue.pop()).count();
+    assert!(left >= 3, "{left} left in the queue");
+}
+
+#[test]
+fn a_transcoded_call_sends_queued_presses_in_place_of_audio_frames() {
+    let queue = DtmfQueue::default();
+    let recipe = DtmfConversion {
+        audio: pcmu_to_opus(None, Some(110)),
+        detect: None,
+        inject: inject(&queue, 110, 48000),
+    };
+    let mut transform = recipe.build().expect("transform");
+    let input = audio(0, 0, 12);
+    let mut sent = run(transform.as_mut(), &input[..2]);
+    assert!(queue.push(press('9', 100)));
+    for packet in &input[2..] {
+        let before = sent.len();
+        sent.extend(run(transform.as_mut(), std::slice::from_ref(packet)));
+        // One frame in, one packet out: the end packets too are a
+        // packet time apart (RFC 4733 section 2.5.1.4).
+        assert!(sent.len() - before <= 1, "a burst: {}", sent.len() - before);
+    }
+    let packets = parsed(&sent);
+    let events = events_at(&packets, 110);
+    assert!(events.len() >= 5, "{events:?}");
+    assert!(events[0].0 && events[1..].iter().all(|(marker, ..)| !marker));
+    assert!(
+        events
+            .iter()
+            .all(|(_, ts, b)| *ts == events[0].1 && b.code == 9)
+    );
+    let ends: Vec<u16> = events
+        .iter()
+        .filter(|e| e.2.end)
+        .map(|e| e.2.duration)
+        .collect();
+    assert_eq!(ends, [4800; 3]);
+    let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
+    assert!(sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
+}
