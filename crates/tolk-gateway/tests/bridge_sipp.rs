@@ -38,19 +38,7 @@ fn a_registered_callee_gets_the_callers_media_through_the_relay() {
         &["-m", "3", "-r", "3", "-d", "3000"],
     );
     // While the calls are up, media flows both ways on both legs.
-    let flowing = wait_for(Duration::from_secs(10), || {
-        both_legs_flow(&tolk.calls(), |leg| leg["codecs"][0] == "PCMU/8000")
-    });
-    let status = caller.join().expect("caller thread");
-    assert!(
-        flowing,
-        "no media both ways: {}",
-        tolk.http("GET", "/calls")
-    );
-    assert!(
-        status.success(),
-        "sipp caller reported failed calls: {status}"
-    );
+    tolk.assert_media_flows(caller, |leg| leg["codecs"][0] == "PCMU/8000");
     assert_eq!(tolk.metric("tolk_call_setups_total"), 3);
     assert!(tolk.metric("tolk_relay_packets_total") > 100);
     tolk.assert_idle();
@@ -275,11 +263,7 @@ fn silent_media_ends_the_call_and_sigterm_drains() {
         refused.starts_with("SIP/2.0 503") && refused.contains("\r\nRetry-After: "),
         "{refused}"
     );
-    let status = caller.join().expect("caller thread");
-    assert!(
-        status.success(),
-        "the call up did not survive the drain: {status}"
-    );
+    tolk.assert_sipp_succeeds(caller, "the call up did not survive the drain");
     let mut tolk = tolk;
     let exited = wait_for(Duration::from_secs(10), || {
         matches!(tolk.child.try_wait(), Ok(Some(_)))
@@ -375,11 +359,7 @@ fn a_callee_without_the_callers_codec_is_transcoded() {
         tolk.http("GET", "/calls")
     );
     assert_eq!(tolk.metric("tolk_transcoded_streams"), 2);
-    let status = caller.join().expect("caller thread");
-    assert!(
-        status.success(),
-        "sipp caller reported failed calls: {status}"
-    );
+    tolk.assert_sipp_succeeds(caller, "sipp caller reported failed calls");
     assert_eq!(tolk.metric("tolk_transcoded_streams"), 0);
     tolk.assert_idle();
 }
@@ -600,12 +580,7 @@ fn the_admin_api_hangs_up_a_bridged_call() {
     let hung_up = Instant::now();
     let deleted = tolk.http("DELETE", &format!("/calls/{id}"));
     assert!(deleted.starts_with("HTTP/1.1 204"), "{deleted}");
-    let status = caller.join().expect("caller thread");
-    assert!(
-        status.success(),
-        "the caller got no BYE: {status}\n{}",
-        tolk.sipp_errors()
-    );
+    tolk.assert_sipp_succeeds(caller, "the caller got no BYE");
     assert!(hung_up.elapsed() < Duration::from_secs(20));
     // Once both legs have ended the call is gone.
     tolk.assert_idle();
@@ -736,12 +711,7 @@ fn a_storm_of_calls_to_a_blackhole_fails_with_504_and_frees_everything() {
         .calls(200)
         .args(&["-r", "100"]);
     let caller = tolk.sipp_thread(&sipp, storm);
-    let status = caller.join().expect("caller thread");
-    assert!(
-        status.success(),
-        "not every caller got 504: {status}\n{}",
-        tolk.sipp_errors()
-    );
+    tolk.assert_sipp_succeeds(caller, "not every caller got 504");
     tolk.assert_idle();
     let metrics = tolk.http("GET", "/metrics");
     assert_eq!(

@@ -2,7 +2,8 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tolk_testkit::process::wait_for_line;
@@ -82,6 +83,25 @@ impl Tolk {
         let response = self.http("GET", "/calls");
         let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
         serde_json::from_str(body).unwrap_or_default()
+    }
+
+    /// Waits (up to 10 s) for a call whose two legs carry media both
+    /// ways, each passing `leg_ok` (see [`both_legs_flow`]), then for the
+    /// sipp `caller`; panics unless both happened.
+    pub fn assert_media_flows(
+        &self,
+        caller: JoinHandle<ExitStatus>,
+        leg_ok: impl Fn(&serde_json::Value) -> bool,
+    ) {
+        let flowing = super::wait_for(Duration::from_secs(10), || {
+            both_legs_flow(&self.calls(), &leg_ok)
+        });
+        self.assert_sipp_succeeds(caller, "the caller");
+        assert!(
+            flowing,
+            "no media both ways: {}",
+            self.http("GET", "/calls")
+        );
     }
 
     /// A metric's value (0 when absent).

@@ -207,6 +207,13 @@ impl Tolk {
             .expect("runs sipp")
     }
 
+    /// Waits for the sipp run on `thread`; panics unless it succeeded,
+    /// saying `what` failed, with its status and the logs in the node's dir.
+    pub fn assert_sipp_succeeds(&self, thread: JoinHandle<ExitStatus>, what: &str) {
+        let status = thread.join().expect("sipp thread");
+        assert!(status.success(), "{what}: {status}\n{}", self.sipp_errors());
+    }
+
     /// Runs sipp with `scenario` on a thread.
     pub fn sipp_thread(
         &self,
