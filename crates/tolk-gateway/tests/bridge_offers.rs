@@ -25,20 +25,7 @@ fn a_late_offer_caller_gets_our_offer_in_the_2xx_and_media_flows() {
         .args(&["-d", "3000"])
         .calls(1);
     let caller = tolk.sipp_thread(&sipp, late);
-    let flowing = wait_for(Duration::from_secs(10), || {
-        both_legs_flow(&tolk.calls(), |_| true)
-    });
-    let status = caller.join().expect("caller thread");
-    assert!(
-        flowing,
-        "no media both ways: {}",
-        tolk.http("GET", "/calls")
-    );
-    assert!(
-        status.success(),
-        "late-offer caller failed: {}",
-        tolk.sipp_errors()
-    );
+    tolk.assert_media_flows(caller, |_| true);
     assert_eq!(tolk.metric("tolk_call_setups_total"), 1);
     tolk.assert_idle();
 }
@@ -64,13 +51,8 @@ fn a_late_offer_caller_hears_the_echo() {
             && leg["packets_out"].as_u64().unwrap_or(0) > 10
             && leg["codecs"][0] == "PCMU/8000"
     });
-    let status = caller.join().expect("caller thread");
+    tolk.assert_sipp_succeeds(caller, "late-offer caller failed");
     assert!(echoed, "no echo: {}", tolk.http("GET", "/calls"));
-    assert!(
-        status.success(),
-        "late-offer caller failed: {}",
-        tolk.sipp_errors()
-    );
     tolk.assert_idle();
 }
 
