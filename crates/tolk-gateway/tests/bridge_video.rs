@@ -262,12 +262,7 @@ fn a_callee_answering_without_the_video_line_gets_audio_only() {
         tolk.metric("tolk_relay_sessions")
     );
 
-    let status = caller.join().expect("caller thread");
-    assert!(
-        status.success(),
-        "caller {status:?}\n{}",
-        tolk.sipp_errors()
-    );
+    tolk.assert_sipp_succeeds(caller, "the caller");
     tolk.assert_idle();
 }
 

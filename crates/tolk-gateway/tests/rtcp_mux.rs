@@ -587,11 +587,6 @@ fn a_muxed_caller_to_the_echo_gets_its_rtcp_back_on_its_one_port() {
     let relay = relay_addr(&log, "audio", &[ports.caller_audio]).expect("the echo's port");
     let a_end = (&a.rtp, relay);
     rtcp_crosses(a_end, a_end, (A_SSRC, B_SSRC), "RTCP echoed");
-    let status = caller.join().expect("caller thread");
-    assert!(
-        status.success(),
-        "caller {status:?}\n{}",
-        tolk.sipp_errors()
-    );
+    tolk.assert_sipp_succeeds(caller, "the caller");
     tolk.assert_idle();
 }
