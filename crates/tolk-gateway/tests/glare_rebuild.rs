@@ -8,7 +8,7 @@
 
 mod harness;
 
-use harness::{NodeConfig, Outcome, Scenario, Tolk};
+use harness::{NodeConfig, Scenario, Tolk};
 
 /// SIP and admin ports 41450-41453, media 16800-16849.
 const TOLK: u16 = 41450;
@@ -16,12 +16,10 @@ const ADMIN: u16 = 41451;
 const CALLER: u16 = 41452;
 const CALLEE: u16 = 41453;
 
-fn config() -> String {
+fn config() -> NodeConfig {
     NodeConfig::new(TOLK, ADMIN, "16800-16829")
         .media_timeout(30)
-        .plain_peer("room", CALLEE, "")
-        .route("room", "peer:room")
-        .to_string()
+        .callee("room", CALLEE, "")
 }
 
 /// The session versions of Tolk's SDP (`o=tolk`) in a sipp message log,
@@ -43,7 +41,7 @@ fn the_hold_sent_again_after_glare_follows_the_peers_re_offer() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let tolk = Tolk::start("glare-rebuild", &config(), ADMIN);
+    let tolk = Tolk::run("glare-rebuild", &config());
     // The caller holds the call long enough for the retry (2.1-4 s).
     let hold = include_str!("sipp/caller_hold.xml").replace(
         r#"<pause milliseconds="500"/>"#,
@@ -61,10 +59,9 @@ fn the_hold_sent_again_after_glare_follows_the_peers_re_offer() {
         .port(CALLER)
         .media_port(16845)
         .calls(1);
-    let Outcome { caller, callee, .. } = tolk.sipp_call(&sipp, callee, caller).join();
-    let errors = tolk.sipp_errors();
-    assert!(caller.success(), "caller: {caller}\n{errors}");
-    assert!(callee.success(), "callee: {callee}\n{errors}");
+    tolk.sipp_call(&sipp, callee, caller)
+        .join()
+        .assert_success(&tolk);
 
     // The first offer, the hold refused with 491, the answer to the
     // callee's re-offer, the hold again: one version apart each.

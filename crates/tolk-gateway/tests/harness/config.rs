@@ -74,6 +74,13 @@ impl NodeConfig {
         ))
     }
 
+    /// The plain-RTP peer `name` at 127.0.0.1:`port` (see
+    /// [`NodeConfig::plain_peer`]), taking the calls to user `name`.
+    pub fn callee(self, name: &str, port: u16, media: &str) -> NodeConfig {
+        self.plain_peer(name, port, media)
+            .route(name, &format!("peer:{name}"))
+    }
+
     /// Calls to `user` go to `target` (`peer:NAME`, `echo`, ...).
     pub fn route(self, user: &str, target: &str) -> NodeConfig {
         self.with(&format!(
