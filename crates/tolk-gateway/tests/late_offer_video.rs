@@ -23,12 +23,10 @@ const CALLEE_VIDEO: u16 = 16410;
 const B_PT: u8 = 97;
 const PACKETS: u16 = 20;
 
-fn config() -> String {
+fn config() -> NodeConfig {
     NodeConfig::new(TOLK, ADMIN, "16300-16349")
         .media_timeout(30)
-        .plain_peer("room", CALLEE, "")
-        .route("room", "peer:room")
-        .to_string()
+        .callee("room", CALLEE, "")
 }
 
 /// The relay's video address: the last `m=video` port in `log` that is
@@ -59,7 +57,7 @@ fn a_late_offer_caller_is_offered_the_video_the_callee_took() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let tolk = Tolk::start("late-offer-video", &config(), ADMIN);
+    let tolk = Tolk::run("late-offer-video", &config());
     let (a, b) = (MediaPeer::bind(CALLER_VIDEO), MediaPeer::bind(CALLEE_VIDEO));
     let callee = Scenario::file("callee_video.xml")
         .port(CALLEE)
