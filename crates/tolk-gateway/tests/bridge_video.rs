@@ -36,8 +36,7 @@ struct Video {
 fn config(ports: &Ports, callee_media: &str) -> String {
     NodeConfig::new(ports.tolk, ports.admin, ports.relay)
         .media_timeout(30)
-        .plain_peer("room", ports.callee, callee_media)
-        .route("room", "peer:room")
+        .callee("room", ports.callee, callee_media)
         .to_string()
 }
 

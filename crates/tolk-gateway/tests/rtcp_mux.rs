@@ -20,8 +20,7 @@ const B_SSRC: u32 = 0xb0b0_0002;
 fn config(ports: &Ports, callee_policy: &str) -> String {
     NodeConfig::new(ports.tolk, ports.admin, ports.relay)
         .media_timeout(30)
-        .plain_peer("callee", ports.callee, callee_policy)
-        .route("callee", "peer:callee")
+        .callee("callee", ports.callee, callee_policy)
         .route("echo", "echo")
         .to_string()
 }
