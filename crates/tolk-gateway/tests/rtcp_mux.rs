@@ -1,7 +1,8 @@
 //! rtcp-mux (RFC 5761) across the bridge with real peers: sipp carries
 //! the signalling, sockets the test owns carry the media, so that the
 //! test sees where RTP and RTCP arrive and from which relay port.
-//! Ports: SIP and admin 41100-41199, media 11550-12999.
+//! Ports: SIP and admin 41100-41199 and 42130-42133, media 11550-12999
+//! and 22600-22699.
 
 mod harness;
 
@@ -37,9 +38,9 @@ const CALLER_CRYPTO: &str =
 
 /// A caller offering PCMU on `-key audio_port` (a socket the test owns),
 /// with rtcp-mux when `mux`, as SRTP with `crypto` (an `a=crypto` value)
-/// when given; after `hold_ms` it re-offers without rtcp-mux when
-/// `reoffer`, then hangs up after `hold_ms` more.
-fn caller_scenario(mux: bool, crypto: Option<&str>, reoffer: bool, hold_ms: u32) -> String {
+/// when given; after `hold_ms` it re-offers, with rtcp-mux or without as
+/// `reoffer` says, then hangs up after `hold_ms` more.
+fn caller_scenario(mux: bool, crypto: Option<&str>, reoffer: Option<bool>, hold_ms: u32) -> String {
     let (profile, crypto) = match crypto {
         Some(crypto) => ("RTP/SAVP", format!("a=crypto:{crypto}\n      ")),
         None => ("RTP/AVP", String::new()),
@@ -99,8 +100,8 @@ fn caller_scenario(mux: bool, crypto: Option<&str>, reoffer: bool, hold_ms: u32)
     );
     xml.push_str(&invite(1, mux, 1));
     let mut cseq = 2;
-    if reoffer {
-        xml.push_str(&invite(2, false, 2));
+    if let Some(mux) = reoffer {
+        xml.push_str(&invite(2, mux, 2));
         cseq = 3;
     }
     xml.push_str(&format!(
@@ -342,7 +343,7 @@ fn a_muxed_caller_and_a_callee_declining_mux_exchange_rtcp_both_ways() {
     let ports = Ports::at(41100, "11600-11699", 12000);
     let (a, b) = ports.audio_peers();
     let scenarios = (
-        caller_scenario(true, None, false, 6000),
+        caller_scenario(true, None, None, 6000),
         callee_scenario(false, ""),
     );
     let Some((tolk, call, (to_a, to_b))) = one_call("rtcp-mux-declined", &ports, scenarios) else {
@@ -377,7 +378,7 @@ fn srtcp_from_a_muxed_srtp_caller_reaches_a_plain_callee_and_back() {
     let ports = Ports::at(41150, "11550-11599", 12600);
     let (a, b) = ports.audio_peers();
     let scenarios = (
-        caller_scenario(true, Some(CALLER_CRYPTO), false, 6000),
+        caller_scenario(true, Some(CALLER_CRYPTO), None, 6000),
         callee_scenario(false, ""),
     );
     let Some((tolk, call, (to_a, to_b))) = one_call("rtcp-mux-srtp", &ports, scenarios) else {
@@ -436,7 +437,7 @@ fn a_callee_declining_mux_gets_rtcp_at_the_port_its_rtcp_attribute_names() {
         .expect("timeout");
     let rtcp_line = format!("a=rtcp:{}\n      ", ports.callee_audio + 5);
     let scenarios = (
-        caller_scenario(true, None, false, 5000),
+        caller_scenario(true, None, None, 5000),
         callee_scenario(false, &rtcp_line),
     );
     let Some((tolk, call, (to_a, to_b))) = one_call("rtcp-attribute", &ports, scenarios) else {
@@ -454,7 +455,7 @@ fn a_caller_without_mux_and_a_muxing_callee_exchange_rtcp_both_ways() {
     let ports = Ports::at(41110, "11700-11799", 12100);
     let (a, b) = ports.audio_peers();
     let scenarios = (
-        caller_scenario(false, None, false, 6000),
+        caller_scenario(false, None, None, 6000),
         callee_scenario(true, ""),
     );
     let Some((tolk, call, (to_a, to_b))) = one_call("rtcp-mux-callee", &ports, scenarios) else {
@@ -480,7 +481,7 @@ fn a_muxed_caller_re_offering_without_mux_is_told_its_rtcp_port() {
     let ports = Ports::at(41120, "11800-11899", 12200);
     let (a, b) = ports.audio_peers();
     let scenarios = (
-        caller_scenario(true, None, true, 4000),
+        caller_scenario(true, None, Some(false), 4000),
         callee_scenario(true, ""),
     );
     let Some((tolk, call, (to_a, to_b))) = one_call("rtcp-mux-reoffer", &ports, scenarios) else {
@@ -513,6 +514,57 @@ fn a_muxed_caller_re_offering_without_mux_is_told_its_rtcp_port() {
     call.finish(&tolk);
 }
 
+#[test]
+fn a_caller_re_offering_with_mux_gets_it_and_its_rtcp_port_is_closed() {
+    let ports = Ports::at(42130, "22600-22649", 22660);
+    let (a, b) = ports.audio_peers();
+    let scenarios = (
+        caller_scenario(false, None, Some(true), 3000),
+        callee_scenario(false, ""),
+    );
+    let Some((tolk, call, (to_a, to_b))) = one_call("rtcp-mux-upgrade", &ports, scenarios) else {
+        return;
+    };
+    let mut answers = Vec::new();
+    wait_for(Duration::from_secs(10), || {
+        answers = received_with(&call.caller_log, "SIP/2.0 200");
+        !answers.is_empty()
+    });
+    assert!(
+        answers.first().is_some_and(|a| !has(a, "a=rtcp-mux")),
+        "no mux at first: {answers:?}"
+    );
+    let relay_rtcp = next_port(to_a);
+    assert!(
+        UdpSocket::bind(relay_rtcp).is_err(),
+        "the relay's RTCP socket for the caller is open"
+    );
+    wait_for(Duration::from_secs(10), || {
+        answers = received_with(&call.caller_log, "SIP/2.0 200");
+        answers.len() >= 2
+    });
+    // RFC 5761 section 5.1.3: the answer to the re-offer muxes.
+    assert!(
+        answers.get(1).is_some_and(|a| has(a, "a=rtcp-mux")),
+        "the answer to the re-offer takes rtcp-mux: {answers:?}"
+    );
+    rtp_crosses(&a, to_a, &b, A_SSRC);
+    let (a_end, b_end) = ((&a.rtp, to_a), (&b.rtcp, next_port(to_b)));
+    rtcp_crosses(
+        a_end,
+        b_end,
+        (A_SSRC, B_SSRC),
+        "A's RTCP on its RTP port at B",
+    );
+    let what = "B's RTCP at A's RTP port, from the relay's one port";
+    rtcp_crosses(b_end, a_end, (B_SSRC, A_SSRC), what);
+    assert!(
+        UdpSocket::bind(relay_rtcp).is_ok(),
+        "the relay's RTCP socket for the caller is closed"
+    );
+    call.finish(&tolk);
+}
+
 /// Brings up `calls` bridged calls, counts the gateway's sockets with
 /// them up and after they end: (per call, left after).
 fn sockets_per_call(name: &str, ports: &Ports, mux: bool, calls: u32) -> Option<(usize, usize)> {
@@ -522,7 +574,7 @@ fn sockets_per_call(name: &str, ports: &Ports, mux: bool, calls: u32) -> Option<
     let pid = tolk.child.id();
     let idle = udp_sockets_of(pid);
     let scenarios = (
-        caller_scenario(mux, None, false, 5000),
+        caller_scenario(mux, None, None, 5000),
         callee_scenario(mux, ""),
     );
     let call = place_calls(&tolk, &sipp, ports, scenarios, calls);
@@ -563,7 +615,7 @@ fn a_muxed_caller_to_the_echo_gets_its_rtcp_back_on_its_one_port() {
     let pid = tolk.child.id();
     let idle = udp_sockets_of(pid);
     let a = MediaPeer::bind(ports.caller_audio);
-    tolk.write_scenario("mux_caller.xml", &caller_scenario(true, None, false, 4000));
+    tolk.write_scenario("mux_caller.xml", &caller_scenario(true, None, None, 4000));
     let log = tolk.dir.join("caller.msg");
     let caller = mux_peer("mux_caller.xml", ports.caller, ports.caller_audio)
         .message_log(&log)

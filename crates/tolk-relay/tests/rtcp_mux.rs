@@ -1,6 +1,7 @@
 //! rtcp-mux (RFC 5761) over real loopback sockets, on both I/O paths: an
 //! offered mux holds its RTCP port in reserve until the answer settles
-//! it, and a muxed endpoint keeps working when its peer stops muxing.
+//! it, a muxed endpoint keeps working when its peer stops muxing, and a
+//! separate one closes its RTCP socket when its peer starts.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -149,5 +150,40 @@ fn a_muxed_endpoint_serves_a_peer_that_stopped_muxing() {
         crosses(&RR, (&b, info.b.rtp), (&a_rtcp, info.a.rtp));
         let stats = relay.delete(info.id).unwrap();
         assert_eq!(stats.a.drops.total(), 0);
+    }
+}
+
+#[test]
+fn a_separate_endpoint_whose_peer_starts_muxing_closes_its_rtcp_socket() {
+    // Ports 22700-22703 (epoll) and 22704-22707 (io_uring).
+    for relay in relays(22700, 22703) {
+        let (a, a_rtcp, b) = (peer(), peer(), peer());
+        let separate = spec(RtcpMux::Separate);
+        let info = relay
+            .create_session(separate, spec(RtcpMux::Muxed))
+            .unwrap();
+        a_without_mux(&relay, &info, (&a, &a_rtcp), &b);
+        crosses(&RR, (&a_rtcp, info.a.rtcp), (&b, info.b.rtp));
+        assert!(
+            UdpSocket::bind(info.a.rtcp).is_err(),
+            "bound while A does not mux"
+        );
+
+        // A re-offers with rtcp-mux and we accept (RFC 5761 section 5.1.3).
+        let update = LegUpdate {
+            remote_rtcp: Some(a.local_addr().unwrap()),
+            rtcp_mux: Some(true),
+            ..Default::default()
+        };
+        set_remote(&relay, &info, Side::A, update);
+        crosses(&RR, (&a, info.a.rtp), (&b, info.b.rtp));
+        crosses(&RR, (&b, info.b.rtp), (&a, info.a.rtp));
+        crosses(&rtp(), (&a, info.a.rtp), (&b, info.b.rtp));
+        // The worker closes the socket with the update's reply.
+        drop(UdpSocket::bind(info.a.rtcp).expect("the RTCP socket is closed"));
+        let stats = relay.delete(info.id).unwrap();
+        assert_eq!(stats.a.drops.total(), 0);
+        // Every port back once the call ends.
+        relay.create_session(separate, separate).unwrap();
     }
 }

@@ -8,12 +8,15 @@
 //!   endpoint binds one socket and holds the next port in reserve
 //!   ([`RtcpMux::Offered`]) until the answer says whether the peer muxes
 //!   (RFC 5761 section 5.1.1): the relay then frees the port or binds it.
-//! - Mid-call, a leg keeps what it agreed at setup: a leg that did not
-//!   mux is not offered it again, a muxed leg keeps offering it, and a
+//! - Mid-call, our offers keep what a leg agreed at setup: a leg that did
+//!   not mux is not offered it again, a muxed leg keeps offering it. A
 //!   muxed peer that re-offers without it (RFC 8035: then our answer
 //!   cannot carry it) is told with `a=rtcp` (RFC 3605) that our RTCP
 //!   port is our RTP port, while the relay sends our RTCP to the peer's
-//!   own RTCP port.
+//!   own RTCP port. A peer that did not mux and re-offers with it gets
+//!   it in the answer where its policy allows (RFC 5761 section 5.1.3):
+//!   its RTCP moves onto the RTP port and the relay closes the stream's
+//!   RTCP socket.
 
 use std::net::SocketAddr;
 
@@ -66,10 +69,14 @@ pub(super) fn muxed(negotiation: &Negotiation, index: usize) -> bool {
         .any(|(i, media)| i == index && media.rtcp_mux)
 }
 
-/// An offered mux settled by the peer's answer (`muxed`); others stay.
+/// An endpoint after an answer that says whether its peer muxes: an
+/// offered mux settled, a port pair whose peer starts muxing down to one
+/// port (the relay closed its RTCP socket); a one-port endpoint stays.
 pub(super) fn settle(ports: &mut RtcpMux, muxed: bool) {
-    if *ports == RtcpMux::Offered {
-        *ports = RtcpMux::from(muxed);
+    match *ports {
+        RtcpMux::Offered => *ports = RtcpMux::from(muxed),
+        RtcpMux::Separate if muxed => *ports = RtcpMux::Muxed,
+        _ => {}
     }
 }
 
@@ -148,18 +155,18 @@ mod tests {
     }
 
     #[test]
-    fn an_offered_mux_settles_once() {
+    fn an_offered_mux_settles_and_a_pair_goes_down_to_one_port_for_good() {
         let mut ports = RtcpMux::Offered;
         settle(&mut ports, false);
         assert_eq!(ports, RtcpMux::Separate);
-        settle(&mut ports, true);
-        assert_eq!(
-            ports,
-            RtcpMux::Separate,
-            "a settled endpoint keeps its ports"
-        );
         assert!(!may_mux_mid_call(true, &[ports, RtcpMux::Muxed]));
         assert!(may_mux_mid_call(true, &[RtcpMux::Muxed, RtcpMux::Separate]));
+        // The peer re-offers with rtcp-mux and the answer takes it.
+        settle(&mut ports, true);
+        assert_eq!(ports, RtcpMux::Muxed);
+        // It stops muxing again (RFC 8035): the one port stays.
+        settle(&mut ports, false);
+        assert_eq!(ports, RtcpMux::Muxed, "the RTCP socket is gone");
     }
 
     #[test]

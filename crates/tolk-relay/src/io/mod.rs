@@ -424,8 +424,11 @@ impl Relay {
     ///
     /// An [`LegUpdate::rtcp_mux`] settles an [`RtcpMux::Offered`]
     /// endpoint: muxed frees its reserved port, not muxed binds the RTCP
-    /// socket there. On other endpoints it only says where the peer's
-    /// RTCP goes (its RTP address, or its RTCP address when not muxed).
+    /// socket there. On other endpoints it says where the peer's RTCP
+    /// goes (its RTP address, or its RTCP address when not muxed), and
+    /// muxed closes the RTCP socket of an endpoint with a port pair (a
+    /// peer that starts muxing mid-call; the port is freed with the
+    /// session).
     pub fn update(&self, id: SessionId, side: Side, update: LegUpdate) -> Result<()> {
         self.send_update(id, side, update)?.wait()?
     }
@@ -477,49 +480,54 @@ impl Relay {
         let changes = updates
             .into_iter()
             .map(|(side, update)| {
-                let rtcp_socket = match update.rtcp_mux {
-                    Some(muxed) => self.settle_offered_mux(id, side, muxed)?,
-                    None => None,
+                let (rtcp_socket, close_rtcp) = match update.rtcp_mux {
+                    Some(muxed) => self.settle_mux(id, side, muxed)?,
+                    None => (None, false),
                 };
                 Ok(LegChange {
                     side,
                     update,
                     rtcp_socket,
+                    close_rtcp,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         self.send(worker, |reply| Command::Update(id, changes, reply))
     }
 
-    /// Frees or binds the RTCP port an offered mux reserved for `side`;
-    /// the socket to hand to the worker when it was bound.
-    fn settle_offered_mux(
+    /// Frees or binds the RTCP port an offered mux reserved for `side`:
+    /// the socket to hand to the worker when it was bound. On an endpoint
+    /// with a port pair whose peer now muxes (RFC 5761 section 5.1.3, a
+    /// re-offer we accepted), whether the worker closes its RTCP socket;
+    /// the port stays held until the session ends, so that no new
+    /// session binds it before the worker has closed it.
+    fn settle_mux(
         &self,
         id: SessionId,
         side: Side,
         muxed: bool,
-    ) -> Result<Option<std::net::UdpSocket>> {
+    ) -> Result<(Option<std::net::UdpSocket>, bool)> {
         let mut placements = lock(&self.placements);
         let hold = placements
             .get_mut(&id)
             .map(|p| &mut p.ports[usize::from(side == Side::B)])
             .ok_or(Error::Unknown("session"))?;
         if !hold.reserved {
-            return Ok(None);
+            return Ok((None, muxed && hold.pair));
         }
         hold.reserved = false;
         let rtcp_port = hold.port.wrapping_add(1);
         if muxed {
             hold.pair = false;
             lock(&self.ports).release(rtcp_port, false);
-            return Ok(None);
+            return Ok((None, false));
         }
         match socket::bind(hold.ip, rtcp_port) {
-            Ok(socket) => Ok(Some(socket)),
+            Ok(socket) => Ok((Some(socket), false)),
             Err(error) => {
                 // Media still flows; only the peer's RTCP is lost.
                 tracing::warn!(%error, port = rtcp_port, "reserved RTCP port cannot be bound");
-                Ok(None)
+                Ok((None, false))
             }
         }
     }

@@ -41,7 +41,8 @@ pub enum Command {
 }
 
 /// A signalling update to one leg, with the leg's RTCP socket to take
-/// over when an offered rtcp-mux was declined.
+/// over when an offered rtcp-mux was declined, or to close when its peer
+/// started muxing.
 pub struct LegChange {
     /// The leg.
     pub side: Side,
@@ -49,6 +50,8 @@ pub struct LegChange {
     pub update: LegUpdate,
     /// The RTCP socket bound for the leg, if any.
     pub rtcp_socket: Option<UdpSocket>,
+    /// Close the leg's RTCP socket: its RTCP now comes on the RTP one.
+    pub close_rtcp: bool,
 }
 
 /// How an I/O path starts and stops watching a socket.
@@ -147,6 +150,9 @@ impl Table {
                     let applied = changes.into_iter().try_for_each(|change| {
                         if let Some(socket) = change.rtcp_socket {
                             self.add_rtcp_socket(id, change.side, socket, watch)?;
+                        }
+                        if change.close_rtcp {
+                            self.close_rtcp_socket(id, change.side, watch);
                         }
                         self.update(id, change.side, change.update)
                     });
@@ -378,6 +384,18 @@ impl Table {
             self.close(std::iter::once(old), watch);
         }
         Ok(())
+    }
+
+    /// Closes `side`'s RTCP socket, if it has one (its peer muxes now).
+    fn close_rtcp_socket(&mut self, id: SessionId, side: Side, watch: &mut impl Watch) {
+        let token = self
+            .by_id
+            .get(&id)
+            .and_then(|&idx| self.sessions.get_mut(idx)?.as_mut())
+            .and_then(|se| se.tokens[side_index(side)][1].take());
+        if let Some(token) = token {
+            self.close(std::iter::once(token), watch);
+        }
     }
 
     fn add(

@@ -44,6 +44,9 @@ impl CallMedia {
                 .collect();
         }
         let mut caps = self.leg(side).caps_with_video(&other_video);
+        // Unlike our offers, the answer may take up rtcp-mux the leg did
+        // not agree at setup (RFC 5761 section 5.1.3).
+        caps.rtcp_mux = self.leg(side).policy_caps.rtcp_mux;
         caps.codecs.retain(|cap| {
             cap.kind == MediaKind::Video
                 || other_codecs.iter().any(|e| same_codec(e, &cap.encoding))
