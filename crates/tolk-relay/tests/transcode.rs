@@ -3,17 +3,20 @@
 //! B reaches A as PCMU.
 #![allow(clippy::unwrap_used)]
 
-use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+mod support;
+
+use std::net::UdpSocket;
 use std::time::Duration;
 
+use support::{MUXED, key, one_worker, srtp_leg};
 use tolk_media::codec::quality::{fit_tone, tone};
 use tolk_media::codec::{CodecFormat, CodecRegistry};
 use tolk_media::rtp::{RtpBuilder, RtpPacket};
 use tolk_media::transcode::{LegFormat, PipelineConfig};
 use tolk_relay::pipeline::EgressPlan;
-use tolk_relay::srtp::{SrtpContext, SrtpKey, SrtpProfile, WebrtcSrtp};
+use tolk_relay::srtp::{SrtpContext, WebrtcSrtp};
 use tolk_relay::transform::Transcode;
-use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, RelayConfig, Side};
+use tolk_relay::{IoMode, LegUpdate, Side};
 
 const PACKETS: usize = 50;
 const TONE_HZ: f64 = 1000.0;
@@ -24,10 +27,6 @@ fn peer() -> UdpSocket {
     let s = UdpSocket::bind("127.0.0.1:0").unwrap();
     s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     s
-}
-
-fn key(byte: u8) -> SrtpKey {
-    SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[byte; 16], &[byte; 14]).unwrap()
 }
 
 fn plan(from: LegFormat, to: LegFormat) -> EgressPlan {
@@ -102,17 +101,8 @@ fn heard_snr(
 
 #[test]
 fn pcmu_leg_and_srtp_opus_leg_hear_the_same_tone() {
-    let relay = Relay::start(RelayConfig {
-        ports: (46800, 46899),
-        workers: 1,
-        ..Default::default()
-    })
-    .unwrap();
-    let spec = EndpointSpec {
-        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        rtcp_mux: tolk_relay::RtcpMux::Muxed,
-    };
-    let call = relay.create_session(spec, spec).unwrap();
+    let relay = one_worker((46800, 46899), IoMode::Auto);
+    let call = relay.create_session(MUXED, MUXED).unwrap();
     let (a, b) = (peer(), peer());
     let pcmu = LegFormat::new(CodecFormat::pcmu(), 0);
     let opus = LegFormat::new(CodecFormat::opus(), 111);
@@ -133,13 +123,8 @@ fn pcmu_leg_and_srtp_opus_leg_hear_the_same_tone() {
             call.id,
             Side::B,
             LegUpdate {
-                remote: Some(b.local_addr().unwrap()),
-                keys: Some(LegKeys {
-                    rx: Some(b_sends.clone()),
-                    tx: Some(relay_sends_b.clone()),
-                }),
                 plan: Some(plan(pcmu.clone(), opus.clone())),
-                ..Default::default()
+                ..srtp_leg(&b, (&b_sends, &relay_sends_b))
             },
         )
         .unwrap();

@@ -1,11 +1,38 @@
-//! What the relay's socket tests share: RTP packets to send, reading a
-//! datagram with its source, and pointing a leg at a test's socket.
+//! What the relay's socket tests share: a one-worker relay, a muxed
+//! loopback endpoint, SDES
+//! keys, RTP packets to send, reading a datagram with its source, and
+//! pointing a leg at a test's socket.
 #![allow(dead_code)]
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 
 use tolk_media::rtp::RtpBuilder;
-use tolk_relay::{LegUpdate, Relay, SessionId, Side};
+use tolk_relay::srtp::{SrtpKey, SrtpProfile};
+use tolk_relay::{
+    EndpointSpec, IoMode, LegKeys, LegUpdate, Relay, RelayConfig, RtcpMux, SessionId, Side,
+};
+
+/// A relay with one worker on the `io` path, its media on `ports`.
+pub fn one_worker(ports: (u16, u16), io: IoMode) -> Relay {
+    Relay::start(RelayConfig {
+        ports,
+        workers: 1,
+        io,
+        ..RelayConfig::default()
+    })
+    .unwrap()
+}
+
+/// An endpoint on 127.0.0.1 with RTP and RTCP on one port.
+pub const MUXED: EndpointSpec = EndpointSpec {
+    ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+    rtcp_mux: RtcpMux::Muxed,
+};
+
+/// An AES_CM_128_HMAC_SHA1_80 key whose key and salt are `byte` repeated.
+pub fn key(byte: u8) -> SrtpKey {
+    SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[byte; 16], &[byte; 14]).unwrap()
+}
 
 /// An RTP packet with sequence number `seq`, `ssrc` and `payload`, in a
 /// buffer with its length.
@@ -39,4 +66,17 @@ pub fn point_at(relay: &Relay, id: SessionId, side: Side, peer: &UdpSocket) {
         ..Default::default()
     };
     relay.update(id, side, update).unwrap();
+}
+
+/// A leg update sending to `peer` under SDES: the peer sends under `rx`,
+/// the relay under `tx`.
+pub fn srtp_leg(peer: &UdpSocket, (rx, tx): (&SrtpKey, &SrtpKey)) -> LegUpdate {
+    LegUpdate {
+        remote: Some(peer.local_addr().unwrap()),
+        keys: Some(LegKeys {
+            rx: Some(rx.clone()),
+            tx: Some(tx.clone()),
+        }),
+        ..Default::default()
+    }
 }
