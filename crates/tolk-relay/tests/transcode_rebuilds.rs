@@ -4,20 +4,18 @@
 //! sender's per-SSRC budget counts only the streams still sent.
 #![allow(clippy::unwrap_used)]
 
-use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+mod support;
+
+use std::net::UdpSocket;
 use std::time::Duration;
 
+use support::{MUXED, key, one_worker, srtp_leg};
 use tolk_media::codec::{CodecFormat, CodecRegistry};
 use tolk_media::rtp::RtpBuilder;
 use tolk_media::transcode::{LegFormat, PipelineConfig};
 use tolk_relay::pipeline::EgressPlan;
-use tolk_relay::srtp::{SrtpKey, SrtpProfile};
 use tolk_relay::transform::Transcode;
-use tolk_relay::{EndpointSpec, LegKeys, LegUpdate, Relay, RelayConfig, Side};
-
-fn key(byte: u8) -> SrtpKey {
-    SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[byte; 16], &[byte; 14]).unwrap()
-}
+use tolk_relay::{IoMode, LegUpdate, Side};
 
 /// PCMU from A to PCMA toward B, as a stream with its own SSRC.
 fn plan(ssrc: u32) -> EgressPlan {
@@ -37,17 +35,8 @@ fn plan(ssrc: u32) -> EgressPlan {
 
 #[test]
 fn an_srtp_leg_hears_every_transform_a_long_call_builds() {
-    let relay = Relay::start(RelayConfig {
-        ports: (41540, 41549),
-        workers: 1,
-        ..RelayConfig::default()
-    })
-    .unwrap();
-    let spec = EndpointSpec {
-        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        rtcp_mux: true.into(),
-    };
-    let call = relay.create_session(spec, spec).unwrap();
+    let relay = one_worker((41540, 41549), IoMode::Auto);
+    let call = relay.create_session(MUXED, MUXED).unwrap();
     let (a, b) = (
         UdpSocket::bind("127.0.0.1:0").unwrap(),
         UdpSocket::bind("127.0.0.1:0").unwrap(),
@@ -60,14 +49,7 @@ fn an_srtp_leg_hears_every_transform_a_long_call_builds() {
         ..Default::default()
     };
     relay.update(call.id, Side::A, a_update).unwrap();
-    let b_update = LegUpdate {
-        remote: remote(&b),
-        keys: Some(LegKeys {
-            rx: Some(key(1)),
-            tx: Some(key(2)),
-        }),
-        ..Default::default()
-    };
+    let b_update = srtp_leg(&b, (&key(1), &key(2)));
     relay.update(call.id, Side::B, b_update).unwrap();
     let mut seq = 0u16;
     for rebuild in 0..40u32 {
