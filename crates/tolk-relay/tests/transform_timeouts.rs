@@ -3,16 +3,17 @@
 //! SRTP-protected for an SRTP leg, one per timeout at the times it asks.
 #![allow(clippy::unwrap_used)]
 
-use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+mod support;
+
+use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
+use support::{MUXED, key, one_worker, point_at, srtp_leg};
 use tolk_media::rtp::{RtpBuilder, RtpPacket};
 use tolk_relay::pipeline::EgressPlan;
-use tolk_relay::srtp::{SrtpContext, SrtpKey, SrtpProfile, WebrtcSrtp};
+use tolk_relay::srtp::{SrtpContext, WebrtcSrtp};
 use tolk_relay::transform::{MediaTransform, Outbox, Transcode, TransformFactory};
-use tolk_relay::{
-    DropReason, EndpointSpec, IoMode, LegKeys, LegUpdate, Relay, RelayConfig, RtcpMux, Side,
-};
+use tolk_relay::{DropReason, IoMode, LegUpdate, Side};
 
 /// Timeouts a [`Ticker`] sends after the audio stops.
 const TICKS: u16 = 3;
@@ -71,25 +72,11 @@ impl TransformFactory for Ticker {
     }
 }
 
-fn key(byte: u8) -> SrtpKey {
-    SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[byte; 16], &[byte; 14]).unwrap()
-}
-
 /// One packet from A, then the ticker's packets at B (SRTP), with their
 /// arrival times.
 fn ticks_through(io: IoMode, ports: (u16, u16)) {
-    let relay = Relay::start(RelayConfig {
-        ports,
-        workers: 1,
-        io,
-        ..Default::default()
-    })
-    .unwrap();
-    let spec = EndpointSpec {
-        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        rtcp_mux: RtcpMux::Muxed,
-    };
-    let call = relay.create_session(spec, spec).unwrap();
+    let relay = one_worker(ports, io);
+    let call = relay.create_session(MUXED, MUXED).unwrap();
     let bind = || {
         let s = UdpSocket::bind("127.0.0.1:0").unwrap();
         s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
@@ -97,31 +84,17 @@ fn ticks_through(io: IoMode, ports: (u16, u16)) {
     };
     let (a, b) = (bind(), bind());
     let relay_sends_b = key(0xb1);
-    relay
-        .update(
-            call.id,
-            Side::A,
-            LegUpdate {
-                remote: Some(a.local_addr().unwrap()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    point_at(&relay, call.id, Side::A, &a);
     relay
         .update(
             call.id,
             Side::B,
             LegUpdate {
-                remote: Some(b.local_addr().unwrap()),
-                keys: Some(LegKeys {
-                    rx: Some(key(0xb0)),
-                    tx: Some(relay_sends_b.clone()),
-                }),
                 plan: Some(EgressPlan {
                     transcode: Some(Transcode::new(Ticker::default())),
                     ..Default::default()
                 }),
-                ..Default::default()
+                ..srtp_leg(&b, (&key(0xb0), &relay_sends_b))
             },
         )
         .unwrap();
