@@ -3,7 +3,7 @@
 //! over loopback sockets (dhat counts every thread).
 #![allow(clippy::unwrap_used)]
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use tolk_media::codec::{CodecFormat, CodecRegistry};
@@ -12,13 +12,10 @@ use tolk_media::transcode::{LegFormat, PipelineConfig};
 use tolk_relay::pipeline::EgressPlan;
 use tolk_relay::srtp::{SrtpKey, SrtpProfile, new_context};
 use tolk_relay::transform::Transcode;
-use tolk_relay::{
-    EndpointSpec, IoMode, LegKeys, LegUpdate, Relay, RelayConfig, Session, SessionId,
-    SessionPolicy, Side, Verdict,
-};
+use tolk_relay::{IoMode, LegKeys, LegUpdate, Session, SessionId, SessionPolicy, Side, Verdict};
 
 mod support;
-use support::point_at;
+use support::{MUXED, one_worker, point_at};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -101,24 +98,14 @@ fn session_path(srtp_in: Option<&SrtpKey>, plan: EgressPlan) -> f64 {
 
 /// Allocations per packet through a worker thread's loop on the `io` path.
 fn worker_path(io: IoMode, ports: (u16, u16)) -> f64 {
-    let relay = Relay::start(RelayConfig {
-        ports,
-        workers: 1,
-        io,
-        ..Default::default()
-    })
-    .unwrap();
+    let relay = one_worker(ports, io);
     assert_eq!(relay.io(), io);
     let (a, b) = (
         UdpSocket::bind("127.0.0.1:0").unwrap(),
         UdpSocket::bind("127.0.0.1:0").unwrap(),
     );
     b.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-    let spec = EndpointSpec {
-        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        rtcp_mux: tolk_relay::RtcpMux::Muxed,
-    };
-    let info = relay.create_session(spec, spec).unwrap();
+    let info = relay.create_session(MUXED, MUXED).unwrap();
     point_at(&relay, info.id, Side::B, &b);
     let mut sink = [0u8; 2048];
     let mut send = |from: u16, count: u64| {

@@ -12,12 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use support::rtp;
+use support::{one_worker, rtp};
 use tolk_media::rtp::RtpPacket;
+use tolk_relay::IoMode;
 use tolk_relay::ng::{Limits, NgConfig, NgServer, Value};
 use tolk_relay::srtp::sdes::CryptoAttribute;
 use tolk_relay::srtp::{SrtpContext, SrtpKey, SrtpProfile, WebrtcSrtp};
-use tolk_relay::{Relay, RelayConfig};
 
 const NG_ADDR: &str = "127.0.0.1:30300";
 
@@ -29,12 +29,7 @@ struct Server {
 
 impl Server {
     fn start() -> Self {
-        let relay = Relay::start(RelayConfig {
-            ports: (30200, 30299),
-            workers: 1,
-            ..Default::default()
-        })
-        .unwrap();
+        let relay = one_worker((30200, 30299), IoMode::Auto);
         let socket = UdpSocket::bind(NG_ADDR).unwrap();
         socket
             .set_read_timeout(Some(Duration::from_millis(50)))

@@ -9,9 +9,9 @@ mod support;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use support::{point_at, recv};
+use support::{one_worker, point_at, recv};
 use tolk_media::rtp::RtpBuilder;
-use tolk_relay::{EndpointSpec, IoMode, LegUpdate, Relay, RelayConfig, RtcpMux, SessionInfo, Side};
+use tolk_relay::{EndpointSpec, IoMode, LegUpdate, Relay, RtcpMux, SessionInfo, Side};
 
 /// A receiver report: RTCP by RFC 5761's payload-type rule.
 const RR: [u8; 8] = [0x80, 201, 0, 1, 0, 0, 0, 9];
@@ -19,15 +19,8 @@ const RR: [u8; 8] = [0x80, 201, 0, 1, 0, 0, 0, 9];
 fn relays(lo: u16, hi: u16) -> [Relay; 2] {
     // Each I/O path on its own ports, so both can run at once.
     let width = hi - lo + 1;
-    [(IoMode::Epoll, 0), (IoMode::Uring, width)].map(|(io, shift)| {
-        Relay::start(RelayConfig {
-            ports: (lo + shift, hi + shift),
-            workers: 1,
-            io,
-            ..RelayConfig::default()
-        })
-        .unwrap()
-    })
+    [(IoMode::Epoll, 0), (IoMode::Uring, width)]
+        .map(|(io, shift)| one_worker((lo + shift, hi + shift), io))
 }
 
 fn spec(rtcp_mux: RtcpMux) -> EndpointSpec {

@@ -7,14 +7,14 @@ use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
 use tolk_media::rtp::RtpPacket;
-use tolk_relay::srtp::{SrtpContext, SrtpKey, SrtpProfile, WebrtcSrtp};
+use tolk_relay::srtp::{SrtpContext, WebrtcSrtp};
 use tolk_relay::{
     DropReason, EndpointSpec, Event, LegKeys, LegUpdate, Relay, RelayConfig, SessionInfo,
     SessionPolicy, Side,
 };
 
 use super::{IO, PORT_SHIFT};
-use crate::support::{point_at, recv, rtp};
+use crate::support::{key, point_at, recv, rtp};
 
 const LOCALHOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
@@ -56,10 +56,6 @@ fn session(relay: &Relay, a: &UdpSocket, b: &UdpSocket) -> SessionInfo {
     info
 }
 
-
-fn key(b: u8) -> SrtpKey {
-    SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[b; 16], &[b; 14]).unwrap()
-}
 
 #[test]
 fn srtp_in_rtp_out_and_back_with_independent_decrypt() {
