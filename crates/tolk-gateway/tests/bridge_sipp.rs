@@ -201,10 +201,7 @@ fn a_sip_callees_refusal_keeps_its_status() {
         "bridge-status",
         &NodeConfig::new(27315, 27319, "31500-31599").with(routes),
     );
-    let rejecting = Scenario::file("callee_rejects.xml")
-        .port(27318)
-        .media_port(34740)
-        .calls(1);
+    let rejecting = Scenario::once("callee_rejects.xml", 27318, 34740);
     let callee = tolk.sipp_thread(&sipp, rejecting);
     std::thread::sleep(Duration::from_millis(300));
     let refused = request(27315, 27321, &invite("svc", 27315, 27321, (0, "PCMU")));
@@ -226,11 +223,7 @@ fn silent_media_ends_the_call_and_sigterm_drains() {
     let _callee = tolk.callee(&sipp, 27352, 33200);
     // No media from the caller: the relay's timeout (3 s) ends the call
     // with a BYE to both legs, which the caller scenario expects.
-    let silent = Scenario::file("callee_hangs_up_on_bye.xml")
-        .calling("svc", 27350)
-        .port(27353)
-        .media_port(33300)
-        .calls(1);
+    let silent = Scenario::once("callee_hangs_up_on_bye.xml", 27353, 33300).calling("svc", 27350);
     let status = tolk.sipp(&sipp, silent);
     assert!(
         status.success(),
@@ -504,15 +497,9 @@ fn rfc4733_key_presses_reach_an_info_peer_as_sip_info() {
         "bridge-dtmf",
         &NodeConfig::new(27300, 27388, "31700-31799").with(routes),
     );
-    let callee = Scenario::file("callee_info.xml")
-        .port(27302)
-        .media_port(34000)
-        .calls(1);
-    let caller = Scenario::file("caller_dtmf.xml")
+    let callee = Scenario::once("callee_info.xml", 27302, 34000);
+    let caller = Scenario::once("caller_dtmf.xml", 27303, 34100)
         .calling("svc", 27300)
-        .port(27303)
-        .media_port(34100)
-        .calls(1)
         .args(&["-d", "1500"]);
     let Outcome { caller, callee, .. } = tolk.sipp_call(&sipp, callee, caller).join();
     assert!(caller.success(), "the caller failed: {caller}");
@@ -533,15 +520,8 @@ fn a_hold_from_the_caller_is_renegotiated_on_both_legs() {
         "bridge-hold",
         &NodeConfig::new(27304, 27389, "31800-31899").with(routes),
     );
-    let callee = Scenario::file("callee_held.xml")
-        .port(27306)
-        .media_port(34200)
-        .calls(1);
-    let caller = Scenario::file("caller_hold.xml")
-        .calling("svc", 27304)
-        .port(27307)
-        .media_port(34300)
-        .calls(1);
+    let callee = Scenario::once("callee_held.xml", 27306, 34200);
+    let caller = Scenario::once("caller_hold.xml", 27307, 34300).calling("svc", 27304);
     let Outcome { caller, callee, .. } = tolk.sipp_call(&sipp, callee, caller).join();
     let errors = tolk.sipp_errors();
     assert!(
@@ -567,11 +547,7 @@ fn the_admin_api_hangs_up_a_bridged_call() {
     let tolk = Tolk::run("bridge-admin", &config);
     let _callee = tolk.callee(&sipp, 27316, 34250);
     // The caller waits for a BYE: only the hang-up can send it in time.
-    let waiting = Scenario::file("callee_hangs_up_on_bye.xml")
-        .calling("svc", 27314)
-        .port(27317)
-        .media_port(34350)
-        .calls(1);
+    let waiting = Scenario::once("callee_hangs_up_on_bye.xml", 27317, 34350).calling("svc", 27314);
     let caller = tolk.sipp_thread(&sipp, waiting);
     assert!(wait_for(Duration::from_secs(5), || tolk
         .metric("tolk_active_calls")
@@ -657,15 +633,9 @@ fn call_through(
     ));
     let tolk = Tolk::run(&format!("bridge-cancel-{tolk_port}"), &config);
     let [callee_media, caller_media] = media;
-    let callee = Scenario::file(scenario)
-        .port(callee_port)
-        .media_port(callee_media)
-        .calls(1);
-    let caller = Scenario::file(caller_scenario)
-        .calling("svc", tolk_port)
-        .port(caller_port)
-        .media_port(caller_media)
-        .calls(1);
+    let callee = Scenario::once(scenario, callee_port, callee_media);
+    let caller =
+        Scenario::once(caller_scenario, caller_port, caller_media).calling("svc", tolk_port);
     let Outcome { caller, callee, .. } = tolk.sipp_call(&sipp, callee, caller).join();
     let errors = tolk.sipp_errors();
     assert!(
@@ -741,15 +711,8 @@ fn a_callee_ringing_forever_is_cancelled_at_the_ring_timeout() {
         .ring_timeout(5)
         .with(routes);
     let tolk = Tolk::run("bridge-ring", &config);
-    let callee = Scenario::file("callee_only_rings.xml")
-        .port(29411)
-        .media_port(55300)
-        .calls(1);
-    let caller = Scenario::file("caller_not_answered.xml")
-        .calling("svc", 29410)
-        .port(29412)
-        .media_port(55310)
-        .calls(1);
+    let callee = Scenario::once("callee_only_rings.xml", 29411, 55300);
+    let caller = Scenario::once("caller_not_answered.xml", 29412, 55310).calling("svc", 29410);
     let Outcome {
         caller,
         callee,

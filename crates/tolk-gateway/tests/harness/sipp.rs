@@ -28,6 +28,15 @@ impl Scenario {
         }
     }
 
+    /// One call of the scenario `file` (see [`Scenario::file`]) from SIP
+    /// port `port`, its media on `media_port`.
+    pub fn once(file: &str, port: u16, media_port: u16) -> Scenario {
+        Scenario::file(file)
+            .port(port)
+            .media_port(media_port)
+            .calls(1)
+    }
+
     /// Calls `user` through the node's SIP port `tolk_port`.
     pub fn calling(self, user: &str, tolk_port: u16) -> Scenario {
         self.args(&["-s", user]).to(tolk_port)
