@@ -71,16 +71,10 @@ fn place_call(
     caller: &str,
     callee: &str,
 ) -> LoggedCall {
-    let callee = Scenario::file(callee)
-        .calls(1)
-        .port(ports.callee)
-        .media_port(ports.callee_audio)
-        .key("video_port", video.callee);
-    let caller = Scenario::file(caller)
+    let callee =
+        Scenario::once(callee, ports.callee, ports.callee_audio).key("video_port", video.callee);
+    let caller = Scenario::once(caller, ports.caller, ports.caller_audio)
         .calling("room", ports.tolk)
-        .calls(1)
-        .port(ports.caller)
-        .media_port(ports.caller_audio)
         .key("video_port", video.caller);
     tolk.logged_call(sipp, callee, caller)
 }
@@ -221,11 +215,8 @@ fn a_callee_answering_without_the_video_line_gets_audio_only() {
     let _callee = tolk.callee(&sipp, ports.callee, ports.callee_audio);
     std::thread::sleep(Duration::from_millis(300));
     let log = tolk.dir.join("caller.msg");
-    let av = Scenario::file("caller_av.xml")
+    let av = Scenario::once("caller_av.xml", ports.caller, 50850)
         .calling("room", ports.tolk)
-        .calls(1)
-        .port(ports.caller)
-        .media_port(50850)
         .key("audio_port", ports.caller_audio)
         .key("video_port", video.caller)
         .message_log(&log);

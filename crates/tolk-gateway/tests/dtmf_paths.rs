@@ -82,15 +82,9 @@ impl Scene {
         let tolk = Tolk::start(name, config, ports.admin);
         let (a, b) = ports.audio_peers();
         let media = sipp_media(ports);
-        let callee = Scenario::file(callee_xml)
-            .calls(1)
-            .port(ports.callee)
-            .media_port(media)
-            .key("audio_port", ports.callee_audio);
-        let caller = Scenario::file(caller_xml)
-            .calls(1)
-            .port(ports.caller)
-            .media_port(media + 10)
+        let callee =
+            Scenario::once(callee_xml, ports.callee, media).key("audio_port", ports.callee_audio);
+        let caller = Scenario::once(caller_xml, ports.caller, media + 10)
             .key("audio_port", ports.caller_audio)
             .calling("dtmf", ports.tolk)
             .args(&["-d", &hold_ms.to_string()]);

@@ -49,16 +49,8 @@ fn the_hold_sent_again_after_glare_follows_the_peers_re_offer() {
     );
     tolk.write_scenario("glare_rebuild_caller.xml", &hold);
     let log = tolk.dir.join("callee.msg");
-    let callee = Scenario::file("callee_glare_reoffers.xml")
-        .port(CALLEE)
-        .media_port(16840)
-        .calls(1)
-        .message_log(&log);
-    let caller = Scenario::file("glare_rebuild_caller.xml")
-        .calling("room", TOLK)
-        .port(CALLER)
-        .media_port(16845)
-        .calls(1);
+    let callee = Scenario::once("callee_glare_reoffers.xml", CALLEE, 16840).message_log(&log);
+    let caller = Scenario::once("glare_rebuild_caller.xml", CALLER, 16845).calling("room", TOLK);
     tolk.sipp_call(&sipp, callee, caller)
         .join()
         .assert_success(&tolk);

@@ -59,16 +59,9 @@ fn a_late_offer_caller_is_offered_the_video_the_callee_took() {
     };
     let tolk = Tolk::run("late-offer-video", &config());
     let (a, b) = (MediaPeer::bind(CALLER_VIDEO), MediaPeer::bind(CALLEE_VIDEO));
-    let callee = Scenario::file("callee_video.xml")
-        .port(CALLEE)
-        .media_port(16420)
-        .calls(1)
-        .key("video_port", CALLEE_VIDEO);
-    let caller = Scenario::file("late_caller_video.xml")
+    let callee = Scenario::once("callee_video.xml", CALLEE, 16420).key("video_port", CALLEE_VIDEO);
+    let caller = Scenario::once("late_caller_video.xml", CALLER, 16430)
         .calling("room", TOLK)
-        .port(CALLER)
-        .media_port(16430)
-        .calls(1)
         .key("video_port", CALLER_VIDEO)
         .args(&["-d", "4000"]);
     let call = tolk.logged_call(&sipp, callee, caller);
