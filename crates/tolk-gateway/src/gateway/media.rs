@@ -26,6 +26,7 @@
 //! `leg` and `applied`, the video streams' lines in `video_lines` and
 //! their lifetime in `video_stream`.
 
+use super::relay_watch::RelayWatch;
 use std::net::IpAddr;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -96,6 +97,8 @@ pub struct CallMedia {
     /// The video streams, one per video m-line pair that both legs may
     /// take, in no particular order (empty in most calls).
     video: Vec<VideoStream>,
+    /// Where the relay's verdicts on this call's sessions are awaited.
+    watch: RelayWatch,
 }
 
 impl CallMedia {

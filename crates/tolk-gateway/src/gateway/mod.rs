@@ -27,12 +27,14 @@ pub mod media;
 pub mod node;
 pub mod policy;
 pub mod registrar;
+mod relay_watch;
 mod reoffer;
 pub mod router;
 mod rtcp_mux;
 pub mod sip_leg;
 pub mod video;
 
+use relay_watch::RelayWatch;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -143,6 +145,7 @@ impl Gateway {
         let reoffers = sip
             .take_retries()
             .unwrap_or_else(|| mpsc::unbounded_channel().1);
+        let (relay_watch, relay_failures) = RelayWatch::new();
         let bridge = Bridge::new(
             config.clone(),
             self.router,
@@ -150,6 +153,7 @@ impl Gateway {
             relay,
             node.clone(),
             dtmf_tx,
+            relay_watch,
         );
         let drain_timeout = Duration::from_secs(config.node.drain_timeout_secs);
         let inputs = Inputs {
@@ -158,6 +162,7 @@ impl Gateway {
             control,
             dtmf,
             reoffers,
+            relay_failures,
         };
         let task = tokio::spawn(event_loop(bridge, inputs, drain_timeout));
         Ok(Running {
@@ -299,6 +304,8 @@ struct Inputs {
     dtmf: mpsc::UnboundedReceiver<dtmf::DtmfReport>,
     /// SIP legs whose re-offer is due again after glare.
     reoffers: mpsc::UnboundedReceiver<tolk_interwork::LegId>,
+    /// Relay sessions the worker could not set up as asked.
+    relay_failures: mpsc::UnboundedReceiver<tolk_relay::SessionId>,
 }
 
 async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Duration) {
@@ -312,6 +319,7 @@ async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Durat
             },
             Some(report) = inputs.dtmf.recv() => bridge.dtmf_report(report).await,
             Some(leg) = inputs.reoffers.recv() => bridge.retry_reoffer(leg).await,
+            Some(session) = inputs.relay_failures.recv() => bridge.relay_failed(session).await,
             Some(event) = inputs.relay.recv() => {
                 match event {
                     tolk_relay::Event::Timeout { session, .. } => bridge.media_timeout(session).await,

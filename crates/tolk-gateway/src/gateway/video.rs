@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use tolk_relay::keyframe::KeyframeKind;
 use tolk_relay::rewrite::PayloadTypeMap;
 use tolk_relay::{Relay, SessionId, SessionInfo, Side};
+
+use super::relay_watch::RelayWatch;
 use tolk_sdp::Capabilities;
 use tolk_sdp::model::{MediaDescription, MediaKind, SessionDescription};
 use tolk_sdp::negotiate::Negotiation;
@@ -111,9 +113,10 @@ impl VideoStream {
     /// Sets the relay from the plan's line pairing this stream's m-lines;
     /// a plan without it (the line rejected on either leg) leaves the
     /// session idle.
-    pub fn apply(
+    pub(crate) fn apply(
         &mut self,
         relay: &Relay,
+        watch: &RelayWatch,
         plan: &MediaPlan,
         negotiations: [&Negotiation; 2],
         descriptions: [Option<(&SessionDescription, &SessionDescription)>; 2],
@@ -164,9 +167,10 @@ impl VideoStream {
                 rtcp_mux: super::rtcp_mux::muxed(negotiations[s], index),
             };
             let update = next.update_from(self.applied[s].as_ref(), None);
-            relay
-                .update(self.session.id, side, update)
+            let updated = relay
+                .send_legs_update(self.session.id, [(side, update)])
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
+            watch.watch(self.session.id, updated);
             self.applied[s] = Some(next);
         }
         Ok(())

@@ -315,10 +315,10 @@ impl Relay {
     /// session's local endpoints at once, its sockets bound, and a
     /// future that resolves when the worker has taken the session over.
     /// Updates and the delete may be sent before then: they reach the
-    /// worker after it. A failed handover frees the session's ports and
-    /// forgets it.
+    /// worker after it. After a failed handover the session carries no
+    /// media; deleting it frees its ports.
     pub fn start_session(
-        self: &Arc<Self>,
+        &self,
         a: EndpointSpec,
         b: EndpointSpec,
     ) -> Result<(
@@ -327,20 +327,7 @@ impl Relay {
     )> {
         let (info, placement, pending) = self.hand_over(a, b)?;
         lock(&self.placements).insert(info.id, placement);
-        let relay = Arc::clone(self);
-        let id = info.id;
-        let handover = async move {
-            let answer = pending.await.and_then(|r| r);
-            if answer.is_err() {
-                // Unless the owner has deleted it meanwhile (which frees the ports).
-                let placement = lock(&relay.placements).remove(&id);
-                if let Some(placement) = placement {
-                    relay.release(&placement);
-                }
-            }
-            answer
-        };
-        Ok((info, handover))
+        Ok((info, async move { pending.await? }))
     }
 
     /// Binds a new session's sockets and sends it to a worker.

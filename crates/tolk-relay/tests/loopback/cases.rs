@@ -400,7 +400,7 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 
 #[test]
 fn a_session_started_without_waiting_takes_updates_sent_before_its_handover() {
-    let relay = std::sync::Arc::new(relay(46700, 46709));
+    let relay = relay(46700, 46709);
     let (a, b) = (peer(), peer());
     let (info, handover) = relay.start_session(spec(true), spec(true)).unwrap();
     let remote = |peer: &UdpSocket| LegUpdate {

@@ -36,6 +36,7 @@ use tolk_sip::transaction::TransactionId;
 use super::dtmf::DtmfReport;
 use super::node::Node;
 use super::registrar::RegistrarAdapter;
+use super::relay_watch::RelayWatch;
 use super::router::Router;
 use super::sip_leg::SipLegs;
 use crate::admin::AdminBackend;
@@ -61,6 +62,7 @@ pub(crate) struct Bridge {
     by_video: HashMap<SessionId, String>,
     next_call: u64,
     dtmf_reports: UnboundedSender<DtmfReport>,
+    relay_watch: RelayWatch,
 }
 
 impl Bridge {
@@ -71,6 +73,7 @@ impl Bridge {
         relay: Arc<Relay>,
         node: Arc<Node>,
         dtmf_reports: UnboundedSender<DtmfReport>,
+        relay_watch: RelayWatch,
     ) -> Self {
         let registrar = RegistrarAdapter::new(config.registrar.as_ref());
         Bridge {
@@ -87,6 +90,7 @@ impl Bridge {
             by_video: HashMap::new(),
             next_call: 1,
             dtmf_reports,
+            relay_watch,
         }
     }
 

@@ -88,11 +88,19 @@ impl Bridge {
                 )
             }
         };
-        let media =
-            match CallMedia::new(&self.relay, self.media_ip(), &a_policy, &b_policy, offer).await {
-                Ok(media) => media.with_dtmf_reports(self.dtmf_reports.clone()),
-                Err(error) => return self.refuse_media(leg, error).await,
-            };
+        let media = match CallMedia::new(
+            &self.relay,
+            self.media_ip(),
+            &a_policy,
+            &b_policy,
+            offer,
+            &self.relay_watch,
+        )
+        .await
+        {
+            Ok(media) => media.with_dtmf_reports(self.dtmf_reports.clone()),
+            Err(error) => return self.refuse_media(leg, error).await,
+        };
         let Some(b_offer) = media.b_offer().cloned() else {
             media.release(&self.relay).await;
             return self.refuse(leg, 500, Vec::new()).await;

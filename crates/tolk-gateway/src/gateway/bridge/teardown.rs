@@ -1,5 +1,6 @@
 //! Hang-ups and endings: legs told, resources freed, outcomes counted.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tolk_interwork::{Cause, LegCommand, LegId, MediaWarning, status_for_cause};
@@ -71,6 +72,22 @@ impl Bridge {
             self.hang_up(&id, "media_timeout", Cause::RECOVERY_ON_TIMER_EXPIRY, None)
                 .await;
         }
+    }
+
+    /// The relay could not set up session `session` as asked (see
+    /// [`super::super::relay_watch`]): its call has no media, so it ends,
+    /// answered or not, with cause 41 (a caller still waiting gets 503).
+    pub(crate) async fn relay_failed(&mut self, session: SessionId) {
+        let call = self
+            .by_session
+            .get(&session)
+            .or(self.by_video.get(&session));
+        let Some(id) = call.cloned() else {
+            return;
+        };
+        tracing::warn!(call = %id, "media relay failure");
+        self.hang_up(&id, "relay_failure", Cause::TEMPORARY_FAILURE, None)
+            .await;
     }
 
     /// Cancels the outgoing legs that have rung unanswered for the ring
@@ -162,15 +179,20 @@ impl Bridge {
         }
         let session = call.media.session();
         self.by_session.remove(&session);
-        if let Ok(stats) = self.relay.delete_async(session).await {
-            self.metrics().add_relay(&relay_delta(&stats));
+        let videos = call.media.video_sessions();
+        for video in &videos {
+            self.by_video.remove(video);
         }
-        for video in call.media.video_sessions() {
-            self.by_video.remove(&video);
-            if let Ok(stats) = self.relay.delete_async(video).await {
-                self.metrics().add_relay(&relay_delta(&stats));
+        // Deleted in a task of its own: the loop goes on with other calls
+        // while the relay worker closes the sockets.
+        let (relay, node) = (Arc::clone(&self.relay), Arc::clone(&self.node));
+        tokio::spawn(async move {
+            for session in std::iter::once(session).chain(videos) {
+                if let Ok(stats) = relay.delete_async(session).await {
+                    node.metrics().add_relay(&relay_delta(&stats));
+                }
             }
-        }
+        });
         self.node.remove_call(id);
         let metrics = self.node.metrics();
         call.transcoded.set(metrics, 0);

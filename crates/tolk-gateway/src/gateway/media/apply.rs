@@ -99,7 +99,7 @@ impl CallMedia {
                 transcode,
             ));
         }
-        // Both legs in one round trip to the relay worker.
+        // Both legs in one command to the relay worker.
         let updates: Vec<(Side, LegUpdate)> = applied
             .iter_mut()
             .map(|(side, next, transcode)| {
@@ -107,10 +107,10 @@ impl CallMedia {
                 (*side, next.update_from(previous, transcode.take()))
             })
             .collect();
-        relay
-            .update_legs_async(self.session.id, updates)
-            .await
+        let updated = relay
+            .send_legs_update(self.session.id, updates)
             .map_err(|e| MediaError::Resources(e.to_string()))?;
+        self.watch.watch(self.session.id, updated);
         for (side, next, _) in applied {
             let leg = self.leg_mut(side);
             rtcp_mux::settle(&mut leg.ports[0], next.rtcp_mux);
@@ -122,7 +122,7 @@ impl CallMedia {
         let descriptions = [self.a.descriptions(), self.b.descriptions()];
         let mut settled = Vec::new();
         for video in &mut self.video {
-            video.apply(relay, &plan, [a, b], descriptions)?;
+            video.apply(relay, &self.watch, &plan, [a, b], descriptions)?;
             // The relay settled an offered mux with the video it applied.
             for (side, negotiation) in [(Side::A, a), (Side::B, b)] {
                 if let Some(index) = video.index(side) {

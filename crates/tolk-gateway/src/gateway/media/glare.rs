@@ -46,6 +46,7 @@ fn wanted_directions(offer: &SessionDescription) -> Directions {
 
 #[cfg(test)]
 mod tests {
+    use crate::gateway::relay_watch::RelayWatch;
     use std::net::{IpAddr, Ipv4Addr};
 
     use tolk_relay::{Relay, RelayConfig, Side};
@@ -69,9 +70,16 @@ mod tests {
     /// re-offer (sendonly) is returned, as if glare made it wait.
     async fn held_call(relay: &Relay) -> (CallMedia, SessionDescription) {
         let policy = MediaPolicy::default();
-        let mut media = CallMedia::new(relay, IP, &policy, &policy, Some(sdp(1, AUDIO)))
-            .await
-            .expect("media");
+        let mut media = CallMedia::new(
+            relay,
+            IP,
+            &policy,
+            &policy,
+            Some(sdp(1, AUDIO)),
+            &RelayWatch::new().0,
+        )
+        .await
+        .expect("media");
         media
             .b_answered(relay, &sdp(1, AUDIO))
             .await

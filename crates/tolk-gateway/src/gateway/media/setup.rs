@@ -14,6 +14,7 @@ use tolk_sdp::negotiate::{AcceptedMedia, CodecCapability, rejected_line};
 
 use super::super::dtmf::DtmfReport;
 use super::super::policy::RelayPorts;
+use super::super::relay_watch::RelayWatch;
 use super::super::video::{MAX_VIDEO_LINES, VideoStream};
 use super::super::{rtcp_mux, video};
 use crate::config::MediaPolicy;
@@ -28,12 +29,13 @@ impl CallMedia {
     /// Checks the caller's offer (None: a late offer) against
     /// `a_policy`, allocates the relay session and prepares the callee's
     /// offer under `b_policy`.
-    pub async fn new(
+    pub(crate) async fn new(
         relay: &Relay,
         ip: IpAddr,
         a_policy: &MediaPolicy,
         b_policy: &MediaPolicy,
         a_offer: Option<SessionDescription>,
+        watch: &RelayWatch,
     ) -> Result<Self, MediaError> {
         let mut a = LegMedia::new(a_policy);
         let mut b = LegMedia::new(b_policy);
@@ -120,10 +122,10 @@ impl CallMedia {
         };
         let late_offer = a_offer.is_none();
         a.peer = a_offer.map(Box::new);
-        let session = relay
-            .create_session_async(spec(&a, MediaKind::Audio), spec(&b, MediaKind::Audio))
-            .await
+        let (session, handover) = relay
+            .start_session(spec(&a, MediaKind::Audio), spec(&b, MediaKind::Audio))
             .map_err(|e| MediaError::Resources(e.to_string()))?;
+        watch.watch(session.id, handover);
         // A stream per video line the callee may take too, each on its
         // own relay session.
         let video_specs = (spec(&a, MediaKind::Video), spec(&b, MediaKind::Video));
@@ -133,11 +135,11 @@ impl CallMedia {
             if !b.caps.codecs_of(&MediaKind::Video).any(takes) {
                 continue;
             }
-            match relay
-                .create_session_async(video_specs.0, video_specs.1)
-                .await
-            {
-                Ok(info) => video.push(VideoStream::new(info, *ordinal)),
+            match relay.start_session(video_specs.0, video_specs.1) {
+                Ok((info, handover)) => {
+                    watch.watch(info.id, handover);
+                    video.push(VideoStream::new(info, *ordinal));
+                }
                 Err(e) => {
                     for stream in video.iter().map(|v| v.session.id).chain([session.id]) {
                         let _ = relay.delete_async(stream).await;
@@ -186,6 +188,7 @@ impl CallMedia {
             transcoding: false,
             dtmf_reports: None,
             video,
+            watch: watch.clone(),
         })
     }
 

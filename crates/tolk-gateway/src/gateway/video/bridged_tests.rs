@@ -2,6 +2,7 @@
 //! session and ports, payload types rewritten per the plan, rejected with
 //! port 0 when the legs share no video codec while audio proceeds.
 
+use crate::gateway::relay_watch::RelayWatch;
 use std::net::{IpAddr, Ipv4Addr};
 
 use tolk_relay::Side;
@@ -51,9 +52,16 @@ fn h264(port: u16, pt: u8) -> String {
 async fn audio_and_video_call(relay: &Relay) -> CallMedia {
     let policy = MediaPolicy::default();
     let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    CallMedia::new(relay, IP, &policy, &policy, Some(offer))
-        .await
-        .expect("media")
+    CallMedia::new(
+        relay,
+        IP,
+        &policy,
+        &policy,
+        Some(offer),
+        &RelayWatch::new().0,
+    )
+    .await
+    .expect("media")
 }
 
 /// An answer taking the audio and refusing the video (port 0).
@@ -131,9 +139,16 @@ async fn video_without_a_common_codec_is_rejected_while_audio_proceeds() {
         "{AUDIO}{}m=application 40020 UDP/BFCP *\r\n",
         video(40010, 98, "VP8", "")
     ));
-    let mut media = CallMedia::new(&relay, IP, &caller, &h264_only, Some(offer))
-        .await
-        .expect("media");
+    let mut media = CallMedia::new(
+        &relay,
+        IP,
+        &caller,
+        &h264_only,
+        Some(offer),
+        &RelayWatch::new().0,
+    )
+    .await
+    .expect("media");
     let b_offer = media.b_offer().expect("b offer").clone();
     assert_eq!(ports(&b_offer), [(MediaKind::Audio, b_offer.media[0].port)]);
     let a_answer = media
@@ -234,9 +249,16 @@ async fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() 
         crypto(1),
         h264(40010, 109).replace("RTP/AVP", "RTP/SAVP") + &crypto(1)
     ));
-    let mut media = CallMedia::new(&relay, IP, &caller, &plain, Some(offer))
-        .await
-        .expect("media");
+    let mut media = CallMedia::new(
+        &relay,
+        IP,
+        &caller,
+        &plain,
+        Some(offer),
+        &RelayWatch::new().0,
+    )
+    .await
+    .expect("media");
     let b_offer = media.b_offer().expect("offer").clone();
     assert!(
         b_offer
@@ -328,9 +350,16 @@ async fn each_video_line_is_its_own_stream_with_its_own_keyframe_route() {
         "{AUDIO}{}a=content:main\r\n{slides}a=content:slides\r\n",
         h264(40010, 109)
     ));
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
-        .await
-        .expect("media");
+    let mut media = CallMedia::new(
+        &relay,
+        IP,
+        &policy,
+        &policy,
+        Some(offer),
+        &RelayWatch::new().0,
+    )
+    .await
+    .expect("media");
     assert_eq!(
         relay.session_count(),
         3,
@@ -402,9 +431,16 @@ async fn each_video_line_is_offered_only_the_codecs_of_the_callers_line() {
     let main = "m=video 40010 RTP/AVP 109 100\r\na=rtpmap:109 H264/90000\r\n\
          a=fmtp:109 packetization-mode=1;profile-level-id=42e01f\r\na=rtpmap:100 VP8/90000\r\n";
     let offer = sdp(&format!("{AUDIO}{main}{}", video(40020, 100, "VP8", "")));
-    let media = CallMedia::new(&relay, IP, &policy, &policy, Some(offer))
-        .await
-        .expect("media");
+    let media = CallMedia::new(
+        &relay,
+        IP,
+        &policy,
+        &policy,
+        Some(offer),
+        &RelayWatch::new().0,
+    )
+    .await
+    .expect("media");
     let b_offer = media.b_offer().expect("offer");
     let codecs = |line: usize| -> Vec<String> {
         (b_offer.media[line].formats.iter())
