@@ -15,6 +15,7 @@ use tolk_sdp::negotiate::Negotiation;
 
 use super::media::{MediaError, describe, leg_update};
 use super::policy::{RelayPorts, audio_capabilities};
+use super::relay_watch::RelayWatch;
 use super::rtcp_mux;
 use crate::config::MediaPolicy;
 
@@ -38,20 +39,21 @@ pub struct EchoMedia {
 }
 
 impl EchoMedia {
-    /// Answers `offer` and loops its media back; returns the answer.
-    pub async fn answer(
+    /// Answers `offer` and loops its media back; returns the answer. The
+    /// relay's verdict on the session is left to `watch`.
+    pub(crate) async fn answer(
         relay: &Relay,
         ip: IpAddr,
         policy: &MediaPolicy,
         offer: &SessionDescription,
+        watch: &RelayWatch,
     ) -> Result<(SessionDescription, EchoMedia), MediaError> {
         let a = EndpointSpec {
             ip,
             rtcp_mux: rtcp_mux::caller_ports(policy, Some(offer), MediaKind::Audio),
         };
-        let session = relay
-            .create_session_async(a, looped(ip))
-            .await
+        let (session, handover) = relay
+            .start_session(a, looped(ip))
             .map_err(|e| MediaError::Resources(e.to_string()))?;
         let echo = async {
             let answer = tolk_sdp::answer(
@@ -66,22 +68,26 @@ impl EchoMedia {
                 latch: Some(LatchPolicy::Strict),
                 ..LegUpdate::default()
             };
-            let to_relay = |e: tolk_relay::Error| MediaError::Resources(e.to_string());
-            relay
-                .update_legs_async(session.id, [(Side::A, a), (Side::B, b)])
-                .await
-                .map_err(to_relay)?;
-            Ok::<_, MediaError>(answer)
+            let updated = relay
+                .send_legs_update(session.id, [(Side::A, a), (Side::B, b)])
+                .map_err(|e| MediaError::Resources(e.to_string()))?;
+            Ok::<_, MediaError>((answer, updated))
         };
         match echo.await {
-            Ok(answer) => Ok((
-                answer.description,
-                EchoMedia {
-                    session: session.id,
-                    negotiation: Some(answer.negotiation),
-                    offer: None,
-                },
-            )),
+            Ok((answer, updated)) => {
+                watch.watch(session.id, async move {
+                    handover.await?;
+                    updated.await
+                });
+                Ok((
+                    answer.description,
+                    EchoMedia {
+                        session: session.id,
+                        negotiation: Some(answer.negotiation),
+                        offer: None,
+                    },
+                ))
+            }
             Err(error) => {
                 let _ = relay.delete_async(session.id).await;
                 Err(error)

@@ -14,7 +14,7 @@ use tolk_relay::keyframe::KeyframeKind;
 use tolk_relay::rewrite::PayloadTypeMap;
 use tolk_relay::{Relay, SessionId, SessionInfo, Side};
 
-use super::relay_watch::RelayWatch;
+use super::relay_watch::Verdicts;
 use tolk_sdp::Capabilities;
 use tolk_sdp::model::{MediaDescription, MediaKind, SessionDescription};
 use tolk_sdp::negotiate::Negotiation;
@@ -116,7 +116,7 @@ impl VideoStream {
     pub(crate) fn apply(
         &mut self,
         relay: &Relay,
-        watch: &RelayWatch,
+        verdicts: &mut Verdicts,
         plan: &MediaPlan,
         negotiations: [&Negotiation; 2],
         descriptions: [Option<(&SessionDescription, &SessionDescription)>; 2],
@@ -170,7 +170,7 @@ impl VideoStream {
             let updated = relay
                 .send_legs_update(self.session.id, [(side, update)])
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
-            watch.watch(self.session.id, updated);
+            verdicts.push(self.session.id, updated);
             self.applied[s] = Some(next);
         }
         Ok(())

@@ -175,7 +175,10 @@ impl Bridge {
     ) {
         // Without an offer from the caller, ours goes in the 2xx.
         let answered = match offer {
-            Some(offer) => EchoMedia::answer(&self.relay, self.media_ip(), policy, offer).await,
+            Some(offer) => {
+                let watch = &self.relay_watch;
+                EchoMedia::answer(&self.relay, self.media_ip(), policy, offer, watch).await
+            }
             None => EchoMedia::offer(&self.relay, self.media_ip(), policy).await,
         };
         let (answer, echo) = match answered {

@@ -31,7 +31,7 @@ impl CallMedia {
         }
         if let Some(local) = &self.a.local {
             let local = SessionDescription::clone(local);
-            self.apply(relay).await?;
+            self.apply(relay)?.watch(&self.watch);
             return Ok(local);
         }
         let chosen = self.b.codecs(MediaKind::Audio);
@@ -84,7 +84,7 @@ impl CallMedia {
         rtcp_mux::name_rtcp_ports(&self.a.ports, &mut description, false);
         self.a.negotiation = Some(answer.negotiation);
         self.a.local = Some(Box::new(description.clone()));
-        self.apply(relay).await?;
+        self.apply(relay)?.watch(&self.watch);
         Ok(description)
     }
 

@@ -8,6 +8,7 @@ use tolk_relay::{LegUpdate, Relay, Side};
 use tolk_sdp::model::MediaKind;
 use tolk_sdp::plan::{CodecPlan, EventPlan};
 
+use super::super::relay_watch::Verdicts;
 use super::super::rtcp_mux;
 
 use super::egress::codec_format;
@@ -16,10 +17,12 @@ use super::{AppliedLeg, CallMedia, MediaError};
 
 impl CallMedia {
     /// Plans the bridge and hands both legs' remotes, keys and payload
-    /// types to the relay.
-    pub(super) async fn apply(&mut self, relay: &Relay) -> Result<(), MediaError> {
+    /// types to the relay; the relay's verdicts are for the caller to
+    /// await or watch.
+    pub(super) fn apply(&mut self, relay: &Relay) -> Result<Verdicts, MediaError> {
+        let mut verdicts = Verdicts::default();
         let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
-            return Ok(());
+            return Ok(verdicts);
         };
         let registry = CodecRegistry::with_builtins();
         let plan = tolk_sdp::plan::plan(a, b, |a, b| {
@@ -75,7 +78,7 @@ impl CallMedia {
         let a_transcode = self.egress(Side::A, &to_a, a_pair, a_inject, &registry);
         let b_transcode = self.egress(Side::B, &to_b, b_pair, b_inject, &registry);
         let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
-            return Ok(());
+            return Ok(verdicts);
         };
         let mut applied = Vec::with_capacity(2);
         for (side, negotiation, payload_types, transcode) in [
@@ -110,19 +113,19 @@ impl CallMedia {
         let updated = relay
             .send_legs_update(self.session.id, updates)
             .map_err(|e| MediaError::Resources(e.to_string()))?;
-        self.watch.watch(self.session.id, updated);
+        verdicts.push(self.session.id, updated);
         for (side, next, _) in applied {
             let leg = self.leg_mut(side);
             rtcp_mux::settle(&mut leg.ports[0], next.rtcp_mux);
             leg.applied = Some(next);
         }
         let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
-            return Ok(());
+            return Ok(verdicts);
         };
         let descriptions = [self.a.descriptions(), self.b.descriptions()];
         let mut settled = Vec::new();
         for video in &mut self.video {
-            video.apply(relay, &self.watch, &plan, [a, b], descriptions)?;
+            video.apply(relay, &mut verdicts, &plan, [a, b], descriptions)?;
             // The relay settled an offered mux with the video it applied.
             for (side, negotiation) in [(Side::A, a), (Side::B, b)] {
                 if let Some(index) = video.index(side) {
@@ -134,6 +137,6 @@ impl CallMedia {
         for (side, muxed) in settled {
             rtcp_mux::settle(&mut self.leg_mut(side).ports[at], muxed);
         }
-        Ok(())
+        Ok(verdicts)
     }
 }

@@ -62,7 +62,8 @@ impl CallMedia {
                 rtcp_mux: RtcpMux::Separate,
             };
             let session = relay
-                .create_session(spec, spec)
+                .create_session_async(spec, spec)
+                .await
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
             tracing::info!(session = ?session.id, ordinal, "video added mid-call");
             self.video.push(VideoStream::new(session, ordinal));
@@ -81,7 +82,10 @@ impl CallMedia {
         leg.peer = Some(Box::new(offer.clone()));
         leg.negotiation = Some(answer.negotiation);
         let new_directions = self.directions(side);
-        self.apply(relay).await?;
+        self.apply(relay)?
+            .wait()
+            .await
+            .map_err(|e| MediaError::Resources(e.to_string()))?;
         // A stream put on hold, resumed, added or removed on one leg is
         // re-offered to the other, each m-line with its own direction.
         let reoffer = (old_directions != new_directions
@@ -198,7 +202,10 @@ impl CallMedia {
             .collect();
         leg.negotiation = Some(negotiation);
         leg.peer = Some(Box::new(answer.clone()));
-        self.apply(relay).await?;
+        self.apply(relay)?
+            .wait()
+            .await
+            .map_err(|e| MediaError::Resources(e.to_string()))?;
         let mut directions = self.directions(side.other());
         let mut taken_back = false;
         for k in refused {
