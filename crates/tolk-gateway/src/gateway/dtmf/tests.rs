@@ -4,6 +4,7 @@
 
 use super::budget::REPORT_BURST;
 use super::*;
+use tokio::sync::mpsc::UnboundedReceiver;
 use tolk_media::codec::{CodecFormat, CodecRegistry};
 use tolk_media::dtmf::TelephoneEvent;
 use tolk_media::transcode::{LegFormat, PipelineConfig};
@@ -75,36 +76,95 @@ fn audio(pt: u8, first_seq: u16, count: u16) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn inject(queue: &DtmfQueue, payload_type: u8, clock_rate: u32) -> Option<Inject> {
-    Some(Inject {
-        payload_type,
-        clock_rate,
-        queue: queue.clone(),
-    })
+/// PCMA passed through with its payload type 8 renumbered 18.
+fn pcma_renumbered() -> AudioPath {
+    AudioPath::Rewrite(PayloadTypeMap::from_pairs([(8, 18)]))
 }
 
-#[test]
-fn a_queued_key_press_replaces_the_audio_one_packet_at_a_time() {
-    let queue = DtmfQueue::default();
-    let recipe = DtmfConversion {
-        audio: AudioPath::Rewrite(PayloadTypeMap::from_pairs([(8, 18)])),
+/// A recipe sending the presses queued in `queue` as telephone-events.
+fn injecting(
+    audio: AudioPath,
+    queue: &DtmfQueue,
+    payload_type: u8,
+    clock_rate: u32,
+) -> DtmfConversion {
+    DtmfConversion {
+        audio,
         detect: None,
-        inject: inject(&queue, 101, 8000),
+        inject: Some(Inject {
+            payload_type,
+            clock_rate,
+            queue: queue.clone(),
+        }),
+    }
+}
+
+/// A recipe reporting the telephone-events on 101 at 8 kHz as `from` in
+/// `session`; and where its reports go.
+fn detecting(
+    audio: AudioPath,
+    session: SessionId,
+    from: Side,
+) -> (DtmfConversion, UnboundedReceiver<DtmfReport>) {
+    let (reports, received) = tokio::sync::mpsc::unbounded_channel();
+    let detect = Detect {
+        payload_type: 101,
+        clock_rate: 8000,
+        reports,
+        session,
+        from,
     };
-    let mut transform = recipe.build().expect("transform");
-    let input = audio(8, 100, 10);
-    let mut sent = run(transform.as_mut(), &input[..1]);
-    assert!(queue.push(press('5', 100)));
-    sent.extend(run(transform.as_mut(), &input[1..]));
-    let packets = parsed(&sent);
-    assert_eq!(packets.len(), input.len(), "one packet out per packet in");
-    let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
-    assert_eq!(sequences, (100..110).collect::<Vec<u16>>(), "in place");
-    let events = &packets[1..8];
+    let recipe = DtmfConversion {
+        audio,
+        detect: Some(detect),
+        inject: None,
+    };
+    (recipe, received)
+}
+
+/// One telephone-event packet on 101 per `(end, duration)`, all of key
+/// `code` at `ts`, numbered on from `first_seq`.
+fn event_packets(first_seq: u16, ts: u32, code: u8, blocks: &[(bool, u16)]) -> Vec<Vec<u8>> {
+    (first_seq..)
+        .zip(blocks)
+        .map(|(seq, &(end, duration))| packet(101, seq, ts, &event(code, end, duration)))
+        .collect()
+}
+
+/// A transform reporting the telephone-events on passed-through audio as
+/// side A of session 4; and where its reports go.
+fn detecting_on_passed_through_audio() -> (Box<dyn MediaTransform>, UnboundedReceiver<DtmfReport>) {
+    let (recipe, received) = detecting(
+        AudioPath::Rewrite(PayloadTypeMap::identity()),
+        SessionId(4),
+        Side::A,
+    );
+    (recipe.build().expect("transform"), received)
+}
+
+/// The `(end, duration)` blocks of a 60 ms press at 8 kHz: two updates,
+/// then the end sent twice.
+const A_60_MS_PRESS: [(bool, u16); 4] = [(false, 160), (false, 320), (true, 480), (true, 480)];
+
+fn sequences(packets: &[RtpPacket<'_>]) -> Vec<u16> {
+    packets.iter().map(RtpPacket::sequence_number).collect()
+}
+
+fn assert_contiguous(packets: &[RtpPacket<'_>]) {
+    let sequences = sequences(packets);
+    assert!(
+        sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)),
+        "{sequences:?}"
+    );
+}
+
+/// `events` are one 100 ms press of key `code` on 101 at 8 kHz from
+/// `ts`: marked once, 5 updates, 3 ends.
+fn assert_one_press_at_8k(events: &[RtpPacket<'_>], code: u8, ts: u32) {
     assert!(
         events
             .iter()
-            .all(|p| p.payload_type() == 101 && p.timestamp() == 160 * 101 && p.ssrc() == 7)
+            .all(|p| p.payload_type() == 101 && p.timestamp() == ts && p.ssrc() == 7)
     );
     assert!(events[0].marker() && events[1..].iter().all(|p| !p.marker()));
     let blocks: Vec<TelephoneEvent> = events
@@ -113,8 +173,38 @@ fn a_queued_key_press_replaces_the_audio_one_packet_at_a_time() {
         .collect();
     let durations: Vec<u16> = blocks.iter().map(|b| b.duration).collect();
     assert_eq!(durations, [160, 320, 480, 640, 800, 800, 800]);
-    assert!(blocks.iter().all(|b| b.code == 5));
+    assert!(blocks.iter().all(|b| b.code == code));
     assert_eq!(blocks.iter().filter(|b| b.end).count(), 3);
+}
+
+/// `events` (from [`events_at`]) are one event of key `code`: marked
+/// once, all at one timestamp.
+fn assert_one_event(events: &[(bool, u32, TelephoneEvent)], code: u8) {
+    assert!(events[0].0 && events[1..].iter().all(|(marker, ..)| !marker));
+    assert!(
+        events
+            .iter()
+            .all(|(_, ts, b)| *ts == events[0].1 && b.code == code)
+    );
+}
+
+#[test]
+fn a_queued_key_press_replaces_the_audio_one_packet_at_a_time() {
+    let queue = DtmfQueue::default();
+    let recipe = injecting(pcma_renumbered(), &queue, 101, 8000);
+    let mut transform = recipe.build().expect("transform");
+    let input = audio(8, 100, 10);
+    let mut sent = run(transform.as_mut(), &input[..1]);
+    assert!(queue.push(press('5', 100)));
+    sent.extend(run(transform.as_mut(), &input[1..]));
+    let packets = parsed(&sent);
+    assert_eq!(packets.len(), input.len(), "one packet out per packet in");
+    assert_eq!(
+        sequences(&packets),
+        (100..110).collect::<Vec<u16>>(),
+        "in place"
+    );
+    assert_one_press_at_8k(&packets[1..8], 5, 160 * 101);
     for audio in [&packets[0], &packets[8], &packets[9]] {
         assert_eq!((audio.payload_type(), audio.payload().len()), (18, 160));
     }
@@ -163,46 +253,29 @@ const PACKET: Duration = Duration::from_millis(20);
 #[test]
 fn a_press_goes_out_through_silence_on_passed_through_audio() {
     let queue = DtmfQueue::default();
-    let recipe = DtmfConversion {
-        audio: AudioPath::Rewrite(PayloadTypeMap::from_pairs([(8, 18)])),
-        detect: None,
-        inject: inject(&queue, 101, 8000),
-    };
+    let recipe = injecting(pcma_renumbered(), &queue, 101, 8000);
     // Audio 100..110 stamped 160 * seq, then nothing for a second.
     let sent = through_silence(&recipe, &queue, &audio(8, 100, 10), Duration::from_secs(1));
     let packets = parsed(&sent);
     assert_eq!(packets.len(), 7, "5 updates, 3 ends in all");
     // The stream went quiet at 160 * 109; 120 ms later is 960 on.
-    let start = 160 * 109 + 960;
-    assert!(
-        packets
-            .iter()
-            .all(|p| p.payload_type() == 101 && p.timestamp() == start && p.ssrc() == 7)
-    );
-    assert!(packets[0].marker() && packets[1..].iter().all(|p| !p.marker()));
-    let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
+    assert_one_press_at_8k(&packets, 5, 160 * 109 + 960);
     assert_eq!(
-        sequences,
+        sequences(&packets),
         (110..117).collect::<Vec<u16>>(),
         "after the audio's"
     );
-    let blocks: Vec<TelephoneEvent> = packets
-        .iter()
-        .map(|p| TelephoneEvent::parse(p.payload()).expect("event"))
-        .collect();
-    let durations: Vec<u16> = blocks.iter().map(|b| b.duration).collect();
-    assert_eq!(durations, [160, 320, 480, 640, 800, 800, 800]);
-    assert_eq!(blocks.iter().filter(|b| b.end).count(), 3);
 }
 
 #[test]
 fn audio_after_a_press_sent_through_silence_keeps_its_numbers_apart() {
     let queue = DtmfQueue::default();
-    let recipe = DtmfConversion {
-        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
-        detect: None,
-        inject: inject(&queue, 101, 8000),
-    };
+    let recipe = injecting(
+        AudioPath::Rewrite(PayloadTypeMap::identity()),
+        &queue,
+        101,
+        8000,
+    );
     let mut transform = recipe.build().expect("transform");
     let start = Instant::now();
     let input = audio(0, 100, 12);
@@ -229,12 +302,8 @@ fn audio_after_a_press_sent_through_silence_keeps_its_numbers_apart() {
         start + PACKET * 40,
         &[input[10].clone(), late],
     );
-    let sequences: Vec<u16> = parsed(&after)
-        .iter()
-        .map(RtpPacket::sequence_number)
-        .collect();
     assert_eq!(
-        sequences,
+        sequences(&parsed(&after)),
         [114],
         "moved up by the 4 inserted; the late one dropped"
     );
@@ -261,36 +330,27 @@ fn run_at(transform: &mut dyn MediaTransform, start: Instant, input: &[Vec<u8>])
 #[test]
 fn a_press_goes_out_through_silence_on_a_transcoded_call() {
     let queue = DtmfQueue::default();
-    let recipe = DtmfConversion {
-        audio: pcmu_to_opus(None, Some(110)),
-        detect: None,
-        inject: inject(&queue, 110, 48000),
-    };
+    let recipe = injecting(pcmu_to_opus(None, Some(110)), &queue, 110, 48000);
     let sent = through_silence(&recipe, &queue, &audio(0, 0, 10), Duration::from_secs(1));
     let packets = parsed(&sent);
     let events = events_at(&packets, 110);
     assert_eq!(events.len(), packets.len(), "only events while silent");
     assert_eq!(events.len(), 7, "{events:?}");
-    assert!(events[0].0 && events[1..].iter().all(|(marker, ..)| !marker));
-    assert!(
-        events
-            .iter()
-            .all(|(_, ts, b)| *ts == events[0].1 && b.code == 5)
-    );
+    assert_one_event(&events, 5);
     let durations: Vec<u16> = events.iter().map(|e| e.2.duration).collect();
     assert_eq!(durations, [960, 1920, 2880, 3840, 4800, 4800, 4800]);
-    let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
-    assert!(sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
+    assert_contiguous(&packets);
 }
 
 #[test]
 fn no_timeouts_without_a_stream_or_without_injection() {
     let queue = DtmfQueue::default();
-    let injecting = DtmfConversion {
-        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
-        detect: None,
-        inject: inject(&queue, 101, 8000),
-    };
+    let injecting = injecting(
+        AudioPath::Rewrite(PayloadTypeMap::identity()),
+        &queue,
+        101,
+        8000,
+    );
     assert_eq!(injecting.build().expect("transform").poll_timeout(), None);
     let passing = DtmfConversion {
         inject: None,
@@ -303,26 +363,9 @@ fn no_timeouts_without_a_stream_or_without_injection() {
 
 #[test]
 fn telephone_events_become_one_report_and_the_audio_stays_contiguous() {
-    let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
-    let recipe = DtmfConversion {
-        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
-        detect: Some(Detect {
-            payload_type: 101,
-            clock_rate: 8000,
-            reports,
-            session: SessionId(4),
-            from: Side::A,
-        }),
-        inject: None,
-    };
-    let mut transform = recipe.build().expect("transform");
+    let (mut transform, mut received) = detecting_on_passed_through_audio();
     let mut input = audio(0, 0, 1);
-    for (seq, (end, duration)) in [(false, 160u16), (false, 320), (true, 480), (true, 480)]
-        .into_iter()
-        .enumerate()
-    {
-        input.push(packet(101, seq as u16 + 1, 160, &event(11, end, duration)));
-    }
+    input.extend(event_packets(1, 160, 11, &A_60_MS_PRESS));
     input.extend(audio(0, 5, 2));
     let sent = run(transform.as_mut(), &input);
     let packets = parsed(&sent);
@@ -340,19 +383,7 @@ fn telephone_events_become_one_report_and_the_audio_stays_contiguous() {
 
 #[test]
 fn reordered_or_repeated_packets_never_share_a_sequence_number() {
-    let (reports, _received) = tokio::sync::mpsc::unbounded_channel();
-    let recipe = DtmfConversion {
-        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
-        detect: Some(Detect {
-            payload_type: 101,
-            clock_rate: 8000,
-            reports,
-            session: SessionId(4),
-            from: Side::A,
-        }),
-        inject: None,
-    };
-    let mut transform = recipe.build().expect("transform");
+    let (mut transform, _received) = detecting_on_passed_through_audio();
     let audio_at = |seq: u16| packet(0, seq, 160 * u32::from(seq), &[0xd5; 160]);
     let event_at = |seq: u16| packet(101, seq, 1600, &event(1, false, 160));
     let input = [
@@ -370,10 +401,7 @@ fn reordered_or_repeated_packets_never_share_a_sequence_number() {
         audio_at(17),
     ];
     let sent = run(transform.as_mut(), &input);
-    let sequences: Vec<u16> = parsed(&sent)
-        .iter()
-        .map(RtpPacket::sequence_number)
-        .collect();
+    let sequences = sequences(&parsed(&sent));
     let mut unique = sequences.clone();
     unique.sort_unstable();
     unique.dedup();
@@ -383,23 +411,9 @@ fn reordered_or_repeated_packets_never_share_a_sequence_number() {
 
 #[test]
 fn a_press_whose_end_packets_were_lost_is_reported_once_the_audio_is_back() {
-    let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
-    let recipe = DtmfConversion {
-        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
-        detect: Some(Detect {
-            payload_type: 101,
-            clock_rate: 8000,
-            reports,
-            session: SessionId(4),
-            from: Side::A,
-        }),
-        inject: None,
-    };
-    let mut transform = recipe.build().expect("transform");
+    let (mut transform, mut received) = detecting_on_passed_through_audio();
     let mut input = audio(0, 0, 1);
-    for (n, duration) in [160u16, 320, 480].into_iter().enumerate() {
-        input.push(packet(101, n as u16 + 1, 160, &event(4, false, duration)));
-    }
+    input.extend(event_packets(1, 160, 4, &A_60_MS_PRESS[..3]));
     // No final packet arrives; the audio goes on.
     input.extend(audio(0, 4, 20));
     run(transform.as_mut(), &input);
@@ -411,19 +425,7 @@ fn a_press_whose_end_packets_were_lost_is_reported_once_the_audio_is_back() {
 
 #[test]
 fn a_flood_of_events_becomes_a_bounded_number_of_reports() {
-    let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
-    let recipe = DtmfConversion {
-        audio: AudioPath::Rewrite(PayloadTypeMap::identity()),
-        detect: Some(Detect {
-            payload_type: 101,
-            clock_rate: 8000,
-            reports,
-            session: SessionId(4),
-            from: Side::A,
-        }),
-        inject: None,
-    };
-    let mut transform = recipe.build().expect("transform");
+    let (mut transform, mut received) = detecting_on_passed_through_audio();
     // Each packet a whole key press at its own timestamp, and one
     // packet packing 300 of them: 600 presses in no time at all.
     let packed: Vec<u8> = (0..300).flat_map(|_| event(1, true, 40)).collect();
@@ -473,12 +475,7 @@ fn a_transcoded_call_carries_events_at_the_other_clock_rate() {
     };
     let mut transform = recipe.build().expect("transform");
     let mut input = audio(0, 0, 3);
-    for (n, (end, duration)) in [(false, 160u16), (false, 320), (true, 480), (true, 480)]
-        .into_iter()
-        .enumerate()
-    {
-        input.push(packet(101, 3 + n as u16, 480, &event(7, end, duration)));
-    }
+    input.extend(event_packets(3, 480, 7, &A_60_MS_PRESS));
     input.extend(audio(0, 7, 3));
     let sent = run(transform.as_mut(), &input);
     let packets = parsed(&sent);
@@ -489,34 +486,18 @@ fn a_transcoded_call_carries_events_at_the_other_clock_rate() {
         .find(|p| p.payload_type() == 111)
         .map(|p| p.timestamp().wrapping_add(6 * 480))
         .expect("audio");
-    assert!(
-        events
-            .iter()
-            .all(|(_, ts, b)| *ts == opus_at_480 && b.code == 7)
-    );
+    assert_one_event(&events, 7);
+    assert_eq!(events[0].1, opus_at_480);
     assert_eq!(events[3].2.duration, 480 * 6, "rescaled to 48 kHz");
-    assert!(events[0].0, "the marker opens the event");
-    let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
-    assert!(sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
+    assert_contiguous(&packets);
 }
 
 #[test]
 fn a_transcoded_call_detects_events_for_an_info_leg() {
-    let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
-    let recipe = DtmfConversion {
-        audio: pcmu_to_opus(Some(101), None),
-        detect: Some(Detect {
-            payload_type: 101,
-            clock_rate: 8000,
-            reports,
-            session: SessionId(1),
-            from: Side::B,
-        }),
-        inject: None,
-    };
+    let (recipe, mut received) = detecting(pcmu_to_opus(Some(101), None), SessionId(1), Side::B);
     let mut transform = recipe.build().expect("transform");
     let mut input = audio(0, 0, 2);
-    input.push(packet(101, 2, 320, &event(3, true, 800)));
+    input.extend(event_packets(2, 320, 3, &[(true, 800)]));
     let sent = run(transform.as_mut(), &input);
     assert!(parsed(&sent).iter().all(|p| p.payload_type() == 111));
     let report = received.try_recv().expect("a report");
@@ -528,11 +509,7 @@ fn a_transcoded_call_detects_events_for_an_info_leg() {
 #[test]
 fn a_transcoded_call_takes_a_press_from_the_queue_only_when_it_can_start_it() {
     let queue = DtmfQueue::default();
-    let recipe = DtmfConversion {
-        audio: pcmu_to_opus(None, Some(110)),
-        detect: None,
-        inject: inject(&queue, 110, 48000),
-    };
+    let recipe = injecting(pcmu_to_opus(None, Some(110)), &queue, 110, 48000);
     let mut transform = recipe.build().expect("transform");
     for _ in 0..5 {
         assert!(queue.push(press('9', 100)));
@@ -547,11 +524,7 @@ fn a_transcoded_call_takes_a_press_from_the_queue_only_when_it_can_start_it() {
 #[test]
 fn a_transcoded_call_sends_queued_presses_in_place_of_audio_frames() {
     let queue = DtmfQueue::default();
-    let recipe = DtmfConversion {
-        audio: pcmu_to_opus(None, Some(110)),
-        detect: None,
-        inject: inject(&queue, 110, 48000),
-    };
+    let recipe = injecting(pcmu_to_opus(None, Some(110)), &queue, 110, 48000);
     let mut transform = recipe.build().expect("transform");
     let input = audio(0, 0, 12);
     let mut sent = run(transform.as_mut(), &input[..2]);
@@ -566,18 +539,12 @@ fn a_transcoded_call_sends_queued_presses_in_place_of_audio_frames() {
     let packets = parsed(&sent);
     let events = events_at(&packets, 110);
     assert!(events.len() >= 5, "{events:?}");
-    assert!(events[0].0 && events[1..].iter().all(|(marker, ..)| !marker));
-    assert!(
-        events
-            .iter()
-            .all(|(_, ts, b)| *ts == events[0].1 && b.code == 9)
-    );
+    assert_one_event(&events, 9);
     let ends: Vec<u16> = events
         .iter()
         .filter(|e| e.2.end)
         .map(|e| e.2.duration)
         .collect();
     assert_eq!(ends, [4800; 3]);
-    let sequences: Vec<u16> = packets.iter().map(RtpPacket::sequence_number).collect();
-    assert!(sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
+    assert_contiguous(&packets);
 }
