@@ -47,21 +47,57 @@ fn h264(port: u16, pt: u8) -> String {
     video(port, pt, "H264", &H264.replace("{pt}", &pt.to_string()))
 }
 
+/// A call the caller opens with `offer`, its legs under these policies.
+async fn call(
+    relay: &Relay,
+    caller: &MediaPolicy,
+    callee: &MediaPolicy,
+    offer: SessionDescription,
+) -> CallMedia {
+    CallMedia::new(relay, IP, caller, callee, Some(offer), &RelayWatch::new().0)
+        .await
+        .expect("media")
+}
+
 /// A call whose caller offers PCMU audio and H.264 video (payload type
 /// 109), both legs under the default policy.
 async fn audio_and_video_call(relay: &Relay) -> CallMedia {
     let policy = MediaPolicy::default();
-    let offer = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    CallMedia::new(
+    call(
         relay,
-        IP,
         &policy,
         &policy,
-        Some(offer),
-        &RelayWatch::new().0,
+        sdp(&format!("{AUDIO}{}", h264(40010, 109))),
     )
     .await
-    .expect("media")
+}
+
+/// The callee's answer taking the audio and H.264 video on `pt`.
+fn video_taken(pt: u8) -> SessionDescription {
+    sdp(&format!("{AUDIO}{}", h264(41010, pt)))
+}
+
+/// The payload type of the first format on the first video line.
+fn video_pt(description: &SessionDescription) -> u8 {
+    description.media[1].formats[0].pt.0
+}
+
+/// The callee answers the call with `answer`, and the caller confirms it.
+async fn settled(media: &mut CallMedia, relay: &Relay, answer: &SessionDescription) {
+    media.b_answered(relay, answer).await.expect("answered");
+    media.b_confirmed();
+}
+
+/// The caller re-offers `offer`: its answer, and what the callee is offered.
+async fn caller_reoffers(
+    media: &mut CallMedia,
+    relay: &Relay,
+    offer: &SessionDescription,
+) -> (SessionDescription, Option<SessionDescription>) {
+    media
+        .reoffered(relay, Side::A, offer)
+        .await
+        .expect("re-offer")
 }
 
 /// An answer taking the audio and refusing the video (port 0).
@@ -101,15 +137,12 @@ async fn video_gets_its_own_relay_session_and_reaches_both_legs() {
         "only the caller's video codec is offered"
     );
 
-    let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
+    let answer = video_taken(pt);
     let a_answer = media.b_answered(&relay, &answer).await.expect("answered");
     let a_kinds = ports(&a_answer);
     assert_eq!(a_kinds[1].0, MediaKind::Video);
     assert_ne!(a_kinds[1].1, 0, "video accepted for the caller");
-    assert_eq!(
-        a_answer.media[1].formats[0].pt.0, 109,
-        "the caller's own payload type"
-    );
+    assert_eq!(video_pt(&a_answer), 109, "the caller's own payload type");
     assert_eq!(
         media.describe(tolk_relay::Side::A).streams,
         [
@@ -139,16 +172,7 @@ async fn video_without_a_common_codec_is_rejected_while_audio_proceeds() {
         "{AUDIO}{}m=application 40020 UDP/BFCP *\r\n",
         video(40010, 98, "VP8", "")
     ));
-    let mut media = CallMedia::new(
-        &relay,
-        IP,
-        &caller,
-        &h264_only,
-        Some(offer),
-        &RelayWatch::new().0,
-    )
-    .await
-    .expect("media");
+    let mut media = call(&relay, &caller, &h264_only, offer).await;
     let b_offer = media.b_offer().expect("b offer").clone();
     assert_eq!(ports(&b_offer), [(MediaKind::Audio, b_offer.media[0].port)]);
     let a_answer = media
@@ -195,8 +219,7 @@ async fn a_hold_keeps_the_rejected_video_line_in_the_re_offer() {
     let relay = relay(51960);
     let mut media = audio_and_video_call(&relay).await;
     let answer = video_refused();
-    media.b_answered(&relay, &answer).await.expect("answered");
-    media.b_confirmed();
+    settled(&mut media, &relay, &answer).await;
 
     let hold = sdp(&format!("{AUDIO}a=sendonly\r\nm=video 0 RTP/AVP 109\r\n"));
     let (_, reoffer) = media.reoffered(&relay, Side::A, &hold).await.expect("hold");
@@ -212,10 +235,8 @@ async fn a_hold_keeps_the_rejected_video_line_in_the_re_offer() {
 async fn holding_only_the_video_re_offers_only_the_video_as_held() {
     let relay = relay(51980);
     let mut media = audio_and_video_call(&relay).await;
-    let pt = media.b_offer().expect("offer").media[1].formats[0].pt.0;
-    let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
-    media.b_answered(&relay, &answer).await.expect("answered");
-    media.b_confirmed();
+    let pt = video_pt(media.b_offer().expect("offer"));
+    settled(&mut media, &relay, &video_taken(pt)).await;
 
     let hold_video = sdp(&format!("{AUDIO}{}a=sendonly\r\n", h264(40010, 109)));
     let (answer, reoffer) = media
@@ -249,16 +270,7 @@ async fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() 
         crypto(1),
         h264(40010, 109).replace("RTP/AVP", "RTP/SAVP") + &crypto(1)
     ));
-    let mut media = CallMedia::new(
-        &relay,
-        IP,
-        &caller,
-        &plain,
-        Some(offer),
-        &RelayWatch::new().0,
-    )
-    .await
-    .expect("media");
+    let mut media = call(&relay, &caller, &plain, offer).await;
     let b_offer = media.b_offer().expect("offer").clone();
     assert!(
         b_offer
@@ -267,8 +279,8 @@ async fn an_srtp_callers_video_is_keyed_on_its_own_line_toward_a_plain_callee() 
             .all(|m| m.protocol.as_str() == "RTP/AVP" && m.crypto.is_empty()),
         "plain toward the callee: {b_offer:?}"
     );
-    let pt = b_offer.media[1].formats[0].pt.0;
-    let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
+    let pt = video_pt(&b_offer);
+    let answer = video_taken(pt);
     let a_answer = media.b_answered(&relay, &answer).await.expect("answered");
     for line in &a_answer.media {
         assert_eq!(line.protocol.as_str(), "RTP/SAVP", "{line:?}");
@@ -290,17 +302,13 @@ async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
     let relay = relay(51840);
     let mut media = audio_and_video_call(&relay).await;
     let refused = video_refused();
-    media.b_answered(&relay, &refused).await.expect("answered");
-    media.b_confirmed();
+    settled(&mut media, &relay, &refused).await;
     assert_eq!(media.release_unused_video(&relay).len(), 1, "idle session");
     assert_eq!(relay.session_count(), 1);
 
     // The caller offers its video again in the same line.
     let again = sdp(&format!("{AUDIO}{}", h264(40010, 109)));
-    let (answer, reoffer) = media
-        .reoffered(&relay, Side::A, &again)
-        .await
-        .expect("re-offer");
+    let (answer, reoffer) = caller_reoffers(&mut media, &relay, &again).await;
     assert_ne!(answer.media[1].port, 0, "the caller's video taken");
     let reoffer = reoffer.expect("the callee is re-offered");
     let lines = ports(&reoffer);
@@ -316,8 +324,8 @@ async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
         media.release_unused_video(&relay).is_empty(),
         "kept while the callee is asked"
     );
-    let pt = reoffer.media[1].formats[0].pt.0;
-    let taken = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
+    let pt = video_pt(&reoffer);
+    let taken = video_taken(pt);
     let back = media
         .reoffer_answered(&relay, Side::B, &taken)
         .await
@@ -329,10 +337,7 @@ async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
     // The caller removes it: the callee is re-offered port 0 and the
     // session goes at once.
     let removed = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 109\r\n"));
-    let (_, reoffer) = media
-        .reoffered(&relay, Side::A, &removed)
-        .await
-        .expect("re-offer");
+    let (_, reoffer) = caller_reoffers(&mut media, &relay, &removed).await;
     assert_eq!(reoffer.expect("re-offered").media[1].port, 0);
     assert_eq!(media.release_unused_video(&relay).len(), 1);
     assert_eq!(media.video_sessions(), []);
@@ -350,16 +355,7 @@ async fn each_video_line_is_its_own_stream_with_its_own_keyframe_route() {
         "{AUDIO}{}a=content:main\r\n{slides}a=content:slides\r\n",
         h264(40010, 109)
     ));
-    let mut media = CallMedia::new(
-        &relay,
-        IP,
-        &policy,
-        &policy,
-        Some(offer),
-        &RelayWatch::new().0,
-    )
-    .await
-    .expect("media");
+    let mut media = call(&relay, &policy, &policy, offer).await;
     assert_eq!(
         relay.session_count(),
         3,
@@ -369,7 +365,7 @@ async fn each_video_line_is_its_own_stream_with_its_own_keyframe_route() {
     let lines = ports(&b_offer);
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert_ne!(lines[1].1, lines[2].1, "each video line on its own port");
-    let pt = b_offer.media[1].formats[0].pt.0;
+    let pt = video_pt(&b_offer);
     let answer = sdp(&format!("{AUDIO}{}{}", h264(41010, pt), h264(41020, pt)));
     let a_answer = media.b_answered(&relay, &answer).await.expect("answered");
     let a_lines = ports(&a_answer);
@@ -407,10 +403,7 @@ async fn each_video_line_is_its_own_stream_with_its_own_keyframe_route() {
         "{AUDIO}{}a=content:main\r\nm=video 0 RTP/AVP 109\r\n",
         h264(40010, 109)
     ));
-    let (_, reoffer) = media
-        .reoffered(&relay, Side::A, &ended)
-        .await
-        .expect("re-offer");
+    let (_, reoffer) = caller_reoffers(&mut media, &relay, &ended).await;
     let reoffer = reoffer.expect("the callee is re-offered");
     assert_eq!(ports(&reoffer)[2].1, 0, "the slides line at port 0");
     assert_ne!(ports(&reoffer)[1].1, 0, "the main video kept");
@@ -431,16 +424,7 @@ async fn each_video_line_is_offered_only_the_codecs_of_the_callers_line() {
     let main = "m=video 40010 RTP/AVP 109 100\r\na=rtpmap:109 H264/90000\r\n\
          a=fmtp:109 packetization-mode=1;profile-level-id=42e01f\r\na=rtpmap:100 VP8/90000\r\n";
     let offer = sdp(&format!("{AUDIO}{main}{}", video(40020, 100, "VP8", "")));
-    let media = CallMedia::new(
-        &relay,
-        IP,
-        &policy,
-        &policy,
-        Some(offer),
-        &RelayWatch::new().0,
-    )
-    .await
-    .expect("media");
+    let media = call(&relay, &policy, &policy, offer).await;
     let b_offer = media.b_offer().expect("offer");
     let codecs = |line: usize| -> Vec<String> {
         (b_offer.media[line].formats.iter())
@@ -462,9 +446,8 @@ async fn slides_added_mid_call_get_a_stream_of_their_own() {
     let mut media = audio_and_video_call(&relay).await;
     let b_main = media.b_offer().expect("offer").media[1].clone();
     let pt = b_main.formats[0].pt.0;
-    let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
-    media.b_answered(&relay, &answer).await.expect("answered");
-    media.b_confirmed();
+    let answer = video_taken(pt);
+    settled(&mut media, &relay, &answer).await;
     let main = media.video_sessions();
 
     // The caller starts a presentation: a second video line.
@@ -473,10 +456,7 @@ async fn slides_added_mid_call_get_a_stream_of_their_own() {
         h264(40010, 109),
         h264(40020, 109)
     ));
-    let (answer, reoffer) = media
-        .reoffered(&relay, Side::A, &presenting)
-        .await
-        .expect("re-offer");
+    let (answer, reoffer) = caller_reoffers(&mut media, &relay, &presenting).await;
     assert!(answer.media.iter().all(|m| m.port != 0), "{answer:?}");
     assert_ne!(answer.media[1].port, answer.media[2].port);
     let reoffer = reoffer.expect("the callee is offered the slides");
