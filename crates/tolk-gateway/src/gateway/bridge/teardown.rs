@@ -183,16 +183,7 @@ impl Bridge {
         for video in &videos {
             self.by_video.remove(video);
         }
-        // Deleted in a task of its own: the loop goes on with other calls
-        // while the relay worker closes the sockets.
-        let (relay, node) = (Arc::clone(&self.relay), Arc::clone(&self.node));
-        tokio::spawn(async move {
-            for session in std::iter::once(session).chain(videos) {
-                if let Ok(stats) = relay.delete_async(session).await {
-                    node.metrics().add_relay(&relay_delta(&stats));
-                }
-            }
-        });
+        self.delete_sessions(std::iter::once(session).chain(videos).collect());
         self.node.remove_call(id);
         let metrics = self.node.metrics();
         call.transcoded.set(metrics, 0);
@@ -203,6 +194,23 @@ impl Bridge {
             (false, None) => metrics.call_failed(487),
         }
         tracing::info!(call = %id, answered = call.answered, failure = ?call.failure, "ended");
+    }
+
+    /// Deletes relay `sessions` in a task of its own (the loop goes on
+    /// with other calls while the relay worker closes the sockets); their
+    /// final counters go to the metrics.
+    pub(super) fn delete_sessions(&self, sessions: Vec<SessionId>) {
+        if sessions.is_empty() {
+            return;
+        }
+        let (relay, node) = (Arc::clone(&self.relay), Arc::clone(&self.node));
+        tokio::spawn(async move {
+            for session in sessions {
+                if let Ok(stats) = relay.delete_async(session).await {
+                    node.metrics().add_relay(&relay_delta(&stats));
+                }
+            }
+        });
     }
 
     /// Publishes what the node holds (SIP dialogs, relay sessions) so

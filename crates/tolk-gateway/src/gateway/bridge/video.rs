@@ -6,8 +6,6 @@ use tolk_relay::SessionId;
 
 use super::Bridge;
 use super::call::Media;
-use super::teardown::relay_delta;
-use crate::admin::AdminBackend;
 
 impl Bridge {
     /// After an event on call `id` whose video sessions were `before`.
@@ -18,9 +16,9 @@ impl Bridge {
         let Media::Bridged(media) = &mut call.media else {
             return;
         };
-        for (session, stats) in media.release_unused_video(&self.relay) {
-            tracing::info!(call = %id, ?session, "a video line gone on a leg: its relay session freed");
-            AdminBackend::metrics(self.node.as_ref()).add_relay(&relay_delta(&stats));
+        let unused = media.release_unused_video();
+        if !unused.is_empty() {
+            tracing::info!(call = %id, ?unused, "a video line gone on a leg: its relay session freed");
         }
         let after = media.video_sessions();
         for old in before.iter().filter(|s| !after.contains(s)) {
@@ -29,5 +27,6 @@ impl Bridge {
         for new in after.into_iter().filter(|s| !before.contains(s)) {
             self.by_video.insert(new, id.to_owned());
         }
+        self.delete_sessions(unused);
     }
 }

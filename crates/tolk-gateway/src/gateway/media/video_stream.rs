@@ -21,19 +21,17 @@ impl CallMedia {
         relay.delete_async(self.session.id).await.ok()
     }
 
-    /// Frees the relay session of each video stream that a leg has no
-    /// line for and no offer is adding (rejected at setup, removed with
-    /// port 0, or refused when added mid-call): their session ids and
-    /// final counters.
-    pub fn release_unused_video(&mut self, relay: &Relay) -> Vec<(SessionId, SessionStats)> {
+    /// Takes out each video stream that a leg has no line for and no
+    /// offer is adding (rejected at setup, removed with port 0, or
+    /// refused when added mid-call): their relay sessions, for the
+    /// caller to delete.
+    pub fn release_unused_video(&mut self) -> Vec<SessionId> {
         let (a, b) = (&self.a, &self.b);
         let (unused, kept): (Vec<VideoStream>, _) = std::mem::take(&mut self.video)
             .into_iter()
             .partition(|v| a.without_video(v.ordinal) || b.without_video(v.ordinal));
         self.video = kept;
-        (unused.into_iter())
-            .filter_map(|v| Some((v.session.id, relay.delete(v.session.id).ok()?)))
-            .collect()
+        unused.into_iter().map(|v| v.session.id).collect()
     }
 
     /// The relay sessions of the call's video streams.

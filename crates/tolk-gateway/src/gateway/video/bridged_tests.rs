@@ -303,7 +303,11 @@ async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
     let mut media = audio_and_video_call(&relay).await;
     let refused = video_refused();
     settled(&mut media, &relay, &refused).await;
-    assert_eq!(media.release_unused_video(&relay).len(), 1, "idle session");
+    assert_eq!(
+        release_unused(&mut media, &relay).await.len(),
+        1,
+        "idle session"
+    );
     assert_eq!(relay.session_count(), 1);
 
     // The caller offers its video again in the same line.
@@ -321,7 +325,7 @@ async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
     assert_ne!(lines[1].1, 0);
     assert_eq!(relay.session_count(), 2);
     assert!(
-        media.release_unused_video(&relay).is_empty(),
+        release_unused(&mut media, &relay).await.is_empty(),
         "kept while the callee is asked"
     );
     let pt = video_pt(&reoffer);
@@ -339,7 +343,7 @@ async fn video_refused_at_setup_can_be_enabled_again_and_removed() {
     let removed = sdp(&format!("{AUDIO}m=video 0 RTP/AVP 109\r\n"));
     let (_, reoffer) = caller_reoffers(&mut media, &relay, &removed).await;
     assert_eq!(reoffer.expect("re-offered").media[1].port, 0);
-    assert_eq!(media.release_unused_video(&relay).len(), 1);
+    assert_eq!(release_unused(&mut media, &relay).await.len(), 1);
     assert_eq!(media.video_sessions(), []);
     media.release(&relay).await;
     assert_eq!(relay.session_count(), 0);
@@ -407,11 +411,8 @@ async fn each_video_line_is_its_own_stream_with_its_own_keyframe_route() {
     let reoffer = reoffer.expect("the callee is re-offered");
     assert_eq!(ports(&reoffer)[2].1, 0, "the slides line at port 0");
     assert_ne!(ports(&reoffer)[1].1, 0, "the main video kept");
-    let freed = media.release_unused_video(&relay);
-    assert_eq!(
-        freed.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
-        [slides_session]
-    );
+    let freed = release_unused(&mut media, &relay).await;
+    assert_eq!(freed, [slides_session]);
     assert_eq!(relay.session_count(), 2);
     media.release(&relay).await;
     assert_eq!(relay.session_count(), 0);
@@ -484,8 +485,18 @@ async fn slides_added_mid_call_get_a_stream_of_their_own() {
         .expect("the caller is re-offered without the slides");
     assert_eq!(ports(&back)[2].1, 0);
     assert_ne!(ports(&back)[1].1, 0, "the main video stays");
-    assert_eq!(media.release_unused_video(&relay).len(), 1);
+    assert_eq!(release_unused(&mut media, &relay).await.len(), 1);
     assert_eq!(media.video_sessions(), main);
     media.release(&relay).await;
     assert_eq!(relay.session_count(), 0);
+}
+
+/// Takes out the streams no leg has a line for and deletes their
+/// sessions, as the bridge does.
+async fn release_unused(media: &mut CallMedia, relay: &Relay) -> Vec<tolk_relay::SessionId> {
+    let freed = media.release_unused_video();
+    for session in &freed {
+        relay.delete_async(*session).await.expect("deleted");
+    }
+    freed
 }
