@@ -47,6 +47,13 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Each call above blocks until the worker has answered. An async owner
+//! awaits instead (`create_session_async`, `update_legs_async`,
+//! `delete_async`), and one that serves many calls from one loop need not
+//! wait at all: [`Relay::start_session`] and [`Relay::send_legs_update`]
+//! send the command and hand back the worker's verdict as a future to
+//! await elsewhere; the commands of a session reach its worker in order.
+//!
 //! # Layers
 //!
 //! - [`srtp`]: SRTP/SRTCP behind the [`srtp::SrtpContext`] trait, which

@@ -55,7 +55,7 @@ impl EchoMedia {
         let (session, handover) = relay
             .start_session(a, looped(ip))
             .map_err(|e| MediaError::Resources(e.to_string()))?;
-        let echo = async {
+        let echo = (|| {
             let answer = tolk_sdp::answer(
                 offer,
                 &audio_capabilities(policy),
@@ -72,8 +72,8 @@ impl EchoMedia {
                 .send_legs_update(session.id, [(Side::A, a), (Side::B, b)])
                 .map_err(|e| MediaError::Resources(e.to_string()))?;
             Ok::<_, MediaError>((answer, updated))
-        };
-        match echo.await {
+        })();
+        match echo {
             Ok((answer, updated)) => {
                 watch.watch(session.id, async move {
                     handover.await?;

@@ -380,15 +380,12 @@ async fn sip_event(bridge: &mut Bridge, event: UaEvent) {
             } else {
                 200
             };
-            let queued = bridge.sip.handle().send(move |ua, now| {
+            bridge.sip.run(move |ua, now| {
                 let _ = match response {
                     Some(response) => ua.respond_with(now, id, response),
                     None => ua.respond(now, id, code, None),
                 };
             });
-            if queued.is_err() {
-                tracing::warn!("the SIP user agent has stopped");
-            }
         }
     }
 }

@@ -497,7 +497,7 @@ impl SipLegs {
     /// Queues `command` on the user agent without waiting for it: what
     /// it leads to comes back as events, and the bridge goes on with
     /// other calls meanwhile.
-    fn run(&self, command: impl FnOnce(&mut UserAgent, Instant) + Send + 'static) {
+    pub(crate) fn run(&self, command: impl FnOnce(&mut UserAgent, Instant) + Send + 'static) {
         if self.handle.send(command).is_err() {
             tracing::warn!("the SIP user agent has stopped");
         }
