@@ -37,7 +37,10 @@ mod sip_cause;
 pub use call::{LegCommand, LegEvent, LegId, MediaWarning, Party, Protocol};
 pub use cause::{Cause, CauseClass};
 pub use dtmf::{DEFAULT_DURATION, DTMF_CONTENT_TYPE, DTMF_RELAY_CONTENT_TYPE, Digit, DtmfEvent};
-pub use keyframe::{KeyframeRequest, MEDIA_CONTROL_CONTENT_TYPE, PICTURE_FAST_UPDATE_BODY};
+pub use keyframe::{
+    KeyframeRequest, MAX_STREAM_ID_LEN, MEDIA_CONTROL_CONTENT_TYPE, PICTURE_FAST_UPDATE_BODY,
+    StreamId,
+};
 pub use sip_cause::{
     CAUSE_TO_STATUS, STATUS_TO_CAUSE, cause_for_status, rejection_status, status_for_cause,
 };

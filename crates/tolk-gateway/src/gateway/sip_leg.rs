@@ -392,6 +392,9 @@ impl SipLegs {
             .get(&leg)
             .and_then(|l| l.reoffer.as_ref())
             .is_some_and(|r| r.in_flight);
+        let keyframe = (*request.method() == Method::Info)
+            .then(|| KeyframeRequest::from_info_body(&content_type, request.body()))
+            .flatten();
         match request.method() {
             // Our re-INVITE's offer is outstanding (RFC 3311 section 5.2).
             Method::Update if !request.body().is_empty() && reoffering => {
@@ -410,12 +413,11 @@ impl SipLegs {
                     SipInput::Handled
                 }
             },
-            Method::Info
-                if KeyframeRequest::from_info_body(&content_type, request.body()).is_some() =>
-            {
+            Method::Info if keyframe.is_some() => {
                 self.respond(id, 200, None).await;
-                // RFC 5168 names no m-line: the dialog's video stream.
-                SipInput::Leg(leg, LegEvent::KeyframeRequested(KeyframeRequest::default()))
+                // The bridge maps its stream_id (an a=label) to a line.
+                let asked = keyframe.unwrap_or_default();
+                SipInput::Leg(leg, LegEvent::KeyframeRequested(asked))
             }
             Method::Info if !request.body().is_empty() => {
                 match DtmfEvent::from_info_body(&content_type, request.body()) {
@@ -573,7 +575,7 @@ impl SipLegs {
                 self.info(dialog, DTMF_RELAY_CONTENT_TYPE, body).await;
             }
             LegCommand::RequestKeyframe(request) => {
-                let body = Bytes::from_static(request.info_body().as_bytes());
+                let body = Bytes::from(request.info_body());
                 self.info(dialog, MEDIA_CONTROL_CONTENT_TYPE, body).await;
             }
             LegCommand::Hangup { cause, warning } => {

@@ -27,8 +27,8 @@ pub use ports::Ports;
 pub use relay::ng_relay;
 pub use scene::Scene;
 pub use sip::{
-    await_relay_addr, final_response, header, in_dialog, invite, relay_addr, relay_addrs, request,
-    sdp_ports,
+    await_relay_addr, await_relay_lines, final_response, header, in_dialog, invite, relay_addr,
+    relay_addrs, request, sdp_ports,
 };
 pub use sipp::{LoggedCall, Outcome, Scenario, SippCall, reply};
 pub use tls::served_certificate;

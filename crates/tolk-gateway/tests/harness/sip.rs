@@ -114,6 +114,33 @@ pub fn relay_addr(message_log: &Path, kind: &str, own: &[u16]) -> Option<SocketA
     Some(SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
+/// The relay's `count` first `kind` addresses in a peer's sipp message
+/// log (each `m=<kind>` port that is neither the peer's own nor 0, in m-line
+/// order), once the log names that many (waits up to 10 s).
+pub fn await_relay_lines(
+    message_log: &Path,
+    kind: &str,
+    own: &[u16],
+    count: usize,
+) -> Vec<SocketAddr> {
+    let mut found = Vec::new();
+    super::wait_for(Duration::from_secs(10), || {
+        found = (sdp_ports(message_log, kind).into_iter())
+            .filter(|port| !own.contains(port) && *port != 0)
+            .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
+            .take(count)
+            .collect();
+        found.len() == count
+    });
+    assert_eq!(
+        found.len(),
+        count,
+        "the relay's {kind} ports in {}",
+        message_log.display()
+    );
+    found
+}
+
 /// The relay's address in a peer's sipp message log (see [`relay_addr`])
 /// once the log names it (waits up to 10 s).
 pub fn await_relay_addr(message_log: &Path, kind: &str, own: &[u16]) -> SocketAddr {

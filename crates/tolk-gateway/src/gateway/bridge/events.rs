@@ -183,8 +183,7 @@ impl Bridge {
                     tracing::info!(call = %id, digit = %event.digit, "INFO key press not relayed: the other leg takes RFC 4733 only, and has no telephone-event stream or too many presses waiting");
                 }
             }
-            // An RFC 5168 INFO names no stream: the main video's.
-            LegEvent::KeyframeRequested(_) => self.keyframe(&id, side.other(), None, false).await,
+            LegEvent::KeyframeRequested(asked) => self.info_keyframe(&id, side, asked).await,
             LegEvent::Ended { cause, warning } => {
                 self.leg_ended(&id, side, cause, warning, ending).await
             }

@@ -4,15 +4,18 @@
 //! RTCP when it negotiated PLI/FIR feedback and its policy allows, as an
 //! INFO otherwise. At most one request per [`KEYFRAME_INTERVAL`] reaches
 //! a leg on one video stream, whatever the other leg sends. A request in
-//! RTCP belongs to the stream of the relay session it came on; an INFO,
-//! which names no stream, to the main video (the call's first video
-//! stream).
+//! RTCP belongs to the stream of the relay session it came on; an INFO
+//! to the stream its RFC 5168 `stream_id` names (the RFC 4574 `a=label`
+//! of one of that leg's video lines), or to the main video (the call's
+//! first video stream) when it names none. An INFO sent for any other
+//! stream than the main one names it by the label its line has on that
+//! leg.
 //!
 //! [`KEYFRAME_INTERVAL`]: super::super::video::KEYFRAME_INTERVAL
 
 use std::time::Instant;
 
-use tolk_interwork::{KeyframeRequest, LegCommand};
+use tolk_interwork::{KeyframeRequest, LegCommand, StreamId};
 use tolk_relay::{SessionId, Side};
 
 use super::super::video::KeyframeRoute;
@@ -34,6 +37,27 @@ impl Bridge {
         if stream.is_some() {
             self.keyframe(&id, from.other(), stream, true).await;
         }
+    }
+
+    /// Leg `from` of call `id` asked for a keyframe in an INFO: the
+    /// stream its `stream_id` names, else the main video, is asked of
+    /// the other leg.
+    pub(super) async fn info_keyframe(&mut self, id: &str, from: Side, asked: KeyframeRequest) {
+        let stream = match (self.calls.get(id).map(|call| &call.media), &asked.stream_id) {
+            (Some(Media::Bridged(media)), Some(label)) => {
+                let stream = media.video_labelled(from, label.as_str());
+                if stream.is_none() {
+                    // Lenient on purpose: room systems send ids that are
+                    // no label of theirs (a fixed "1", an internal
+                    // number); their request still means "the video I
+                    // receive is broken", so the main video is asked.
+                    tracing::debug!(call = %id, ?from, stream_id = %label, "INFO stream_id names no video line: the main video asked");
+                }
+                stream
+            }
+            _ => None,
+        };
+        self.keyframe(id, from.other(), stream, false).await;
     }
 
     /// Carries a keyframe request for video stream `stream` (its ordinal;
@@ -59,6 +83,12 @@ impl Bridge {
             return;
         }
         let line = stream.and_then(|s| media.video_index(s, to));
+        // The main video is asked for with a bare INFO, which every
+        // RFC 5168 peer reads as its video; another line by its label.
+        let stream_id = stream
+            .filter(|&s| Some(s) != media.main_video())
+            .and_then(|s| media.video_label(s, to))
+            .and_then(StreamId::new);
         let route = match stream {
             Some(stream) => media.keyframe_route(stream, to, prefers_info, Instant::now()),
             // No video bridged: an INFO passes on as it came.
@@ -82,8 +112,11 @@ impl Bridge {
         if sent_in_rtcp {
             tracing::debug!(call = %id, ?to, "keyframe request sent in RTCP");
         } else {
-            tracing::debug!(call = %id, ?to, "keyframe request sent in SIP INFO");
-            let request = KeyframeRequest { stream: line };
+            tracing::debug!(call = %id, ?to, ?stream_id, "keyframe request sent in SIP INFO");
+            let request = KeyframeRequest {
+                stream: line,
+                stream_id,
+            };
             self.sip
                 .command(leg, LegCommand::RequestKeyframe(request))
                 .await;

@@ -67,6 +67,25 @@ pub(super) fn carry_naming(from: &SessionDescription, to: &mut SessionDescriptio
     }
 }
 
+/// The index of `description`'s video m-line labelled `label` (RFC
+/// 4574 `a=label`, the name an RFC 5168 `stream_id` gives a stream).
+pub(super) fn labelled(description: &SessionDescription, label: &str) -> Option<usize> {
+    (description.media.iter())
+        .position(|m| m.kind == MediaKind::Video && label_of_line(m) == Some(label))
+}
+
+/// The `a=label` of `description`'s m-line `index`.
+pub(super) fn label_of(description: &SessionDescription, index: usize) -> Option<&str> {
+    label_of_line(description.media.get(index)?)
+}
+
+fn label_of_line(line: &tolk_sdp::model::MediaDescription) -> Option<&str> {
+    (line.other.iter())
+        .find(|a| a.name == "label")
+        .and_then(|a| a.value.as_deref())
+        .map(str::trim)
+}
+
 #[cfg(test)]
 mod tests {
     use std::net::{IpAddr, Ipv4Addr};
@@ -74,7 +93,7 @@ mod tests {
     use tolk_sdp::SessionDescription;
     use tolk_sdp::model::MediaKind;
 
-    use super::{answer, carry_naming};
+    use super::{answer, carry_naming, label_of, labelled};
     use crate::config::MediaPolicy;
     use crate::gateway::policy::{RelayPorts, capabilities};
 
@@ -149,5 +168,16 @@ mod tests {
         };
         assert_eq!(naming(&to.media[1]), ["content:main", "label:0"]);
         assert_eq!(naming(&to.media[2]), ["content:slides", "label:1"]);
+    }
+
+    #[test]
+    fn a_label_names_its_video_line() {
+        let offer = offer(&["main", "slides"]);
+        assert_eq!(labelled(&offer, "1"), Some(2));
+        assert_eq!(labelled(&offer, "0"), Some(1));
+        assert_eq!(labelled(&offer, "7"), None);
+        assert_eq!(label_of(&offer, 2), Some("1"));
+        assert_eq!(label_of(&offer, 0), None, "the audio line has none");
+        assert_eq!(label_of(&offer, 9), None);
     }
 }

@@ -11,6 +11,7 @@ use super::super::video::{KeyframeRoute, VideoStream};
 
 use super::CallMedia;
 use super::lines::video_line;
+use super::video_lines::{label_of, labelled};
 
 impl CallMedia {
     /// Frees the relay sessions; the audio session's final counters.
@@ -73,6 +74,31 @@ impl CallMedia {
     /// The m-line index of video stream `ordinal` on `side`'s SDP.
     pub fn video_index(&self, ordinal: usize, side: Side) -> Option<usize> {
         self.stream(ordinal)?.index(side)
+    }
+
+    /// The video stream whose m-line on `side` carries the RFC 4574
+    /// label `label` in the peer's description or ours: its ordinal.
+    pub fn video_labelled(&self, side: Side, label: &str) -> Option<usize> {
+        let index = self
+            .descriptions_of(side)
+            .find_map(|d| labelled(d, label))?;
+        let stream = self.video.iter().find(|v| v.index(side) == Some(index))?;
+        Some(stream.ordinal)
+    }
+
+    /// The label naming video stream `ordinal` to leg `side`: the one
+    /// the peer gave its m-line, else the one we gave it.
+    pub fn video_label(&self, ordinal: usize, side: Side) -> Option<&str> {
+        let index = self.video_index(ordinal, side)?;
+        self.descriptions_of(side).find_map(|d| label_of(d, index))
+    }
+
+    /// The peer's agreed description on `side`, then ours.
+    fn descriptions_of(&self, side: Side) -> impl Iterator<Item = &SessionDescription> {
+        let leg = self.leg(side);
+        [leg.peer.as_deref(), leg.local.as_deref()]
+            .into_iter()
+            .flatten()
     }
 
     /// The `ordinal`-th video stream, if the call bridges it.

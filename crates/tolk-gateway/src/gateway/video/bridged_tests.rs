@@ -419,6 +419,41 @@ async fn each_video_line_is_its_own_stream_with_its_own_keyframe_route() {
 }
 
 #[tokio::test]
+async fn an_rfc_5168_stream_id_names_a_stream_by_its_lines_label_on_that_leg() {
+    let relay = relay(51780);
+    let policy = MediaPolicy::default();
+    let offer = sdp(&format!(
+        "{AUDIO}{}a=label:11\r\n{}a=content:slides\r\na=label:12\r\n",
+        h264(40010, 109),
+        h264(40020, 109)
+    ));
+    let mut media = call(&relay, &policy, &policy, offer).await;
+    let pt = video_pt(media.b_offer().expect("offer"));
+    // The callee labels its main video itself, not its slides.
+    let answer = sdp(&format!(
+        "{AUDIO}{}a=label:m\r\n{}",
+        h264(41010, pt),
+        h264(41020, pt)
+    ));
+    settled(&mut media, &relay, &answer).await;
+
+    assert_eq!(media.video_labelled(Side::A, "12"), Some(1));
+    assert_eq!(media.video_labelled(Side::A, "11"), Some(0));
+    assert_eq!(media.video_labelled(Side::A, "1"), None, "no such label");
+    assert_eq!(media.video_labelled(Side::B, "m"), Some(0), "its own label");
+    assert_eq!(
+        media.video_labelled(Side::B, "12"),
+        Some(1),
+        "the label our offer carried to it"
+    );
+    assert_eq!(media.video_label(1, Side::A), Some("12"));
+    assert_eq!(media.video_label(0, Side::B), Some("m"), "its own first");
+    assert_eq!(media.video_label(1, Side::B), Some("12"));
+    media.release(&relay).await;
+    assert_eq!(relay.session_count(), 0);
+}
+
+#[tokio::test]
 async fn each_video_line_is_offered_only_the_codecs_of_the_callers_line() {
     let relay = relay(51740);
     let policy = MediaPolicy::default();
