@@ -1,15 +1,16 @@
 //! A late-offer caller (INVITE without SDP) gets video: the callee is
-//! offered what the caller's policy allows, video included, and once it
-//! answers with video, our offer to the caller in the 200 carries it
-//! too. sipp carries the signalling; the video m-lines point at sockets
-//! the test owns, and H.264 crosses the relay both ways.
+//! offered what the caller's policy allows, a main video line and a
+//! slides line included, and our offer to the caller in the 200 carries
+//! every video line the callee took, each on its own stream. sipp
+//! carries the signalling; the video m-lines point at sockets the test
+//! owns, and H.264 crosses the relay both ways on each.
 
 mod harness;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use harness::{NodeConfig, Scenario, Tolk, sdp_ports, wait_for};
+use harness::{NodeConfig, Scenario, Tolk, await_relay_lines, sdp_ports, wait_for};
 use tolk_testkit::media_peer::MediaPeer;
 
 /// SIP and admin ports 41420-41424, media 16300-16499.
@@ -29,24 +30,31 @@ fn config() -> NodeConfig {
         .callee("room", CALLEE, "")
 }
 
-/// The relay's video address: the last `m=video` port in `log` that is
-/// neither the peer's own nor 0.
+/// The relay's main video address: the first `m=video` port in `log`
+/// that is neither the peer's own nor 0.
 fn relay_video(log: &std::path::Path, own: u16) -> Option<SocketAddr> {
     let port = sdp_ports(log, "video")
         .into_iter()
-        .rfind(|port| *port != own && *port != 0)?;
+        .find(|port| *port != own && *port != 0)?;
     Some(SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
 /// The payload type of the first `m=video` line with a nonzero port
-/// the caller received (our offer in the 200).
+/// the caller (whose own video port is `CALLER_VIDEO`) received: our
+/// offer in the 200.
 fn offered_video_pt(log: &std::path::Path) -> Option<u8> {
+    offered_pt(log, &[CALLER_VIDEO])
+}
+
+/// The payload type of the first `m=video` line in `log` with a port
+/// neither 0 nor one of `own`.
+fn offered_pt(log: &std::path::Path, own: &[u16]) -> Option<u8> {
     let text = std::fs::read_to_string(log).ok()?;
     text.lines().find_map(|line| {
         let rest = line.trim().strip_prefix("m=video ")?;
         let mut words = rest.split(' ');
         let port: u16 = words.next()?.parse().ok()?;
-        (port != 0 && port != CALLER_VIDEO)
+        (port != 0 && !own.contains(&port))
             .then(|| words.nth(1)?.parse().ok())
             .flatten()
     })
@@ -78,12 +86,82 @@ fn a_late_offer_caller_is_offered_the_video_the_callee_took() {
         panic!("no video port for both legs\n{}", tolk.sipp_errors());
     };
     let a_pt = offered_video_pt(&call.caller_log).expect("video in our offer to the caller");
+    let offered = sdp_ports(&call.caller_log, "video");
+    assert_eq!(
+        offered.iter().filter(|p| **p != CALLER_VIDEO).count(),
+        1,
+        "the callee took its main video only: one video line offered {offered:?}"
+    );
 
     tolk.assert_video_both_ways(
         (&a, to_a, a_pt, 0xa0),
         (&b, to_b, B_PT, 0xb0),
         PACKETS,
         "the caller's video at the callee",
+    );
+
+    call.finish(&tolk);
+}
+
+#[test]
+fn a_late_offer_caller_gets_the_main_video_and_the_slides_the_callee_took() {
+    /// SIP and admin ports 42410-42414, relay 26150-26179, the peers'
+    /// media 26180-26199.
+    const TOLK: u16 = 42410;
+    const ADMIN: u16 = 42411;
+    const CALLER: u16 = 42412;
+    const CALLEE: u16 = 42413;
+    const A_MAIN: u16 = 26180;
+    const A_SLIDES: u16 = 26182;
+    const B_MAIN: u16 = 26184;
+    const B_SLIDES: u16 = 26186;
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let config = NodeConfig::new(TOLK, ADMIN, "26150-26179")
+        .media_timeout(30)
+        .callee("room", CALLEE, "");
+    let tolk = Tolk::run("late-offer-slides", &config);
+    let [a_main, a_slides, b_main, b_slides] =
+        [A_MAIN, A_SLIDES, B_MAIN, B_SLIDES].map(MediaPeer::bind);
+    let callee = Scenario::once("callee_slides_feedback.xml", CALLEE, 26194)
+        .key("video_port", B_MAIN)
+        .key("slides_port", B_SLIDES);
+    let caller = Scenario::once("late_caller_slides.xml", CALLER, 26190)
+        .calling("room", TOLK)
+        .key("video_port", A_MAIN)
+        .key("slides_port", A_SLIDES)
+        .args(&["-d", "4000"]);
+    let call = tolk.logged_call(&sipp, callee, caller);
+    let to_a = await_relay_lines(&call.caller_log, "video", &[A_MAIN, A_SLIDES], 2);
+    let to_b = await_relay_lines(&call.callee_log, "video", &[B_MAIN, B_SLIDES], 2);
+    assert_ne!(to_a[0], to_a[1], "each video line on its own port");
+    let a_pt = offered_pt(&call.caller_log, &[A_MAIN, A_SLIDES]).expect("video offered");
+    // The caller's ACK answered: both legs list both video streams.
+    let bridged = wait_for(Duration::from_secs(10), || {
+        tolk.calls()
+            .to_string()
+            .matches("\"kind\":\"video\"")
+            .count()
+            == 4
+    });
+    assert!(bridged, "both lines on both legs: {}", tolk.calls());
+    let sessions = wait_for(Duration::from_secs(5), || {
+        tolk.metric("tolk_relay_sessions") == 3
+    });
+    assert!(sessions, "audio, main video and slides on relay sessions");
+
+    tolk.assert_video_both_ways(
+        (&a_main, to_a[0], a_pt, 0xa0),
+        (&b_main, to_b[0], B_PT, 0xb0),
+        PACKETS,
+        "the main video at the callee",
+    );
+    tolk.assert_video_both_ways(
+        (&a_slides, to_a[1], a_pt, 0xa1),
+        (&b_slides, to_b[1], B_PT, 0xb1),
+        PACKETS,
+        "the slides at the callee",
     );
 
     call.finish(&tolk);

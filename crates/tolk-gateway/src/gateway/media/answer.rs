@@ -3,8 +3,8 @@
 
 use tolk_interwork::MediaWarning;
 use tolk_relay::{Relay, Side};
-use tolk_sdp::model::MediaKind;
-use tolk_sdp::negotiate::AcceptedMedia;
+use tolk_sdp::model::{MediaKind, RtpMap};
+use tolk_sdp::negotiate::{AcceptedMedia, rejected_line};
 use tolk_sdp::{Capabilities, SessionDescription};
 
 use super::super::policy::RelayPorts;
@@ -90,7 +90,9 @@ impl CallMedia {
 
     /// Our offer to a late-offer caller, with `caps` narrowed to what the
     /// callee chose (or the caller's whole list when the relay may
-    /// transcode); its answer comes through [`CallMedia::reoffer_answered`].
+    /// transcode) and every video line the callee took; its answer comes
+    /// through [`CallMedia::reoffer_answered`], which takes back from the
+    /// callee a line the caller refuses.
     pub(super) fn late_offer_to_a(
         &mut self,
         mut caps: Capabilities,
@@ -107,20 +109,46 @@ impl CallMedia {
                 text: "the callee chose no codec the caller's policy allows".into(),
             }));
         }
-        // Video only when the callee took it: video is never transcoded.
-        // The callee was offered one video line.
+        // Each video line the callee took, on its stream's port and in
+        // the codecs the callee took on it (video is never transcoded);
+        // a line it refused before the last one it took keeps its place
+        // with port 0, so that the k-th lines of both legs pair up.
+        let b_negotiation = self.b.negotiation.as_ref();
+        let taken: Vec<(usize, u16, Vec<RtpMap>)> = (self.video.iter())
+            .filter(|_| caps.handles(&MediaKind::Video))
+            .filter_map(|stream| {
+                let (_, accepted) = video_of(b_negotiation?, stream.ordinal)?;
+                let codecs = accepted.codecs.iter().map(|c| c.encoding.clone());
+                Some((
+                    stream.ordinal,
+                    stream.session.a.rtp.port(),
+                    codecs.collect(),
+                ))
+            })
+            .collect();
+        let lines = taken.iter().map(|(k, ..)| k + 1).max().unwrap_or(0);
+        let mut kinds = vec![MediaKind::Audio];
+        kinds.extend(std::iter::repeat_n(MediaKind::Video, lines));
         let mut ports = RelayPorts::new(self.ip, self.local_port(Side::A));
-        let kinds: &[MediaKind] = match (caps.handles(&MediaKind::Video), self.stream(0)) {
-            (true, Some(stream)) => {
-                ports = ports.with_video(1, stream.session.a.rtp.port());
-                &[MediaKind::Audio, MediaKind::Video]
-            }
-            _ => &[MediaKind::Audio],
-        };
-        let mut offer = tolk_sdp::offer(&caps, kinds, &mut ports);
-        if let Some(b_answer) = self.b.peer.as_deref() {
-            video_lines::carry_naming(b_answer, &mut offer);
+        for (ordinal, port, _) in &taken {
+            ports = ports.with_video(1 + ordinal, *port);
         }
+        let mut offer = tolk_sdp::offer(&caps, &kinds, &mut ports);
+        let video_lines = offer
+            .media
+            .iter_mut()
+            .filter(|m| m.kind == MediaKind::Video);
+        for (ordinal, line) in video_lines.enumerate() {
+            match taken.iter().find(|(k, ..)| *k == ordinal) {
+                Some((_, _, codecs)) => line.formats.retain(|format| {
+                    (format.encoding()).is_some_and(|e| codecs.iter().any(|c| same_codec(c, &e)))
+                }),
+                None => *line = rejected_line(line),
+            }
+        }
+        // The callee's naming of each line, else ours in its offer.
+        let named = [self.b.peer.as_deref(), self.b.local.as_deref()];
+        video_lines::carry_naming(&named.into_iter().flatten().collect::<Vec<_>>(), &mut offer);
         video::offer_feedback(&mut offer, &caps);
         rtcp_mux::name_rtcp_ports(&self.a.ports, &mut offer, true);
         self.a.local = Some(Box::new(offer.clone()));

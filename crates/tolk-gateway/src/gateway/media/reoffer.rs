@@ -166,7 +166,7 @@ impl CallMedia {
             }
         }
         if let Some(other) = self.leg(side.other()).peer.as_deref() {
-            video_lines::carry_naming(other, &mut offer);
+            video_lines::carry_naming(&[other], &mut offer);
         }
         video::offer_feedback(&mut offer, &caps);
         let leg = self.leg_mut(side);

@@ -56,9 +56,10 @@ impl CallMedia {
                 (audio, video)
             }
             // A late offer: the callee is offered what the caller's
-            // policy allows, one video line included; the caller is
-            // offered video once the callee took it (a callee answering
-            // fewer m-lines has the missing ones read as rejected).
+            // policy allows, with a main video line and a slides line;
+            // the caller is offered the video lines the callee took (a
+            // callee answering fewer m-lines has the missing ones read
+            // as rejected).
             None => {
                 let codecs = |kind: MediaKind| -> Vec<RtpMap> {
                     a.caps
@@ -66,10 +67,10 @@ impl CallMedia {
                         .map(|c| c.encoding.clone())
                         .collect()
                 };
-                (
-                    codecs(MediaKind::Audio),
-                    vec![(0, codecs(MediaKind::Video))],
-                )
+                let video = (0..video_lines::LATE_OFFER_CONTENT.len())
+                    .map(|k| (k, codecs(MediaKind::Video)))
+                    .collect();
+                (codecs(MediaKind::Audio), video)
             }
         };
         let acceptable_video: Vec<&RtpMap> = caller_video.iter().flat_map(|(_, c)| c).collect();
@@ -172,8 +173,9 @@ impl CallMedia {
                 None => *line = rejected_line(line),
             }
         }
-        if let Some(a_offer) = a.peer.as_deref() {
-            video_lines::carry_naming(a_offer, &mut offer);
+        match a.peer.as_deref() {
+            Some(a_offer) => video_lines::carry_naming(&[a_offer], &mut offer),
+            None => video_lines::name_late_offer_lines(&mut offer),
         }
         video::offer_feedback(&mut offer, &b.caps);
         b.local = Some(Box::new(offer.clone()));

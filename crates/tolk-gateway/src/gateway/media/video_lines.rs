@@ -6,7 +6,7 @@
 //! video line is answered with port 0, so that no two lines share a port
 //! and the call goes on.
 
-use tolk_sdp::model::{MediaKind, SessionDescription};
+use tolk_sdp::model::{Attribute, MediaKind, SessionDescription};
 use tolk_sdp::negotiate::{AcceptedMedia, Answer, MediaState, Reason, rejected_line};
 use tolk_sdp::{Capabilities, LocalMedia, NegotiationError};
 
@@ -46,24 +46,46 @@ pub(super) fn answer(
     Ok(answer)
 }
 
-/// Copies the `a=content` and `a=label` of each of `from`'s video lines
-/// onto the same video line of `to`, so that the far leg learns which
-/// stream is the presentation.
-pub(super) fn carry_naming(from: &SessionDescription, to: &mut SessionDescription) {
-    let named: Vec<_> = (from.media.iter())
-        .filter(|m| m.kind == MediaKind::Video)
-        .map(|m| {
-            let naming = m.other.iter().filter(|a| NAMING.contains(&a.name.as_str()));
-            naming.cloned().collect::<Vec<_>>()
-        })
-        .collect();
+/// Copies the `a=content` and the `a=label` of each video line onto the
+/// same video line of `to`, each from the first description in `from`
+/// that has it on that line, so that the far leg learns which stream is
+/// the presentation.
+pub(super) fn carry_naming(from: &[&SessionDescription], to: &mut SessionDescription) {
     let lines = to.media.iter_mut().filter(|m| m.kind == MediaKind::Video);
-    for (line, naming) in lines.zip(named) {
+    for (ordinal, line) in lines.enumerate() {
         if line.port == 0 {
             continue;
         }
-        line.other.retain(|a| !NAMING.contains(&a.name.as_str()));
-        line.other.extend(naming);
+        for name in NAMING {
+            let named = from.iter().find_map(|description| {
+                let source = (description.media.iter())
+                    .filter(|m| m.kind == MediaKind::Video)
+                    .nth(ordinal)?;
+                let found: Vec<Attribute> = (source.other.iter())
+                    .filter(|a| a.name == name)
+                    .cloned()
+                    .collect();
+                (!found.is_empty()).then_some(found)
+            });
+            if let Some(named) = named {
+                line.other.retain(|a| a.name != name);
+                line.other.extend(named);
+            }
+        }
+    }
+}
+
+/// Video lines offered to the callee of a late-offer caller, whose
+/// lines are unknown: a room system's main video and its slides.
+pub(super) const LATE_OFFER_CONTENT: [&str; 2] = ["main", "slides"];
+
+/// Names the active video lines of our offer to a late-offer caller's
+/// callee with the RFC 4796 `a=content` of [`LATE_OFFER_CONTENT`].
+pub(super) fn name_late_offer_lines(offer: &mut SessionDescription) {
+    let lines = (offer.media.iter_mut()).filter(|m| m.kind == MediaKind::Video && m.port != 0);
+    for (line, content) in lines.zip(LATE_OFFER_CONTENT) {
+        line.other.retain(|a| a.name.as_str() != "content");
+        line.other.push(Attribute::new("content", content));
     }
 }
 
@@ -160,7 +182,7 @@ mod tests {
         let from = offer(&["main", "slides"]);
         let mut to = offer(&["alt", "alt"]);
         to.media[1].other.clear();
-        carry_naming(&from, &mut to);
+        carry_naming(&[&from], &mut to);
         let naming = |line: &tolk_sdp::model::MediaDescription| -> Vec<String> {
             (line.other.iter())
                 .map(|a| format!("{}:{}", a.name, a.value.as_deref().unwrap_or("")))

@@ -16,6 +16,8 @@ use crate::config::MediaPolicy;
 use crate::gateway::media::CallMedia;
 use crate::gateway::video::KeyframeRoute;
 
+mod late_offer;
+
 const IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 fn relay(first_port: u16) -> Relay {
