@@ -105,8 +105,8 @@ fn a_late_offer_caller_is_offered_the_video_the_callee_took() {
 
 #[test]
 fn a_late_offer_caller_gets_the_main_video_and_the_slides_the_callee_took() {
-    /// SIP and admin ports 42410-42414, relay 26150-26179, the peers'
-    /// media 26180-26199.
+    /// SIP and admin ports 42410-42414, relay 26150-26164, the peers'
+    /// media 26180-26191.
     const TOLK: u16 = 42410;
     const ADMIN: u16 = 42411;
     const CALLER: u16 = 42412;
@@ -118,16 +118,16 @@ fn a_late_offer_caller_gets_the_main_video_and_the_slides_the_callee_took() {
     let Some(sipp) = tolk_testkit::peer("sipp") else {
         return;
     };
-    let config = NodeConfig::new(TOLK, ADMIN, "26150-26179")
+    let config = NodeConfig::new(TOLK, ADMIN, "26150-26164")
         .media_timeout(30)
         .callee("room", CALLEE, "");
     let tolk = Tolk::run("late-offer-slides", &config);
     let [a_main, a_slides, b_main, b_slides] =
         [A_MAIN, A_SLIDES, B_MAIN, B_SLIDES].map(MediaPeer::bind);
-    let callee = Scenario::once("callee_slides_feedback.xml", CALLEE, 26194)
+    let callee = Scenario::once("callee_slides_feedback.xml", CALLEE, 26189)
         .key("video_port", B_MAIN)
         .key("slides_port", B_SLIDES);
-    let caller = Scenario::once("late_caller_slides.xml", CALLER, 26190)
+    let caller = Scenario::once("late_caller_slides.xml", CALLER, 26188)
         .calling("room", TOLK)
         .key("video_port", A_MAIN)
         .key("slides_port", A_SLIDES)
@@ -164,5 +164,53 @@ fn a_late_offer_caller_gets_the_main_video_and_the_slides_the_callee_took() {
         "the slides at the callee",
     );
 
+    call.finish(&tolk);
+}
+
+#[test]
+fn slides_a_late_offer_caller_refuses_are_freed_and_taken_back_from_the_callee() {
+    /// SIP and admin ports 42420-42424, relay 26165-26179, the peers'
+    /// media 26192-26199.
+    const TOLK: u16 = 42420;
+    const ADMIN: u16 = 42421;
+    const CALLER: u16 = 42422;
+    const CALLEE: u16 = 42423;
+    const A_MAIN: u16 = 26192;
+    const B_MAIN: u16 = 26194;
+    let Some(sipp) = tolk_testkit::peer("sipp") else {
+        return;
+    };
+    let config = NodeConfig::new(TOLK, ADMIN, "26165-26179")
+        .media_timeout(30)
+        .callee("room", CALLEE, "");
+    let tolk = Tolk::run("late-offer-no-slides", &config);
+    let (a_main, b_main) = (MediaPeer::bind(A_MAIN), MediaPeer::bind(B_MAIN));
+    // The callee takes both lines, then answers the re-INVITE ending
+    // the slides (its scenario fails without it).
+    let callee = Scenario::once("callee_main_and_slides.xml", CALLEE, 26197)
+        .key("video_port", B_MAIN)
+        .key("slides_port", 26198);
+    let caller = Scenario::once("late_caller_refuses_slides.xml", CALLER, 26196)
+        .calling("room", TOLK)
+        .key("video_port", A_MAIN)
+        .args(&["-d", "4000"]);
+    let call = tolk.logged_call(&sipp, callee, caller);
+    let to_a = await_relay_lines(&call.caller_log, "video", &[A_MAIN], 2);
+    let to_b = await_relay_lines(&call.callee_log, "video", &[B_MAIN, 26198], 2);
+    let a_pt = offered_pt(&call.caller_log, &[A_MAIN]).expect("video offered");
+    let freed = wait_for(Duration::from_secs(10), || {
+        tolk.metric("tolk_relay_sessions") == 2
+    });
+    assert!(
+        freed,
+        "the refused slides' relay session freed\n{}",
+        tolk.sipp_errors()
+    );
+    tolk.assert_video_both_ways(
+        (&a_main, to_a[0], a_pt, 0xa0),
+        (&b_main, to_b[0], B_PT, 0xb0),
+        PACKETS,
+        "the main video at the callee",
+    );
     call.finish(&tolk);
 }
