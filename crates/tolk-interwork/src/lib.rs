@@ -13,7 +13,8 @@
 //! - [`Digit`] / [`DtmfEvent`]: DTMF between RFC 4733 codes, SIP INFO
 //!   bodies and H.245 user input,
 //! - [`KeyframeRequest`]: RFC 5168 INFO bodies <-> RTCP PLI/FIR <-> H.245
-//!   videoFastUpdatePicture.
+//!   videoFastUpdatePicture, with the [`StreamId`] an INFO names a video
+//!   stream by (its RFC 4574 `a=label`).
 //!
 //! ```
 //! use tolk_interwork::{cause_for_status, status_for_cause, Cause, DtmfEvent};
