@@ -53,6 +53,8 @@
 //! wait at all: [`Relay::start_session`] and [`Relay::send_legs_update`]
 //! send the command and hand back the worker's verdict as a future to
 //! await elsewhere; the commands of a session reach its worker in order.
+//! [`Relay::poll_transforms`] has no verdict to wait for: it has the
+//! worker ask a session's transforms for their timeouts again.
 //!
 //! # Layers
 //!

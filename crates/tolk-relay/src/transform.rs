@@ -9,7 +9,10 @@
 //! nothing arrives (key presses through silence): it names the time it
 //! wants ([`MediaTransform::poll_timeout`]) and the relay's worker calls
 //! [`MediaTransform::handle_timeout`] with its clock then, sending what it
-//! returns like transcoded output. [`AudioTranscode`] is the recipe for `tolk-media`'s
+//! returns like transcoded output, SRTP-protected for an SRTP leg. The
+//! worker asks after each packet and each timeout; a transform given work
+//! from outside while no media flows (a key press toward a silent leg) is
+//! asked again through [`Relay::poll_transforms`](crate::Relay::poll_transforms). [`AudioTranscode`] is the recipe for `tolk-media`'s
 //! [`AudioPipeline`](tolk_media::transcode::AudioPipeline) (G.711, G.722,
 //! Opus and any registered codec).
 //!

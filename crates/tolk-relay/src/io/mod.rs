@@ -528,6 +528,15 @@ impl Relay {
         self.call(worker, |reply| Command::Keyframe(id, side, kind, reply))?
     }
 
+    /// Asks session `id`'s transforms for their timeouts again (see
+    /// [`crate::transform::MediaTransform::poll_timeout`]): their owner
+    /// gave them something to send on their own (a key press queued for a
+    /// leg that sends no audio). The worker only asks after packets and
+    /// timeouts otherwise. Sent without waiting for the worker.
+    pub fn poll_transforms(&self, id: SessionId) -> Result<()> {
+        self.post(self.worker_of(id)?, Command::PollTransforms(id))
+    }
+
     /// A session's counters.
     pub fn stats(&self, id: SessionId) -> Result<SessionStats> {
         let worker = self.worker_of(id)?;
@@ -607,13 +616,19 @@ impl Relay {
         worker: usize,
         command: impl FnOnce(Reply<T>) -> Command,
     ) -> Result<Pending<T>> {
-        let w = self.workers.get(worker).ok_or(Error::Unknown("worker"))?;
         let (reply, pending) = reply::channel();
+        self.post(worker, command(reply))?;
+        Ok(pending)
+    }
+
+    /// Queues `command` for `worker` and wakes it.
+    fn post(&self, worker: usize, command: Command) -> Result<()> {
+        let w = self.workers.get(worker).ok_or(Error::Unknown("worker"))?;
         w.commands
-            .send(command(reply))
+            .send(command)
             .map_err(|_| std::io::Error::other("relay worker stopped"))?;
         w.waker.wake()?;
-        Ok(pending)
+        Ok(())
     }
 }
 

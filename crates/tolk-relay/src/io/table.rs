@@ -32,6 +32,9 @@ pub enum Command {
     Update(SessionId, Vec<LegChange>, Reply<Result<()>>),
     /// Send a keyframe request from the relay to one leg; replies whether it went out.
     Keyframe(SessionId, Side, KeyframeKind, Reply<Result<bool>>),
+    /// Ask a session's transforms for their timeouts again: something
+    /// outside the relay gave them work of their own (a key press queued).
+    PollTransforms(SessionId),
     /// Report a session's counters.
     Stats(SessionId, Reply<Option<SessionStats>>),
     /// Remove a session, closing its sockets; replies with its final counters.
@@ -161,6 +164,13 @@ impl Table {
                 Command::Keyframe(id, side, kind, reply) => {
                     reply.send(self.send_keyframe_request(id, side, kind));
                 }
+                Command::PollTransforms(id) => {
+                    if let Some(&idx) = self.by_id.get(&id)
+                        && let Some(Some(se)) = self.sessions.get_mut(idx)
+                    {
+                        schedule(&mut self.timed, &mut self.transform_deadline, se, idx);
+                    }
+                }
                 Command::Stats(id, reply) => {
                     reply.send(self.entry(id).map(|e| e.session.stats()));
                 }
@@ -274,13 +284,7 @@ impl Table {
             // A full queue (nobody reading) drops the event, never blocks media.
             let _ = events.try_send(ev);
         }
-        if let Some(at) = se.session.poll_transform_timeout() {
-            if !se.timed {
-                se.timed = true;
-                timed.push(idx);
-            }
-            *transform_deadline = Some(transform_deadline.map_or(at, |d| d.min(at)));
-        }
+        schedule(timed, transform_deadline, se, idx);
         match verdict {
             Verdict::Forward {
                 side: out,
@@ -457,6 +461,24 @@ impl Table {
             closing.iter().map(|(t, s)| (*t, &s.socket)).collect();
         watch.unwatch(&sockets);
     }
+}
+
+/// Lists session `idx` among the timed ones when its transforms want a
+/// timeout, and brings the worker's next transform deadline forward to it.
+fn schedule(
+    timed: &mut Vec<usize>,
+    deadline: &mut Option<Instant>,
+    se: &mut SessionEntry,
+    idx: usize,
+) {
+    let Some(at) = se.session.poll_transform_timeout() else {
+        return;
+    };
+    if !se.timed {
+        se.timed = true;
+        timed.push(idx);
+    }
+    *deadline = Some(deadline.map_or(at, |d| d.min(at)));
 }
 
 fn side_index(side: Side) -> usize {

@@ -266,3 +266,82 @@ fn a_restart_counts_silence_from_then_and_arms_another_timeout() {
         }]
     );
 }
+
+/// Sends one packet of its own stream when its timeout comes, before any
+/// media arrived (a key press toward a silent leg).
+#[derive(Debug, Clone, Copy)]
+struct Beacon {
+    due: Instant,
+}
+
+impl crate::transform::MediaTransform for Beacon {
+    fn process(
+        &mut self,
+        _now: Instant,
+        _rtp: &RtpPacket<'_>,
+        _out: &mut Outbox,
+    ) -> Result<(), DropReason> {
+        Ok(())
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        Some(self.due)
+    }
+
+    fn handle_timeout(&mut self, _now: Instant, out: &mut Outbox) -> Result<(), DropReason> {
+        out.push_with(|slot| {
+            RtpBuilder {
+                sequence_number: 5,
+                ssrc: 0x99,
+                payload: b"beacon",
+                ..Default::default()
+            }
+            .write_to(slot)
+            .map_err(|e| DropReason::from(&e))
+        })
+    }
+}
+
+impl crate::transform::TransformFactory for Beacon {
+    fn build(&self) -> crate::Result<Box<dyn crate::transform::MediaTransform>> {
+        Ok(Box::new(*self))
+    }
+}
+
+#[test]
+fn a_transforms_own_packets_before_any_media_are_protected_for_an_srtp_leg() {
+    let t = Instant::now();
+    let mut s = session(t);
+    let key = SrtpKey::new(SrtpProfile::AesCm128HmacSha1_80, &[5; 16], &[6; 14]).unwrap();
+    s.update(
+        Side::B,
+        LegUpdate {
+            keys: Some(LegKeys {
+                rx: None,
+                tx: Some(key.clone()),
+            }),
+            plan: Some(crate::pipeline::EgressPlan {
+                transcode: Some(crate::transform::Transcode::new(Beacon { due: t })),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(s.poll_transform_timeout(), Some(t));
+    assert_eq!(
+        s.handle_transform_timeout(t, Side::B),
+        Some((addr(B_PEER), 1)),
+        "to the signalled address: nothing latched yet"
+    );
+    let mut packet = s.outbox(Side::B).unwrap().iter().next().unwrap().to_vec();
+    let len = packet.len();
+    let len = WebrtcSrtp::new(&key)
+        .unwrap()
+        .unprotect_rtp(&mut packet, len)
+        .expect("protected with the leg's key");
+    assert_eq!(
+        RtpPacket::parse(&packet[..len]).unwrap().payload(),
+        b"beacon"
+    );
+}
