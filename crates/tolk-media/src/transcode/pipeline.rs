@@ -264,12 +264,15 @@ impl AudioPipeline {
     /// the next packet of an event from [`insert_event`](Self::insert_event)
     /// on the output frame the stream's timeline has reached `silent` after
     /// the audio stopped, one frame a call, so that key presses go out
-    /// paced by the caller's clock rather than waiting for audio. False
-    /// when there is no event to send, no stream yet, or that frame is out
-    /// already. When audio returns after more than [`MAX_CONCEAL_MS`] its
-    /// timeline resumes after these frames, never back over them.
+    /// paced by the caller's clock rather than waiting for audio. Before
+    /// any audio, `silent` is the time since the first call, and the
+    /// events open the output stream on its own first timestamp (the
+    /// output's identity is ours, not the input's). False when there is
+    /// no event to send or that frame is out already. When audio returns
+    /// after more than [`MAX_CONCEAL_MS`], or arrives for the first time,
+    /// its timeline resumes after these frames, never back over them.
     pub fn idle_frame(&mut self, silent: Duration) -> bool {
-        if self.mapper.is_none() || (self.events_out.is_empty() && self.events_queued.is_empty()) {
+        if self.events_out.is_empty() && self.events_queued.is_empty() {
             return false;
         }
         let from = match self.idle_from {

@@ -262,10 +262,7 @@ fn inserted_digits_go_out_through_silence_one_frame_at_a_time() {
     use std::time::Duration;
     // PCMU to PCMA: 160 ticks per 20 ms frame on both sides.
     let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::pcma(), 8), 20);
-    assert!(
-        !p.idle_frame(Duration::from_millis(200)),
-        "no stream yet: no timeline to continue"
-    );
+    assert!(!p.idle_frame(Duration::from_millis(200)), "nothing to send");
     for i in 0..3u16 {
         push(&mut p, 0, i, 160 * u32::from(i), false, &[0xff; 160]).unwrap();
     }
@@ -316,6 +313,53 @@ fn inserted_digits_go_out_through_silence_one_frame_at_a_time() {
     let seqs: Vec<u16> = parsed
         .iter()
         .chain([&resumed])
+        .map(|p| p.sequence_number())
+        .collect();
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0].wrapping_add(1)),
+        "{seqs:?}"
+    );
+}
+
+#[test]
+fn inserted_digits_open_the_output_stream_before_any_audio() {
+    use std::time::Duration;
+    let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::pcma(), 8), 20);
+    p.insert_event(7, 60, 10);
+    // A tick every 20 ms from the first: 3 updates (the third final),
+    // 2 more ends, then nothing.
+    let sent: Vec<bool> = (0..7u64)
+        .map(|n| p.idle_frame(Duration::from_millis(20 * n)))
+        .collect();
+    assert_eq!(sent, [true, true, true, true, true, false, false]);
+    let events = drain(&mut p);
+    let parsed: Vec<_> = events
+        .iter()
+        .map(|b| RtpPacket::parse(b).unwrap())
+        .collect();
+    let origin = u32::MAX - 1000;
+    assert!(
+        parsed
+            .iter()
+            .all(|e| e.payload_type() == 101 && e.timestamp() == origin),
+        "on the output's own first timestamp"
+    );
+    assert!(parsed[0].marker() && parsed[1..].iter().all(|e| !e.marker()));
+    let durations: Vec<u16> = parsed
+        .iter()
+        .map(|e| u16::from_be_bytes([e.payload()[2], e.payload()[3]]))
+        .collect();
+    assert_eq!(durations, [160, 320, 480, 480, 480]);
+    // The first audio continues the stream after the event's frames.
+    push(&mut p, 0, 9000, 123_456, false, &[0xff; 160]).unwrap();
+    let audio = drain(&mut p);
+    let first = RtpPacket::parse(&audio[0]).unwrap();
+    assert_eq!(first.payload_type(), 8);
+    let after = first.timestamp().wrapping_sub(origin.wrapping_add(5 * 160)) as i32;
+    assert!(after >= 0, "audio at {after} ticks from the event's end");
+    let seqs: Vec<u16> = parsed
+        .iter()
+        .chain([&first])
         .map(|p| p.sequence_number())
         .collect();
     assert!(
