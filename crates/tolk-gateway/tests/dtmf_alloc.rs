@@ -3,7 +3,7 @@
 //! key presses injected, telephone-events detected for an INFO leg, and
 //! telephone-events carried across a transcoded call.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tolk_gateway::gateway::dtmf::{AudioPath, Detect, DtmfConversion, DtmfQueue, Inject};
 use tolk_interwork::{Digit, DtmfEvent};
@@ -116,7 +116,7 @@ fn the_dtmf_transform_allocates_nothing_per_packet() {
     let injecting = per_packet(&inject, &audio, || {
         for _ in 0..5 {
             // The queue's buffer grew in the warm-up, so no push allocates.
-            assert!(queue.push(press));
+            assert!(queue.push(press, Instant::now()));
         }
     });
     assert!(queue.pop().is_none(), "every press was sent");

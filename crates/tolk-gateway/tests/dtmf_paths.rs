@@ -6,8 +6,8 @@
 //! 48 kHz telephone-events). Each scenario counts the node's resources
 //! back to zero.
 //!
-//! Ports: SIP and admin 41000-41099 and 42120-42129, media 10000-11499
-//! and 22300-23099.
+//! Ports: SIP and admin 41000-41099, 42120-42129 and 42500-42509, media
+//! 10000-11499, 22300-23099 and 26320-26399.
 
 mod harness;
 
@@ -41,7 +41,7 @@ fn scenario_ports(n: u16, relay: &'static str) -> Ports {
 
 /// sipp's own media port in the scenario of `ports` (unused: the test
 /// owns the audio): the callee's 600 above the caller's audio port, the
-/// caller's 10 above that.
+/// caller's 10 above that (see [`Scene::start`]).
 fn sipp_media(ports: &Ports) -> u16 {
     ports.caller_audio + 600
 }
@@ -70,18 +70,18 @@ struct Scene {
 
 impl Scene {
     /// Starts the node and places a call from `caller_xml` to
-    /// `callee_xml`; the caller hangs up after `hold_ms`.
+    /// `callee_xml`, the sipp peers' own media ports from `media` (see
+    /// [`sipp_media`]); the caller hangs up after `hold_ms`.
     fn start(
         sipp: &Path,
         name: &str,
-        ports: &Ports,
+        (ports, media): (&Ports, u16),
         config: &str,
         (caller_xml, callee_xml): (&str, &str),
         hold_ms: u32,
     ) -> Scene {
         let tolk = Tolk::start(name, config, ports.admin);
         let (a, b) = ports.audio_peers();
-        let media = sipp_media(ports);
         let callee =
             Scenario::once(callee_xml, ports.callee, media).key("audio_port", ports.callee_audio);
         let caller = Scenario::once(caller_xml, ports.caller, media + 10)
@@ -327,7 +327,7 @@ fn rfc4733_crosses_a_transcoded_call_both_ways() {
     let scene = Scene::start(
         &sipp,
         "dtmf-4733-transcoded",
-        &ports,
+        (&ports, sipp_media(&ports)),
         &config,
         ("dtmf_caller.xml", "dtmf_callee.xml"),
         4000,
@@ -380,7 +380,7 @@ fn rfc4733_reaches_an_info_callee_on_a_transcoded_call() {
     let scene = Scene::start(
         &sipp,
         "dtmf-4733-info-transcoded",
-        &ports,
+        (&ports, sipp_media(&ports)),
         &config,
         ("dtmf_caller.xml", "dtmf_callee_info.xml"),
         2500,
@@ -433,7 +433,7 @@ fn info_press_over(
     let scene = Scene::start(
         &sipp,
         name,
-        &ports,
+        (&ports, sipp_media(&ports)),
         &config,
         ("dtmf_caller_info.xml", callee_xml),
         3500,
@@ -542,6 +542,75 @@ fn an_info_press_in_silence_reaches_an_rfc4733_callee_on_a_transcoded_call() {
     info_press_in_silence(
         "dtmf-info-silent-transcoded",
         Ports::at(42124, "22350-22399", 22440),
+        "dtmf_callee.xml",
+        r#"codecs = ["opus", "telephone-event"]"#,
+    );
+}
+
+/// An INFO caller presses 5 for 200 ms before any RTP flows either way
+/// (an IVR silent until the first key, silence suppressed from the
+/// start): the relay opens a stream of its own toward the RFC 4733
+/// callee for it, paced by its clock.
+fn info_press_before_any_audio(
+    name: &str,
+    (ports, sipp_media): (Ports, u16),
+    callee_xml: &str,
+    callee_media: &str,
+) {
+    let sipp = tolk_testkit::peer("sipp").expect("sipp");
+    let config = config(&ports, "codecs = [\"pcmu\"]\ndtmf = \"info\"", callee_media);
+    let scene = Scene::start(
+        &sipp,
+        name,
+        (&ports, sipp_media),
+        &config,
+        ("dtmf_caller_info.xml", callee_xml),
+        1500,
+    );
+    // Nothing is sent to the relay: the INFO comes 400 ms after the answer.
+    let at_b = receive(&scene.b, Duration::from_millis(1500));
+    let errors = scene.tolk.sipp_errors();
+    assert!(!at_b.is_empty(), "nothing at the callee\n{errors}");
+    let (payload_type, duration) = match at_b[0].rtp().payload_type() {
+        PCMU_EVENTS => (PCMU_EVENTS, 1600),
+        _ => (OPUS_EVENTS, 200 * 48),
+    };
+    let events = assert_one_press(&at_b, payload_type, 5, duration);
+    assert_eq!(
+        events.len(),
+        at_b.len(),
+        "only the press: no audio to carry"
+    );
+    assert!(
+        at_b.iter().all(|a| a.rtp().ssrc() == at_b[0].rtp().ssrc()),
+        "one stream"
+    );
+    assert_paced(&events, Duration::from_millis(200));
+    assert_ends_spaced(&events);
+    scene.finish();
+}
+
+#[test]
+fn an_info_press_before_any_audio_reaches_an_rfc4733_callee_of_passed_through_audio() {
+    if tolk_testkit::peer("sipp").is_none() {
+        return;
+    }
+    info_press_before_any_audio(
+        "dtmf-info-before-audio-passthrough",
+        (Ports::at(42500, "26320-26339", 26340), 26342),
+        "dtmf_callee_pcmu.xml",
+        r#"codecs = ["pcmu", "telephone-event"]"#,
+    );
+}
+
+#[test]
+fn an_info_press_before_any_audio_reaches_an_rfc4733_callee_on_a_transcoded_call() {
+    if tolk_testkit::peer("sipp").is_none() {
+        return;
+    }
+    info_press_before_any_audio(
+        "dtmf-info-before-audio-transcoded",
+        (Ports::at(42505, "26360-26379", 26380), 26382),
         "dtmf_callee.xml",
         r#"codecs = ["opus", "telephone-event"]"#,
     );

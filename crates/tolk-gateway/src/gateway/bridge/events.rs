@@ -174,7 +174,7 @@ impl Bridge {
             LegEvent::Dtmf(event) => {
                 let Some(other) = other else { return };
                 let queued = match &call.media {
-                    Media::Bridged(media) => media.queue_dtmf(side.other(), event),
+                    Media::Bridged(media) => media.queue_dtmf(&self.relay, side.other(), event),
                     Media::Echo(_) => false,
                 };
                 if call.policy(side.other()).dtmf == DtmfMode::Info {

@@ -16,7 +16,9 @@
 //!   muted caller) for 120 ms, they go out paced by the relay worker's
 //!   clock instead (the transform's timeout, `now` passed in), one packet
 //!   per packet time, their timestamps where the stream's timeline has
-//!   got to since its last audio packet;
+//!   got to since its last audio packet. Before any audio has come for
+//!   the leg, a key press opens a stream of our own (`own_stream`),
+//!   which the audio joins when it comes;
 //! - between two RFC 4733 legs on a transcoded call the transcoder
 //!   carries the events over (`tolk-media`'s pipeline): payload type
 //!   mapped, timestamps on the stream it emits, durations rescaled when
@@ -27,6 +29,7 @@
 //! per-packet path allocates.
 
 mod budget;
+mod own_stream;
 mod pacer;
 mod queue;
 mod renumber;
@@ -46,6 +49,7 @@ use tolk_relay::transform::{
 use tolk_relay::{SessionId, Side};
 
 use budget::ReportBudget;
+use own_stream::OwnStream;
 use pacer::{Pacer, VOLUME};
 pub use queue::DtmfQueue;
 use renumber::Renumber;
@@ -127,14 +131,15 @@ pub struct DtmfConversion {
 impl TransformFactory for DtmfConversion {
     fn build(&self) -> tolk_relay::Result<Box<dyn MediaTransform>> {
         let egress = match &self.audio {
-            AudioPath::Rewrite(payload_types) => Egress::Rewrite {
+            AudioPath::Rewrite(payload_types) => Egress::Rewrite(Box::new(PassThrough {
                 payload_types: payload_types.clone(),
-                renumber: Box::default(),
+                renumber: Renumber::default(),
                 pacer: Pacer::new(
                     self.inject.as_ref().map_or(8000, |i| i.clock_rate),
                     DEFAULT_PACKET_MS,
                 ),
-            },
+                own: None,
+            })),
             AudioPath::Transcode(recipe) => Egress::Transcode(Box::new(AudioTranscoder::new(
                 AudioPipeline::new(&recipe.registry, recipe.config.clone())?,
                 recipe.config.ssrc,
@@ -146,9 +151,11 @@ impl TransformFactory for DtmfConversion {
             detector: EventDetector::new(),
             budget: ReportBudget::default(),
             egress,
-            last_audio: None,
+            heard_audio: false,
+            quiet_since: None,
             last_timeout: None,
             stream: None,
+            sending: false,
         }))
     }
 }
@@ -160,22 +167,33 @@ struct DtmfTransform {
     /// Bounds the INFOs a peer's events can cause.
     budget: ReportBudget,
     egress: Egress,
-    /// When the last audio packet arrived.
-    last_audio: Option<Instant>,
+    /// Whether any audio arrived.
+    heard_audio: bool,
+    /// When the last audio packet arrived, or before any, when a stream
+    /// of our own opened.
+    quiet_since: Option<Instant>,
     /// When the worker last ran the timeout.
     last_timeout: Option<Instant>,
-    /// The SSRC and timestamp of the last audio packet.
+    /// The SSRC and timestamp the leg saw at `quiet_since`.
     stream: Option<(u32, u32)>,
+    /// A key press is under way before any audio: timeouts keep coming.
+    sending: bool,
 }
 
 enum Egress {
-    Rewrite {
-        payload_types: PayloadTypeMap,
-        /// Sequence numbers closed up over the packets taken out.
-        renumber: Box<Renumber>,
-        pacer: Pacer,
-    },
+    Rewrite(Box<PassThrough>),
     Transcode(Box<AudioTranscoder>),
+}
+
+/// Audio passed through, with key presses put in its stream.
+struct PassThrough {
+    payload_types: PayloadTypeMap,
+    /// Sequence numbers closed up over the packets taken out.
+    renumber: Renumber,
+    pacer: Pacer,
+    /// The stream opened for key presses before any audio, which the
+    /// audio joins.
+    own: Option<OwnStream>,
 }
 
 impl MediaTransform for DtmfTransform {
@@ -197,12 +215,15 @@ impl MediaTransform for DtmfTransform {
                     report(detect, event, &mut self.budget);
                 }
             }
-            if let Egress::Rewrite { renumber, .. } = &mut self.egress {
-                renumber.take(rtp.ssrc(), rtp.sequence_number());
+            if let Egress::Rewrite(passing) = &mut self.egress {
+                passing.renumber.take(rtp.ssrc(), rtp.sequence_number());
             }
             return Ok(());
         }
-        self.last_audio = Some(now);
+        // Where our own stream's timeline has got to, for audio joining it.
+        let timeline_now = self.timeline_at(now);
+        self.heard_audio = true;
+        self.quiet_since = Some(now);
         self.stream = Some((rtp.ssrc(), rtp.timestamp()));
         if let Some(detect) = &self.detect {
             // The audio is back well past an event that never ended.
@@ -223,14 +244,27 @@ impl MediaTransform for DtmfTransform {
                 }
                 transcoder.process(now, rtp, out)
             }
-            Egress::Rewrite {
-                payload_types,
-                renumber,
-                pacer,
-            } => {
-                let ssrc = rtp.ssrc();
+            Egress::Rewrite(passing) => {
+                let PassThrough {
+                    payload_types,
+                    renumber,
+                    pacer,
+                    own,
+                } = &mut **passing;
+                let (ssrc, timestamp) = match own {
+                    Some(own) => (
+                        own.ssrc(),
+                        own.timestamp(
+                            rtp.ssrc(),
+                            rtp.timestamp(),
+                            timeline_now.unwrap_or(rtp.timestamp()),
+                        ),
+                    ),
+                    None => (rtp.ssrc(), rtp.timestamp()),
+                };
+                self.stream = Some((ssrc, timestamp));
                 let sequence = renumber
-                    .pass(ssrc, rtp.sequence_number())
+                    .pass(rtp.ssrc(), rtp.sequence_number())
                     .ok_or(DropReason::Transcode)?;
                 if let Some(inject) = &self.inject {
                     if !pacer.is_playing()
@@ -238,7 +272,7 @@ impl MediaTransform for DtmfTransform {
                     {
                         pacer.play(press.digit.event_code(), ticks(press, inject.clock_rate));
                     }
-                    if let Some(event) = pacer.next(ssrc, rtp.timestamp()) {
+                    if let Some(event) = pacer.next(ssrc, timestamp) {
                         return out.push_with(|slot| {
                             write_event(slot, inject.payload_type, sequence, ssrc, event)
                         });
@@ -252,6 +286,8 @@ impl MediaTransform for DtmfTransform {
                     let mut header = RtpHeaderMut::new(slot).map_err(|_| DropReason::Malformed)?;
                     header.set_payload_type(payload_type);
                     header.set_sequence_number(sequence);
+                    header.set_ssrc(ssrc);
+                    header.set_timestamp(timestamp);
                     Ok(bytes.len())
                 })
             }
@@ -259,27 +295,35 @@ impl MediaTransform for DtmfTransform {
     }
 
     /// While audio arrives, [`QUIET`] after the last packet; then every
-    /// [`IDLE_STEP`], to send key presses through the silence. Never for a
-    /// direction that injects nothing or has seen no audio (no stream to
-    /// put events on).
+    /// [`IDLE_STEP`], to send key presses through the silence. Before any
+    /// audio, when a key press is queued, then every [`IDLE_STEP`] while
+    /// it is sent. Never for a direction that injects nothing.
     fn poll_timeout(&self) -> Option<Instant> {
-        self.inject.as_ref()?;
-        let quiet = self.last_audio? + QUIET;
-        Some(
-            self.last_timeout
-                .map_or(quiet, |at| quiet.max(at + IDLE_STEP)),
-        )
+        let inject = self.inject.as_ref()?;
+        let due = if self.heard_audio {
+            self.quiet_since? + QUIET
+        } else if self.sending {
+            self.last_timeout? + IDLE_STEP
+        } else {
+            inject.queue.waiting_since()?
+        };
+        Some(self.last_timeout.map_or(due, |at| due.max(at + IDLE_STEP)))
     }
 
     fn handle_timeout(&mut self, now: Instant, out: &mut Outbox) -> Result<(), DropReason> {
         self.last_timeout = Some(now);
-        let (Some(inject), Some(last_audio)) = (&self.inject, self.last_audio) else {
+        let Some(inject) = &self.inject else {
             return Ok(());
         };
-        let silent = now.saturating_duration_since(last_audio);
-        if silent < QUIET {
+        if self.heard_audio
+            && self
+                .quiet_since
+                .is_some_and(|since| now.saturating_duration_since(since) < QUIET)
+        {
             return Ok(());
         }
+        let before = out.len();
+        let timeline_now = self.timeline_at(now);
         match &mut self.egress {
             Egress::Transcode(transcoder) => {
                 let pipeline = transcoder.pipeline_mut();
@@ -288,38 +332,73 @@ impl MediaTransform for DtmfTransform {
                 {
                     pipeline.insert_event(press.digit.event_code(), millis(press), VOLUME);
                 }
-                transcoder.idle_frame(silent, out).map(drop)
+                // Before any audio, the transcoder's output stream is ours
+                // already: the silence counts from the first press.
+                let since = *self.quiet_since.get_or_insert(now);
+                transcoder.idle_frame(now.saturating_duration_since(since), out)?;
             }
-            Egress::Rewrite {
-                renumber, pacer, ..
-            } => {
+            Egress::Rewrite(passing) => {
+                let PassThrough {
+                    renumber,
+                    pacer,
+                    own,
+                    ..
+                } = &mut **passing;
                 if !pacer.is_playing()
                     && let Some(press) = inject.queue.pop()
                 {
                     pacer.play(press.digit.event_code(), ticks(press, inject.clock_rate));
                 }
-                let Some((ssrc, timestamp)) = self.stream.filter(|_| pacer.is_playing()) else {
+                if !pacer.is_playing() {
+                    self.sending = false;
                     return Ok(());
+                }
+                let (ssrc, now_on_stream) = match (self.stream, timeline_now) {
+                    (Some((ssrc, _)), Some(timestamp)) => (ssrc, timestamp),
+                    _ => {
+                        // No stream toward the leg to ride on: open ours.
+                        let opened = OwnStream::new(rand::random());
+                        let timestamp = rand::random();
+                        *renumber = Renumber::owned(rand::random());
+                        *own = Some(opened);
+                        self.stream = Some((opened.ssrc(), timestamp));
+                        self.quiet_since = Some(now);
+                        (opened.ssrc(), timestamp)
+                    }
                 };
-                // Where the stream's timeline has got to since its last packet.
-                let elapsed = u64::from(inject.clock_rate) * silent.as_millis() as u64 / 1000;
-                let now_on_stream = timestamp.wrapping_add(elapsed as u32);
-                let Some(event) = pacer.next(ssrc, now_on_stream) else {
-                    return Ok(());
-                };
-                let Some(sequence) = renumber.insert() else {
-                    return Ok(());
-                };
-                out.push_with(|slot| write_event(slot, inject.payload_type, sequence, ssrc, event))
+                if let Some(event) = pacer.next(ssrc, now_on_stream)
+                    && let Some(sequence) = renumber.insert()
+                {
+                    out.push_with(|slot| {
+                        write_event(slot, inject.payload_type, sequence, ssrc, event)
+                    })?;
+                }
             }
         }
+        self.sending = !self.heard_audio && out.len() > before;
+        Ok(())
     }
 
     fn output_ssrc(&self) -> Option<u32> {
         match &self.egress {
             Egress::Transcode(transcoder) => transcoder.output_ssrc(),
-            Egress::Rewrite { .. } => None,
+            Egress::Rewrite(passing) => passing.own.map(|own| own.ssrc()),
         }
+    }
+}
+
+impl DtmfTransform {
+    /// The timestamp the stream toward the leg has reached at `now` by the
+    /// clock, from where it was last known; none before any stream.
+    fn timeline_at(&self, now: Instant) -> Option<u32> {
+        let (Some((_, timestamp)), Some(since), Some(inject)) =
+            (self.stream, self.quiet_since, &self.inject)
+        else {
+            return None;
+        };
+        let elapsed = now.saturating_duration_since(since).as_millis() as u64;
+        let ticks = u64::from(inject.clock_rate) * elapsed / 1000;
+        Some(timestamp.wrapping_add(ticks as u32))
     }
 }
 

@@ -8,8 +8,9 @@
 //! gives the leg's own packet time between event packets with no timer;
 //! replacing each audio packet in place keeps its sequence number, so the
 //! stream stays contiguous. While the audio stops (silence suppression,
-//! hold) the transform's timeout calls it instead, with the timestamp the
-//! stream's timeline has reached by the relay's clock.
+//! hold), or before any audio came (on a stream of our own), the
+//! transform's timeout calls it instead, with the timestamp the stream's
+//! timeline has reached by the relay's clock.
 
 use tolk_media::dtmf::{END_REPEATS, EventPacket, MAX_SEGMENT, TelephoneEvent};
 

@@ -6,6 +6,11 @@
 //! Only a packet taken out at the head of the stream closes up. One that
 //! arrives late or twice leaves its gap: closing it would give two packets
 //! one number, a duplicate to the receiver and a reused index to SRTP.
+//!
+//! The numbers of a stream of our own ([`Renumber::owned`], see
+//! [`OwnStream`](super::own_stream)) are ours from the first: each source
+//! joining it, or restarting its numbers, continues after the last one
+//! sent instead of keeping its own.
 
 /// Packets taken out that are remembered for late packets to count.
 const REMEMBERED: usize = 32;
@@ -30,9 +35,20 @@ pub(super) struct Renumber {
     /// Packets of our own follow this one: late packets from before it
     /// would take their numbers.
     sealed: Option<u16>,
+    /// The stream is ours: sources join it after its last number.
+    owned: bool,
 }
 
 impl Renumber {
+    /// The numbers of a stream of our own whose first packet is `first`.
+    pub(super) fn owned(first: u16) -> Self {
+        Renumber {
+            newest: first.wrapping_sub(1),
+            owned: true,
+            ..Renumber::default()
+        }
+    }
+
     /// The number for passed-through packet `seq` of stream `ssrc`;
     /// `None` for a late packet from before packets we inserted (its
     /// number is theirs: reused, it would be a different packet under
@@ -57,8 +73,10 @@ impl Renumber {
     /// (a key press sent while no audio arrives); the packets after it
     /// move up by one. `None` before the stream's first packet.
     pub(super) fn insert(&mut self) -> Option<u16> {
-        self.ssrc?;
-        let number = self.newest.wrapping_sub(self.taken).wrapping_add(1);
+        if self.ssrc.is_none() && !self.owned {
+            return None;
+        }
+        let number = self.next_number();
         self.taken = self.taken.wrapping_sub(1);
         self.sealed = Some(self.newest);
         Some(number)
@@ -79,6 +97,10 @@ impl Renumber {
     /// becomes the newest. A new stream or a jump back beyond
     /// [`MAX_MISORDER`] starts again.
     fn late(&mut self, ssrc: u32, seq: u16) -> bool {
+        if self.owned && self.ssrc != Some(ssrc) {
+            self.join(ssrc, seq);
+            return false;
+        }
         if self.ssrc != Some(ssrc) {
             *self = Renumber {
                 ssrc: Some(ssrc),
@@ -93,6 +115,9 @@ impl Renumber {
             false
         } else if behind <= MAX_MISORDER {
             true
+        } else if self.owned {
+            self.join(ssrc, seq);
+            false
         } else {
             // A new start on the same stream: keep the offset, forget
             // the packets taken out around the old position.
@@ -101,6 +126,27 @@ impl Renumber {
             self.sealed = None;
             false
         }
+    }
+}
+
+impl Renumber {
+    /// The number after the last one sent.
+    fn next_number(&self) -> u16 {
+        self.newest.wrapping_sub(self.taken).wrapping_add(1)
+    }
+
+    /// Source `ssrc` continues our stream from its packet `seq` on; its
+    /// packets from before are late ones whose numbers are taken.
+    fn join(&mut self, ssrc: u32, seq: u16) {
+        let next = self.next_number();
+        *self = Renumber {
+            ssrc: Some(ssrc),
+            newest: seq,
+            taken: seq.wrapping_sub(next),
+            sealed: Some(seq.wrapping_sub(1)),
+            owned: true,
+            ..Renumber::default()
+        };
     }
 }
 
@@ -162,6 +208,24 @@ mod tests {
         assert_eq!(r.pass(1, 9), None, "late from before");
         assert_eq!(r.pass(1, 14), Some(16));
         assert_eq!(r.pass(1, 13), Some(15), "late from after: its own number");
+    }
+
+    #[test]
+    fn sources_joining_a_stream_of_our_own_continue_its_numbers() {
+        let mut r = Renumber::owned(65_534);
+        assert_eq!(r.insert(), Some(65_534), "before any source");
+        assert_eq!(r.insert(), Some(65_535));
+        assert_eq!(r.pass(1, 1000), Some(0), "the first source joins");
+        assert_eq!(r.pass(1, 1001), Some(1));
+        assert_eq!(r.pass(1, 999), None, "late from before it joined");
+        r.take(1, 1002);
+        assert_eq!(r.pass(1, 1003), Some(2));
+        assert_eq!(r.insert(), Some(3));
+        // A new source, and a jump back on it: both continue.
+        assert_eq!(r.pass(2, 7), Some(4));
+        assert_eq!(r.pass(2, 8), Some(5));
+        assert_eq!(r.pass(2, 40_000), Some(6));
+        assert_eq!(r.pass(2, 40_001), Some(7));
     }
 
     #[test]

@@ -195,7 +195,7 @@ fn a_queued_key_press_replaces_the_audio_one_packet_at_a_time() {
     let mut transform = recipe.build().expect("transform");
     let input = audio(8, 100, 10);
     let mut sent = run(transform.as_mut(), &input[..1]);
-    assert!(queue.push(press('5', 100)));
+    assert!(queue.push(press('5', 100), Instant::now()));
     sent.extend(run(transform.as_mut(), &input[1..]));
     let packets = parsed(&sent);
     assert_eq!(packets.len(), input.len(), "one packet out per packet in");
@@ -229,7 +229,7 @@ fn through_silence(
         let rtp = RtpPacket::parse(bytes).expect("rtp");
         transform.process(at, &rtp, &mut out).expect("processed");
     }
-    assert!(queue.push(press('5', 100)));
+    assert!(queue.push(press('5', 100), Instant::now()));
     let last = at;
     let mut sent = Vec::new();
     for _ in 0..100 {
@@ -280,7 +280,7 @@ fn audio_after_a_press_sent_through_silence_keeps_its_numbers_apart() {
     let start = Instant::now();
     let input = audio(0, 100, 12);
     run_at(transform.as_mut(), start, &input[..10]);
-    assert!(queue.push(press('1', 40)));
+    assert!(queue.push(press('1', 40), Instant::now()));
     let mut out = Outbox::default();
     let mut events = 0;
     while let Some(due) = transform
@@ -343,7 +343,7 @@ fn a_press_goes_out_through_silence_on_a_transcoded_call() {
 }
 
 #[test]
-fn no_timeouts_without_a_stream_or_without_injection() {
+fn no_timeouts_without_a_press_or_without_injection() {
     let queue = DtmfQueue::default();
     let injecting = injecting(
         AudioPath::Rewrite(PayloadTypeMap::identity()),
@@ -351,7 +351,12 @@ fn no_timeouts_without_a_stream_or_without_injection() {
         101,
         8000,
     );
-    assert_eq!(injecting.build().expect("transform").poll_timeout(), None);
+    let idle = injecting.build().expect("transform");
+    assert_eq!(idle.poll_timeout(), None, "no audio, nothing queued");
+    let queued_at = Instant::now();
+    assert!(queue.push(press('1', 40), queued_at));
+    assert_eq!(idle.poll_timeout(), Some(queued_at), "due when queued");
+    queue.pop();
     let passing = DtmfConversion {
         inject: None,
         ..injecting
@@ -512,7 +517,7 @@ fn a_transcoded_call_takes_a_press_from_the_queue_only_when_it_can_start_it() {
     let recipe = injecting(pcmu_to_opus(None, Some(110)), &queue, 110, 48000);
     let mut transform = recipe.build().expect("transform");
     for _ in 0..5 {
-        assert!(queue.push(press('9', 100)));
+        assert!(queue.push(press('9', 100), Instant::now()));
     }
     run(transform.as_mut(), &audio(0, 0, 4));
     // One press playing and at most one waiting in the transcoder: the
@@ -528,7 +533,7 @@ fn a_transcoded_call_sends_queued_presses_in_place_of_audio_frames() {
     let mut transform = recipe.build().expect("transform");
     let input = audio(0, 0, 12);
     let mut sent = run(transform.as_mut(), &input[..2]);
-    assert!(queue.push(press('9', 100)));
+    assert!(queue.push(press('9', 100), Instant::now()));
     for packet in &input[2..] {
         let before = sent.len();
         sent.extend(run(transform.as_mut(), std::slice::from_ref(packet)));
@@ -546,5 +551,212 @@ fn a_transcoded_call_sends_queued_presses_in_place_of_audio_frames() {
         .map(|e| e.2.duration)
         .collect();
     assert_eq!(ends, [4800; 3]);
+    assert_contiguous(&packets);
+}
+
+/// Runs the timeouts `transform` asks for from `start` (at most 100, up
+/// to `until` after it): when each ran and what it sent.
+fn timeouts(
+    transform: &mut dyn MediaTransform,
+    start: Instant,
+    until: Duration,
+) -> Vec<(Instant, Vec<u8>)> {
+    let mut out = Outbox::default();
+    let mut sent = Vec::new();
+    let mut at = start;
+    for _ in 0..100 {
+        let Some(due) = transform.poll_timeout() else {
+            break;
+        };
+        if due > start + until {
+            break;
+        }
+        at = due.max(at);
+        out.clear();
+        transform.handle_timeout(at, &mut out).expect("timeout");
+        sent.extend(out.iter().map(|p| (at, p.to_vec())));
+    }
+    sent
+}
+
+/// A recipe passing PCMU through to a leg taking telephone-events on
+/// 101 at 8 kHz, with its queue.
+fn injecting_into_passed_through_audio() -> (DtmfConversion, DtmfQueue) {
+    let queue = DtmfQueue::default();
+    let recipe = injecting(
+        AudioPath::Rewrite(PayloadTypeMap::identity()),
+        &queue,
+        101,
+        8000,
+    );
+    (recipe, queue)
+}
+
+/// `events` are one 100 ms press of key `code` on 101 at 8 kHz in one
+/// stream of its own: marked once, 5 updates, 3 ends, one timestamp,
+/// consecutive sequence numbers.
+fn assert_one_press_of_our_own(events: &[RtpPacket<'_>], code: u8) {
+    let first = &events[0];
+    assert!(events.iter().all(|p| p.payload_type() == 101
+        && p.ssrc() == first.ssrc()
+        && p.timestamp() == first.timestamp()));
+    assert!(first.marker() && events[1..].iter().all(|p| !p.marker()));
+    let blocks: Vec<TelephoneEvent> = events
+        .iter()
+        .map(|p| TelephoneEvent::parse(p.payload()).expect("event"))
+        .collect();
+    let durations: Vec<u16> = blocks.iter().map(|b| b.duration).collect();
+    assert_eq!(durations, [160, 320, 480, 640, 800, 800, 800]);
+    assert!(blocks.iter().all(|b| b.code == code));
+    assert_eq!(blocks.iter().filter(|b| b.end).count(), 3);
+    assert_contiguous(events);
+}
+
+#[test]
+fn a_press_before_any_audio_opens_a_stream_of_our_own() {
+    let (recipe, queue) = injecting_into_passed_through_audio();
+    let mut transform = recipe.build().expect("transform");
+    let start = Instant::now();
+    assert!(queue.push(press('7', 100), start));
+    let sent = timeouts(transform.as_mut(), start, Duration::from_secs(1));
+    let packets: Vec<RtpPacket<'_>> = sent
+        .iter()
+        .map(|(_, p)| RtpPacket::parse(p).expect("rtp"))
+        .collect();
+    assert_eq!(packets.len(), 7, "5 updates, 3 ends in all");
+    assert_one_press_of_our_own(&packets, 7);
+    // The first at once, then one per packet time (the ends too, RFC
+    // 4733 section 2.5.1.4).
+    let times: Vec<Duration> = sent.iter().map(|(at, _)| *at - start).collect();
+    let expected: Vec<Duration> = (0..7).map(|n| PACKET * n).collect();
+    assert_eq!(times, expected);
+    assert_eq!(transform.output_ssrc(), Some(packets[0].ssrc()));
+    assert_eq!(transform.poll_timeout(), None, "done: no more timeouts");
+}
+
+#[test]
+fn audio_coming_later_joins_our_stream_after_the_press() {
+    let (recipe, queue) = injecting_into_passed_through_audio();
+    let mut transform = recipe.build().expect("transform");
+    let start = Instant::now();
+    assert!(queue.push(press('7', 100), start));
+    let events = timeouts(transform.as_mut(), start, Duration::from_secs(1));
+    let last = RtpPacket::parse(&events[6].1)
+        .expect("rtp")
+        .sequence_number();
+    let (ssrc, ts) = {
+        let first = RtpPacket::parse(&events[0].1).expect("rtp");
+        (first.ssrc(), first.timestamp())
+    };
+    // The audio comes a second after the press began, numbered its own way.
+    let input = audio(0, 5000, 3);
+    let mut late = input[0].clone();
+    late[3] = late[3].wrapping_sub(1);
+    let sent = run_at(
+        transform.as_mut(),
+        start + Duration::from_secs(1),
+        &[input[0].clone(), input[1].clone(), late, input[2].clone()],
+    );
+    let packets = parsed(&sent);
+    assert_eq!(packets.len(), 3, "the one from before it joined is dropped");
+    assert!(
+        packets
+            .iter()
+            .all(|p| p.ssrc() == ssrc && p.payload_type() == 0)
+    );
+    assert_eq!(
+        sequences(&packets),
+        [
+            last.wrapping_add(1),
+            last.wrapping_add(2),
+            last.wrapping_add(3)
+        ]
+    );
+    let stamps: Vec<u32> = packets
+        .iter()
+        .map(|p| p.timestamp().wrapping_sub(ts))
+        .collect();
+    assert_eq!(stamps, [8000, 8160, 8320], "on our timeline, a second on");
+    // A press now rides on the audio, in the same stream.
+    assert!(queue.push(press('2', 100), start));
+    let sent = run_at(
+        transform.as_mut(),
+        start + Duration::from_secs(2),
+        &audio(0, 5003, 8),
+    );
+    let packets = parsed(&sent);
+    assert!(packets.iter().all(|p| p.ssrc() == ssrc));
+    assert_one_press_of_our_own(&packets[..7], 2);
+    assert_eq!(packets[0].sequence_number(), last.wrapping_add(4));
+    assert_contiguous(&packets);
+}
+
+#[test]
+fn audio_coming_during_our_press_carries_the_rest_of_it() {
+    let (recipe, queue) = injecting_into_passed_through_audio();
+    let mut transform = recipe.build().expect("transform");
+    let start = Instant::now();
+    assert!(queue.push(press('9', 100), start));
+    // Two updates paced by the clock (0 and 20 ms)...
+    let mut sent: Vec<Vec<u8>> = timeouts(transform.as_mut(), start, PACKET)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(sent.len(), 2);
+    // ...then the audio arrives from 40 ms on and the press rides on it.
+    sent.extend(run_at(
+        transform.as_mut(),
+        start + PACKET * 2,
+        &audio(0, 300, 7),
+    ));
+    let packets = parsed(&sent);
+    assert_one_press_of_our_own(&packets[..7], 9);
+    let ssrc = packets[0].ssrc();
+    assert!(packets.iter().all(|p| p.ssrc() == ssrc));
+    assert_eq!(
+        (packets.len(), packets[7].payload_type()),
+        (9, 0),
+        "then audio"
+    );
+    assert_contiguous(&packets);
+    assert_eq!(
+        packets[7].timestamp().wrapping_sub(packets[0].timestamp()),
+        160 * 7,
+        "the audio where our timeline is"
+    );
+}
+
+#[test]
+fn a_press_before_any_audio_opens_the_transcoders_stream() {
+    let queue = DtmfQueue::default();
+    let recipe = injecting(pcmu_to_opus(None, Some(110)), &queue, 110, 48000);
+    let mut transform = recipe.build().expect("transform");
+    let start = Instant::now();
+    assert!(queue.push(press('4', 100), start));
+    let sent: Vec<Vec<u8>> = timeouts(transform.as_mut(), start, Duration::from_secs(1))
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    let packets = parsed(&sent);
+    let events = events_at(&packets, 110);
+    assert_eq!(events.len(), 7, "{events:?}");
+    assert_one_event(&events, 4);
+    let durations: Vec<u16> = events.iter().map(|e| e.2.duration).collect();
+    assert_eq!(durations, [960, 1920, 2880, 3840, 4800, 4800, 4800]);
+    assert!(
+        packets
+            .iter()
+            .all(|p| Some(p.ssrc()) == transform.output_ssrc())
+    );
+    assert_contiguous(&packets);
+    // The audio joins after the press, in the same stream.
+    let mut all = sent.clone();
+    all.extend(run_at(
+        transform.as_mut(),
+        start + Duration::from_secs(1),
+        &audio(0, 0, 4),
+    ));
+    let packets = parsed(&all);
+    assert!(packets.len() > 7 && packets[7..].iter().all(|p| p.payload_type() == 111));
     assert_contiguous(&packets);
 }

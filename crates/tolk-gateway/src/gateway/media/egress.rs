@@ -2,11 +2,13 @@
 //! DTMF conversion (telephone-events detected for an INFO leg, key
 //! presses injected for an RFC 4733 leg).
 
+use std::time::Instant;
+
 use tolk_media::codec::{CodecFormat, CodecRegistry};
 use tolk_media::transcode::{LegFormat, PipelineConfig};
-use tolk_relay::Side;
 use tolk_relay::rewrite::PayloadTypeMap;
 use tolk_relay::transform::{AudioTranscode, Transcode};
+use tolk_relay::{Relay, Side};
 use tolk_sdp::model::RtpMap;
 use tolk_sdp::plan::LegCodec;
 
@@ -16,15 +18,19 @@ use crate::config::DtmfMode;
 use super::CallMedia;
 
 impl CallMedia {
-    /// Queues a key press for leg `to` as telephone-events; false when
-    /// that leg has no telephone-event stream to carry it or too many
-    /// presses wait for it already.
-    pub fn queue_dtmf(&self, to: Side, event: tolk_interwork::DtmfEvent) -> bool {
+    /// Queues a key press for leg `to` as telephone-events, and has the
+    /// relay look at it (no audio may come to carry it); false when that
+    /// leg has no telephone-event stream to carry it or too many presses
+    /// wait for it already.
+    pub fn queue_dtmf(&self, relay: &Relay, to: Side, event: tolk_interwork::DtmfEvent) -> bool {
         let leg = self.leg(to);
-        if !leg.injects {
+        if !leg.injects || !leg.dtmf_queue.push(event, Instant::now()) {
             return false;
         }
-        leg.dtmf_queue.push(event)
+        if let Err(error) = relay.poll_transforms(self.session()) {
+            tracing::warn!(%error, "the relay was not told of a queued key press");
+        }
+        true
     }
 
     /// The transform on the media toward `to`, with what it does (None:
