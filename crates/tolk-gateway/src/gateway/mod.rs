@@ -27,6 +27,7 @@ pub mod media;
 pub mod node;
 pub mod policy;
 pub mod registrar;
+mod relay_cork;
 mod relay_watch;
 mod reoffer;
 pub mod router;
@@ -34,6 +35,7 @@ mod rtcp_mux;
 pub mod sip_leg;
 pub mod video;
 
+use relay_cork::RelayCork;
 use relay_watch::RelayWatch;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -146,6 +148,7 @@ impl Gateway {
             .take_retries()
             .unwrap_or_else(|| mpsc::unbounded_channel().1);
         let (relay_watch, relay_failures) = RelayWatch::new();
+        let cork = RelayCork::new(Arc::clone(&relay));
         let bridge = Bridge::new(
             config.clone(),
             self.router,
@@ -164,7 +167,7 @@ impl Gateway {
             reoffers,
             relay_failures,
         };
-        let task = tokio::spawn(event_loop(bridge, inputs, drain_timeout));
+        let task = tokio::spawn(event_loop(bridge, inputs, cork, drain_timeout));
         Ok(Running {
             sip: sip_addrs,
             admin,
@@ -308,7 +311,24 @@ struct Inputs {
     relay_failures: mpsc::UnboundedReceiver<tolk_relay::SessionId>,
 }
 
-async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Duration) {
+impl Inputs {
+    /// Whether more events wait already.
+    fn backlog(&self) -> bool {
+        !(self.sip.is_empty()
+            && self.relay.is_empty()
+            && self.control.is_empty()
+            && self.dtmf.is_empty()
+            && self.reoffers.is_empty()
+            && self.relay_failures.is_empty())
+    }
+}
+
+async fn event_loop(
+    mut bridge: Bridge,
+    mut inputs: Inputs,
+    cork: RelayCork,
+    drain_timeout: Duration,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut drain: Option<Drain> = None;
     loop {
@@ -351,6 +371,7 @@ async fn event_loop(mut bridge: Bridge, mut inputs: Inputs, drain_timeout: Durat
                 }
             }
         }
+        cork.after_event(inputs.backlog());
     }
 }
 

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
 use reply::{Pending, Reply};
@@ -159,6 +159,8 @@ pub struct SessionInfo {
 struct WorkerHandle {
     commands: Sender<Command>,
     waker: Waker,
+    /// Commands wait that were sent while the relay was corked.
+    wake_due: AtomicBool,
     thread: Option<JoinHandle<std::io::Result<()>>>,
     counters: Arc<IoCounters>,
     io: IoMode,
@@ -202,6 +204,8 @@ pub struct Relay {
     next_id: AtomicU64,
     next_worker: AtomicUsize,
     transcoded: Arc<AtomicUsize>,
+    /// See [`Relay::cork`].
+    corked: AtomicBool,
 }
 
 impl Relay {
@@ -233,6 +237,7 @@ impl Relay {
             workers.push(WorkerHandle {
                 commands: tx,
                 waker,
+                wake_due: AtomicBool::new(false),
                 thread: Some(thread),
                 counters,
                 io: IoMode::Epoll,
@@ -248,6 +253,7 @@ impl Relay {
             next_id: AtomicU64::new(1),
             next_worker: AtomicUsize::new(0),
             transcoded,
+            corked: AtomicBool::new(false),
         };
         for (i, ready) in started.into_iter().enumerate() {
             // A failed start drops `relay`, which stops the other workers.
@@ -621,14 +627,46 @@ impl Relay {
         Ok(pending)
     }
 
-    /// Queues `command` for `worker` and wakes it.
+    /// Queues `command` for `worker` and wakes it (unless corked).
     fn post(&self, worker: usize, command: Command) -> Result<()> {
         let w = self.workers.get(worker).ok_or(Error::Unknown("worker"))?;
         w.commands
             .send(command)
             .map_err(|_| std::io::Error::other("relay worker stopped"))?;
-        w.waker.wake()?;
+        // Due first, corked read second, as `uncork` does the reverse:
+        // one of the two sees the other and wakes the worker.
+        w.wake_due.store(true, Ordering::SeqCst);
+        if !self.corked.load(Ordering::SeqCst) && w.wake_due.swap(false, Ordering::SeqCst) {
+            w.waker.wake()?;
+        }
         Ok(())
+    }
+
+    /// Holds back the workers' wake-ups: commands sent from now on queue
+    /// up, and [`Relay::uncork`] wakes each worker once for all of them.
+    /// A signalling loop with a backlog of events corks while it works
+    /// through it, so that a burst of calls costs the relay's thread one
+    /// wake-up (and, on a shared core, one context switch) rather than
+    /// one per command. The corker must uncork before it waits for an
+    /// answer from the relay; corked workers still run queued commands
+    /// on their own housekeeping tick.
+    pub fn cork(&self) {
+        self.corked.store(true, Ordering::SeqCst);
+    }
+
+    /// Ends [`Relay::cork`]: wakes every worker that has commands waiting.
+    pub fn uncork(&self) {
+        self.corked.store(false, Ordering::SeqCst);
+        for w in &self.workers {
+            if w.wake_due.swap(false, Ordering::SeqCst) {
+                let _ = w.waker.wake();
+            }
+        }
+    }
+
+    /// Whether [`Relay::cork`] holds the wake-ups back now.
+    pub fn is_corked(&self) -> bool {
+        self.corked.load(Ordering::SeqCst)
     }
 }
 

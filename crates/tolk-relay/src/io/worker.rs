@@ -81,17 +81,18 @@ impl Worker {
             }
             ready.clear();
             ready.append(&mut self.pending);
-            let mut wake = false;
             for ev in &events {
-                match ev.token() {
-                    WAKER => wake = true,
-                    Token(t) => ready.push(t),
+                if ev.token() != WAKER {
+                    ready.push(ev.token().0);
                 }
             }
             for &t in &ready {
                 self.drain(t);
             }
-            if wake && !self.table.handle_commands(&mut Registry(&self.poll)) {
+            // Every pass, not only on a wake: commands sent while the
+            // relay was corked run by the next tick at the latest. An
+            // empty channel costs one try_recv.
+            if !self.table.handle_commands(&mut Registry(&self.poll)) {
                 return Ok(());
             }
             self.table.tick_if_due();

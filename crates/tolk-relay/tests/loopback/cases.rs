@@ -431,3 +431,36 @@ fn a_session_started_without_waiting_takes_updates_sent_before_its_handover() {
         UdpSocket::bind(port).unwrap();
     }
 }
+
+#[test]
+fn commands_sent_while_corked_run_after_uncork_or_on_the_workers_tick() {
+    let relay = relay(46710, 46729);
+    let (a, b) = (peer(), peer());
+    let remote = |peer: &UdpSocket| LegUpdate {
+        remote: Some(peer.local_addr().unwrap()),
+        ..Default::default()
+    };
+    // Uncorked at the end: every command queued while corked runs.
+    relay.cork();
+    assert!(relay.is_corked());
+    let (first, handover) = relay.start_session(spec(true), spec(true)).unwrap();
+    let updated = relay
+        .send_legs_update(first.id, [(Side::A, remote(&a)), (Side::B, remote(&b))])
+        .unwrap();
+    relay.uncork();
+    assert!(!relay.is_corked());
+    block_on(handover).unwrap();
+    block_on(updated).unwrap();
+    let (buf, n) = rtp(1, 0xC0, &[1; 160]);
+    a.send_to(&buf[..n], first.a.rtp).unwrap();
+    assert_eq!(recv(&b).expect("forwarded").0, buf[..n]);
+    // Never uncorked: the worker still runs it on its housekeeping tick.
+    relay.cork();
+    let (second, handover) = relay.start_session(spec(true), spec(true)).unwrap();
+    block_on(handover).unwrap();
+    relay.uncork();
+    for id in [first.id, second.id] {
+        relay.delete(id).unwrap();
+    }
+    assert_eq!(relay.session_count(), 0);
+}
