@@ -352,6 +352,38 @@ fn a_second_fork_is_acknowledged_and_ended_with_bye() {
 }
 
 #[test]
+fn a_bye_ends_the_dialog_at_once_and_is_resent_until_timer_f() {
+    let mut net = Net::new(4, 0.0, vec![addr(ALICE), addr(BOB)]);
+    let (mut alice, mut bob) = (ua(ALICE, 4), ua(BOB, 5));
+    let d = call_bob(&net, &mut alice);
+    run(&mut net, &mut alice, &mut bob, answer_calls, |_, b| {
+        b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. }))
+    });
+    // RFC 3261 section 15.1.1: the session is over once the BYE is
+    // handed to its transaction, answered or not.
+    alice.bye(net.now, d).unwrap();
+    assert!(matches!(
+        alice.poll_event(),
+        Some(UaEvent::Terminated { dialog, reason: EndReason::LocalBye }) if dialog == d
+    ));
+    assert_eq!(alice.dialog_count(), 0);
+    assert!(
+        alice.hangup(net.now, d).is_err(),
+        "hanging up again is refused, nothing is sent"
+    );
+    // Bob never hears it: the BYE is resent until Timer F, and its
+    // timeout tells Alice nothing more.
+    net.loss = 1.0;
+    let (sent, started) = (net.sent, net.elapsed());
+    let (a, _) = run(&mut net, &mut alice, &mut bob, |_, _, _| {}, |_, _| false);
+    let byes = net.sent - sent;
+    assert!(byes >= 2, "the BYE went out {byes} times");
+    assert!(a.is_empty(), "no event after the dialog ended: {a:?}");
+    assert!(alice.transactions().is_empty());
+    assert!(net.elapsed() - started >= Duration::from_secs(32));
+}
+
+#[test]
 fn a_2xx_without_ack_is_resent_then_the_call_is_ended() {
     let mut net = Net::new(1, 1.0, vec![addr(ALICE), addr(BOB)]);
     let (mut alice, mut bob) = (ua(ALICE, 1), ua(BOB, 2));

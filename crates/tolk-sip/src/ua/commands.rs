@@ -338,9 +338,25 @@ impl UserAgent {
         }
     }
 
-    /// Sends BYE in a confirmed dialog; [`super::UaEvent::Terminated`]
-    /// follows when it is answered or times out.
+    /// Sends BYE in a confirmed dialog and ends it at once (RFC 3261
+    /// section 15.1.1): [`super::UaEvent::Terminated`] with
+    /// [`super::EndReason::LocalBye`] follows right away, while the BYE
+    /// transaction is retransmitted until answered or timed out without
+    /// holding the dialog. A BYE that cannot be sent (no route, transport
+    /// down) still ends the dialog, and the error says why.
     pub fn bye(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {
+        let call = self.calls.get(&dialog).ok_or(Error::NoSuchTransaction)?;
+        if call.dialog.state != DialogState::Confirmed {
+            return Err(Error::InvalidState("BYE needs a confirmed dialog"));
+        }
+        let sent = self.send_bye(now, dialog);
+        self.end(dialog, EndReason::LocalBye);
+        sent
+    }
+
+    /// Sends BYE in a confirmed dialog, leaving the dialog to the caller
+    /// to end with its own reason.
+    pub(super) fn send_bye(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {
         let call = self
             .calls
             .get_mut(&dialog)
@@ -354,7 +370,7 @@ impl UserAgent {
         let bye = call.dialog.request(Method::Bye, seq, None, None)?;
         let target = call.dialog.next_target();
         let tx = self.layer.send_request(now, bye, target)?;
-        self.client_txs.insert(tx, (Some(dialog), Purpose::Bye));
+        self.client_txs.insert(tx, (None, Purpose::Bye));
         self.pump(now);
         Ok(())
     }

@@ -14,7 +14,8 @@ use crate::transport::Target;
 pub enum EndReason {
     /// The peer sent BYE.
     RemoteBye,
-    /// We sent BYE (answered or not).
+    /// We sent BYE: reported as it leaves, its answer not awaited (RFC
+    /// 3261 section 15.1.1).
     LocalBye,
     /// The INVITE was rejected with this status (by us or the peer).
     Rejected(u16),

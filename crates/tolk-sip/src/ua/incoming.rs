@@ -207,12 +207,8 @@ impl UserAgent {
         }
         if now >= unacked.give_up {
             call.unacked = None;
-            let _ = self.bye(now, dialog);
-            if let Some(call) = self.calls.get(&dialog) {
-                if call.dialog.state == DialogState::Terminated {
-                    self.end(dialog, EndReason::NoAck);
-                }
-            }
+            let _ = self.send_bye(now, dialog);
+            self.end(dialog, EndReason::NoAck);
             return;
         }
         let _ = self
@@ -246,6 +242,9 @@ impl UserAgent {
         if code >= 200 && !(purpose == Purpose::Invite && code < 300) {
             self.client_txs.remove(&id);
         }
+        if purpose == Purpose::Bye {
+            return; // its dialog ended when it was sent
+        }
         let Some(d) = dialog else {
             self.events.push_back(UaEvent::Response {
                 dialog,
@@ -257,11 +256,10 @@ impl UserAgent {
         match purpose {
             Purpose::Invite => self.invite_response(now, id, d, response),
             Purpose::Reinvite => self.reinvite_response(now, d, response),
-            Purpose::Bye if code >= 200 => self.end(d, EndReason::LocalBye),
             Purpose::Refresh if (200..300).contains(&code) => {
                 self.on_refresh_answered(now, d, &response)
             }
-            Purpose::Bye | Purpose::ForkBye | Purpose::Prack | Purpose::Refresh => {}
+            Purpose::Bye | Purpose::Prack | Purpose::Refresh => {}
             Purpose::Other => self.events.push_back(UaEvent::Response {
                 dialog,
                 id,
@@ -305,14 +303,13 @@ impl UserAgent {
                     self.end(d, EndReason::Timeout);
                 }
             }
-            (Some(d), Purpose::Bye) => self.end(d, EndReason::LocalBye),
             (Some(d), Purpose::Reinvite) => {
                 if let Some(call) = self.calls.get_mut(&d) {
                     call.pending_out = None;
                 }
                 self.events.push_back(UaEvent::TimedOut { dialog, id });
             }
-            (_, Purpose::ForkBye | Purpose::Prack | Purpose::Refresh) => {}
+            (_, Purpose::Bye | Purpose::Prack | Purpose::Refresh) => {}
             _ => self.events.push_back(UaEvent::TimedOut { dialog, id }),
         }
     }

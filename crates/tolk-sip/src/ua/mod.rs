@@ -6,6 +6,13 @@
 //! 2xx retransmission until the ACK, the ACK for a 2xx, CANCEL and 487,
 //! 481/491/500 answers, BYE, and forked 2xx (acknowledged, then ended).
 //!
+//! A dialog ends as soon as its BYE is passed to the client transaction
+//! (RFC 3261 section 15.1.1) or the peer's BYE is answered: the user gets
+//! [`UaEvent::Terminated`] at once, and the BYE transaction runs on in
+//! the transaction layer (retransmissions until an answer or Timer F)
+//! without holding the dialog, so a peer that never answers BYE does not
+//! keep the call alive.
+//!
 //! Reliable provisional responses (RFC 3262) work on both sides: the
 //! INVITE advertises `Supported: 100rel`; a reliable 1xx from the callee
 //! is PRACKed (in RSeq order, retransmissions discarded); as callee, a
@@ -68,11 +75,10 @@
 //! deliver(&mut alice, a, &mut bob, now); // the ACK, sent by the core
 //! assert!(matches!(bob.poll_event(), Some(UaEvent::Confirmed { .. })));
 //!
-//! alice.bye(now, call)?;
+//! alice.bye(now, call)?; // the session is over for Alice at once
+//! assert!(matches!(alice.poll_event(), Some(UaEvent::Terminated { reason: EndReason::LocalBye, .. })));
 //! deliver(&mut alice, a, &mut bob, now);
 //! assert!(matches!(bob.poll_event(), Some(UaEvent::Terminated { reason: EndReason::RemoteBye, .. })));
-//! deliver(&mut bob, b, &mut alice, now);
-//! assert!(matches!(alice.poll_event(), Some(UaEvent::Terminated { reason: EndReason::LocalBye, .. })));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -147,9 +153,10 @@ impl Default for UaConfig {
 enum Purpose {
     Invite,
     Reinvite,
+    /// A BYE (ours, or one ending a forked branch we did not keep): its
+    /// dialog ended when it was sent (RFC 3261 section 15.1.1), so its
+    /// answer, or its timeout, changes nothing.
     Bye,
-    /// The BYE ending a forked branch we did not keep.
-    ForkBye,
     /// A PRACK for a reliable provisional response (RFC 3262).
     Prack,
     /// An UPDATE refreshing the session (RFC 4028).

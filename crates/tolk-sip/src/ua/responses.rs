@@ -189,7 +189,7 @@ impl UserAgent {
         }
         if let Ok(bye) = dialog.request(Method::Bye, seq.saturating_add(1), None, None) {
             if let Ok(tx) = self.layer.send_request(now, bye, target) {
-                self.client_txs.insert(tx, (None, Purpose::ForkBye));
+                self.client_txs.insert(tx, (None, Purpose::Bye));
             }
         }
     }

@@ -222,7 +222,7 @@ impl UserAgent {
             return;
         }
         call.timer = None;
-        let _ = self.bye(now, d);
+        let _ = self.send_bye(now, d);
         self.end(d, EndReason::SessionExpired);
     }
 
