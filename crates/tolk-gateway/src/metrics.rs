@@ -4,6 +4,12 @@
 //! without a lock; the per-label families (failures by cause, drops by
 //! reason) are small maps touched once per failed call or per relay stats
 //! snapshot, never per packet.
+//!
+//! The relay counters (packets, bytes, drops, SRTP authentication
+//! failures) are a call's final ones, added when the relay has deleted
+//! its session: a few milliseconds after the call ends, in a task of its
+//! own. The admin API's `/calls` shows the live counts meanwhile, and a
+//! drain waits for these deletes before the node stops.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -174,13 +180,13 @@ impl Metrics {
         family(
             "tolk_relay_packets_total",
             "counter",
-            "Media packets forwarded by the relay.",
+            "Media packets forwarded by the relay (a call's counters are added when its relay session is deleted, just after the call ends).",
             &plain(load(&self.relay_packets)),
         );
         family(
             "tolk_relay_bytes_total",
             "counter",
-            "Media bytes forwarded by the relay.",
+            "Media bytes forwarded by the relay (added when a call's relay session is deleted).",
             &plain(load(&self.relay_bytes)),
         );
         let drops: Vec<_> = self
@@ -197,7 +203,7 @@ impl Metrics {
         family(
             "tolk_relay_drops_total",
             "counter",
-            "Media packets dropped by the relay, by reason.",
+            "Media packets dropped by the relay, by reason (added when a call's relay session is deleted).",
             &drops,
         );
         family(

@@ -1,5 +1,9 @@
 //! The end of a graceful drain: calls left at the deadline get one
-//! round of hang-ups, then a few seconds to finish.
+//! round of hang-ups, then a few seconds to finish. A call whose legs
+//! have all sent or received BYE is finished at once; at the stop, the
+//! bridge finishes what is left (a CANCEL never answered) and waits,
+//! bounded, for the relay deletes still running, so the metrics are
+//! final when the node exits.
 
 use std::time::{Duration, Instant};
 

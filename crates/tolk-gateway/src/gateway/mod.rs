@@ -18,6 +18,14 @@
 //! One task owns the calls: it reads the user agent's events through the
 //! SIP leg adapter ([`sip_leg`]), the relay's events (media timeouts) and
 //! admin commands, and drives the [`bridge`].
+//!
+//! A call is finished (relay sessions deleted, ports freed, counted, gone
+//! from the admin API) once both its legs have ended, and a SIP leg ends
+//! as soon as its BYE is sent or received: the user agent retransmits an
+//! unanswered BYE on its own, holding nothing of the call. A drain ends
+//! by finishing the calls still there and waiting (at most 2 s) for the
+//! relay deletes still running, so that the metrics are final when
+//! [`Running::finished`] returns.
 
 pub mod bridge;
 mod drain;
@@ -28,6 +36,7 @@ pub mod node;
 pub mod policy;
 pub mod registrar;
 mod relay_cork;
+mod relay_deletes;
 mod relay_watch;
 mod reoffer;
 pub mod router;
@@ -365,7 +374,10 @@ async fn event_loop(
                 bridge.ring_timeouts(now).await;
                 bridge.update_resources().await;
                 match drain.as_mut().map(|d| d.step(now, bridge.call_count())) {
-                    Some(DrainStep::Stop) => break,
+                    Some(DrainStep::Stop) => {
+                        bridge.stop().await;
+                        break;
+                    }
                     Some(DrainStep::HangUpAll) => bridge.hang_up_all().await,
                     Some(DrainStep::Wait) | None => {}
                 }

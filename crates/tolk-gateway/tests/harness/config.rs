@@ -12,6 +12,7 @@ pub struct NodeConfig {
     ports: String,
     media_timeout_secs: u32,
     ring_timeout_secs: Option<u32>,
+    drain_timeout_secs: u32,
     registrar: String,
     extra: String,
 }
@@ -28,6 +29,7 @@ impl NodeConfig {
             ports: ports.to_owned(),
             media_timeout_secs: 3,
             ring_timeout_secs: None,
+            drain_timeout_secs: 20,
             registrar: "domains = [\"127.0.0.1\"]\n".to_owned(),
             extra: String::new(),
         }
@@ -50,6 +52,12 @@ impl NodeConfig {
     /// Calls that ring for `secs` without an answer are cancelled.
     pub fn ring_timeout(mut self, secs: u32) -> NodeConfig {
         self.ring_timeout_secs = Some(secs);
+        self
+    }
+
+    /// A drain hangs up the calls left after `secs`.
+    pub fn drain_timeout(mut self, secs: u32) -> NodeConfig {
+        self.drain_timeout_secs = secs;
         self
     }
 
@@ -104,6 +112,7 @@ impl fmt::Display for NodeConfig {
             ports,
             media_timeout_secs,
             ring_timeout_secs,
+            drain_timeout_secs,
             registrar,
             extra,
         } = self;
@@ -113,7 +122,7 @@ impl fmt::Display for NodeConfig {
             f,
             r#"
 [node]
-drain_timeout_secs = 20
+drain_timeout_secs = {drain_timeout_secs}
 {ring}
 
 [[listen]]

@@ -22,7 +22,7 @@ pub mod tone;
 pub mod video;
 
 pub use config::NodeConfig;
-pub use node::{Tolk, both_legs_flow, peer_route};
+pub use node::{Tolk, both_legs_flow, peer_route, peers_dir};
 pub use ports::Ports;
 pub use relay::ng_relay;
 pub use scene::Scene;
@@ -30,7 +30,7 @@ pub use sip::{
     await_relay_addr, await_relay_lines, final_response, header, in_dialog, invite, relay_addr,
     relay_addrs, request, sdp_ports,
 };
-pub use sipp::{LoggedCall, Outcome, Scenario, SippCall, reply};
+pub use sipp::{LoggedCall, Outcome, Scenario, SippCall, reply, sipp_command_in};
 pub use tls::served_certificate;
 pub use tolk_testkit::poll::wait_for;
 pub use tolk_testkit::process::Running;

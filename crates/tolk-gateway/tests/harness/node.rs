@@ -31,15 +31,8 @@ impl Tolk {
     /// sipp scenarios of `tests/sipp` and a tone to stream; returns once
     /// the node reports ready.
     pub fn start(name: &str, config: &str, admin: u16) -> Tolk {
-        let dir = std::env::temp_dir().join(format!("tolk-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = peers_dir(name);
         std::fs::write(dir.join("tolk.toml"), config).expect("config");
-        std::fs::write(dir.join("tone.ulaw"), super::tone()).expect("tone");
-        let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sipp");
-        for entry in std::fs::read_dir(scenarios).expect("scenarios") {
-            let path = entry.expect("entry").path();
-            std::fs::copy(&path, dir.join(path.file_name().expect("name"))).expect("copy");
-        }
         let log = std::fs::File::create(dir.join("tolk.log")).expect("log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_tolk"))
             .args(["run", "--config"])
@@ -125,6 +118,20 @@ impl Tolk {
         }
         text
     }
+}
+
+/// A fresh temp dir for test `name` holding the sipp scenarios of
+/// `tests/sipp` and a tone to stream.
+pub fn peers_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tolk-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("tone.ulaw"), super::tone()).expect("tone");
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sipp");
+    for entry in std::fs::read_dir(scenarios).expect("scenarios") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dir.join(path.file_name().expect("name"))).expect("copy");
+    }
+    dir
 }
 
 /// True when a call in `calls` (the admin API's list) has two legs, each

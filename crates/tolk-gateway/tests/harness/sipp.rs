@@ -192,21 +192,9 @@ impl Tolk {
         std::fs::write(self.dir.join(name), xml).expect("scenario");
     }
 
-    /// A sipp run in the node's dir: on loopback, without a terminal,
-    /// failing when it outlasts its time; errors go to `*_errors.log`.
+    /// A sipp run in the node's dir (see [`sipp_command_in`]).
     fn sipp_command(&self, sipp: &Path, scenario: impl Into<Scenario>) -> Command {
-        let mut command = Command::new("timeout");
-        command
-            .arg((SIPP_LIMIT_SECS + 20).to_string())
-            .arg(sipp)
-            .args(scenario.into().args)
-            .args(["-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin"])
-            .args(["-timeout", &format!("{SIPP_LIMIT_SECS}s")])
-            .args(["-timeout_error", "-trace_err"])
-            .current_dir(&self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        command
+        sipp_command_in(&self.dir, sipp, scenario)
     }
 
     /// Runs sipp with `scenario` to its end.
@@ -304,4 +292,21 @@ impl Tolk {
                 .stderr(Stdio::null()),
         )
     }
+}
+
+/// A sipp run in `dir`: on loopback, without a terminal, failing when it
+/// outlasts its time; errors go to `*_errors.log`.
+pub fn sipp_command_in(dir: &Path, sipp: &Path, scenario: impl Into<Scenario>) -> Command {
+    let mut command = Command::new("timeout");
+    command
+        .arg((SIPP_LIMIT_SECS + 20).to_string())
+        .arg(sipp)
+        .args(scenario.into().args)
+        .args(["-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin"])
+        .args(["-timeout", &format!("{SIPP_LIMIT_SECS}s")])
+        .args(["-timeout_error", "-trace_err"])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
 }

@@ -36,6 +36,7 @@ use tolk_sip::transaction::TransactionId;
 use super::dtmf::DtmfReport;
 use super::node::Node;
 use super::registrar::RegistrarAdapter;
+use super::relay_deletes::RelayDeletes;
 use super::relay_watch::RelayWatch;
 use super::router::Router;
 use super::sip_leg::SipLegs;
@@ -63,6 +64,8 @@ pub(crate) struct Bridge {
     next_call: u64,
     dtmf_reports: UnboundedSender<DtmfReport>,
     relay_watch: RelayWatch,
+    /// Relay sessions of finished calls, being deleted.
+    deletes: RelayDeletes,
 }
 
 impl Bridge {
@@ -91,6 +94,7 @@ impl Bridge {
             next_call: 1,
             dtmf_reports,
             relay_watch,
+            deletes: RelayDeletes::default(),
         }
     }
 

@@ -15,8 +15,13 @@ use crate::admin::AdminBackend;
 use crate::metrics::RelayDelta;
 
 /// How long a call whose other leg is still ending may linger before it
-/// is dropped from the table regardless (a peer that never answers BYE).
+/// is dropped from the table regardless: a safety net, since a leg ends
+/// as soon as its BYE is sent or received, but a CANCEL the callee never
+/// answers waits for its INVITE transaction's timeout (Timer B, 32 s).
 const ENDING_GRACE: Duration = Duration::from_secs(40);
+
+/// How long the end of a drain waits for relay deletes still running.
+const STOP_GRACE: Duration = Duration::from_secs(2);
 
 impl Bridge {
     /// Media could not be agreed after the callee answered: both legs go.
@@ -198,19 +203,35 @@ impl Bridge {
 
     /// Deletes relay `sessions` in a task of its own (the loop goes on
     /// with other calls while the relay worker closes the sockets); their
-    /// final counters go to the metrics.
-    pub(super) fn delete_sessions(&self, sessions: Vec<SessionId>) {
+    /// final counters go to the metrics when it is done.
+    pub(super) fn delete_sessions(&mut self, sessions: Vec<SessionId>) {
         if sessions.is_empty() {
             return;
         }
         let (relay, node) = (Arc::clone(&self.relay), Arc::clone(&self.node));
-        tokio::spawn(async move {
+        self.deletes.spawn(async move {
             for session in sessions {
                 if let Ok(stats) = relay.delete_async(session).await {
                     node.metrics().add_relay(&relay_delta(&stats));
                 }
             }
         });
+    }
+
+    /// The end of a drain: the calls still there (their legs never
+    /// finished ending) are finished and counted, and the relay deletes
+    /// still running get up to [`STOP_GRACE`] to close their sessions
+    /// and count them, so that the metrics are final when the node stops.
+    pub(crate) async fn stop(&mut self) {
+        let ids: Vec<String> = self.calls.keys().cloned().collect();
+        for id in ids {
+            self.finish(&id).await;
+        }
+        let left = self.deletes.settle(STOP_GRACE).await;
+        if left > 0 {
+            tracing::warn!(left, "relay deletes unfinished when the node stopped");
+        }
+        self.update_resources().await;
     }
 
     /// Publishes what the node holds (SIP dialogs, relay sessions) so
