@@ -42,6 +42,7 @@ mod reoffer;
 pub mod router;
 mod rtcp_mux;
 pub mod sip_leg;
+mod turn;
 pub mod video;
 
 use relay_cork::RelayCork;
@@ -49,6 +50,7 @@ use relay_watch::RelayWatch;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use turn::Turn;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -340,6 +342,7 @@ async fn event_loop(
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut drain: Option<Drain> = None;
+    let mut turn = Turn::default();
     loop {
         tokio::select! {
             event = inputs.sip.recv() => match event {
@@ -383,7 +386,9 @@ async fn event_loop(
                 }
             }
         }
-        cork.after_event(inputs.backlog());
+        let backlog = inputs.backlog();
+        cork.after_event(backlog);
+        turn.after_event(backlog).await;
     }
 }
 

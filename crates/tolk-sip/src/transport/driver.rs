@@ -304,6 +304,13 @@ impl Timer {
     }
 }
 
+/// Inputs the driver handles before it yields the thread. The core's
+/// owner (a B2BUA's event loop) often shares that thread and moves each
+/// call by round trips through the driver; left alone the driver would
+/// keep the thread for as long as datagrams wait (tokio's budget: 128),
+/// and every round trip of a backlog would wait for the whole batch.
+const INPUTS_PER_TURN: u32 = 16;
+
 struct Task<C: SansIo> {
     core: C,
     udp: Option<UdpSocket>,
@@ -322,8 +329,15 @@ impl<C: SansIo> Task<C> {
     ) {
         let mut buf = vec![0u8; 65_535];
         let mut timer = Timer::new();
+        let mut inputs: u32 = 0;
         loop {
             self.flush().await;
+            // A short turn: see INPUTS_PER_TURN.
+            inputs += 1;
+            if inputs >= INPUTS_PER_TURN {
+                inputs = 0;
+                tokio::task::yield_now().await;
+            }
             timer.arm(self.core.poll_timeout());
             let udp = async {
                 match &self.udp {
