@@ -106,9 +106,13 @@ impl Metrics {
         }
     }
 
-    /// The resources held now: SIP dialogs and relay sessions.
-    pub fn set_resources(&self, sip_dialogs: u64, relay_sessions: u64) {
+    /// The SIP dialogs held now.
+    pub fn set_sip_dialogs(&self, sip_dialogs: u64) {
         self.sip_dialogs.store(sip_dialogs, Ordering::Relaxed);
+    }
+
+    /// The relay sessions held now.
+    pub fn set_relay_sessions(&self, relay_sessions: u64) {
         self.relay_sessions.store(relay_sessions, Ordering::Relaxed);
     }
 

@@ -375,7 +375,7 @@ async fn event_loop(
                 bridge.registrar.expire(now);
                 bridge.reap(now).await;
                 bridge.ring_timeouts(now).await;
-                bridge.update_resources().await;
+                bridge.sample_resources();
                 match drain.as_mut().map(|d| d.step(now, bridge.call_count())) {
                     Some(DrainStep::Stop) => {
                         bridge.stop().await;

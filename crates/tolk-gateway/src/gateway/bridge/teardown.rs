@@ -237,15 +237,22 @@ impl Bridge {
     /// Publishes what the node holds (SIP dialogs, relay sessions) so
     /// that operators and tests see resources return to zero.
     pub(crate) async fn update_resources(&self) {
-        let dialogs = self
-            .sip
-            .handle()
-            .with(|ua, _| ua.dialog_count())
-            .await
-            .unwrap_or(0);
+        self.sample_resources();
+        // The SIP task runs commands in order: once this one has run, the
+        // dialog count is in the metrics.
+        let _ = self.sip.handle().with(|_, _| ()).await;
+    }
+
+    /// Samples the resources held into the metrics without waiting: the
+    /// SIP dialogs are counted on the SIP task, when it gets there.
+    pub(crate) fn sample_resources(&self) {
         let metrics = self.metrics();
-        metrics.set_resources(dialogs as u64, self.relay.session_count() as u64);
+        metrics.set_relay_sessions(self.relay.session_count() as u64);
         metrics.set_relay_send_failures(self.relay.io_stats().send_failures);
+        let node = Arc::clone(&self.node);
+        self.sip.run(move |ua, _| {
+            AdminBackend::metrics(node.as_ref()).set_sip_dialogs(ua.dialog_count() as u64);
+        });
     }
 
     /// Drops calls whose legs never finished ending (their peers vanished).
