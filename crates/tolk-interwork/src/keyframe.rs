@@ -28,18 +28,28 @@ pub struct KeyframeRequest {
     pub stream_id: Option<StreamId>,
 }
 
+/// An RFC 5168 section 3 body asking for a picture fast update, with
+/// `$stream` (a literal, empty or a `stream_id` element line) after
+/// `to_encoder`, the schema's order.
+macro_rules! media_control_body {
+    ($stream:literal) => {
+        concat!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n",
+            "<media_control>\r\n",
+            "  <vc_primitive>\r\n",
+            "    <to_encoder>\r\n",
+            "      <picture_fast_update/>\r\n",
+            "    </to_encoder>\r\n",
+            $stream,
+            "  </vc_primitive>\r\n",
+            "</media_control>\r\n",
+        )
+    };
+}
+
 /// The RFC 5168 section 3 body asking the peer's encoder for a picture
 /// fast update, naming no stream.
-pub const PICTURE_FAST_UPDATE_BODY: &str = concat!(
-    "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n",
-    "<media_control>\r\n",
-    "  <vc_primitive>\r\n",
-    "    <to_encoder>\r\n",
-    "      <picture_fast_update/>\r\n",
-    "    </to_encoder>\r\n",
-    "  </vc_primitive>\r\n",
-    "</media_control>\r\n",
-);
+pub const PICTURE_FAST_UPDATE_BODY: &str = media_control_body!("");
 
 impl KeyframeRequest {
     /// Recognises an RFC 5168 INFO body: a `media_control` document whose
@@ -87,17 +97,7 @@ impl KeyframeRequest {
             return PICTURE_FAST_UPDATE_BODY.to_owned();
         };
         format!(
-            concat!(
-                "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n",
-                "<media_control>\r\n",
-                "  <vc_primitive>\r\n",
-                "    <to_encoder>\r\n",
-                "      <picture_fast_update/>\r\n",
-                "    </to_encoder>\r\n",
-                "    <stream_id>{}</stream_id>\r\n",
-                "  </vc_primitive>\r\n",
-                "</media_control>\r\n",
-            ),
+            media_control_body!("    <stream_id>{}</stream_id>\r\n"),
             id.to_xml_text()
         )
     }
