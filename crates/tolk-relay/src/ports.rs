@@ -78,6 +78,15 @@ impl PortAllocator {
         })
     }
 
+    /// Reserves `port` itself if it is in the range and free.
+    pub fn claim(&mut self, port: u16) -> bool {
+        if !(self.lo..=self.hi).contains(&port) || self.is_used(port) {
+            return false;
+        }
+        self.set(port, true);
+        true
+    }
+
     /// Returns a port (and its RTCP partner if `pair`).
     pub fn release(&mut self, port: u16, pair: bool) {
         self.set(port, false);
@@ -146,6 +155,18 @@ mod tests {
         );
         assert_eq!(a.allocate(false, |_| true).unwrap(), 20064);
         assert_eq!(a.in_use(), 10_000);
+    }
+
+    #[test]
+    fn a_claimed_port_is_held_until_released() {
+        let mut a = PortAllocator::new(30000, 30001);
+        assert!(a.claim(30001));
+        assert!(!a.claim(30001), "held already");
+        assert!(!a.claim(30002), "outside the range");
+        assert_eq!(a.allocate(false, |_| true).unwrap(), 30000);
+        assert!(a.allocate(false, |_| true).is_err());
+        a.release(30001, false);
+        assert_eq!(a.allocate(false, |_| true).unwrap(), 30001);
     }
 
     #[test]

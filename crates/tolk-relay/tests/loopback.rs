@@ -1,5 +1,6 @@
 //! The relay over real loopback sockets, once per I/O path: the same cases
-//! (tests/loopback/cases.rs) against the epoll and the io_uring workers.
+//! (tests/loopback/cases.rs, and the idle socket pool's in
+//! tests/loopback/pool.rs) against the epoll and the io_uring workers.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -10,6 +11,9 @@ mod epoll {
     mod cases {
         include!("loopback/cases.rs");
     }
+    mod pool {
+        include!("loopback/pool.rs");
+    }
 }
 
 mod uring {
@@ -18,5 +22,8 @@ mod uring {
     const PORT_SHIFT: u16 = 10_000;
     mod cases {
         include!("loopback/cases.rs");
+    }
+    mod pool {
+        include!("loopback/pool.rs");
     }
 }

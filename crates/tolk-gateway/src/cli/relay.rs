@@ -100,6 +100,7 @@ async fn serve(args: RelayArgs, interface: IpAddr) -> std::io::Result<()> {
             ..Default::default()
         },
         io: args.io,
+        ..RelayConfig::default()
     })
     .map_err(std::io::Error::other)?;
     let events = relay.take_events();

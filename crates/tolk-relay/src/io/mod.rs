@@ -11,6 +11,8 @@
 mod bare;
 mod batch;
 mod counters;
+mod idle;
+mod pool;
 mod reply;
 mod ring;
 mod socket;
@@ -29,7 +31,7 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use reply::{Pending, Reply};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mio::{Poll, Waker};
 
@@ -37,15 +39,15 @@ pub use bare::BareForwarder;
 pub use batch::UdpBatch;
 use counters::IoCounters;
 pub use counters::IoStats;
+use pool::{PortHold, SocketPool};
 use ring::Ring;
-use table::{Command, LegChange, Table};
+use table::{Command, LegChange, Removed, Table};
 use uring::UringWorker;
 use worker::{WAKER, Worker};
 
 use crate::endpoint::LegUpdate;
 use crate::error::{Error, Result};
 use crate::keyframe::KeyframeKind;
-use crate::ports::PortAllocator;
 use crate::session::{Event, Session, SessionId, SessionPolicy, SessionStats, Side};
 
 /// Events kept for the owner before new ones are dropped.
@@ -62,6 +64,12 @@ pub struct RelayConfig {
     pub policy: SessionPolicy,
     /// Which I/O path the workers run.
     pub io: IoMode,
+    /// Sockets of ended sessions kept bound for new ones, at most (0:
+    /// every socket is closed with its session). Fewer when the port
+    /// range or the open-files limit is small: see [`Relay`].
+    pub idle_sockets: usize,
+    /// How long a socket may stay idle before it is closed.
+    pub idle_timeout: Duration,
 }
 
 impl Default for RelayConfig {
@@ -71,6 +79,10 @@ impl Default for RelayConfig {
             workers: 0,
             policy: SessionPolicy::default(),
             io: IoMode::default(),
+            // A thousand calls a second, four sockets each, resting two
+            // seconds: 8,000 idle sockets to reuse them all.
+            idle_sockets: 8192,
+            idle_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -171,33 +183,13 @@ struct Placement {
     ports: [PortHold; 2],
 }
 
-/// The ports one endpoint holds in the allocator.
-#[derive(Debug, Clone, Copy)]
-struct PortHold {
-    ip: IpAddr,
-    port: u16,
-    /// The next port is held too (bound, or reserved for an offered mux).
-    pair: bool,
-    /// The next port is reserved but has no socket yet.
-    reserved: bool,
-}
-
-impl PortHold {
-    fn new(ip: IpAddr, port: u16, mux: RtcpMux) -> Self {
-        PortHold {
-            ip,
-            port,
-            pair: mux != RtcpMux::Muxed,
-            reserved: mux == RtcpMux::Offered,
-        }
-    }
-}
-
 /// A running relay: create sessions, update legs as offer/answer proceeds,
 /// read counters and events, delete. Cheap to share (`Arc<Relay>`).
 pub struct Relay {
     workers: Vec<WorkerHandle>,
-    ports: Mutex<PortAllocator>,
+    sockets: Arc<Mutex<SocketPool>>,
+    /// Stops the idle sockets' expiry thread when dropped.
+    expiry: Option<(Sender<()>, JoinHandle<()>)>,
     placements: Mutex<HashMap<SessionId, Placement>>,
     events: Mutex<Option<Receiver<Event>>>,
     policy: SessionPolicy,
@@ -244,9 +236,19 @@ impl Relay {
             });
             started.push(ready_rx);
         }
+        let (lo, hi) = config.ports;
+        let pool = SocketPool::new(lo, hi, config.idle_sockets, config.idle_timeout);
+        let expiry = pool.enabled();
+        let sockets = Arc::new(Mutex::new(pool));
+        let expiry = if expiry {
+            Some(pool::spawn_expiry(Arc::clone(&sockets))?)
+        } else {
+            None
+        };
         let mut relay = Self {
             workers,
-            ports: Mutex::new(PortAllocator::new(config.ports.0, config.ports.1)),
+            sockets,
+            expiry,
             placements: Mutex::new(HashMap::new()),
             events: Mutex::new(Some(events_rx)),
             policy: config.policy,
@@ -342,13 +344,14 @@ impl Relay {
         a: EndpointSpec,
         b: EndpointSpec,
     ) -> Result<(SessionInfo, Placement, Pending<Result<()>>)> {
-        let (bound_a, bound_b) = {
-            let mut ports = lock(&self.ports);
-            let bound_a = socket::bind_endpoint(&mut ports, a.ip, a.rtcp_mux)?;
-            match socket::bind_endpoint(&mut ports, b.ip, b.rtcp_mux) {
-                Ok(bound_b) => (bound_a, bound_b),
+        let ((bound_a, spare_a), (bound_b, spare_b)) = {
+            let mut sockets = lock(&self.sockets);
+            let (bound_a, spare_a) = sockets.endpoint(a.ip, a.rtcp_mux)?;
+            match sockets.endpoint(b.ip, b.rtcp_mux) {
+                Ok(bound_b) => ((bound_a, spare_a), bound_b),
                 Err(e) => {
-                    ports.release(bound_a.port, a.rtcp_mux != RtcpMux::Muxed);
+                    let hold = PortHold::new(a.ip, bound_a.port, a.rtcp_mux, spare_a);
+                    sockets.give_back(hold, [Some(bound_a.rtp), bound_a.rtcp]);
                     return Err(e);
                 }
             }
@@ -377,8 +380,8 @@ impl Relay {
         let placement = Placement {
             worker,
             ports: [
-                PortHold::new(a.ip, info.a.rtp.port(), a.rtcp_mux),
-                PortHold::new(b.ip, info.b.rtp.port(), b.rtcp_mux),
+                PortHold::new(a.ip, info.a.rtp.port(), a.rtcp_mux, spare_a),
+                PortHold::new(b.ip, info.b.rtp.port(), b.rtcp_mux, spare_b),
             ],
         };
         match self.send(worker, |reply| {
@@ -386,7 +389,7 @@ impl Relay {
         }) {
             Ok(pending) => Ok((info, placement, pending)),
             Err(e) => {
-                self.release(&placement);
+                self.release(placement);
                 Err(e)
             }
         }
@@ -405,7 +408,7 @@ impl Relay {
                 Ok(info)
             }
             Err(e) => {
-                self.release(&placement);
+                self.release(placement);
                 Err(e)
             }
         }
@@ -508,21 +511,7 @@ impl Relay {
         if !hold.reserved {
             return Ok((None, muxed && hold.pair));
         }
-        hold.reserved = false;
-        let rtcp_port = hold.port.wrapping_add(1);
-        if muxed {
-            hold.pair = false;
-            lock(&self.ports).release(rtcp_port, false);
-            return Ok((None, false));
-        }
-        match socket::bind(hold.ip, rtcp_port) {
-            Ok(socket) => Ok((Some(socket), false)),
-            Err(error) => {
-                // Media still flows; only the peer's RTCP is lost.
-                tracing::warn!(%error, port = rtcp_port, "reserved RTCP port cannot be bound");
-                Ok((None, false))
-            }
-        }
+        Ok((lock(&self.sockets).settle_reserve(hold, muxed), false))
     }
 
     /// Sends a keyframe request (PLI or FIR) from the relay to leg
@@ -550,31 +539,52 @@ impl Relay {
             .ok_or(Error::Unknown("session"))
     }
 
-    /// Deletes a session, closing its sockets and freeing its ports; returns its final counters.
+    /// Deletes a session; returns its final counters. Its sockets rest
+    /// idle for later sessions, or are closed and their ports freed.
     pub fn delete(&self, id: SessionId) -> Result<SessionStats> {
         let (placement, pending) = self.send_delete(id)?;
-        let stats = pending.and_then(Pending::wait);
-        self.release(&placement);
-        stats?.ok_or(Error::Unknown("session"))
+        self.finish(placement, pending.and_then(Pending::wait))
     }
 
     /// [`Relay::delete`] for an async caller.
     pub async fn delete_async(&self, id: SessionId) -> Result<SessionStats> {
         let (placement, pending) = self.send_delete(id)?;
-        let stats = match pending {
+        let removed = match pending {
             Ok(pending) => pending.await,
             Err(e) => Err(e),
         };
-        self.release(&placement);
-        stats?.ok_or(Error::Unknown("session"))
+        self.finish(placement, removed)
+    }
+
+    /// Takes a removed session's sockets back, or frees the ports of one
+    /// the worker did not have.
+    fn finish(
+        &self,
+        placement: Placement,
+        removed: Result<Option<Removed>>,
+    ) -> Result<SessionStats> {
+        match removed {
+            Ok(Some(Removed { stats, sockets })) => {
+                let mut pool = lock(&self.sockets);
+                for (hold, sockets) in placement.ports.into_iter().zip(sockets) {
+                    pool.give_back(hold, sockets);
+                }
+                Ok(stats)
+            }
+            Ok(None) => {
+                self.release(placement);
+                Err(Error::Unknown("session"))
+            }
+            Err(e) => {
+                self.release(placement);
+                Err(e)
+            }
+        }
     }
 
     /// Forgets session `id`'s placement and asks its worker to remove it;
-    /// the ports are released once the worker has closed the sockets.
-    fn send_delete(
-        &self,
-        id: SessionId,
-    ) -> Result<(Placement, Result<Pending<Option<SessionStats>>>)> {
+    /// its sockets come back once the worker has stopped watching them.
+    fn send_delete(&self, id: SessionId) -> Result<(Placement, Result<Pending<Option<Removed>>>)> {
         let placement = lock(&self.placements)
             .remove(&id)
             .ok_or(Error::Unknown("session"))?;
@@ -605,10 +615,15 @@ impl Relay {
             .ok_or(Error::Unknown("session"))
     }
 
-    fn release(&self, placement: &Placement) {
-        let mut ports = lock(&self.ports);
+    /// Idle sockets kept for new sessions now.
+    pub fn idle_sockets(&self) -> usize {
+        lock(&self.sockets).idle_sockets()
+    }
+
+    fn release(&self, placement: Placement) {
+        let mut sockets = lock(&self.sockets);
         for hold in placement.ports {
-            ports.release(hold.port, hold.pair);
+            sockets.release(hold);
         }
     }
 
@@ -672,6 +687,10 @@ impl Relay {
 
 impl Drop for Relay {
     fn drop(&mut self) {
+        if let Some((stop, thread)) = self.expiry.take() {
+            drop(stop);
+            let _ = thread.join();
+        }
         for w in &self.workers {
             let _ = w.commands.send(Command::Shutdown);
             let _ = w.waker.wake();

@@ -1,5 +1,6 @@
 //! Batched UDP syscalls, `recvmmsg(2)` and `sendmmsg(2)`, and the C socket
-//! address encoding and decoding both I/O paths share: with `ring.rs`
+//! address encoding and decoding both I/O paths share, and the open-files
+//! limit: with `ring.rs`
 //! (io_uring), the crate's only unsafe code. Everything else sees plain
 //! buffers and `SocketAddr`s.
 #![allow(unsafe_code)]
@@ -249,6 +250,22 @@ pub(super) unsafe fn write_sockaddr(
             mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t
         }
     }
+}
+
+/// The process's open-files limit (soft), or `usize::MAX` when unlimited
+/// or unknown.
+pub fn open_files_limit() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit into the struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) } != 0
+        || limit.rlim_cur == libc::RLIM_INFINITY
+    {
+        return usize::MAX;
+    }
+    usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]

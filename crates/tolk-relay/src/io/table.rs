@@ -37,8 +37,8 @@ pub enum Command {
     PollTransforms(SessionId),
     /// Report a session's counters.
     Stats(SessionId, Reply<Option<SessionStats>>),
-    /// Remove a session, closing its sockets; replies with its final counters.
-    Remove(SessionId, Reply<Option<SessionStats>>),
+    /// Remove a session; replies with its final counters and its sockets.
+    Remove(SessionId, Reply<Option<Removed>>),
     /// Stop the thread.
     Shutdown,
 }
@@ -57,12 +57,22 @@ pub struct LegChange {
     pub close_rtcp: bool,
 }
 
+/// A removed session's final counters and its sockets, `[side][rtcp]`,
+/// no longer watched: the control side keeps them idle or closes them.
+pub struct Removed {
+    /// The final counters.
+    pub stats: SessionStats,
+    /// The sockets, by leg then RTP/RTCP.
+    pub sockets: [[Option<UdpSocket>; 2]; 2],
+}
+
 /// How an I/O path starts and stops watching a socket.
 pub trait Watch {
     /// Starts delivering `socket`'s datagrams under `token`.
     fn watch(&mut self, token: usize, socket: &UdpSocket) -> io::Result<()>;
-    /// Stops watching `sockets` (token, socket), before they are closed;
-    /// nothing for their tokens is read after. All of a session's at once,
+    /// Stops watching `sockets` (token, socket), before they are closed
+    /// or handed back for another session; nothing for their tokens is
+    /// read after, and the I/O path holds no reference to them. All of a session's at once,
     /// so an I/O path can share the cost of stopping.
     fn unwatch(&mut self, sockets: &[(usize, &UdpSocket)]);
 }
@@ -438,7 +448,7 @@ impl Table {
         Ok(())
     }
 
-    fn remove(&mut self, id: SessionId, watch: &mut impl Watch) -> Option<SessionStats> {
+    fn remove(&mut self, id: SessionId, watch: &mut impl Watch) -> Option<Removed> {
         let idx = self.by_id.remove(&id)?;
         let entry = self.sessions.get_mut(idx)?.take()?;
         if entry.timed {
@@ -446,20 +456,35 @@ impl Table {
         }
         self.transcoded
             .fetch_sub(entry.session.transcoded_streams(), Ordering::Relaxed);
-        self.close(entry.tokens.iter().flatten().flatten().copied(), watch);
-        Some(entry.session.stats())
+        let mut sockets = [[None, None], [None, None]];
+        for socket in self.detach(entry.tokens.iter().flatten().flatten().copied(), watch) {
+            sockets[side_index(socket.side)][usize::from(socket.rtcp)] = Some(socket.socket);
+        }
+        Some(Removed {
+            stats: entry.session.stats(),
+            sockets,
+        })
     }
 
     fn close(&mut self, tokens: impl Iterator<Item = usize>, watch: &mut impl Watch) {
-        let closing: Vec<(usize, SocketEntry)> = tokens
+        drop(self.detach(tokens, watch));
+    }
+
+    /// Stops watching the sockets of `tokens` and hands them out.
+    fn detach(
+        &mut self,
+        tokens: impl Iterator<Item = usize>,
+        watch: &mut impl Watch,
+    ) -> Vec<SocketEntry> {
+        let detached: Vec<(usize, SocketEntry)> = tokens
             .filter_map(|t| Some((t, self.sockets.get_mut(t)?.take()?)))
             .collect();
-        if closing.is_empty() {
-            return;
+        if !detached.is_empty() {
+            let sockets: Vec<(usize, &UdpSocket)> =
+                detached.iter().map(|(t, s)| (*t, &s.socket)).collect();
+            watch.unwatch(&sockets);
         }
-        let sockets: Vec<(usize, &UdpSocket)> =
-            closing.iter().map(|(t, s)| (*t, &s.socket)).collect();
-        watch.unwatch(&sockets);
+        detached.into_iter().map(|(_, s)| s).collect()
     }
 }
 

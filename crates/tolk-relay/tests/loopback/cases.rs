@@ -19,6 +19,15 @@ use crate::support::{key, point_at, recv, rtp};
 const LOCALHOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
 fn relay(lo: u16, hi: u16) -> Relay {
+    relay_pooling(lo, hi, RelayConfig::default().idle_sockets)
+}
+
+/// A relay that closes a deleted session's sockets at once.
+fn relay_without_pool(lo: u16, hi: u16) -> Relay {
+    relay_pooling(lo, hi, 0)
+}
+
+fn relay_pooling(lo: u16, hi: u16, idle_sockets: usize) -> Relay {
     let relay = Relay::start(RelayConfig {
         ports: (lo + PORT_SHIFT, hi + PORT_SHIFT),
         workers: 2,
@@ -28,6 +37,8 @@ fn relay(lo: u16, hi: u16) -> Relay {
             ..SessionPolicy::default()
         },
         io: IO,
+        idle_sockets,
+        ..RelayConfig::default()
     })
     .unwrap();
     assert_eq!(relay.io(), IO);
@@ -332,8 +343,14 @@ fn a_burst_past_the_buffers_does_not_stop_a_stream() {
 /// A relay on ports from `lo` (within 56000-59999) for either I/O path:
 /// [`relay`] shifts by `PORT_SHIFT`, so the io_uring run lands 100 above.
 fn relay_at(lo: u16, hi: u16) -> Relay {
+    let (lo, hi) = at(lo, hi);
+    relay(lo, hi)
+}
+
+/// The range to give [`relay`] for ports from `lo` (see [`relay_at`]).
+fn at(lo: u16, hi: u16) -> (u16, u16) {
     let shift = PORT_SHIFT / 100;
-    relay(lo + shift - PORT_SHIFT, hi + shift - PORT_SHIFT)
+    (lo + shift - PORT_SHIFT, hi + shift - PORT_SHIFT)
 }
 
 #[test]
@@ -362,7 +379,9 @@ fn a_send_the_kernel_refuses_is_counted() {
 
 #[test]
 fn a_deleted_sessions_ports_are_free_at_once() {
-    let relay = relay_at(58020, 58039);
+    // Without idle sockets kept: every socket closes with its session.
+    let (lo, hi) = at(58020, 58039);
+    let relay = relay_without_pool(lo, hi);
     let (a, b) = (peer(), peer());
     let info = session(&relay, &a, &b);
     // Media flowing: both receives are live when the session goes.
@@ -426,9 +445,10 @@ fn a_session_started_without_waiting_takes_updates_sent_before_its_handover() {
     let stats = relay.delete(info.id).unwrap();
     assert_eq!(stats.a.forwarded + stats.b.forwarded, 2);
     assert_eq!(relay.session_count(), 0);
-    // The session's sockets are closed.
+    // The session's sockets came back from the worker: they rest idle.
+    assert_eq!(relay.idle_sockets(), 2);
     for port in [info.a.rtp, info.b.rtp] {
-        UdpSocket::bind(port).unwrap();
+        assert!(UdpSocket::bind(port).is_err(), "{port} still bound");
     }
 }
 
