@@ -585,8 +585,10 @@ fn sockets_per_call(name: &str, ports: &Ports, mux: bool, calls: u32) -> Option<
     std::thread::sleep(Duration::from_millis(500));
     let busy = udp_sockets_of(pid);
     call.finish(&tolk);
+    // The relay keeps ended calls' sockets idle for new calls, and
+    // closes them after its idle timeout (10 s by default).
     let mut after = usize::MAX;
-    wait_for(Duration::from_secs(5), || {
+    wait_for(Duration::from_secs(15), || {
         after = udp_sockets_of(pid);
         after == idle
     });

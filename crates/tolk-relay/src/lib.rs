@@ -83,6 +83,37 @@
 //!   ([`RtcpMux`], RFC 5761); an endpoint whose offer proposes rtcp-mux
 //!   binds one socket and holds the next port until the answer settles it.
 //!
+//! # Idle sockets
+//!
+//! Binding a call's sockets and closing them again is kernel work a busy
+//! relay feels (`socket`, `setsockopt`, `bind`, `close` and the deferred
+//! freeing behind it: about 7 % of the gateway's CPU at 1,000 bridged
+//! calls a second, in bursts that make the latency tail). So a deleted
+//! session's worker stops watching its sockets (io_uring receive
+//! cancelled, epoll deregistered) and hands them back, and they rest idle
+//! for new sessions instead of being closed:
+//!
+//! - A socket serves again only after a 2 s quarantine, so that late
+//!   packets of the old call (a peer still sending until a lost BYE is
+//!   retransmitted) cannot reach a new one; at reuse, whatever the kernel
+//!   queued meanwhile is read off and dropped, and a socket that still
+//!   receives after 64 datagrams is closed instead.
+//! - A pair (RTP and RTCP) serves an endpoint with a pair, or one whose
+//!   offer proposes rtcp-mux, which keeps the RTCP socket aside until the
+//!   answer: declined, the socket is handed to the worker (no bind);
+//!   accepted, it rests idle on its own. A single socket serves a muxed
+//!   endpoint, or an offered mux on an even port whose next port is free.
+//!   Sockets only serve endpoints on the address they are bound to.
+//! - Bounded: at most [`RelayConfig::idle_sockets`] (default 8,192; 0
+//!   turns the pool off, every socket closes with its session), at most
+//!   half the port range and a quarter of the open-files limit (the rest
+//!   is the live calls' and the signalling's); a socket that comes back to
+//!   a full pool is closed. Sockets idle for [`RelayConfig::idle_timeout`]
+//!   (default 10 s) are closed, also in an idle relay. When the range runs
+//!   out or a bind fails (out of files), every idle socket is closed
+//!   before a session would be refused. Idle sockets keep their ports
+//!   held in the range; [`Relay::idle_sockets`] counts them.
+//!
 //! # I/O paths
 //!
 //! Every call has its own ports, so a worker watches thousands of sockets

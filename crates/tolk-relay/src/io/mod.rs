@@ -185,6 +185,10 @@ struct Placement {
 
 /// A running relay: create sessions, update legs as offer/answer proceeds,
 /// read counters and events, delete. Cheap to share (`Arc<Relay>`).
+///
+/// A deleted session's sockets rest idle for later sessions (see the
+/// crate docs, "Idle sockets"): at most [`RelayConfig::idle_sockets`],
+/// half the port range and a quarter of the open-files limit.
 pub struct Relay {
     workers: Vec<WorkerHandle>,
     sockets: Arc<Mutex<SocketPool>>,
