@@ -5,6 +5,8 @@ use crate::error::{Error, Result};
 
 /// Hands out ports from `lo..=hi`, round-robin so a freed port is not
 /// reused at once (late packets of an old call must not reach a new one).
+/// The relay's idle sockets (`io/pool.rs`) keep their ports held here
+/// until they are closed, and have a quarantine of their own.
 /// Ports in use are a bitmap, and a full word of it is skipped at once, so
 /// a nearly full range costs a short scan rather than a lookup per port.
 #[derive(Debug, Clone)]

@@ -199,14 +199,25 @@ impl SocketPool {
             }
             return None;
         }
-        spare.or_else(|| match socket::bind(hold.ip, rtcp_port) {
+        if spare.is_some() {
+            return spare;
+        }
+        let bound = socket::bind(hold.ip, rtcp_port).or_else(|error| {
+            if self.idle.sockets() == 0 {
+                return Err(error);
+            }
+            // Out of files, perhaps: idle sockets go first.
+            self.close_all();
+            socket::bind(hold.ip, rtcp_port)
+        });
+        match bound {
             Ok(socket) => Some(socket),
             Err(error) => {
                 // Media still flows; only the peer's RTCP is lost.
                 tracing::warn!(%error, port = rtcp_port, "reserved RTCP port cannot be bound");
                 None
             }
-        })
+        }
     }
 
     /// Frees the ports of an endpoint whose sockets are gone already.

@@ -175,3 +175,37 @@ fn a_full_port_range_takes_idle_sockets_back() {
     point_at(&relay, again[1].id, Side::B, &b);
     media_flows(&again[1], &a, &b);
 }
+
+#[test]
+fn a_single_idle_socket_serves_an_offered_mux_on_an_even_port() {
+    let relay = relay(46790, 46799, 100, Duration::from_secs(30));
+    let (offered, muxed) = (spec(RtcpMux::Offered), spec(RtcpMux::Muxed));
+    let first = relay.create_session(offered, muxed).unwrap();
+    // The answer accepts mux: A's reserved port is freed, one socket left.
+    let accept = LegUpdate {
+        rtcp_mux: Some(true),
+        ..Default::default()
+    };
+    relay.update(first.id, Side::A, accept).unwrap();
+    relay.delete(first.id).unwrap();
+    assert_eq!(relay.idle_sockets(), 2);
+
+    std::thread::sleep(QUARANTINE);
+    let second = relay.create_session(offered, muxed).unwrap();
+    assert_eq!((second.a.rtp, second.b.rtp), (first.a.rtp, first.b.rtp));
+    assert_eq!(second.a.rtcp.port(), second.a.rtp.port() + 1);
+    // This answer declines: the reserved port is bound for A's RTCP.
+    let (a, a_rtcp, b) = (peer(), peer(), peer());
+    let decline = LegUpdate {
+        remote: Some(a.local_addr().unwrap()),
+        remote_rtcp: Some(a_rtcp.local_addr().unwrap()),
+        rtcp_mux: Some(false),
+        ..Default::default()
+    };
+    relay.update(second.id, Side::A, decline).unwrap();
+    point_at(&relay, second.id, Side::B, &b);
+    media_flows(&second, &a, &b);
+    a_rtcp.send_to(&RR, second.a.rtcp).unwrap();
+    assert_eq!(recv(&b), Some((RR.to_vec(), second.b.rtp)));
+    relay.delete(second.id).unwrap();
+}
