@@ -632,8 +632,17 @@ impl Relay {
         }
     }
 
+    /// Sends `command` and blocks until the answer. The worker is woken
+    /// even when corked: a thread blocked here may be the one that would
+    /// uncork.
     fn call<T>(&self, worker: usize, command: impl FnOnce(Reply<T>) -> Command) -> Result<T> {
-        self.send(worker, command)?.wait()
+        let pending = self.send(worker, command)?;
+        if let Some(w) = self.workers.get(worker) {
+            if w.wake_due.swap(false, Ordering::SeqCst) {
+                w.waker.wake()?;
+            }
+        }
+        pending.wait()
     }
 
     /// Sends `command` to `worker`; its answer comes through the handle.
@@ -668,8 +677,9 @@ impl Relay {
     /// through it, so that a burst of calls costs the relay's thread one
     /// wake-up (and, on a shared core, one context switch) rather than
     /// one per command. The corker must uncork before it waits for an
-    /// answer from the relay; corked workers still run queued commands
-    /// on their own housekeeping tick.
+    /// answer from the relay (the blocking calls, such as
+    /// [`Relay::stats`], wake their worker anyway); corked workers still
+    /// run queued commands on their own housekeeping tick.
     pub fn cork(&self) {
         self.corked.store(true, Ordering::SeqCst);
     }

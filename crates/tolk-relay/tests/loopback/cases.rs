@@ -484,3 +484,23 @@ fn commands_sent_while_corked_run_after_uncork_or_on_the_workers_tick() {
     }
     assert_eq!(relay.session_count(), 0);
 }
+
+#[test]
+fn a_blocking_call_on_a_corked_relay_wakes_its_worker() {
+    let relay = relay(46530, 46539);
+    let info = relay.create_session(spec(true), spec(true)).unwrap();
+    relay.cork();
+    // Without a wake each answer would wait for the worker's 250 ms tick:
+    // 20 of them at least ~2.5 s.
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        relay.stats(info.id).unwrap();
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    relay.uncork();
+    relay.delete(info.id).unwrap();
+}
