@@ -304,7 +304,8 @@ impl Timer {
     }
 }
 
-/// Inputs the driver handles before it yields the thread. The core's
+/// Inputs (one per loop pass) the driver handles before it yields the
+/// thread, whether or not more wait (a yield costs one extra poll). The core's
 /// owner (a B2BUA's event loop) often shares that thread and moves each
 /// call by round trips through the driver; left alone the driver would
 /// keep the thread for as long as datagrams wait (tokio's budget: 128),
