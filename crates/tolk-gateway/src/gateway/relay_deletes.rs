@@ -4,7 +4,11 @@
 //! it completes (a few milliseconds after the call ends). The tasks are
 //! kept here so that the end of a drain can wait for them, bounded,
 //! before the node stops: every call's counters reach the metrics and
-//! its ports are closed before the process exits.
+//! its ports are closed before the process exits. Dropped without a
+//! drain (the event loop ending another way, its SIP channel closed),
+//! the deletes still running are detached, not aborted: the relay may
+//! outlive the gateway in an embedder, and an aborted delete would leave
+//! its session and ports in it.
 
 use std::future::Future;
 use std::time::Duration;
@@ -32,6 +36,13 @@ impl RelayDeletes {
         let all = async { while self.tasks.join_next().await.is_some() {} };
         let _ = tokio::time::timeout(limit, all).await;
         self.tasks.len()
+    }
+}
+
+impl Drop for RelayDeletes {
+    fn drop(&mut self) {
+        // A JoinSet aborts its tasks when dropped; a delete must finish.
+        self.tasks.detach_all();
     }
 }
 
@@ -63,5 +74,24 @@ mod tests {
         deletes.spawn(std::future::pending());
         let left = deletes.settle(Duration::from_millis(50)).await;
         assert_eq!(left, 1, "the stuck delete is reported, the loop goes on");
+    }
+
+    #[tokio::test]
+    async fn dropping_the_set_lets_the_running_deletes_finish() {
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let (finished, finish) = tokio::sync::oneshot::channel();
+        let mut deletes = RelayDeletes::default();
+        deletes.spawn(async move {
+            // Still running when the set is dropped.
+            let _ = released.await;
+            let _ = finished.send(());
+        });
+        drop(deletes);
+        release.send(()).expect("the delete was not aborted");
+        let done = tokio::time::timeout(Duration::from_secs(5), finish).await;
+        assert!(
+            matches!(done, Ok(Ok(()))),
+            "the delete ran to its end after the drop"
+        );
     }
 }
