@@ -1,7 +1,8 @@
 //! A late-offer caller (INVITE without SDP) gets video: the callee is
-//! offered what the caller's policy allows, a main video line and a
-//! slides line included, and our offer to the caller in the 200 carries
-//! every video line the callee took, each on its own stream. sipp
+//! offered what the caller's policy allows, on one video line or, when
+//! the callee's policy has `late_offer_video_lines = 2`, a main video
+//! line and a slides line, and our offer to the caller in the 200
+//! carries every video line the callee took, each on its own stream. sipp
 //! carries the signalling; the video m-lines point at sockets the test
 //! owns, and H.264 crosses the relay both ways on each.
 
@@ -86,11 +87,17 @@ fn a_late_offer_caller_is_offered_the_video_the_callee_took() {
         panic!("no video port for both legs\n{}", tolk.sipp_errors());
     };
     let a_pt = offered_video_pt(&call.caller_log).expect("video in our offer to the caller");
+    let to_callee = sdp_ports(&call.callee_log, "video");
+    assert_eq!(
+        to_callee.iter().filter(|p| **p != CALLEE_VIDEO).count(),
+        1,
+        "by default the callee is offered one video line {to_callee:?}"
+    );
     let offered = sdp_ports(&call.caller_log, "video");
     assert_eq!(
         offered.iter().filter(|p| **p != CALLER_VIDEO).count(),
         1,
-        "the callee took its main video only: one video line offered {offered:?}"
+        "one video line offered to the caller {offered:?}"
     );
 
     tolk.assert_video_both_ways(
@@ -120,7 +127,7 @@ fn a_late_offer_caller_gets_the_main_video_and_the_slides_the_callee_took() {
     };
     let config = NodeConfig::new(TOLK, ADMIN, "26150-26164")
         .media_timeout(30)
-        .callee("room", CALLEE, "");
+        .callee("room", CALLEE, "late_offer_video_lines = 2");
     let tolk = Tolk::run("late-offer-slides", &config);
     let [a_main, a_slides, b_main, b_slides] =
         [A_MAIN, A_SLIDES, B_MAIN, B_SLIDES].map(MediaPeer::bind);
@@ -182,7 +189,7 @@ fn slides_a_late_offer_caller_refuses_are_freed_and_taken_back_from_the_callee()
     };
     let config = NodeConfig::new(TOLK, ADMIN, "26165-26179")
         .media_timeout(30)
-        .callee("room", CALLEE, "");
+        .callee("room", CALLEE, "late_offer_video_lines = 2");
     let tolk = Tolk::run("late-offer-no-slides", &config);
     let (a_main, b_main) = (MediaPeer::bind(A_MAIN), MediaPeer::bind(B_MAIN));
     // The callee takes both lines, then answers the re-INVITE ending

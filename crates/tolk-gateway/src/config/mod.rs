@@ -473,6 +473,15 @@ impl Config {
                     ),
                 ));
             }
+            if !policy::LATE_OFFER_VIDEO_LINES.contains(&policy.late_offer_video_lines) {
+                return Err(invalid(
+                    format!("{field}.late_offer_video_lines"),
+                    format!(
+                        "must be 1 (one video line) or 2 (main video and slides), not {}",
+                        policy.late_offer_video_lines
+                    ),
+                ));
+            }
         }
         let mut names: Vec<&str> = Vec::new();
         for (index, peer) in file.peer.iter().enumerate() {

@@ -66,10 +66,21 @@ pub struct MediaPolicy {
     /// `a=rtcp-mux` in our offers.
     #[serde(default = "yes")]
     pub rtcp_mux: bool,
+    /// Video lines offered to this peer when the caller sent no offer
+    /// (a late offer): 1, or 2 for a main video line and a slides line
+    /// (RFC 4796 `a=content:main` and `a=content:slides`). One by
+    /// default: without BFCP room systems send no presentation on the
+    /// second line, and some endpoints and SBCs refuse or mix it up.
+    #[serde(default = "one")]
+    pub late_offer_video_lines: u8,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn one() -> u8 {
+    1
 }
 
 impl Default for MediaPolicy {
@@ -81,6 +92,7 @@ impl Default for MediaPolicy {
             dtmf: DtmfMode::default(),
             keyframe: KeyframeMode::default(),
             rtcp_mux: true,
+            late_offer_video_lines: 1,
         }
     }
 }
@@ -98,6 +110,9 @@ pub const KNOWN_CODECS: &[&str] = &[
     "vp9",
     "rtx",
 ];
+
+/// The values `late_offer_video_lines` may take.
+pub const LATE_OFFER_VIDEO_LINES: std::ops::RangeInclusive<u8> = 1..=2;
 
 impl MediaPolicy {
     /// The first codec name that Tolk does not know, if any.

@@ -132,6 +132,28 @@ fn peers_and_their_policies() {
     assert_eq!(peer.media.dtmf, DtmfMode::Info);
     assert_eq!(peer.media.keyframe, KeyframeMode::Rtcp, "the default");
     assert!(!peer.media.transcoding);
+    assert_eq!(peer.media.late_offer_video_lines, 1, "the default");
+}
+
+#[test]
+fn late_offer_video_lines_are_one_or_two() {
+    let with = |lines: &str| {
+        format!(
+            "{MINIMAL}\n[[peer]]\nname = \"room\"\naddress = \"127.0.0.1:5080\"\n\
+             [peer.media]\nlate_offer_video_lines = {lines}\n"
+        )
+    };
+    let two = Config::parse(&with("2")).expect("valid");
+    assert_eq!(two.peers[0].media.late_offer_video_lines, 2);
+    for wrong in ["0", "3"] {
+        let error = error_of(&with(wrong));
+        assert!(
+            error.starts_with("peer[0].media.late_offer_video_lines: must be 1"),
+            "{error}"
+        );
+    }
+    let default_policy = MINIMAL.to_owned() + "\n[default_policy]\nlate_offer_video_lines = 4\n";
+    assert!(error_of(&default_policy).starts_with("default_policy.late_offer_video_lines:"));
 }
 
 #[test]

@@ -13,10 +13,12 @@
 //!
 //! A caller whose INVITE has no offer (late offer, RFC 3261 section
 //! 13.2.1) is treated as offering everything its policy allows: the
-//! callee gets an ordinary offer (video on a main line and a slides
-//! line), and once it has answered, the caller gets our offer
-//! (restricted to what the callee chose, every video line it took
-//! included) in the 2xx and answers in its ACK. Offering from the relay's own anchored ports lets
+//! callee gets an ordinary offer (one video line, or a main line and a
+//! slides line when the callee's policy has `late_offer_video_lines =
+//! 2`), and once it has answered, the caller gets our offer (restricted
+//! to what the callee chose, every video line it took included) in the
+//! 2xx and answers in its ACK. Offering from the relay's own anchored
+//! ports lets
 //! each leg's transaction finish on its own: the callee's 2xx is ACKed
 //! at once instead of waiting for the caller's ACK.
 //!

@@ -56,7 +56,8 @@ impl CallMedia {
                 (audio, video)
             }
             // A late offer: the callee is offered what the caller's
-            // policy allows, with a main video line and a slides line;
+            // policy allows, on the video lines the callee's policy
+            // asks for (one, or a main video line and a slides line);
             // the caller is offered the video lines the callee took (a
             // callee answering fewer m-lines has the missing ones read
             // as rejected).
@@ -67,7 +68,7 @@ impl CallMedia {
                         .map(|c| c.encoding.clone())
                         .collect()
                 };
-                let video = (0..video_lines::LATE_OFFER_CONTENT.len())
+                let video = (0..video_lines::late_offer_lines(b_policy))
                     .map(|k| (k, codecs(MediaKind::Video)))
                     .collect();
                 (codecs(MediaKind::Audio), video)
@@ -175,7 +176,10 @@ impl CallMedia {
         }
         match a.peer.as_deref() {
             Some(a_offer) => video_lines::carry_naming(&[a_offer], &mut offer),
-            None => video_lines::name_late_offer_lines(&mut offer),
+            None if video_lines::late_offer_lines(b_policy) > 1 => {
+                video_lines::name_late_offer_lines(&mut offer);
+            }
+            None => {}
         }
         video::offer_feedback(&mut offer, &b.caps);
         b.local = Some(Box::new(offer.clone()));

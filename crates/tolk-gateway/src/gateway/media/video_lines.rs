@@ -10,6 +10,8 @@ use tolk_sdp::model::{Attribute, MediaKind, SessionDescription};
 use tolk_sdp::negotiate::{AcceptedMedia, Answer, MediaState, Reason, rejected_line};
 use tolk_sdp::{Capabilities, LocalMedia, NegotiationError};
 
+use crate::config::MediaPolicy;
+
 use super::super::video::MAX_VIDEO_LINES;
 
 /// The attributes naming what a video line carries: RFC 4796
@@ -75,9 +77,16 @@ pub(super) fn carry_naming(from: &[&SessionDescription], to: &mut SessionDescrip
     }
 }
 
-/// Video lines offered to the callee of a late-offer caller, whose
+/// The video lines a late-offer caller's callee may be offered, whose
 /// lines are unknown: a room system's main video and its slides.
-pub(super) const LATE_OFFER_CONTENT: [&str; 2] = ["main", "slides"];
+const LATE_OFFER_CONTENT: [&str; 2] = ["main", "slides"];
+
+/// How many video lines the callee of a late-offer caller is offered
+/// under its `policy`: its `late_offer_video_lines`, within what
+/// [`LATE_OFFER_CONTENT`] can name.
+pub(super) fn late_offer_lines(policy: &MediaPolicy) -> usize {
+    usize::from(policy.late_offer_video_lines).clamp(1, LATE_OFFER_CONTENT.len())
+}
 
 /// Names the active video lines of our offer to a late-offer caller's
 /// callee with the RFC 4796 `a=content` of [`LATE_OFFER_CONTENT`].

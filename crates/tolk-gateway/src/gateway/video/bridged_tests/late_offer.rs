@@ -1,7 +1,8 @@
-//! A late-offer caller's video lines: the callee is offered a main video
-//! line and a slides line, the caller every line the callee took, each
-//! on its own stream, and a line the caller's answer refuses is freed
-//! and taken back from the callee.
+//! A late-offer caller's video lines: the callee is offered one video
+//! line, or under a policy of two a main video line and a slides line;
+//! the caller every line the callee took, each on its own stream, and a
+//! line the caller's answer refuses is freed and taken back from the
+//! callee.
 
 use tolk_relay::Side;
 
@@ -16,13 +17,46 @@ fn content(description: &tolk_sdp::SessionDescription, index: usize) -> Option<S
     content.value.as_ref().map(|v| v.to_string())
 }
 
+/// A late-offer call whose callee's policy asks for two video lines.
+async fn two_line_call(relay: &tolk_relay::Relay) -> CallMedia {
+    let caller = MediaPolicy::default();
+    let callee = MediaPolicy {
+        late_offer_video_lines: 2,
+        ..MediaPolicy::default()
+    };
+    CallMedia::new(relay, IP, &caller, &callee, None, &RelayWatch::new().0)
+        .await
+        .expect("media")
+}
+
 #[tokio::test]
-async fn a_late_offer_caller_is_offered_every_video_line_the_callee_took() {
-    let relay = relay(51820);
+async fn by_default_the_callee_of_a_late_offer_is_offered_one_video_line() {
+    let relay = relay(51880);
     let policy = MediaPolicy::default();
     let mut media = CallMedia::new(&relay, IP, &policy, &policy, None, &RelayWatch::new().0)
         .await
         .expect("media");
+    let b_offer = media.b_offer().expect("offer").clone();
+    let b_lines = ports(&b_offer);
+    assert_eq!(b_lines.len(), 2, "audio and one video line: {b_lines:?}");
+    assert_eq!(content(&b_offer, 1), None, "one line needs no a=content");
+    assert_eq!(relay.session_count(), 2, "audio and video sessions only");
+
+    let pt = b_offer.media[1].formats[0].pt.0;
+    let answer = sdp(&format!("{AUDIO}{}", h264(41010, pt)));
+    let offer = media.b_answered(&relay, &answer).await.expect("answered");
+    media.b_confirmed();
+    let a_lines = ports(&offer);
+    assert_eq!(a_lines.len(), 2, "{a_lines:?}");
+    assert!(a_lines.iter().all(|(_, port)| *port != 0), "{a_lines:?}");
+    media.release(&relay).await;
+    assert_eq!(relay.session_count(), 0);
+}
+
+#[tokio::test]
+async fn a_late_offer_caller_is_offered_every_video_line_the_callee_took() {
+    let relay = relay(51820);
+    let mut media = two_line_call(&relay).await;
     let b_offer = media.b_offer().expect("offer").clone();
     let b_lines = ports(&b_offer);
     assert_eq!(b_lines.len(), 3, "audio, main video, slides: {b_lines:?}");
@@ -78,10 +112,7 @@ async fn a_late_offer_caller_is_offered_every_video_line_the_callee_took() {
 #[tokio::test]
 async fn a_callee_taking_only_the_slides_keeps_the_main_line_refused_in_place() {
     let relay = relay(51860);
-    let policy = MediaPolicy::default();
-    let mut media = CallMedia::new(&relay, IP, &policy, &policy, None, &RelayWatch::new().0)
-        .await
-        .expect("media");
+    let mut media = two_line_call(&relay).await;
     let pt = media.b_offer().expect("offer").media[1].formats[0].pt.0;
     let answer = sdp(&format!(
         "{AUDIO}m=video 0 RTP/AVP {pt}\r\n{}",
