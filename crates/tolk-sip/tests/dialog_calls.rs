@@ -384,6 +384,22 @@ fn a_bye_ends_the_dialog_at_once_and_is_resent_until_timer_f() {
 }
 
 #[test]
+fn the_invite_kept_for_2xx_retransmissions_is_forgotten_at_timer_m() {
+    let mut net = Net::new(6, 0.0, vec![addr(ALICE), addr(BOB)]);
+    let (mut alice, mut bob) = (ua(ALICE, 6), ua(BOB, 7));
+    let d = call_bob(&net, &mut alice);
+    run(&mut net, &mut alice, &mut bob, answer_calls, |_, b| {
+        b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. }))
+    });
+    alice.bye(net.now, d).unwrap();
+    // Past Timer M (64*T1) of the INVITE and Timer K of the BYE.
+    run(&mut net, &mut alice, &mut bob, answer_calls, |_, _| false);
+    assert!(alice.transactions().is_empty() && bob.transactions().is_empty());
+    assert!(alice.is_idle(), "Alice still tracks a request: {alice:?}");
+    assert!(bob.is_idle(), "Bob still tracks a request: {bob:?}");
+}
+
+#[test]
 fn a_2xx_without_ack_is_resent_then_the_call_is_ended() {
     let mut net = Net::new(1, 1.0, vec![addr(ALICE), addr(BOB)]);
     let (mut alice, mut bob) = (ua(ALICE, 1), ua(BOB, 2));

@@ -98,10 +98,15 @@ impl InviteClient {
                 self.schedule.clear();
                 Effect::TimedOut
             }
-            Timer::D | Timer::M => {
+            Timer::D => {
                 self.state = InviteClientState::Terminated;
                 self.schedule.clear();
                 Effect::Terminated
+            }
+            Timer::M => {
+                self.state = InviteClientState::Terminated;
+                self.schedule.clear();
+                Effect::Closed
             }
             _ => Effect::Nothing,
         })

@@ -52,6 +52,13 @@ pub enum TransactionEvent {
         /// The transaction.
         id: TransactionId,
     },
+    /// Timer M ended INVITE client transaction `id`, which had a 2xx
+    /// (RFC 6026 section 7.2): no further 2xx arrives as a
+    /// [`TransactionEvent::Response`] of it, so the user can forget it.
+    Closed {
+        /// The transaction.
+        id: TransactionId,
+    },
     /// The transport could not deliver the transaction's message.
     TransportError {
         /// The transaction.

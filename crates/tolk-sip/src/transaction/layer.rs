@@ -238,6 +238,7 @@ impl TransactionLayer {
                     Effect::TimedOut => {
                         self.events.push_back(TransactionEvent::TimedOut { id: tx })
                     }
+                    Effect::Closed => self.events.push_back(TransactionEvent::Closed { id: tx }),
                     Effect::Terminated | Effect::Nothing => {}
                 }
             }

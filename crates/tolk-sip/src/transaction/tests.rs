@@ -105,7 +105,7 @@ fn invite_client_accepted_passes_every_2xx_until_timer_m() {
     assert_eq!(c.on_response(start + ms(600), 200), ResponseAction::Deliver);
     assert_eq!(c.on_response(start + ms(700), 486), ResponseAction::Absorb);
     let fired = run_until!(c, start, start + ms(60_000));
-    assert_eq!(fired, [(32_010, Effect::Terminated)]);
+    assert_eq!(fired, [(32_010, Effect::Closed)]);
 }
 
 #[test]

@@ -32,6 +32,9 @@ impl UserAgent {
                 TransactionEvent::TimedOut { id } | TransactionEvent::TransportError { id } => {
                     self.on_failure(id)
                 }
+                TransactionEvent::Closed { id } => {
+                    self.client_txs.remove(&id);
+                }
             }
         }
     }
