@@ -32,11 +32,14 @@ pub enum DropReason {
     KeyExhausted,
     /// The transcoding hook rejected the packet (unexpected payload type, undecodable).
     Transcode,
+    /// A late packet from before packets the relay inserted into the stream
+    /// (key presses sent through silence): its sequence number is theirs.
+    LateBeforeInserted,
 }
 
 impl DropReason {
     /// Every reason, in counter order.
-    pub const ALL: [DropReason; 13] = [
+    pub const ALL: [DropReason; 14] = [
         DropReason::Truncated,
         DropReason::NotRtp,
         DropReason::WrongVersion,
@@ -50,6 +53,7 @@ impl DropReason {
         DropReason::Malformed,
         DropReason::KeyExhausted,
         DropReason::Transcode,
+        DropReason::LateBeforeInserted,
     ];
 
     /// A stable label for statistics output.
@@ -68,6 +72,7 @@ impl DropReason {
             DropReason::Malformed => "malformed",
             DropReason::KeyExhausted => "key-exhausted",
             DropReason::Transcode => "transcode",
+            DropReason::LateBeforeInserted => "late-before-inserted",
         }
     }
 
@@ -156,7 +161,8 @@ mod tests {
         for (i, r) in DropReason::ALL.into_iter().enumerate() {
             assert_eq!(c.get(r), i as u64 + 1, "{}", r.label());
         }
-        assert_eq!(c.total(), (1..=13).sum::<u64>());
-        assert_eq!(c.iter().count(), 13);
+        let n = DropReason::ALL.len();
+        assert_eq!(c.total(), (1..=n as u64).sum::<u64>());
+        assert_eq!(c.iter().count(), n);
     }
 }

@@ -265,7 +265,7 @@ impl MediaTransform for DtmfTransform {
                 self.stream = Some((ssrc, timestamp));
                 let sequence = renumber
                     .pass(rtp.ssrc(), rtp.sequence_number())
-                    .ok_or(DropReason::Transcode)?;
+                    .ok_or(DropReason::LateBeforeInserted)?;
                 if let Some(inject) = &self.inject {
                     if !pacer.is_playing()
                         && let Some(press) = inject.queue.pop()
