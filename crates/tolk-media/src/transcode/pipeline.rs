@@ -112,6 +112,9 @@ pub struct AudioPipeline {
     /// While no audio arrives: the output timestamp the silence began at
     /// (see [`AudioPipeline::idle_frame`]).
     idle_from: Option<u32>,
+    /// While idle: the output timestamp the timeline has reached by the
+    /// clock when audio comes back (see [`AudioPipeline::silence_lasted`]).
+    idle_reached: Option<u32>,
     packets: VecDeque<Vec<u8>>,
     spare: Vec<Vec<u8>>,
     payload: Vec<u8>,
@@ -164,6 +167,7 @@ impl AudioPipeline {
             events_queued: VecDeque::new(),
             events_out: VecDeque::new(),
             idle_from: None,
+            idle_reached: None,
             packets: VecDeque::new(),
             spare: Vec::new(),
             payload: Vec::new(),
@@ -178,9 +182,15 @@ impl AudioPipeline {
     pub fn push_rtp(&mut self, packet: &RtpPacket<'_>) -> Result<(), Error> {
         let ts = packet.timestamp();
         let was_idle = self.idle_from.take().is_some();
+        let reached = self.idle_reached.take();
         if self.input_ssrc != Some(packet.ssrc()) {
             self.input_ssrc = Some(packet.ssrc());
-            self.resync(ts, self.next_timestamp);
+            // After events sent through the silence: where the clock has
+            // got to, never back over them.
+            let at = reached
+                .filter(|&r| (r.wrapping_sub(self.next_timestamp) as i32) > 0)
+                .unwrap_or(self.next_timestamp);
+            self.resync(ts, at);
         }
         let Some(mapper) = self.mapper else {
             return Ok(()); // resync always anchors the mapper
@@ -269,8 +279,10 @@ impl AudioPipeline {
     /// events open the output stream on its own first timestamp (the
     /// output's identity is ours, not the input's). False when there is
     /// no event to send or that frame is out already. When audio returns
-    /// after more than [`MAX_CONCEAL_MS`], or arrives for the first time,
-    /// its timeline resumes after these frames, never back over them.
+    /// after more than [`MAX_CONCEAL_MS`], or arrives for the first time
+    /// (told how long the silence lasted, [`silence_lasted`](Self::silence_lasted)),
+    /// its timeline resumes where the clock has got to, never back over
+    /// these frames.
     pub fn idle_frame(&mut self, silent: Duration) -> bool {
         if self.events_out.is_empty() && self.events_queued.is_empty() {
             return false;
@@ -283,8 +295,7 @@ impl AudioPipeline {
                 *self.idle_from.insert(self.next_timestamp)
             }
         };
-        let rate = u128::from(self.config.output.codec.clock_rate);
-        let ticks = (silent.as_millis() * rate / 1000).min(u128::from(u32::MAX)) as u32;
+        let ticks = self.output_ticks(silent);
         let due = from.wrapping_add(ticks / self.frame_ticks * self.frame_ticks);
         if (due.wrapping_sub(self.next_timestamp) as i32) < 0 {
             return false;
@@ -298,6 +309,26 @@ impl AudioPipeline {
         }
         self.next_timestamp = self.next_timestamp.wrapping_add(self.frame_ticks);
         true
+    }
+
+    /// Audio is arriving `silent` after the silence began (measured like
+    /// [`idle_frame`](Self::idle_frame)'s): call before
+    /// [`push_rtp`](Self::push_rtp). When events went out through the
+    /// silence, audio from a new source (the first one too) then starts
+    /// where the output timeline has got to by the clock, as audio from
+    /// the same source does by its own timestamps, rather than right after
+    /// the last event frame, which would leave the stream behind real time
+    /// by the whole silence.
+    pub fn silence_lasted(&mut self, silent: Duration) {
+        if let Some(from) = self.idle_from {
+            self.idle_reached = Some(from.wrapping_add(self.output_ticks(silent)));
+        }
+    }
+
+    /// `time` in output clock ticks, at most `u32::MAX`.
+    fn output_ticks(&self, time: Duration) -> u32 {
+        let rate = u128::from(self.config.output.codec.clock_rate);
+        (time.as_millis() * rate / 1000).min(u128::from(u32::MAX)) as u32
     }
 
     /// The next output packet, if one is ready.
@@ -318,6 +349,8 @@ impl AudioPipeline {
     fn resync(&mut self, input_timestamp: u32, output_timestamp: u32) {
         if self.mapper.is_some() {
             self.restart(output_timestamp);
+        } else {
+            self.next_timestamp = output_timestamp;
         }
         self.mapper = Some(TimestampMapper::new(
             self.config.input.codec.clock_rate,

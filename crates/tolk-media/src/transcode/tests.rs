@@ -369,6 +369,45 @@ fn inserted_digits_open_the_output_stream_before_any_audio() {
 }
 
 #[test]
+fn the_first_audio_after_digits_sent_before_it_follows_the_clock() {
+    use std::time::Duration;
+    let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::pcma(), 8), 20);
+    p.insert_event(7, 60, 10);
+    let sent = (0..5u64)
+        .filter(|n| p.idle_frame(Duration::from_millis(20 * n)))
+        .count();
+    assert_eq!(sent, 5);
+    drain(&mut p);
+    // The first audio comes 20 s after the press began.
+    p.silence_lasted(Duration::from_secs(20));
+    push(&mut p, 0, 9000, 123_456, false, &[0xff; 160]).unwrap();
+    let audio = drain(&mut p);
+    let first = RtpPacket::parse(&audio[0]).unwrap();
+    let origin = u32::MAX - 1000;
+    assert_eq!(
+        first.timestamp().wrapping_sub(origin),
+        20 * 8000,
+        "where the timeline is 20 s on, not right after the event"
+    );
+    assert!(first.marker(), "a new talkspurt");
+    // Told less time than the frames sent took: never back over them.
+    let mut p = pipeline(leg(CodecFormat::pcmu(), 0), leg(CodecFormat::pcma(), 8), 20);
+    p.insert_event(7, 60, 10);
+    for n in 0..5u64 {
+        p.idle_frame(Duration::from_millis(20 * n));
+    }
+    drain(&mut p);
+    p.silence_lasted(Duration::from_millis(10));
+    push(&mut p, 0, 9000, 123_456, false, &[0xff; 160]).unwrap();
+    let first = RtpPacket::parse(&drain(&mut p)[0]).unwrap().timestamp();
+    assert_eq!(
+        first.wrapping_sub(origin),
+        5 * 160,
+        "after the event's frames"
+    );
+}
+
+#[test]
 fn received_events_cross_from_8_to_48_khz() {
     let mut p = pipeline(
         leg(CodecFormat::pcmu(), 0),

@@ -222,6 +222,9 @@ impl MediaTransform for DtmfTransform {
         }
         // Where our own stream's timeline has got to, for audio joining it.
         let timeline_now = self.timeline_at(now);
+        let silent = self
+            .quiet_since
+            .map(|since| now.saturating_duration_since(since));
         self.heard_audio = true;
         self.quiet_since = Some(now);
         self.stream = Some((rtp.ssrc(), rtp.timestamp()));
@@ -241,6 +244,9 @@ impl MediaTransform for DtmfTransform {
                     && let Some(press) = self.inject.as_ref().and_then(|i| i.queue.pop())
                 {
                     pipeline.insert_event(press.digit.event_code(), millis(press), VOLUME);
+                }
+                if let Some(silent) = silent {
+                    pipeline.silence_lasted(silent);
                 }
                 transcoder.process(now, rtp, out)
             }

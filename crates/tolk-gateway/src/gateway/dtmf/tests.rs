@@ -748,14 +748,20 @@ fn a_press_before_any_audio_opens_the_transcoders_stream() {
             .all(|p| Some(p.ssrc()) == transform.output_ssrc())
     );
     assert_contiguous(&packets);
-    // The audio joins after the press, in the same stream.
+    // The audio joins 20 s after the press, in the same stream, where
+    // the stream's timeline has got to by then.
     let mut all = sent.clone();
     all.extend(run_at(
         transform.as_mut(),
-        start + Duration::from_secs(1),
+        start + Duration::from_secs(20),
         &audio(0, 0, 4),
     ));
     let packets = parsed(&all);
     assert!(packets.len() > 7 && packets[7..].iter().all(|p| p.payload_type() == 111));
     assert_contiguous(&packets);
+    assert_eq!(
+        packets[7].timestamp().wrapping_sub(packets[0].timestamp()),
+        20 * 48_000,
+        "20 s on at 48 kHz"
+    );
 }
