@@ -400,6 +400,41 @@ fn the_invite_kept_for_2xx_retransmissions_is_forgotten_at_timer_m() {
 }
 
 #[test]
+fn a_reinvite_pending_when_we_send_bye_gets_487_and_is_forgotten() {
+    let mut net = Net::new(7, 0.0, vec![addr(ALICE), addr(BOB)]);
+    let (mut alice, mut bob) = (ua(ALICE, 8), ua(BOB, 9));
+    let d = call_bob(&net, &mut alice);
+    let (_, b) = run(&mut net, &mut alice, &mut bob, answer_calls, |_, b| {
+        b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. }))
+    });
+    let UaEvent::IncomingCall { dialog: bd, .. } = b[0] else {
+        panic!()
+    };
+    bob.reinvite(net.now, bd, Bytes::from_static(ANSWER))
+        .unwrap();
+    let (a, _) = run(
+        &mut net,
+        &mut alice,
+        &mut bob,
+        |_, _, _| {},
+        |a, _| a.iter().any(|e| matches!(e, UaEvent::Reinvite { .. })),
+    );
+    assert!(a.iter().any(|e| matches!(e, UaEvent::Reinvite { .. })));
+    // Alice hangs up instead of answering Bob's re-INVITE.
+    alice.bye(net.now, d).unwrap();
+    let (_, b) = run(&mut net, &mut alice, &mut bob, |_, _, _| {}, |_, _| false);
+    assert_eq!(terminated(&b), Some(EndReason::RemoteBye));
+    // Bob's INVITE transaction, past its 100 Trying, has no timer left:
+    // only a final answer (the 487) ends it.
+    assert!(alice.transactions().is_empty() && bob.transactions().is_empty());
+    assert!(
+        alice.is_idle(),
+        "Alice still tracks the re-INVITE: {alice:?}"
+    );
+    assert!(bob.is_idle(), "Bob still tracks his re-INVITE: {bob:?}");
+}
+
+#[test]
 fn a_2xx_without_ack_is_resent_then_the_call_is_ended() {
     let mut net = Net::new(1, 1.0, vec![addr(ALICE), addr(BOB)]);
     let (mut alice, mut bob) = (ua(ALICE, 1), ua(BOB, 2));

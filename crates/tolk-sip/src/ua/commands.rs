@@ -366,6 +366,11 @@ impl UserAgent {
         }
         call.dialog.state = DialogState::Terminated;
         call.unacked = None;
+        self.refuse_pending_invite(now, dialog);
+        let call = self
+            .calls
+            .get_mut(&dialog)
+            .ok_or(Error::NoSuchTransaction)?;
         let seq = call.dialog.next_seq();
         let bye = call.dialog.request(Method::Bye, seq, None, None)?;
         let target = call.dialog.next_target();

@@ -148,11 +148,8 @@ impl UserAgent {
             }
             Method::Prack => self.on_prack(now, d, id, request),
             Method::Bye => {
-                let unanswered = call.pending_in.take();
                 self.reply(now, id, &request, 200);
-                if let Some((tx, invite)) = unanswered {
-                    self.reply(now, tx, &invite, 487);
-                }
+                self.refuse_pending_invite(now, d);
                 self.end(d, EndReason::RemoteBye);
             }
             Method::Update
@@ -177,6 +174,20 @@ impl UserAgent {
                 });
             }
         }
+    }
+
+    /// The dialog is ending: the peer's INVITE we have not answered gets
+    /// 487 (RFC 3261 section 15.1.2), and nothing of it is kept.
+    pub(super) fn refuse_pending_invite(&mut self, now: Instant, d: DialogId) {
+        let Some(call) = self.calls.get_mut(&d) else {
+            return;
+        };
+        let Some((tx, invite)) = call.pending_in.take() else {
+            return;
+        };
+        call.rel.finish();
+        self.server_invites.remove(&tx);
+        self.reply(now, tx, &invite, 487);
     }
 
     /// An answer of our own to a request, with the request's To tag (or

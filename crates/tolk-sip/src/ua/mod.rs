@@ -11,7 +11,8 @@
 //! [`UaEvent::Terminated`] at once, and the BYE transaction runs on in
 //! the transaction layer (retransmissions until an answer or Timer F)
 //! without holding the dialog, so a peer that never answers BYE does not
-//! keep the call alive.
+//! keep the call alive. A re-INVITE of the peer's still unanswered then
+//! gets 487 (RFC 3261 section 15.1.2), whichever side sent the BYE.
 //!
 //! Reliable provisional responses (RFC 3262) work on both sides: the
 //! INVITE advertises `Supported: 100rel`; a reliable 1xx from the callee
