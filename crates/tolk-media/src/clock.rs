@@ -27,6 +27,11 @@ impl TimestampMapper {
         }
     }
 
+    /// A mapper that moves timestamps by `offset` on one clock.
+    pub fn shift(offset: u32) -> Self {
+        TimestampMapper::new(1, 0, 1, offset)
+    }
+
     /// The timestamp on the target clock for `timestamp` on the source clock.
     pub fn map(&self, timestamp: u32) -> u32 {
         let distance = i64::from(timestamp.wrapping_sub(self.from_anchor) as i32);
@@ -60,6 +65,7 @@ mod tests {
         assert_eq!(m.map(840), 0xffff_ff00 - 960);
         assert_eq!(rescale(160, 8000, 48000), 960);
         assert_eq!(rescale(960, 48000, 16000), 320);
+        assert_eq!(TimestampMapper::shift(10).map(u32::MAX), 9);
     }
 
     proptest! {

@@ -68,7 +68,8 @@ pub struct EgressPlan {
     /// Transcode RTP for this leg instead of forwarding it: the transform
     /// chooses the output's payload types and stream identity, so
     /// `payload_types` and `rewrite` are then unused, and RTCP is renamed
-    /// to and from the transform's output SSRC.
+    /// to and from the transform's output SSRC (the source's SRs carried
+    /// onto its stream, [`crate::rewrite::rtcp::SenderInfoMap`]).
     pub transcode: Option<Transcode>,
 }
 
@@ -106,7 +107,12 @@ pub fn transcode_packet(
 ) -> Result<Forwarded, DropReason> {
     let packet = buf.get(..len).ok_or(DropReason::Oversized)?;
     if classify(packet) != PacketKind::Rtp {
-        return forward_with(rx, tx, plan, map, buf, len)
+        // The source's SRs carried onto the stream the transform sends.
+        let map = RtcpSsrcMap {
+            sender_info: transcoding.sender_info(),
+            ..*map
+        };
+        return forward_with(rx, tx, plan, &map, buf, len)
             .map(|(n, class)| Forwarded::InPlace(n, class));
     }
     let len = match rx {
@@ -162,6 +168,7 @@ pub fn forward(
     let map = RtcpSsrcMap {
         sender: plan.rewrite.and_then(|r| r.ssrc),
         source: None,
+        sender_info: None,
     };
     forward_with(rx, tx, plan, &map, buf, len)
 }

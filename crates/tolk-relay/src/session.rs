@@ -343,6 +343,8 @@ impl Session {
         let map = RtcpSsrcMap {
             sender: to.ssrc_seen_here(),
             source: from.ssrc_seen_here().zip(to.rtp_ssrc),
+            // A transform's, added for RTCP by the pipeline.
+            sender_info: None,
         };
         let (rx, tx, plan) = (&mut from.rx, &mut to.tx, &to.plan);
         let forwarded = match &mut to.transcoding {

@@ -35,12 +35,14 @@
 //! ```
 
 mod audio;
+mod counts;
 mod outbox;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
+use tolk_media::clock::TimestampMapper;
 use tolk_media::rtp::RtpPacket;
 
 pub use audio::{AudioTranscode, AudioTranscoder};
@@ -48,6 +50,8 @@ pub use outbox::{OUTBOX_PACKETS, Outbox, PACKET_MAX};
 
 use crate::drop::DropReason;
 use crate::error::Result;
+use crate::rewrite::rtcp::SenderInfoMap;
+use counts::StreamCount;
 
 /// One direction's per-stream transform (a transcoder).
 pub trait MediaTransform: Send {
@@ -84,6 +88,15 @@ pub trait MediaTransform: Send {
     fn output_ssrc(&self) -> Option<u32> {
         None
     }
+
+    /// The source whose media the stream it sends carries now, and how
+    /// that source's RTP timestamps map onto the stream's: the source's
+    /// SRs are mapped likewise (and their counts moved by what the
+    /// transform put in or took out), so that their NTP/RTP pair fits the
+    /// stream the leg receives. `None` leaves SRs as they are.
+    fn source_timestamps(&self) -> Option<(u32, TimestampMapper)> {
+        None
+    }
 }
 
 /// Builds a fresh [`MediaTransform`] for one stream.
@@ -115,6 +128,8 @@ impl Transcode {
         Ok(Transcoding {
             transform: self.0.build()?,
             outbox: Outbox::default(),
+            taken: StreamCount::default(),
+            sent: StreamCount::default(),
         })
     }
 }
@@ -137,6 +152,10 @@ impl Eq for Transcode {}
 pub struct Transcoding {
     transform: Box<dyn MediaTransform>,
     outbox: Outbox,
+    /// What the source sent that reached the transform.
+    taken: StreamCount,
+    /// What the transform sent.
+    sent: StreamCount,
 }
 
 impl Transcoding {
@@ -144,6 +163,7 @@ impl Transcoding {
     /// in [`Transcoding::outbox`].
     pub fn process(&mut self, now: Instant, rtp: &RtpPacket<'_>) -> Result<usize, DropReason> {
         self.outbox.clear();
+        self.taken.add(rtp);
         let result = self.transform.process(now, rtp, &mut self.outbox);
         self.settle(result)
     }
@@ -166,7 +186,24 @@ impl Transcoding {
         if result.is_err() {
             self.outbox.clear();
         }
+        self.sent.add_all(self.outbox.iter());
         result.map(|()| self.outbox.len())
+    }
+
+    /// How the SRs of the source the transform's stream carries are
+    /// carried onto that stream (see
+    /// [`MediaTransform::source_timestamps`]), if the transform says.
+    pub fn sender_info(&self) -> Option<SenderInfoMap> {
+        let (source, timestamps) = self.transform.source_timestamps()?;
+        let stream = self.transform.output_ssrc().unwrap_or(source);
+        let (taken_packets, taken_octets) = self.taken.of(source);
+        let (sent_packets, sent_octets) = self.sent.of(stream);
+        Some(SenderInfoMap {
+            source,
+            timestamps,
+            packets: sent_packets.wrapping_sub(taken_packets),
+            octets: sent_octets.wrapping_sub(taken_octets),
+        })
     }
 
     /// The transform's output SSRC, if any.

@@ -14,7 +14,15 @@
 //! | RTPFB, PSFB       | yes         | media source; FIR, TMMBR, TMMBN entries; REMB's SSRC list |
 //!
 //! XR and APP are left alone: their block layouts are per type.
+//!
+//! When the relay sends a stream in a reporter's name (a transform's
+//! output), that reporter's SRs also get their sender info carried onto
+//! the stream ([`SenderInfoMap`]): the RTP timestamp mapped like the
+//! media's, so that the NTP/RTP pair still lines the stream up with the
+//! reporter's other streams (RFC 3550 section 6.4.1, lip sync), and the
+//! packet and octet counts moved by what the relay put in or took out.
 
+use tolk_media::clock::TimestampMapper;
 use tolk_media::rtcp::{BYE, FMT_AFB, FMT_FIR, PSFB, RR, RTPFB, SDES, SR, raw_packets};
 
 /// Report block length (RFC 3550 section 6.4.1).
@@ -34,13 +42,32 @@ pub struct RtcpSsrcMap {
     /// `(as the reporter saw it, as this leg sent it)`: references to the
     /// destination's own stream, renamed back.
     pub source: Option<(u32, u32)>,
+    /// The reporter's SRs carried onto the stream sent in its name.
+    pub sender_info: Option<SenderInfoMap>,
 }
 
 impl RtcpSsrcMap {
-    /// True when nothing is renamed.
+    /// True when nothing is renamed or mapped.
     pub fn is_identity(&self) -> bool {
-        self.sender.is_none() && self.source.is_none_or(|(from, to)| from == to)
+        self.sender.is_none()
+            && self.source.is_none_or(|(from, to)| from == to)
+            && self.sender_info.is_none()
     }
+}
+
+/// How an SR's sender info (RFC 3550 section 6.4.1) is carried onto the
+/// stream the relay sends in the reporter's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SenderInfoMap {
+    /// The reporter's SSRC as it sent its media; other SRs are left alone.
+    pub source: u32,
+    /// Its RTP timestamps onto the stream's, as its media's are.
+    pub timestamps: TimestampMapper,
+    /// Added to its packet count (wrapping: fewer when more were taken
+    /// out than put in).
+    pub packets: u32,
+    /// Added to its payload octet count, likewise.
+    pub octets: u32,
 }
 
 /// Applies `map` to every packet of a validated compound in `buf`; a
@@ -63,6 +90,10 @@ pub fn apply(buf: &mut [u8], map: &RtcpSsrcMap) {
             SDES | BYE => count > 0,
             _ => false,
         };
+        // Before the rename: it is known by its own SSRC.
+        if let (SR, Some(info)) = (kind, &map.sender_info) {
+            map_sender_info(packet, info);
+        }
         if let (true, Some(ssrc)) = (names_a_sender, map.sender) {
             set(packet, 4, ssrc);
         }
@@ -107,6 +138,28 @@ fn rename(packet: &mut [u8], at: usize, (from, to): (u32, u32)) {
             word.copy_from_slice(&to.to_be_bytes());
         }
     }
+}
+
+/// The SR's sender info (after the sender SSRC: NTP time, RTP timestamp,
+/// packet count, octet count) carried onto the stream, if it is `info`'s source's.
+fn map_sender_info(packet: &mut [u8], info: &SenderInfoMap) {
+    if word(packet, 4) != Some(info.source) {
+        return;
+    }
+    if let Some(timestamp) = word(packet, 16) {
+        set(packet, 16, info.timestamps.map(timestamp));
+    }
+    if let Some(packets) = word(packet, 20) {
+        set(packet, 20, packets.wrapping_add(info.packets));
+    }
+    if let Some(octets) = word(packet, 24) {
+        set(packet, 24, octets.wrapping_add(info.octets));
+    }
+}
+
+fn word(packet: &[u8], at: usize) -> Option<u32> {
+    let bytes = packet.get(at..at + 4)?;
+    Some(u32::from_be_bytes(bytes.try_into().ok()?))
 }
 
 fn set(packet: &mut [u8], at: usize, ssrc: u32) {

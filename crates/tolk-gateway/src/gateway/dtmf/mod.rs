@@ -38,6 +38,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 use tolk_interwork::{Digit, DtmfEvent};
+use tolk_media::clock::TimestampMapper;
 use tolk_media::dtmf::{DetectedEvent, EventDetector, EventPacket};
 use tolk_media::rtp::{RtpBuilder, RtpHeaderMut, RtpPacket};
 use tolk_media::transcode::{AudioPipeline, MAX_CONCEAL_MS};
@@ -389,6 +390,23 @@ impl MediaTransform for DtmfTransform {
         match &self.egress {
             Egress::Transcode(transcoder) => transcoder.output_ssrc(),
             Egress::Rewrite(passing) => passing.own.map(|own| own.ssrc()),
+        }
+    }
+
+    /// On a stream of our own, the joined source's timestamps moved as
+    /// its audio's are; otherwise the audio's own (the SR counts still
+    /// move by the key presses put in and the events taken out).
+    fn source_timestamps(&self) -> Option<(u32, TimestampMapper)> {
+        match &self.egress {
+            Egress::Transcode(transcoder) => transcoder.source_timestamps(),
+            Egress::Rewrite(passing) => match passing.own {
+                Some(own) => own
+                    .joined()
+                    .map(|(source, offset)| (source, TimestampMapper::shift(offset))),
+                None => self
+                    .stream
+                    .map(|(ssrc, _)| (ssrc, TimestampMapper::shift(0))),
+            },
         }
     }
 }

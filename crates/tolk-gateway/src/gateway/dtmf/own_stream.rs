@@ -14,7 +14,10 @@
 //! moved onto our timeline where it has got to when the audio comes, and
 //! its sequence numbers continue ours (the [`Renumber`](super::renumber)
 //! of an owned stream), so that the receiver sees one source whose numbers
-//! never go back. A later source (a transfer) joins the same way.
+//! never go back. A later source (a transfer) joins the same way. The
+//! joined source's SRs follow its audio (the relay maps them with
+//! [`OwnStream::joined`]'s offset): their RTP timestamp moved by the same
+//! offset, their counts by the packets we sent.
 
 /// A stream of our own and the audio source joined into it.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +36,11 @@ impl OwnStream {
     /// Our SSRC.
     pub(super) fn ssrc(&self) -> u32 {
         self.ssrc
+    }
+
+    /// The audio source joined in, and what its timestamps are moved by.
+    pub(super) fn joined(&self) -> Option<(u32, u32)> {
+        self.joined
     }
 
     /// The timestamp on our timeline for audio of source `source` stamped

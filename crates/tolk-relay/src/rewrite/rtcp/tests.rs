@@ -12,6 +12,7 @@ const OTHER: u32 = 0x0000_0777;
 const MAP: RtcpSsrcMap = RtcpSsrcMap {
     sender: Some(REPORTER_RENAMED),
     source: Some((X_RENAMED, X)),
+    sender_info: None,
 };
 
 /// One RTCP packet: V=2, `count`, type, then 32-bit words.
@@ -50,6 +51,39 @@ fn sender_report_sender_and_matching_blocks() {
     expect.extend(block(X, X_RENAMED));
     expect.extend(block(OTHER, 9));
     assert_eq!(mapped(packet(2, SR, &w)), expect);
+}
+
+#[test]
+fn the_reporters_sender_info_is_carried_onto_the_stream_sent_in_its_name() {
+    // Its media moved 1000 ticks on and rescaled 8 -> 48 kHz; 3 packets
+    // (12 octets) put in, 1 (160 octets) taken out.
+    let map = RtcpSsrcMap {
+        sender_info: Some(SenderInfoMap {
+            source: REPORTER,
+            timestamps: TimestampMapper::new(8000, 0, 48_000, 1000),
+            packets: 2,
+            octets: 12u32.wrapping_sub(160),
+        }),
+        ..MAP
+    };
+    let sr = |sender| {
+        let mut w = vec![sender, 0x1111, 0x2222, 160, 50, 8000];
+        w.extend(block(X_RENAMED, 7));
+        packet(1, SR, &w)
+    };
+    let mut p = sr(REPORTER);
+    apply(&mut p, &map);
+    let mut expect = vec![REPORTER_RENAMED, 0x1111, 0x2222, 1000 + 960, 52, 8000 - 148];
+    expect.extend(block(X, 7));
+    assert_eq!(words(&p), expect, "NTP time kept, the rest mapped");
+    // Another sender's SR keeps its sender info.
+    let mut p = sr(OTHER);
+    apply(&mut p, &map);
+    assert_eq!(
+        words(&p)[..6],
+        [REPORTER_RENAMED, 0x1111, 0x2222, 160, 50, 8000]
+    );
+    assert!(!map.is_identity());
 }
 
 #[test]
@@ -138,8 +172,8 @@ proptest! {
         }
         let original = packet(ssrcs.len() as u8, RR, &w);
         let mut p = original.clone();
-        let there = RtcpSsrcMap { sender: None, source: Some((X, X_RENAMED)) };
-        let back = RtcpSsrcMap { sender: None, source: Some((X_RENAMED, X)) };
+        let there = RtcpSsrcMap { source: Some((X, X_RENAMED)), ..RtcpSsrcMap::default() };
+        let back = RtcpSsrcMap { source: Some((X_RENAMED, X)), ..RtcpSsrcMap::default() };
         apply(&mut p, &there);
         prop_assert_eq!(p.len(), original.len());
         apply(&mut p, &back);
