@@ -331,6 +331,12 @@ impl AudioPipeline {
         (time.as_millis() * rate / 1000).min(u128::from(u32::MAX)) as u32
     }
 
+    /// The input stream's SSRC and how its timestamps map onto the
+    /// output's, once it started (for its sender reports).
+    pub fn input_timestamps(&self) -> Option<(u32, TimestampMapper)> {
+        Some((self.input_ssrc?, self.mapper?))
+    }
+
     /// The next output packet, if one is ready.
     pub fn poll_packet(&mut self) -> Option<Vec<u8>> {
         self.packets.pop_front()

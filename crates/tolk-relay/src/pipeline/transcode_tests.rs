@@ -168,3 +168,74 @@ fn rtcp_in_a_transcoded_direction_is_forwarded_in_place() {
     assert_eq!(plan, plan.clone(), "a recipe equals its clones");
     assert_ne!(plan.transcode, Some(Transcode::new(Halves)));
 }
+
+#[test]
+fn a_transcoded_streams_sender_reports_follow_it_across_clock_rates() {
+    use tolk_media::codec::{CodecFormat, CodecRegistry};
+    use tolk_media::rtcp::SR;
+    use tolk_media::transcode::{LegFormat, PipelineConfig};
+    const SOURCE: u32 = 0x5eed;
+    // PCMU at 8 kHz in, Opus at 48 kHz out from timestamp 1000.
+    let mut config = PipelineConfig::new(
+        LegFormat::new(CodecFormat::pcmu(), 0),
+        LegFormat::new(CodecFormat::opus(), 111),
+    );
+    config.first_timestamp = 1000;
+    let transcode = Transcode::audio(CodecRegistry::with_builtins(), config);
+    let plan = EgressPlan {
+        transcode: Some(transcode.clone()),
+        ..Default::default()
+    };
+    let mut state = transcode.build().unwrap();
+    let (mut rx, mut tx) = (Crypto::Plain, Crypto::Plain);
+    let map = RtcpSsrcMap {
+        sender: state.output_ssrc(),
+        ..RtcpSsrcMap::default()
+    };
+    let (mut sent_packets, mut sent_octets) = (0u32, 0u32);
+    for seq in 0..3u16 {
+        let mut buf = [0u8; 1500];
+        let n = RtpBuilder {
+            sequence_number: seq,
+            timestamp: 50_000 + 160 * u32::from(seq),
+            ssrc: SOURCE,
+            payload: &[0xff; 160],
+            ..Default::default()
+        }
+        .write_to(&mut buf)
+        .unwrap();
+        let now = std::time::Instant::now();
+        transcode_packet(now, &mut rx, &mut tx, &plan, &map, &mut state, &mut buf, n).unwrap();
+        for p in state.outbox().iter() {
+            sent_packets += 1;
+            sent_octets += RtpPacket::parse(p).unwrap().payload().len() as u32;
+        }
+    }
+    assert!(sent_packets > 0);
+    // The source's SR: NTP time, RTP timestamp a second after its first
+    // packet, 100 packets and 16,000 octets sent.
+    let words = [SOURCE, 0xaaaa, 0xbbbb, 58_000, 100, 16_000];
+    let mut buf = [0u8; 1500];
+    buf[..4].copy_from_slice(&[0x80, SR, 0, words.len() as u8]);
+    for (i, w) in words.iter().enumerate() {
+        buf[4 + 4 * i..8 + 4 * i].copy_from_slice(&w.to_be_bytes());
+    }
+    let len = 4 + 4 * words.len();
+    let got = transcode_packet(
+        std::time::Instant::now(),
+        &mut rx,
+        &mut tx,
+        &plan,
+        &map,
+        &mut state,
+        &mut buf,
+        len,
+    );
+    assert_eq!(got, Ok(Forwarded::InPlace(len, PacketClass::Rtcp(None))));
+    let word = |i: usize| u32::from_be_bytes(buf[4 + 4 * i..8 + 4 * i].try_into().unwrap());
+    assert_eq!(Some(word(0)), state.output_ssrc(), "renamed");
+    assert_eq!((word(1), word(2)), (0xaaaa, 0xbbbb), "NTP time kept");
+    assert_eq!(word(3), 1000 + 48_000, "a second on at 48 kHz");
+    assert_eq!(word(4), 100 - 3 + sent_packets);
+    assert_eq!(word(5), 16_000 - 480 + sent_octets);
+}

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use tolk_media::clock::TimestampMapper;
 use tolk_media::codec::CodecRegistry;
 use tolk_media::rtp::RtpPacket;
 use tolk_media::transcode::{AudioPipeline, PipelineConfig};
@@ -86,5 +87,10 @@ impl MediaTransform for AudioTranscoder {
 
     fn output_ssrc(&self) -> Option<u32> {
         Some(self.ssrc)
+    }
+
+    /// The pipeline's input-to-output mapping, across the clock rates.
+    fn source_timestamps(&self) -> Option<(u32, TimestampMapper)> {
+        self.pipeline.input_timestamps()
     }
 }
