@@ -11,6 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use sim::Net;
 use sim::calls::*;
+use tolk_sip::dialog::DialogId;
 use tolk_sip::transport::{Target, Transport};
 use tolk_sip::ua::{EndReason, Invite, UaEvent, UserAgent};
 use tolk_sip::{Message, Method, names};
@@ -575,4 +576,134 @@ fn a_call_that_cannot_be_placed_ends_with_503_under_its_id() {
         })
     );
     assert!(alice.dialog(id).is_none());
+}
+
+/// Alice calls Bob and both sides confirm, delivered by hand: Alice's
+/// and Bob's dialog ids, and Bob's 2xx as sent.
+fn confirmed_by_hand(
+    net: &Net,
+    alice: &mut UserAgent,
+    bob: &mut UserAgent,
+) -> (DialogId, DialogId, Bytes) {
+    let d = call_bob(net, alice);
+    deliver(net, alice, ALICE, bob);
+    let Some(UaEvent::IncomingCall { dialog: bd, .. }) = bob.poll_event() else {
+        panic!()
+    };
+    bob.answer(net.now, bd, 200, Bytes::from_static(ANSWER))
+        .unwrap();
+    let ok = deliver(net, bob, BOB, alice).pop().unwrap();
+    deliver(net, alice, ALICE, bob);
+    assert!(matches!(alice.poll_event(), Some(UaEvent::Answered { .. })));
+    assert!(matches!(bob.poll_event(), Some(UaEvent::Confirmed { .. })));
+    (d, bd, ok)
+}
+
+/// Hands everything `from` sends to `to`; returns what was sent.
+fn deliver(net: &Net, from: &mut UserAgent, source: &str, to: &mut UserAgent) -> Vec<Bytes> {
+    let sent: Vec<Bytes> = std::iter::from_fn(|| from.poll_transmit())
+        .map(|t| t.bytes)
+        .collect();
+    for bytes in &sent {
+        to.handle_input(net.now, Transport::Udp, addr(source), bytes.clone());
+    }
+    sent
+}
+
+/// What `ua` sends (request method or status code with the CSeq
+/// number), taken off its queue.
+fn sent(ua: &mut UserAgent) -> Vec<String> {
+    std::iter::from_fn(|| ua.poll_transmit())
+        .map(|t| {
+            let message = parse_transmit(&t.bytes);
+            let seq = message.headers().cseq().unwrap().seq;
+            match message {
+                Message::Request(r) => format!("{} {seq}", r.method().as_str()),
+                Message::Response(r) => format!("{} {seq}", r.code()),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_2xx_retransmitted_after_our_bye_gets_the_ack_again_and_no_second_bye() {
+    let net = Net::new(8, 0.0, vec![]);
+    let (mut alice, mut bob) = (ua(ALICE, 10), ua(BOB, 11));
+    let (d, _, ok) = confirmed_by_hand(&net, &mut alice, &mut bob);
+    alice.bye(net.now, d).unwrap();
+    assert_eq!(sent(&mut alice), ["BYE 2"]);
+    for _ in 0..2 {
+        alice.handle_input(net.now, Transport::Udp, addr(BOB), ok.clone());
+        assert_eq!(sent(&mut alice), ["ACK 1"], "RFC 3261 13.2.2.4");
+    }
+}
+
+#[test]
+fn a_2xx_to_our_reinvite_crossing_our_bye_is_acked() {
+    let net = Net::new(9, 0.0, vec![]);
+    let (mut alice, mut bob) = (ua(ALICE, 12), ua(BOB, 13));
+    let (d, _, _) = confirmed_by_hand(&net, &mut alice, &mut bob);
+    alice
+        .reinvite(net.now, d, Bytes::from_static(OFFER))
+        .unwrap();
+    deliver(&net, &mut alice, ALICE, &mut bob);
+    let Some(UaEvent::Reinvite { dialog: bd, .. }) = bob.poll_event() else {
+        panic!()
+    };
+    bob.answer(net.now, bd, 200, Bytes::from_static(ANSWER))
+        .unwrap();
+    let answers: Vec<Bytes> = std::iter::from_fn(|| bob.poll_transmit())
+        .map(|t| t.bytes)
+        .collect();
+    // Alice hangs up before Bob's 200 reaches her (RFC 5407 section 3.4).
+    alice.bye(net.now, d).unwrap();
+    assert_eq!(sent(&mut alice), ["BYE 3"]);
+    for _ in 0..2 {
+        for bytes in &answers {
+            alice.handle_input(net.now, Transport::Udp, addr(BOB), bytes.clone());
+        }
+        assert_eq!(sent(&mut alice), ["ACK 2"], "every 2xx is ACKed");
+    }
+    let events: Vec<UaEvent> = std::iter::from_fn(|| alice.poll_event()).collect();
+    assert!(
+        matches!(
+            events[..],
+            [UaEvent::Terminated {
+                reason: EndReason::LocalBye,
+                ..
+            }]
+        ),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn crossing_byes_both_get_200_until_the_record_expires() {
+    let mut net = Net::new(10, 0.0, vec![]);
+    let (mut alice, mut bob) = (ua(ALICE, 14), ua(BOB, 15));
+    let (d, bd, _) = confirmed_by_hand(&net, &mut alice, &mut bob);
+    alice.bye(net.now, d).unwrap();
+    bob.bye(net.now, bd).unwrap();
+    let (from_alice, from_bob) = (alice.poll_transmit().unwrap(), bob.poll_transmit().unwrap());
+    // RFC 5407 section 3.1: each side answers the other's BYE with 200.
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), from_bob.bytes.clone());
+    assert_eq!(sent(&mut alice), ["200 1"]);
+    bob.handle_input(net.now, Transport::Udp, addr(ALICE), from_alice.bytes);
+    assert_eq!(sent(&mut bob), ["200 2"]);
+    // After 64*T1 the record is gone: a BYE then finds no dialog.
+    for _ in 0..100 {
+        let Some(at) = alice.poll_timeout() else {
+            break;
+        };
+        net.now = at;
+        alice.handle_timeout(net.now);
+        alice.poll_transmit();
+    }
+    assert!(alice.is_idle(), "{alice:?}");
+    assert!(net.elapsed() >= Duration::from_secs(32));
+    let late = std::str::from_utf8(&from_bob.bytes)
+        .unwrap()
+        .replace("z9hG4bK", "z9hG4bKlate");
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), Bytes::from(late));
+    assert_eq!(sent(&mut alice), ["481 1"]);
 }

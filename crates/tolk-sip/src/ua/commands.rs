@@ -354,32 +354,6 @@ impl UserAgent {
         sent
     }
 
-    /// Sends BYE in a confirmed dialog, leaving the dialog to the caller
-    /// to end with its own reason.
-    pub(super) fn send_bye(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {
-        let call = self
-            .calls
-            .get_mut(&dialog)
-            .ok_or(Error::NoSuchTransaction)?;
-        if call.dialog.state != DialogState::Confirmed {
-            return Err(Error::InvalidState("BYE needs a confirmed dialog"));
-        }
-        call.dialog.state = DialogState::Terminated;
-        call.unacked = None;
-        self.refuse_pending_invite(now, dialog);
-        let call = self
-            .calls
-            .get_mut(&dialog)
-            .ok_or(Error::NoSuchTransaction)?;
-        let seq = call.dialog.next_seq();
-        let bye = call.dialog.request(Method::Bye, seq, None, None)?;
-        let target = call.dialog.next_target();
-        let tx = self.layer.send_request(now, bye, target)?;
-        self.client_txs.insert(tx, (None, Purpose::Bye));
-        self.pump(now);
-        Ok(())
-    }
-
     /// Cancels our INVITE in `dialog` (RFC 3261 section 9.1); the call
     /// ends with [`EndReason::Rejected`]`(487)` when the peer confirms.
     pub fn cancel(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {

@@ -57,8 +57,12 @@ impl UserAgent {
             .is_some();
         if in_dialog {
             match self.find(&request) {
-                Some(dialog) => self.in_dialog(now, dialog, id, request, source),
-                None => self.reply(now, id, &request, 481),
+                Some(dialog) if self.calls.contains_key(&dialog) => {
+                    self.in_dialog(now, dialog, id, request, source)
+                }
+                // RFC 5407 section 3.1: a BYE crossing ours.
+                Some(_) if *request.method() == Method::Bye => self.reply(now, id, &request, 200),
+                _ => self.reply(now, id, &request, 481),
             }
             return;
         }
@@ -253,7 +257,8 @@ impl UserAgent {
             return;
         };
         let code = response.code();
-        if code >= 200 && !(purpose == Purpose::Invite && code < 300) {
+        let invite = matches!(purpose, Purpose::Invite | Purpose::Reinvite);
+        if code >= 200 && !(invite && code < 300) {
             self.client_txs.remove(&id);
         }
         if purpose == Purpose::Bye {
@@ -320,8 +325,8 @@ impl UserAgent {
             (Some(d), Purpose::Reinvite) => {
                 if let Some(call) = self.calls.get_mut(&d) {
                     call.pending_out = None;
+                    self.events.push_back(UaEvent::TimedOut { dialog, id });
                 }
-                self.events.push_back(UaEvent::TimedOut { dialog, id });
             }
             (_, Purpose::Bye | Purpose::Prack | Purpose::Refresh) => {}
             _ => self.events.push_back(UaEvent::TimedOut { dialog, id }),
@@ -334,8 +339,11 @@ impl UasState for UserAgent {
         let key = (call_id.to_owned(), local_tag.to_owned());
         self.by_tags
             .get(&key)
-            .and_then(|d| self.calls.get(d))
-            .is_some_and(|call| match (call.dialog.remote_tag(), remote_tag) {
+            .and_then(|d| {
+                let live = self.calls.get(d).map(|call| &call.dialog);
+                live.or_else(|| self.ended.get(d).map(|record| &record.dialog))
+            })
+            .is_some_and(|dialog| match (dialog.remote_tag(), remote_tag) {
                 (Some(ours), Some(theirs)) => ours == theirs,
                 _ => true,
             })

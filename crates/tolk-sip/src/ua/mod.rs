@@ -12,7 +12,11 @@
 //! the transaction layer (retransmissions until an answer or Timer F)
 //! without holding the dialog, so a peer that never answers BYE does not
 //! keep the call alive. A re-INVITE of the peer's still unanswered then
-//! gets 487 (RFC 3261 section 15.1.2), whichever side sent the BYE.
+//! gets 487 (RFC 3261 section 15.1.2), whichever side sent the BYE. A
+//! dialog we ended with BYE is remembered for 64*T1 (RFC 5407): a 2xx
+//! to our INVITE or re-INVITE arriving after the BYE is ACKed (only
+//! ACKed: a retransmitted 2xx brings no second BYE), and the peer's BYE
+//! crossing ours gets 200 rather than 481.
 //!
 //! Reliable provisional responses (RFC 3262) work on both sides: the
 //! INVITE advertises `Supported: 100rel`; a reliable 1xx from the callee
@@ -84,6 +88,7 @@
 //! ```
 
 mod commands;
+mod ended;
 mod event;
 mod incoming;
 mod option_tags;
@@ -176,6 +181,18 @@ struct Unacked {
     give_up: Instant,
 }
 
+/// A dialog we ended with BYE, kept for 64*T1 after the BYE (RFC 5407):
+/// enough to ACK a late 2xx and to answer a BYE crossing ours.
+#[derive(Debug)]
+struct Ended {
+    /// Tags, Call-ID, route set and remote target.
+    dialog: Dialog,
+    /// The ACK for the 2xx to our last INVITE, resent on its retransmissions.
+    ack: Option<(u32, Request)>,
+    /// When the record is forgotten.
+    until: Instant,
+}
+
 /// A dialog and the INVITE work in flight in it.
 #[derive(Debug, Clone)]
 struct Call {
@@ -218,7 +235,9 @@ pub struct UserAgent {
     /// Boxed: the map keeps the buckets of its busiest moment, and an
     /// empty bucket then costs a pointer instead of a whole call.
     calls: HashMap<DialogId, Box<Call>>,
-    /// (Call-ID, local tag) to dialog.
+    /// Dialogs we ended with BYE, for 64*T1 (`ended.rs`).
+    ended: HashMap<DialogId, Box<Ended>>,
+    /// (Call-ID, local tag) to dialog, live or ended.
     by_tags: HashMap<(String, String), DialogId>,
     client_txs: HashMap<TransactionId, (Option<DialogId>, Purpose)>,
     server_invites: HashMap<TransactionId, DialogId>,
@@ -234,6 +253,7 @@ impl UserAgent {
             config,
             dialog_ids: DialogIds::default(),
             calls: HashMap::new(),
+            ended: HashMap::new(),
             by_tags: HashMap::new(),
             client_txs: HashMap::new(),
             server_invites: HashMap::new(),
@@ -257,9 +277,13 @@ impl UserAgent {
         self.calls.len()
     }
 
-    /// True when no dialog, and no request of ours, is being tracked.
+    /// True when no dialog (live, or ended by our BYE less than 64*T1
+    /// ago), and no request of ours, is being tracked.
     pub fn is_idle(&self) -> bool {
-        self.calls.is_empty() && self.client_txs.is_empty() && self.server_invites.is_empty()
+        self.calls.is_empty()
+            && self.ended.is_empty()
+            && self.client_txs.is_empty()
+            && self.server_invites.is_empty()
     }
 
     /// The transaction layer underneath (for inspection).
@@ -296,6 +320,7 @@ impl UserAgent {
             self.retransmit_2xx(now, dialog);
             self.retransmit_provisional(now, dialog);
             self.session_timer_due(now, dialog);
+            self.ended_due(now, dialog);
         }
         self.pump(now);
     }
@@ -372,14 +397,17 @@ impl UserAgent {
     /// Forgets dialog `id` and tells the user why it ended.
     fn end(&mut self, id: DialogId, reason: EndReason) {
         if let Some(call) = self.calls.remove(&id) {
-            self.by_tags
-                .remove(&(call.dialog.call_id, call.dialog.local_tag));
+            if !self.ended.contains_key(&id) {
+                self.by_tags
+                    .remove(&(call.dialog.call_id, call.dialog.local_tag));
+            }
             self.events
                 .push_back(UaEvent::Terminated { dialog: id, reason });
         }
     }
 
-    /// The dialog a request or ACK belongs to: Call-ID and To tag.
+    /// The dialog a request or ACK belongs to (live or ended): Call-ID
+    /// and To tag.
     fn find(&self, request: &Request) -> Option<DialogId> {
         let h = request.headers();
         let call_id = h.call_id().ok()?;

@@ -31,8 +31,9 @@ impl UserAgent {
         if code == 422 && self.retry_after_422(now, id, d, &response) {
             return;
         }
+        let seq = response.headers().cseq().map(|c| c.seq).unwrap_or(0);
         let Some(call) = self.calls.get_mut(&d) else {
-            if (200..300).contains(&code) {
+            if (200..300).contains(&code) && !self.ack_ended(d, seq, to_tag.as_deref()) {
                 self.ack_and_bye(now, id, &response); // answered after we gave up
             }
             return;
@@ -132,17 +133,23 @@ impl UserAgent {
 
     pub(super) fn reinvite_response(&mut self, now: Instant, d: DialogId, response: Response) {
         let code = response.code();
+        let seq = response.headers().cseq().map(|c| c.seq).unwrap_or(0);
         let Some(call) = self.calls.get_mut(&d) else {
+            if (200..300).contains(&code) {
+                let to = response.headers().to().ok();
+                self.ack_ended(d, seq, to.as_ref().and_then(|t| t.tag())); // RFC 5407 section 3.4
+            }
             return;
         };
-        let seq = response.headers().cseq().map(|c| c.seq).unwrap_or(0);
+        let pending = call.pending_out.is_some_and(|(_, s)| s == seq);
         match code {
             100..=199 => {}
-            200..=299 if call.pending_out.is_none() => {
+            200..=299 if !pending => {
                 if call.ack.as_ref().is_some_and(|(s, _)| *s == seq) {
                     self.resend_ack(d); // a retransmitted 2xx
                 }
             }
+            _ if !pending => {}
             _ => {
                 call.pending_out = None;
                 if (200..300).contains(&code) {
