@@ -707,3 +707,96 @@ fn crossing_byes_both_get_200_until_the_record_expires() {
     alice.handle_input(net.now, Transport::Udp, addr(BOB), Bytes::from(late));
     assert_eq!(sent(&mut alice), ["481 1"]);
 }
+
+#[test]
+fn as_callee_a_bye_waits_for_the_ack_of_our_2xx() {
+    let net = Net::new(11, 0.0, vec![]);
+    let (mut alice, mut bob) = (ua(ALICE, 16), ua(BOB, 17));
+    call_bob(&net, &mut alice);
+    deliver(&net, &mut alice, ALICE, &mut bob);
+    let Some(UaEvent::IncomingCall { dialog: bd, .. }) = bob.poll_event() else {
+        panic!()
+    };
+    bob.answer(net.now, bd, 200, Bytes::from_static(ANSWER))
+        .unwrap();
+    bob.bye(net.now, bd).unwrap();
+    assert!(matches!(
+        bob.poll_event(),
+        Some(UaEvent::Terminated {
+            reason: EndReason::LocalBye,
+            ..
+        })
+    ));
+    let out = deliver(&net, &mut bob, BOB, &mut alice);
+    assert!(
+        out.iter().all(|b| parse_transmit(b).as_request().is_none()),
+        "RFC 3261 section 15: no BYE before the ACK"
+    );
+    // Alice ACKs the 2xx; Bob's BYE follows.
+    deliver(&net, &mut alice, ALICE, &mut bob);
+    assert_eq!(sent(&mut bob), ["BYE 1"]);
+}
+
+#[test]
+fn as_callee_a_bye_held_for_the_ack_is_dropped_when_the_peer_hangs_up_first() {
+    let mut net = Net::new(13, 0.0, vec![]);
+    let (mut alice, mut bob) = (ua(ALICE, 20), ua(BOB, 21));
+    let d = call_bob(&net, &mut alice);
+    deliver(&net, &mut alice, ALICE, &mut bob);
+    let Some(UaEvent::IncomingCall { dialog: bd, .. }) = bob.poll_event() else {
+        panic!()
+    };
+    bob.answer(net.now, bd, 200, Bytes::from_static(ANSWER))
+        .unwrap();
+    bob.bye(net.now, bd).unwrap();
+    deliver(&net, &mut bob, BOB, &mut alice);
+    sent(&mut alice); // the ACK, lost
+    alice.bye(net.now, d).unwrap();
+    deliver(&net, &mut alice, ALICE, &mut bob);
+    assert_eq!(sent(&mut bob), ["200 2"], "RFC 5407 section 3.1");
+    for _ in 0..200 {
+        let Some(at) = bob.poll_timeout() else { break };
+        net.now = at;
+        bob.handle_timeout(at);
+        let out = sent(&mut bob);
+        assert!(!out.contains(&"BYE 1".to_owned()), "{out:?}");
+    }
+    assert!(bob.is_idle(), "{bob:?}");
+}
+
+#[test]
+fn as_callee_a_bye_held_for_an_ack_that_never_comes_leaves_after_64_t1() {
+    let mut net = Net::new(12, 0.0, vec![]);
+    let (mut alice, mut bob) = (ua(ALICE, 18), ua(BOB, 19));
+    call_bob(&net, &mut alice);
+    deliver(&net, &mut alice, ALICE, &mut bob);
+    let Some(UaEvent::IncomingCall { dialog: bd, .. }) = bob.poll_event() else {
+        panic!()
+    };
+    bob.answer(net.now, bd, 200, Bytes::from_static(ANSWER))
+        .unwrap();
+    bob.bye(net.now, bd).unwrap();
+    sent(&mut bob); // 100 Trying and the first 200 OK
+    let (mut resent, mut bye_at) = (0, None);
+    for _ in 0..200 {
+        let Some(at) = bob.poll_timeout() else { break };
+        net.now = at;
+        bob.handle_timeout(at);
+        for message in sent(&mut bob) {
+            match message.as_str() {
+                "200 1" if bye_at.is_none() => resent += 1,
+                "BYE 1" if bye_at.is_none() => bye_at = Some(net.elapsed()),
+                _ => {}
+            }
+        }
+    }
+    assert!(resent >= 5, "the 2xx was resent {resent} times");
+    let bye_at = bye_at.unwrap();
+    assert!(bye_at >= Duration::from_secs(32) && bye_at < Duration::from_secs(33));
+    assert!(
+        bob.poll_event()
+            .is_some_and(|e| matches!(e, UaEvent::Terminated { .. }))
+    );
+    assert!(bob.poll_event().is_none(), "the user heard of the end once");
+    assert!(bob.is_idle() && bob.transactions().is_empty(), "{bob:?}");
+}

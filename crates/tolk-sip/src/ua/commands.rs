@@ -342,8 +342,10 @@ impl UserAgent {
     /// section 15.1.1): [`super::UaEvent::Terminated`] with
     /// [`super::EndReason::LocalBye`] follows right away, while the BYE
     /// transaction is retransmitted until answered or timed out without
-    /// holding the dialog. A BYE that cannot be sent (no route, transport
-    /// down) still ends the dialog, and the error says why.
+    /// holding the dialog. As callee, while our 2xx awaits its ACK, the
+    /// 2xx is still resent and the BYE waits for the ACK, or for 64*T1
+    /// (RFC 3261 section 15). A BYE that cannot be sent (no route,
+    /// transport down) still ends the dialog, and the error says why.
     pub fn bye(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {
         let call = self.calls.get(&dialog).ok_or(Error::NoSuchTransaction)?;
         if call.dialog.state != DialogState::Confirmed {

@@ -9,11 +9,14 @@ use std::time::Instant;
 use super::{DialogId, Ended, Purpose, UserAgent};
 use crate::Error;
 use crate::dialog::DialogState;
-use crate::message::Method;
+use crate::message::{Method, Request};
+use crate::transaction::TransactionId;
 
 impl UserAgent {
     /// Ends confirmed `dialog` with BYE: the dialog moves to a record
-    /// of [`Ended`] dialogs and the BYE goes out.
+    /// of [`Ended`] dialogs and the BYE goes out, or, while our 2xx
+    /// awaits its ACK, goes out once the ACK arrives or the 2xx is given
+    /// up (RFC 3261 section 15).
     pub(super) fn send_bye(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {
         let call = self
             .calls
@@ -23,22 +26,27 @@ impl UserAgent {
             return Err(Error::InvalidState("BYE needs a confirmed dialog"));
         }
         call.dialog.state = DialogState::Terminated;
-        call.unacked = None;
+        let unacked = call.unacked.take();
         self.refuse_pending_invite(now, dialog);
         let call = self.calls.get(&dialog).ok_or(Error::NoSuchTransaction)?;
+        let held = unacked.is_some();
         let record = Ended {
             dialog: call.dialog.clone(),
             ack: call.ack.clone(),
+            unacked,
             until: now,
         };
         self.ended.insert(dialog, Box::new(record));
+        if held {
+            return Ok(()); // the 2xx is still resent under its own timer
+        }
         let sent = self.send_ended_bye(now, dialog);
         self.pump(now);
         sent
     }
 
     /// Sends the BYE of ended `dialog` and keeps its record 64*T1 more.
-    fn send_ended_bye(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {
+    pub(super) fn send_ended_bye(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {
         let until = now + self.config.layer.timers.timeout();
         let record = self
             .ended
@@ -78,9 +86,37 @@ impl UserAgent {
         true
     }
 
-    /// Forgets ended `dialog` once its time is up.
+    /// The ACK for our 2xx in ended `dialog`: the BYE held for it goes
+    /// out.
+    pub(super) fn ended_acked(&mut self, now: Instant, dialog: DialogId, seq: u32) {
+        let Some(record) = self.ended.get_mut(&dialog) else {
+            return;
+        };
+        if record.unacked.as_ref().is_some_and(|u| u.cseq == seq) {
+            record.unacked = None;
+            let _ = self.send_ended_bye(now, dialog);
+        }
+    }
+
+    /// RFC 5407 section 3.1: the peer's BYE crossing ours gets 200; a
+    /// BYE of ours still waiting for an ACK is no longer needed.
+    pub(super) fn bye_crossing(
+        &mut self,
+        now: Instant,
+        dialog: DialogId,
+        id: TransactionId,
+        bye: &Request,
+    ) {
+        self.reply(now, id, bye, 200);
+        if let Some(record) = self.ended.get_mut(&dialog) {
+            record.unacked = None;
+        }
+    }
+
+    /// Forgets ended `dialog` once its time is up and no BYE waits.
     pub(super) fn ended_due(&mut self, now: Instant, dialog: DialogId) {
-        if self.ended.get(&dialog).is_none_or(|r| r.until > now) {
+        let waiting = |r: &Ended| r.until > now || r.unacked.is_some();
+        if self.ended.get(&dialog).is_none_or(|r| waiting(r)) {
             return;
         }
         if let Some(record) = self.ended.remove(&dialog) {

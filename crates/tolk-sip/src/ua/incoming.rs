@@ -26,7 +26,7 @@ impl UserAgent {
                     request,
                     source,
                 } => self.on_request(now, id, request, source),
-                TransactionEvent::Ack { request, .. } => self.on_ack(request),
+                TransactionEvent::Ack { request, .. } => self.on_ack(now, request),
                 TransactionEvent::Response { id, response } => self.on_response(now, id, response),
                 TransactionEvent::Cancelled { id } => self.on_cancelled(now, id),
                 TransactionEvent::TimedOut { id } | TransactionEvent::TransportError { id } => {
@@ -60,8 +60,9 @@ impl UserAgent {
                 Some(dialog) if self.calls.contains_key(&dialog) => {
                     self.in_dialog(now, dialog, id, request, source)
                 }
-                // RFC 5407 section 3.1: a BYE crossing ours.
-                Some(_) if *request.method() == Method::Bye => self.reply(now, id, &request, 200),
+                Some(dialog) if *request.method() == Method::Bye => {
+                    self.bye_crossing(now, dialog, id, &request)
+                }
                 _ => self.reply(now, id, &request, 481),
             }
             return;
@@ -212,21 +213,31 @@ impl UserAgent {
     }
 
     /// RFC 3261 13.3.1.4: resend our 2xx (T1 doubling to T2) until the
-    /// ACK; after 64*T1 give up and end the dialog with BYE.
+    /// ACK; after 64*T1 give up and end the dialog with BYE (or send the
+    /// BYE that waited for this ACK, when we had already hung up).
     pub(super) fn retransmit_2xx(&mut self, now: Instant, dialog: DialogId) {
-        let Some(call) = self.calls.get_mut(&dialog) else {
-            return;
+        let live = self.calls.contains_key(&dialog);
+        let slot = match self.calls.get_mut(&dialog) {
+            Some(call) => &mut call.unacked,
+            None => match self.ended.get_mut(&dialog) {
+                Some(record) => &mut record.unacked,
+                None => return,
+            },
         };
-        let Some(unacked) = &mut call.unacked else {
+        let Some(unacked) = slot else {
             return;
         };
         if unacked.next > now {
             return; // a stale timer entry
         }
         if now >= unacked.give_up {
-            call.unacked = None;
-            let _ = self.send_bye(now, dialog);
-            self.end(dialog, EndReason::NoAck);
+            *slot = None;
+            if live {
+                let _ = self.send_bye(now, dialog);
+                self.end(dialog, EndReason::NoAck);
+            } else {
+                let _ = self.send_ended_bye(now, dialog);
+            }
             return;
         }
         let _ = self
@@ -238,13 +249,13 @@ impl UserAgent {
     }
 
     /// The ACK for a 2xx of ours (RFC 3261 13.3.1.4): stop resending.
-    fn on_ack(&mut self, ack: Request) {
+    fn on_ack(&mut self, now: Instant, ack: Request) {
         let Some(d) = self.find(&ack) else { return };
         let Ok(seq) = ack.headers().cseq().map(|c| c.seq) else {
             return;
         };
         let Some(call) = self.calls.get_mut(&d) else {
-            return;
+            return self.ended_acked(now, d, seq);
         };
         if call.unacked.as_ref().is_some_and(|u| u.cseq == seq) {
             call.unacked = None;

@@ -16,7 +16,10 @@
 //! dialog we ended with BYE is remembered for 64*T1 (RFC 5407): a 2xx
 //! to our INVITE or re-INVITE arriving after the BYE is ACKed (only
 //! ACKed: a retransmitted 2xx brings no second BYE), and the peer's BYE
-//! crossing ours gets 200 rather than 481.
+//! crossing ours gets 200 rather than 481. As callee, hanging up before
+//! the ACK of our 2xx came ends the dialog for the user at once too, but
+//! the 2xx is resent and the BYE waits for the ACK, or for 64*T1 when
+//! none comes (RFC 3261 section 15).
 //!
 //! Reliable provisional responses (RFC 3262) work on both sides: the
 //! INVITE advertises `Supported: 100rel`; a reliable 1xx from the callee
@@ -189,6 +192,9 @@ struct Ended {
     dialog: Dialog,
     /// The ACK for the 2xx to our last INVITE, resent on its retransmissions.
     ack: Option<(u32, Request)>,
+    /// As callee, our 2xx still awaiting its ACK: resent from here, and
+    /// the BYE waits for the ACK or 64*T1 (RFC 3261 section 15).
+    unacked: Option<Box<Unacked>>,
     /// When the record is forgotten.
     until: Instant,
 }
