@@ -6,12 +6,11 @@
 
 mod support;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
-use std::time::Duration;
+use std::net::{SocketAddr, UdpSocket};
 
-use support::{one_worker, point_at, recv};
+use support::{loopback, one_worker, peer, point_at, recv};
 use tolk_media::rtp::RtpBuilder;
-use tolk_relay::{EndpointSpec, IoMode, LegUpdate, Relay, RtcpMux, SessionInfo, Side};
+use tolk_relay::{IoMode, LegUpdate, Relay, RtcpMux, SessionInfo, Side};
 
 /// A receiver report: RTCP by RFC 5761's payload-type rule.
 const RR: [u8; 8] = [0x80, 201, 0, 1, 0, 0, 0, 9];
@@ -21,19 +20,6 @@ fn relays(lo: u16, hi: u16) -> [Relay; 2] {
     let width = hi - lo + 1;
     [(IoMode::Epoll, 0), (IoMode::Uring, width)]
         .map(|(io, shift)| one_worker((lo + shift, hi + shift), io))
-}
-
-fn spec(rtcp_mux: RtcpMux) -> EndpointSpec {
-    EndpointSpec {
-        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        rtcp_mux,
-    }
-}
-
-fn peer() -> UdpSocket {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
-    s
 }
 
 fn rtp() -> Vec<u8> {
@@ -86,13 +72,13 @@ fn crosses(
 fn an_accepted_offer_frees_the_reserved_rtcp_port() {
     for relay in relays(11500, 11503) {
         let info = relay
-            .create_session(spec(RtcpMux::Offered), spec(RtcpMux::Muxed))
+            .create_session(loopback(RtcpMux::Offered), loopback(RtcpMux::Muxed))
             .unwrap();
         assert_eq!(info.a.rtp.port() % 2, 0, "an offered mux holds a pair");
         assert_eq!(info.a.rtcp.port(), info.a.rtp.port() + 1);
         assert_eq!(info.b.rtcp, info.b.rtp);
         // Three of four ports held: a second call of two ports has no room.
-        let muxed = spec(RtcpMux::Muxed);
+        let muxed = loopback(RtcpMux::Muxed);
         assert!(relay.create_session(muxed, muxed).is_err());
 
         let update = LegUpdate {
@@ -112,7 +98,7 @@ fn a_declined_offer_binds_the_reserved_rtcp_port() {
     for relay in relays(11510, 11519) {
         let (a, a_rtcp, b) = (peer(), peer(), peer());
         let info = relay
-            .create_session(spec(RtcpMux::Offered), spec(RtcpMux::Muxed))
+            .create_session(loopback(RtcpMux::Offered), loopback(RtcpMux::Muxed))
             .unwrap();
         a_without_mux(&relay, &info, (&a, &a_rtcp), &b);
 
@@ -123,7 +109,7 @@ fn a_declined_offer_binds_the_reserved_rtcp_port() {
         crosses(&rtp(), (&a, info.a.rtp), (&b, info.b.rtp));
         relay.delete(info.id).unwrap();
         // All four ports back: a fresh pair on each leg fits again.
-        let separate = spec(RtcpMux::Separate);
+        let separate = loopback(RtcpMux::Separate);
         relay.create_session(separate, separate).unwrap();
     }
 }
@@ -132,7 +118,7 @@ fn a_declined_offer_binds_the_reserved_rtcp_port() {
 fn a_muxed_endpoint_serves_a_peer_that_stopped_muxing() {
     for relay in relays(11530, 11539) {
         let (a, a_rtcp, b) = (peer(), peer(), peer());
-        let muxed = spec(RtcpMux::Muxed);
+        let muxed = loopback(RtcpMux::Muxed);
         let info = relay.create_session(muxed, muxed).unwrap();
         // A re-offered without rtcp-mux: its RTCP comes from and goes to
         // its own RTCP port, while we keep our one port (a=rtcp names it).
@@ -151,9 +137,9 @@ fn a_separate_endpoint_whose_peer_starts_muxing_closes_its_rtcp_socket() {
     // Ports 22700-22703 (epoll) and 22704-22707 (io_uring).
     for relay in relays(22700, 22703) {
         let (a, a_rtcp, b) = (peer(), peer(), peer());
-        let separate = spec(RtcpMux::Separate);
+        let separate = loopback(RtcpMux::Separate);
         let info = relay
-            .create_session(separate, spec(RtcpMux::Muxed))
+            .create_session(separate, loopback(RtcpMux::Muxed))
             .unwrap();
         a_without_mux(&relay, &info, (&a, &a_rtcp), &b);
         crosses(&RR, (&a_rtcp, info.a.rtcp), (&b, info.b.rtp));

@@ -14,7 +14,7 @@ use tolk_relay::{
 };
 
 use super::{IO, PORT_SHIFT};
-use crate::support::{key, point_at, recv, rtp};
+use crate::support::{key, peer, point_at, recv, rtp};
 
 const LOCALHOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
@@ -43,13 +43,6 @@ fn relay_pooling(lo: u16, hi: u16, idle_sockets: usize) -> Relay {
     .unwrap();
     assert_eq!(relay.io(), IO);
     relay
-}
-
-fn peer() -> UdpSocket {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(1000)))
-        .unwrap();
-    s
 }
 
 fn spec(rtcp_mux: bool) -> EndpointSpec {

@@ -4,14 +4,14 @@
 // once per I/O path by tests/loopback.rs, with `IO` and `PORT_SHIFT` set.
 // Ports 46730-46799 (plus the shift).
 
-use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+use std::net::{Ipv4Addr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use tolk_media::rtp::RtpPacket;
-use tolk_relay::{EndpointSpec, LegUpdate, Relay, RelayConfig, RtcpMux, SessionInfo, Side};
+use tolk_relay::{LegUpdate, Relay, RelayConfig, RtcpMux, SessionInfo, Side};
 
 use super::{IO, PORT_SHIFT};
-use crate::support::{point_at, recv, rtp};
+use crate::support::{loopback, peer, point_at, recv, rtp};
 
 /// The relay's quarantine (2 s) and some room for a loaded machine.
 const QUARANTINE: Duration = Duration::from_millis(2200);
@@ -31,18 +31,6 @@ fn relay(lo: u16, hi: u16, idle_sockets: usize, idle_timeout: Duration) -> Relay
     .unwrap()
 }
 
-fn spec(rtcp_mux: RtcpMux) -> EndpointSpec {
-    EndpointSpec {
-        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        rtcp_mux,
-    }
-}
-
-fn peer() -> UdpSocket {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
-    s
-}
 
 /// The session's local ports, A's then B's, RTP then RTCP.
 fn ports(info: &SessionInfo) -> [u16; 4] {
@@ -70,7 +58,7 @@ fn media_flows(info: &SessionInfo, a: &UdpSocket, b: &UdpSocket) {
 fn a_deleted_sessions_sockets_serve_a_new_session_after_the_quarantine() {
     let relay = relay(46730, 46749, 100, Duration::from_secs(30));
     let (a, b) = (peer(), peer());
-    let separate = spec(RtcpMux::Separate);
+    let separate = loopback(RtcpMux::Separate);
     let first = relay.create_session(separate, separate).unwrap();
     point_at(&relay, first.id, Side::A, &a);
     point_at(&relay, first.id, Side::B, &b);
@@ -86,7 +74,7 @@ fn a_deleted_sessions_sockets_serve_a_new_session_after_the_quarantine() {
     // on B, which keeps the RTCP socket until the answer declines.
     std::thread::sleep(QUARANTINE);
     let third = relay
-        .create_session(separate, spec(RtcpMux::Offered))
+        .create_session(separate, loopback(RtcpMux::Offered))
         .unwrap();
     assert_eq!(ports(&third), ports(&first));
     assert_eq!(relay.idle_sockets(), 0);
@@ -111,7 +99,7 @@ fn a_deleted_sessions_sockets_serve_a_new_session_after_the_quarantine() {
 #[test]
 fn a_datagram_queued_on_an_idle_socket_never_reaches_the_new_session() {
     let relay = relay(46750, 46759, 100, Duration::from_secs(30));
-    let muxed = spec(RtcpMux::Muxed);
+    let muxed = loopback(RtcpMux::Muxed);
     let first = relay.create_session(muxed, muxed).unwrap();
     relay.delete(first.id).unwrap();
     // A's peer sends to the idle socket: the kernel queues it there.
@@ -137,7 +125,7 @@ fn a_datagram_queued_on_an_idle_socket_never_reaches_the_new_session() {
 #[test]
 fn the_cap_and_the_idle_timeout_close_sockets() {
     let relay = relay(46760, 46779, 2, Duration::from_millis(600));
-    let muxed = spec(RtcpMux::Muxed);
+    let muxed = loopback(RtcpMux::Muxed);
     let first = relay.create_session(muxed, muxed).unwrap();
     let second = relay.create_session(muxed, muxed).unwrap();
     let (kept, capped) = ([first.a.rtp, first.b.rtp], [second.a.rtp, second.b.rtp]);
@@ -159,7 +147,7 @@ fn the_cap_and_the_idle_timeout_close_sockets() {
 #[test]
 fn a_full_port_range_takes_idle_sockets_back() {
     let relay = relay(46780, 46783, 100, Duration::from_secs(30));
-    let muxed = spec(RtcpMux::Muxed);
+    let muxed = loopback(RtcpMux::Muxed);
     let sessions = [(); 2].map(|()| relay.create_session(muxed, muxed).unwrap());
     assert!(relay.create_session(muxed, muxed).is_err(), "4 ports, all used");
     for s in &sessions {
@@ -179,7 +167,7 @@ fn a_full_port_range_takes_idle_sockets_back() {
 #[test]
 fn a_single_idle_socket_serves_an_offered_mux_on_an_even_port() {
     let relay = relay(46790, 46799, 100, Duration::from_secs(30));
-    let (offered, muxed) = (spec(RtcpMux::Offered), spec(RtcpMux::Muxed));
+    let (offered, muxed) = (loopback(RtcpMux::Offered), loopback(RtcpMux::Muxed));
     let first = relay.create_session(offered, muxed).unwrap();
     // The answer accepts mux: A's reserved port is freed, one socket left.
     let accept = LegUpdate {

@@ -1,5 +1,5 @@
-//! What the relay's socket tests share: a one-worker relay, a muxed
-//! loopback endpoint, SDES
+//! What the relay's socket tests share: a one-worker relay, a loopback
+//! endpoint spec, a peer socket, SDES
 //! keys, RTP packets to send, reading a datagram with its source, and
 //! pointing a leg at a test's socket.
 #![allow(dead_code)]
@@ -11,6 +11,22 @@ use tolk_relay::srtp::{SrtpKey, SrtpProfile};
 use tolk_relay::{
     EndpointSpec, IoMode, LegKeys, LegUpdate, Relay, RelayConfig, RtcpMux, SessionId, Side,
 };
+
+/// A loopback endpoint with `rtcp_mux`.
+pub fn loopback(rtcp_mux: RtcpMux) -> EndpointSpec {
+    EndpointSpec {
+        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        rtcp_mux,
+    }
+}
+
+/// A peer's socket on loopback; a read gives up after 1 s.
+pub fn peer() -> UdpSocket {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(1)))
+        .unwrap();
+    s
+}
 
 /// A relay with one worker on the `io` path, its media on `ports`.
 pub fn one_worker(ports: (u16, u16), io: IoMode) -> Relay {
