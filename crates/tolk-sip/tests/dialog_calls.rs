@@ -83,12 +83,7 @@ fn cancel_ends_both_sides() {
 
 #[test]
 fn reinvite_glare_gets_491_on_both_sides_then_a_retry_succeeds() {
-    let mut net = Net::new(4, 0.0, vec![addr(ALICE), addr(BOB)]);
-    let (mut alice, mut bob) = (ua(ALICE, 1), ua(BOB, 2));
-    let d = call_bob(&net, &mut alice);
-    let (_, b) = run(&mut net, &mut alice, &mut bob, answer_calls, |_, b| {
-        b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. }))
-    });
+    let (mut net, mut alice, mut bob, d, b) = confirmed_call(4, (1, 2));
     let UaEvent::IncomingCall { dialog: bd, .. } = b[0] else {
         panic!()
     };
@@ -354,12 +349,7 @@ fn a_second_fork_is_acknowledged_and_ended_with_bye() {
 
 #[test]
 fn a_bye_ends_the_dialog_at_once_and_is_resent_until_timer_f() {
-    let mut net = Net::new(4, 0.0, vec![addr(ALICE), addr(BOB)]);
-    let (mut alice, mut bob) = (ua(ALICE, 4), ua(BOB, 5));
-    let d = call_bob(&net, &mut alice);
-    run(&mut net, &mut alice, &mut bob, answer_calls, |_, b| {
-        b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. }))
-    });
+    let (mut net, mut alice, mut bob, d, _) = confirmed_call(4, (4, 5));
     // RFC 3261 section 15.1.1: the session is over once the BYE is
     // handed to its transaction, answered or not.
     alice.bye(net.now, d).unwrap();
@@ -386,12 +376,7 @@ fn a_bye_ends_the_dialog_at_once_and_is_resent_until_timer_f() {
 
 #[test]
 fn the_invite_kept_for_2xx_retransmissions_is_forgotten_at_timer_m() {
-    let mut net = Net::new(6, 0.0, vec![addr(ALICE), addr(BOB)]);
-    let (mut alice, mut bob) = (ua(ALICE, 6), ua(BOB, 7));
-    let d = call_bob(&net, &mut alice);
-    run(&mut net, &mut alice, &mut bob, answer_calls, |_, b| {
-        b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. }))
-    });
+    let (mut net, mut alice, mut bob, d, _) = confirmed_call(6, (6, 7));
     alice.bye(net.now, d).unwrap();
     // Past Timer M (64*T1) of the INVITE and Timer K of the BYE.
     run(&mut net, &mut alice, &mut bob, answer_calls, |_, _| false);
@@ -402,12 +387,7 @@ fn the_invite_kept_for_2xx_retransmissions_is_forgotten_at_timer_m() {
 
 #[test]
 fn a_reinvite_pending_when_we_send_bye_gets_487_and_is_forgotten() {
-    let mut net = Net::new(7, 0.0, vec![addr(ALICE), addr(BOB)]);
-    let (mut alice, mut bob) = (ua(ALICE, 8), ua(BOB, 9));
-    let d = call_bob(&net, &mut alice);
-    let (_, b) = run(&mut net, &mut alice, &mut bob, answer_calls, |_, b| {
-        b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. }))
-    });
+    let (mut net, mut alice, mut bob, d, b) = confirmed_call(7, (8, 9));
     let UaEvent::IncomingCall { dialog: bd, .. } = b[0] else {
         panic!()
     };
@@ -580,6 +560,22 @@ fn a_call_that_cannot_be_placed_ends_with_503_under_its_id() {
 
 /// Alice calls Bob and both sides confirm, delivered by hand: Alice's
 /// and Bob's dialog ids, and Bob's 2xx as sent.
+/// Alice's call to Bob, answered and confirmed on a lossless network
+/// seeded `net_seed`: the network, both user agents, Alice's dialog and
+/// Bob's events so far.
+fn confirmed_call(
+    net_seed: u64,
+    (alice_seed, bob_seed): (u64, u64),
+) -> (Net, UserAgent, UserAgent, DialogId, Vec<UaEvent>) {
+    let mut net = Net::new(net_seed, 0.0, vec![addr(ALICE), addr(BOB)]);
+    let (mut alice, mut bob) = (ua(ALICE, alice_seed), ua(BOB, bob_seed));
+    let d = call_bob(&net, &mut alice);
+    let (_, b) = run(&mut net, &mut alice, &mut bob, answer_calls, |_, b| {
+        b.iter().any(|e| matches!(e, UaEvent::Confirmed { .. }))
+    });
+    (net, alice, bob, d, b)
+}
+
 fn confirmed_by_hand(
     net: &Net,
     alice: &mut UserAgent,
