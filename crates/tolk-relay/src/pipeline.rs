@@ -6,7 +6,7 @@
 //!    replay-check, decrypt);
 //! 3. validate the RTP header (or every packet of an RTCP compound) and
 //!    rewrite it for the destination leg (payload-type map, optional
-//!    SSRC/sequence/timestamp rewrite; RTCP gets the same renames, both
+//!    SSRC rename; RTCP gets the same renames, both
 //!    ways, through [`crate::rewrite::rtcp`]);
 //! 4. protect with the destination leg's SRTP context, if any.
 //!
@@ -63,7 +63,7 @@ impl std::fmt::Debug for Crypto {
 pub struct EgressPlan {
     /// Source payload type -> destination payload type.
     pub payload_types: PayloadTypeMap,
-    /// Optional SSRC/sequence/timestamp rewrite.
+    /// Optional SSRC rename.
     pub rewrite: Option<StreamRewrite>,
     /// Transcode RTP for this leg instead of forwarding it: the transform
     /// chooses the output's payload types and stream identity, so

@@ -1,5 +1,5 @@
 //! RTP header rewrites from the media plan: payload-type map and optional
-//! SSRC / sequence / timestamp rewrite, in place through `tolk-media`'s
+//! SSRC rename, in place through `tolk-media`'s
 //! [`tolk_media::rtp::RtpHeaderMut`]; the matching SSRC renames inside
 //! RTCP in [`rtcp`].
 
@@ -56,31 +56,30 @@ impl PayloadTypeMap {
     }
 }
 
-/// Rewrites a stream's identity, e.g. so the far leg sees one continuous
-/// stream when the near leg's source changes (re-INVITE, transfer).
+/// Renames a stream toward one leg; RTCP follows the rename both ways
+/// ([`rtcp`]).
+///
+/// Only the SSRC: sequence numbers and timestamps also appear in RTCP
+/// (SR timestamps, report blocks' highest sequence, NACK lists), so an
+/// offset on them would have to be carried there too, and nothing needs
+/// one: a stream continued across a source change is a transform's job
+/// (a [`MediaTransform`](crate::transform::MediaTransform) keeps its own
+/// timeline and maps the source's SRs onto it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StreamRewrite {
     /// Replacement SSRC, if any.
     pub ssrc: Option<u32>,
-    /// Added (wrapping) to every sequence number.
-    pub seq_offset: u16,
-    /// Added (wrapping) to every timestamp.
-    pub ts_offset: u32,
 }
 
-/// Applies the payload-type map and an optional stream rewrite to one header.
+/// Applies the payload-type map and an optional stream rename to one header.
 pub fn apply(header: &mut RtpHeaderMut<'_>, map: &PayloadTypeMap, rewrite: Option<&StreamRewrite>) {
     let pt = header.payload_type();
     let mapped = map.map(pt);
     if mapped != pt {
         header.set_payload_type(mapped);
     }
-    if let Some(r) = rewrite {
-        if let Some(ssrc) = r.ssrc {
-            header.set_ssrc(ssrc);
-        }
-        header.set_sequence_number(header.sequence_number().wrapping_add(r.seq_offset));
-        header.set_timestamp(header.timestamp().wrapping_add(r.ts_offset));
+    if let Some(ssrc) = rewrite.and_then(|r| r.ssrc) {
+        header.set_ssrc(ssrc);
     }
 }
 
@@ -112,17 +111,17 @@ mod tests {
         #[test]
         fn rewrite_touches_only_what_it_says(
             pt in 0u8..128, to in 0u8..128, seq: u16, ts: u32, ssrc: u32, marker: bool,
-            new_ssrc: Option<u32>, seq_offset: u16, ts_offset: u32,
+            new_ssrc: Option<u32>,
         ) {
             let mut buf = packet(pt, seq, ts, ssrc, marker);
             let map = PayloadTypeMap::from_pairs([(pt, to)]);
-            let rw = StreamRewrite { ssrc: new_ssrc, seq_offset, ts_offset };
+            let rw = StreamRewrite { ssrc: new_ssrc };
             apply(&mut RtpHeaderMut::new(&mut buf).unwrap(), &map, Some(&rw));
             let p = RtpPacket::parse(&buf).unwrap();
             prop_assert_eq!(p.payload_type(), to);
             prop_assert_eq!(p.marker(), marker);
-            prop_assert_eq!(p.sequence_number(), seq.wrapping_add(seq_offset));
-            prop_assert_eq!(p.timestamp(), ts.wrapping_add(ts_offset));
+            prop_assert_eq!(p.sequence_number(), seq);
+            prop_assert_eq!(p.timestamp(), ts);
             prop_assert_eq!(p.ssrc(), new_ssrc.unwrap_or(ssrc));
             prop_assert_eq!(p.payload(), &[1, 2, 3]);
         }

@@ -233,10 +233,7 @@ fn rtcp_compound_is_validated_and_gets_the_new_sender_ssrc() {
     compound.extend_from_slice(&[0x81, 206, 0, 2, 0, 0, 0, 7, 0, 0, 0, 99]);
     let plan = EgressPlan {
         payload_types: PayloadTypeMap::identity(),
-        rewrite: Some(StreamRewrite {
-            ssrc: Some(0xABCD),
-            ..Default::default()
-        }),
+        rewrite: Some(StreamRewrite { ssrc: Some(0xABCD) }),
         ..Default::default()
     };
     let mut buf = [0u8; BUF];

@@ -110,7 +110,6 @@ fn reports_and_keyframe_requests_follow_the_renamed_streams() {
             plan: Some(EgressPlan {
                 rewrite: Some(StreamRewrite {
                     ssrc: Some(renamed_to_it),
-                    ..Default::default()
                 }),
                 ..Default::default()
             }),
