@@ -17,7 +17,7 @@ use tolk_media::rtp::{RtpBuilder, RtpPacket};
 use tolk_relay::pipeline::EgressPlan;
 use tolk_relay::srtp::{SrtpContext, WebrtcSrtp};
 use tolk_relay::transform::{MediaTransform, Outbox, Transcode, TransformFactory};
-use tolk_relay::{DropReason, IoMode, LegUpdate, Side};
+use tolk_relay::{DropReason, IoMode, LegUpdate, Relay, SessionInfo, Side};
 
 /// Timeouts a [`Ticker`] sends after the audio stops.
 const TICKS: u16 = 3;
@@ -76,32 +76,69 @@ impl TransformFactory for Ticker {
     }
 }
 
+/// A relay on the `io` path with one call whose media toward B goes
+/// through `transform`, and B's end of it: SRTP, the relay sending under
+/// `key(keys + 1)`, B under `key(keys)`.
+struct TransformedToB {
+    relay: Relay,
+    call: SessionInfo,
+    b: UdpSocket,
+    srtp: WebrtcSrtp,
+}
+
+impl TransformedToB {
+    fn start(
+        io: IoMode,
+        ports: (u16, u16),
+        transform: impl TransformFactory + 'static,
+        keys: u8,
+    ) -> Self {
+        let relay = one_worker(ports, io);
+        let call = relay.create_session(MUXED, MUXED).unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let relay_sends_b = key(keys + 1);
+        let update = LegUpdate {
+            plan: Some(EgressPlan {
+                transcode: Some(Transcode::new(transform)),
+                ..Default::default()
+            }),
+            ..srtp_leg(&b, (&key(keys), &relay_sends_b))
+        };
+        relay.update(call.id, Side::B, update).unwrap();
+        let srtp = WebrtcSrtp::new(&relay_sends_b).unwrap();
+        TransformedToB {
+            relay,
+            call,
+            b,
+            srtp,
+        }
+    }
+
+    /// The next packet B receives within `wait`, unprotected: its payload
+    /// type, sequence number and SSRC.
+    fn next(&mut self, wait: Duration) -> Option<(u8, u16, u32)> {
+        self.b.set_read_timeout(Some(wait)).unwrap();
+        let mut buf = [0u8; 2048];
+        let n = self.b.recv(&mut buf).ok()?;
+        let n = self
+            .srtp
+            .unprotect_rtp(&mut buf, n)
+            .expect("protected for B");
+        let p = RtpPacket::parse(&buf[..n]).unwrap();
+        Some((p.payload_type(), p.sequence_number(), p.ssrc()))
+    }
+
+    fn end(self) {
+        self.relay.delete(self.call.id).unwrap();
+    }
+}
+
 /// One packet from A, then the ticker's packets at B (SRTP), with their
 /// arrival times.
 fn ticks_through(io: IoMode, ports: (u16, u16)) {
-    let relay = one_worker(ports, io);
-    let call = relay.create_session(MUXED, MUXED).unwrap();
-    let bind = || {
-        let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-        s
-    };
-    let (a, b) = (bind(), bind());
-    let relay_sends_b = key(0xb1);
-    point_at(&relay, call.id, Side::A, &a);
-    relay
-        .update(
-            call.id,
-            Side::B,
-            LegUpdate {
-                plan: Some(EgressPlan {
-                    transcode: Some(Transcode::new(Ticker::default())),
-                    ..Default::default()
-                }),
-                ..srtp_leg(&b, (&key(0xb0), &relay_sends_b))
-            },
-        )
-        .unwrap();
+    let mut call = TransformedToB::start(io, ports, Ticker::default(), 0xb0);
+    let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+    point_at(&call.relay, call.call.id, Side::A, &a);
     let mut buf = [0u8; 64];
     let n = RtpBuilder {
         payload_type: 0,
@@ -113,15 +150,11 @@ fn ticks_through(io: IoMode, ports: (u16, u16)) {
     .write_to(&mut buf)
     .unwrap();
     let sent_at = Instant::now();
-    a.send_to(&buf[..n], call.a.rtp).unwrap();
-    let mut srtp = WebrtcSrtp::new(&relay_sends_b).unwrap();
+    a.send_to(&buf[..n], call.call.a.rtp).unwrap();
     let mut got = Vec::new();
-    let mut buf = [0u8; 2048];
     while got.len() < usize::from(1 + TICKS) {
-        let n = b.recv(&mut buf).expect("a packet at B");
-        let n = srtp.unprotect_rtp(&mut buf, n).expect("protected for B");
-        let p = RtpPacket::parse(&buf[..n]).unwrap();
-        got.push((sent_at.elapsed(), p.payload_type(), p.sequence_number()));
+        let (pt, seq, _) = call.next(Duration::from_secs(2)).expect("a packet at B");
+        got.push((sent_at.elapsed(), pt, seq));
     }
     let kinds: Vec<(u8, u16)> = got.iter().map(|&(_, pt, seq)| (pt, seq)).collect();
     assert_eq!(
@@ -131,13 +164,12 @@ fn ticks_through(io: IoMode, ports: (u16, u16)) {
     );
     // Each tick no earlier than asked for (the last at 60 ms).
     assert!(got[3].0 >= STEP * u32::from(TICKS), "{io:?}: {got:?}");
-    b.set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    assert!(
-        b.recv(&mut buf).is_err(),
+    assert_eq!(
+        call.next(Duration::from_millis(200)),
+        None,
         "{io:?}: no more once it stops asking"
     );
-    relay.delete(call.id).unwrap();
+    call.end();
 }
 
 #[test]
@@ -198,47 +230,23 @@ impl TransformFactory for Armed {
 /// No media from either leg: the armed transform's packet reaches B
 /// (SRTP) once the relay is asked to poll it, and not before.
 fn polled_without_media(io: IoMode, ports: (u16, u16)) {
-    let relay = one_worker(ports, io);
-    let call = relay.create_session(MUXED, MUXED).unwrap();
-    let b = UdpSocket::bind("127.0.0.1:0").unwrap();
-    b.set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let relay_sends_b = key(0xc1);
     let armed = Arc::new(AtomicBool::new(false));
     let transform = Armed {
         armed: Arc::clone(&armed),
         since: Instant::now(),
         sent: false,
     };
-    relay
-        .update(
-            call.id,
-            Side::B,
-            LegUpdate {
-                plan: Some(EgressPlan {
-                    transcode: Some(Transcode::new(transform)),
-                    ..Default::default()
-                }),
-                ..srtp_leg(&b, (&key(0xc0), &relay_sends_b))
-            },
-        )
-        .unwrap();
-    let mut buf = [0u8; 2048];
-    assert!(
-        b.recv(&mut buf).is_err(),
+    let mut call = TransformedToB::start(io, ports, transform, 0xc0);
+    assert_eq!(
+        call.next(Duration::from_millis(200)),
+        None,
         "{io:?}: nothing before it is armed"
     );
     armed.store(true, Ordering::Release);
-    relay.poll_transforms(call.id).unwrap();
-    b.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-    let n = b.recv(&mut buf).expect("the transform's packet at B");
-    let n = WebrtcSrtp::new(&relay_sends_b)
-        .unwrap()
-        .unprotect_rtp(&mut buf, n)
-        .expect("protected for B");
-    let p = RtpPacket::parse(&buf[..n]).unwrap();
-    assert_eq!((p.ssrc(), p.sequence_number()), (0x0e1, 7), "{io:?}");
-    relay.delete(call.id).unwrap();
+    call.relay.poll_transforms(call.call.id).unwrap();
+    let (_, seq, ssrc) = (call.next(Duration::from_secs(2))).expect("the transform's packet at B");
+    assert_eq!((ssrc, seq), (0x0e1, 7), "{io:?}");
+    call.end();
 }
 
 #[test]
