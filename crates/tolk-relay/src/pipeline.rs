@@ -110,6 +110,7 @@ pub fn transcode_packet(
         // The source's SRs carried onto the stream the transform sends.
         let map = RtcpSsrcMap {
             sender_info: transcoding.sender_info(),
+            own_timeline: transcoding.output_ssrc().is_some(),
             ..*map
         };
         return forward_with(rx, tx, plan, &map, buf, len)
@@ -169,6 +170,7 @@ pub fn forward(
         sender: plan.rewrite.and_then(|r| r.ssrc),
         source: None,
         sender_info: None,
+        own_timeline: false,
     };
     forward_with(rx, tx, plan, &map, buf, len)
 }

@@ -345,6 +345,7 @@ impl Session {
             source: from.ssrc_seen_here().zip(to.rtp_ssrc),
             // A transform's, added for RTCP by the pipeline.
             sender_info: None,
+            own_timeline: false,
         };
         let (rx, tx, plan) = (&mut from.rx, &mut to.tx, &to.plan);
         let forwarded = match &mut to.transcoding {

@@ -172,7 +172,6 @@ fn rtcp_in_a_transcoded_direction_is_forwarded_in_place() {
 #[test]
 fn a_transcoded_streams_sender_reports_follow_it_across_clock_rates() {
     use tolk_media::codec::{CodecFormat, CodecRegistry};
-    use tolk_media::rtcp::SR;
     use tolk_media::transcode::{LegFormat, PipelineConfig};
     const SOURCE: u32 = 0x5eed;
     // PCMU at 8 kHz in, Opus at 48 kHz out from timestamp 1000.
@@ -192,6 +191,12 @@ fn a_transcoded_streams_sender_reports_follow_it_across_clock_rates() {
         sender: state.output_ssrc(),
         ..RtcpSsrcMap::default()
     };
+    // An SR of the source before its media reached the transcoder: no
+    // mapping onto the stream yet, so no wallclock either.
+    let (got, early) = forward_sr(&mut state, &map, [SOURCE, 0xaaaa, 0xbbbb, 40_000, 0, 0]);
+    assert_eq!(got, Ok(Forwarded::InPlace(28, PacketClass::Rtcp(None))));
+    assert_eq!(Some(early[0]), state.output_ssrc(), "renamed");
+    assert_eq!(early[1..], [0, 0, 40_000, 0, 0], "NTP time zeroed");
     let (mut sent_packets, mut sent_octets) = (0u32, 0u32);
     for seq in 0..3u16 {
         let mut buf = [0u8; 1500];
@@ -214,7 +219,28 @@ fn a_transcoded_streams_sender_reports_follow_it_across_clock_rates() {
     assert!(sent_packets > 0);
     // The source's SR: NTP time, RTP timestamp a second after its first
     // packet, 100 packets and 16,000 octets sent.
-    let words = [SOURCE, 0xaaaa, 0xbbbb, 58_000, 100, 16_000];
+    let (got, word) = forward_sr(
+        &mut state,
+        &map,
+        [SOURCE, 0xaaaa, 0xbbbb, 58_000, 100, 16_000],
+    );
+    assert_eq!(got, Ok(Forwarded::InPlace(28, PacketClass::Rtcp(None))));
+    assert_eq!(Some(word[0]), state.output_ssrc(), "renamed");
+    assert_eq!((word[1], word[2]), (0xaaaa, 0xbbbb), "NTP time kept");
+    assert_eq!(word[3], 1000 + 48_000, "a second on at 48 kHz");
+    assert_eq!(word[4], 100 - 3 + sent_packets);
+    assert_eq!(word[5], 16_000 - 480 + sent_octets);
+}
+
+/// An SR of sender info `words` (sender SSRC, NTP time, RTP timestamp,
+/// packet and octet counts) forwarded through `state`'s direction under
+/// `map`: what [`transcode_packet`] said, and the words it left.
+fn forward_sr(
+    state: &mut Transcoding,
+    map: &RtcpSsrcMap,
+    words: [u32; 6],
+) -> (Result<Forwarded, DropReason>, [u32; 6]) {
+    use tolk_media::rtcp::SR;
     let mut buf = [0u8; 1500];
     buf[..4].copy_from_slice(&[0x80, SR, 0, words.len() as u8]);
     for (i, w) in words.iter().enumerate() {
@@ -223,19 +249,14 @@ fn a_transcoded_streams_sender_reports_follow_it_across_clock_rates() {
     let len = 4 + 4 * words.len();
     let got = transcode_packet(
         std::time::Instant::now(),
-        &mut rx,
-        &mut tx,
-        &plan,
-        &map,
-        &mut state,
+        &mut Crypto::Plain,
+        &mut Crypto::Plain,
+        &EgressPlan::default(),
+        map,
+        state,
         &mut buf,
         len,
     );
-    assert_eq!(got, Ok(Forwarded::InPlace(len, PacketClass::Rtcp(None))));
     let word = |i: usize| u32::from_be_bytes(buf[4 + 4 * i..8 + 4 * i].try_into().unwrap());
-    assert_eq!(Some(word(0)), state.output_ssrc(), "renamed");
-    assert_eq!((word(1), word(2)), (0xaaaa, 0xbbbb), "NTP time kept");
-    assert_eq!(word(3), 1000 + 48_000, "a second on at 48 kHz");
-    assert_eq!(word(4), 100 - 3 + sent_packets);
-    assert_eq!(word(5), 16_000 - 480 + sent_octets);
+    (got, std::array::from_fn(word))
 }

@@ -21,6 +21,22 @@
 //! media's, so that the NTP/RTP pair still lines the stream up with the
 //! reporter's other streams (RFC 3550 section 6.4.1, lip sync), and the
 //! packet and octet counts moved by what the relay put in or took out.
+//!
+//! An SR renamed onto such a stream from a source the transform has no
+//! mapping for (its media has not reached the transform yet: the SR came
+//! first, or a new source after a transfer) gets a zero NTP timestamp.
+//! Its RTP timestamp is on the source's timeline, which the stream does
+//! not follow yet, so the pair would tie the reporter's wallclock to the
+//! wrong instant of the stream; RFC 3550 section 6.4.1 lets a sender
+//! with no wallclock to relate send zero, and receivers then take no
+//! synchronization from it. Guessing the offset its media will get would
+//! be no better: the stream's timeline is fixed when the media comes
+//! (for our own DTMF stream, where it has got to by then), so a guess
+//! would make the receiver's lip sync jump at that moment. Until then the
+//! leg hears no media of that source on the stream (only key presses of
+//! ours, RFC 4733 events with no synchronization to keep), and the
+//! source's first SR after its media came carries the real pair. The
+//! report blocks, which describe the leg's own stream, go on as ever.
 
 use tolk_media::clock::TimestampMapper;
 use tolk_media::rtcp::{BYE, FMT_AFB, FMT_FIR, PSFB, RR, RTPFB, SDES, SR, raw_packets};
@@ -44,6 +60,10 @@ pub struct RtcpSsrcMap {
     pub source: Option<(u32, u32)>,
     /// The reporter's SRs carried onto the stream sent in its name.
     pub sender_info: Option<SenderInfoMap>,
+    /// The stream sent in the reporter's name has a timeline of its own
+    /// (a transform's output): an SR that `sender_info` does not map gets
+    /// a zero NTP timestamp (see the module docs).
+    pub own_timeline: bool,
 }
 
 impl RtcpSsrcMap {
@@ -52,6 +72,7 @@ impl RtcpSsrcMap {
         self.sender.is_none()
             && self.source.is_none_or(|(from, to)| from == to)
             && self.sender_info.is_none()
+            && !self.own_timeline
     }
 }
 
@@ -91,8 +112,14 @@ pub fn apply(buf: &mut [u8], map: &RtcpSsrcMap) {
             _ => false,
         };
         // Before the rename: it is known by its own SSRC.
-        if let (SR, Some(info)) = (kind, &map.sender_info) {
-            map_sender_info(packet, info);
+        if kind == SR {
+            let mapped = map
+                .sender_info
+                .is_some_and(|info| map_sender_info(packet, &info));
+            if !mapped && map.own_timeline {
+                set(packet, 8, 0);
+                set(packet, 12, 0);
+            }
         }
         if let (true, Some(ssrc)) = (names_a_sender, map.sender) {
             set(packet, 4, ssrc);
@@ -141,10 +168,11 @@ fn rename(packet: &mut [u8], at: usize, (from, to): (u32, u32)) {
 }
 
 /// The SR's sender info (after the sender SSRC: NTP time, RTP timestamp,
-/// packet count, octet count) carried onto the stream, if it is `info`'s source's.
-fn map_sender_info(packet: &mut [u8], info: &SenderInfoMap) {
+/// packet count, octet count) carried onto the stream, if it is `info`'s
+/// source's; whether it was.
+fn map_sender_info(packet: &mut [u8], info: &SenderInfoMap) -> bool {
     if word(packet, 4) != Some(info.source) {
-        return;
+        return false;
     }
     if let Some(timestamp) = word(packet, 16) {
         set(packet, 16, info.timestamps.map(timestamp));
@@ -155,6 +183,7 @@ fn map_sender_info(packet: &mut [u8], info: &SenderInfoMap) {
     if let Some(octets) = word(packet, 24) {
         set(packet, 24, octets.wrapping_add(info.octets));
     }
+    true
 }
 
 fn word(packet: &[u8], at: usize) -> Option<u32> {
@@ -162,9 +191,9 @@ fn word(packet: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(bytes.try_into().ok()?))
 }
 
-fn set(packet: &mut [u8], at: usize, ssrc: u32) {
+fn set(packet: &mut [u8], at: usize, value: u32) {
     if let Some(word) = packet.get_mut(at..at + 4) {
-        word.copy_from_slice(&ssrc.to_be_bytes());
+        word.copy_from_slice(&value.to_be_bytes());
     }
 }
 

@@ -17,7 +17,10 @@
 //! never go back. A later source (a transfer) joins the same way. The
 //! joined source's SRs follow its audio (the relay maps them with
 //! [`OwnStream::joined`]'s offset): their RTP timestamp moved by the same
-//! offset, their counts by the packets we sent.
+//! offset, their counts by the packets we sent. A source's SRs before its
+//! audio joined have no offset to be moved by: the relay sends them on
+//! with a zero NTP timestamp (no wallclock, RFC 3550 section 6.4.1; see
+//! `tolk_relay::rewrite::rtcp`), so the leg ties nothing to them.
 
 /// A stream of our own and the audio source joined into it.
 #[derive(Debug, Clone, Copy)]

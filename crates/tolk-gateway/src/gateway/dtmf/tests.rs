@@ -766,48 +766,4 @@ fn a_press_before_any_audio_opens_the_transcoders_stream() {
     );
 }
 
-#[test]
-fn sender_reports_follow_audio_joining_our_stream() {
-    use tolk_relay::rewrite::rtcp::{RtcpSsrcMap, apply};
-    use tolk_relay::transform::Transcode;
-    let (recipe, queue) = injecting_into_passed_through_audio();
-    let mut transcoding = Transcode::new(recipe).build().expect("transform");
-    let start = Instant::now();
-    assert!(queue.push(press('7', 100), start));
-    let mut events = 0;
-    for _ in 0..20 {
-        let Some(due) = transcoding.poll_timeout() else {
-            break;
-        };
-        events += transcoding.handle_timeout(due).expect("timeout");
-    }
-    assert_eq!(events, 7);
-    // The audio (SSRC 7) comes a second later and joins our stream.
-    let mut sent = Vec::new();
-    for (n, bytes) in audio(0, 5000, 3).iter().enumerate() {
-        let rtp = RtpPacket::parse(bytes).expect("rtp");
-        let at = start + Duration::from_secs(1) + PACKET * n as u32;
-        assert_eq!(transcoding.process(at, &rtp), Ok(1));
-        sent.extend(transcoding.outbox().iter().map(<[u8]>::to_vec));
-    }
-    let last = RtpPacket::parse(&sent[2]).expect("rtp");
-    // Its SR as of its third packet: 3 packets, 480 octets.
-    let mut sr = Vec::from([0x80, tolk_media::rtcp::SR, 0, 6]);
-    for word in [7, 0xaaaa, 0xbbbb, 160 * 5002, 3, 480] {
-        sr.extend_from_slice(&u32::to_be_bytes(word));
-    }
-    let map = RtcpSsrcMap {
-        sender: transcoding.output_ssrc(),
-        sender_info: transcoding.sender_info(),
-        ..RtcpSsrcMap::default()
-    };
-    apply(&mut sr, &map);
-    let word = |i: usize| u32::from_be_bytes(sr[4 + 4 * i..8 + 4 * i].try_into().expect("word"));
-    assert_eq!(word(0), last.ssrc(), "our SSRC");
-    assert_eq!(word(3), last.timestamp(), "on our timeline, as its audio");
-    assert_eq!(
-        (word(4), word(5)),
-        (3 + 7, 480 + 7 * 4),
-        "with the 7 event packets of 4 octets we sent before"
-    );
-}
+mod sender_reports;

@@ -13,6 +13,7 @@ const MAP: RtcpSsrcMap = RtcpSsrcMap {
     sender: Some(REPORTER_RENAMED),
     source: Some((X_RENAMED, X)),
     sender_info: None,
+    own_timeline: false,
 };
 
 /// One RTCP packet: V=2, `count`, type, then 32-bit words.
@@ -84,6 +85,53 @@ fn the_reporters_sender_info_is_carried_onto_the_stream_sent_in_its_name() {
         [REPORTER_RENAMED, 0x1111, 0x2222, 160, 50, 8000]
     );
     assert!(!map.is_identity());
+}
+
+#[test]
+fn an_sr_onto_a_transforms_own_timeline_without_a_mapping_has_no_wallclock() {
+    let sr = |sender| {
+        let mut w = vec![sender, 0x1111, 0x2222, 160, 50, 8000];
+        w.extend(block(X_RENAMED, 7));
+        packet(1, SR, &w)
+    };
+    let mapping = SenderInfoMap {
+        source: REPORTER,
+        timestamps: TimestampMapper::shift(1000),
+        packets: 0,
+        octets: 0,
+    };
+    let own = RtcpSsrcMap {
+        own_timeline: true,
+        ..MAP
+    };
+    assert!(!own.is_identity());
+    // No mapping yet (its media has not come), or one for another source
+    // (a transfer's new source reporting first): NTP time zeroed, the rest
+    // as sent, the report block renamed as ever.
+    for (sender_info, sender) in [(None, REPORTER), (Some(mapping), OTHER)] {
+        let mut p = sr(sender);
+        apply(&mut p, &RtcpSsrcMap { sender_info, ..own });
+        let mut expect = vec![REPORTER_RENAMED, 0, 0, 160, 50, 8000];
+        expect.extend(block(X, 7));
+        assert_eq!(words(&p), expect, "{sender_info:?}");
+    }
+    // The mapped source keeps its NTP time.
+    let mut p = sr(REPORTER);
+    apply(
+        &mut p,
+        &RtcpSsrcMap {
+            sender_info: Some(mapping),
+            ..own
+        },
+    );
+    assert_eq!(
+        words(&p)[..6],
+        [REPORTER_RENAMED, 0x1111, 0x2222, 1160, 50, 8000]
+    );
+    // An RR has no sender info to touch.
+    let mut p = packet(1, RR, &[REPORTER, X_RENAMED, 1, 2, 3, 4, 5]);
+    apply(&mut p, &own);
+    assert_eq!(words(&p), [REPORTER_RENAMED, X, 1, 2, 3, 4, 5]);
 }
 
 #[test]
