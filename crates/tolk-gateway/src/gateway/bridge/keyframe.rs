@@ -9,7 +9,9 @@
 //! of one of that leg's video lines), or to the main video (the call's
 //! first video stream) when it names none. An INFO sent for any other
 //! stream than the main one names it by the label its line has on that
-//! leg.
+//! leg: the peer's, else ours (our SDP labels every video line toward a
+//! leg that has two or more, so an unlabelled peer's lines are named
+//! too).
 //!
 //! [`KEYFRAME_INTERVAL`]: super::super::video::KEYFRAME_INTERVAL
 

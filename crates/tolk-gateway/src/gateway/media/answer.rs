@@ -81,6 +81,7 @@ impl CallMedia {
             Err(e) => return Err(MediaError::from_negotiation(&e)),
         };
         let mut description = answer.description;
+        video_lines::label_video_lines(&mut description);
         rtcp_mux::name_rtcp_ports(&self.a.ports, &mut description, false);
         self.a.negotiation = Some(answer.negotiation);
         self.a.local = Some(Box::new(description.clone()));
@@ -149,6 +150,7 @@ impl CallMedia {
         // The callee's naming of each line, else ours in its offer.
         let named = [self.b.peer.as_deref(), self.b.local.as_deref()];
         video_lines::carry_naming(&named.into_iter().flatten().collect::<Vec<_>>(), &mut offer);
+        video_lines::label_video_lines(&mut offer);
         video::offer_feedback(&mut offer, &caps);
         rtcp_mux::name_rtcp_ports(&self.a.ports, &mut offer, true);
         self.a.local = Some(Box::new(offer.clone()));

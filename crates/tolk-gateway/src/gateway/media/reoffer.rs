@@ -77,6 +77,7 @@ impl CallMedia {
             .map_err(|e| MediaError::from_negotiation(&e))?;
         let leg = self.leg_mut(side);
         let mut description = leg.versioned(answer.description);
+        video_lines::label_video_lines(&mut description);
         rtcp_mux::name_rtcp_ports(&leg.ports, &mut description, false);
         leg.local = Some(Box::new(description.clone()));
         leg.peer = Some(Box::new(offer.clone()));
@@ -173,6 +174,7 @@ impl CallMedia {
         if let Some(previous) = &leg.local {
             offer.media = same_lines(&previous.media, offer.media);
         }
+        video_lines::label_video_lines(&mut offer);
         rtcp_mux::name_rtcp_ports(&leg.ports, &mut offer, true);
         let offer = leg.versioned(offer);
         leg.local = Some(Box::new(offer.clone()));

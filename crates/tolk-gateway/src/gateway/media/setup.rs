@@ -181,6 +181,7 @@ impl CallMedia {
             }
             None => {}
         }
+        video_lines::label_video_lines(&mut offer);
         video::offer_feedback(&mut offer, &b.caps);
         b.local = Some(Box::new(offer.clone()));
         b.pending_offer = Some(Box::new(offer));

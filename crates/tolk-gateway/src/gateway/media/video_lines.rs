@@ -6,7 +6,7 @@
 //! video line is answered with port 0, so that no two lines share a port
 //! and the call goes on.
 
-use tolk_sdp::model::{Attribute, MediaKind, SessionDescription};
+use tolk_sdp::model::{Attribute, MediaDescription, MediaKind, SessionDescription};
 use tolk_sdp::negotiate::{AcceptedMedia, Answer, MediaState, Reason, rejected_line};
 use tolk_sdp::{Capabilities, LocalMedia, NegotiationError};
 
@@ -77,6 +77,39 @@ pub(super) fn carry_naming(from: &[&SessionDescription], to: &mut SessionDescrip
     }
 }
 
+/// Gives each active video line of `description` (ours, toward a leg)
+/// that carries no RFC 4574 `a=label` one of ours, when there are two or
+/// more: an RFC 5168 keyframe request names its stream by a label, and a
+/// peer can only name a stream we send it by a label it has seen, as we
+/// can only name one of its streams by its label or ours. One video line
+/// needs none (a bare request means it). Ours are `video<k>` for the
+/// k-th video line, made unique within the description, so that they stay
+/// the same from one offer to the next.
+pub(super) fn label_video_lines(description: &mut SessionDescription) {
+    let active = |m: &MediaDescription| m.kind == MediaKind::Video && m.port != 0;
+    if description.media.iter().filter(|m| active(m)).count() < 2 {
+        return;
+    }
+    let mut taken: Vec<String> = (description.media.iter())
+        .filter_map(|m| label_of_line(m).map(str::to_owned))
+        .collect();
+    let video = (description.media.iter_mut()).filter(|m| m.kind == MediaKind::Video);
+    for (ordinal, line) in video.enumerate() {
+        if !active(line) || label_of_line(line).is_some() {
+            continue;
+        }
+        let label = (0u32..)
+            .map(|n| match n {
+                0 => format!("video{ordinal}"),
+                n => format!("video{ordinal}.{n}"),
+            })
+            .find(|label| !taken.contains(label))
+            .unwrap_or_default();
+        line.other.push(Attribute::new("label", label.as_str()));
+        taken.push(label);
+    }
+}
+
 /// The video lines a late-offer caller's callee may be offered, whose
 /// lines are unknown: a room system's main video and its slides.
 const LATE_OFFER_CONTENT: [&str; 2] = ["main", "slides"];
@@ -110,7 +143,7 @@ pub(super) fn label_of(description: &SessionDescription, index: usize) -> Option
     label_of_line(description.media.get(index)?)
 }
 
-fn label_of_line(line: &tolk_sdp::model::MediaDescription) -> Option<&str> {
+fn label_of_line(line: &MediaDescription) -> Option<&str> {
     (line.other.iter())
         .find(|a| a.name == "label")
         .and_then(|a| a.value.as_deref())
@@ -124,7 +157,7 @@ mod tests {
     use tolk_sdp::SessionDescription;
     use tolk_sdp::model::MediaKind;
 
-    use super::{answer, carry_naming, label_of, labelled};
+    use super::{answer, carry_naming, label_of, label_video_lines, labelled};
     use crate::config::MediaPolicy;
     use crate::gateway::policy::{RelayPorts, capabilities};
 
@@ -199,6 +232,47 @@ mod tests {
         };
         assert_eq!(naming(&to.media[1]), ["content:main", "label:0"]);
         assert_eq!(naming(&to.media[2]), ["content:slides", "label:1"]);
+    }
+
+    #[test]
+    fn two_or_more_active_video_lines_each_get_a_label_of_ours_where_they_have_none() {
+        let mut description = offer(&["main", "slides", "alt", "x"]);
+        let labels = |d: &SessionDescription| -> Vec<Option<String>> {
+            (0..d.media.len())
+                .map(|i| label_of(d, i).map(str::to_owned))
+                .collect()
+        };
+        for line in &mut description.media {
+            line.other.retain(|a| a.name != "label");
+        }
+        // One line keeps a label of its own that is also our first choice
+        // for another; one is rejected.
+        description.media[3]
+            .other
+            .push(tolk_sdp::model::Attribute::new("label", "video0"));
+        description.media[4].port = 0;
+        label_video_lines(&mut description);
+        let video = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            labels(&description),
+            [
+                None,
+                video("video0.1"),
+                video("video1"),
+                video("video0"),
+                None
+            ],
+            "the audio and the rejected line none, the rest unique"
+        );
+        // Again (a re-offer): the same labels.
+        let again = description.clone();
+        label_video_lines(&mut description);
+        assert_eq!(description, again);
+        // A single active video line needs none.
+        let mut single = offer(&["main"]);
+        single.media[1].other.retain(|a| a.name != "label");
+        label_video_lines(&mut single);
+        assert_eq!(label_of(&single, 1), None);
     }
 
     #[test]

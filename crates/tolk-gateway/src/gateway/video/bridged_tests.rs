@@ -16,6 +16,7 @@ use crate::config::MediaPolicy;
 use crate::gateway::media::CallMedia;
 use crate::gateway::video::KeyframeRoute;
 
+mod labels;
 mod late_offer;
 
 const IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
