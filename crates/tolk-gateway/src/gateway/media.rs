@@ -43,6 +43,8 @@ mod apply;
 mod describe;
 mod egress;
 mod glare;
+#[cfg(test)]
+mod held_dtmf_tests;
 mod leg;
 mod lines;
 mod reoffer;

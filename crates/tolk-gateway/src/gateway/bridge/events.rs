@@ -173,7 +173,7 @@ impl Bridge {
             }
             LegEvent::Dtmf(event) => {
                 let Some(other) = other else { return };
-                let queued = match &call.media {
+                let queued = match &mut call.media {
                     Media::Bridged(media) => media.queue_dtmf(&self.relay, side.other(), event),
                     Media::Echo(_) => false,
                 };

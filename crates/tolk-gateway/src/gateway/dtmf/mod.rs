@@ -18,7 +18,9 @@
 //!   per packet time, their timestamps where the stream's timeline has
 //!   got to since its last audio packet. Before any audio has come for
 //!   the leg, a key press opens a stream of our own (`own_stream`),
-//!   which the audio joins when it comes;
+//!   which the audio joins when it comes. Before the leg has a media
+//!   address at all, key presses wait for it (`held`, bounded in count
+//!   and age);
 //! - between two RFC 4733 legs on a transcoded call the transcoder
 //!   carries the events over (`tolk-media`'s pipeline): payload type
 //!   mapped, timestamps on the stream it emits, durations rescaled when
@@ -29,6 +31,7 @@
 //! per-packet path allocates.
 
 mod budget;
+mod held;
 mod own_stream;
 mod pacer;
 mod queue;
@@ -50,6 +53,7 @@ use tolk_relay::transform::{
 use tolk_relay::{SessionId, Side};
 
 use budget::ReportBudget;
+pub(crate) use held::HeldPresses;
 use own_stream::OwnStream;
 use pacer::{Pacer, VOLUME};
 pub use queue::DtmfQueue;

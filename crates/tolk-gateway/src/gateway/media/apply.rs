@@ -118,6 +118,7 @@ impl CallMedia {
             let leg = self.leg_mut(side);
             rtcp_mux::settle(&mut leg.ports[0], next.rtcp_mux);
             leg.applied = Some(next);
+            self.release_held_dtmf(relay, side);
         }
         let (Some(a), Some(b)) = (&self.a.negotiation, &self.b.negotiation) else {
             return Ok(verdicts);

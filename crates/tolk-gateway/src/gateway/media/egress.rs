@@ -21,16 +21,66 @@ impl CallMedia {
     /// Queues a key press for leg `to` as telephone-events, and has the
     /// relay look at it (no audio may come to carry it); false when that
     /// leg has no telephone-event stream to carry it or too many presses
-    /// wait for it already.
-    pub fn queue_dtmf(&self, relay: &Relay, to: Side, event: tolk_interwork::DtmfEvent) -> bool {
-        let leg = self.leg(to);
+    /// wait for it already. An RFC 4733 leg with no media address yet
+    /// holds it until the relay is given one (bounded in count and age).
+    pub fn queue_dtmf(
+        &mut self,
+        relay: &Relay,
+        to: Side,
+        event: tolk_interwork::DtmfEvent,
+    ) -> bool {
+        let session = self.session();
+        let leg = self.leg_mut(to);
+        if leg.dtmf == DtmfMode::Rfc4733 && !leg.has_media_address() {
+            let held = leg.held_dtmf.hold(event, Instant::now());
+            if !held {
+                let dropped = leg.held_dtmf.dropped();
+                tracing::info!(
+                    ?session,
+                    ?to,
+                    dropped,
+                    "key press dropped: too many wait for the leg's media address"
+                );
+            }
+            return held;
+        }
         if !leg.injects || !leg.dtmf_queue.push(event, Instant::now()) {
             return false;
         }
-        if let Err(error) = relay.poll_transforms(self.session()) {
-            tracing::warn!(%error, "the relay was not told of a queued key press");
-        }
+        poll_transforms(relay, session);
         true
+    }
+
+    /// The key presses held for leg `to` go to the relay once it has a
+    /// media address: those still young enough, while the leg takes
+    /// telephone-events and the relay's queue has room; the others are
+    /// dropped, counted and logged.
+    pub(super) fn release_held_dtmf(&mut self, relay: &Relay, to: Side) {
+        let session = self.session();
+        let leg = self.leg_mut(to);
+        if leg.held_dtmf.is_empty() || !leg.has_media_address() {
+            return;
+        }
+        let before = leg.held_dtmf.dropped();
+        let (injects, queue) = (leg.injects, &leg.dtmf_queue);
+        let sent = leg
+            .held_dtmf
+            .release(Instant::now(), |press, at| injects && queue.push(press, at));
+        let dropped = leg.held_dtmf.dropped() - before;
+        if dropped > 0 {
+            let total = leg.held_dtmf.dropped();
+            tracing::info!(
+                ?session,
+                ?to,
+                dropped,
+                total,
+                "held key presses dropped: too old, or the leg takes no telephone-events"
+            );
+        }
+        if sent > 0 {
+            tracing::debug!(?session, ?to, sent, "held key presses sent");
+            poll_transforms(relay, session);
+        }
     }
 
     /// The transform on the media toward `to`, with what it does (None:
@@ -157,6 +207,14 @@ impl CallMedia {
             clock_rate: te.encoding.clock_rate,
             queue: this.dtmf_queue.clone(),
         })
+    }
+}
+
+/// Has the relay ask session `session`'s transforms for their timeouts
+/// again: key presses were queued while no media may flow to carry them.
+fn poll_transforms(relay: &Relay, session: tolk_relay::SessionId) {
+    if let Err(error) = relay.poll_transforms(session) {
+        tracing::warn!(%error, "the relay was not told of a queued key press");
     }
 }
 

@@ -9,7 +9,7 @@ use tolk_sdp::model::{MediaKind, RtpMap};
 use tolk_sdp::negotiate::{AcceptedMedia, CodecCapability, NegotiatedCodec, Negotiation};
 use tolk_sdp::{Capabilities, SessionDescription};
 
-use super::super::dtmf::DtmfQueue;
+use super::super::dtmf::{DtmfQueue, HeldPresses};
 use super::super::policy::shared_capabilities;
 use super::super::rtcp_mux;
 use super::super::rtcp_mux::StreamPorts;
@@ -34,6 +34,8 @@ pub(super) struct LegMedia {
     pub(super) dtmf_queue: DtmfQueue,
     /// Whether the relay injects telephone-events toward this leg.
     pub(super) injects: bool,
+    /// Key presses waiting for this leg to have a media address.
+    pub(super) held_dtmf: HeldPresses,
     /// Our last description sent to this leg (offer or answer). The
     /// descriptions are boxed: a call holds two and rarely a third.
     pub(super) local: Option<Box<SessionDescription>>,
@@ -57,6 +59,7 @@ impl LegMedia {
             dtmf: policy.dtmf,
             dtmf_queue: DtmfQueue::default(),
             injects: false,
+            held_dtmf: HeldPresses::default(),
             local: None,
             pending_offer: None,
             peer: None,
@@ -64,6 +67,11 @@ impl LegMedia {
             applied: None,
             ports: [RtcpMux::Separate; 2],
         }
+    }
+
+    /// Whether the relay was given an address to send this leg's audio to.
+    pub(super) fn has_media_address(&self) -> bool {
+        (self.applied.as_ref()).is_some_and(|applied| applied.remote.is_some())
     }
 
     pub(super) fn audio(&self) -> Option<&AcceptedMedia> {
