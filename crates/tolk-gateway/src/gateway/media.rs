@@ -40,6 +40,7 @@ use tolk_sdp::{NegotiationError, SessionDescription};
 mod answer;
 mod applied;
 mod apply;
+mod before_answer;
 mod describe;
 mod egress;
 mod glare;

@@ -193,12 +193,26 @@ impl Bridge {
     }
 
     /// A key press the relay took out of a leg's telephone-events goes to
-    /// the other leg as SIP INFO.
+    /// the other leg as SIP INFO; to an RFC 4733 leg (the relay reports
+    /// them only while it has no media address) it waits for that leg's
+    /// address.
     pub(crate) async fn dtmf_report(&mut self, report: DtmfReport) {
         let Some(id) = self.by_session.get(&report.session) else {
             return;
         };
-        let Some(to) = self.calls.get(id).and_then(|c| c.leg(report.from.other())) else {
+        let Some(call) = self.calls.get_mut(id) else {
+            return;
+        };
+        let side = report.from.other();
+        if call.policy(side).dtmf == DtmfMode::Rfc4733 {
+            if let Media::Bridged(media) = &mut call.media
+                && !media.queue_dtmf(&self.relay, side, report.event)
+            {
+                tracing::info!(call = %id, digit = %report.event.digit, "RFC 4733 key press not relayed");
+            }
+            return;
+        }
+        let Some(to) = call.leg(side) else {
             return;
         };
         tracing::info!(call = %id, digit = %report.event.digit, "RFC 4733 -> INFO");

@@ -50,7 +50,9 @@ impl CallMedia {
         // Until the caller has its answer, its agreed description is the
         // INVITE's offer.
         let Some(a_offer) = &self.a.peer else {
-            return self.late_offer_to_a(caps);
+            let offer = self.late_offer_to_a(caps)?;
+            self.detect_before_caller_answer(relay);
+            return Ok(offer);
         };
         let mut ports = self.ports_for(Side::A, a_offer);
         // A video line stays when the callee took the same line in a

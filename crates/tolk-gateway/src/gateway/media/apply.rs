@@ -6,6 +6,7 @@ use tolk_media::codec::CodecRegistry;
 use tolk_relay::rewrite::PayloadTypeMap;
 use tolk_relay::{LegUpdate, Relay, Side};
 use tolk_sdp::model::MediaKind;
+use tolk_sdp::negotiate::Negotiation;
 use tolk_sdp::plan::{CodecPlan, EventPlan};
 
 use super::super::relay_watch::Verdicts;
@@ -85,22 +86,9 @@ impl CallMedia {
             (Side::A, a, to_a, a_transcode),
             (Side::B, b, to_b, b_transcode),
         ] {
-            let audio_index = first_of(negotiation, &MediaKind::Audio).map_or(0, |(i, _)| i);
-            let (remote, keys) = leg_remote_and_keys(negotiation, audio_index)?;
-            let peer = self.leg(side).peer.as_deref();
             let (transform, transcode) = transcode.unzip();
-            applied.push((
-                side,
-                AppliedLeg {
-                    remote,
-                    remote_rtcp: rtcp_mux::remote_rtcp(peer, audio_index, remote),
-                    keys,
-                    payload_types,
-                    transform,
-                    rtcp_mux: rtcp_mux::muxed(negotiation, audio_index),
-                },
-                transcode,
-            ));
+            let next = self.applied_leg(side, negotiation, payload_types, transform)?;
+            applied.push((side, next, transcode));
         }
         // Both legs in one command to the relay worker.
         let updates: Vec<(Side, LegUpdate)> = applied
@@ -139,5 +127,28 @@ impl CallMedia {
             rtcp_mux::settle(&mut self.leg_mut(side).ports[at], muxed);
         }
         Ok(verdicts)
+    }
+
+    /// What the relay is told about leg `side`'s audio under its
+    /// `negotiation`: its address and keys from it, with `payload_types`
+    /// and the transform described by `transform` toward it.
+    pub(super) fn applied_leg(
+        &self,
+        side: Side,
+        negotiation: &Negotiation,
+        payload_types: PayloadTypeMap,
+        transform: Option<String>,
+    ) -> Result<AppliedLeg, MediaError> {
+        let audio_index = first_of(negotiation, &MediaKind::Audio).map_or(0, |(i, _)| i);
+        let (remote, keys) = leg_remote_and_keys(negotiation, audio_index)?;
+        let peer = self.leg(side).peer.as_deref();
+        Ok(AppliedLeg {
+            remote,
+            remote_rtcp: rtcp_mux::remote_rtcp(peer, audio_index, remote),
+            keys,
+            payload_types,
+            transform,
+            rtcp_mux: rtcp_mux::muxed(negotiation, audio_index),
+        })
     }
 }

@@ -167,10 +167,17 @@ impl CallMedia {
     /// Telephone-events from the other leg become INFO toward `to`.
     pub(super) fn dtmf_detect(&self, to: Side) -> Option<Detect> {
         let (this, other) = (self.leg(to), self.leg(to.other()));
-        let reports = self.dtmf_reports.as_ref()?;
         if (this.dtmf, other.dtmf) != (DtmfMode::Info, DtmfMode::Rfc4733) {
             return None;
         }
+        self.detect_from_other(to)
+    }
+
+    /// Reports of the telephone-events the other leg sends, on their way
+    /// toward `to`.
+    pub(super) fn detect_from_other(&self, to: Side) -> Option<Detect> {
+        let other = self.leg(to.other());
+        let reports = self.dtmf_reports.as_ref()?;
         let audio = other.audio()?;
         let rate = audio.codecs.first().map(|c| c.encoding.clock_rate);
         // Whatever rate the sender uses, every one it may send is caught.
@@ -188,14 +195,18 @@ impl CallMedia {
 
     /// INFO key presses from the other leg go to `to` as telephone-events,
     /// at the clock rate of the audio they ride in: `transcoded_into`'s
-    /// when the call transcodes, else the leg's own codec's.
+    /// when the call transcodes, else the leg's own codec's. So do key
+    /// presses held for `to` while it had no media address (whatever the
+    /// other leg's form), until they are sent and the call is
+    /// renegotiated.
     pub(super) fn dtmf_inject(
         &self,
         to: Side,
         transcoded_into: Option<&LegCodec>,
     ) -> Option<Inject> {
         let (this, other) = (self.leg(to), self.leg(to.other()));
-        if (this.dtmf, other.dtmf) != (DtmfMode::Rfc4733, DtmfMode::Info) {
+        let held = this.dtmf == DtmfMode::Rfc4733 && !this.held_dtmf.is_empty();
+        if (this.dtmf, other.dtmf) != (DtmfMode::Rfc4733, DtmfMode::Info) && !held {
             return None;
         }
         let rate = match transcoded_into {
