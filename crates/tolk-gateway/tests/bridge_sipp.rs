@@ -596,6 +596,26 @@ fn a_callee_answering_after_the_cancel_is_hung_up() {
     );
 }
 
+/// The callee's 2xx crossing the CANCEL, retransmitted: the user agent
+/// ACKs each copy and sends one BYE (RFC 3261 13.2.2.4).
+#[test]
+fn a_callee_answering_twice_after_the_cancel_gets_one_bye() {
+    call_through(
+        (
+            "caller_cancels.xml",
+            "callee_answers_twice_after_cancel.xml",
+        ),
+        [42750, 42751, 42752, 42753],
+        [26800, 26810],
+        "26820-26899",
+        &[
+            ("tolk_call_failures_total{status=\"487\"}", 1),
+            ("tolk_call_setups_total", 0),
+            ("tolk_active_calls", 0),
+        ],
+    );
+}
+
 /// A 2xx without an SDP answer fails the call (488 to the caller) and
 /// the callee's dialog, up since the UA's ACK, ends with BYE.
 #[test]

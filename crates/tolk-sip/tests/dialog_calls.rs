@@ -796,3 +796,337 @@ fn as_callee_a_bye_held_for_an_ack_that_never_comes_leaves_after_64_t1() {
     assert!(bob.poll_event().is_none(), "the user heard of the end once");
     assert!(bob.is_idle() && bob.transactions().is_empty(), "{bob:?}");
 }
+
+/// What `ua` sends, parsed, taken off its queue.
+fn sent_messages(ua: &mut UserAgent) -> Vec<Message> {
+    std::iter::from_fn(|| ua.poll_transmit())
+        .map(|t| parse_transmit(&t.bytes))
+        .collect()
+}
+
+/// The method and CSeq number of each message, as [`sent`] names them.
+fn names_of(messages: &[Message]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| {
+            let seq = m.headers().cseq().unwrap().seq;
+            match m {
+                Message::Request(r) => format!("{} {seq}", r.method().as_str()),
+                Message::Response(r) => format!("{} {seq}", r.code()),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_2xx_crossing_our_cancel_is_acked_and_ended_with_one_bye() {
+    let net = Net::new(14, 0.0, vec![]);
+    let (mut alice, mut bob) = (ua(ALICE, 22), ua(BOB, 23));
+    let d = call_bob(&net, &mut alice);
+    deliver(&net, &mut alice, ALICE, &mut bob);
+    let Some(UaEvent::IncomingCall { dialog: bd, .. }) = bob.poll_event() else {
+        panic!()
+    };
+    bob.answer(net.now, bd, 180, Bytes::new()).unwrap();
+    deliver(&net, &mut bob, BOB, &mut alice); // 100, 180
+    assert!(matches!(alice.poll_event(), Some(UaEvent::Progress { .. })));
+    alice.cancel(net.now, d).unwrap();
+    assert_eq!(
+        sent(&mut alice),
+        ["CANCEL 1"],
+        "crossing Bob's 200 on the wire"
+    );
+    bob.answer(net.now, bd, 200, Bytes::from_static(ANSWER))
+        .unwrap();
+    let ok = bob.poll_transmit().unwrap().bytes;
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok.clone());
+    let out = sent_messages(&mut alice);
+    assert_eq!(names_of(&out), ["ACK 1", "BYE 2"], "RFC 3261 section 15");
+    assert_eq!(
+        alice.poll_event(),
+        Some(UaEvent::Terminated {
+            dialog: d,
+            reason: EndReason::LocalBye
+        }),
+        "never Answered"
+    );
+    // Retransmissions of the 2xx get the ACK again, and nothing else.
+    for _ in 0..2 {
+        alice.handle_input(net.now, Transport::Udp, addr(BOB), ok.clone());
+        assert_eq!(sent(&mut alice), ["ACK 1"], "RFC 3261 13.2.2.4");
+    }
+    assert!(alice.poll_event().is_none());
+    // Bob takes the ACK and the BYE: his call is up, then over.
+    for message in out {
+        bob.handle_input(net.now, Transport::Udp, addr(ALICE), message.to_bytes());
+    }
+    assert!(matches!(bob.poll_event(), Some(UaEvent::Confirmed { .. })));
+    assert!(matches!(
+        bob.poll_event(),
+        Some(UaEvent::Terminated {
+            reason: EndReason::RemoteBye,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_forked_2xx_gets_one_bye_and_its_retransmissions_only_the_ack() {
+    let mut net = Net::new(15, 0.0, vec![]);
+    let mut alice = ua(ALICE, 24);
+    let d = call_bob(&net, &mut alice);
+    let Message::Request(invite) = parse_transmit(&alice.poll_transmit().unwrap().bytes) else {
+        panic!()
+    };
+    let ok = |tag: &str| {
+        tolk_sip::Response::for_request(&invite, 200)
+            .to_tag(tag)
+            .header(names::CONTACT, format!("<sip:{tag}@192.0.2.2>"))
+            .body("application/sdp", Bytes::from_static(ANSWER))
+            .build()
+            .unwrap()
+            .to_bytes()
+    };
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok("fork1"));
+    assert!(matches!(alice.poll_event(), Some(UaEvent::Answered { .. })));
+    assert_eq!(sent(&mut alice), ["ACK 1"]);
+    // The second fork, while the first one's call is up, then after it
+    // ended: each fork's first 2xx gets ACK and BYE, its retransmissions
+    // the ACK again only.
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok("fork2"));
+    assert_eq!(sent(&mut alice), ["ACK 1", "BYE 2"]);
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok("fork2"));
+    assert_eq!(sent(&mut alice), ["ACK 1"]);
+    alice.bye(net.now, d).unwrap();
+    assert_eq!(sent(&mut alice), ["BYE 2"]);
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok("fork3"));
+    assert_eq!(sent(&mut alice), ["ACK 1", "BYE 2"]);
+    for fork in ["fork1", "fork2", "fork3"] {
+        alice.handle_input(net.now, Transport::Udp, addr(BOB), ok(fork));
+        assert_eq!(sent(&mut alice), ["ACK 1"], "{fork}");
+    }
+    // A fork's BYE crossing ours gets 200 (RFC 5407 section 3.1).
+    let their_bye = format!(
+        "BYE sip:alice@{ALICE} SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKf3bye\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:bob@example.com>;tag=fork3\r\nTo: {};tag={}\r\n\
+         Call-ID: {}\r\nCSeq: 7 BYE\r\nContent-Length: 0\r\n\r\n",
+        "<sip:alice@example.com>",
+        invite.headers().from().unwrap().tag().unwrap(),
+        invite.headers().call_id().unwrap(),
+    );
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), Bytes::from(their_bye));
+    assert_eq!(sent(&mut alice), ["200 7"]);
+    let events: Vec<UaEvent> = std::iter::from_fn(|| alice.poll_event()).collect();
+    assert!(
+        matches!(
+            events[..],
+            [UaEvent::Terminated {
+                reason: EndReason::LocalBye,
+                ..
+            }]
+        ),
+        "{events:?}"
+    );
+    // Every record and BYE is gone after 64*T1.
+    for _ in 0..200 {
+        let Some(at) = alice.poll_timeout() else {
+            break;
+        };
+        net.now = at;
+        alice.handle_timeout(at);
+        sent(&mut alice);
+    }
+    assert!(
+        alice.is_idle() && alice.transactions().is_empty(),
+        "{alice:?}"
+    );
+}
+
+#[test]
+fn hanging_up_a_late_offer_before_its_ack_sends_an_ack_declining_the_offer_then_bye() {
+    let net = Net::new(16, 0.0, vec![]);
+    let (mut alice, mut bob) = (ua(ALICE, 26), ua(BOB, 27));
+    let d = alice.invite(net.now, invite_bob(b"")).unwrap();
+    deliver(&net, &mut alice, ALICE, &mut bob);
+    let Some(UaEvent::IncomingCall { dialog: bd, .. }) = bob.poll_event() else {
+        panic!()
+    };
+    bob.answer(net.now, bd, 200, Bytes::from_static(OFFER))
+        .unwrap();
+    let ok = deliver(&net, &mut bob, BOB, &mut alice).pop().unwrap();
+    assert!(matches!(alice.poll_event(), Some(UaEvent::Answered { .. })));
+    assert!(sent(&mut alice).is_empty(), "the ACK is the user's");
+    alice.bye(net.now, d).unwrap();
+    let out = sent_messages(&mut alice);
+    assert_eq!(names_of(&out), ["ACK 1", "BYE 2"], "RFC 3261 13.2.2.4");
+    let declined = b"m=audio 0 RTP/AVP 0\r\n";
+    let ack = out[0].clone();
+    assert!(ack.body().ends_with(declined), "{ack:?}");
+    // The 2xx again: the same answer again.
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok);
+    let again = sent_messages(&mut alice);
+    assert_eq!(names_of(&again), ["ACK 1"]);
+    assert_eq!(again[0].body(), ack.body());
+    // Bob's call is confirmed by the answer, then ended.
+    for message in out {
+        bob.handle_input(net.now, Transport::Udp, addr(ALICE), message.to_bytes());
+    }
+    let Some(UaEvent::Confirmed { ack, .. }) = bob.poll_event() else {
+        panic!()
+    };
+    assert!(ack.body().ends_with(declined));
+    assert!(matches!(
+        bob.poll_event(),
+        Some(UaEvent::Terminated {
+            reason: EndReason::RemoteBye,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_2xx_retransmitted_for_our_reinvite_gets_its_ack_again() {
+    let net = Net::new(17, 0.0, vec![]);
+    let (mut alice, mut bob) = (ua(ALICE, 28), ua(BOB, 29));
+    let (d, _, _) = confirmed_by_hand(&net, &mut alice, &mut bob);
+    let reinvite = |alice: &mut UserAgent, bob: &mut UserAgent| {
+        alice
+            .reinvite(net.now, d, Bytes::from_static(OFFER))
+            .unwrap();
+        deliver(&net, alice, ALICE, bob);
+        let bd = std::iter::from_fn(|| bob.poll_event())
+            .find_map(|e| match e {
+                UaEvent::Reinvite { dialog, .. } => Some(dialog),
+                _ => None,
+            })
+            .unwrap();
+        bob.answer(net.now, bd, 200, Bytes::from_static(ANSWER))
+            .unwrap();
+        let ok = deliver(&net, bob, BOB, alice).pop().unwrap();
+        let events: Vec<UaEvent> = std::iter::from_fn(|| alice.poll_event()).collect();
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, UaEvent::ReinviteResult { .. })),
+            "{events:?}"
+        );
+        ok
+    };
+    let ok2 = reinvite(&mut alice, &mut bob);
+    assert_eq!(sent(&mut alice), ["ACK 2"]);
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok2.clone());
+    assert_eq!(sent(&mut alice), ["ACK 2"], "RFC 3261 13.2.2.4");
+    // After a later re-INVITE, its 2xx still gets an ACK of its own.
+    let ok3 = reinvite(&mut alice, &mut bob);
+    assert_eq!(sent(&mut alice), ["ACK 3"]);
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok2);
+    assert_eq!(sent(&mut alice), ["ACK 2"]);
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok3);
+    assert_eq!(sent(&mut alice), ["ACK 3"]);
+    assert!(alice.poll_event().is_none());
+}
+
+/// Runs `ua` alone (nothing it sends arrives) through its timers up to
+/// `until` after the start of `net`; returns its events.
+fn run_alone(net: &mut Net, ua: &mut UserAgent, until: Duration) -> Vec<UaEvent> {
+    let mut events = vec![];
+    for _ in 0..1000 {
+        let Some(at) = ua.poll_timeout().filter(|at| *at - net.start <= until) else {
+            break;
+        };
+        net.now = at;
+        ua.handle_timeout(at);
+        sent(ua);
+        events.extend(std::iter::from_fn(|| ua.poll_event()));
+    }
+    events
+}
+
+/// Bob's 200 OK to `invite`, tagged `tag`, offering `sdp` when not empty.
+fn ok_for(invite: &tolk_sip::Request, tag: &str, sdp: &'static [u8]) -> Bytes {
+    let mut b = tolk_sip::Response::for_request(invite, 200)
+        .to_tag(tag)
+        .header(names::CONTACT, format!("<sip:{tag}@{BOB}>"));
+    if !sdp.is_empty() {
+        b = b.body("application/sdp", Bytes::from_static(sdp));
+    }
+    b.build().unwrap().to_bytes()
+}
+
+#[test]
+fn a_2xx_after_timer_b_is_acked_and_ended_with_one_bye() {
+    let mut net = Net::new(18, 0.0, vec![]);
+    let mut alice = ua(ALICE, 30);
+    let d = alice.invite(net.now, invite_bob(b"")).unwrap();
+    let Message::Request(invite) = parse_transmit(&alice.poll_transmit().unwrap().bytes) else {
+        panic!()
+    };
+    // Nothing comes back within Timer B.
+    let events = run_alone(&mut net, &mut alice, Duration::from_secs(40));
+    assert_eq!(
+        events,
+        [UaEvent::Terminated {
+            dialog: d,
+            reason: EndReason::Timeout
+        }]
+    );
+    // Then Bob's phone is picked up: his 2xx (with the offer, to our
+    // late-offer INVITE) gets an ACK declining it and one BYE.
+    let ok = ok_for(&invite, "late", OFFER);
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok.clone());
+    let out = sent_messages(&mut alice);
+    assert_eq!(names_of(&out), ["ACK 1", "BYE 2"], "RFC 3261 13.2.2.4");
+    assert!(out[0].body().ends_with(b"m=audio 0 RTP/AVP 0\r\n"));
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok);
+    assert_eq!(sent(&mut alice), ["ACK 1"]);
+    assert!(
+        alice.poll_event().is_none(),
+        "the user heard of the end once"
+    );
+    run_alone(&mut net, &mut alice, Duration::from_secs(300));
+    assert!(
+        alice.is_idle() && alice.transactions().is_empty(),
+        "{alice:?}"
+    );
+}
+
+#[test]
+fn a_cancel_never_answered_ends_the_call_after_64_t1() {
+    let mut net = Net::new(19, 0.0, vec![]);
+    let mut alice = ua(ALICE, 32);
+    let d = call_bob(&net, &mut alice);
+    let Message::Request(invite) = parse_transmit(&alice.poll_transmit().unwrap().bytes) else {
+        panic!()
+    };
+    let ringing = tolk_sip::Response::for_request(&invite, 180)
+        .to_tag("b1")
+        .build()
+        .unwrap()
+        .to_bytes();
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ringing);
+    assert!(matches!(alice.poll_event(), Some(UaEvent::Progress { .. })));
+    alice.cancel(net.now, d).unwrap();
+    assert_eq!(sent(&mut alice), ["CANCEL 1"]);
+    // Bob answers neither the CANCEL nor the INVITE (RFC 3261 9.1).
+    let events = run_alone(&mut net, &mut alice, Duration::from_secs(40));
+    assert_eq!(
+        events,
+        [UaEvent::Terminated {
+            dialog: d,
+            reason: EndReason::Timeout
+        }]
+    );
+    assert!(net.elapsed() >= Duration::from_secs(32));
+    alice.handle_input(
+        net.now,
+        Transport::Udp,
+        addr(BOB),
+        ok_for(&invite, "b1", ANSWER),
+    );
+    assert_eq!(sent(&mut alice), ["ACK 1", "BYE 2"]);
+    run_alone(&mut net, &mut alice, Duration::from_secs(300));
+    assert!(
+        alice.is_idle() && alice.transactions().is_empty(),
+        "{alice:?}"
+    );
+}

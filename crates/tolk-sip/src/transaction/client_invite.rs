@@ -1,5 +1,10 @@
 //! RFC 3261 section 17.1.1 with RFC 6026 section 7.2: the INVITE client
-//! transaction (Calling, Proceeding, Completed, Accepted, Terminated).
+//! transaction (Calling, Proceeding, Completed, Accepted, Terminated),
+//! and TimedOut: after Timer B, a late 2xx still reaches the TU for
+//! 64*T1, so that it is ACKed and its dialog ended with BYE (RFC 3261
+//! 13.2.2.4) rather than left to ring into silence. Timer B also runs
+//! again from our CANCEL: a callee that never answers it leaves the
+//! transaction after 64*T1 (RFC 3261 section 9.1).
 
 use std::time::Instant;
 
@@ -18,6 +23,9 @@ pub enum InviteClientState {
     /// A 2xx arrived (RFC 6026); further 2xx (retransmissions, forks)
     /// still go to the TU.
     Accepted,
+    /// Timer B fired and the TU was told; until Timer M (64*T1) a late
+    /// 2xx still goes to the TU, as in Accepted.
+    TimedOut,
     /// Done; the transaction is removed.
     Terminated,
 }
@@ -59,12 +67,13 @@ impl InviteClient {
     pub(crate) fn on_response(&mut self, now: Instant, code: u16) -> ResponseAction {
         use InviteClientState::*;
         match (self.state, code) {
-            (Calling | Proceeding, 100..=199) => {
+            (Calling, 100..=199) => {
                 // Timer B covers only Calling (RFC 3261 figure 5).
                 self.schedule.stop_retransmit_and_timeout();
                 self.state = Proceeding;
                 ResponseAction::Deliver
             }
+            (Proceeding, 100..=199) => ResponseAction::Deliver,
             (Calling | Proceeding, 200..=299) => {
                 self.schedule.stop_retransmit_and_timeout();
                 self.state = Accepted;
@@ -79,7 +88,7 @@ impl InviteClient {
                 ResponseAction::DeliverAndAck
             }
             (Completed, 300..=699) => ResponseAction::ResendAck,
-            (Accepted, 200..=299) => ResponseAction::Deliver,
+            (Accepted | TimedOut, 200..=299) => ResponseAction::Deliver,
             _ => ResponseAction::Absorb,
         }
     }
@@ -93,9 +102,15 @@ impl InviteClient {
                 self.schedule.retransmit(Timer::A, now, next);
                 Effect::Retransmit
             }
-            Timer::B if self.state == InviteClientState::Calling => {
-                self.state = InviteClientState::Terminated;
+            Timer::B
+                if matches!(
+                    self.state,
+                    InviteClientState::Calling | InviteClientState::Proceeding
+                ) =>
+            {
+                self.state = InviteClientState::TimedOut;
                 self.schedule.clear();
+                self.enter_wait(now, Timer::M);
                 Effect::TimedOut
             }
             Timer::D => {
@@ -110,6 +125,15 @@ impl InviteClient {
             }
             _ => Effect::Nothing,
         })
+    }
+
+    /// Our CANCEL went out (RFC 3261 section 9.1): without a final
+    /// response 64*T1 from now (Timer B again), the INVITE times out.
+    pub(crate) fn cancel_sent(&mut self, now: Instant) {
+        if self.state == InviteClientState::Proceeding {
+            self.schedule
+                .timeout(Timer::B, now, self.config.initial(Timer::B, self.reliable));
+        }
     }
 
     /// The transport reported a failure sending the request.

@@ -47,13 +47,16 @@ pub enum TransactionEvent {
         id: TransactionId,
     },
     /// Timer B or F (client: no final response, treat as 408) or H
-    /// (server: no ACK for a non-2xx final response) fired.
+    /// (server: no ACK for a non-2xx final response) fired. An INVITE
+    /// client transaction lingers after Timer B: a late 2xx still comes
+    /// as a [`TransactionEvent::Response`] of it, until
+    /// [`TransactionEvent::Closed`].
     TimedOut {
         /// The transaction.
         id: TransactionId,
     },
     /// Timer M ended INVITE client transaction `id`, which had a 2xx
-    /// (RFC 6026 section 7.2): no further 2xx arrives as a
+    /// (RFC 6026 section 7.2) or timed out: no further 2xx arrives as a
     /// [`TransactionEvent::Response`] of it, so the user can forget it.
     Closed {
         /// The transaction.

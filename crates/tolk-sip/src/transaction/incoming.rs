@@ -232,6 +232,9 @@ impl TransactionLayer {
     pub(crate) fn send_cancel(&mut self, now: Instant, id: u64) -> Result<(), Error> {
         let entry = self.entries.get_mut(&id).ok_or(Error::NoSuchTransaction)?;
         entry.cancel = CancelState::Sent;
+        if let Machine::InviteClient(m) = &mut entry.machine {
+            m.cancel_sent(now);
+        }
         let cancel = super::build::cancel_for(&entry.request)?;
         let target = entry.target;
         let branch = entry
@@ -260,6 +263,7 @@ impl TransactionLayer {
             ack: None,
             cancel: CancelState::None,
         });
+        self.settle(id); // the INVITE's new Timer B
         Ok(())
     }
 

@@ -44,9 +44,9 @@ pub(crate) enum Effect {
     TimedOut,
     /// The transaction ended normally; drop it.
     Terminated,
-    /// Timer M: an INVITE client transaction that got a 2xx ends; tell
-    /// the TU (it may hold the transaction to ACK 2xx retransmissions),
-    /// then drop it.
+    /// Timer M: an INVITE client transaction that got a 2xx, or timed
+    /// out, ends; tell the TU (it may hold the transaction to ACK 2xx
+    /// retransmissions), then drop it.
     Closed,
     /// A timer of a state already left fired; nothing to do.
     Nothing,

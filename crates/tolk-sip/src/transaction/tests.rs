@@ -55,7 +55,45 @@ fn invite_client_timer_a_doubles_and_timer_b_times_out() {
     let retransmits = retransmit_times(&fired);
     assert_eq!(retransmits, [500, 1500, 3500, 7500, 15_500, 31_500]);
     assert_eq!(fired.last(), Some(&(32_000, Effect::TimedOut)));
+    assert_eq!(c.state(), InviteClientState::TimedOut);
+}
+
+#[test]
+fn invite_client_after_timer_b_passes_a_late_2xx_until_timer_m() {
+    let start = t0();
+    let mut c = InviteClient::new(start, false, CFG);
+    let fired = run_until!(c, start, start + ms(40_000));
+    assert_eq!(fired.last(), Some(&(32_000, Effect::TimedOut)));
+    assert_eq!(
+        c.on_response(start + ms(40_000), 180),
+        ResponseAction::Absorb
+    );
+    assert_eq!(
+        c.on_response(start + ms(40_000), 486),
+        ResponseAction::Absorb
+    );
+    assert_eq!(
+        c.on_response(start + ms(40_000), 200),
+        ResponseAction::Deliver
+    );
+    let fired = run_until!(c, start, start + ms(100_000));
+    assert_eq!(fired, [(64_000, Effect::Closed)]);
     assert_eq!(c.state(), InviteClientState::Terminated);
+}
+
+#[test]
+fn invite_client_times_out_64_t1_after_an_unanswered_cancel() {
+    let start = t0();
+    let mut c = InviteClient::new(start, false, CFG);
+    assert_eq!(c.on_response(start + ms(100), 180), ResponseAction::Deliver);
+    c.cancel_sent(start + ms(1_000));
+    // Further 1xx keep the CANCEL's Timer B running.
+    assert_eq!(
+        c.on_response(start + ms(2_000), 183),
+        ResponseAction::Deliver
+    );
+    let fired = run_until!(c, start, start + ms(40_000));
+    assert_eq!(fired, [(33_000, Effect::TimedOut)]);
 }
 
 #[test]

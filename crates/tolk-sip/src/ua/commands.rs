@@ -279,8 +279,8 @@ impl UserAgent {
             .calls
             .get_mut(&dialog)
             .ok_or(Error::NoSuchTransaction)?;
-        let seq = call
-            .late_ack_seq
+        let (seq, _offer) = call
+            .late_ack
             .take()
             .ok_or(Error::InvalidState("no 2xx awaits an ACK from the user"))?;
         if !sdp.is_empty() {
@@ -289,7 +289,7 @@ impl UserAgent {
         let body = (!sdp.is_empty()).then_some((SDP, sdp));
         let ack = call.dialog.request(Method::Ack, seq, None, body)?;
         call.ack = Some((seq, ack));
-        self.resend_ack(dialog);
+        self.resend_ack(dialog, seq);
         self.pump(now);
         Ok(())
     }
@@ -358,12 +358,20 @@ impl UserAgent {
 
     /// Cancels our INVITE in `dialog` (RFC 3261 section 9.1); the call
     /// ends with [`EndReason::Rejected`]`(487)` when the peer confirms.
+    /// A 2xx crossing the CANCEL is ACKed and ended with BYE by the core
+    /// (RFC 3261 section 15): the call then ends with
+    /// [`EndReason::LocalBye`], and never reports
+    /// [`super::UaEvent::Answered`].
     pub fn cancel(&mut self, now: Instant, dialog: DialogId) -> Result<(), Error> {
-        let call = self.calls.get(&dialog).ok_or(Error::NoSuchTransaction)?;
+        let call = self
+            .calls
+            .get_mut(&dialog)
+            .ok_or(Error::NoSuchTransaction)?;
         let (tx, _) = call
             .pending_out
             .ok_or(Error::InvalidState("no INVITE of ours is pending"))?;
         self.layer.cancel(now, tx)?;
+        call.cancelled |= call.dialog.state != DialogState::Confirmed;
         self.pump(now);
         Ok(())
     }

@@ -23,7 +23,9 @@ pub enum EndReason {
     Cancelled,
     /// No ACK came for our 2xx within 64*T1 (we sent BYE).
     NoAck,
-    /// Our INVITE got no final response (Timer B) or the transport failed.
+    /// Our INVITE got no final response (Timer B, or 64*T1 after our
+    /// unanswered CANCEL) or the transport failed. A 2xx arriving later
+    /// is ACKed and ended with BYE by the core.
     Timeout,
     /// No PRACK came for our reliable provisional response within 64*T1
     /// (we rejected the INVITE with 500, RFC 3262 section 3).

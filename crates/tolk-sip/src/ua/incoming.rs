@@ -29,9 +29,8 @@ impl UserAgent {
                 TransactionEvent::Ack { request, .. } => self.on_ack(now, request),
                 TransactionEvent::Response { id, response } => self.on_response(now, id, response),
                 TransactionEvent::Cancelled { id } => self.on_cancelled(now, id),
-                TransactionEvent::TimedOut { id } | TransactionEvent::TransportError { id } => {
-                    self.on_failure(id)
-                }
+                TransactionEvent::TimedOut { id } => self.on_failure(id, true),
+                TransactionEvent::TransportError { id } => self.on_failure(id, false),
                 TransactionEvent::Closed { id } => {
                     self.client_txs.remove(&id);
                 }
@@ -56,6 +55,13 @@ impl UserAgent {
             .and_then(|to| to.tag().map(drop))
             .is_some();
         if in_dialog {
+            if let Some(declined) = self.find_declined(&request) {
+                match request.method() {
+                    Method::Bye => self.bye_crossing(now, declined, id, &request),
+                    _ => self.reply(now, id, &request, 481),
+                }
+                return;
+            }
             match self.find(&request) {
                 Some(dialog) if self.calls.contains_key(&dialog) => {
                     self.in_dialog(now, dialog, id, request, source)
@@ -319,10 +325,17 @@ impl UserAgent {
         }
     }
 
-    fn on_failure(&mut self, id: TransactionId) {
+    /// Our request `id` got no final response: Timer B or F
+    /// (`timed_out`), or the transport failed.
+    fn on_failure(&mut self, id: TransactionId, timed_out: bool) {
         let Some((dialog, purpose)) = self.client_txs.remove(&id) else {
             return;
         };
+        if timed_out && matches!(purpose, Purpose::Invite | Purpose::Reinvite) {
+            // A late 2xx still comes, until Closed: it is ACKed (and, for
+            // a call given up, ended with BYE, RFC 3261 13.2.2.4).
+            self.client_txs.insert(id, (dialog, purpose));
+        }
         match (dialog, purpose) {
             (Some(d), Purpose::Invite) => {
                 let confirmed = self
@@ -347,6 +360,12 @@ impl UserAgent {
 
 impl UasState for UserAgent {
     fn dialog_exists(&self, call_id: &str, local_tag: &str, remote_tag: Option<&str>) -> bool {
+        if let Some(remote) = remote_tag {
+            let full = (call_id.to_owned(), local_tag.to_owned(), remote.to_owned());
+            if self.declined.contains_key(&full) {
+                return true;
+            }
+        }
         let key = (call_id.to_owned(), local_tag.to_owned());
         self.by_tags
             .get(&key)

@@ -16,10 +16,25 @@
 //! dialog we ended with BYE is remembered for 64*T1 (RFC 5407): a 2xx
 //! to our INVITE or re-INVITE arriving after the BYE is ACKed (only
 //! ACKed: a retransmitted 2xx brings no second BYE), and the peer's BYE
-//! crossing ours gets 200 rather than 481. As callee, hanging up before
-//! the ACK of our 2xx came ends the dialog for the user at once too, but
-//! the 2xx is resent and the BYE waits for the ACK, or for 64*T1 when
-//! none comes (RFC 3261 section 15).
+//! crossing ours gets 200 rather than 481.
+//!
+//! A 2xx making a dialog we do not keep is ACKed and ended with one BYE
+//! by the core (RFC 3261 sections 9.1, 13.2.2.4 and 15), and remembered
+//! the same way, so that its retransmissions get the same ACK again and
+//! nothing else. That is a further fork's 2xx (each To tag is a dialog
+//! of its own), a 2xx crossing our CANCEL (the call then ends with
+//! [`EndReason::LocalBye`], never [`UaEvent::Answered`]), and a 2xx
+//! after our INVITE timed out: Timer B, or 64*T1 after a CANCEL the
+//! callee never answered (section 9.1). Every retransmitted 2xx to our
+//! INVITE or re-INVITE gets its ACK again. Hanging up a late-offer call
+//! whose 2xx offered before [`UserAgent::ack`] answered sends the ACK
+//! first, with an answer declining every offered stream (port 0, RFC
+//! 3264 section 6), then the BYE; a late 2xx to a late-offer INVITE is
+//! answered the same way.
+//!
+//! As callee, hanging up before the ACK of our 2xx came ends the dialog
+//! for the user at once too, but the 2xx is resent and the BYE waits for
+//! the ACK, or for 64*T1 when none comes (RFC 3261 section 15).
 //!
 //! Reliable provisional responses (RFC 3262) work on both sides: the
 //! INVITE advertises `Supported: 100rel`; a reliable 1xx from the callee
@@ -91,6 +106,7 @@
 //! ```
 
 mod commands;
+mod decline;
 mod ended;
 mod event;
 mod incoming;
@@ -218,8 +234,12 @@ struct Call {
     /// INVITE already answered one.
     credentials: Option<crate::auth::Credentials>,
     answered_challenge: bool,
-    /// CSeq of a 2xx to our late-offer INVITE awaiting the user's ACK.
-    late_ack_seq: Option<u32>,
+    /// CSeq and SDP offer of a 2xx to our late-offer INVITE awaiting
+    /// the user's ACK (a BYE before it sends an ACK declining the offer).
+    late_ack: Option<(u32, Bytes)>,
+    /// We CANCELled our INVITE: a 2xx crossing the CANCEL is ACKed and
+    /// ended with BYE by the core.
+    cancelled: bool,
     /// Reliable provisional responses (RFC 3262), both sides.
     rel: reliable::Reliability,
     /// The session timer (RFC 4028), once a 2xx settled one.
@@ -245,6 +265,10 @@ pub struct UserAgent {
     ended: HashMap<DialogId, Box<Ended>>,
     /// (Call-ID, local tag) to dialog, live or ended.
     by_tags: HashMap<(String, String), DialogId>,
+    /// Dialogs a 2xx made that we did not keep (another fork's, or any
+    /// after we gave up our INVITE), by (Call-ID, local tag, remote
+    /// tag): their records in `ended`, under ids the user never sees.
+    declined: HashMap<(String, String, String), DialogId>,
     client_txs: HashMap<TransactionId, (Option<DialogId>, Purpose)>,
     server_invites: HashMap<TransactionId, DialogId>,
     events: VecDeque<UaEvent>,
@@ -261,6 +285,7 @@ impl UserAgent {
             calls: HashMap::new(),
             ended: HashMap::new(),
             by_tags: HashMap::new(),
+            declined: HashMap::new(),
             client_txs: HashMap::new(),
             server_invites: HashMap::new(),
             events: VecDeque::new(),
@@ -391,7 +416,8 @@ impl UserAgent {
                 transactions: Vec::new(),
                 credentials: None,
                 answered_challenge: false,
-                late_ack_seq: None,
+                late_ack: None,
+                cancelled: false,
                 rel: reliable::Reliability::default(),
                 timer: None,
                 retried_422: false,

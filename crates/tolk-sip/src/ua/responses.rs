@@ -1,6 +1,7 @@
 //! Responses to our INVITEs (RFC 3261 13.2.2): early and confirmed
-//! dialogs, the ACK for a 2xx, forked 2xx (ACK then BYE), re-INVITE
-//! results and Digest challenges (22.2).
+//! dialogs, the ACK for a 2xx (again for each retransmission), forked
+//! 2xx and 2xx crossing our CANCEL (ACK then BYE, `ended.rs`),
+//! re-INVITE results and Digest challenges (22.2).
 
 use std::time::Instant;
 
@@ -34,7 +35,7 @@ impl UserAgent {
         let seq = response.headers().cseq().map(|c| c.seq).unwrap_or(0);
         let Some(call) = self.calls.get_mut(&d) else {
             if (200..300).contains(&code) && !self.ack_ended(d, seq, to_tag.as_deref()) {
-                self.ack_and_bye(now, id, &response); // answered after we gave up
+                self.decline_2xx(now, id, &response); // answered after we gave up
             }
             return;
         };
@@ -55,10 +56,17 @@ impl UserAgent {
             }
             200..=299 if call.dialog.state == DialogState::Confirmed => {
                 if to_tag.as_deref() == call.dialog.remote_tag() {
-                    self.resend_ack(d);
+                    self.resend_ack(d, seq);
                 } else {
-                    self.ack_and_bye(now, id, &response); // another fork answered
+                    self.decline_2xx(now, id, &response); // another fork answered
                 }
+            }
+            200..=299 if call.cancelled => {
+                // Our CANCEL crossed this 2xx (RFC 3261 section 9.1):
+                // ACK and BYE it; for the user, the call is over.
+                call.pending_out = None;
+                self.decline_2xx(now, id, &response);
+                self.end(d, EndReason::LocalBye);
             }
             200..=299 => {
                 let _ = call.dialog.learn_from_response(&response);
@@ -70,12 +78,13 @@ impl UserAgent {
                 // the answer, RFC 3262 section 5.)
                 let late_offer = self.layer.request(id).is_some_and(|r| r.body().is_empty())
                     && !call.rel.offer_in;
-                call.late_ack_seq = late_offer.then_some(seq);
-                if !late_offer {
+                if late_offer {
+                    call.late_ack = Some((seq, response.body().clone()));
+                } else {
                     if let Ok(ack) = call.dialog.request(Method::Ack, seq, None, None) {
                         call.ack = Some((seq, ack));
                     }
-                    self.resend_ack(d);
+                    self.resend_ack(d, seq);
                 }
                 self.on_refresh_answered(now, d, &response);
                 self.events.push_back(UaEvent::Answered {
@@ -144,11 +153,7 @@ impl UserAgent {
         let pending = call.pending_out.is_some_and(|(_, s)| s == seq);
         match code {
             100..=199 => {}
-            200..=299 if !pending => {
-                if call.ack.as_ref().is_some_and(|(s, _)| *s == seq) {
-                    self.resend_ack(d); // a retransmitted 2xx
-                }
-            }
+            200..=299 if !pending => self.resend_ack(d, seq), // a retransmitted 2xx
             _ if !pending => {}
             _ => {
                 call.pending_out = None;
@@ -157,7 +162,7 @@ impl UserAgent {
                     if let Ok(ack) = call.dialog.request(Method::Ack, seq, None, None) {
                         call.ack = Some((seq, ack));
                     }
-                    self.resend_ack(d);
+                    self.resend_ack(d, seq);
                     self.on_refresh_answered(now, d, &response);
                 }
                 self.events.push_back(UaEvent::ReinviteResult {
@@ -168,41 +173,25 @@ impl UserAgent {
         }
     }
 
-    pub(super) fn resend_ack(&mut self, d: DialogId) {
+    /// RFC 3261 13.2.2.4: a 2xx with CSeq `seq` in `d` gets our ACK for
+    /// it again. Any other INVITE's 2xx (an older one's ACK since
+    /// replaced by a re-INVITE's, or a timed-out re-INVITE's) gets a new
+    /// ACK of its own, unless its ACK is the user's to send.
+    pub(super) fn resend_ack(&mut self, d: DialogId, seq: u32) {
         let Some(call) = self.calls.get(&d) else {
             return;
         };
-        if let Some((_, ack)) = &call.ack {
-            let _ = self.layer.send_ack(ack.clone(), call.dialog.next_target());
+        if call.late_ack.as_ref().is_some_and(|(s, _)| *s == seq) {
+            return; // the user's ACK will answer the offer
         }
-    }
-
-    /// RFC 3261 13.2.2.4: a 2xx we will not keep (a second fork, or one
-    /// after we ended the call) is acknowledged and then ended with BYE.
-    fn ack_and_bye(&mut self, now: Instant, id: TransactionId, response: &Response) {
-        let Some(invite) = self.layer.request(id).cloned() else {
-            return;
+        let ack = match &call.ack {
+            Some((last, ack)) if *last == seq => ack.clone(),
+            _ => match call.dialog.request(Method::Ack, seq, None, None) {
+                Ok(ack) => ack,
+                Err(_) => return,
+            },
         };
-        let Ok(mut dialog) = stray_dialog(&invite, response, self.layer_peer(id)) else {
-            return;
-        };
-        let Ok(seq) = invite.headers().cseq().map(|c| c.seq) else {
-            return;
-        };
-        dialog.state = DialogState::Confirmed;
-        let target = dialog.next_target();
-        if let Ok(ack) = dialog.request(Method::Ack, seq, None, None) {
-            let _ = self.layer.send_ack(ack, target);
-        }
-        if let Ok(bye) = dialog.request(Method::Bye, seq.saturating_add(1), None, None) {
-            if let Ok(tx) = self.layer.send_request(now, bye, target) {
-                self.client_txs.insert(tx, (None, Purpose::Bye));
-            }
-        }
-    }
-
-    fn layer_peer(&self, id: TransactionId) -> Option<Target> {
-        self.layer.target(id)
+        let _ = self.layer.send_ack(ack, call.dialog.next_target());
     }
 }
 

@@ -50,9 +50,12 @@ impl Bridge {
             LegEvent::Answered { .. }
                 if side == Side::B && (!call.a_alive || call.ending_since.is_some()) =>
             {
-                // The caller went first (its CANCEL crossed this 2xx, or
-                // an admin hang-up or drain ended it): the UA has ACKed,
-                // so the callee gets BYE (RFC 3261 section 9.1).
+                // The caller went first (its CANCEL, an admin hang-up or
+                // a drain) and this 2xx came before our hang-up reached
+                // the user agent, which has ACKed it: the hang-up BYEs the
+                // callee (RFC 3261 section 9.1). A 2xx crossing our CANCEL
+                // never gets here: the user agent ACKs and BYEs it itself
+                // and the leg ends with a local BYE.
                 tracing::info!(call = %id, "the callee answered after the caller left");
                 self.sip
                     .command(

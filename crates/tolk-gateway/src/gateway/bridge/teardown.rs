@@ -17,7 +17,8 @@ use crate::metrics::RelayDelta;
 /// How long a call whose other leg is still ending may linger before it
 /// is dropped from the table regardless: a safety net, since a leg ends
 /// as soon as its BYE is sent or received, but a CANCEL the callee never
-/// answers waits for its INVITE transaction's timeout (Timer B, 32 s).
+/// answers waits for its INVITE transaction's timeout (Timer B, run
+/// again from the CANCEL: 32 s).
 const ENDING_GRACE: Duration = Duration::from_secs(40);
 
 /// How long the end of a drain waits for relay deletes still running.
