@@ -60,6 +60,7 @@ pub mod params;
 pub mod registrar;
 #[cfg(feature = "rsip")]
 pub mod rsip_compat;
+mod sharded_map;
 mod syntax;
 pub mod transaction;
 pub mod transport;

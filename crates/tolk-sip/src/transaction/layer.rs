@@ -2,7 +2,7 @@
 //! and queues what must be sent and what the transaction user must hear.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -10,6 +10,7 @@ use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::sharded_map::ShardedMap;
 use super::event::{LayerConfig, TransactionEvent, TransactionId};
 use super::machine::{Machine, TransactionState};
 use super::{Effect, TransactionKey};
@@ -62,8 +63,8 @@ pub struct TransactionLayer {
     next_id: u64,
     /// Boxed: a map sized for a burst of calls keeps its buckets, and an
     /// empty bucket then costs a pointer instead of a whole entry.
-    pub(crate) entries: HashMap<u64, Box<Entry>>,
-    pub(crate) keys: HashMap<TransactionKey, u64>,
+    pub(crate) entries: ShardedMap<u64, Box<Entry>>,
+    pub(crate) keys: ShardedMap<TransactionKey, u64>,
     timers: BinaryHeap<Reverse<(Instant, u64)>>,
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<TransactionEvent>,
@@ -77,8 +78,8 @@ impl TransactionLayer {
             rng: StdRng::seed_from_u64(config.seed),
             config,
             next_id: 1,
-            entries: HashMap::new(),
-            keys: HashMap::new(),
+            entries: ShardedMap::new(),
+            keys: ShardedMap::new(),
             timers: BinaryHeap::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),

@@ -116,12 +116,13 @@ mod responses;
 mod session_timer;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use crate::sharded_map::ShardedMap;
 use crate::dialog::{Dialog, DialogId, DialogIds};
 use crate::message::{Message, Request, Response};
 use crate::transaction::{LayerConfig, TransactionId, TransactionLayer};
@@ -260,17 +261,17 @@ pub struct UserAgent {
     dialog_ids: DialogIds,
     /// Boxed: the map keeps the buckets of its busiest moment, and an
     /// empty bucket then costs a pointer instead of a whole call.
-    calls: HashMap<DialogId, Box<Call>>,
+    calls: ShardedMap<DialogId, Box<Call>>,
     /// Dialogs we ended with BYE, for 64*T1 (`ended.rs`).
-    ended: HashMap<DialogId, Box<Ended>>,
+    ended: ShardedMap<DialogId, Box<Ended>>,
     /// (Call-ID, local tag) to dialog, live or ended.
-    by_tags: HashMap<(String, String), DialogId>,
+    by_tags: ShardedMap<(String, String), DialogId>,
     /// Dialogs a 2xx made that we did not keep (another fork's, or any
     /// after we gave up our INVITE), by (Call-ID, local tag, remote
     /// tag): their records in `ended`, under ids the user never sees.
-    declined: HashMap<(String, String, String), DialogId>,
-    client_txs: HashMap<TransactionId, (Option<DialogId>, Purpose)>,
-    server_invites: HashMap<TransactionId, DialogId>,
+    declined: ShardedMap<(String, String, String), DialogId>,
+    client_txs: ShardedMap<TransactionId, (Option<DialogId>, Purpose)>,
+    server_invites: ShardedMap<TransactionId, DialogId>,
     events: VecDeque<UaEvent>,
     timers: BinaryHeap<Reverse<(Instant, DialogId)>>,
 }
@@ -282,12 +283,12 @@ impl UserAgent {
             layer: TransactionLayer::new(config.layer.clone()),
             config,
             dialog_ids: DialogIds::default(),
-            calls: HashMap::new(),
-            ended: HashMap::new(),
-            by_tags: HashMap::new(),
-            declined: HashMap::new(),
-            client_txs: HashMap::new(),
-            server_invites: HashMap::new(),
+            calls: ShardedMap::new(),
+            ended: ShardedMap::new(),
+            by_tags: ShardedMap::new(),
+            declined: ShardedMap::new(),
+            client_txs: ShardedMap::new(),
+            server_invites: ShardedMap::new(),
             events: VecDeque::new(),
             timers: BinaryHeap::new(),
         }
