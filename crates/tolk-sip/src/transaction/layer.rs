@@ -10,13 +10,13 @@ use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::sharded_map::ShardedMap;
 use super::event::{LayerConfig, TransactionEvent, TransactionId};
 use super::machine::{Machine, TransactionState};
 use super::{Effect, TransactionKey};
 use super::{InviteClient, NonInviteClient};
 use crate::Error;
 use crate::message::{Method, Request, Response};
+use crate::sharded_map::ShardedMap;
 use crate::transport::{Target, Transmit, Transport};
 
 /// A client transaction's INVITE may have a CANCEL waiting for the

@@ -122,9 +122,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::sharded_map::ShardedMap;
 use crate::dialog::{Dialog, DialogId, DialogIds};
 use crate::message::{Message, Request, Response};
+use crate::sharded_map::ShardedMap;
 use crate::transaction::{LayerConfig, TransactionId, TransactionLayer};
 use crate::transport::{Target, Transmit, Transport};
 use crate::uas_checks::Policy;
