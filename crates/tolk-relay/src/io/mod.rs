@@ -53,6 +53,10 @@ use crate::session::{Event, Session, SessionId, SessionPolicy, SessionStats, Sid
 /// Events kept for the owner before new ones are dropped.
 pub const EVENT_QUEUE: usize = 65_536;
 
+/// Descriptors reserved at start beside one per media port: signalling
+/// sockets and connections, the runtime's own, logs.
+const DESCRIPTORS_BESIDE_MEDIA: usize = 1024;
+
 /// How a relay is set up.
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
@@ -242,6 +246,9 @@ impl Relay {
             started.push(ready_rx);
         }
         let (lo, hi) = config.ports;
+        // One socket per port at most, beside the process's other files.
+        let span = usize::from(hi.abs_diff(lo)) + 1;
+        sys::reserve_descriptors(&Poll::new()?, span + DESCRIPTORS_BESIDE_MEDIA);
         let pool = SocketPool::new(lo, hi, config.idle_sockets, config.idle_timeout);
         let expiry = pool.enabled();
         let sockets = Arc::new(Mutex::new(pool));

@@ -1,6 +1,6 @@
 //! Batched UDP syscalls, `recvmmsg(2)` and `sendmmsg(2)`, and the C socket
-//! address encoding and decoding both I/O paths share, and the open-files
-//! limit: with `ring.rs`
+//! address encoding and decoding both I/O paths share, the open-files
+//! limit and the descriptor table's reservation: with `ring.rs`
 //! (io_uring), the crate's only unsafe code. Everything else sees plain
 //! buffers and `SocketAddr`s.
 #![allow(unsafe_code)]
@@ -8,7 +8,7 @@
 use std::io;
 use std::mem;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::ptr;
 
 /// Datagrams per syscall.
@@ -268,12 +268,64 @@ pub fn open_files_limit() -> usize {
     usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
 }
 
+/// Grows the process's descriptor table at once to hold `count`
+/// descriptors (at most the open-files limit). Linux grows it by doubling
+/// as descriptors are opened, and in a process with several threads each
+/// growth waits for an RCU grace period (`expand_fdtable`), 15-20 ms here,
+/// in whichever thread opened the descriptor: at 1,000 calls/s the event
+/// loop binding relay sockets stalled at 256, 512, 1,024 and 2,048 open
+/// descriptors (BENCHMARKS.md). The table never shrinks, so one growth at
+/// start stands for all of those. Best effort: a failure changes nothing.
+pub fn reserve_descriptors(any_open: &impl AsRawFd, count: usize) {
+    let Ok(top) = libc::c_int::try_from(count.min(open_files_limit()).saturating_sub(1)) else {
+        return;
+    };
+    // SAFETY: F_DUPFD takes the lowest free descriptor >= top, so it never
+    // replaces an open one; the copy is closed right away and nothing else
+    // knows its number.
+    unsafe {
+        let copy = libc::fcntl(any_open.as_raw_fd(), libc::F_DUPFD_CLOEXEC, top);
+        if copy >= 0 {
+            libc::close(copy);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::net::UdpSocket;
     use std::os::fd::AsRawFd;
 
     use super::*;
+
+    /// The descriptor table's size, from `/proc/self/status` (Linux).
+    fn descriptor_table_size() -> Option<usize> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("FDSize:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    #[test]
+    fn reserving_descriptors_grows_the_table_and_leaves_nothing_open() {
+        let Some(before) = descriptor_table_size() else {
+            eprintln!("no /proc/self/status: skipped");
+            return;
+        };
+        let want = (before * 4).min(open_files_limit());
+        if want <= before {
+            eprintln!(
+                "open-files limit {} leaves no room: skipped",
+                open_files_limit()
+            );
+            return;
+        }
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        reserve_descriptors(&socket, want);
+        assert!(descriptor_table_size().unwrap() >= want);
+        // The copy that made room is closed again.
+        let top = std::path::PathBuf::from(format!("/proc/self/fd/{}", want - 1));
+        assert!(!top.exists());
+    }
 
     #[test]
     fn batch_round_trip_v4_and_v6() {
