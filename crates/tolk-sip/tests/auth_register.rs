@@ -181,3 +181,74 @@ fn invite_challenged_by_digest_is_resent_with_credentials() {
         alice.dialog(call).unwrap().local_tag()
     );
 }
+
+#[test]
+fn a_challenge_that_crosses_our_cancel_ends_the_call_without_a_retry() {
+    let (alice_addr, bob_addr) = ("192.0.2.10:5060", "192.0.2.1:5060");
+    let mut net = Net::new(4, 0.0, vec![addr(alice_addr), addr(bob_addr)]);
+    let (mut alice, mut bob) = (ua(alice_addr, 1), ua(bob_addr, 2));
+    let digest = DigestServer::new("trunk.example", net.now, 3);
+    let invite = tolk_sip::ua::Invite {
+        from: "<sip:alice@trunk.example>".into(),
+        to: "<sip:bob@trunk.example>".into(),
+        request_uri: "sip:bob@192.0.2.1".into(),
+        target: Target {
+            transport: Transport::Udp,
+            addr: addr(bob_addr),
+        },
+        sdp: bytes::Bytes::from_static(b"v=0\r\n"),
+        headers: vec![],
+        credentials: Some(Credentials {
+            username: "alice".into(),
+            password: "trunkpw".into(),
+        }),
+    };
+    let call = alice.invite(net.now, invite).unwrap();
+    let (mut invites, mut pending, mut ended) = (0, None, None);
+    while ended.is_none() && net.elapsed() < Duration::from_secs(60) {
+        if !net.step(&mut [&mut alice, &mut bob]) {
+            break;
+        }
+        while let Some(event) = bob.poll_event() {
+            if let UaEvent::IncomingCall {
+                dialog, request, ..
+            } = event
+            {
+                invites += 1;
+                bob.answer(net.now, dialog, 180, bytes::Bytes::new())
+                    .unwrap();
+                pending = Some((dialog, request));
+            }
+        }
+        while let Some(event) = alice.poll_event() {
+            match event {
+                UaEvent::Progress { .. } => {
+                    // Alice gives up while Bob, not yet told, challenges.
+                    alice.hangup(net.now, call).unwrap();
+                    let (dialog, request) = pending.take().unwrap();
+                    let tag = bob.token();
+                    let lookup = |_: &str| Some("trunkpw".to_owned());
+                    let AuthOutcome::Challenge(challenge) =
+                        digest.verify(net.now, &request, &tag, lookup).unwrap()
+                    else {
+                        panic!("an INVITE without credentials is challenged");
+                    };
+                    bob.reject_with(net.now, dialog, challenge).unwrap();
+                }
+                UaEvent::Answered { .. } => panic!("a cancelled call was answered"),
+                UaEvent::Terminated { reason, .. } => ended = Some(reason),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(ended, Some(tolk_sip::ua::EndReason::Rejected(401)));
+    // Let every retransmission and the CANCEL play out: no second INVITE.
+    while net.elapsed() < Duration::from_secs(40) && net.step(&mut [&mut alice, &mut bob]) {
+        while let Some(event) = bob.poll_event() {
+            if matches!(event, UaEvent::IncomingCall { .. }) {
+                invites += 1;
+            }
+        }
+    }
+    assert_eq!(invites, 1, "the challenge after our CANCEL is not answered");
+}

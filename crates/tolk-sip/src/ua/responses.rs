@@ -26,10 +26,14 @@ impl UserAgent {
             .to()
             .ok()
             .and_then(|t| t.tag().map(str::to_owned));
-        if matches!(code, 401 | 407) && self.retry_with_credentials(now, id, d, &response) {
+        // A challenge or a 422 that crossed our CANCEL ends the call: a
+        // retry would ring a callee we gave up on.
+        let retry = !self.calls.get(&d).is_some_and(|c| c.cancelled);
+        if retry && matches!(code, 401 | 407) && self.retry_with_credentials(now, id, d, &response)
+        {
             return;
         }
-        if code == 422 && self.retry_after_422(now, id, d, &response) {
+        if retry && code == 422 && self.retry_after_422(now, id, d, &response) {
             return;
         }
         let seq = response.headers().cseq().map(|c| c.seq).unwrap_or(0);
