@@ -1026,6 +1026,43 @@ fn a_2xx_retransmitted_for_our_reinvite_gets_its_ack_again() {
     assert!(alice.poll_event().is_none());
 }
 
+#[test]
+fn a_late_offers_2xx_retransmitted_after_a_reinvite_gets_the_ack_with_its_answer() {
+    let net = Net::new(18, 0.0, vec![]);
+    let (mut alice, mut bob) = (ua(ALICE, 30), ua(BOB, 31));
+    let d = alice.invite(net.now, invite_bob(b"")).unwrap(); // a late offer
+    deliver(&net, &mut alice, ALICE, &mut bob);
+    let Some(UaEvent::IncomingCall { dialog: bd, .. }) = bob.poll_event() else {
+        panic!("Bob is called")
+    };
+    bob.answer(net.now, bd, 200, Bytes::from_static(OFFER))
+        .unwrap();
+    let ok1 = deliver(&net, &mut bob, BOB, &mut alice).pop().unwrap();
+    assert!(matches!(alice.poll_event(), Some(UaEvent::Answered { .. })));
+    alice.ack(net.now, d, Bytes::from_static(ANSWER)).unwrap();
+    deliver(&net, &mut alice, ALICE, &mut bob);
+    // A re-INVITE, answered and ACKed.
+    alice
+        .reinvite(net.now, d, Bytes::from_static(OFFER))
+        .unwrap();
+    deliver(&net, &mut alice, ALICE, &mut bob);
+    let bd = std::iter::from_fn(|| bob.poll_event())
+        .find_map(|e| match e {
+            UaEvent::Reinvite { dialog, .. } => Some(dialog),
+            _ => None,
+        })
+        .unwrap();
+    bob.answer(net.now, bd, 200, Bytes::from_static(ANSWER))
+        .unwrap();
+    deliver(&net, &mut bob, BOB, &mut alice);
+    assert_eq!(sent(&mut alice), ["ACK 2"]);
+    // The first 2xx again: its ACK still answers its offer.
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok1);
+    let again = sent_messages(&mut alice);
+    assert_eq!(names_of(&again), ["ACK 1"]);
+    assert_eq!(again[0].body().as_ref(), ANSWER, "RFC 3261 13.2.2.4");
+}
+
 /// Runs `ua` alone (nothing it sends arrives) through its timers up to
 /// `until` after the start of `net`; returns its events.
 fn run_alone(net: &mut Net, ua: &mut UserAgent, until: Duration) -> Vec<UaEvent> {

@@ -250,12 +250,13 @@ impl TransactionLayer {
     /// The transport could not deliver to `target`: every transaction
     /// sending there ends with [`TransactionEvent::TransportError`].
     pub fn handle_transport_error(&mut self, target: Target) {
-        let failed: Vec<u64> = self
+        let mut failed: Vec<u64> = self
             .entries
             .iter()
             .filter(|(_, e)| e.target == target)
             .map(|(id, _)| *id)
             .collect();
+        failed.sort_unstable(); // reported in the order they began, not the map's
         for id in failed {
             if let Some(entry) = self.entries.get_mut(&id) {
                 entry.machine.on_transport_error();

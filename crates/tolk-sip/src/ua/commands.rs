@@ -288,7 +288,7 @@ impl UserAgent {
         }
         let body = (!sdp.is_empty()).then_some((SDP, sdp));
         let ack = call.dialog.request(Method::Ack, seq, None, body)?;
-        call.ack = Some((seq, ack));
+        call.keep_ack(seq, ack);
         self.resend_ack(dialog, seq);
         self.pump(now);
         Ok(())

@@ -42,7 +42,7 @@ impl UserAgent {
             let local = self.layer.local_addr(call.dialog.transport());
             if let Ok(ack) = declining_ack(&call.dialog, seq, Some(&offer), local) {
                 let _ = self.layer.send_ack(ack.clone(), call.dialog.next_target());
-                call.ack = Some((seq, ack));
+                call.keep_ack(seq, ack);
             }
         }
         let unacked = call.unacked.take();

@@ -228,6 +228,10 @@ struct Call {
     unacked: Option<Box<Unacked>>,
     /// The ACK for the 2xx to our last INVITE, resent on 2xx retransmissions.
     ack: Option<(u32, Request)>,
+    /// The ACK before `ack` when it carried the answer to a late offer:
+    /// that INVITE's 2xx may still be retransmitted after a re-INVITE, and
+    /// gets the same ACK again (an ACK without a body is rebuilt at will).
+    earlier_ack: Option<Box<(u32, Request)>>,
     /// Every transaction of this dialog the maps refer to, forgotten
     /// with it.
     transactions: Vec<TransactionId>,
@@ -249,6 +253,27 @@ struct Call {
     retried_422: bool,
     /// Our last SDP (a re-INVITE refresh offers it again).
     local_sdp: Bytes,
+}
+
+impl Call {
+    /// Records the ACK for our INVITE `seq`, keeping the one it replaces
+    /// when that one carried a late offer's answer (`earlier_ack`).
+    fn keep_ack(&mut self, seq: u32, ack: Request) {
+        if let Some(replaced) = self.ack.replace((seq, ack)) {
+            if replaced.0 != seq && !replaced.1.body().is_empty() {
+                self.earlier_ack = Some(Box::new(replaced));
+            }
+        }
+    }
+
+    /// The ACK sent for the 2xx to our INVITE `seq`, if kept.
+    fn ack_for(&self, seq: u32) -> Option<&Request> {
+        [self.ack.as_ref(), self.earlier_ack.as_deref()]
+            .into_iter()
+            .flatten()
+            .find(|(s, _)| *s == seq)
+            .map(|(_, ack)| ack)
+    }
 }
 
 /// The user agent core, sans-IO. Drive it like the transaction layer:
@@ -414,6 +439,7 @@ impl UserAgent {
                 pending_out: None,
                 unacked: None,
                 ack: None,
+                earlier_ack: None,
                 transactions: Vec::new(),
                 credentials: None,
                 answered_challenge: false,

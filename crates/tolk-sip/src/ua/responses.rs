@@ -86,7 +86,7 @@ impl UserAgent {
                     call.late_ack = Some((seq, response.body().clone()));
                 } else {
                     if let Ok(ack) = call.dialog.request(Method::Ack, seq, None, None) {
-                        call.ack = Some((seq, ack));
+                        call.keep_ack(seq, ack);
                     }
                     self.resend_ack(d, seq);
                 }
@@ -164,7 +164,7 @@ impl UserAgent {
                 if (200..300).contains(&code) {
                     let _ = call.dialog.learn_from_response(&response);
                     if let Ok(ack) = call.dialog.request(Method::Ack, seq, None, None) {
-                        call.ack = Some((seq, ack));
+                        call.keep_ack(seq, ack);
                     }
                     self.resend_ack(d, seq);
                     self.on_refresh_answered(now, d, &response);
@@ -188,9 +188,9 @@ impl UserAgent {
         if call.late_ack.as_ref().is_some_and(|(s, _)| *s == seq) {
             return; // the user's ACK will answer the offer
         }
-        let ack = match &call.ack {
-            Some((last, ack)) if *last == seq => ack.clone(),
-            _ => match call.dialog.request(Method::Ack, seq, None, None) {
+        let ack = match call.ack_for(seq) {
+            Some(ack) => ack.clone(),
+            None => match call.dialog.request(Method::Ack, seq, None, None) {
                 Ok(ack) => ack,
                 Err(_) => return,
             },
