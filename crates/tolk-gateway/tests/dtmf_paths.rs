@@ -3,8 +3,12 @@
 //! m-lines point at sockets the test owns, which send RTP (audio and RFC
 //! 4733 telephone-events) into the relay and read what comes out. The
 //! transcoded calls have a PCMU caller and an Opus callee (8 kHz and
-//! 48 kHz telephone-events). Each scenario counts the node's resources
-//! back to zero.
+//! 48 kHz telephone-events). A key press the caller sends by INFO while
+//! the callee still rings reaches it once, in the form and at the time
+//! its leg can take it: as telephone-events once its answer gives the
+//! relay an address, as INFO in its early dialog, or after its answer
+//! when it rang without a dialog. Each scenario counts the node's
+//! resources back to zero.
 //!
 //! Ports: SIP and admin 41000-41099, 42120-42129 and 42500-42509, media
 //! 10000-11499, 22300-23099 and 26320-26399.
@@ -614,4 +618,107 @@ fn an_info_press_before_any_audio_reaches_an_rfc4733_callee_on_a_transcoded_call
         "dtmf_callee.xml",
         r#"codecs = ["opus", "telephone-event"]"#,
     );
+}
+
+/// An INFO caller (PCMU) presses 5 for 200 ms in the early dialog of the
+/// 180 it hears, before `callee_xml` (under `callee_media`) answers,
+/// which it does a second later, if at all; the caller hangs up
+/// `hold_ms` after the answer. The scene once the caller has the answer
+/// (the relay's address toward it is in that 200).
+fn info_press_while_ringing(
+    name: &str,
+    n: u16,
+    relay: &'static str,
+    (callee_xml, callee_media): (&str, &str),
+    hold_ms: u32,
+) -> Scene {
+    let sipp = tolk_testkit::peer("sipp").expect("sipp");
+    let ports = scenario_ports(n, relay);
+    let config = config(&ports, "codecs = [\"pcmu\"]\ndtmf = \"info\"", callee_media);
+    Scene::start(
+        &sipp,
+        name,
+        (&ports, sipp_media(&ports)),
+        &config,
+        ("dtmf_caller_info_ringing.xml", callee_xml),
+        hold_ms,
+    )
+}
+
+#[test]
+fn an_info_press_while_the_callee_rings_reaches_it_as_rfc4733_once_it_answers() {
+    if tolk_testkit::peer("sipp").is_none() {
+        return;
+    }
+    // The callee rings with no SDP: the relay has no address for it, so
+    // the press waits (`HeldPresses`) until its answer gives one.
+    let scene = info_press_while_ringing(
+        "dtmf-info-ringing-4733",
+        4,
+        "10200-10249",
+        (
+            "dtmf_callee_rings_pcmu.xml",
+            r#"codecs = ["pcmu", "telephone-event"]"#,
+        ),
+        2500,
+    );
+    // Neither side sends audio: what reaches the callee is the press,
+    // released at the answer (the socket kept what came before this).
+    let at_b = receive(&scene.b, Duration::from_millis(1500));
+    let errors = scene.tolk.sipp_errors();
+    assert!(!at_b.is_empty(), "nothing at the callee\n{errors}");
+    // One press: one timestamp, one marker, three end packets.
+    let events = assert_one_press(&at_b, PCMU_EVENTS, 5, 1600);
+    assert_eq!(events.len(), at_b.len(), "only the press: no audio");
+    // The callee's scenario fails on any INFO: it takes RFC 4733 only.
+    scene.finish();
+}
+
+#[test]
+fn an_info_press_while_the_callee_rings_without_a_dialog_reaches_it_as_info_once_it_answers() {
+    if tolk_testkit::peer("sipp").is_none() {
+        return;
+    }
+    // The callee's 180 has no To tag: no dialog to carry an INFO until
+    // its 2xx, so the press waits for that.
+    let scene = info_press_while_ringing(
+        "dtmf-info-ringing-untagged-info",
+        5,
+        "10250-10299",
+        (
+            "dtmf_callee_info_rings_without_tag.xml",
+            "codecs = [\"pcmu\"]\ndtmf = \"info\"",
+        ),
+        1500,
+    );
+    // Nothing in the media: the INFO callee gets the press as INFO only.
+    let at_b = receive(&scene.b, Duration::from_millis(500));
+    assert!(at_b.is_empty(), "{} packets at the callee", at_b.len());
+    // The callee's scenario fails unless it gets one INFO pressing 5
+    // after its ACK, and no other.
+    scene.finish();
+}
+
+#[test]
+fn an_info_press_while_the_callee_rings_reaches_it_as_info_in_the_early_dialog() {
+    if tolk_testkit::peer("sipp").is_none() {
+        return;
+    }
+    // The callee's 180 has its tag: the early dialog carries the INFO at
+    // once, before the answer.
+    let scene = info_press_while_ringing(
+        "dtmf-info-ringing-early-info",
+        6,
+        "10300-10349",
+        (
+            "dtmf_callee_info_rings.xml",
+            "codecs = [\"pcmu\"]\ndtmf = \"info\"",
+        ),
+        1500,
+    );
+    let at_b = receive(&scene.b, Duration::from_millis(500));
+    assert!(at_b.is_empty(), "{} packets at the callee", at_b.len());
+    // The callee's scenario fails unless it gets one INFO pressing 5
+    // while it rings, and no other.
+    scene.finish();
 }

@@ -13,13 +13,14 @@ use tolk_interwork::{
     MEDIA_CONTROL_CONTENT_TYPE, MediaWarning, Party, cause_for_status, status_for_cause,
 };
 use tolk_sdp::SessionDescription;
-use tolk_sip::dialog::{DialogId, DialogIds};
+use tolk_sip::dialog::{DialogId, DialogIds, DialogState};
 use tolk_sip::message::names;
 use tolk_sip::transaction::TransactionId;
 use tolk_sip::transport::{DriverHandle, Target};
 use tolk_sip::ua::{EndReason, Invite, UaEvent, UserAgent};
 use tolk_sip::{Method, Request, Response, Uri};
 
+use super::dtmf::HeldPresses;
 use super::reoffer::{Reoffer, glare_wait};
 
 const SDP: &str = "application/sdp";
@@ -87,6 +88,13 @@ struct SipLeg {
     we_called: bool,
     /// Our re-offer until the peer answers it.
     reoffer: Option<Reoffer>,
+    /// A 2xx to the INVITE was sent or received: the dialog carries
+    /// requests.
+    answered: bool,
+    /// Key presses for this leg while no dialog carries an INFO to it
+    /// yet (a callee ringing without a To tag): sent once a 1xx with
+    /// a tag or the 2xx makes one (bounded in count and age).
+    held_dtmf: HeldPresses,
 }
 
 /// The SIP legs of a gateway, on one user agent.
@@ -156,6 +164,8 @@ impl SipLegs {
                 late_offer: false,
                 we_called,
                 reoffer: None,
+                answered: false,
+                held_dtmf: HeldPresses::default(),
             },
         );
         self.by_dialog.insert(dialog, leg);
@@ -192,19 +202,30 @@ impl SipLegs {
                     source: Some(source.addr),
                 }
             }
-            UaEvent::Progress { dialog, response } => match self.by_dialog.get(&dialog) {
-                Some(&leg) => match parse_body(response.body()) {
+            UaEvent::Progress { dialog, response } => {
+                let Some(&leg) = self.by_dialog.get(&dialog) else {
+                    return SipInput::Handled;
+                };
+                // A 1xx with a tag makes the early dialog.
+                self.send_held_dtmf(leg).await;
+                match parse_body(response.body()) {
                     Ok(early_media) => SipInput::Leg(leg, LegEvent::Progress { early_media }),
                     Err(_) => SipInput::Leg(leg, LegEvent::Progress { early_media: None }),
-                },
-                None => SipInput::Handled,
-            },
+                }
+            }
             UaEvent::Answered { dialog, response } => {
                 let Some(&leg) = self.by_dialog.get(&dialog) else {
                     return SipInput::Handled;
                 };
                 match parse_body(response.body()) {
-                    Ok(Some(answer)) => SipInput::Leg(leg, LegEvent::Answered { answer }),
+                    Ok(Some(answer)) => {
+                        if let Some(state) = self.legs.get_mut(&leg) {
+                            state.answered = true;
+                        }
+                        // The 2xx confirmed the dialog.
+                        self.send_held_dtmf(leg).await;
+                        SipInput::Leg(leg, LegEvent::Answered { answer })
+                    }
                     _ => {
                         // The UA has ACKed, so the dialog is up: BYE it and
                         // forget the leg (its Terminated is of no interest).
@@ -524,6 +545,7 @@ impl SipLegs {
                 self.run(move |ua, now| {
                     let _ = ua.answer(now, dialog, code, sdp);
                 });
+                self.send_held_dtmf(leg).await;
             }
             LegCommand::Answer { answer } => {
                 // An offer-less INVITE: this 2xx offers, the ACK answers.
@@ -533,9 +555,11 @@ impl SipLegs {
                 }
                 let sdp = sdp_body(&answer);
                 state.local_sdp = sdp.clone();
+                state.answered = true;
                 self.run(move |ua, now| {
                     let _ = ua.answer(now, dialog, 200, sdp);
                 });
+                self.send_held_dtmf(leg).await;
             }
             LegCommand::Reoffer { offer } => {
                 let sdp = sdp_body(&offer);
@@ -571,8 +595,15 @@ impl SipLegs {
                 }
             }
             LegCommand::Dtmf(event) => {
-                let body = Bytes::from(event.to_dtmf_relay_body());
-                self.info(dialog, DTMF_RELAY_CONTENT_TYPE, body).await;
+                // Before the answer, the dialog may not exist yet: then
+                // the press waits for it, and later ones behind it.
+                let waiting = !state.held_dtmf.is_empty();
+                if state.answered || (!waiting && self.dialog_exists(dialog).await) {
+                    let body = Bytes::from(event.to_dtmf_relay_body());
+                    self.info(dialog, DTMF_RELAY_CONTENT_TYPE, body).await;
+                } else {
+                    self.hold_dtmf(leg, event);
+                }
             }
             LegCommand::RequestKeyframe(request) => {
                 let body = Bytes::from(request.info_body());
@@ -731,6 +762,70 @@ impl SipLegs {
                 ua.request(now, dialog, Method::Message, body)
             })
             .await?
+    }
+
+    /// Whether `dialog` exists (early or confirmed) to carry a request.
+    async fn dialog_exists(&self, dialog: DialogId) -> bool {
+        self.handle
+            .with(move |ua, _| {
+                ua.dialog(dialog).is_some_and(|d| {
+                    matches!(d.state(), DialogState::Early | DialogState::Confirmed)
+                })
+            })
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Holds key press `event` for `leg` until its dialog exists.
+    fn hold_dtmf(&mut self, leg: LegId, event: DtmfEvent) {
+        let Some(state) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        if state.held_dtmf.hold(event, Instant::now()) {
+            tracing::debug!(?leg, "key press held: no dialog to carry its INFO yet");
+        } else {
+            let dropped = state.held_dtmf.dropped();
+            tracing::info!(
+                ?leg,
+                dropped,
+                "key press dropped: too many wait for the dialog"
+            );
+        }
+    }
+
+    /// The key presses held for `leg` go out as INFO, oldest first, once
+    /// its dialog exists; those held too long are dropped and counted.
+    async fn send_held_dtmf(&mut self, leg: LegId) {
+        let Some(state) = self.legs.get(&leg) else {
+            return;
+        };
+        if state.held_dtmf.is_empty() {
+            return;
+        }
+        let dialog = state.dialog;
+        if !state.answered && !self.dialog_exists(dialog).await {
+            return;
+        }
+        let Some(state) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        let before = state.held_dtmf.dropped();
+        let mut bodies = Vec::new();
+        state.held_dtmf.release(Instant::now(), |press, _| {
+            bodies.push(Bytes::from(press.to_dtmf_relay_body()));
+            true
+        });
+        let dropped = state.held_dtmf.dropped() - before;
+        if dropped > 0 {
+            tracing::info!(?leg, dropped, "held key presses dropped: too old");
+        }
+        tracing::debug!(?leg, sent = bodies.len(), "held key presses sent");
+        self.run(move |ua, now| {
+            for body in bodies {
+                let body = Some((DTMF_RELAY_CONTENT_TYPE, body));
+                let _ = ua.request(now, dialog, Method::Info, body);
+            }
+        });
     }
 
     async fn info(&self, dialog: DialogId, content_type: &'static str, body: Bytes) {

@@ -1,7 +1,9 @@
 //! Key presses for an RFC 4733 leg that has no media address yet (a
 //! late-offer caller before its answer, a callee before its answer or
 //! early media): nothing can carry them there, so they wait here and go
-//! to the relay, oldest first, once the leg has an address.
+//! to the relay, oldest first, once the leg has an address. The same
+//! holds key presses for an INFO leg that has no dialog yet (a callee
+//! ringing without a To tag) until its dialog exists (`sip_leg`).
 //!
 //! Two bounds keep a peer pressing keys toward a leg that never answers
 //! from holding anything for long: [`MAX_HELD`] presses, and
