@@ -11,6 +11,7 @@ use std::time::Duration;
 use sim::Net;
 use tolk_sip::Method;
 use tolk_sip::auth::{AuthOutcome, Credentials, DigestServer};
+use tolk_sip::dialog::DialogId;
 use tolk_sip::registrar::{RegisterClient, RegisterOutcome, Registrar};
 use tolk_sip::transaction::LayerConfig;
 use tolk_sip::transport::{Target, Transport};
@@ -30,6 +31,33 @@ fn ua(local: &str, seed: u64) -> UserAgent {
     });
     ua.set_local_addr(Transport::Udp, addr(local));
     ua
+}
+
+/// Alice calls Bob over a trunk that asks for Digest, on a network
+/// seeded `seed` losing `loss`: the network, both user agents, Bob's
+/// Digest server and Alice's call.
+fn trunk_call(seed: u64, loss: f64) -> (Net, UserAgent, UserAgent, DigestServer, DialogId) {
+    let (alice_addr, bob_addr) = ("192.0.2.10:5060", "192.0.2.1:5060");
+    let net = Net::new(seed, loss, vec![addr(alice_addr), addr(bob_addr)]);
+    let (mut alice, bob) = (ua(alice_addr, 1), ua(bob_addr, 2));
+    let digest = DigestServer::new("trunk.example", net.now, 3);
+    let invite = tolk_sip::ua::Invite {
+        from: "<sip:alice@trunk.example>".into(),
+        to: "<sip:bob@trunk.example>".into(),
+        request_uri: "sip:bob@192.0.2.1".into(),
+        target: Target {
+            transport: Transport::Udp,
+            addr: addr(bob_addr),
+        },
+        sdp: bytes::Bytes::from_static(b"v=0\r\n"),
+        headers: vec![],
+        credentials: Some(Credentials {
+            username: "alice".into(),
+            password: "trunkpw".into(),
+        }),
+    };
+    let call = alice.invite(net.now, invite).unwrap();
+    (net, alice, bob, digest, call)
 }
 
 #[test]
@@ -116,26 +144,7 @@ fn register_with_digest_at_20_percent_loss() {
 
 #[test]
 fn invite_challenged_by_digest_is_resent_with_credentials() {
-    let (alice_addr, bob_addr) = ("192.0.2.10:5060", "192.0.2.1:5060");
-    let mut net = Net::new(9, 0.2, vec![addr(alice_addr), addr(bob_addr)]);
-    let (mut alice, mut bob) = (ua(alice_addr, 1), ua(bob_addr, 2));
-    let digest = DigestServer::new("trunk.example", net.now, 3);
-    let invite = tolk_sip::ua::Invite {
-        from: "<sip:alice@trunk.example>".into(),
-        to: "<sip:bob@trunk.example>".into(),
-        request_uri: "sip:bob@192.0.2.1".into(),
-        target: Target {
-            transport: Transport::Udp,
-            addr: addr(bob_addr),
-        },
-        sdp: bytes::Bytes::from_static(b"v=0\r\n"),
-        headers: vec![],
-        credentials: Some(Credentials {
-            username: "alice".into(),
-            password: "trunkpw".into(),
-        }),
-    };
-    let call = alice.invite(net.now, invite).unwrap();
+    let (mut net, mut alice, mut bob, digest, call) = trunk_call(9, 0.2);
     let (mut challenged, mut answered) = (0, None);
     while answered.is_none() && net.elapsed() < Duration::from_secs(60) {
         if !net.step(&mut [&mut alice, &mut bob]) {
@@ -184,26 +193,7 @@ fn invite_challenged_by_digest_is_resent_with_credentials() {
 
 #[test]
 fn a_challenge_that_crosses_our_cancel_ends_the_call_without_a_retry() {
-    let (alice_addr, bob_addr) = ("192.0.2.10:5060", "192.0.2.1:5060");
-    let mut net = Net::new(4, 0.0, vec![addr(alice_addr), addr(bob_addr)]);
-    let (mut alice, mut bob) = (ua(alice_addr, 1), ua(bob_addr, 2));
-    let digest = DigestServer::new("trunk.example", net.now, 3);
-    let invite = tolk_sip::ua::Invite {
-        from: "<sip:alice@trunk.example>".into(),
-        to: "<sip:bob@trunk.example>".into(),
-        request_uri: "sip:bob@192.0.2.1".into(),
-        target: Target {
-            transport: Transport::Udp,
-            addr: addr(bob_addr),
-        },
-        sdp: bytes::Bytes::from_static(b"v=0\r\n"),
-        headers: vec![],
-        credentials: Some(Credentials {
-            username: "alice".into(),
-            password: "trunkpw".into(),
-        }),
-    };
-    let call = alice.invite(net.now, invite).unwrap();
+    let (mut net, mut alice, mut bob, digest, call) = trunk_call(4, 0.0);
     let (mut invites, mut pending, mut ended) = (0, None, None);
     while ended.is_none() && net.elapsed() < Duration::from_secs(60) {
         if !net.step(&mut [&mut alice, &mut bob]) {

@@ -990,19 +990,7 @@ fn a_2xx_retransmitted_for_our_reinvite_gets_its_ack_again() {
     let (mut alice, mut bob) = (ua(ALICE, 28), ua(BOB, 29));
     let (d, _, _) = confirmed_by_hand(&net, &mut alice, &mut bob);
     let reinvite = |alice: &mut UserAgent, bob: &mut UserAgent| {
-        alice
-            .reinvite(net.now, d, Bytes::from_static(OFFER))
-            .unwrap();
-        deliver(&net, alice, ALICE, bob);
-        let bd = std::iter::from_fn(|| bob.poll_event())
-            .find_map(|e| match e {
-                UaEvent::Reinvite { dialog, .. } => Some(dialog),
-                _ => None,
-            })
-            .unwrap();
-        bob.answer(net.now, bd, 200, Bytes::from_static(ANSWER))
-            .unwrap();
-        let ok = deliver(&net, bob, BOB, alice).pop().unwrap();
+        let ok = reinvite_answered(&net, alice, bob, d);
         let events: Vec<UaEvent> = std::iter::from_fn(|| alice.poll_event()).collect();
         assert!(
             events
@@ -1042,10 +1030,22 @@ fn a_late_offers_2xx_retransmitted_after_a_reinvite_gets_the_ack_with_its_answer
     alice.ack(net.now, d, Bytes::from_static(ANSWER)).unwrap();
     deliver(&net, &mut alice, ALICE, &mut bob);
     // A re-INVITE, answered and ACKed.
+    reinvite_answered(&net, &mut alice, &mut bob, d);
+    assert_eq!(sent(&mut alice), ["ACK 2"]);
+    // The first 2xx again: its ACK still answers its offer.
+    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok1);
+    let again = sent_messages(&mut alice);
+    assert_eq!(names_of(&again), ["ACK 1"]);
+    assert_eq!(again[0].body().as_ref(), ANSWER, "RFC 3261 13.2.2.4");
+}
+
+/// Alice re-INVITEs Bob in `d`, Bob answers, and Alice gets the 2xx
+/// (returned as sent); her ACK waits in her queue.
+fn reinvite_answered(net: &Net, alice: &mut UserAgent, bob: &mut UserAgent, d: DialogId) -> Bytes {
     alice
         .reinvite(net.now, d, Bytes::from_static(OFFER))
         .unwrap();
-    deliver(&net, &mut alice, ALICE, &mut bob);
+    deliver(net, alice, ALICE, bob);
     let bd = std::iter::from_fn(|| bob.poll_event())
         .find_map(|e| match e {
             UaEvent::Reinvite { dialog, .. } => Some(dialog),
@@ -1054,13 +1054,7 @@ fn a_late_offers_2xx_retransmitted_after_a_reinvite_gets_the_ack_with_its_answer
         .unwrap();
     bob.answer(net.now, bd, 200, Bytes::from_static(ANSWER))
         .unwrap();
-    deliver(&net, &mut bob, BOB, &mut alice);
-    assert_eq!(sent(&mut alice), ["ACK 2"]);
-    // The first 2xx again: its ACK still answers its offer.
-    alice.handle_input(net.now, Transport::Udp, addr(BOB), ok1);
-    let again = sent_messages(&mut alice);
-    assert_eq!(names_of(&again), ["ACK 1"]);
-    assert_eq!(again[0].body().as_ref(), ANSWER, "RFC 3261 13.2.2.4");
+    deliver(net, bob, BOB, alice).pop().unwrap()
 }
 
 /// Runs `ua` alone (nothing it sends arrives) through its timers up to
