@@ -328,6 +328,24 @@ mod tests {
     }
 
     #[test]
+    fn a_relay_reserves_the_table_for_its_port_range_at_start() {
+        let span = 8000;
+        let want = span + super::super::DESCRIPTORS_BESIDE_MEDIA;
+        if descriptor_table_size().is_none() || open_files_limit() < want {
+            eprintln!("no /proc/self/status or too low an open-files limit: skipped");
+            return;
+        }
+        let relay = super::super::Relay::start(super::super::RelayConfig {
+            ports: (40000, 40000 + span as u16 - 1),
+            workers: 1,
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(descriptor_table_size().unwrap() >= want);
+        drop(relay);
+    }
+
+    #[test]
     fn batch_round_trip_v4_and_v6() {
         for any in ["127.0.0.1:0", "[::1]:0"] {
             let Ok(a) = UdpSocket::bind(any) else {
