@@ -210,7 +210,10 @@ pub struct Relay {
 }
 
 impl Relay {
-    /// Starts the worker threads.
+    /// Starts the worker threads. It also grows the process's descriptor
+    /// table once to hold a socket for every port of the range (within
+    /// the open-files limit), so that binding media sockets later never
+    /// waits for the kernel to grow it (see `io/sys.rs`).
     pub fn start(config: RelayConfig) -> Result<Self> {
         let n = match config.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
