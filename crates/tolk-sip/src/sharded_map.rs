@@ -5,14 +5,19 @@
 //! transaction and ended dialog for 64*T1 (32 s) after it ends (RFC 3261
 //! Timers J and D, RFC 6026 Timers L and M), so at 1,000 calls/s they hold
 //! tens of thousands of entries, and that one insert took 10-15 ms: every
-//! message waiting behind it was late. Split over [`SHARDS`] maps chosen by
-//! hash, each growth moves a 64th of the entries, and the shards, filled
-//! evenly, grow at different moments.
+//! message waiting behind it was late. Split over [`SHARDS`] tables chosen
+//! by hash, each growth moves a 64th of the entries, and the shards, filled
+//! evenly, grow at different moments. A key is hashed once per operation:
+//! bits 32 and up pick the shard, and the shard's table (hashbrown's
+//! `HashTable`, which takes the hash from its caller) uses the same hash
+//! for its bucket.
+
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash};
 
 use foldhash::fast::RandomState;
-use std::borrow::Borrow;
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash};
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 
 /// Shards per map: a growth step moves 1/64 of the entries.
 const SHARDS: usize = 64;
@@ -22,28 +27,25 @@ const SHARDS: usize = 64;
 /// randomly seeded per map (keys come from the network).
 pub(crate) struct ShardedMap<K, V> {
     hasher: RandomState,
-    shards: Box<[HashMap<K, V, RandomState>]>,
+    shards: Box<[HashTable<(K, V)>]>,
     len: usize,
 }
 
 impl<K: Hash + Eq, V> ShardedMap<K, V> {
     pub(crate) fn new() -> Self {
-        let hasher = RandomState::default();
-        let shards = (0..SHARDS)
-            .map(|_| HashMap::with_hasher(hasher.clone()))
-            .collect();
         ShardedMap {
-            hasher,
-            shards,
+            hasher: RandomState::default(),
+            shards: (0..SHARDS).map(|_| HashTable::new()).collect(),
             len: 0,
         }
     }
 
-    /// The shard of `key`: hash bits that the shard's own table does not
-    /// use (it takes its bucket from the low bits and its tag from the top
-    /// seven), so the keys of one shard still spread over its buckets.
-    fn index<Q: Hash + ?Sized>(&self, key: &Q) -> usize {
-        (self.hasher.hash_one(key) >> 32) as usize % SHARDS
+    /// The key's hash and the index of its shard. Bits 32 and up pick the
+    /// shard: the tables take their buckets from the low bits and their
+    /// tags from the top seven.
+    fn locate<Q: Hash + ?Sized>(&self, key: &Q) -> (u64, usize) {
+        let hash = self.hasher.hash_one(key);
+        (hash, (hash >> 32) as usize % SHARDS)
     }
 
     pub(crate) fn get<Q>(&self, key: &Q) -> Option<&V>
@@ -51,7 +53,10 @@ impl<K: Hash + Eq, V> ShardedMap<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.shards[self.index(key)].get(key)
+        let (hash, i) = self.locate(key);
+        self.shards[i]
+            .find(hash, |(k, _)| k.borrow() == key)
+            .map(|(_, v)| v)
     }
 
     pub(crate) fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
@@ -59,8 +64,10 @@ impl<K: Hash + Eq, V> ShardedMap<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let index = self.index(key);
-        self.shards[index].get_mut(key)
+        let (hash, i) = self.locate(key);
+        self.shards[i]
+            .find_mut(hash, |(k, _)| k.borrow() == key)
+            .map(|(_, v)| v)
     }
 
     pub(crate) fn contains_key<Q>(&self, key: &Q) -> bool
@@ -72,12 +79,16 @@ impl<K: Hash + Eq, V> ShardedMap<K, V> {
     }
 
     pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
-        let index = self.index(&key);
-        let previous = self.shards[index].insert(key, value);
-        if previous.is_none() {
-            self.len += 1;
+        let (hash, i) = self.locate(&key);
+        let hasher = &self.hasher;
+        match self.shards[i].entry(hash, |(k, _)| *k == key, |(k, _)| hasher.hash_one(k)) {
+            Entry::Occupied(mut slot) => Some(std::mem::replace(&mut slot.get_mut().1, value)),
+            Entry::Vacant(slot) => {
+                slot.insert((key, value));
+                self.len += 1;
+                None
+            }
         }
-        previous
     }
 
     pub(crate) fn remove<Q>(&mut self, key: &Q) -> Option<V>
@@ -85,12 +96,12 @@ impl<K: Hash + Eq, V> ShardedMap<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let index = self.index(key);
-        let removed = self.shards[index].remove(key);
-        if removed.is_some() {
-            self.len -= 1;
-        }
-        removed
+        let (hash, i) = self.locate(key);
+        let slot = self.shards[i]
+            .find_entry(hash, |(k, _)| k.borrow() == key)
+            .ok()?;
+        self.len -= 1;
+        Some(slot.remove().0.1)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -101,9 +112,10 @@ impl<K: Hash + Eq, V> ShardedMap<K, V> {
         self.len == 0
     }
 
-    /// Every entry, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.shards.iter().flat_map(HashMap::iter)
+        self.shards
+            .iter()
+            .flat_map(|shard| shard.iter().map(|(k, v)| (k, v)))
     }
 }
 
