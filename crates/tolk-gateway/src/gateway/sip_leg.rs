@@ -13,7 +13,7 @@ use tolk_interwork::{
     MEDIA_CONTROL_CONTENT_TYPE, MediaWarning, Party, cause_for_status, status_for_cause,
 };
 use tolk_sdp::SessionDescription;
-use tolk_sip::dialog::{DialogId, DialogIds, DialogState};
+use tolk_sip::dialog::{DialogId, DialogIds};
 use tolk_sip::message::names;
 use tolk_sip::transaction::TransactionId;
 use tolk_sip::transport::{DriverHandle, Target};
@@ -88,9 +88,10 @@ struct SipLeg {
     we_called: bool,
     /// Our re-offer until the peer answers it.
     reoffer: Option<Reoffer>,
-    /// A 2xx to the INVITE was sent or received: the dialog carries
-    /// requests.
-    answered: bool,
+    /// The dialog exists (early or confirmed) to carry requests: a 1xx
+    /// with a To tag or a 2xx went either way. Known from the events and
+    /// commands that pass here, without asking the user agent.
+    dialog_up: bool,
     /// Key presses for this leg while no dialog carries an INFO to it
     /// yet (a callee ringing without a To tag): sent once a 1xx with
     /// a tag or the 2xx makes one (bounded in count and age).
@@ -164,7 +165,7 @@ impl SipLegs {
                 late_offer: false,
                 we_called,
                 reoffer: None,
-                answered: false,
+                dialog_up: false,
                 held_dtmf: HeldPresses::default(),
             },
         );
@@ -207,7 +208,11 @@ impl SipLegs {
                     return SipInput::Handled;
                 };
                 // A 1xx with a tag makes the early dialog.
-                self.send_held_dtmf(leg).await;
+                let tagged = response.headers().to().is_ok_and(|to| to.tag().is_some());
+                if let Some(state) = self.legs.get_mut(&leg) {
+                    state.dialog_up |= tagged;
+                }
+                self.send_held_dtmf(leg);
                 match parse_body(response.body()) {
                     Ok(early_media) => SipInput::Leg(leg, LegEvent::Progress { early_media }),
                     Err(_) => SipInput::Leg(leg, LegEvent::Progress { early_media: None }),
@@ -220,10 +225,9 @@ impl SipLegs {
                 match parse_body(response.body()) {
                     Ok(Some(answer)) => {
                         if let Some(state) = self.legs.get_mut(&leg) {
-                            state.answered = true;
+                            state.dialog_up = true; // the 2xx confirmed it
                         }
-                        // The 2xx confirmed the dialog.
-                        self.send_held_dtmf(leg).await;
+                        self.send_held_dtmf(leg);
                         SipInput::Leg(leg, LegEvent::Answered { answer })
                     }
                     _ => {
@@ -542,10 +546,11 @@ impl SipLegs {
                 if !sdp.is_empty() {
                     state.local_sdp = sdp.clone();
                 }
+                state.dialog_up = true; // our 180/183 carries our tag
                 self.run(move |ua, now| {
                     let _ = ua.answer(now, dialog, code, sdp);
                 });
-                self.send_held_dtmf(leg).await;
+                self.send_held_dtmf(leg);
             }
             LegCommand::Answer { answer } => {
                 // An offer-less INVITE: this 2xx offers, the ACK answers.
@@ -555,11 +560,11 @@ impl SipLegs {
                 }
                 let sdp = sdp_body(&answer);
                 state.local_sdp = sdp.clone();
-                state.answered = true;
+                state.dialog_up = true;
                 self.run(move |ua, now| {
                     let _ = ua.answer(now, dialog, 200, sdp);
                 });
-                self.send_held_dtmf(leg).await;
+                self.send_held_dtmf(leg);
             }
             LegCommand::Reoffer { offer } => {
                 let sdp = sdp_body(&offer);
@@ -595,10 +600,9 @@ impl SipLegs {
                 }
             }
             LegCommand::Dtmf(event) => {
-                // Before the answer, the dialog may not exist yet: then
-                // the press waits for it, and later ones behind it.
-                let waiting = !state.held_dtmf.is_empty();
-                if state.answered || (!waiting && self.dialog_exists(dialog).await) {
+                // Without a dialog yet, the press waits for one (and
+                // is flushed, with those before it, when one comes).
+                if state.dialog_up {
                     let body = Bytes::from(event.to_dtmf_relay_body());
                     self.info(dialog, DTMF_RELAY_CONTENT_TYPE, body).await;
                 } else {
@@ -764,18 +768,6 @@ impl SipLegs {
             .await?
     }
 
-    /// Whether `dialog` exists (early or confirmed) to carry a request.
-    async fn dialog_exists(&self, dialog: DialogId) -> bool {
-        self.handle
-            .with(move |ua, _| {
-                ua.dialog(dialog).is_some_and(|d| {
-                    matches!(d.state(), DialogState::Early | DialogState::Confirmed)
-                })
-            })
-            .await
-            .unwrap_or(false)
-    }
-
     /// Holds key press `event` for `leg` until its dialog exists.
     fn hold_dtmf(&mut self, leg: LegId, event: DtmfEvent) {
         let Some(state) = self.legs.get_mut(&leg) else {
@@ -795,20 +787,14 @@ impl SipLegs {
 
     /// The key presses held for `leg` go out as INFO, oldest first, once
     /// its dialog exists; those held too long are dropped and counted.
-    async fn send_held_dtmf(&mut self, leg: LegId) {
-        let Some(state) = self.legs.get(&leg) else {
-            return;
-        };
-        if state.held_dtmf.is_empty() {
-            return;
-        }
-        let dialog = state.dialog;
-        if !state.answered && !self.dialog_exists(dialog).await {
-            return;
-        }
+    fn send_held_dtmf(&mut self, leg: LegId) {
         let Some(state) = self.legs.get_mut(&leg) else {
             return;
         };
+        if state.held_dtmf.is_empty() || !state.dialog_up {
+            return;
+        }
+        let dialog = state.dialog;
         let before = state.held_dtmf.dropped();
         let mut bodies = Vec::new();
         state.held_dtmf.release(Instant::now(), |press, _| {
